@@ -1,0 +1,154 @@
+// A GPU-like device: its memory (allocated lazily in chunks, like dmirror's 256 MiB chunks), one
+// mirror page table per process it mirrors, and its counters. The dmirror-style operations that
+// act on it live in dmirror.ts; how its pages go back to RAM on a CPU fault, in migrate_to_ram.ts.
+import type { Kernel } from '../kernel';
+import type { K } from '../sim/events';
+import { HPAGE_NR, PG } from '../mm/frames';
+import type { Mm } from '../mm/mm';
+import type { Vma } from '../mm/vma';
+import { Mirror } from './mirror';
+import type { LinkKind } from '../sim/cost';
+import { LINK_PEAK } from '../sim/cost';
+import { devmem_fault } from './migrate_to_ram';
+
+export const DEVMEM_CHUNK_PAGES = 65536; // 256 MiB
+
+export interface DeviceConfig {
+	name: string;
+	memoryBytes: number;
+	kind: 'private' | 'coherent';
+	link: LinkKind;
+	policy: 'mirror' | 'migrate';
+	prefetch: 'none' | 'density';
+	evict: 'lru' | 'fifo';
+	faultBatch: number;
+	faultLatencyNs: number;
+	linkBw: number;
+	localBw: number;
+	huge: boolean;
+}
+
+export function defaultDeviceConfig(name: string, memoryBytes: number): DeviceConfig {
+	return {
+		name, memoryBytes, kind: 'private', link: 'pcie4', policy: 'mirror', prefetch: 'none', evict: 'lru',
+		faultBatch: 256, faultLatencyNs: 45_000, linkBw: LINK_PEAK.pcie4, localBw: 2.0e12, huge: false,
+	};
+}
+
+export class DeviceStats {
+	faults = 0;
+	fault_batches = 0;
+	migrated_in = 0;
+	migrated_out = 0;
+	evicted = 0;
+	prefetched = 0;
+	invalidations = 0;
+	cpu_faults = 0;
+}
+
+export class Device {
+	readonly stats = new DeviceStats();
+	readonly mirrors = new Map<Mm, Mirror>();
+	readonly capacityPages: number;
+	usedPages = 0;
+	/** first pfn of each allocated chunk, and its size in pages */
+	chunks: { first: number; npages: number }[] = [];
+	private free: number[] = [];
+	private freeHuge: number[] = [];
+
+	constructor(readonly index: number, readonly cfg: DeviceConfig) {
+		this.capacityPages = Math.floor(cfg.memoryBytes / 4096);
+	}
+
+	get name(): string { return this.cfg.name; }
+	get coherent(): boolean { return this.cfg.kind === 'coherent'; }
+	get pageFlag(): number { return this.coherent ? PG.DEV_COHERENT : PG.DEV_PRIVATE; }
+
+	// ------------------------------------------------------------ memory
+
+	private chunkedPages(): number { return this.chunks.reduce((n, c) => n + c.npages, 0); }
+
+	/** dmirror_allocate_chunk: hotplugs another chunk of device memory, if the device has room. */
+	private allocateChunk(k: Kernel): boolean {
+		const left = this.capacityPages - this.chunkedPages();
+		if (left <= 0) { return false; }
+		const npages = Math.min(DEVMEM_CHUNK_PAGES, left);
+		const first = k.frames.reserve(npages);
+		this.chunks.push({ first, npages });
+		const whole = npages - (npages % HPAGE_NR);
+		for (let h = first + whole - HPAGE_NR; h >= first; h -= HPAGE_NR) { this.freeHuge.push(h); }
+		for (let p = first + npages - 1; p >= first + whole; p--) { this.free.push(p); }
+		for (let p = first; p < first + npages; p++) { k.frames.owner[p] = this.index; k.frames.refcount[p] = 0; k.frames.slot[p] = -1; }
+		return true;
+	}
+
+	/** A free device page (refcount 1), or -1 when the device memory is full. */
+	allocPage(k: Kernel): number {
+		if (this.usedPages >= this.capacityPages) { return -1; }
+		if (this.free.length === 0) {
+			const run = this.freeHuge.pop();
+			if (run !== undefined) {
+				for (let i = HPAGE_NR - 1; i >= 0; i--) { this.free.push(run + i); }
+			} else if (!this.allocateChunk(k)) {
+				return -1;
+			} else {
+				return this.allocPage(k);
+			}
+		}
+		const pfn = this.free.pop()!;
+		this.usedPages++;
+		k.frames.initDevice(pfn, this.index, this.pageFlag);
+		return pfn;
+	}
+
+	/** A PMD-sized device folio, or -1. */
+	allocFolio(k: Kernel): number {
+		if (this.usedPages + HPAGE_NR > this.capacityPages) { return -1; }
+		if (this.freeHuge.length === 0 && !this.allocateChunk(k)) { return -1; }
+		const head = this.freeHuge.pop();
+		if (head === undefined) { return -1; }
+		this.usedPages += HPAGE_NR;
+		k.frames.initHuge(head, this.index, this.pageFlag);
+		return head;
+	}
+
+	/** folio_free for a base page */
+	freePage(pfn: number): void {
+		this.usedPages--;
+		this.free.push(pfn);
+	}
+
+	freeFolio(head: number): void {
+		this.usedPages -= HPAGE_NR;
+		this.freeHuge.push(head);
+	}
+
+	/** Drops every chunk once all its pages are free (after `release`), as dmirror unplugs them. */
+	removeChunks(): void {
+		if (this.usedPages > 0) { return; }
+		this.chunks = [];
+		this.free = [];
+		this.freeHuge = [];
+	}
+
+	ownsPfn(k: Kernel, pfn: number): boolean { return k.frames.owner[pfn] === this.index; }
+
+	// ------------------------------------------------------------ hooks used by the mm
+
+	/** dev_pagemap_ops.migrate_to_ram */
+	migrate_to_ram(k: Kernel, mm: Mm, vma: Vma, vpn: number): K {
+		return devmem_fault(k, this, mm, vma, vpn);
+	}
+
+	holdsExclusive(mm: Mm, vpn: number): boolean {
+		return this.mirrors.get(mm)?.isAtomic(vpn) ?? false;
+	}
+
+	/** The process exited: its mirror is gone with it. */
+	mmReleased(_k: Kernel, mm: Mm): void {
+		const m = this.mirrors.get(mm);
+		if (m) { m.destroy(); this.mirrors.delete(mm); }
+	}
+
+	mirror(mm: Mm): Mirror | undefined { return this.mirrors.get(mm); }
+}

@@ -1,0 +1,123 @@
+// HMM_DMIRROR_READ / HMM_DMIRROR_WRITE: the device accesses process memory through its mirror
+// page table, and faults missing entries in with hmm_range_fault (dmirror_fault).
+import type { Kernel } from '../kernel';
+import type { K } from '../sim/events';
+import { fail } from '../sim/errors';
+import { PTE, PTRS_PER_PMD } from '../mm/pagetable';
+import type { Mm } from '../mm/mm';
+import { HmmRange, HMM_PFN, hmm_range_fault } from '../hmm/hmm_range_fault';
+import type { Device } from './device';
+import type { Mirror } from './mirror';
+import { type Fill, fillSlot } from '../mm/fill';
+import { PG } from '../mm/frames';
+import { PAGE_SIZE } from '../mm/content';
+import { transferNs } from '../sim/cost';
+
+export interface DevOpResult { cpages: number; faults: number }
+
+/** HMM_RANGE_DEFAULT_TIMEOUT, as a bound on read_begin/read_retry rounds */
+const MAX_RETRIES = 1000;
+/** pages per hmm_range_fault call (dmirror uses a small on-stack array; the size is not observable) */
+const FAULT_CHUNK = PTRS_PER_PMD;
+
+export function mirrorOf(dev: Device, mm: Mm): Mirror {
+	const m = dev.mirrors.get(mm);
+	if (!m) { fail('EINVAL', `device '${dev.name}' does not mirror process '${mm.name}' (use '${dev.name} mirror ${mm.name}')`); }
+	return m;
+}
+
+/** dmirror_range_fault: the canonical read_begin / hmm_range_fault / read_retry loop. */
+function* dmirror_range_fault(k: Kernel, dev: Device, m: Mirror, start: number, end: number, write: boolean): K {
+	const range = new HmmRange(m.notifier, start, end, HMM_PFN.REQ_FAULT | (write ? HMM_PFN.REQ_WRITE : 0), 0, dev);
+	for (let tries = 0; ; tries++) {
+		if (tries >= MAX_RETRIES) { fail('EBUSY', 'hmm_range_fault kept racing with invalidations'); }
+		range.notifierSeq = m.notifier.readBegin();
+		const r = yield* hmm_range_fault(k, range);
+		if (r === 'EBUSY') { continue; }
+		if (r !== 0) { fail(r, r === 'EFAULT' ? 'device fault on an address with no readable mapping' : 'device write to memory without write permission'); }
+		if (m.notifier.readRetry(range.notifierSeq)) { continue; }
+		// dmirror_do_update under the driver lock
+		for (let i = 0; i < range.pfns.length; i++) {
+			if (range.flags[i] & HMM_PFN.VALID) { m.map(start + i, range.pfns[i], (range.flags[i] & HMM_PFN.WRITE) !== 0); }
+		}
+		return;
+	}
+}
+
+/** dmirror_fault: one fault round over [start, end). */
+export function* dmirror_fault(k: Kernel, dev: Device, m: Mirror, start: number, end: number, write: boolean): K {
+	yield* k.enter('dmirror_fault', { addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: m.mm.name, write });
+	try {
+		if (k.wants('device-fault')) {
+			yield { kind: 'device-fault', addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: m.mm.name, write, fn: 'dmirror_fault' };
+		}
+		dev.stats.faults += end - start;
+		dev.stats.fault_batches++;
+		k.advance(dev.cfg.faultLatencyNs);
+		for (let s = start; s < end; s += FAULT_CHUNK) {
+			yield* dmirror_range_fault(k, dev, m, s, Math.min(end, s + FAULT_CHUNK), write);
+		}
+	} finally {
+		k.leave();
+	}
+}
+
+/** Copies through the mirror from `from`; returns the first page with no (suitable) entry, or end. */
+function do_copy(k: Kernel, dev: Device, m: Mirror, from: number, end: number, write: boolean,
+	out: Uint8Array | undefined, fill: Fill | undefined, base: number, res: DevOpResult): number {
+	const f = k.frames;
+	let remote = 0;
+	for (let vpn = from; vpn < end; vpn++) {
+		const leaf = m.pt.leaf(vpn);
+		const i = vpn % PTRS_PER_PMD;
+		if (!leaf || leaf.pte[i] === 0 || (write && !(leaf.pte[i] & PTE.WRITE))) {
+			chargeCopy(k, dev, remote);
+			return vpn;
+		}
+		const pfn = leaf.pfn[i];
+		if (f.owner[pfn] !== dev.index) { remote++; }
+		if (out) { k.content.read(f.slot[pfn], 0, PAGE_SIZE, out, (vpn - base) * PAGE_SIZE); }
+		if (fill) {
+			if (f.slot[pfn] < 0) { f.slot[pfn] = k.content.alloc(); }
+			fillSlot(k.content, f.slot[pfn], fill, (vpn - base) * 1024);
+			f.flags[pfn] |= PG.DIRTY;
+		}
+		res.cpages++;
+	}
+	chargeCopy(k, dev, remote);
+	return end;
+}
+
+function chargeCopy(k: Kernel, dev: Device, remotePages: number): void {
+	k.advance(transferNs(dev.cfg.linkBw, remotePages * PAGE_SIZE));
+}
+
+/** dmirror_read / dmirror_write: copy, fault what is missing, copy on. */
+export function* dmirror_rw(k: Kernel, dev: Device, mm: Mm, start: number, end: number, write: boolean,
+	out: Uint8Array | undefined, fill: Fill | undefined): K<DevOpResult> {
+	if (end <= start) { fail('EINVAL', 'device access of zero pages'); }
+	const m = mirrorOf(dev, mm);
+	const res: DevOpResult = { cpages: 0, faults: 0 };
+	yield* k.enter(write ? 'dmirror_write' : 'dmirror_read', { addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: mm.name, write });
+	try {
+		if (k.wants('access')) {
+			yield { kind: 'access', addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: mm.name, write };
+		}
+		let cur = start;
+		for (;;) {
+			cur = do_copy(k, dev, m, cur, end, write, out, fill, start, res);
+			if (cur >= end) { return res; }
+			yield* dmirror_fault(k, dev, m, cur, end, write);
+			res.faults++;
+		}
+	} finally {
+		k.leave();
+	}
+}
+
+/** dmirror_do_read without faulting, as MIGRATE_TO_DEV and EXCLUSIVE use it to report cpages. */
+export function dmirror_check_read(k: Kernel, dev: Device, m: Mirror, start: number, end: number, out?: Uint8Array): DevOpResult & { missing: boolean } {
+	const res: DevOpResult = { cpages: 0, faults: 0 };
+	const stop = do_copy(k, dev, m, start, end, false, out, undefined, start, res);
+	return { ...res, missing: stop < end };
+}

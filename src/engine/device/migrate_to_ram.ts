@@ -1,0 +1,65 @@
+// dmirror_devmem_fault: the migrate_to_ram callback. A CPU touched one of this device's private
+// pages; the page (or its whole folio when PMD-mapped) goes back to RAM.
+import type { Kernel } from '../kernel';
+import type { K } from '../sim/events';
+import { fail } from '../sim/errors';
+import type { Mm } from '../mm/mm';
+import type { Vma } from '../mm/vma';
+import { PG } from '../mm/frames';
+import { PTRS_PER_PMD } from '../mm/pagetable';
+import {
+	MigrateVma, MPFN, SELECT, migrate_vma_finalize, migrate_vma_pages, migrate_vma_setup, migrate_vma_split_src,
+} from '../hmm/migrate_device';
+import type { Device } from './device';
+import { transferNs } from '../sim/cost';
+import { PAGE_SIZE } from '../mm/content';
+
+export function* devmem_fault(k: Kernel, dev: Device, mm: Mm, vma: Vma, vpn: number): K {
+	yield* k.enter('migrate_to_ram', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, device: dev.name });
+	try {
+		const huge = mm.pt.isHuge(vpn);
+		const start = huge ? vpn - (vpn % PTRS_PER_PMD) : vpn;
+		const end = huge ? start + PTRS_PER_PMD : vpn + 1;
+		const a = new MigrateVma(mm, vma, start, end, SELECT.DEVICE_PRIVATE | SELECT.COMPOUND, dev, `${dev.name} -> ram (CPU fault)`);
+		yield* migrate_vma_setup(k, a);
+		const moved = alloc_and_copy_to_ram(k, dev, a);
+		yield* migrate_vma_pages(k, a);
+		yield* migrate_vma_finalize(k, a);
+		dev.stats.migrated_out += moved;
+	} finally {
+		k.leave();
+	}
+}
+
+/** The driver's half of a device-to-RAM migration: allocate RAM and drop the device's own entries.
+ * Used by CPU faults, MIGRATE_TO_SYS, release and unmirror. Returns the pages it will move. */
+export function alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma): number {
+	let moved = 0;
+	const mirror = dev.mirrors.get(a.mm);
+	for (let i = 0; i < a.npages; i++) {
+		if (!(a.srcF[i] & MPFN.MIGRATE) || a.src[i] < 0) { continue; }
+		if (a.srcF[i] & MPFN.COMPOUND) {
+			const head = k.frames.allocRamHuge(PG.ANON);
+			if (head >= 0) {
+				a.dst[i] = head;
+				a.dstF[i] = MPFN.VALID | MPFN.COMPOUND | (a.srcF[i] & MPFN.WRITE);
+				mirror?.erase(a.start + i, a.start + i + PTRS_PER_PMD);
+				moved += PTRS_PER_PMD;
+				continue;
+			}
+			migrate_vma_split_src(k, a, i);
+		}
+		let pfn: number;
+		try {
+			pfn = k.frames.allocRam(PG.ANON);
+		} catch (e) {
+			fail('ENOMEM', `no RAM to migrate device page back (${(e as Error).message})`);
+		}
+		a.dst[i] = pfn;
+		a.dstF[i] = MPFN.VALID | (a.srcF[i] & MPFN.WRITE);
+		mirror?.erase(a.start + i, a.start + i + 1);
+		moved++;
+	}
+	k.advance(transferNs(dev.cfg.linkBw, moved * PAGE_SIZE));
+	return moved;
+}

@@ -1,0 +1,151 @@
+// hmm_range_fault (mm/hmm.c): snapshot the CPU page table over a range for a device, faulting
+// pages in where the request flags ask for it.
+import type { Kernel } from '../kernel';
+import type { K } from '../sim/events';
+import type { Mm } from '../mm/mm';
+import type { Vma } from '../mm/vma';
+import { PTE, PTRS_PER_PMD } from '../mm/pagetable';
+import { PG } from '../mm/frames';
+import { do_anonymous_page, handle_mm_fault, thp_eligible } from '../mm/fault';
+import type { IntervalNotifier } from './notifier';
+import type { Device } from '../device/device';
+import { PAGE_SIZE } from '../mm/content';
+
+/** hmm_pfns[] flags: output VALID/WRITE/ERROR and the map order; input REQ_FAULT = VALID, REQ_WRITE = WRITE */
+export const enum HMM_PFN {
+	VALID = 1,
+	WRITE = 2,
+	ERROR = 4,
+	ORDER_PMD = 8,
+	REQ_FAULT = 1,
+	REQ_WRITE = 2,
+}
+
+export class HmmRange {
+	readonly pfns: Int32Array;
+	readonly flags: Uint8Array;
+	notifierSeq = 0;
+	constructor(
+		readonly notifier: IntervalNotifier,
+		readonly start: number,
+		readonly end: number,
+		public defaultFlags: number,
+		public pfnFlagsMask: number,
+		readonly devPrivateOwner: Device | undefined,
+	) {
+		this.pfns = new Int32Array(end - start).fill(-1);
+		this.flags = new Uint8Array(end - start);
+	}
+}
+
+export type Errno = 0 | 'EFAULT' | 'EPERM' | 'EBUSY' | 'ENOMEM' | 'EINVAL';
+
+/** Returns 0 or the errno the kernel would return. */
+export function* hmm_range_fault(k: Kernel, range: HmmRange): K<Errno> {
+	const mm = range.notifier.mm;
+	yield* k.enter('hmm_range_fault', { addr: range.start * PAGE_SIZE, npages: range.end - range.start, process: mm.name, device: range.devPrivateOwner?.name });
+	try {
+		for (;;) {
+			if (range.notifier.readRetry(range.notifierSeq)) { return 'EBUSY'; }
+			const r = yield* walk(k, mm, range);
+			if (r !== 'AGAIN') { return r; }
+		}
+	} finally {
+		k.leave();
+	}
+}
+
+/** One walk_page_range; 'AGAIN' after faulting pages in (the kernel's internal -EBUSY). */
+function* walk(k: Kernel, mm: Mm, range: HmmRange): K<Errno | 'AGAIN'> {
+	let vpn = range.start;
+	while (vpn < range.end) {
+		const vma = mm.vmas.find(vpn);
+		const next = vma ? Math.min(vma.end, range.end) : nextVmaStart(mm, vpn, range.end);
+		if (!vma || !vma.readable) {
+			// hmm_vma_walk_test / hmm_vma_walk_hole: no VMA or no VM_READ
+			for (let v = vpn; v < next; v++) {
+				if (request(range, v) & HMM_PFN.REQ_FAULT) { return 'EFAULT'; }
+				range.flags[v - range.start] = HMM_PFN.ERROR;
+				range.pfns[v - range.start] = -1;
+			}
+			vpn = next;
+			continue;
+		}
+		const r = yield* walkVma(k, mm, vma, range, vpn, next);
+		if (r !== 0) { return r; }
+		vpn = next;
+	}
+	return 0;
+}
+
+function nextVmaStart(mm: Mm, vpn: number, limit: number): number {
+	for (const v of mm.vmas.list) { if (v.start > vpn) { return Math.min(v.start, limit); } }
+	return limit;
+}
+
+function request(range: HmmRange, vpn: number): number {
+	return (range.flags[vpn - range.start] & range.pfnFlagsMask) | range.defaultFlags;
+}
+
+function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, end: number): K<Errno | 'AGAIN'> {
+	const f = k.frames;
+	for (let vpn = start; vpn < end; vpn++) {
+		const i = vpn - range.start;
+		const req = request(range, vpn);
+		const pte = mm.pt.pte(vpn);
+		const type = pte & PTE.TYPE_MASK;
+		const pfn = mm.pt.pfn(vpn);
+		let fault = false;
+		if (type === PTE.NONE) {
+			fault = (req & HMM_PFN.REQ_FAULT) !== 0;
+			if (!fault) { range.flags[i] = 0; range.pfns[i] = -1; continue; }
+		} else if (type === PTE.PRESENT) {
+			const write = (pte & PTE.WRITE) !== 0;
+			if ((req & HMM_PFN.REQ_WRITE) && !write) {
+				fault = true;
+			} else {
+				range.pfns[i] = pfn;
+				range.flags[i] = HMM_PFN.VALID | (write ? HMM_PFN.WRITE : 0) | (mm.pt.isHuge(vpn) ? HMM_PFN.ORDER_PMD : 0);
+				continue;
+			}
+		} else if (type === PTE.DEVPRIV && range.devPrivateOwner && k.devices[f.owner[pfn]] === range.devPrivateOwner && (f.flags[pfn] & PG.DEV_PRIVATE)) {
+			// the caller's own device page: reported as is, never faulted
+			range.pfns[i] = pfn;
+			range.flags[i] = HMM_PFN.VALID | (pte & PTE.WRITE ? HMM_PFN.WRITE : 0) | (mm.pt.isHuge(vpn) ? HMM_PFN.ORDER_PMD : 0);
+			continue;
+		} else {
+			// foreign device-private, device-exclusive, swap or migration entry
+			fault = (req & HMM_PFN.REQ_FAULT) !== 0;
+			if (!fault) { range.flags[i] = 0; range.pfns[i] = -1; continue; }
+		}
+		const write = (req & HMM_PFN.REQ_WRITE) !== 0;
+		if (write && !vma.writable) { return 'EPERM'; }
+		// hmm_vma_fault: fault this page and the rest of the PMD that needs it, then walk again
+		const stop = Math.min(end, vpn - (vpn % PTRS_PER_PMD) + PTRS_PER_PMD);
+		yield* faultRun(k, mm, vma, range, vpn, stop, write);
+		return 'AGAIN';
+	}
+	return 0;
+}
+
+function* faultRun(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, from: number, to: number, write: boolean): K {
+	// untouched private anon memory read by a device maps the zero page: done in bulk when nobody
+	// watches individual faults, with the same result handle_mm_fault would give
+	const bulk = !write && vma.isAnonPrivate && !k.wants('page-fault') && !k.wants('call') && !thp_eligible(k, vma, from);
+	for (let vpn = from; vpn < to; vpn++) {
+		const req = request(range, vpn);
+		if (!(req & HMM_PFN.REQ_FAULT)) { continue; }
+		const pte = mm.pt.pte(vpn);
+		const type = pte & PTE.TYPE_MASK;
+		const need = type === PTE.NONE || (type === PTE.PRESENT && (req & HMM_PFN.REQ_WRITE) && !(pte & PTE.WRITE))
+			|| (type !== PTE.PRESENT && !(type === PTE.DEVPRIV && k.devices[k.frames.owner[mm.pt.pfn(vpn)]] === range.devPrivateOwner));
+		if (!need) { continue; }
+		if (bulk && type === PTE.NONE) {
+			mm.faults++;
+			k.advance(k.costs.cpuFaultNs);
+			do_anonymous_page(k, mm, vma, vpn, false);
+			continue;
+		}
+		yield* handle_mm_fault(k, mm, vma, vpn, write || (req & HMM_PFN.REQ_WRITE) !== 0);
+	}
+}

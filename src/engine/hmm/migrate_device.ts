@@ -1,0 +1,280 @@
+// migrate_vma_setup / migrate_vma_pages / migrate_vma_finalize (mm/migrate_device.c).
+// The caller (a device driver) allocates destination pages and "copies" between setup and pages.
+// Copies are by reference: the driver points the destination at the source's content slot, and
+// finalize leaves the slot with whichever page survives.
+import type { Kernel } from '../kernel';
+import type { K } from '../sim/events';
+import { fail } from '../sim/errors';
+import { HPAGE_NR, PG } from '../mm/frames';
+import type { Mm } from '../mm/mm';
+import { PTE, PTRS_PER_PMD } from '../mm/pagetable';
+import type { Vma } from '../mm/vma';
+import { page_add_anon_rmap, put_page, rmap_walk } from '../mm/page';
+import { split_folio, split_huge_pmd } from '../mm/thp';
+import { mmu_notifier_invalidate_range_start } from './notifier';
+import type { Device } from '../device/device';
+import { PAGE_SIZE } from '../mm/content';
+
+export const enum MPFN { VALID = 1, MIGRATE = 2, WRITE = 8, COMPOUND = 16 }
+export const enum SELECT { SYSTEM = 1, DEVICE_PRIVATE = 2, DEVICE_COHERENT = 4, COMPOUND = 8 }
+
+export class MigrateVma {
+	readonly npages: number;
+	/** source pfn (-1 for a hole) and MPFN flags */
+	readonly src: Int32Array;
+	readonly srcF: Uint8Array;
+	readonly dst: Int32Array;
+	readonly dstF: Uint8Array;
+	cpages = 0;
+	/** where each collected page was mapped besides (mm, start+i): pages shared after fork */
+	readonly others = new Map<number, [Mm, number][]>();
+
+	constructor(
+		readonly mm: Mm,
+		readonly vma: Vma,
+		readonly start: number,
+		readonly end: number,
+		readonly flags: number,
+		/** pgmap_owner: whose device pages may be selected, and whose notifier is skipped */
+		readonly owner: Device | undefined,
+		/** for the event shown to the debugger */
+		readonly direction: string,
+	) {
+		this.npages = end - start;
+		this.src = new Int32Array(this.npages).fill(-1);
+		this.srcF = new Uint8Array(this.npages);
+		this.dst = new Int32Array(this.npages).fill(-1);
+		this.dstF = new Uint8Array(this.npages);
+	}
+}
+
+export function* migrate_vma_setup(k: Kernel, a: MigrateVma): K {
+	if (a.start < a.vma.start || a.end > a.vma.end || a.npages <= 0) { fail('EINVAL', 'migrate_vma_setup: range outside its VMA'); }
+	if (a.vma.backing === 'dax') { fail('EINVAL', 'migrate_vma_setup: DAX mappings cannot migrate'); }
+	yield* k.enter('migrate_vma_setup', { addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name, device: a.owner?.name });
+	try {
+		if (k.wants('migration')) {
+			yield { kind: 'migration', addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name, device: a.owner?.name, detail: a.direction, fn: 'migrate_vma_setup' };
+		}
+		yield* mmu_notifier_invalidate_range_start(k, { mm: a.mm, start: a.start, end: a.end, event: 'MIGRATE', owner: a.owner });
+		yield* collect(k, a);
+	} finally {
+		k.leave();
+	}
+}
+
+function selectable(k: Kernel, a: MigrateVma, pfn: number): boolean {
+	const f = k.frames;
+	if (f.flags[pfn] & PG.DEV_PRIVATE) { return (a.flags & SELECT.DEVICE_PRIVATE) !== 0 && k.devices[f.owner[pfn]] === a.owner; }
+	if (f.flags[pfn] & PG.DEV_COHERENT) { return (a.flags & SELECT.DEVICE_COHERENT) !== 0 && k.devices[f.owner[pfn]] === a.owner; }
+	if (f.flags[pfn] & PG.DAX) { return false; }
+	return (a.flags & SELECT.SYSTEM) !== 0;
+}
+
+/** migrate_vma_collect + migrate_vma_unmap: select pages and replace their PTEs with migration entries. */
+function* collect(k: Kernel, a: MigrateVma): K {
+	const { mm } = a;
+	const f = k.frames;
+	for (let vpn = a.start; vpn < a.end; vpn++) {
+		const i = vpn - a.start;
+		const leaf = mm.pt.leaf(vpn);
+		if (leaf?.huge && vpn % PTRS_PER_PMD === 0 && (a.flags & SELECT.COMPOUND) && vpn + PTRS_PER_PMD <= a.end) {
+			if (collectPmd(k, a, vpn, i)) { vpn += PTRS_PER_PMD - 1; continue; }
+		}
+		if (leaf?.huge) { split_huge_pmd(k, mm, vpn); }
+		const pte = mm.pt.pte(vpn);
+		const type = pte & PTE.TYPE_MASK;
+		if (type === PTE.NONE || (type === PTE.PRESENT && f.isZero(mm.pt.pfn(vpn)) && (a.flags & SELECT.SYSTEM))) {
+			// a hole: the driver allocates a zero-filled page, only for anonymous memory
+			if (a.vma.isAnonPrivate) {
+				a.srcF[i] = MPFN.MIGRATE;
+				if (a.flags & SELECT.COMPOUND && vpn % PTRS_PER_PMD === 0 && vpn + PTRS_PER_PMD <= a.end && emptyPmd(k, mm, vpn)) {
+					a.srcF[i] |= MPFN.COMPOUND;
+					a.cpages += PTRS_PER_PMD;
+					vpn += PTRS_PER_PMD - 1;
+					continue;
+				}
+				a.cpages++;
+			}
+			continue;
+		}
+		if (type !== PTE.PRESENT && type !== PTE.DEVPRIV) { continue; }
+		let pfn = mm.pt.pfn(vpn);
+		if (f.isZero(pfn) || !selectable(k, a, pfn) || f.pincount[pfn] > 0) { continue; }
+		if (f.isCompound(pfn)) { split_folio(k, pfn); pfn = mm.pt.pfn(vpn); }
+		unmapAll(k, a, i, vpn, pfn);
+		a.src[i] = pfn;
+		a.srcF[i] = MPFN.VALID | MPFN.MIGRATE | (pte & PTE.WRITE ? MPFN.WRITE : 0);
+		a.cpages++;
+	}
+}
+
+function emptyPmd(k: Kernel, mm: Mm, base: number): boolean {
+	const l = mm.pt.leaf(base);
+	if (!l) { return true; }
+	return l.used === 0 || (l.huge && k.frames.isZero(l.pfn[0]));
+}
+
+/** A whole PMD-mapped folio selected as one compound entry (MIGRATE_VMA_SELECT_COMPOUND). */
+function collectPmd(k: Kernel, a: MigrateVma, base: number, i: number): boolean {
+	const l = a.mm.pt.leaf(base)!;
+	const head = l.pfn[0];
+	const type = l.pte[0] & PTE.TYPE_MASK;
+	if (k.frames.isZero(head)) {
+		if (!(a.flags & SELECT.SYSTEM)) { return false; }
+		a.srcF[i] = MPFN.MIGRATE | MPFN.COMPOUND;
+		a.cpages += HPAGE_NR;
+		return true;
+	}
+	if ((type !== PTE.PRESENT && type !== PTE.DEVPRIV) || !selectable(k, a, head)) { return false; }
+	for (let j = 0; j < HPAGE_NR; j++) { if (k.frames.pincount[head + j] > 0 || k.frames.mapcount[head + j] !== 1) { return false; } }
+	const write = (l.pte[0] & PTE.WRITE) !== 0;
+	for (let j = 0; j < HPAGE_NR; j++) { l.pte[j] = PTE.MIGRATION | (l.pte[j] & (PTE.WRITE | PTE.DIRTY)); }
+	a.src[i] = head;
+	a.srcF[i] = MPFN.VALID | MPFN.MIGRATE | MPFN.COMPOUND | (write ? MPFN.WRITE : 0);
+	a.cpages += HPAGE_NR;
+	return true;
+}
+
+/** try_to_migrate: every mapping of the page becomes a migration entry. */
+function unmapAll(k: Kernel, a: MigrateVma, i: number, vpn: number, pfn: number): void {
+	const mark = (mm: Mm, v: number) => {
+		mm.pt.setFlags(v, PTE.MIGRATION | (mm.pt.pte(v) & (PTE.WRITE | PTE.DIRTY)));
+	};
+	if (k.frames.mapcount[pfn] <= 1) { mark(a.mm, vpn); return; }
+	const others: [Mm, number][] = [];
+	rmap_walk(k, pfn, (mm, v) => { if (mm !== a.mm || v !== vpn) { others.push([mm, v]); } });
+	mark(a.mm, vpn);
+	for (const [mm, v] of others) { mark(mm, v); }
+	a.others.set(i, others);
+}
+
+/** Driver helper: a compound source whose destination is not compound is split into base pages
+ * after unmap (migrate_vma_split_unmapped_folio). */
+export function migrate_vma_split_src(k: Kernel, a: MigrateVma, i: number): void {
+	const head = a.src[i];
+	const write = a.srcF[i] & MPFN.WRITE;
+	const hole = head < 0;
+	if (!hole) { k.frames.split(head); }
+	for (let j = 0; j < HPAGE_NR; j++) {
+		a.src[i + j] = hole ? -1 : head + j;
+		a.srcF[i + j] = hole ? MPFN.MIGRATE : MPFN.VALID | MPFN.MIGRATE | write;
+	}
+	a.mm.pt.leafFor(a.start + i).huge = false;
+	if (hole) {
+		const l = a.mm.pt.leaf(a.start + i);
+		if (l) { for (let j = 0; j < HPAGE_NR; j++) { if (k.frames.isZero(l.pfn[j])) { l.pfn[j] = 0; } } }
+	}
+}
+
+/** migrate_vma_pages: commit. Holes get their new page; migrations that cannot happen are dropped. */
+export function* migrate_vma_pages(k: Kernel, a: MigrateVma): K {
+	yield* k.enter('migrate_vma_pages', { addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name });
+	try {
+		const f = k.frames;
+		for (let i = 0; i < a.npages; i++) {
+			if (!(a.srcF[i] & MPFN.MIGRATE)) { continue; }
+			const dst = a.dst[i];
+			if (dst < 0 || !(a.dstF[i] & MPFN.VALID)) { a.srcF[i] &= ~MPFN.MIGRATE; continue; }
+			const src = a.src[i];
+			const n = a.srcF[i] & MPFN.COMPOUND ? HPAGE_NR : 1;
+			if (src < 0) {
+				if (!insertPage(k, a, i, dst, n)) { a.srcF[i] &= ~MPFN.MIGRATE; }
+				continue;
+			}
+			// "For now only support anonymous memory migrating to device private or coherent memory"
+			if ((f.flags[src] & PG.FILE) && f.isDevice(dst)) { a.srcF[i] &= ~MPFN.MIGRATE; continue; }
+			for (let j = 0; j < n; j++) {
+				f.mapping[dst + j] = f.mapping[src + j];
+				f.index[dst + j] = f.index[src + j];
+				f.flags[dst + j] |= f.flags[src + j] & (PG.ANON | PG.DIRTY);
+			}
+		}
+	} finally {
+		k.leave();
+	}
+}
+
+/** migrate_vma_insert_page: a hole becomes the new zero-filled page, if still a hole. */
+function insertPage(k: Kernel, a: MigrateVma, i: number, dst: number, n: number): boolean {
+	const vpn = a.start + i;
+	for (let j = 0; j < n; j++) {
+		const t = a.mm.pt.pte(vpn + j) & PTE.TYPE_MASK;
+		if (!(t === PTE.NONE || (t === PTE.PRESENT && k.frames.isZero(a.mm.pt.pfn(vpn + j))))) { return false; }
+	}
+	const type = newType(k, dst);
+	const w = a.vma.writable ? PTE.WRITE : 0;
+	for (let j = 0; j < n; j++) {
+		page_add_anon_rmap(k, dst + j, a.mm, vpn + j);
+		k.frames.slot[dst + j] = -1;
+		a.mm.pt.set(vpn + j, dst + j, type | w | (type === PTE.PRESENT ? PTE.YOUNG | PTE.DIRTY : 0));
+	}
+	a.mm.pt.leafFor(vpn).huge = n === HPAGE_NR;
+	return true;
+}
+
+function newType(k: Kernel, pfn: number): number {
+	return k.frames.flags[pfn] & PG.DEV_PRIVATE ? PTE.DEVPRIV : PTE.PRESENT;
+}
+
+/** migrate_vma_finalize: install the new pages where migration entries are, or put the old back. */
+export function* migrate_vma_finalize(k: Kernel, a: MigrateVma): K {
+	yield* k.enter('migrate_vma_finalize', { addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name });
+	try {
+		const f = k.frames;
+		for (let i = 0; i < a.npages; i++) {
+			const src = a.src[i];
+			const dst = a.dst[i];
+			const hasDst = dst >= 0 && (a.dstF[i] & MPFN.VALID) !== 0;
+			if (src < 0) {
+				if (hasDst && !(a.srcF[i] & MPFN.MIGRATE)) { freeUnused(k, dst, a.srcF[i] & MPFN.COMPOUND ? HPAGE_NR : 1); }
+				continue;
+			}
+			if (!(a.srcF[i] & MPFN.VALID)) { continue; }
+			const n = a.srcF[i] & MPFN.COMPOUND ? HPAGE_NR : 1;
+			const ok = (a.srcF[i] & MPFN.MIGRATE) !== 0 && hasDst;
+			const places: [Mm, number][] = [[a.mm, a.start + i], ...(a.others.get(i) ?? [])];
+			for (let j = 0; j < n; j++) {
+				const from = src + j;
+				const to = ok ? dst + j : from;
+				const type = newType(k, to);
+				for (const [mm, base] of places) {
+					const vpn = base + j;
+					const old = mm.pt.pte(vpn);
+					mm.pt.set(vpn, to, type | (old & (PTE.WRITE | PTE.DIRTY)) | (type === PTE.PRESENT ? PTE.YOUNG : 0));
+				}
+				if (ok) {
+					// the new page takes over the old one's mappings, references and bytes
+					f.mapcount[to] = places.length;
+					f.refcount[to] = places.length;
+					f.slot[to] = f.slot[from];
+					f.slot[from] = -1;
+					dropMirrorEntries(k, places, j, from);
+					f.mapcount[from] -= places.length;
+					for (let r = 0; r < places.length; r++) { put_page(k, from); }
+				}
+			}
+			if (ok) { for (const [mm, base] of places) { mm.pt.leafFor(base).huge = n === HPAGE_NR; } }
+			if (!ok && hasDst) { freeUnused(k, dst, n); }
+		}
+	} finally {
+		k.leave();
+	}
+}
+
+function freeUnused(k: Kernel, dst: number, n: number): void {
+	for (let j = 0; j < n; j++) {
+		k.frames.slot[dst + j] = -1;
+		put_page(k, dst + j);
+	}
+}
+
+/** No device may keep an entry for a page that no longer exists. */
+function dropMirrorEntries(k: Kernel, places: [Mm, number][], j: number, old: number): void {
+	for (const d of k.devices) {
+		for (const [mm, base] of places) {
+			const m = d.mirrors.get(mm);
+			if (m && m.pt.pfn(base + j) === old) { m.pt.clear(base + j); }
+		}
+	}
+}

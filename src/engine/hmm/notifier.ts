@@ -1,0 +1,77 @@
+// mmu interval notifiers (include/linux/mmu_notifier.h). Every change to a CPU page table in a
+// range a device mirrors calls invalidate first, with the reason; the device drops its entries
+// and bumps the sequence that hmm_range_fault users check with read_retry.
+import type { Kernel } from '../kernel';
+import type { Mm } from '../mm/mm';
+import type { K } from '../sim/events';
+
+export type NotifyEvent = 'UNMAP' | 'CLEAR' | 'PROTECTION_VMA' | 'PROTECTION_PAGE' | 'SOFT_DIRTY'
+	| 'RELEASE' | 'MIGRATE' | 'EXCLUSIVE';
+
+export interface NotifierRange {
+	mm: Mm;
+	/** [start, end) in pages */
+	start: number;
+	end: number;
+	event: NotifyEvent;
+	/** MIGRATE/EXCLUSIVE: whose operation this is (migrate_vma pgmap_owner), so it can skip itself */
+	owner?: unknown;
+}
+
+export interface IntervalNotifierOps {
+	/** Returns how many mirror entries the callback removed. */
+	invalidate(sub: IntervalNotifier, range: NotifierRange, curSeq: number): number;
+	/** The owner skip: a device ignores its own migrations (dmirror_interval_invalidate). */
+	skips?(range: NotifierRange): boolean;
+	/** who is listening, for events and the debugger */
+	readonly label: string;
+}
+
+export class IntervalNotifier {
+	/** even while no invalidation is in progress; odd values are handed to invalidate */
+	seq = 2;
+	removed = false;
+	constructor(readonly mm: Mm, readonly start: number, readonly end: number, readonly ops: IntervalNotifierOps) { }
+
+	/** mmu_interval_read_begin */
+	readBegin(): number { return this.seq; }
+	/** mmu_interval_read_retry: true if an invalidation ran since readBegin */
+	readRetry(seq: number): boolean { return this.seq !== seq; }
+}
+
+export function mmu_interval_notifier_insert(mm: Mm, start: number, end: number, ops: IntervalNotifierOps): IntervalNotifier {
+	const sub = new IntervalNotifier(mm, start, end, ops);
+	mm.notifiers.push(sub);
+	return sub;
+}
+
+export function mmu_interval_notifier_remove(sub: IntervalNotifier): void {
+	const i = sub.mm.notifiers.indexOf(sub);
+	if (i >= 0) { sub.mm.notifiers.splice(i, 1); }
+	sub.removed = true;
+}
+
+/** mmu_notifier_invalidate_range_start: call every overlapping interval before the PTEs change. */
+export function* mmu_notifier_invalidate_range_start(k: Kernel, range: NotifierRange): K {
+	const { mm, start, end } = range;
+	if (mm.notifiers.length === 0) { return; }
+	yield* k.enter('invalidate_range_start', { addr: start * 4096, npages: end - start, process: mm.name });
+	try {
+		for (const sub of [...mm.notifiers]) {
+			if (sub.removed || sub.end <= start || sub.start >= end || sub.ops.skips?.(range)) { continue; }
+			const curSeq = sub.seq + 1;
+			if (k.wants('invalidation')) {
+				yield {
+					kind: 'invalidation', addr: Math.max(start, sub.start) * 4096,
+					npages: Math.min(end, sub.end) - Math.max(start, sub.start),
+					process: mm.name, device: sub.ops.label, detail: range.event, fn: 'invalidate_range_start',
+				};
+			}
+			sub.ops.invalidate(sub, range, curSeq);
+			// invalidate_range_end: the sequence becomes even again, and differs from any read_begin
+			sub.seq = curSeq + 1;
+		}
+	} finally {
+		k.leave();
+	}
+}

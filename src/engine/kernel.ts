@@ -1,0 +1,139 @@
+// The simulated machine: RAM frames and their contents, processes, files, devices, the clock and
+// the simulated kernel call stack. Kernel paths take it as their first argument, the way kernel
+// functions reach global state.
+import { Frames, PG, RAM_POOL } from './mm/frames';
+import { ContentStore, PAGE_SIZE } from './mm/content';
+import { SimFile } from './mm/pagecache';
+import type { Fill } from './mm/fill';
+import { Mm } from './mm/mm';
+import { type EventFilter, type EventKind, type K, NO_EVENTS, type SimEvent } from './sim/events';
+import { fail } from './sim/errors';
+import type { Device } from './device/device';
+import { CostModel } from './sim/cost';
+
+export type ThpMode = 'always' | 'madvise' | 'never';
+
+export interface SystemConfig {
+	ramBytes: number;
+	swapBytes: number;
+	thp: ThpMode;
+}
+
+export const DEFAULT_SYSTEM: SystemConfig = { ramBytes: 16 * 2 ** 30, swapBytes: 0, thp: 'madvise' };
+
+/** Top of the mmap area (mmap_base); mappings are placed top-down below it. */
+export const MMAP_TOP_VPN = 0x7f0000000000 / PAGE_SIZE;
+
+export class Kernel {
+	readonly frames: Frames;
+	readonly content = new ContentStore();
+	readonly procs = new Map<string, Mm>();
+	readonly mms: Mm[] = [];
+	readonly files = new Map<string, SimFile>();
+	readonly fileById: SimFile[] = [];
+	readonly devices: Device[] = [];
+	/** anon rmap: fork family -> the mms that may map its pages */
+	readonly families = new Map<number, Set<Mm>>();
+	readonly costs = new CostModel();
+	events: EventFilter = NO_EVENTS;
+	/** simulated kernel call stack, innermost last */
+	readonly stack: string[] = [];
+	/** simulated time, ns */
+	clock = 0;
+	pmemPages = 0;
+	private nextPid = 1000;
+	private nextFamily = 0;
+
+	constructor(readonly config: SystemConfig = DEFAULT_SYSTEM) {
+		this.frames = new Frames(Math.floor(config.ramBytes / PAGE_SIZE));
+	}
+
+	get thp(): ThpMode { return this.config.thp; }
+
+	// ------------------------------------------------------------ events and call stack
+
+	wants(kind: EventKind): boolean { return this.events.wants(kind); }
+
+	/** Enters a simulated kernel function: pushes it on the call stack and offers a 'call' stop. */
+	*enter(fn: string, ev?: Partial<SimEvent>): K {
+		this.stack.push(fn);
+		if (this.events.wants('call')) {
+			yield { kind: 'call', fn, addr: ev?.addr ?? 0, npages: ev?.npages ?? 0, ...ev };
+		}
+	}
+
+	leave(): void { this.stack.pop(); }
+
+	advance(ns: number): void { this.clock += ns; }
+
+	// ------------------------------------------------------------ processes
+
+	createProcess(name: string): Mm {
+		if (this.procs.has(name)) { fail('EINVAL', `process '${name}' already exists`); }
+		const family = this.nextFamily++;
+		const mm = new Mm(this.mms.length, this.nextPid++, name, family);
+		this.mms.push(mm);
+		this.procs.set(name, mm);
+		this.families.set(family, new Set([mm]));
+		return mm;
+	}
+
+	/** The child of fork: same anon family, so anon rmap walks find both. */
+	createChild(parent: Mm, name: string): Mm {
+		if (this.procs.has(name)) { fail('EINVAL', `process '${name}' already exists`); }
+		const mm = new Mm(this.mms.length, this.nextPid++, name, parent.family);
+		this.mms.push(mm);
+		this.procs.set(name, mm);
+		this.families.get(parent.family)!.add(mm);
+		return mm;
+	}
+
+	proc(name: string): Mm {
+		const mm = this.procs.get(name);
+		if (!mm || !mm.alive) { fail('EINVAL', `no process '${name}'`); }
+		return mm;
+	}
+
+	// ------------------------------------------------------------ files
+
+	createFile(name: string, size: number, init: Fill | undefined): SimFile {
+		if (this.files.has(name)) { fail('EINVAL', `file '${name}' already exists`); }
+		const f = new SimFile(this.fileById.length, name, size, init, false);
+		this.fileById.push(f);
+		this.files.set(name, f);
+		return f;
+	}
+
+	/** The shmem object behind one shared anonymous mapping. */
+	createShmem(size: number): SimFile {
+		const f = new SimFile(this.fileById.length, `[shmem ${this.fileById.length}]`, size, undefined, true);
+		this.fileById.push(f);
+		return f;
+	}
+
+	file(name: string): SimFile {
+		const f = this.files.get(name);
+		if (!f) { fail('EINVAL', `no file '${name}'`); }
+		return f;
+	}
+
+	/** A page of persistent memory for a DAX file (not RAM: it is not counted against ram=). */
+	allocPmem(): number {
+		const pfn = this.frames.reserve(1);
+		this.frames.initDevice(pfn, RAM_POOL, PG.DAX);
+		this.frames.refcount[pfn] = 1;
+		this.pmemPages++;
+		return pfn;
+	}
+
+	// ------------------------------------------------------------ devices
+
+	device(name: string): Device {
+		const d = this.devices.find(x => x.name === name);
+		if (!d) { fail('EINVAL', `no device '${name}'`); }
+		return d;
+	}
+
+	/** rmap encoding of an anon family in Frames.mapping (file ids are >= 0). */
+	static anonMapping(family: number): number { return -2 - family; }
+}

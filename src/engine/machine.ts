@@ -1,0 +1,236 @@
+// The engine's front door: one method per workload statement, in byte addresses and names, over
+// the kernel-shaped internals. The interpreter, the debugger and the tests all go through here.
+import { DEFAULT_SYSTEM, Kernel, type SystemConfig } from './kernel';
+import type { K } from './sim/events';
+import { fail, SimError } from './sim/errors';
+import { PAGE_SIZE } from './mm/content';
+import type { Mm } from './mm/mm';
+import { PROT_FLAGS } from './mm/vma';
+import { type Advice, do_madvise, do_mmap, do_mprotect, do_munmap } from './mm/mmap';
+import { do_exit, do_fork } from './mm/fork';
+import { cpu_access } from './mm/access';
+import type { Fill } from './mm/fill';
+import { Device, type DeviceConfig } from './device/device';
+import { Mirror } from './device/mirror';
+import { dmirror_rw, type DevOpResult } from './device/dmirror_rw';
+import { dmirror_migrate_to_device, dmirror_migrate_to_system, dmirror_release, dmirror_unmirror } from './device/dmirror_migrate';
+import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, pin_user_pages, unpin_user_pages } from './device/dmirror_misc';
+import * as Q from './query';
+import type { ErrorCode } from '../lang/ast';
+
+/** A byte range of the current process (page-granular for memory operations). */
+export interface ByteRange { addr: number; len: number }
+
+export interface LastOp { cpages: number; faults: number; error: ErrorCode | 'none' }
+
+export interface MmapArgs {
+	len: number;
+	prot: string;
+	backing: 'anon' | 'file' | 'dax';
+	file?: string;
+	shared: boolean;
+	huge?: 'huge' | 'nohuge';
+	offset?: number;
+}
+
+export class Machine {
+	k: Kernel = new Kernel(DEFAULT_SYSTEM);
+	current: Mm | undefined;
+	readonly last: LastOp = { cpages: 0, faults: 0, error: 'none' };
+	private configured = false;
+
+	// ------------------------------------------------------------ setup
+
+	configure(cfg: Partial<SystemConfig>): void {
+		if (this.configured) { fail('EINVAL', '`system` may appear only once'); }
+		if (this.k.mms.length > 0 || this.k.devices.length > 0 || this.k.files.size > 0) { fail('EINVAL', '`system` must come before any process, device or file'); }
+		this.k = new Kernel({ ...DEFAULT_SYSTEM, ...cfg });
+		this.configured = true;
+	}
+
+	addDevice(cfg: DeviceConfig): Device {
+		if (this.k.devices.some(d => d.name === cfg.name)) { fail('EINVAL', `device '${cfg.name}' already exists`); }
+		if (cfg.memoryBytes < PAGE_SIZE) { fail('EINVAL', 'device memory must hold at least one page'); }
+		const d = new Device(this.k.devices.length, cfg);
+		this.k.devices.push(d);
+		return d;
+	}
+
+	process(name: string): Mm {
+		this.current = this.k.createProcess(name);
+		return this.current;
+	}
+
+	use(name: string): void { this.current = this.k.proc(name); }
+
+	createFile(name: string, size: number, init?: Fill): void {
+		if (size <= 0) { fail('EINVAL', 'a file needs a positive size'); }
+		this.k.createFile(name, size, init);
+	}
+
+	cur(): Mm {
+		if (!this.current || !this.current.alive) { fail('EINVAL', 'no current process (start with `process NAME`)'); }
+		return this.current;
+	}
+
+	/** [start, end) page numbers of a byte range, rounded out to whole pages. */
+	pages(r: ByteRange): [number, number] {
+		if (r.len <= 0) { fail('EINVAL', 'empty range'); }
+		return [Math.floor(r.addr / PAGE_SIZE), Math.ceil((r.addr + r.len) / PAGE_SIZE)];
+	}
+
+	// ------------------------------------------------------------ address space
+
+	mmap(a: MmapArgs): ByteRange {
+		const mm = this.cur();
+		if (a.len <= 0) { fail('EINVAL', 'mmap of zero length'); }
+		const npages = Math.ceil(a.len / PAGE_SIZE);
+		const offset = a.offset ?? 0;
+		if (offset % PAGE_SIZE !== 0) { fail('EINVAL', 'mmap offset must be page aligned'); }
+		const file = a.file !== undefined ? this.k.file(a.file) : undefined;
+		const start = do_mmap(this.k, mm, {
+			npages, prot: PROT_FLAGS[a.prot], backing: a.backing, shared: a.shared, file, pgoff: offset / PAGE_SIZE, huge: a.huge,
+		});
+		return { addr: start * PAGE_SIZE, len: npages * PAGE_SIZE };
+	}
+
+	munmap(r: ByteRange): K { const [s, e] = this.pages(r); return do_munmap(this.k, this.cur(), s, e); }
+	mprotect(r: ByteRange, prot: string): K { const [s, e] = this.pages(r); return do_mprotect(this.k, this.cur(), s, e, PROT_FLAGS[prot]); }
+	madvise(r: ByteRange, advice: Advice): K { const [s, e] = this.pages(r); return do_madvise(this.k, this.cur(), s, e, advice); }
+
+	*fork(name: string): K { yield* do_fork(this.k, this.cur(), name); }
+
+	*exit(name: string): K {
+		const mm = this.k.proc(name);
+		yield* do_exit(this.k, mm);
+		if (this.current === mm) { this.current = undefined; }
+	}
+
+	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return cpu_access(this.k, this.cur(), s, e, false); }
+	cpuWrite(r: ByteRange, fill?: Fill): K { const [s, e] = this.pages(r); return cpu_access(this.k, this.cur(), s, e, true, fill); }
+
+	// ------------------------------------------------------------ devices
+
+	*mirror(dev: string, proc: string): K {
+		const d = this.k.device(dev);
+		const mm = this.k.proc(proc);
+		if (d.mirrors.has(mm)) { fail('EINVAL', `device '${dev}' already mirrors '${proc}'`); }
+		d.mirrors.set(mm, new Mirror(d, mm));
+	}
+
+	unmirror(dev: string, proc: string): K { return dmirror_unmirror(this.k, this.k.device(dev), this.k.proc(proc)); }
+
+	/** Runs a device operation, recording last.cpages/faults/error as the ioctl reports them. */
+	private *op<T extends DevOpResult | void>(body: K<T>): K<T> {
+		try {
+			const r = yield* body;
+			if (r) { this.last.cpages = r.cpages; this.last.faults = r.faults; }
+			this.last.error = 'none';
+			return r;
+		} catch (e) {
+			// as with the ioctl, cpages/faults are not copied out on error
+			if (e instanceof SimError) { this.last.error = e.code; }
+			throw e;
+		}
+	}
+
+	*devRead(dev: string, r: ByteRange, keep: boolean): K<Uint8Array | undefined> {
+		const [s, e] = this.pages(r);
+		if (keep && (e - s) * PAGE_SIZE > 1 << 30) { fail('ENOMEM', 'a read buffer is limited to 1 GiB; discard the result (`DEV read R`) to read more'); }
+		const out = keep ? new Uint8Array((e - s) * PAGE_SIZE) : undefined;
+		yield* this.op(dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, false, out, undefined));
+		return out;
+	}
+
+	devWrite(dev: string, r: ByteRange, fill: Fill): K<DevOpResult> {
+		const [s, e] = this.pages(r);
+		return this.op(dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, true, undefined, fill));
+	}
+
+	migrate(r: ByteRange, to: string): K<DevOpResult> {
+		const [s, e] = this.pages(r);
+		const mm = this.cur();
+		if (to === 'ram') {
+			// MIGRATE_TO_SYS from every device holding pages of the range (dmirror is per device)
+			const k = this.k;
+			return this.op((function* (): K<DevOpResult> {
+				let cpages = 0;
+				let any = false;
+				for (const d of k.devices) {
+					if (!d.mirrors.has(mm)) { continue; }
+					any = true;
+					cpages += (yield* dmirror_migrate_to_system(k, d, mm, s, e)).cpages;
+				}
+				if (!any) { fail('EINVAL', `no device mirrors '${mm.name}'`); }
+				return { cpages, faults: 0 };
+			})());
+		}
+		return this.op(dmirror_migrate_to_device(this.k, this.k.device(to), mm, s, e));
+	}
+
+	exclusive(r: ByteRange, dev: string): K<DevOpResult> {
+		const [s, e] = this.pages(r);
+		return this.op(dmirror_exclusive(this.k, this.k.device(dev), this.cur(), s, e));
+	}
+
+	release(dev: string): K { return this.op(dmirror_release(this.k, this.k.device(dev))); }
+
+	*snapshot(dev: string, r: ByteRange): K<Uint8Array> {
+		const [s, e] = this.pages(r);
+		const out = yield* this.op((function* (k: Kernel, mm: Mm): K<DevOpResult & { bytes: Uint8Array }> {
+			const bytes = yield* dmirror_snapshot(k, k.device(dev), mm, s, e);
+			return { cpages: e - s, faults: 0, bytes };
+		})(this.k, this.cur()));
+		return out.bytes;
+	}
+
+	*pin(r: ByteRange): K { const [s, e] = this.pages(r); yield* pin_user_pages(this.k, this.cur(), s, e); }
+	*unpin(r: ByteRange): K { const [s, e] = this.pages(r); unpin_user_pages(this.k, this.cur(), s, e); }
+
+	// ------------------------------------------------------------ queries (no side effects)
+
+	where(r: ByteRange): string { const [s, e] = this.pages(r); return Q.where(this.k, this.cur(), s, e); }
+	count(r: ByteRange, loc: string): number {
+		const [s, e] = this.pages(r);
+		if (loc !== 'ram' && loc !== 'none' && loc !== 'zero' && loc !== 'swap') { this.k.device(loc); }
+		return Q.count(this.k, this.cur(), s, e, loc);
+	}
+	mapped(dev: string, r: ByteRange): number { const [s, e] = this.pages(r); return Q.mapped(this.k.device(dev), this.cur(), s, e); }
+	perm(dev: string, r: ByteRange): string { const [s, e] = this.pages(r); return Q.perm(this.k.device(dev), this.cur(), s, e); }
+	isExclusive(dev: string, r: ByteRange): boolean {
+		const [s, e] = this.pages(r);
+		const d = this.k.device(dev);
+		return d.mirrors.has(this.cur()) ? dmirror_check_exclusive(d, this.cur(), s, e) : false;
+	}
+
+	/** int32 word `w` of a range (counted from its first byte), as the process would read it. */
+	word(r: ByteRange, w: number): number {
+		if (w < 0 || w * 4 + 4 > r.len) { fail('EINVAL', `word ${w} is outside the range (${Math.floor(r.len / 4)} words)`); }
+		const b = Q.readBytes(this.k, this.cur(), r.addr + w * 4, 4);
+		if (b.unreadable) { fail('EFAULT', `address 0x${(r.addr + w * 4).toString(16)} is not mapped`); }
+		return new DataView(b.data.buffer, b.data.byteOffset, 4).getInt32(0, true);
+	}
+
+	/** Does every int32 word of the range equal fill(i)? Reads without faulting. */
+	matches(r: ByteRange, expect: (i: number) => number): boolean {
+		const mm = this.cur();
+		const words = Math.floor(r.len / 4);
+		if (r.addr % PAGE_SIZE === 0) {
+			for (let vpn = r.addr / PAGE_SIZE, w = 0; w < words; vpn++) {
+				const p = Q.peek(this.k, mm, vpn);
+				if (!p) { fail('EFAULT', `address 0x${(vpn * PAGE_SIZE).toString(16)} is not mapped`); }
+				const n = Math.min(1024, words - w);
+				for (let j = 0; j < n; j++, w++) {
+					if (Q.peekWord(this.k, p, j) !== (expect(w) | 0)) { return false; }
+				}
+			}
+			return true;
+		}
+		for (let w = 0; w < words; w++) { if (this.word(r, w) !== (expect(w) | 0)) { return false; } }
+		return true;
+	}
+
+	proc(name: string): Mm { return this.k.proc(name); }
+	device(name: string): Device { return this.k.device(name); }
+	get time(): number { return this.k.clock; }
+}

@@ -1,0 +1,54 @@
+// CPU accesses from a script: `cpu read R` and `cpu write R [= EXPR]`, page by page through the
+// MMU: a page whose PTE allows the access costs nothing, anything else takes a fault.
+import type { Kernel } from '../kernel';
+import type { K } from '../sim/events';
+import { fail } from '../sim/errors';
+import type { Mm } from './mm';
+import type { Vma } from './vma';
+import { PTE, PTRS_PER_PMD } from './pagetable';
+import { do_anonymous_page, handle_mm_fault, thp_eligible } from './fault';
+import { type Fill, fillSlot, isZeroFill } from './fill';
+import { PG } from './frames';
+import { PAGE_SIZE } from './content';
+
+export function* cpu_access(k: Kernel, mm: Mm, start: number, end: number, write: boolean, fill?: Fill): K {
+	if (k.wants('access')) {
+		yield { kind: 'access', addr: start * PAGE_SIZE, npages: end - start, process: mm.name, write };
+	}
+	const watched = k.wants('page-fault') || k.wants('call') || k.wants('cpu-fault');
+	const f = k.frames;
+	let vma: Vma | undefined;
+	for (let vpn = start; vpn < end; vpn++) {
+		if (!vma || vpn >= vma.end || vpn < vma.start) {
+			vma = mm.vmas.find(vpn);
+			if (!vma) { fail('SIGSEGV', `${write ? 'write to' : 'read of'} unmapped address 0x${(vpn * PAGE_SIZE).toString(16)}`); }
+			if (!vma.readable || (write && !vma.writable)) {
+				fail('SIGSEGV', `${write ? 'write to' : 'read of'} 0x${(vpn * PAGE_SIZE).toString(16)}, mapped ${vma.protString()}`);
+			}
+		}
+		let leaf = mm.pt.leaf(vpn);
+		const i = vpn % PTRS_PER_PMD;
+		const t = leaf ? leaf.pte[i] : 0;
+		if ((t & PTE.TYPE_MASK) !== PTE.PRESENT || (write && !(t & PTE.WRITE))) {
+			if (!watched && t === 0 && vma.isAnonPrivate && !thp_eligible(k, vma, vpn)) {
+				// the common first touch, without the generator machinery of the general path
+				mm.faults++;
+				k.advance(k.costs.cpuFaultNs);
+				do_anonymous_page(k, mm, vma, vpn, write);
+			} else {
+				yield* handle_mm_fault(k, mm, vma, vpn, write);
+			}
+			leaf = mm.pt.leaf(vpn)!;
+		} else {
+			leaf!.pte[i] |= PTE.YOUNG | (write ? PTE.DIRTY : 0);
+		}
+		if (write) {
+			const pfn = leaf!.pfn[i];
+			f.flags[pfn] = (f.flags[pfn] | PG.DIRTY) & ~PG.LAZYFREE;
+			if (fill && (f.slot[pfn] >= 0 || !isZeroFill(fill))) {
+				if (f.slot[pfn] < 0) { f.slot[pfn] = k.content.alloc(false); }
+				fillSlot(k.content, f.slot[pfn], fill, (vpn - start) * 1024);
+			}
+		}
+	}
+}

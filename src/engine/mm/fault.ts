@@ -1,0 +1,222 @@
+// The CPU fault path (mm/memory.c): handle_mm_fault and the handlers it dispatches to.
+import type { Kernel } from '../kernel';
+import type { K } from '../sim/events';
+import { fail } from '../sim/errors';
+import { HPAGE_NR, HUGE_ZERO_PFN, PG, ZERO_PFN } from './frames';
+import { PTE, PTRS_PER_PMD } from './pagetable';
+import type { Mm } from './mm';
+import { VM, type Vma } from './vma';
+import { get_page, page_add_anon_rmap, page_dup_rmap, page_remove_rmap, put_page } from './page';
+import { filemap_get_page } from './pagecache';
+import { mmu_notifier_invalidate_range_start } from '../hmm/notifier';
+import { split_folio, split_huge_pmd } from './thp';
+import { PAGE_SIZE } from './content';
+
+/** Whether a fault at vpn may be served by a PMD-sized folio (THP policy, alignment, VMA fit). */
+export function thp_eligible(k: Kernel, vma: Vma, vpn: number): boolean {
+	if (!vma.isAnonPrivate || (vma.flags & VM.NOHUGEPAGE)) { return false; }
+	if (k.thp === 'never' || (k.thp === 'madvise' && !(vma.flags & VM.HUGEPAGE))) { return false; }
+	const base = vpn - (vpn % PTRS_PER_PMD);
+	return base >= vma.start && base + PTRS_PER_PMD <= vma.end;
+}
+
+/** handle_mm_fault: make vpn accessible for a read or a write. The caller checked the VMA's
+ * permissions (SIGSEGV / EFAULT / EPERM are its business). */
+export function* handle_mm_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K {
+	yield* k.enter('handle_mm_fault', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, write });
+	try {
+		mm.faults++;
+		k.advance(k.costs.cpuFaultNs);
+		// a device entry is resolved first, and then the access is retried, as after a real fault
+		for (let tries = 0; tries < 4; tries++) {
+			if (yield* handle_one(k, mm, vma, vpn, write)) { return; }
+		}
+		throw new Error(`fault at ${vpn * PAGE_SIZE} did not resolve`);
+	} finally {
+		k.leave();
+	}
+}
+
+/** One pass of the fault handler; false means "retry the access". */
+function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K<boolean> {
+	const leaf = mm.pt.leaf(vpn);
+	if ((!leaf || leaf.used === 0) && thp_eligible(k, vma, vpn)) {
+		if (yield* do_huge_pmd_anonymous_page(k, mm, vma, vpn, write)) { return true; }
+	}
+	if (leaf?.huge) {
+		const t = leaf.pte[vpn % PTRS_PER_PMD];
+		if ((t & PTE.TYPE_MASK) === PTE.PRESENT) {
+			if (!write || (t & PTE.WRITE)) { leaf.pte[vpn % PTRS_PER_PMD] |= PTE.YOUNG; return true; }
+			if (yield* do_huge_pmd_wp_page(k, mm, vma, vpn)) { return true; }
+		} else {
+			// device-private or exclusive PMD entries are handled page by page
+			split_huge_pmd(k, mm, vpn);
+		}
+	}
+	const pte = mm.pt.pte(vpn);
+	switch (pte & PTE.TYPE_MASK) {
+		case PTE.NONE:
+			if (vma.isAnonPrivate) { do_anonymous_page(k, mm, vma, vpn, write); } else { yield* do_fault(k, mm, vma, vpn, write); }
+			return true;
+		case PTE.DEVPRIV: {
+			// do_swap_page on a device-private entry: the page's owner migrates it back to RAM
+			const pfn = mm.pt.pfn(vpn);
+			const dev = k.devices[k.frames.owner[pfn]];
+			if (k.wants('cpu-fault')) {
+				yield { kind: 'cpu-fault', addr: vpn * PAGE_SIZE, npages: 1, device: dev.name, process: mm.name, write, fn: 'do_swap_page' };
+			}
+			dev.stats.cpu_faults++;
+			yield* k.enter('do_swap_page', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name });
+			try { yield* dev.migrate_to_ram(k, mm, vma, vpn); } finally { k.leave(); }
+			return false;
+		}
+		case PTE.EXCL: {
+			const pfn = mm.pt.pfn(vpn);
+			if (k.wants('cpu-fault')) {
+				yield { kind: 'cpu-fault', addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, write, fn: 'do_swap_page', detail: 'device-exclusive entry' };
+			}
+			for (const d of k.devices) { if (d.holdsExclusive(mm, vpn)) { d.stats.cpu_faults++; } }
+			yield* remove_device_exclusive_entry(k, mm, vma, vpn, pfn);
+			return false;
+		}
+		case PTE.SWAP:
+			fail('EFAULT', 'swapped-out page');
+			return true;
+		default:
+			if (!write || (pte & PTE.WRITE)) {
+				mm.pt.setFlags(vpn, pte | PTE.YOUNG | (write ? PTE.DIRTY : 0));
+				return true;
+			}
+			yield* do_wp_page(k, mm, vma, vpn);
+			return true;
+	}
+}
+
+/** First touch of private anonymous memory: the zero page for a read, a new page for a write. */
+export function do_anonymous_page(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): void {
+	if (!write) {
+		mm.pt.set(vpn, ZERO_PFN, PTE.PRESENT | PTE.YOUNG);
+		return;
+	}
+	const pfn = k.frames.allocRam(PG.ANON);
+	page_add_anon_rmap(k, pfn, mm, vpn);
+	k.advance(k.costs.hostCopyNs(PAGE_SIZE));
+	mm.pt.set(vpn, pfn, PTE.PRESENT | PTE.WRITE | PTE.DIRTY | PTE.YOUNG);
+	void vma;
+}
+
+/** Maps a new anonymous THP (write) or the huge zero page (read). False: fall back to 4K pages. */
+function* do_huge_pmd_anonymous_page(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K<boolean> {
+	const base = vpn - (vpn % PTRS_PER_PMD);
+	const leaf = mm.pt.leafFor(base);
+	if (!write) {
+		for (let i = 0; i < HPAGE_NR; i++) { leaf.pfn[i] = HUGE_ZERO_PFN + i; leaf.pte[i] = PTE.PRESENT | PTE.YOUNG; }
+		leaf.used = HPAGE_NR;
+		leaf.huge = true;
+		return true;
+	}
+	const head = k.frames.allocRamHuge(PG.ANON);
+	if (head < 0) { return false; }
+	for (let i = 0; i < HPAGE_NR; i++) {
+		page_add_anon_rmap(k, head + i, mm, base + i);
+		leaf.pfn[i] = head + i;
+		leaf.pte[i] = PTE.PRESENT | PTE.WRITE | PTE.DIRTY | PTE.YOUNG;
+	}
+	leaf.used = HPAGE_NR;
+	leaf.huge = true;
+	k.advance(k.costs.hostCopyNs(PAGE_SIZE * HPAGE_NR));
+	void vma;
+	return true;
+}
+
+/** Write to a read-only PMD: reuse an exclusive THP, replace the huge zero page, else split and COW 4K. */
+function* do_huge_pmd_wp_page(k: Kernel, mm: Mm, vma: Vma, vpn: number): K<boolean> {
+	const base = vpn - (vpn % PTRS_PER_PMD);
+	const leaf = mm.pt.leafFor(base);
+	const head = leaf.pfn[0];
+	if (k.frames.isZero(head)) {
+		const nh = k.frames.allocRamHuge(PG.ANON);
+		if (nh >= 0) {
+			yield* mmu_notifier_invalidate_range_start(k, { mm, start: base, end: base + HPAGE_NR, event: 'CLEAR' });
+			for (let i = 0; i < HPAGE_NR; i++) {
+				page_add_anon_rmap(k, nh + i, mm, base + i);
+				leaf.pfn[i] = nh + i;
+				leaf.pte[i] = PTE.PRESENT | PTE.WRITE | PTE.DIRTY | PTE.YOUNG;
+			}
+			return true;
+		}
+	} else if ((k.frames.flags[head] & PG.ANON) && exclusive_folio(k, head)) {
+		for (let i = 0; i < HPAGE_NR; i++) { leaf.pte[i] |= PTE.WRITE | PTE.DIRTY | PTE.YOUNG; }
+		return true;
+	}
+	split_huge_pmd(k, mm, vpn);
+	return false;
+}
+
+function exclusive_folio(k: Kernel, head: number): boolean {
+	for (let i = 0; i < HPAGE_NR; i++) { if (k.frames.mapcount[head + i] > 1) { return false; } }
+	return true;
+}
+
+/** Write to a present read-only page: share-write, reuse an exclusive anon page, or copy (COW). */
+export function* do_wp_page(k: Kernel, mm: Mm, vma: Vma, vpn: number): K {
+	const pte = mm.pt.pte(vpn);
+	if (vma.shared) {
+		mm.pt.setFlags(vpn, pte | PTE.WRITE | PTE.DIRTY | PTE.YOUNG);
+		return;
+	}
+	const pfn = mm.pt.pfn(vpn);
+	const f = k.frames;
+	if ((f.flags[pfn] & PG.ANON) && !f.isZero(pfn) && f.mapcount[pfn] === 1) {
+		mm.pt.setFlags(vpn, pte | PTE.WRITE | PTE.DIRTY | PTE.YOUNG);
+		return;
+	}
+	yield* wp_page_copy(k, mm, vpn, pfn);
+}
+
+/** The copy of copy-on-write: a new anonymous page with the old page's bytes. */
+function* wp_page_copy(k: Kernel, mm: Mm, vpn: number, old: number): K {
+	yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'CLEAR' });
+	const pfn = k.frames.allocRam(PG.ANON);
+	k.frames.slot[pfn] = k.content.copy(k.frames.slot[old]);
+	k.advance(k.costs.hostCopyNs(PAGE_SIZE));
+	page_add_anon_rmap(k, pfn, mm, vpn);
+	mm.pt.set(vpn, pfn, PTE.PRESENT | PTE.WRITE | PTE.DIRTY | PTE.YOUNG);
+	if (!k.frames.isZero(old)) {
+		const compound = k.frames.isCompound(old) ? k.frames.head[old] : -1;
+		page_remove_rmap(k, old);
+		put_page(k, old);
+		if (compound >= 0) { split_folio(k, compound); }
+	}
+}
+
+/** Faults on file, shmem and DAX mappings (do_read_fault, do_cow_fault, do_shared_fault). */
+function* do_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K {
+	const file = vma.file!;
+	const index = vma.fileIndex(vpn);
+	if (!file.shmem && index >= file.npages) {
+		fail('SIGBUS', `access beyond the end of file '${file.name}' (page ${index}, file has ${file.npages})`);
+	}
+	const cache = filemap_get_page(k, file, index);
+	if (write && !vma.shared) {
+		// do_cow_fault: a private copy, never the page-cache page itself
+		const pfn = k.frames.allocRam(PG.ANON);
+		k.frames.slot[pfn] = k.content.copy(k.frames.slot[cache]);
+		page_add_anon_rmap(k, pfn, mm, vpn);
+		mm.pt.set(vpn, pfn, PTE.PRESENT | PTE.WRITE | PTE.DIRTY | PTE.YOUNG);
+		return;
+	}
+	get_page(k, cache);
+	page_dup_rmap(k, cache);
+	const w = vma.shared && vma.writable && (write || file.shmem);
+	mm.pt.set(vpn, cache, PTE.PRESENT | PTE.YOUNG | (w ? PTE.WRITE : 0) | (write ? PTE.DIRTY : 0));
+	if (write) { k.frames.flags[cache] |= PG.DIRTY; }
+}
+
+/** A CPU access to a device-exclusive entry gives the page back to the CPU (EXCLUSIVE notifier). */
+export function* remove_device_exclusive_entry(k: Kernel, mm: Mm, vma: Vma, vpn: number, pfn: number): K {
+	yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'EXCLUSIVE' });
+	const pte = mm.pt.pte(vpn);
+	mm.pt.set(vpn, pfn, PTE.PRESENT | PTE.YOUNG | (pte & (PTE.WRITE | PTE.DIRTY)));
+	void vma;
+}

@@ -1,0 +1,35 @@
+// What `cpu write R = EXPR` and `file ... = EXPR` store: an int32 per word, as a function of the
+// word index i counted from the start of the range. Linear forms (i, -i, i+c, c) are recognised
+// by the interpreter and filled with tight typed-array loops; anything else calls back per word.
+import type { ContentStore } from './content';
+
+export type Fill =
+	| { kind: 'linear'; a: -1 | 0 | 1; b: number }
+	| { kind: 'fn'; fn: (i: number) => number };
+
+export const ZERO_FILL: Fill = { kind: 'linear', a: 0, b: 0 };
+
+/** Evaluates a fill at word index i, as the int32 it stores. */
+export function fillWord(f: Fill, i: number): number {
+	return f.kind === 'linear' ? (f.a * i + f.b) | 0 : f.fn(i) | 0;
+}
+
+/** Writes words [from, to) of a page (word 0 of the page has index `base`). */
+export function fillSlot(store: ContentStore, slot: number, f: Fill, base: number, from = 0, to = 1024): void {
+	const w = store.words(slot);
+	const o = store.wordOffset(slot);
+	if (f.kind === 'linear') {
+		if (f.a === 0) { w.fill(f.b | 0, o + from, o + to); return; }
+		let v = f.a * (base + from) + f.b;
+		if (f.a === 1) { for (let k = o + from; k < o + to; k++) { w[k] = v; v++; } } else {
+			for (let k = o + from; k < o + to; k++) { w[k] = v; v--; }
+		}
+		return;
+	}
+	for (let k = from; k < to; k++) { w[o + k] = f.fn(base + k) | 0; }
+}
+
+/** True when the fill writes only zero words, so a page needs no content slot. */
+export function isZeroFill(f: Fill): boolean {
+	return f.kind === 'linear' && f.a === 0 && (f.b | 0) === 0;
+}

@@ -1,0 +1,78 @@
+// fork (dup_mmap / copy_page_range / copy_nonpresent_pte) and exit (exit_mmap).
+import type { Kernel } from '../kernel';
+import type { K } from '../sim/events';
+import type { Mm } from './mm';
+import { PTE, PTRS_PER_PMD } from './pagetable';
+import { get_page, page_add_anon_rmap, page_dup_rmap } from './page';
+import { PG } from './frames';
+import { mmu_notifier_invalidate_range_start } from '../hmm/notifier';
+import { zap_page_range } from './mmap';
+import { PAGE_SIZE } from './content';
+
+export function* do_fork(k: Kernel, parent: Mm, name: string): K<Mm> {
+	yield* k.enter('copy_process', { process: parent.name, addr: 0, npages: 0 });
+	try {
+		const child = k.createChild(parent, name);
+		for (const v of parent.vmas.list) {
+			child.vmas.list.push(v.clone());
+			const cow = v.isCow;
+			if (cow) {
+				// copy_page_range write-protects the parent's private pages: devices must let go too
+				yield* mmu_notifier_invalidate_range_start(k, { mm: parent, start: v.start, end: v.end, event: 'PROTECTION_PAGE' });
+			}
+			yield* copy_range(k, parent, child, v.start, v.end, cow);
+		}
+		return child;
+	} finally {
+		k.leave();
+	}
+}
+
+function* copy_range(k: Kernel, src: Mm, dst: Mm, start: number, end: number, cow: boolean): K {
+	const entries: [number, number, number][] = [];
+	src.pt.forEach(start, end, (vpn, pfn, pte) => { entries.push([vpn, pfn, pte]); });
+	for (let [vpn, pfn, pte] of entries) {
+		const type = pte & PTE.TYPE_MASK;
+		if (type === PTE.EXCL) {
+			// an exclusive entry is given back to the CPU before it is copied (try_restore_exclusive_pte)
+			yield* mmu_notifier_invalidate_range_start(k, { mm: src, start: vpn, end: vpn + 1, event: 'EXCLUSIVE' });
+			pte = PTE.PRESENT | (pte & (PTE.WRITE | PTE.DIRTY | PTE.YOUNG));
+			src.pt.set(vpn, pfn, pte);
+		}
+		if (type === PTE.SWAP) { continue; }
+		const zero = k.frames.isZero(pfn);
+		if (cow && !zero && (k.frames.flags[pfn] & PG.ANON) && k.frames.pincount[pfn] > 0 && type !== PTE.DEVPRIV) {
+			// a pinned anon page cannot be shared COW: the child gets its own copy (copy_present_page)
+			const copy = k.frames.allocRam(PG.ANON);
+			k.frames.slot[copy] = k.content.copy(k.frames.slot[pfn]);
+			page_add_anon_rmap(k, copy, dst, vpn);
+			dst.pt.set(vpn, copy, pte);
+			continue;
+		}
+		if (cow) { pte &= ~PTE.WRITE; src.pt.setFlags(vpn, pte); }
+		if (!zero) { get_page(k, pfn); page_dup_rmap(k, pfn); }
+		dst.pt.set(vpn, pfn, pte);
+	}
+	// PMD mappings stay PMD mappings in both (copy_huge_pmd)
+	for (let base = Math.floor(start / PTRS_PER_PMD) * PTRS_PER_PMD; base < end; base += PTRS_PER_PMD) {
+		const l = src.pt.leaf(base);
+		if (l?.huge) { dst.pt.leafFor(base).huge = true; }
+	}
+}
+
+/** exit_mmap: RELEASE to every notifier, then every mapping is torn down. */
+export function* do_exit(k: Kernel, mm: Mm): K {
+	yield* k.enter('exit_mmap', { process: mm.name, addr: 0, npages: 0 });
+	try {
+		yield* mmu_notifier_invalidate_range_start(k, { mm, start: 0, end: Number.MAX_SAFE_INTEGER / PAGE_SIZE, event: 'RELEASE' });
+		for (const d of k.devices) { d.mmReleased(k, mm); }
+		for (const v of mm.vmas.list) { zap_page_range(k, mm, v.start, v.end); }
+		mm.vmas.list.length = 0;
+		mm.alive = false;
+		mm.notifiers.length = 0;
+		k.families.get(mm.family)?.delete(mm);
+		k.procs.delete(mm.name);
+	} finally {
+		k.leave();
+	}
+}

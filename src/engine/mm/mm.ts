@@ -1,0 +1,34 @@
+// mm_struct: one simulated process's address space.
+import { PageTable, PTE } from './pagetable';
+import { VmaList } from './vma';
+import type { IntervalNotifier } from '../hmm/notifier';
+
+export class Mm {
+	readonly vmas = new VmaList();
+	readonly pt = new PageTable();
+	/** CPU page faults taken */
+	faults = 0;
+	alive = true;
+	/** mmu interval notifiers registered on this mm (device mirrors) */
+	readonly notifiers: IntervalNotifier[] = [];
+
+	constructor(
+		readonly id: number,
+		readonly pid: number,
+		readonly name: string,
+		/** anon rmap family, shared by a process and its fork children */
+		readonly family: number,
+	) { }
+
+	/** Resident pages: mapped RAM pages plus device-private entries (counted like RAM, as Linux does). */
+	rss(isZero: (pfn: number) => boolean): number {
+		let n = 0;
+		for (const l of this.pt.leaves.values()) {
+			for (let i = 0; i < l.pte.length; i++) {
+				const t = l.pte[i] & PTE.TYPE_MASK;
+				if (t === PTE.DEVPRIV || t === PTE.EXCL || (t === PTE.PRESENT && !isZero(l.pfn[i]))) { n++; }
+			}
+		}
+		return n;
+	}
+}

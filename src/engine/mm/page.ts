@@ -1,0 +1,74 @@
+// Page references, mappings and the reverse map (mm/rmap.c in miniature).
+import { Kernel } from '../kernel';
+import { HPAGE_NR, PG, RAM_POOL } from './frames';
+import { PTE } from './pagetable';
+import type { Mm } from './mm';
+
+export function get_page(k: Kernel, pfn: number): void {
+	k.frames.refcount[pfn]++;
+}
+
+/** Drops a reference; at zero the frame goes back to RAM or to its device (folio_free). */
+export function put_page(k: Kernel, pfn: number): void {
+	const f = k.frames;
+	if (f.flags[pfn] & PG.ZERO) { return; }
+	if (--f.refcount[pfn] > 0) { return; }
+	if (f.refcount[pfn] < 0) { throw new Error(`refcount underflow on pfn ${pfn}`); }
+	if (f.isCompound(pfn)) {
+		// a folio is freed whole, once every one of its pages has lost its last reference
+		const head = f.head[pfn];
+		for (let i = 0; i < HPAGE_NR; i++) { if (f.refcount[head + i] > 0) { return; } }
+		for (let i = 0; i < HPAGE_NR; i++) { releaseContent(k, head + i); }
+		if (f.owner[head] === RAM_POOL) { f.freeRamFolio(head); } else { k.devices[f.owner[head]].freeFolio(head); }
+		return;
+	}
+	releaseContent(k, pfn);
+	if (f.flags[pfn] & PG.DAX) { return; }
+	if (f.owner[pfn] === RAM_POOL) { f.freeRamFrame(pfn); } else { k.devices[f.owner[pfn]].freePage(pfn); }
+}
+
+function releaseContent(k: Kernel, pfn: number): void {
+	const s = k.frames.slot[pfn];
+	if (s >= 0) { k.content.release(s); k.frames.slot[pfn] = -1; }
+}
+
+/** page_add_anon_rmap / page_add_new_anon_rmap */
+export function page_add_anon_rmap(k: Kernel, pfn: number, mm: Mm, vpn: number): void {
+	const f = k.frames;
+	f.mapping[pfn] = Kernel.anonMapping(mm.family);
+	f.index[pfn] = vpn;
+	f.flags[pfn] |= PG.ANON;
+	f.mapcount[pfn]++;
+}
+
+/** page_add_file_rmap (or a second mapping of an anon page after fork) */
+export function page_dup_rmap(k: Kernel, pfn: number): void {
+	if (!k.frames.isZero(pfn)) { k.frames.mapcount[pfn]++; }
+}
+
+export function page_remove_rmap(k: Kernel, pfn: number): void {
+	if (!k.frames.isZero(pfn)) { k.frames.mapcount[pfn]--; }
+}
+
+/** Every (mm, vpn) whose page table refers to pfn (present, device-private or exclusive entry). */
+export function rmap_walk(k: Kernel, pfn: number, fn: (mm: Mm, vpn: number) => void): void {
+	const m = k.frames.mapping[pfn];
+	const idx = k.frames.index[pfn];
+	const hits: [Mm, number][] = [];
+	if (m <= -2) {
+		for (const mm of k.families.get(-2 - m) ?? []) {
+			if (mm.alive && mm.pt.pfn(idx) === pfn && (mm.pt.pte(idx) & PTE.TYPE_MASK) !== PTE.NONE) { hits.push([mm, idx]); }
+		}
+	} else if (m >= 0) {
+		const file = k.fileById[m];
+		for (const mm of k.mms) {
+			if (!mm.alive) { continue; }
+			for (const v of mm.vmas.list) {
+				if (v.file !== file || idx < v.pgoff || idx >= v.pgoff + v.npages) { continue; }
+				const vpn = v.start + (idx - v.pgoff);
+				if (mm.pt.pfn(vpn) === pfn && (mm.pt.pte(vpn) & PTE.TYPE_MASK) !== PTE.NONE) { hits.push([mm, vpn]); }
+			}
+		}
+	}
+	for (const [mm, vpn] of hits) { fn(mm, vpn); }
+}

@@ -1,0 +1,32 @@
+// Transparent huge pages: splitting a PMD mapping into PTEs, and a folio into base pages.
+import type { Kernel } from '../kernel';
+import { HPAGE_NR, ZERO_PFN } from './frames';
+import type { Mm } from './mm';
+import { PTE, PTRS_PER_PMD } from './pagetable';
+import { put_page } from './page';
+
+/** __split_huge_pmd: the THP stays one folio but is mapped by 512 PTEs; the huge zero page
+ * becomes 512 mappings of the ordinary zero page. */
+export function split_huge_pmd(k: Kernel, mm: Mm, vpn: number): void {
+	const leaf = mm.pt.leaf(vpn);
+	if (!leaf || !leaf.huge) { return; }
+	leaf.huge = false;
+	for (let i = 0; i < PTRS_PER_PMD; i++) {
+		if ((leaf.pte[i] & PTE.TYPE_MASK) === PTE.PRESENT && k.frames.isZero(leaf.pfn[i])) { leaf.pfn[i] = ZERO_PFN; }
+	}
+}
+
+/** split_folio: the folio's pages become independent; pages nobody references any more are freed
+ * at once (the kernel's deferred split would do so under memory pressure). */
+export function split_folio(k: Kernel, head: number): void {
+	const f = k.frames;
+	if (!f.isCompound(head) || f.isZero(head)) { return; }
+	head = f.head[head];
+	f.split(head);
+	for (let i = 0; i < HPAGE_NR; i++) {
+		if (f.refcount[head + i] === 0) {
+			f.refcount[head + i] = 1;
+			put_page(k, head + i);
+		}
+	}
+}

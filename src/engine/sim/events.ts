@@ -1,0 +1,39 @@
+// Engine events. Kernel paths are generators: every point where a debugger may want to stop
+// (a fault, a migration, an invalidation, entry to a named kernel function) is a `yield`, so a
+// paused workload is simply a suspended generator and the engine never has to be re-entered.
+
+export type EventKind =
+	| 'page-fault'    // any CPU page fault
+	| 'cpu-fault'     // the CPU touched a page a device holds (device-private or exclusive entry)
+	| 'device-fault'  // a device access missed its page table
+	| 'migration'     // pages move between RAM and a device
+	| 'eviction'      // a device makes room
+	| 'invalidation'  // a notifier invalidates a device's mirror
+	| 'call'          // entry to a simulated kernel function (function breakpoints, stepIn)
+	| 'access'        // a CPU or device access to a range (data breakpoints)
+	| 'tick';         // a long operation offers to be interrupted (pause)
+
+export interface SimEvent {
+	kind: EventKind;
+	/** start address of the affected range, in bytes */
+	addr: number;
+	npages: number;
+	device?: string;
+	process?: string;
+	write?: boolean;
+	/** for 'call': the kernel function; for others the function raising it */
+	fn?: string;
+	/** free text: notifier event name, migration direction, reason */
+	detail?: string;
+}
+
+/** A kernel path: yields events, returns T. */
+export type K<T = void> = Generator<SimEvent, T, undefined>;
+
+/** What the driver (CLI or debugger) wants to see. The engine checks this before building an
+ * event, so a run nobody watches pays no per-page cost. */
+export interface EventFilter {
+	wants(kind: EventKind): boolean;
+}
+
+export const NO_EVENTS: EventFilter = { wants: () => false };

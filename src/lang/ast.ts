@@ -1,0 +1,133 @@
+// The workload-script syntax tree. Every node carries the position of its first token, so that
+// diagnostics, breakpoints and the debugger's stack frames can point back into the source.
+
+/** 1-based line and column of a node's first character. */
+export interface Loc {
+	line: number;
+	col: number;
+}
+
+export interface Diagnostic {
+	file: string;
+	line: number;
+	col: number;
+	message: string;
+	severity: 'error' | 'warning';
+}
+
+// ---------------------------------------------------------------- expressions
+
+/** Sizes (`4KiB`, `3 pages`), durations (`5us`) and bandwidths (`12GB/s`) are folded into the
+ * number: bytes, nanoseconds and bytes per second. `unit` remembers which family it came from. */
+export interface NumExpr { kind: 'num'; value: number; unit?: 'bytes' | 'ns' | 'bps'; loc: Loc }
+export interface BoolExpr { kind: 'bool'; value: boolean; loc: Loc }
+export interface StrExpr { kind: 'str'; value: string; loc: Loc }
+/** A variable, or a bare word used as a name (`ram`, a device or process name). */
+export interface IdentExpr { kind: 'ident'; name: string; loc: Loc }
+/** `last.cpages`, `gpu.faults`, `p.pid`, `event.kind` */
+export interface MemberExpr { kind: 'member'; object: string; property: string; loc: Loc }
+export interface UnaryExpr { kind: 'unary'; op: '-' | 'not'; arg: Expr; loc: Loc }
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '|' | '&' | '^' | '<<' | '>>'
+	| '==' | '!=' | '<' | '<=' | '>' | '>=' | 'and' | 'or';
+export interface BinaryExpr { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; loc: Loc }
+/** A builtin call: where, count, mapped, perm, exclusive, matches, word, len, npages, addr, page, pages, at. */
+export interface CallExpr { kind: 'call'; callee: string; args: Expr[]; loc: Loc }
+/** `X[A:B]`, either bound optional. */
+export interface SliceExpr { kind: 'slice'; object: Expr; lo?: Expr; hi?: Expr; loc: Loc }
+/** `B[K]` */
+export interface IndexExpr { kind: 'index'; object: Expr; index: Expr; loc: Loc }
+
+export type Expr = NumExpr | BoolExpr | StrExpr | IdentExpr | MemberExpr | UnaryExpr | BinaryExpr
+	| CallExpr | SliceExpr | IndexExpr;
+
+// ---------------------------------------------------------------- statements
+
+/** `key=value` option of `system`, `device`, `file`, `mmap ... offset=`. Word values (`kind=private`)
+ * are IdentExprs; the parser has already checked the key and the word against the statement. */
+export interface Option { key: string; value: Expr; loc: Loc }
+
+export type Prot = 'none' | 'r' | 'rw' | 'rx' | 'rwx';
+export type Advice = 'dontneed' | 'free' | 'hugepage' | 'nohugepage' | 'collapse';
+
+interface StmtBase { loc: Loc }
+
+export interface SystemStmt extends StmtBase { kind: 'system'; options: Option[] }
+export interface DeviceStmt extends StmtBase { kind: 'device'; name: string; options: Option[] }
+export interface ProcessStmt extends StmtBase { kind: 'process'; name: string }
+export interface UseStmt extends StmtBase { kind: 'use'; name: string }
+/** `file NAME size=SIZE [= EXPR]` */
+export interface FileStmt extends StmtBase { kind: 'file'; name: string; size: Expr; init?: Expr }
+export interface MirrorStmt extends StmtBase { kind: 'mirror'; device: string; process: string }
+export interface UnmirrorStmt extends StmtBase { kind: 'unmirror'; device: string; process: string }
+
+/** `X = mmap SIZE anon|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]` */
+export interface MmapStmt extends StmtBase {
+	kind: 'mmap';
+	target: string;
+	size: Expr;
+	backing: 'anon' | 'file' | 'dax';
+	file?: string;
+	prot: Prot;
+	shared: boolean;
+	huge?: 'huge' | 'nohuge';
+	offset?: Expr;
+}
+export interface MunmapStmt extends StmtBase { kind: 'munmap'; range: Expr }
+export interface MprotectStmt extends StmtBase { kind: 'mprotect'; range: Expr; prot: Prot }
+export interface MadviseStmt extends StmtBase { kind: 'madvise'; range: Expr; advice: Advice }
+export interface ForkStmt extends StmtBase { kind: 'fork'; name: string }
+export interface ExitStmt extends StmtBase { kind: 'exit'; name: string }
+
+export interface CpuReadStmt extends StmtBase { kind: 'cpu-read'; range: Expr }
+/** `value` is evaluated per 32-bit word with `i` bound to the word index. */
+export interface CpuWriteStmt extends StmtBase { kind: 'cpu-write'; range: Expr; value?: Expr }
+/** `[B =] DEV read R` */
+export interface DevReadStmt extends StmtBase { kind: 'dev-read'; device: string; range: Expr; target?: string }
+export interface DevWriteStmt extends StmtBase { kind: 'dev-write'; device: string; range: Expr; value: Expr }
+/** `kernel DEV ["name"] { ... }`; the body holds kernel-read/-write/-atomic and control statements. */
+export interface KernelStmt extends StmtBase { kind: 'kernel'; device: string; name?: string; body: Stmt[] }
+export interface KernelReadStmt extends StmtBase { kind: 'kernel-read'; range: Expr }
+export interface KernelWriteStmt extends StmtBase { kind: 'kernel-write'; range: Expr; value?: Expr }
+export interface KernelAtomicStmt extends StmtBase { kind: 'kernel-atomic'; range: Expr }
+
+/** `migrate R -> DEV|ram`; `to` is `ram` or a device name. */
+export interface MigrateStmt extends StmtBase { kind: 'migrate'; range: Expr; to: string }
+export interface PrefetchStmt extends StmtBase { kind: 'prefetch'; range: Expr; to: string }
+/** `advise R preferred=LOC|none`, `accessed_by=DEV`, `read_mostly=on|off` */
+export interface AdviseStmt extends StmtBase {
+	kind: 'advise';
+	range: Expr;
+	advice: 'preferred' | 'accessed_by' | 'read_mostly';
+	value: string;
+}
+export interface ExclusiveStmt extends StmtBase { kind: 'exclusive'; range: Expr; device: string }
+export interface ReleaseStmt extends StmtBase { kind: 'release'; device: string }
+export interface PinStmt extends StmtBase { kind: 'pin'; range: Expr }
+export interface UnpinStmt extends StmtBase { kind: 'unpin'; range: Expr }
+/** `S = DEV snapshot R` */
+export interface SnapshotStmt extends StmtBase { kind: 'snapshot'; target: string; device: string; range: Expr }
+
+export interface AssignStmt extends StmtBase { kind: 'assign'; target: string; value: Expr }
+/** `for V in A..B [step S] { }`: V runs from A while V < B (or V > B for a negative step). */
+export interface ForStmt extends StmtBase { kind: 'for'; variable: string; from: Expr; to: Expr; step?: Expr; body: Stmt[] }
+export interface RepeatStmt extends StmtBase { kind: 'repeat'; count: Expr; body: Stmt[] }
+export interface IfStmt extends StmtBase { kind: 'if'; cond: Expr; then: Stmt[]; else?: Stmt[] }
+export interface PrintStmt extends StmtBase { kind: 'print'; args: Expr[] }
+export interface ExpectStmt extends StmtBase { kind: 'expect'; cond: Expr; message?: Expr }
+/** `expect error CODE { ... }`; `code` is one of ERROR_CODES. */
+export interface ExpectErrorStmt extends StmtBase { kind: 'expect-error'; code: string; body: Stmt[] }
+
+export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | MirrorStmt | UnmirrorStmt
+	| MmapStmt | MunmapStmt | MprotectStmt | MadviseStmt | ForkStmt | ExitStmt
+	| CpuReadStmt | CpuWriteStmt | DevReadStmt | DevWriteStmt
+	| KernelStmt | KernelReadStmt | KernelWriteStmt | KernelAtomicStmt
+	| MigrateStmt | PrefetchStmt | AdviseStmt | ExclusiveStmt | ReleaseStmt | PinStmt | UnpinStmt | SnapshotStmt
+	| AssignStmt | ForStmt | RepeatStmt | IfStmt | PrintStmt | ExpectStmt | ExpectErrorStmt;
+
+export interface Program { file: string; body: Stmt[] }
+
+export const ERROR_CODES = ['EFAULT', 'EPERM', 'EINVAL', 'ENOENT', 'ENOMEM', 'EBUSY', 'SIGSEGV', 'SIGBUS'] as const;
+export type ErrorCode = typeof ERROR_CODES[number];
+
+export const BUILTINS = ['where', 'count', 'mapped', 'perm', 'exclusive', 'matches', 'word', 'len', 'npages',
+	'addr', 'page', 'pages', 'at'] as const;

@@ -1,0 +1,374 @@
+// Static checks on a parsed program: everything that can be known without running it. Names are
+// resolved flow-insensitively (declared anywhere in the file counts), so a check never rejects a
+// script that some execution order would accept.
+
+import { BUILTINS, ERROR_CODES, type Diagnostic, type Expr, type Loc, type Option, type Program, type Stmt } from './ast';
+import { makeDiagnostic, nameLoc, shortText, sortDiagnostics } from './diagnostics';
+
+type ValueKind = 'bytes' | 'ns' | 'bps' | 'count';
+type OptionSpec = readonly string[] | ValueKind;
+
+const SYSTEM_OPTIONS: Record<string, OptionSpec> = { ram: 'bytes', swap: 'bytes', thp: ['always', 'madvise', 'never'] };
+const DEVICE_OPTIONS: Record<string, OptionSpec> = {
+	memory: 'bytes', kind: ['private', 'coherent'], link: ['pcie3', 'pcie4', 'pcie5', 'c2c'],
+	policy: ['mirror', 'migrate'], prefetch: ['none', 'density'], evict: ['lru', 'fifo'], fault_batch: 'count',
+	fault_latency: 'ns', link_bw: 'bps', local_bw: 'bps', huge: ['on', 'off'],
+};
+const VALUE_NAMES: Record<ValueKind, string> = {
+	bytes: 'a size (B, KiB, MiB, GiB, TiB, pages)', ns: 'a duration (ns, us, ms, s)',
+	bps: 'a bandwidth (GB/s, MB/s)', count: 'a plain number',
+};
+
+const ARITY: Record<typeof BUILTINS[number], number> = {
+	where: 1, count: 2, mapped: 2, perm: 2, exclusive: 2, matches: 2, word: 2, len: 1, npages: 1, addr: 1,
+	page: 2, pages: 3, at: 2,
+};
+const PROTS = ['none', 'r', 'rw', 'rx', 'rwx'];
+const ADVICE = ['dontneed', 'free', 'hugepage', 'nohugepage', 'collapse'];
+const LAST_PROPS = ['cpages', 'faults', 'error'];
+const EVENT_PROPS = ['kind', 'addr', 'npages', 'device', 'process', 'write'];
+const DEVICE_PROPS = ['faults', 'fault_batches', 'migrated_in', 'migrated_out', 'evicted', 'prefetched',
+	'invalidations', 'cpu_faults', 'used', 'free'];
+const PROCESS_PROPS = ['pid', 'rss', 'faults'];
+const KERNEL_BODY = new Set<Stmt['kind']>(['kernel-read', 'kernel-write', 'kernel-atomic', 'for', 'repeat', 'if', 'assign', 'print']);
+// Names that would make `LOC`, `cpu read` or `last.x` ambiguous.
+const RESERVED_DEVICE = ['ram', 'none', 'cpu', 'last', 'event'];
+const RESERVED_PROCESS = ['last', 'event'];
+
+/** How a statement is written, for messages (`cpu read`, not `cpu-read`). */
+function spelling(kind: Stmt['kind']): string {
+	if (kind.startsWith('dev-')) return 'DEV ' + kind.slice(4);
+	if (kind.startsWith('kernel-')) return kind.slice(7);
+	return kind.replace('-', ' ');
+}
+function oneOf(words: readonly string[]): string {
+	return words.join(', ');
+}
+
+/** Children of a statement, whatever its kind. */
+function bodies(s: Stmt): Stmt[][] {
+	switch (s.kind) {
+		case 'kernel': case 'for': case 'repeat': case 'expect-error': return [s.body];
+		case 'if': return s.else === undefined ? [s.then] : [s.then, s.else];
+		default: return [];
+	}
+}
+
+class Checker {
+	readonly out: Diagnostic[] = [];
+	private readonly devices = new Map<string, Stmt>();
+	private readonly processes = new Set<string>();
+	private readonly files = new Set<string>();
+	private readonly variables = new Set<string>();
+	private systemSeen = false;
+	private processSeen = false;
+
+	constructor(private readonly file: string) {}
+
+	run(program: Program): void {
+		this.declare(program.body);
+		this.stmts(program.body, false);
+	}
+
+	private error(at: Loc, message: string, severity: 'error' | 'warning' = 'error'): void {
+		this.out.push(makeDiagnostic(this.file, at.line, at.col, message, severity));
+	}
+
+	private declare(list: Stmt[]): void {
+		for (const s of list) {
+			switch (s.kind) {
+				case 'device': this.declareDevice(s); break;
+				case 'process': case 'fork': this.declareProcess(s); break;
+				case 'file':
+					if (this.files.has(s.name)) this.error(nameLoc(s, 'name'), `file '${shortText(s.name)}' is declared twice`);
+					this.files.add(s.name);
+					break;
+				case 'assign': case 'mmap': case 'snapshot': this.variables.add(s.target); break;
+				case 'dev-read': if (s.target !== undefined) this.variables.add(s.target); break;
+				case 'for': this.variables.add(s.variable); break;
+			}
+			for (const b of bodies(s)) this.declare(b);
+		}
+	}
+
+	private declareDevice(s: Stmt & { kind: 'device' }): void {
+		const at = nameLoc(s, 'name');
+		const name = shortText(s.name);
+		if (RESERVED_DEVICE.includes(s.name)) this.error(at, `'${name}' cannot be a device name`);
+		else if (this.devices.has(s.name)) this.error(at, `device '${name}' is declared twice`);
+		else if (this.processes.has(s.name)) this.error(at, `'${name}' is already a process name`);
+		this.devices.set(s.name, s);
+	}
+
+	private declareProcess(s: Stmt & { kind: 'process' | 'fork' }): void {
+		const at = nameLoc(s, 'name');
+		const name = shortText(s.name);
+		if (RESERVED_PROCESS.includes(s.name)) this.error(at, `'${name}' cannot be a process name`);
+		else if (this.devices.has(s.name)) this.error(at, `'${name}' is already a device name`);
+		else if (this.processes.has(s.name)) this.error(at, `process '${name}' is declared more than once`, 'warning');
+		this.processes.add(s.name);
+	}
+
+	private device(s: Stmt, field: string, name: string): void {
+		if (!this.devices.has(name)) this.error(nameLoc(s, field), `unknown device '${shortText(name)}'`);
+	}
+	private process(s: Stmt, field: string, name: string): void {
+		if (!this.processes.has(name)) this.error(nameLoc(s, field), `unknown process '${shortText(name)}'`);
+	}
+	private location(s: Stmt, field: string, name: string): void {
+		if (name !== 'ram' && !this.devices.has(name)) {
+			this.error(nameLoc(s, field), `unknown location '${shortText(name)}' (expected 'ram' or a device name)`);
+		}
+	}
+
+	private stmts(list: Stmt[], inKernel: boolean): void {
+		for (const s of list) this.stmt(s, inKernel);
+	}
+
+	private stmt(s: Stmt, inKernel: boolean): void {
+		if (inKernel && !KERNEL_BODY.has(s.kind)) {
+			this.error(s.loc, `'${spelling(s.kind)}' is not allowed inside a kernel body`);
+		}
+		switch (s.kind) {
+			case 'system':
+				if (this.systemSeen) this.error(s.loc, "'system' may appear only once");
+				else if (this.processSeen) this.error(s.loc, "'system' must come before any 'process'");
+				this.systemSeen = true;
+				this.options(s.options, SYSTEM_OPTIONS, 'system');
+				break;
+			case 'device':
+				this.options(s.options, DEVICE_OPTIONS, 'device');
+				if (!s.options.some((o) => o.key === 'memory')) {
+					this.error(nameLoc(s, 'name'), `device '${shortText(s.name)}' needs memory=SIZE`);
+				}
+				break;
+			case 'process': this.processSeen = true; break;
+			case 'fork': this.processSeen = true; break;
+			case 'use': case 'exit': this.process(s, 'name', s.name); break;
+			case 'file':
+				this.size(s.size);
+				if (s.init !== undefined) this.expr(s.init, true);
+				break;
+			case 'mirror': case 'unmirror':
+				this.device(s, 'device', s.device);
+				this.process(s, 'process', s.process);
+				break;
+			case 'mmap':
+				this.size(s.size);
+				if (s.offset !== undefined) this.size(s.offset);
+				if (s.file !== undefined && !this.files.has(s.file)) {
+					this.error(nameLoc(s, 'file'), `unknown file '${shortText(s.file)}'`);
+				}
+				this.prot(s, s.prot);
+				break;
+			case 'mprotect':
+				this.expr(s.range, false);
+				this.prot(s, s.prot);
+				break;
+			case 'madvise':
+				this.expr(s.range, false);
+				if (!ADVICE.includes(s.advice)) {
+					this.error(nameLoc(s, 'advice'), `unknown advice '${shortText(s.advice)}' (expected one of ${oneOf(ADVICE)})`);
+				}
+				break;
+			case 'munmap': case 'pin': case 'unpin': case 'cpu-read':
+				this.expr(s.range, false);
+				break;
+			case 'cpu-write':
+				this.expr(s.range, false);
+				if (s.value !== undefined) this.expr(s.value, true);
+				break;
+			case 'dev-read': case 'snapshot': case 'exclusive':
+				this.device(s, 'device', s.device);
+				this.expr(s.range, false);
+				break;
+			case 'dev-write':
+				this.device(s, 'device', s.device);
+				this.expr(s.range, false);
+				this.expr(s.value, true);
+				break;
+			case 'release': this.device(s, 'device', s.device); break;
+			case 'kernel':
+				this.device(s, 'device', s.device);
+				this.stmts(s.body, true);
+				break;
+			case 'kernel-read': case 'kernel-write': case 'kernel-atomic':
+				if (!inKernel) {
+					const hint = s.kind === 'kernel-atomic' ? '' : ` (use 'cpu ${spelling(s.kind)}' or 'DEV ${spelling(s.kind)}')`;
+					this.error(s.loc, `'${spelling(s.kind)}' is only allowed inside a kernel body${hint}`);
+				}
+				this.expr(s.range, false);
+				if (s.kind === 'kernel-write' && s.value !== undefined) this.expr(s.value, true);
+				break;
+			case 'migrate': case 'prefetch':
+				this.expr(s.range, false);
+				this.location(s, 'to', s.to);
+				break;
+			case 'advise': this.advise(s); break;
+			case 'assign':
+				if (s.target === 'true' || s.target === 'false') this.error(s.loc, `cannot assign to '${s.target}'`);
+				this.expr(s.value, false);
+				break;
+			case 'for':
+				this.expr(s.from, false);
+				this.expr(s.to, false);
+				if (s.step !== undefined) {
+					this.expr(s.step, false);
+					if (s.step.kind === 'num' && s.step.value === 0) this.error(s.step.loc, 'loop step must not be zero');
+				}
+				this.stmts(s.body, inKernel);
+				break;
+			case 'repeat':
+				this.expr(s.count, false);
+				this.stmts(s.body, inKernel);
+				break;
+			case 'if':
+				this.expr(s.cond, false);
+				this.stmts(s.then, inKernel);
+				if (s.else !== undefined) this.stmts(s.else, inKernel);
+				break;
+			case 'print':
+				for (const a of s.args) this.expr(a, false);
+				break;
+			case 'expect':
+				this.expr(s.cond, false);
+				if (s.message !== undefined) this.expr(s.message, false);
+				break;
+			case 'expect-error':
+				if (!(ERROR_CODES as readonly string[]).includes(s.code)) {
+					this.error(nameLoc(s, 'code'), `unknown error code '${shortText(s.code)}' (expected one of ${oneOf(ERROR_CODES)})`);
+				}
+				this.stmts(s.body, inKernel);
+				break;
+		}
+	}
+
+	private prot(s: Stmt, prot: string): void {
+		if (!PROTS.includes(prot)) {
+			this.error(nameLoc(s, 'prot'), `unknown protection '${shortText(prot)}' (expected one of ${oneOf(PROTS)})`);
+		}
+	}
+
+	private advise(s: Stmt & { kind: 'advise' }): void {
+		this.expr(s.range, false);
+		const at = nameLoc(s, 'value');
+		switch (s.advice) {
+			case 'preferred':
+				if (s.value !== 'none') this.location(s, 'value', s.value);
+				break;
+			case 'accessed_by': this.device(s, 'value', s.value); break;
+			case 'read_mostly':
+				if (s.value !== 'on' && s.value !== 'off') this.error(at, "read_mostly must be 'on' or 'off'");
+				break;
+			default:
+				this.error(nameLoc(s, 'advice'), `unknown advice '${shortText(s.advice)}' (expected preferred, accessed_by or read_mostly)`);
+		}
+	}
+
+	private options(options: Option[], specs: Record<string, OptionSpec>, what: string): void {
+		const seen = new Set<string>();
+		for (const o of options) {
+			const spec = Object.prototype.hasOwnProperty.call(specs, o.key) ? specs[o.key] : undefined;
+			if (spec === undefined) {
+				this.error(o.loc, `unknown ${what} option '${shortText(o.key)}' (expected one of ${oneOf(Object.keys(specs))})`);
+				continue;
+			}
+			if (seen.has(o.key)) this.error(o.loc, `option '${o.key}' given twice`);
+			seen.add(o.key);
+			if (typeof spec !== 'string') {
+				if (o.value.kind !== 'ident' || !spec.includes(o.value.name)) {
+					this.error(o.value.loc, `'${o.key}' must be one of ${oneOf(spec)}`);
+				}
+				continue;
+			}
+			this.quantity(o.value, spec, o.key);
+		}
+	}
+
+	private size(e: Expr): void {
+		this.quantity(e, 'bytes', undefined);
+	}
+
+	/** A literal's unit must fit; a unitless number is taken in the base unit. */
+	private quantity(e: Expr, kind: ValueKind, key: string | undefined): void {
+		const subject = key === undefined ? 'expected' : `'${key}' expects`;
+		if (e.kind === 'str' || e.kind === 'bool') this.error(e.loc, `${subject} ${VALUE_NAMES[kind]}`);
+		else if (e.kind === 'num' && e.unit !== undefined && e.unit !== kind) {
+			this.error(e.loc, `${subject} ${VALUE_NAMES[kind]}`);
+		} else if (e.kind === 'num' && kind === 'count' && e.value < 1) {
+			this.error(e.loc, `${subject} a count of at least 1`);
+		} else this.expr(e, false);
+	}
+
+	private expr(e: Expr, wordIndex: boolean): void {
+		switch (e.kind) {
+			case 'num': case 'bool': case 'str': return;
+			case 'ident': return this.ident(e.name, e.loc, wordIndex);
+			case 'member': return this.member(e.object, e.property, e.loc);
+			case 'unary': return this.expr(e.arg, wordIndex);
+			case 'binary':
+				this.expr(e.left, wordIndex);
+				return this.expr(e.right, wordIndex);
+			case 'slice':
+				this.expr(e.object, wordIndex);
+				if (e.lo !== undefined) this.expr(e.lo, wordIndex);
+				if (e.hi !== undefined) this.expr(e.hi, wordIndex);
+				return;
+			case 'index':
+				this.expr(e.object, wordIndex);
+				return this.expr(e.index, wordIndex);
+			case 'call': return this.call(e, wordIndex);
+		}
+	}
+
+	private ident(name: string, loc: Loc, wordIndex: boolean): void {
+		if (this.variables.has(name) || this.devices.has(name) || this.processes.has(name)) return;
+		if (name === 'ram' || name === 'time' || (name === 'i' && wordIndex)) return;
+		if (name === 'i') {
+			this.error(loc, "'i' (the word index) is only defined in a written value or in matches(R, EXPR)");
+		} else this.error(loc, `unknown name '${shortText(name)}'`);
+	}
+
+	private member(object: string, property: string, loc: Loc): void {
+		let props: string[];
+		if (object === 'last') props = LAST_PROPS;
+		else if (object === 'event') props = EVENT_PROPS;
+		else if (this.devices.has(object)) props = DEVICE_PROPS;
+		else if (this.processes.has(object)) props = PROCESS_PROPS;
+		else {
+			this.error(loc, `unknown name '${shortText(object)}' (members exist on last, event, devices and processes)`);
+			return;
+		}
+		if (!props.includes(property)) {
+			this.error(loc, `'${shortText(object)}' has no property '${shortText(property)}' (expected one of ${oneOf(props)})`);
+		}
+	}
+
+	private call(e: Expr & { kind: 'call' }, wordIndex: boolean): void {
+		const arity = Object.prototype.hasOwnProperty.call(ARITY, e.callee) ? ARITY[e.callee as keyof typeof ARITY] : undefined;
+		if (arity === undefined) {
+			this.error(e.loc, `unknown function '${shortText(e.callee)}' (builtins: ${oneOf(BUILTINS)})`);
+		} else if (e.args.length !== arity) {
+			this.error(e.loc, `${e.callee}() takes ${arity} argument${arity === 1 ? '' : 's'}, got ${e.args.length}`);
+		}
+		e.args.forEach((a, k) => {
+			const devArg = k === 0 && (e.callee === 'mapped' || e.callee === 'perm' || e.callee === 'exclusive');
+			const locArg = k === 1 && e.callee === 'count';
+			if (devArg && !(a.kind === 'ident' && this.devices.has(a.name))) {
+				this.error(a.loc, `the first argument of ${e.callee}() must be a device name`);
+			} else if (locArg && !(a.kind === 'ident' && (a.name === 'ram' || this.devices.has(a.name)))) {
+				this.error(a.loc, "the second argument of count() must be 'ram' or a device name");
+			} else this.expr(a, wordIndex || (k === 1 && e.callee === 'matches'));
+		});
+	}
+}
+
+export function check(program: Program): Diagnostic[] {
+	const c = new Checker(program.file);
+	try {
+		c.run(program);
+	} catch (err) {
+		c.out.push(makeDiagnostic(program.file, 1, 1, `internal checker error: ${err instanceof Error ? err.message : String(err)}`));
+	}
+	return sortDiagnostics(c.out);
+}

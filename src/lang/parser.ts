@@ -1,0 +1,61 @@
+// Entry point of the workload-script parser: lexing, the brace balance pass and recursive descent
+// (statements in parseStmt.ts, expressions in parseExpr.ts). Nothing here throws: every problem,
+// including an internal failure, comes back as a Diagnostic.
+
+import type { Diagnostic, Expr, Program, Stmt } from './ast';
+import { makeDiagnostic, sortDiagnostics } from './diagnostics';
+import { lex, type Token } from './lexer';
+import { StmtParser } from './parseStmt';
+
+export interface ParseResult {
+	program: Program;
+	diagnostics: Diagnostic[];
+}
+
+export function parse(source: string, file: string): ParseResult {
+	const diagnostics: Diagnostic[] = [];
+	let body: Stmt[] = [];
+	try {
+		const { tokens, diagnostics: lexDiags } = lex(source, file);
+		for (const d of lexDiags) diagnostics.push(d);
+		checkBraces(tokens, file, diagnostics);
+		body = new StmtParser(tokens, file, diagnostics).parseProgram();
+	} catch (err) {
+		diagnostics.push(internalError(file, err));
+	}
+	return { program: { file, body }, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** A lone expression, as typed into a watch, a hover or the debug console. */
+export function parseExpression(source: string, file = '<expression>'): { expr?: Expr; diagnostics: Diagnostic[] } {
+	const diagnostics: Diagnostic[] = [];
+	let expr: Expr | undefined;
+	try {
+		const { tokens, diagnostics: lexDiags } = lex(source, file);
+		for (const d of lexDiags) diagnostics.push(d);
+		expr = new StmtParser(tokens, file, diagnostics).parseStandaloneExpr();
+	} catch (err) {
+		diagnostics.push(internalError(file, err));
+	}
+	const sorted = sortDiagnostics(diagnostics);
+	return expr === undefined || sorted.length > 0 ? { diagnostics: sorted } : { expr, diagnostics: sorted };
+}
+
+function internalError(file: string, err: unknown): Diagnostic {
+	const why = err instanceof Error ? err.message : String(err);
+	return makeDiagnostic(file, 1, 1, `internal parser error: ${why}`);
+}
+
+/** Braces only ever delimit blocks, so their balance is a purely lexical matter; checking it here
+ * lets the diagnostic point at the brace itself rather than at wherever the parser gave up. */
+function checkBraces(tokens: readonly Token[], file: string, out: Diagnostic[]): void {
+	const open: Token[] = [];
+	for (const t of tokens) {
+		if (t.kind !== 'op') continue;
+		if (t.text === '{') open.push(t);
+		else if (t.text === '}') {
+			if (open.pop() === undefined) out.push(makeDiagnostic(file, t.line, t.col, "unmatched '}'"));
+		}
+	}
+	for (const t of open) out.push(makeDiagnostic(file, t.line, t.col, "unclosed '{'"));
+}
