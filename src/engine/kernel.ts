@@ -11,6 +11,12 @@ import { fail } from './sim/errors';
 import type { Device } from './device/device';
 import { CostModel } from './sim/cost';
 
+/** One simulated kernel function on the call stack, with what it was called for. */
+export interface KernelFrame { fn: string; addr?: number; npages?: number; process?: string; device?: string }
+
+/** An offer to pause, made by long loops every TICK_PAGES pages. */
+export const TICK_PAGES = 8192;
+
 export type ThpMode = 'always' | 'madvise' | 'never';
 
 export interface SystemConfig {
@@ -37,7 +43,7 @@ export class Kernel {
 	readonly costs = new CostModel();
 	events: EventFilter = NO_EVENTS;
 	/** simulated kernel call stack, innermost last */
-	readonly stack: string[] = [];
+	readonly stack: KernelFrame[] = [];
 	/** simulated time, ns */
 	clock = 0;
 	pmemPages = 0;
@@ -56,7 +62,7 @@ export class Kernel {
 
 	/** Enters a simulated kernel function: pushes it on the call stack and offers a 'call' stop. */
 	*enter(fn: string, ev?: Partial<SimEvent>): K {
-		this.stack.push(fn);
+		this.stack.push({ fn, addr: ev?.addr, npages: ev?.npages, process: ev?.process, device: ev?.device });
 		if (this.events.wants('call')) {
 			yield { kind: 'call', fn, addr: ev?.addr ?? 0, npages: ev?.npages ?? 0, ...ev };
 		}
@@ -65,6 +71,11 @@ export class Kernel {
 	leave(): void { this.stack.pop(); }
 
 	advance(ns: number): void { this.clock += ns; }
+
+	/** Lets a driver interrupt a long loop (pause, Ctrl-C, time slices). */
+	*tick(addr: number): K {
+		if (this.events.wants('tick')) { yield { kind: 'tick', addr, npages: 0 }; }
+	}
 
 	// ------------------------------------------------------------ processes
 

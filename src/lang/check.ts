@@ -356,8 +356,8 @@ class Checker {
 			const locArg = k === 1 && e.callee === 'count';
 			if (devArg && !(a.kind === 'ident' && this.devices.has(a.name))) {
 				this.error(a.loc, `the first argument of ${e.callee}() must be a device name`);
-			} else if (locArg && !(a.kind === 'ident' && (a.name === 'ram' || this.devices.has(a.name)))) {
-				this.error(a.loc, "the second argument of count() must be 'ram' or a device name");
+			} else if (locArg && !(a.kind === 'ident' && (['ram', 'zero', 'none', 'swap'].includes(a.name) || this.devices.has(a.name)))) {
+				this.error(a.loc, "the second argument of count() must be ram, zero, none, swap or a device name");
 			} else this.expr(a, wordIndex || (k === 1 && e.callee === 'matches'));
 		});
 	}

@@ -99,7 +99,7 @@ describe('check', () => {
 		it('checks device and location arguments', () => {
 			assert.deepEqual(diags('print mapped(X, gpu)\nprint count(X, p)\nprint perm("gpu", X)'), [
 				'1:14: the first argument of mapped() must be a device name',
-				"2:16: the second argument of count() must be 'ram' or a device name",
+				'2:16: the second argument of count() must be ram, zero, none, swap or a device name',
 				'3:12: the first argument of perm() must be a device name']);
 		});
 	});

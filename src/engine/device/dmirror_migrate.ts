@@ -31,6 +31,7 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 			const vma = mm.vmas.find(addr);
 			if (!vma || !vma.readable) { fail('EINVAL', `no readable mapping at 0x${(addr * PAGE_SIZE).toString(16)}`); }
 			const next = Math.min(end, vma.end, addr - (addr % MIGRATE_CHUNK) + MIGRATE_CHUNK);
+			yield* k.tick(addr * PAGE_SIZE);
 			const a = new MigrateVma(mm, vma, addr, next, SELECT.SYSTEM | (dev.cfg.huge ? SELECT.COMPOUND : 0), dev, `ram -> ${dev.name}`);
 			yield* migrate_vma_setup(k, a);
 			if (!alloc_and_copy_to_device(k, dev, a)) { outOfMemory = true; }
@@ -102,6 +103,7 @@ export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start
 			const vma = mm.vmas.find(addr);
 			if (!vma) { fail('EINVAL', `no mapping at 0x${(addr * PAGE_SIZE).toString(16)}`); }
 			const next = Math.min(end, vma.end, addr - (addr % MIGRATE_CHUNK) + MIGRATE_CHUNK);
+			yield* k.tick(addr * PAGE_SIZE);
 			const a = new MigrateVma(mm, vma, addr, next, selectOwn(dev), dev, `${dev.name} -> ram`);
 			yield* migrate_vma_setup(k, a);
 			dev.stats.migrated_out += alloc_and_copy_to_ram(k, dev, a);

@@ -1,6 +1,6 @@
 // HMM_DMIRROR_READ / HMM_DMIRROR_WRITE: the device accesses process memory through its mirror
 // page table, and faults missing entries in with hmm_range_fault (dmirror_fault).
-import type { Kernel } from '../kernel';
+import { type Kernel, TICK_PAGES } from '../kernel';
 import type { K } from '../sim/events';
 import { fail } from '../sim/errors';
 import { PTE, PTRS_PER_PMD } from '../mm/pagetable';
@@ -55,6 +55,7 @@ export function* dmirror_fault(k: Kernel, dev: Device, m: Mirror, start: number,
 		dev.stats.fault_batches++;
 		k.advance(dev.cfg.faultLatencyNs);
 		for (let s = start; s < end; s += FAULT_CHUNK) {
+			yield* k.tick(s * PAGE_SIZE);
 			yield* dmirror_range_fault(k, dev, m, s, Math.min(end, s + FAULT_CHUNK), write);
 		}
 	} finally {
@@ -105,8 +106,11 @@ export function* dmirror_rw(k: Kernel, dev: Device, mm: Mm, start: number, end: 
 		}
 		let cur = start;
 		for (;;) {
-			cur = do_copy(k, dev, m, cur, end, write, out, fill, start, res);
+			const stop = Math.min(end, cur + TICK_PAGES);
+			const next = do_copy(k, dev, m, cur, stop, write, out, fill, start, res);
+			cur = next;
 			if (cur >= end) { return res; }
+			if (next === stop) { yield* k.tick(cur * PAGE_SIZE); continue; }
 			yield* dmirror_fault(k, dev, m, cur, end, write);
 			res.faults++;
 		}

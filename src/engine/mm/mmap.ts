@@ -61,7 +61,7 @@ export function zap_page_range(k: Kernel, mm: Mm, start: number, end: number): v
 		}
 		mm.pt.clear(vpn);
 	});
-	for (const head of folios) { if (k.frames.refcount[head] >= 0 && k.frames.isCompound(head)) { split_folio(k, head); } }
+	for (const head of folios) { if (k.frames.isCompound(head)) { split_folio(k, head); } }
 }
 
 /** A PMD mapping cut by [start, end) is split first, as __split_huge_pmd does. */
@@ -152,6 +152,8 @@ export function* do_madvise(k: Kernel, mm: Mm, start: number, end: number, advic
 			mm.vmas.mergeAround(start, end);
 			return;
 		case 'collapse':
+			// hugepage_vma_check: MADV_NOHUGEPAGE memory refuses collapse
+			if (vmas.some(v => v.flags & VM.NOHUGEPAGE)) { fail('EINVAL', 'MADV_COLLAPSE in MADV_NOHUGEPAGE memory'); }
 			for (const v of vmas) { yield* collapse_range(k, mm, v, Math.max(start, v.start), Math.min(end, v.end)); }
 			return;
 	}

@@ -19,12 +19,19 @@ export function put_page(k: Kernel, pfn: number): void {
 		const head = f.head[pfn];
 		for (let i = 0; i < HPAGE_NR; i++) { if (f.refcount[head + i] > 0) { return; } }
 		for (let i = 0; i < HPAGE_NR; i++) { releaseContent(k, head + i); }
-		if (f.owner[head] === RAM_POOL) { f.freeRamFolio(head); } else { k.devices[f.owner[head]].freeFolio(head); }
+		if (f.owner[head] === RAM_POOL) { f.freeRamFolio(head); } else {
+			for (let i = 0; i < HPAGE_NR; i++) { f.flags[head + i] = 0; f.mapping[head + i] = -1; }
+			k.devices[f.owner[head]].freeFolio(head);
+		}
 		return;
 	}
 	releaseContent(k, pfn);
 	if (f.flags[pfn] & PG.DAX) { return; }
-	if (f.owner[pfn] === RAM_POOL) { f.freeRamFrame(pfn); } else { k.devices[f.owner[pfn]].freePage(pfn); }
+	if (f.owner[pfn] === RAM_POOL) { f.freeRamFrame(pfn); } else {
+		f.flags[pfn] = 0;
+		f.mapping[pfn] = -1;
+		k.devices[f.owner[pfn]].freePage(pfn);
+	}
 }
 
 function releaseContent(k: Kernel, pfn: number): void {

@@ -22,6 +22,9 @@ export function split_folio(k: Kernel, head: number): void {
 	const f = k.frames;
 	if (!f.isCompound(head) || f.isZero(head)) { return; }
 	head = f.head[head];
+	let live = false;
+	for (let i = 0; i < HPAGE_NR; i++) { if (f.refcount[head + i] > 0) { live = true; } }
+	if (!live) { return; }
 	f.split(head);
 	for (let i = 0; i < HPAGE_NR; i++) {
 		if (f.refcount[head + i] === 0) {

@@ -1,0 +1,83 @@
+// hmmw: run or check a workload script from the command line (spec §7).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { compileSource } from '../lang/frontend';
+import { formatDiagnostic, hasErrors } from '../lang/diagnostics';
+import { runWorkload } from './run';
+import { report, summary } from './report';
+
+const USAGE = `usage: hmmw run FILE [--json] [--trace OUT.json] [--max-steps N] [--timeout SECONDS]
+       hmmw check FILE`;
+
+function usage(msg?: string): number {
+	if (msg) { process.stderr.write(`hmmw: ${msg}\n`); }
+	process.stderr.write(USAGE + '\n');
+	return 64;
+}
+
+interface Args { cmd: string; file: string; json: boolean; trace?: string; maxSteps?: number; timeoutMs?: number }
+
+function parseArgs(argv: string[]): Args | string {
+	const [cmd, ...rest] = argv;
+	if (cmd !== 'run' && cmd !== 'check') { return cmd ? `unknown command '${cmd}'` : 'missing command'; }
+	const a: Args = { cmd, file: '', json: false };
+	for (let i = 0; i < rest.length; i++) {
+		const x = rest[i];
+		const value = () => { if (i + 1 >= rest.length) { throw new Error(`${x} needs a value`); } return rest[++i]; };
+		try {
+			if (x === '--json' && cmd === 'run') { a.json = true; } else if (x === '--trace' && cmd === 'run') { a.trace = value(); } else if (x === '--max-steps' && cmd === 'run') {
+				const n = Number(value());
+				if (!Number.isInteger(n) || n <= 0) { return '--max-steps needs a positive integer'; }
+				a.maxSteps = n;
+			} else if (x === '--timeout' && cmd === 'run') {
+				const n = Number(value());
+				if (!(n > 0)) { return '--timeout needs a positive number of seconds'; }
+				a.timeoutMs = n * 1000;
+			} else if (x.startsWith('-')) { return `unknown option '${x}'`; } else if (a.file) { return 'only one FILE'; } else { a.file = x; }
+		} catch (e) {
+			return (e as Error).message;
+		}
+	}
+	if (!a.file) { return 'missing FILE'; }
+	return a;
+}
+
+async function main(argv: string[]): Promise<number> {
+	const a = parseArgs(argv);
+	if (typeof a === 'string') { return usage(a); }
+	let source: string;
+	try {
+		source = readFileSync(a.file, 'utf8');
+	} catch (e) {
+		return usage(`cannot read ${a.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+	}
+	const { program, diagnostics } = compileSource(source, a.file);
+	for (const d of diagnostics) { process.stderr.write(formatDiagnostic(d) + '\n'); }
+	if (hasErrors(diagnostics)) { return 2; }
+	if (a.cmd === 'check') { return 0; }
+
+	let interrupted = false;
+	process.on('SIGINT', () => { interrupted = true; });
+	const out = await runWorkload(program, source, {
+		maxSteps: a.maxSteps, timeoutMs: a.timeoutMs, trace: a.trace !== undefined,
+		checkInvariants: process.env.HMMW_CHECK_INVARIANTS === '1',
+		print: line => process.stdout.write(line + '\n'),
+		onFailure: f => process.stderr.write(`${a.file}:${f.line}:${f.col}: ${f.message}\n`),
+		interrupted: () => interrupted,
+	});
+	if (out.error) { process.stderr.write(`${a.file}:${out.error.line}:${out.error.col}: ${out.error.message}\n`); }
+	if (a.trace) {
+		try {
+			writeFileSync(a.trace, JSON.stringify({ traceEvents: out.trace, displayTimeUnit: 'ns', otherData: { dropped: out.traceDropped } }));
+		} catch (e) {
+			process.stderr.write(`hmmw: cannot write trace ${a.trace}: ${(e as Error).message}\n`);
+		}
+	}
+	if (a.json) { process.stdout.write(JSON.stringify(report(out)) + '\n'); } else { process.stderr.write(summary(out)); }
+	if (out.error) { return 2; }
+	return out.interp.failed > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(code => { process.exitCode = code; }, e => {
+	process.stderr.write(`hmmw: internal error: ${(e as Error).stack ?? e}\n`);
+	process.exitCode = 2;
+});

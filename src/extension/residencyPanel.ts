@@ -1,0 +1,194 @@
+// The "Page Residency" webview panel. It shows where each page of a process lives (RAM, swap,
+// device memory...) at the current stop of an `hmm` debug session: a DebugAdapterTracker sees
+// every `stopped` event and the panel asks the adapter for a fresh picture with the
+// `residency` custom request. The webview holds only view state; data stays in the adapter.
+
+import { randomBytes } from 'crypto';
+import * as vscode from 'vscode';
+import type { FromWebview, ProcessInfo, ResidencyArgs, ResidencyBody, ResidencyView, ToWebview } from '../../webview/protocol';
+import { vmaAt } from '../../webview/grid';
+import { DEBUG_TYPE } from './configProvider';
+import { residencyHtml } from './residencyHtml';
+
+export class ResidencyPanel {
+	static readonly viewType = 'hmm.residency';
+	private static current: ResidencyPanel | undefined;
+
+	private view: ResidencyView = { maxCells: 4096 };
+	private session: vscode.DebugSession | undefined;
+	private last: Extract<ToWebview, { type: 'residency' }> | undefined;
+	private busy = false;
+	private again = false;
+	/** A stop arrived while the panel was hidden: refetch when it is shown. */
+	private stale = false;
+
+	static show(context: vscode.ExtensionContext): void {
+		if (ResidencyPanel.current !== undefined) {
+			ResidencyPanel.current.panel.reveal(undefined, true);
+			return;
+		}
+		const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
+		const panel = vscode.window.createWebviewPanel(ResidencyPanel.viewType, 'Page Residency',
+			{ viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+				enableScripts: true,
+				// The page can load nothing but the bundle in dist/.
+				localResourceRoots: [dist],
+				// The page is cheap to rebuild from the adapter; keeping hidden iframes alive is not.
+				retainContextWhenHidden: false,
+			});
+		ResidencyPanel.current = new ResidencyPanel(panel, dist);
+	}
+
+	/** From the tracker: an `hmm` session stopped. */
+	static onStopped(session: vscode.DebugSession): void {
+		ResidencyPanel.current?.refresh(session);
+	}
+
+	static onSessionEnded(session: vscode.DebugSession): void {
+		ResidencyPanel.current?.sessionEnded(session);
+	}
+
+	private constructor(private readonly panel: vscode.WebviewPanel, dist: vscode.Uri) {
+		const webview = panel.webview;
+		webview.html = residencyHtml({
+			cspSource: webview.cspSource,
+			nonce: randomBytes(16).toString('base64'),
+			scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+			styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
+		});
+		const active = vscode.debug.activeDebugSession;
+		this.session = active?.type === DEBUG_TYPE ? active : undefined;
+		webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(msg));
+		panel.onDidChangeViewState(() => {
+			if (panel.visible && this.stale) {
+				void this.refresh();
+			}
+		});
+		panel.onDidDispose(() => {
+			ResidencyPanel.current = undefined;
+		});
+	}
+
+	private onMessage(msg: FromWebview): void {
+		switch (msg.type) {
+			case 'ready':
+				// A fresh page (first show, or shown again after being hidden): it restored its
+				// view with getState; show the cached picture at once, then refetch.
+				this.view = { ...this.view, ...msg.view };
+				if (this.last !== undefined) {
+					void this.post(this.last);
+				}
+				void this.refresh();
+				break;
+			case 'setView':
+				this.view = msg.view;
+				void this.refresh();
+				break;
+			case 'cellClicked': {
+				const vma = this.last !== undefined ? vmaAt(this.last.body.vmas, msg.address) : undefined;
+				if (vma !== undefined) {
+					this.view = { ...msg.view, start: vma.start, end: vma.end };
+					void this.refresh();
+				}
+				break;
+			}
+		}
+	}
+
+	private post(msg: ToWebview): Thenable<boolean> {
+		return this.panel.webview.postMessage(msg);
+	}
+
+	private sessionEnded(session: vscode.DebugSession): void {
+		if (this.session?.id !== session.id) {
+			return;
+		}
+		this.session = undefined;
+		if (this.last !== undefined) {
+			this.last = { ...this.last, ended: true };
+			void this.post(this.last);
+		}
+	}
+
+	/** Fetch and show. Stops can come faster than the adapter answers (holding F10): at most one
+	 * request is in flight, and the latest stop wins. */
+	async refresh(session?: vscode.DebugSession): Promise<void> {
+		if (session !== undefined) {
+			this.session = session;
+		}
+		if (this.session === undefined) {
+			const active = vscode.debug.activeDebugSession;
+			this.session = active?.type === DEBUG_TYPE ? active : undefined;
+		}
+		if (!this.panel.visible) {
+			this.stale = true;
+			return;
+		}
+		if (this.busy) {
+			this.again = true;
+			return;
+		}
+		this.busy = true;
+		this.stale = false;
+		try {
+			await this.fetch();
+		} finally {
+			this.busy = false;
+			if (this.again) {
+				this.again = false;
+				void this.refresh();
+			}
+		}
+	}
+
+	private async fetch(): Promise<void> {
+		const session = this.session;
+		if (session === undefined) {
+			if (this.last === undefined) {
+				await this.post({ type: 'status', text: 'Start an HMM debug session (F5 on a .hmmw file): the map refreshes each time it stops.' });
+			}
+			return;
+		}
+		const args: ResidencyArgs = { process: this.view.process, start: this.view.start, end: this.view.end, maxCells: this.view.maxCells };
+		let body: ResidencyBody;
+		try {
+			body = await session.customRequest('residency', args) as ResidencyBody;
+		} catch (err) {
+			// Typically: the session is running (no stop yet) or the process has exited.
+			const why = err instanceof Error ? err.message : String(err);
+			await this.post({ type: 'status', text: `Residency unavailable: ${why}`, keep: this.last !== undefined });
+			return;
+		}
+		let processes: ProcessInfo[] = [{ name: body.process, pid: body.pid }];
+		try {
+			const reply = await session.customRequest('processes') as { processes?: ProcessInfo[] };
+			if (Array.isArray(reply?.processes) && reply.processes.length > 0) {
+				processes = reply.processes;
+			}
+		} catch {
+			// An adapter without `processes` still gets a one-entry picker.
+		}
+		this.last = { type: 'residency', body, processes, view: this.view, session: session.name };
+		await this.post(this.last);
+	}
+}
+
+export function registerResidencyPanel(context: vscode.ExtensionContext): void {
+	context.subscriptions.push(
+		vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
+			createDebugAdapterTracker: (session) => ({
+				onDidSendMessage: (msg: { type?: string; event?: string }) => {
+					if (msg.type === 'event' && msg.event === 'stopped') {
+						ResidencyPanel.onStopped(session);
+					}
+				},
+			}),
+		}),
+		vscode.debug.onDidTerminateDebugSession((s) => ResidencyPanel.onSessionEnded(s)),
+		vscode.debug.onDidChangeActiveDebugSession((s) => {
+			if (s?.type === DEBUG_TYPE) {
+				ResidencyPanel.onStopped(s);
+			}
+		}),
+	);
+}

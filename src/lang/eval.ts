@@ -1,0 +1,268 @@
+// Expression evaluation: operators, ranges, buffers and the builtins of spec §4.
+import type { Expr, Loc } from './ast';
+import type { Machine, ByteRange } from '../engine/machine';
+import type { SimEvent } from '../engine/sim/events';
+import type { Fill } from '../engine/mm/fill';
+import { PAGE_SIZE } from '../engine/mm/content';
+import { SimError } from '../engine/sim/errors';
+import { type BufferValue, bufferElement, bufferLength, type RangeValue, ScriptError, typeName, type Value } from './values';
+
+export interface EvalContext {
+	vars: Map<string, Value>;
+	machine: Machine;
+	/** the engine event the debugger is stopped on, for `event.*` */
+	event?: SimEvent;
+}
+
+const DEVICE_COUNTERS = ['faults', 'fault_batches', 'migrated_in', 'migrated_out', 'evicted', 'prefetched', 'invalidations', 'cpu_faults'] as const;
+
+export function evaluate(e: Expr, ctx: EvalContext, iValue?: number): Value {
+	switch (e.kind) {
+		case 'num': return e.value;
+		case 'bool': return e.value;
+		case 'str': return e.value;
+		case 'ident': {
+			if (e.name === 'i' && iValue !== undefined) { return iValue; }
+			if (e.name === 'time') { return ctx.machine.time; }
+			const v = ctx.vars.get(e.name);
+			if (v === undefined) { throw new ScriptError(`'${e.name}' has no value here`, e.loc); }
+			return v;
+		}
+		case 'member': return member(e.object, e.property, ctx, e.loc);
+		case 'unary': {
+			const v = evaluate(e.arg, ctx, iValue);
+			if (e.op === 'not') { return !truthy(v, e.loc); }
+			return -int(v, e.loc);
+		}
+		case 'binary': return binary(e.op, e, ctx, iValue);
+		case 'call': return call(e.callee, e.args, ctx, e.loc, iValue);
+		case 'slice': {
+			const r = range(evaluate(e.object, ctx, iValue), e.loc);
+			const lo = e.lo ? int(evaluate(e.lo, ctx, iValue), e.lo.loc) : 0;
+			const hi = e.hi ? int(evaluate(e.hi, ctx, iValue), e.hi.loc) : r.len;
+			if (lo < 0 || hi > r.len || lo > hi) { throw new ScriptError(`slice [${lo}:${hi}] is outside the range of ${r.len} bytes`, e.loc); }
+			return { kind: 'range', addr: r.addr + lo, len: hi - lo };
+		}
+		case 'index': {
+			const o = evaluate(e.object, ctx, iValue);
+			const k = int(evaluate(e.index, ctx, iValue), e.index.loc);
+			if (typeof o === 'object' && o.kind === 'buffer') { return bufferElement(o, k, e.loc); }
+			throw new ScriptError(`cannot index a ${typeName(o)}; use a buffer from 'read' or 'snapshot'`, e.loc);
+		}
+	}
+}
+
+export function int(v: Value, loc?: Loc): number {
+	if (typeof v !== 'number') { throw new ScriptError(`expected an integer, got ${typeName(v)}`, loc); }
+	return v;
+}
+
+export function truthy(v: Value, loc?: Loc): boolean {
+	if (typeof v !== 'boolean') { throw new ScriptError(`expected true or false, got ${typeName(v)}`, loc); }
+	return v;
+}
+
+export function range(v: Value, loc?: Loc): RangeValue {
+	if (typeof v !== 'object' || v.kind !== 'range') { throw new ScriptError(`expected a memory range, got ${typeName(v)}`, loc); }
+	return v;
+}
+
+function member(object: string, prop: string, ctx: EvalContext, loc: Loc): Value {
+	const m = ctx.machine;
+	if (object === 'last') {
+		if (prop === 'cpages') { return m.last.cpages; }
+		if (prop === 'faults') { return m.last.faults; }
+		if (prop === 'error') { return m.last.error; }
+	} else if (object === 'event') {
+		const ev = ctx.event;
+		if (!ev) { throw new ScriptError('`event` exists only while stopped on an engine event', loc); }
+		const v = (ev as unknown as Record<string, Value | undefined>)[prop];
+		if (prop === 'write') { return ev.write ?? false; }
+		if (v !== undefined) { return v; }
+		if (['device', 'process', 'detail', 'fn'].includes(prop)) { return ''; }
+	} else {
+		const dev = m.k.devices.find(d => d.name === object);
+		if (dev) {
+			if ((DEVICE_COUNTERS as readonly string[]).includes(prop)) { return dev.stats[prop as typeof DEVICE_COUNTERS[number]]; }
+			if (prop === 'used') { return dev.usedPages * PAGE_SIZE; }
+			if (prop === 'free') { return (dev.capacityPages - dev.usedPages) * PAGE_SIZE; }
+		}
+		const mm = m.k.procs.get(object) ?? m.k.mms.find(x => x.name === object);
+		if (mm) {
+			if (prop === 'pid') { return mm.pid; }
+			if (prop === 'rss') { return mm.rss(p => m.k.frames.isZero(p)); }
+			if (prop === 'faults') { return mm.faults; }
+		}
+		if (!dev && !mm) { throw new ScriptError(`no device or process named '${object}'`, loc); }
+	}
+	throw new ScriptError(`'${object}' has no property '${prop}'`, loc);
+}
+
+function binary(op: string, e: Expr & { kind: 'binary' }, ctx: EvalContext, iValue?: number): Value {
+	if (op === 'and') { return truthy(evaluate(e.left, ctx, iValue), e.left.loc) && truthy(evaluate(e.right, ctx, iValue), e.right.loc); }
+	if (op === 'or') { return truthy(evaluate(e.left, ctx, iValue), e.left.loc) || truthy(evaluate(e.right, ctx, iValue), e.right.loc); }
+	const a = evaluate(e.left, ctx, iValue);
+	const b = evaluate(e.right, ctx, iValue);
+	if (op === '==' || op === '!=') {
+		const eq = typeof a === 'object' || typeof b === 'object' ? sameObject(a, b) : a === b;
+		return op === '==' ? eq : !eq;
+	}
+	if (op === '<' || op === '<=' || op === '>' || op === '>=') {
+		if (typeof a === 'string' && typeof b === 'string') { return compare(op, a < b ? -1 : a > b ? 1 : 0); }
+		return compare(op, int(a, e.left.loc) - int(b, e.right.loc));
+	}
+	if (op === '+' && typeof a === 'string') { return a + (typeof b === 'object' ? typeName(b) : String(b)); }
+	const x = int(a, e.left.loc);
+	const y = int(b, e.right.loc);
+	switch (op) {
+		case '+': return x + y;
+		case '-': return x - y;
+		case '*': return x * y;
+		case '/': if (y === 0) { throw new ScriptError('division by zero', e.loc); } return Math.trunc(x / y);
+		case '%': if (y === 0) { throw new ScriptError('division by zero', e.loc); } return x % y;
+		case '|': return Number(BigInt(x) | BigInt(y));
+		case '&': return Number(BigInt(x) & BigInt(y));
+		case '^': return Number(BigInt(x) ^ BigInt(y));
+		case '<<': if (y < 0 || y > 63) { throw new ScriptError(`shift by ${y}`, e.loc); } return x * 2 ** y;
+		case '>>': if (y < 0 || y > 63) { throw new ScriptError(`shift by ${y}`, e.loc); } return Math.floor(x / 2 ** y);
+	}
+	throw new ScriptError(`unknown operator ${op}`, e.loc);
+}
+
+function compare(op: string, d: number): boolean {
+	return op === '<' ? d < 0 : op === '<=' ? d <= 0 : op === '>' ? d > 0 : d >= 0;
+}
+
+function sameObject(a: Value, b: Value): boolean {
+	if (typeof a !== 'object' || typeof b !== 'object' || a.kind !== b.kind) { return false; }
+	if (a.kind === 'range' && b.kind === 'range') { return a.addr === b.addr && a.len === b.len; }
+	const x = (a as BufferValue).bytes, y = (b as BufferValue).bytes;
+	return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/** A bare word in a location or device position: a variable if one exists, else the name itself. */
+function name(e: Expr, ctx: EvalContext): string {
+	if (e.kind === 'ident' && !ctx.vars.has(e.name)) { return e.name; }
+	const v = evaluate(e, ctx);
+	if (typeof v !== 'string') { throw new ScriptError(`expected a name, got ${typeName(v)}`, e.loc); }
+	return v;
+}
+
+function rangeOrBuffer(v: Value, loc: Loc): RangeValue | BufferValue {
+	if (typeof v === 'object') { return v; }
+	throw new ScriptError(`expected a range or a buffer, got ${typeName(v)}`, loc);
+}
+
+function arity(args: Expr[], n: number, callee: string, loc: Loc): void {
+	if (args.length !== n) { throw new ScriptError(`${callee}() takes ${n} argument${n === 1 ? '' : 's'}`, loc); }
+}
+
+function call(callee: string, args: Expr[], ctx: EvalContext, loc: Loc, iValue?: number): Value {
+	const m = ctx.machine;
+	const ev = (k: number) => evaluate(args[k], ctx, iValue);
+	const wrap = <T>(f: () => T): T => {
+		try { return f(); } catch (err) {
+			if (err instanceof SimError) { throw new ScriptError(`${callee}(): ${err.message}`, loc); }
+			throw err;
+		}
+	};
+	switch (callee) {
+		case 'where': arity(args, 1, callee, loc); return wrap(() => m.where(range(ev(0), args[0].loc)));
+		case 'count': arity(args, 2, callee, loc); return wrap(() => m.count(range(ev(0), args[0].loc), name(args[1], ctx)));
+		case 'mapped': arity(args, 2, callee, loc); return wrap(() => m.mapped(name(args[0], ctx), range(ev(1), args[1].loc)));
+		case 'perm': arity(args, 2, callee, loc); return wrap(() => m.perm(name(args[0], ctx), range(ev(1), args[1].loc)));
+		case 'exclusive': arity(args, 2, callee, loc); return wrap(() => m.isExclusive(name(args[0], ctx), range(ev(1), args[1].loc)));
+		case 'matches': {
+			arity(args, 2, callee, loc);
+			const o = rangeOrBuffer(ev(0), args[0].loc);
+			const expect = (i: number) => int(evaluate(args[1], ctx, i), args[1].loc);
+			if (o.kind === 'buffer') {
+				const n = bufferLength(o);
+				for (let i = 0; i < n; i++) { if (bufferElement(o, i) !== (expect(i) | 0)) { return false; } }
+				return true;
+			}
+			return wrap(() => m.matches(o, expect));
+		}
+		case 'word': {
+			arity(args, 2, callee, loc);
+			const o = rangeOrBuffer(ev(0), args[0].loc);
+			const k = int(ev(1), args[1].loc);
+			if (o.kind === 'buffer') {
+				if (o.elem !== 4) { throw new ScriptError('word() of a snapshot: index it with S[k] instead', loc); }
+				return bufferElement(o, k, loc);
+			}
+			return wrap(() => m.word(o, k));
+		}
+		case 'len': {
+			arity(args, 1, callee, loc);
+			const o = rangeOrBuffer(ev(0), args[0].loc);
+			return o.kind === 'range' ? o.len : bufferLength(o);
+		}
+		case 'npages': { arity(args, 1, callee, loc); const r = range(ev(0), args[0].loc); return Math.ceil((r.addr + r.len) / PAGE_SIZE) - Math.floor(r.addr / PAGE_SIZE); }
+		case 'addr': { arity(args, 1, callee, loc); return range(ev(0), args[0].loc).addr; }
+		case 'page': {
+			arity(args, 2, callee, loc);
+			return pagesOf(range(ev(0), args[0].loc), int(ev(1), args[1].loc), 1, loc);
+		}
+		case 'pages': {
+			arity(args, 3, callee, loc);
+			return pagesOf(range(ev(0), args[0].loc), int(ev(1), args[1].loc), int(ev(2), args[2].loc), loc);
+		}
+		case 'at': {
+			arity(args, 2, callee, loc);
+			const a = int(ev(0), args[0].loc), n = int(ev(1), args[1].loc);
+			if (a < 0 || n <= 0) { throw new ScriptError('at(ADDR, LEN) needs ADDR >= 0 and LEN > 0', loc); }
+			return { kind: 'range', addr: a, len: n };
+		}
+	}
+	throw new ScriptError(`unknown function '${callee}'`, loc);
+}
+
+function pagesOf(r: RangeValue, k: number, n: number, loc: Loc): RangeValue {
+	const total = Math.ceil(r.len / PAGE_SIZE);
+	if (k < 0 || n <= 0 || k + n > total) { throw new ScriptError(`pages ${k}..${k + n - 1} are outside the range of ${total} pages`, loc); }
+	return { kind: 'range', addr: r.addr + k * PAGE_SIZE, len: n * PAGE_SIZE };
+}
+
+export function toByteRange(r: RangeValue): ByteRange { return { addr: r.addr, len: r.len }; }
+
+// ---------------------------------------------------------------- fills
+
+function usesI(e: Expr): boolean {
+	switch (e.kind) {
+		case 'ident': return e.name === 'i';
+		case 'unary': return usesI(e.arg);
+		case 'binary': return usesI(e.left) || usesI(e.right);
+		case 'call': return e.args.some(usesI);
+		case 'slice': return usesI(e.object) || (e.lo ? usesI(e.lo) : false) || (e.hi ? usesI(e.hi) : false);
+		case 'index': return usesI(e.object) || usesI(e.index);
+		default: return false;
+	}
+}
+
+/** The slope (+1/-1) of `i` or `-i`, else 0. */
+function slope(e: Expr): -1 | 0 | 1 {
+	if (e.kind === 'ident' && e.name === 'i') { return 1; }
+	if (e.kind === 'unary' && e.op === '-' && e.arg.kind === 'ident' && e.arg.name === 'i') { return -1; }
+	return 0;
+}
+
+/** Turns a per-word expression into a Fill, recognising i, -i, i±c, c±i and constants. */
+export function compileFill(e: Expr, ctx: EvalContext): Fill {
+	if (!usesI(e)) { return { kind: 'linear', a: 0, b: int(evaluate(e, ctx), e.loc) }; }
+	const s = slope(e);
+	if (s) { return { kind: 'linear', a: s, b: 0 }; }
+	if (e.kind === 'binary' && (e.op === '+' || e.op === '-')) {
+		const l = slope(e.left);
+		if (l && !usesI(e.right)) {
+			const c = int(evaluate(e.right, ctx), e.right.loc);
+			return { kind: 'linear', a: l, b: e.op === '+' ? c : -c };
+		}
+		const r = slope(e.right);
+		if (r && !usesI(e.left)) {
+			const c = int(evaluate(e.left, ctx), e.left.loc);
+			return { kind: 'linear', a: (e.op === '+' ? r : -r) as -1 | 1, b: c };
+		}
+	}
+	return { kind: 'fn', fn: (i: number) => int(evaluate(e, ctx, i), e.loc) };
+}

@@ -1,0 +1,174 @@
+// The interpreter: runs a compiled program one instruction at a time. `step()` is a generator that
+// passes engine events up to whoever drives it (the CLI drains it; the debugger may stop at any
+// event and resume later), so the interpreter never needs to know who is watching.
+import type { Loc, Program, Stmt } from './ast';
+import { compile, type CompiledProgram, type Instr } from './program';
+import { Machine } from '../engine/machine';
+import type { K, SimEvent } from '../engine/sim/events';
+import { SimError } from '../engine/sim/errors';
+import { evaluate, int, truthy } from './eval';
+import { execStmt, type ExecHost } from './exec';
+import { ScriptError, type Value } from './values';
+
+export interface Failure { line: number; col: number; message: string }
+export interface RunError { line: number; col: number; code: string; message: string }
+
+type LoopState = { cur: number; end: number; step: number } | { left: number };
+
+export interface InterpreterOptions {
+	print?: (line: string) => void;
+	/** a failed expectation, as it happens */
+	onFailure?: (f: Failure) => void;
+}
+
+export class Interpreter implements ExecHost {
+	readonly prog: CompiledProgram;
+	readonly machine = new Machine();
+	vars = new Map<string, Value>();
+	pc = 0;
+	loops = new Map<number, LoopState>();
+	/** open `expect error` blocks: the try instruction's index, innermost last */
+	handlers: number[] = [];
+	passed = 0;
+	failed = 0;
+	failures: Failure[] = [];
+	error?: RunError;
+	/** instructions executed */
+	steps = 0;
+	event?: SimEvent;
+	private readonly lines: string[];
+
+	constructor(program: Program, source: string, private readonly opts: InterpreterOptions = {}) {
+		this.prog = compile(program);
+		this.lines = source.split(/\r?\n/);
+	}
+
+	get done(): boolean { return this.error !== undefined || this.pc >= this.prog.code.length; }
+	get instr(): Instr | undefined { return this.prog.code[this.pc]; }
+	/** where the next instruction is */
+	get loc(): Loc | undefined { return this.instr?.loc; }
+
+	print(line: string): void { this.opts.print?.(line); }
+
+	expectResult(ok: boolean, s: Stmt & { kind: 'expect' }, message: string): void {
+		if (ok) { this.passed++; return; }
+		const text = this.lines[s.loc.line - 1]?.slice(s.loc.col - 1).replace(/\s+#.*$/, '').trim() ?? 'expect';
+		this.fail(s.loc, message ? `${message} (${text})` : `expectation failed: ${text}`);
+	}
+
+	private fail(loc: Loc, message: string): void {
+		this.failed++;
+		const f = { line: loc.line, col: loc.col, message };
+		this.failures.push(f);
+		this.opts.onFailure?.(f);
+	}
+
+	/** Executes the instruction at pc. Errors become the run's outcome, never exceptions. */
+	*step(): K {
+		const ins = this.instr;
+		if (!ins || this.error) { return; }
+		this.steps++;
+		try {
+			yield* this.run(ins);
+		} catch (e) {
+			this.onError(e, ins.loc);
+		}
+	}
+
+	private *run(ins: Instr): K {
+		switch (ins.op) {
+			case 'exec':
+				yield* execStmt(ins.stmt, this.machine, this);
+				this.pc++;
+				return;
+			case 'jump':
+				this.pc = ins.to;
+				return;
+			case 'branch':
+				this.pc = truthy(evaluate(ins.cond, this), ins.cond.loc) ? this.pc + 1 : ins.else;
+				return;
+			case 'for-init': {
+				const s = ins.stmt;
+				const cur = int(evaluate(s.from, this), s.from.loc);
+				const end = int(evaluate(s.to, this), s.to.loc);
+				const step = s.step ? int(evaluate(s.step, this), s.step.loc) : 1;
+				if (step === 0) { throw new ScriptError('a for loop cannot step by 0', s.step?.loc ?? s.loc); }
+				this.loops.set(this.pc, { cur, end, step });
+				if (step > 0 ? cur < end : cur > end) {
+					this.vars.set(s.variable, cur);
+					this.pc++;
+				} else {
+					this.pc = ins.exit;
+				}
+				return;
+			}
+			case 'for-next': {
+				const st = this.loops.get(ins.init) as { cur: number; end: number; step: number };
+				st.cur += st.step;
+				const s = (this.prog.code[ins.init] as { stmt: { variable: string } }).stmt;
+				if (st.step > 0 ? st.cur < st.end : st.cur > st.end) {
+					this.vars.set(s.variable, st.cur);
+					this.pc = ins.body;
+				} else {
+					this.loops.delete(ins.init);
+					this.pc++;
+				}
+				return;
+			}
+			case 'repeat-init': {
+				const n = int(evaluate(ins.stmt.count, this), ins.stmt.count.loc);
+				if (n < 0) { throw new ScriptError(`repeat ${n} times`, ins.stmt.count.loc); }
+				this.loops.set(this.pc, { left: n });
+				this.pc = n > 0 ? this.pc + 1 : ins.exit;
+				return;
+			}
+			case 'repeat-next': {
+				const st = this.loops.get(ins.init) as { left: number };
+				if (--st.left > 0) { this.pc = ins.body; } else { this.loops.delete(ins.init); this.pc++; }
+				return;
+			}
+			case 'try':
+				this.handlers.push(this.pc);
+				this.pc++;
+				return;
+			case 'try-end':
+				this.handlers.pop();
+				this.fail(ins.loc, `expected error ${ins.code}, but the block succeeded`);
+				this.pc++;
+				return;
+		}
+	}
+
+	private onError(e: unknown, loc: Loc): void {
+		if (e instanceof SimError && this.handlers.length > 0) {
+			const t = this.handlers.pop()!;
+			const tryIns = this.prog.code[t] as { code: string; end: number; loc: Loc };
+			if (e.code === tryIns.code) { this.passed++; } else {
+				this.fail(tryIns.loc, `expected error ${tryIns.code}, got ${e.code} at line ${loc.line}: ${e.message}`);
+			}
+			// loops opened inside the block are abandoned with it
+			for (const pc of [...this.loops.keys()]) { if (pc > t && pc < tryIns.end) { this.loops.delete(pc); } }
+			this.pc = tryIns.end + 1;
+			return;
+		}
+		if (e instanceof SimError) {
+			this.error = { line: loc.line, col: loc.col, code: e.code, message: `${e.code}: ${e.message}` };
+		} else if (e instanceof ScriptError) {
+			const l = e.loc ?? loc;
+			this.error = { line: l.line, col: l.col, code: 'script', message: e.message };
+		} else if (e instanceof RangeError && /call stack/.test(e.message)) {
+			this.error = { line: loc.line, col: loc.col, code: 'script', message: 'expression too deeply nested to evaluate' };
+		} else {
+			const err = e as Error;
+			this.error = { line: loc.line, col: loc.col, code: 'internal', message: `internal error: ${err?.message ?? String(e)}` };
+		}
+	}
+
+	/** Runs to the end with nobody watching events (the CLI's and the tests' way). */
+	runToEnd(maxSteps = Infinity): void {
+		while (!this.done && this.steps < maxSteps) {
+			const g = this.step();
+			while (!g.next().done) { /* events are not watched */ }
+		}
+	}
+}
