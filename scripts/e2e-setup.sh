@@ -55,6 +55,7 @@ if [ "${E2E_SKIP_BUILD:-}" != 1 ]; then
 	log "building"
 	npm run --silent build
 fi
+[ -f dist/extension.js ] || { echo "e2e-setup: dist/extension.js was not built (is src/debug/session.ts there?)" >&2; exit 1; }
 VSIX="$E2E/hmm-debug.vsix"
 rm -f "$VSIX"
 log "packaging $VSIX"

@@ -1,7 +1,8 @@
 // The engine's front door: one method per workload statement, in byte addresses and names, over
 // the kernel-shaped internals. The interpreter, the debugger and the tests all go through here.
 import { DEFAULT_SYSTEM, Kernel, type SystemConfig } from './kernel';
-import type { K } from './sim/events';
+import { type EventFilter, type K, NO_EVENTS } from './sim/events';
+import { deepClone } from './sim/clone';
 import { fail, SimError } from './sim/errors';
 import { PAGE_SIZE } from './mm/content';
 import type { Mm } from './mm/mm';
@@ -23,6 +24,8 @@ export interface ByteRange { addr: number; len: number }
 
 export interface LastOp { cpages: number; faults: number; error: ErrorCode | 'none' }
 
+export interface MachineSnapshot { k: Kernel; current: Mm | undefined; last: LastOp; configured: boolean }
+
 export interface MmapArgs {
 	len: number;
 	prot: string;
@@ -38,6 +41,29 @@ export class Machine {
 	current: Mm | undefined;
 	readonly last: LastOp = { cpages: 0, faults: 0, error: 'none' };
 	private configured = false;
+	private filter: EventFilter = NO_EVENTS;
+
+	/** Who watches engine events; survives `system` replacing the kernel and snapshot restores. */
+	setEvents(f: EventFilter): void {
+		this.filter = f;
+		this.k.events = f;
+	}
+
+	/** A deep copy of the whole machine (page contents shared copy-on-write). */
+	saveState(): MachineSnapshot {
+		return deepClone({ k: this.k, current: this.current, last: { ...this.last }, configured: this.configured });
+	}
+
+	/** Returns to a snapshot; the snapshot itself stays untouched and can be restored again. */
+	loadState(s: MachineSnapshot): void {
+		const c = deepClone(s);
+		this.k = c.k;
+		this.current = c.current;
+		Object.assign(this.last, c.last);
+		this.configured = c.configured;
+		this.k.events = this.filter;
+		this.k.stack.length = 0;
+	}
 
 	// ------------------------------------------------------------ setup
 
@@ -45,6 +71,7 @@ export class Machine {
 		if (this.configured) { fail('EINVAL', '`system` may appear only once'); }
 		if (this.k.mms.length > 0 || this.k.devices.length > 0 || this.k.files.size > 0) { fail('EINVAL', '`system` must come before any process, device or file'); }
 		this.k = new Kernel({ ...DEFAULT_SYSTEM, ...cfg });
+		this.k.events = this.filter;
 		this.configured = true;
 	}
 
@@ -104,6 +131,25 @@ export class Machine {
 		const mm = this.k.proc(name);
 		yield* do_exit(this.k, mm);
 		if (this.current === mm) { this.current = undefined; }
+	}
+
+	/** A CPU store of arbitrary bytes (the debugger's writeMemory): write faults, then the bytes. */
+	*writeBytes(addr: number, data: Uint8Array): K {
+		if (data.length === 0) { return; }
+		const [s, e] = this.pages({ addr, len: data.length });
+		const mm = this.cur();
+		yield* cpu_access(this.k, mm, s, e, true);
+		for (let at = 0; at < data.length;) {
+			const a = addr + at;
+			const vpn = Math.floor(a / PAGE_SIZE);
+			const off = a % PAGE_SIZE;
+			const n = Math.min(PAGE_SIZE - off, data.length - at);
+			const pfn = mm.pt.pfn(vpn);
+			const f = this.k.frames;
+			if (f.slot[pfn] < 0) { f.slot[pfn] = this.k.content.alloc(true); }
+			this.k.content.write(f.slot[pfn], off, data.subarray(at, at + n));
+			at += n;
+		}
 	}
 
 	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return cpu_access(this.k, this.cur(), s, e, false); }

@@ -358,7 +358,7 @@ class Checker {
 				this.error(a.loc, `the first argument of ${e.callee}() must be a device name`);
 			} else if (locArg && !(a.kind === 'ident' && (['ram', 'zero', 'none', 'swap'].includes(a.name) || this.devices.has(a.name)))) {
 				this.error(a.loc, "the second argument of count() must be ram, zero, none, swap or a device name");
-			} else this.expr(a, wordIndex || (k === 1 && e.callee === 'matches'));
+			} else if (!locArg && !devArg) this.expr(a, wordIndex || (k === 1 && e.callee === 'matches'));
 		});
 	}
 }

@@ -3,12 +3,21 @@
 // event and resume later), so the interpreter never needs to know who is watching.
 import type { Loc, Program, Stmt } from './ast';
 import { compile, type CompiledProgram, type Instr } from './program';
-import { Machine } from '../engine/machine';
+import { Machine, type MachineSnapshot } from '../engine/machine';
+import { deepClone } from '../engine/sim/clone';
 import type { K, SimEvent } from '../engine/sim/events';
 import { SimError } from '../engine/sim/errors';
 import { evaluate, int, truthy } from './eval';
 import { execStmt, type ExecHost } from './exec';
 import { ScriptError, type Value } from './values';
+
+export interface InterpSnapshot {
+	machine: MachineSnapshot;
+	state: {
+		pc: number; vars: Map<string, Value>; loops: Map<number, LoopState>; handlers: number[];
+		passed: number; failed: number; failures: Failure[]; error?: RunError; steps: number;
+	};
+}
 
 export interface Failure { line: number; col: number; message: string }
 export interface RunError { line: number; col: number; code: string; message: string }
@@ -162,6 +171,32 @@ export class Interpreter implements ExecHost {
 			const err = e as Error;
 			this.error = { line: loc.line, col: loc.col, code: 'internal', message: `internal error: ${err?.message ?? String(e)}` };
 		}
+	}
+
+	/** Everything needed to come back to this statement boundary: machine and interpreter state. */
+	snapshot(): InterpSnapshot {
+		return {
+			machine: this.machine.saveState(),
+			state: deepClone({
+				pc: this.pc, vars: this.vars, loops: this.loops, handlers: this.handlers, passed: this.passed,
+				failed: this.failed, failures: this.failures, error: this.error, steps: this.steps,
+			}),
+		};
+	}
+
+	restore(s: InterpSnapshot): void {
+		this.machine.loadState(s.machine);
+		const st = deepClone(s.state);
+		this.pc = st.pc;
+		this.vars = st.vars;
+		this.loops = st.loops;
+		this.handlers = st.handlers;
+		this.passed = st.passed;
+		this.failed = st.failed;
+		this.failures = st.failures;
+		this.error = st.error;
+		this.steps = st.steps;
+		this.event = undefined;
 	}
 
 	/** Runs to the end with nobody watching events (the CLI's and the tests' way). */

@@ -12,9 +12,34 @@ export class ContentStore {
 	slabs: Uint8Array[] = [];
 	/** the same slabs as int32 words (little-endian on every host Node runs on) */
 	slabWords: Int32Array[] = [];
+	/** false for a slab shared with a snapshot: it is copied before its first write */
+	private owned: boolean[] = [];
 	private free: number[] = [];
 	private nextSlot = 0;
 	live = 0;
+
+	/** A copy for a snapshot: both sides share every slab until one of them writes to it. */
+	cowClone(): ContentStore {
+		const c = new ContentStore();
+		c.slabs = this.slabs.slice();
+		c.slabWords = this.slabWords.slice();
+		c.owned = this.slabs.map(() => false);
+		this.owned = this.slabs.map(() => false);
+		c.free = this.free.slice();
+		c.nextSlot = this.nextSlot;
+		c.live = this.live;
+		return c;
+	}
+
+	/** Makes the slab of `slot` private to this store before a write. */
+	private own(slot: number): void {
+		const i = slot >> SLAB_SHIFT;
+		if (this.owned[i]) { return; }
+		const slab = this.slabs[i].slice();
+		this.slabs[i] = slab;
+		this.slabWords[i] = new Int32Array(slab.buffer);
+		this.owned[i] = true;
+	}
 
 	/** A zero-filled slot. */
 	alloc(zero = true): number {
@@ -25,8 +50,10 @@ export class ContentStore {
 				const slab = new Uint8Array(SLAB_PAGES * PAGE_SIZE);
 				this.slabs.push(slab);
 				this.slabWords.push(new Int32Array(slab.buffer));
+				this.owned.push(true);
 			}
 		} else if (zero) {
+			this.own(slot);
 			this.bytes(slot).fill(0);
 		}
 		this.live++;
@@ -41,20 +68,22 @@ export class ContentStore {
 	slab(slot: number): Uint8Array { return this.slabs[slot >> SLAB_SHIFT]; }
 	offset(slot: number): number { return (slot & (SLAB_PAGES - 1)) * PAGE_SIZE; }
 
-	/** A view of one page's bytes (allocates a view object: not for per-word hot loops). */
+	/** A read-only view of one page's bytes (allocates a view object: not for per-word hot loops). */
 	bytes(slot: number): Uint8Array {
 		const o = this.offset(slot);
 		return this.slab(slot).subarray(o, o + PAGE_SIZE);
 	}
 
 	/** An Int32Array view over the slab of `slot`, and the word index where the page starts. */
-	words(slot: number): Int32Array { return this.slabWords[slot >> SLAB_SHIFT]; }
+	/** The int32 words of the slab of `slot`, for writing (see wordOffset). */
+	words(slot: number): Int32Array { this.own(slot); return this.slabWords[slot >> SLAB_SHIFT]; }
 	wordOffset(slot: number): number { return (slot & (SLAB_PAGES - 1)) * (PAGE_SIZE >> 2); }
 
 	/** A new slot holding a copy of `src` (-1 copies as zeroes, and needs no slot). */
 	copy(src: number): number {
 		if (src < 0) { return -1; }
 		const dst = this.alloc(false);
+		this.own(dst);
 		this.slab(dst).set(this.bytes(src), this.offset(dst));
 		return dst;
 	}
@@ -64,6 +93,12 @@ export class ContentStore {
 		if (slot < 0) { out.fill(0, at, at + len); return; }
 		const o = this.offset(slot) + off;
 		out.set(this.slab(slot).subarray(o, o + len), at);
+	}
+
+	/** Writes bytes into a page at `off`. */
+	write(slot: number, off: number, data: Uint8Array): void {
+		this.own(slot);
+		this.slab(slot).set(data, this.offset(slot) + off);
 	}
 
 	/** Reads the int32 word `w` (0..1023) of a page. */

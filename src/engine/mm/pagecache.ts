@@ -34,7 +34,7 @@ export function filemap_get_page(k: Kernel, f: SimFile, index: number): number {
 	k.frames.mapping[pfn] = f.id;
 	k.frames.index[pfn] = index;
 	if (f.init && !isZeroFill(f.init)) {
-		const slot = k.content.alloc(false);
+		const slot = k.content.alloc(true);
 		// bytes past the end of the file read as zero, as in the last page of a real file
 		const tail = f.size - index * PAGE_SIZE;
 		fillSlot(k.content, slot, f.init, index * 1024, 0, tail >= PAGE_SIZE ? 1024 : Math.floor(tail / 4));
