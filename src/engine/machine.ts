@@ -146,8 +146,7 @@ export class Machine {
 			const n = Math.min(PAGE_SIZE - off, data.length - at);
 			const pfn = mm.pt.pfn(vpn);
 			const f = this.k.frames;
-			if (f.slot[pfn] < 0) { f.slot[pfn] = this.k.content.alloc(true); }
-			this.k.content.write(f.slot[pfn], off, data.subarray(at, at + n));
+			f.slot[pfn] = this.k.content.write(f.slot[pfn], off, data.subarray(at, at + n));
 			at += n;
 		}
 	}

@@ -120,13 +120,22 @@ function binary(op: string, e: Expr & { kind: 'binary' }, ctx: EvalContext, iVal
 		case '*': return x * y;
 		case '/': if (y === 0) { throw new ScriptError('division by zero', e.loc); } return Math.trunc(x / y);
 		case '%': if (y === 0) { throw new ScriptError('division by zero', e.loc); } return x % y;
-		case '|': return Number(BigInt(x) | BigInt(y));
-		case '&': return Number(BigInt(x) & BigInt(y));
-		case '^': return Number(BigInt(x) ^ BigInt(y));
+		case '|': case '&': case '^': return bitwise(op, x, y);
 		case '<<': if (y < 0 || y > 63) { throw new ScriptError(`shift by ${y}`, e.loc); } return x * 2 ** y;
 		case '>>': if (y < 0 || y > 63) { throw new ScriptError(`shift by ${y}`, e.loc); } return Math.floor(x / 2 ** y);
 	}
 	throw new ScriptError(`unknown operator ${op}`, e.loc);
+}
+
+const I32 = 2 ** 31;
+
+/** Bitwise operators on integers up to 2^53: int32 operands take the fast path. */
+function bitwise(op: string, x: number, y: number): number {
+	if (x >= -I32 && x < I32 && y >= -I32 && y < I32) {
+		return op === '|' ? x | y : op === '&' ? x & y : x ^ y;
+	}
+	const a = BigInt(x), b = BigInt(y);
+	return Number(op === '|' ? a | b : op === '&' ? a & b : a ^ b);
 }
 
 function compare(op: string, d: number): boolean {
@@ -175,7 +184,7 @@ function call(callee: string, args: Expr[], ctx: EvalContext, loc: Loc, iValue?:
 		case 'matches': {
 			arity(args, 2, callee, loc);
 			const o = rangeOrBuffer(ev(0), args[0].loc);
-			const expect = (i: number) => int(evaluate(args[1], ctx, i), args[1].loc);
+			const expect = wordFunction(args[1], ctx);
 			if (o.kind === 'buffer') {
 				const n = bufferLength(o);
 				for (let i = 0; i < n; i++) { if (bufferElement(o, i) !== (expect(i) | 0)) { return false; } }
@@ -264,5 +273,38 @@ export function compileFill(e: Expr, ctx: EvalContext): Fill {
 			return { kind: 'linear', a: (e.op === '+' ? r : -r) as -1 | 1, b: c };
 		}
 	}
-	return { kind: 'fn', fn: (i: number) => int(evaluate(e, ctx, i), e.loc) };
+	return { kind: 'fn', fn: wordFunction(e, ctx) };
+}
+
+/** Compiles a per-word expression to a closure: variables are read once, since they cannot change
+ * within one statement. Integer operators only; anything else falls back to evaluate(). */
+export function wordFunction(e: Expr, ctx: EvalContext): (i: number) => number {
+	const c = closure(e, ctx);
+	return c ?? ((i: number) => int(evaluate(e, ctx, i), e.loc));
+}
+
+type Fn = (i: number) => number;
+
+function closure(e: Expr, ctx: EvalContext): Fn | undefined {
+	if (!usesI(e)) {
+		const v = evaluate(e, ctx);
+		if (typeof v !== 'number') { return undefined; }
+		return () => v;
+	}
+	if (e.kind === 'ident') { return e.name === 'i' ? (i => i) : undefined; }
+	if (e.kind === 'unary' && e.op === '-') { const a = closure(e.arg, ctx); return a && (i => -a(i)); }
+	if (e.kind !== 'binary') { return undefined; }
+	const a = closure(e.left, ctx), b = closure(e.right, ctx);
+	if (!a || !b) { return undefined; }
+	switch (e.op) {
+		case '+': return i => a(i) + b(i);
+		case '-': return i => a(i) - b(i);
+		case '*': return i => a(i) * b(i);
+		case '/': return i => { const y = b(i); if (y === 0) { throw new ScriptError('division by zero', e.loc); } return Math.trunc(a(i) / y); };
+		case '%': return i => { const y = b(i); if (y === 0) { throw new ScriptError('division by zero', e.loc); } return a(i) % y; };
+		case '|': case '&': case '^': { const op = e.op; return i => bitwise(op, a(i), b(i)); }
+		case '<<': return i => a(i) * 2 ** b(i);
+		case '>>': return i => Math.floor(a(i) / 2 ** b(i));
+		default: return undefined;
+	}
 }

@@ -30,7 +30,7 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 		for (let addr = start; addr < end;) {
 			const vma = mm.vmas.find(addr);
 			if (!vma || !vma.readable) { fail('EINVAL', `no readable mapping at 0x${(addr * PAGE_SIZE).toString(16)}`); }
-			const next = Math.min(end, vma.end, addr - (addr % MIGRATE_CHUNK) + MIGRATE_CHUNK);
+			const next = Math.min(end, vma.end, addr - (addr & (MIGRATE_CHUNK - 1)) + MIGRATE_CHUNK);
 			yield* k.tick(addr * PAGE_SIZE);
 			const a = new MigrateVma(mm, vma, addr, next, SELECT.SYSTEM | (dev.cfg.huge ? SELECT.COMPOUND : 0), dev, `ram -> ${dev.name}`);
 			yield* migrate_vma_setup(k, a);
@@ -102,7 +102,7 @@ export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start
 		for (let addr = start; addr < end;) {
 			const vma = mm.vmas.find(addr);
 			if (!vma) { fail('EINVAL', `no mapping at 0x${(addr * PAGE_SIZE).toString(16)}`); }
-			const next = Math.min(end, vma.end, addr - (addr % MIGRATE_CHUNK) + MIGRATE_CHUNK);
+			const next = Math.min(end, vma.end, addr - (addr & (MIGRATE_CHUNK - 1)) + MIGRATE_CHUNK);
 			yield* k.tick(addr * PAGE_SIZE);
 			const a = new MigrateVma(mm, vma, addr, next, selectOwn(dev), dev, `${dev.name} -> ram`);
 			yield* migrate_vma_setup(k, a);
@@ -124,7 +124,7 @@ export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start
 function* evictRange(k: Kernel, dev: Device, mm: Mm, start: number, end: number): K {
 	for (const vma of mm.vmas.overlapping(start, end)) {
 		for (let addr = Math.max(start, vma.start); addr < Math.min(end, vma.end);) {
-			const next = Math.min(end, vma.end, addr - (addr % MIGRATE_CHUNK) + MIGRATE_CHUNK);
+			const next = Math.min(end, vma.end, addr - (addr & (MIGRATE_CHUNK - 1)) + MIGRATE_CHUNK);
 			let any = false;
 			mm.pt.forEach(addr, next, (_v, pfn, pte) => {
 				const t = pte & PTE.TYPE_MASK;

@@ -8,7 +8,7 @@ import type { Mm } from '../mm/mm';
 import { HmmRange, HMM_PFN, hmm_range_fault } from '../hmm/hmm_range_fault';
 import type { Device } from './device';
 import type { Mirror } from './mirror';
-import { type Fill, fillSlot } from '../mm/fill';
+import { type Fill, fillPage } from '../mm/fill';
 import { PG } from '../mm/frames';
 import { PAGE_SIZE } from '../mm/content';
 import { transferNs } from '../sim/cost';
@@ -27,9 +27,9 @@ export function mirrorOf(dev: Device, mm: Mm): Mirror {
 }
 
 /** dmirror_range_fault: the canonical read_begin / hmm_range_fault / read_retry loop. */
-function* dmirror_range_fault(k: Kernel, dev: Device, m: Mirror, start: number, end: number, write: boolean): K {
-	const range = new HmmRange(m.notifier, start, end, HMM_PFN.REQ_FAULT | (write ? HMM_PFN.REQ_WRITE : 0), 0, dev);
+function* dmirror_range_fault(k: Kernel, m: Mirror, range: HmmRange, start: number, end: number): K {
 	for (let tries = 0; ; tries++) {
+		range.reset(start, end);
 		if (tries >= MAX_RETRIES) { fail('EBUSY', 'hmm_range_fault kept racing with invalidations'); }
 		range.notifierSeq = m.notifier.readBegin();
 		const r = yield* hmm_range_fault(k, range);
@@ -37,8 +37,15 @@ function* dmirror_range_fault(k: Kernel, dev: Device, m: Mirror, start: number, 
 		if (r !== 0) { fail(r, r === 'EFAULT' ? 'device fault on an address with no readable mapping' : 'device write to memory without write permission'); }
 		if (m.notifier.readRetry(range.notifierSeq)) { continue; }
 		// dmirror_do_update under the driver lock
-		for (let i = 0; i < range.pfns.length; i++) {
-			if (range.flags[i] & HMM_PFN.VALID) { m.map(start + i, range.pfns[i], (range.flags[i] & HMM_PFN.WRITE) !== 0); }
+		let li = start & (PTRS_PER_PMD - 1);
+		let leaf = m.pt.leafFor(start);
+		for (let i = 0; i < range.npages; i++, li++) {
+			if (li === PTRS_PER_PMD) { li = 0; leaf = m.pt.leafFor(start + i); }
+			const fl = range.flags[i];
+			if (!(fl & HMM_PFN.VALID)) { continue; }
+			if (leaf.pte[li] === 0) { leaf.used++; }
+			leaf.pfn[li] = range.pfns[i];
+			leaf.pte[li] = PTE.PRESENT | (fl & HMM_PFN.WRITE ? PTE.WRITE : 0);
 		}
 		return;
 	}
@@ -54,9 +61,10 @@ export function* dmirror_fault(k: Kernel, dev: Device, m: Mirror, start: number,
 		dev.stats.faults += end - start;
 		dev.stats.fault_batches++;
 		k.advance(dev.cfg.faultLatencyNs);
+		const range = new HmmRange(m.notifier, start, Math.min(end, start + FAULT_CHUNK), HMM_PFN.REQ_FAULT | (write ? HMM_PFN.REQ_WRITE : 0), 0, dev);
 		for (let s = start; s < end; s += FAULT_CHUNK) {
 			yield* k.tick(s * PAGE_SIZE);
-			yield* dmirror_range_fault(k, dev, m, s, Math.min(end, s + FAULT_CHUNK), write);
+			yield* dmirror_range_fault(k, m, range, s, Math.min(end, s + FAULT_CHUNK));
 		}
 	} finally {
 		k.leave();
@@ -68,9 +76,10 @@ function do_copy(k: Kernel, dev: Device, m: Mirror, from: number, end: number, w
 	out: Uint8Array | undefined, fill: Fill | undefined, base: number, res: DevOpResult): number {
 	const f = k.frames;
 	let remote = 0;
-	for (let vpn = from; vpn < end; vpn++) {
-		const leaf = m.pt.leaf(vpn);
-		const i = vpn % PTRS_PER_PMD;
+	let i = from & (PTRS_PER_PMD - 1);
+	let leaf = m.pt.leaf(from);
+	for (let vpn = from; vpn < end; vpn++, i++) {
+		if (i === PTRS_PER_PMD) { i = 0; leaf = m.pt.leaf(vpn); }
 		if (!leaf || leaf.pte[i] === 0 || (write && !(leaf.pte[i] & PTE.WRITE))) {
 			chargeCopy(k, dev, remote);
 			return vpn;
@@ -79,8 +88,7 @@ function do_copy(k: Kernel, dev: Device, m: Mirror, from: number, end: number, w
 		if (f.owner[pfn] !== dev.index) { remote++; }
 		if (out) { k.content.read(f.slot[pfn], 0, PAGE_SIZE, out, (vpn - base) * PAGE_SIZE); }
 		if (fill) {
-			if (f.slot[pfn] < 0) { f.slot[pfn] = k.content.alloc(); }
-			fillSlot(k.content, f.slot[pfn], fill, (vpn - base) * 1024);
+			f.slot[pfn] = fillPage(k.content, f.slot[pfn], fill, (vpn - base) * 1024);
 			f.flags[pfn] |= PG.DIRTY;
 		}
 		res.cpages++;

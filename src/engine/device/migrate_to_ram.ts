@@ -18,7 +18,7 @@ export function* devmem_fault(k: Kernel, dev: Device, mm: Mm, vma: Vma, vpn: num
 	yield* k.enter('migrate_to_ram', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, device: dev.name });
 	try {
 		const huge = mm.pt.isHuge(vpn);
-		const start = huge ? vpn - (vpn % PTRS_PER_PMD) : vpn;
+		const start = huge ? vpn - (vpn & (PTRS_PER_PMD - 1)) : vpn;
 		const end = huge ? start + PTRS_PER_PMD : vpn + 1;
 		const a = new MigrateVma(mm, vma, start, end, SELECT.DEVICE_PRIVATE | SELECT.COMPOUND, dev, `${dev.name} -> ram (CPU fault)`);
 		yield* migrate_vma_setup(k, a);
@@ -57,7 +57,7 @@ export function alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma): nu
 		}
 		a.dst[i] = pfn;
 		a.dstF[i] = MPFN.VALID | (a.srcF[i] & MPFN.WRITE);
-		mirror?.erase(a.start + i, a.start + i + 1);
+		mirror?.pt.clear(a.start + i);
 		moved++;
 	}
 	k.advance(transferNs(dev.cfg.linkBw, moved * PAGE_SIZE));

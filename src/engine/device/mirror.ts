@@ -51,6 +51,6 @@ export class Mirror implements IntervalNotifierOps {
 
 	destroy(): void {
 		mmu_interval_notifier_remove(this.notifier);
-		this.pt.leaves.clear();
+		this.pt.reset();
 	}
 }

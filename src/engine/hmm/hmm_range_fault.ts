@@ -6,7 +6,9 @@ import type { Mm } from '../mm/mm';
 import type { Vma } from '../mm/vma';
 import { PTE, PTRS_PER_PMD } from '../mm/pagetable';
 import { PG } from '../mm/frames';
-import { do_anonymous_page, handle_mm_fault, thp_eligible } from '../mm/fault';
+import { handle_mm_fault } from '../mm/fault';
+import { VM } from '../mm/vma';
+import { ZERO_PFN } from '../mm/frames';
 import type { IntervalNotifier } from './notifier';
 import type { Device } from '../device/device';
 import { PAGE_SIZE } from '../mm/content';
@@ -27,8 +29,8 @@ export class HmmRange {
 	notifierSeq = 0;
 	constructor(
 		readonly notifier: IntervalNotifier,
-		readonly start: number,
-		readonly end: number,
+		public start: number,
+		public end: number,
 		public defaultFlags: number,
 		public pfnFlagsMask: number,
 		readonly devPrivateOwner: Device | undefined,
@@ -36,6 +38,16 @@ export class HmmRange {
 		this.pfns = new Int32Array(end - start).fill(-1);
 		this.flags = new Uint8Array(end - start);
 	}
+
+	/** Reuses the arrays for another range no longer than the first. */
+	reset(start: number, end: number): void {
+		this.start = start;
+		this.end = end;
+		this.pfns.fill(-1);
+		this.flags.fill(0);
+	}
+
+	get npages(): number { return this.end - this.start; }
 }
 
 export type Errno = 0 | 'EFAULT' | 'EPERM' | 'EBUSY' | 'ENOMEM' | 'EINVAL';
@@ -89,29 +101,64 @@ function request(range: HmmRange, vpn: number): number {
 
 function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, end: number): K<Errno | 'AGAIN'> {
 	const f = k.frames;
-	for (let vpn = start; vpn < end; vpn++) {
-		const i = vpn - range.start;
-		const req = request(range, vpn);
-		const pte = mm.pt.pte(vpn);
+	// A read fault on untouched private anon memory maps the zero page. When nobody watches
+	// individual faults that is done right here, with the result handle_mm_fault and the walk
+	// after it would give; that keeps device reads of huge untouched ranges cheap.
+	const bulk = vma.isAnonPrivate && !k.wants('page-fault') && !k.wants('call') && k.thp !== 'always' && !(vma.flags & VM.HUGEPAGE);
+	let zeroMapped = 0;
+	// the loop runs on small integers (i, li); page numbers themselves are beyond that range
+	let li = start & (PTRS_PER_PMD - 1);
+	let leaf = mm.pt.leaf(start);
+	const mask = range.pfnFlagsMask, dflt = range.defaultFlags;
+	for (let i = start - range.start; i < end - range.start; i++, li++) {
+		if (li === PTRS_PER_PMD) { li = 0; leaf = mm.pt.leaf(range.start + i); }
+		const vpn = range.start + i;
+		const req = (range.flags[i] & mask) | dflt;
+		if (bulk && !leaf && li === 0 && mask === 0 && (req & (HMM_PFN.REQ_FAULT | HMM_PFN.REQ_WRITE)) === HMM_PFN.REQ_FAULT
+			&& i + PTRS_PER_PMD <= end - range.start) {
+			// a whole untouched PMD read: 512 zero-page mappings at once
+			leaf = mm.pt.leafFor(vpn);
+			leaf.pfn.fill(ZERO_PFN);
+			leaf.pte.fill(PTE.PRESENT | PTE.YOUNG);
+			leaf.used = PTRS_PER_PMD;
+			zeroMapped += PTRS_PER_PMD;
+			range.pfns.fill(ZERO_PFN, i, i + PTRS_PER_PMD);
+			range.flags.fill(HMM_PFN.VALID, i, i + PTRS_PER_PMD);
+			i += PTRS_PER_PMD - 1;
+			li += PTRS_PER_PMD - 1;
+			continue;
+		}
+		const pte = leaf ? leaf.pte[li] : 0;
 		const type = pte & PTE.TYPE_MASK;
-		const pfn = mm.pt.pfn(vpn);
+		const pfn = leaf ? leaf.pfn[li] : -1;
+		const order = leaf?.huge ? HMM_PFN.ORDER_PMD : 0;
 		let fault = false;
 		if (type === PTE.NONE) {
 			fault = (req & HMM_PFN.REQ_FAULT) !== 0;
 			if (!fault) { range.flags[i] = 0; range.pfns[i] = -1; continue; }
+			if (bulk && !(req & HMM_PFN.REQ_WRITE)) {
+				leaf ??= mm.pt.leafFor(vpn);
+				leaf.pfn[li] = ZERO_PFN;
+				leaf.pte[li] = PTE.PRESENT | PTE.YOUNG;
+				leaf.used++;
+				zeroMapped++;
+				range.pfns[i] = ZERO_PFN;
+				range.flags[i] = HMM_PFN.VALID;
+				continue;
+			}
 		} else if (type === PTE.PRESENT) {
 			const write = (pte & PTE.WRITE) !== 0;
 			if ((req & HMM_PFN.REQ_WRITE) && !write) {
 				fault = true;
 			} else {
 				range.pfns[i] = pfn;
-				range.flags[i] = HMM_PFN.VALID | (write ? HMM_PFN.WRITE : 0) | (mm.pt.isHuge(vpn) ? HMM_PFN.ORDER_PMD : 0);
+				range.flags[i] = HMM_PFN.VALID | (write ? HMM_PFN.WRITE : 0) | order;
 				continue;
 			}
 		} else if (type === PTE.DEVPRIV && range.devPrivateOwner && k.devices[f.owner[pfn]] === range.devPrivateOwner && (f.flags[pfn] & PG.DEV_PRIVATE)) {
 			// the caller's own device page: reported as is, never faulted
 			range.pfns[i] = pfn;
-			range.flags[i] = HMM_PFN.VALID | (pte & PTE.WRITE ? HMM_PFN.WRITE : 0) | (mm.pt.isHuge(vpn) ? HMM_PFN.ORDER_PMD : 0);
+			range.flags[i] = HMM_PFN.VALID | (pte & PTE.WRITE ? HMM_PFN.WRITE : 0) | order;
 			continue;
 		} else {
 			// foreign device-private, device-exclusive, swap or migration entry
@@ -121,17 +168,21 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 		const write = (req & HMM_PFN.REQ_WRITE) !== 0;
 		if (write && !vma.writable) { return 'EPERM'; }
 		// hmm_vma_fault: fault this page and the rest of the PMD that needs it, then walk again
-		const stop = Math.min(end, vpn - (vpn % PTRS_PER_PMD) + PTRS_PER_PMD);
+		const stop = Math.min(end, vpn - (vpn & (PTRS_PER_PMD - 1)) + PTRS_PER_PMD);
+		chargeFaults(k, mm, zeroMapped);
 		yield* faultRun(k, mm, vma, range, vpn, stop, write);
 		return 'AGAIN';
 	}
+	chargeFaults(k, mm, zeroMapped);
 	return 0;
 }
 
+function chargeFaults(k: Kernel, mm: Mm, n: number): void {
+	mm.faults += n;
+	k.advance(k.costs.cpuFaultNs * n);
+}
+
 function* faultRun(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, from: number, to: number, write: boolean): K {
-	// untouched private anon memory read by a device maps the zero page: done in bulk when nobody
-	// watches individual faults, with the same result handle_mm_fault would give
-	const bulk = !write && vma.isAnonPrivate && !k.wants('page-fault') && !k.wants('call') && !thp_eligible(k, vma, from);
 	for (let vpn = from; vpn < to; vpn++) {
 		const req = request(range, vpn);
 		if (!(req & HMM_PFN.REQ_FAULT)) { continue; }
@@ -140,12 +191,6 @@ function* faultRun(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, from: number, t
 		const need = type === PTE.NONE || (type === PTE.PRESENT && (req & HMM_PFN.REQ_WRITE) && !(pte & PTE.WRITE))
 			|| (type !== PTE.PRESENT && !(type === PTE.DEVPRIV && k.devices[k.frames.owner[mm.pt.pfn(vpn)]] === range.devPrivateOwner));
 		if (!need) { continue; }
-		if (bulk && type === PTE.NONE) {
-			mm.faults++;
-			k.advance(k.costs.cpuFaultNs);
-			do_anonymous_page(k, mm, vma, vpn, false);
-			continue;
-		}
 		yield* handle_mm_fault(k, mm, vma, vpn, write || (req & HMM_PFN.REQ_WRITE) !== 0);
 	}
 }

@@ -75,23 +75,27 @@ function selectable(k: Kernel, a: MigrateVma, pfn: number): boolean {
 function* collect(k: Kernel, a: MigrateVma): K {
 	const { mm } = a;
 	const f = k.frames;
-	for (let vpn = a.start; vpn < a.end; vpn++) {
-		const i = vpn - a.start;
-		const leaf = mm.pt.leaf(vpn);
-		if (leaf?.huge && vpn % PTRS_PER_PMD === 0 && (a.flags & SELECT.COMPOUND) && vpn + PTRS_PER_PMD <= a.end) {
-			if (collectPmd(k, a, vpn, i)) { vpn += PTRS_PER_PMD - 1; continue; }
+	// vpns are beyond the small-integer range: the loop runs on the page index and the leaf index
+	let li = (a.start & (PTRS_PER_PMD - 1));
+	let leaf = mm.pt.leaf(a.start);
+	for (let i = 0; i < a.npages; i++, li++) {
+		if (li === PTRS_PER_PMD) { li = 0; leaf = mm.pt.leaf(a.start + i); }
+		const vpn = a.start + i;
+		if (leaf?.huge && li === 0 && (a.flags & SELECT.COMPOUND) && i + PTRS_PER_PMD <= a.npages) {
+			if (collectPmd(k, a, vpn, i)) { i += PTRS_PER_PMD - 1; li += PTRS_PER_PMD - 1; continue; }
 		}
 		if (leaf?.huge) { split_huge_pmd(k, mm, vpn); }
-		const pte = mm.pt.pte(vpn);
+		const pte = leaf ? leaf.pte[li] : 0;
 		const type = pte & PTE.TYPE_MASK;
-		if (type === PTE.NONE || (type === PTE.PRESENT && f.isZero(mm.pt.pfn(vpn)) && (a.flags & SELECT.SYSTEM))) {
+		if (type === PTE.NONE || (type === PTE.PRESENT && (f.flags[leaf!.pfn[li]] & PG.ZERO) && (a.flags & SELECT.SYSTEM))) {
 			// a hole: the driver allocates a zero-filled page, only for anonymous memory
 			if (a.vma.isAnonPrivate) {
 				a.srcF[i] = MPFN.MIGRATE;
-				if (a.flags & SELECT.COMPOUND && vpn % PTRS_PER_PMD === 0 && vpn + PTRS_PER_PMD <= a.end && emptyPmd(k, mm, vpn)) {
+				if (a.flags & SELECT.COMPOUND && li === 0 && i + PTRS_PER_PMD <= a.npages && emptyPmd(k, mm, vpn)) {
 					a.srcF[i] |= MPFN.COMPOUND;
 					a.cpages += PTRS_PER_PMD;
-					vpn += PTRS_PER_PMD - 1;
+					i += PTRS_PER_PMD - 1;
+					li += PTRS_PER_PMD - 1;
 					continue;
 				}
 				a.cpages++;
@@ -99,10 +103,14 @@ function* collect(k: Kernel, a: MigrateVma): K {
 			continue;
 		}
 		if (type !== PTE.PRESENT && type !== PTE.DEVPRIV) { continue; }
-		let pfn = mm.pt.pfn(vpn);
-		if (f.isZero(pfn) || !selectable(k, a, pfn) || f.pincount[pfn] > 0) { continue; }
-		if (f.isCompound(pfn)) { split_folio(k, pfn); pfn = mm.pt.pfn(vpn); }
-		unmapAll(k, a, i, vpn, pfn);
+		let pfn = leaf!.pfn[li];
+		if ((f.flags[pfn] & PG.ZERO) || !selectable(k, a, pfn) || f.pincount[pfn] > 0) { continue; }
+		if (f.isCompound(pfn)) { split_folio(k, pfn); pfn = leaf!.pfn[li]; }
+		if (f.mapcount[pfn] <= 1) {
+			leaf!.pte[li] = PTE.MIGRATION | (pte & (PTE.WRITE | PTE.DIRTY));
+		} else {
+			unmapAll(k, a, i, vpn, pfn);
+		}
 		a.src[i] = pfn;
 		a.srcF[i] = MPFN.VALID | MPFN.MIGRATE | (pte & PTE.WRITE ? MPFN.WRITE : 0);
 		a.cpages++;
@@ -221,7 +229,8 @@ function newType(k: Kernel, pfn: number): number {
 export function* migrate_vma_finalize(k: Kernel, a: MigrateVma): K {
 	yield* k.enter('migrate_vma_finalize', { addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name });
 	try {
-		const f = k.frames;
+		// the mirrors that might still point at a page that is about to go away
+		const mirrors = k.devices.map(d => d.mirrors.get(a.mm)).filter(m => m !== undefined);
 		for (let i = 0; i < a.npages; i++) {
 			const src = a.src[i];
 			const dst = a.dst[i];
@@ -233,33 +242,46 @@ export function* migrate_vma_finalize(k: Kernel, a: MigrateVma): K {
 			if (!(a.srcF[i] & MPFN.VALID)) { continue; }
 			const n = a.srcF[i] & MPFN.COMPOUND ? HPAGE_NR : 1;
 			const ok = (a.srcF[i] & MPFN.MIGRATE) !== 0 && hasDst;
-			const places: [Mm, number][] = [[a.mm, a.start + i], ...(a.others.get(i) ?? [])];
+			const others = a.others.size > 0 ? a.others.get(i) : undefined;
 			for (let j = 0; j < n; j++) {
 				const from = src + j;
 				const to = ok ? dst + j : from;
-				const type = newType(k, to);
-				for (const [mm, base] of places) {
-					const vpn = base + j;
-					const old = mm.pt.pte(vpn);
-					mm.pt.set(vpn, to, type | (old & (PTE.WRITE | PTE.DIRTY)) | (type === PTE.PRESENT ? PTE.YOUNG : 0));
+				remap(k, a.mm, a.start + i + j, to);
+				if (others) { for (const [mm, base] of others) { remap(k, mm, base + j, to); } }
+				if (!ok) { continue; }
+				// the new page takes over the old one's mappings, references and bytes
+				const maps = 1 + (others?.length ?? 0);
+				const f = k.frames;
+				f.mapcount[to] = maps;
+				f.refcount[to] = maps;
+				f.slot[to] = f.slot[from];
+				f.slot[from] = -1;
+				for (let mi = 0; mi < mirrors.length; mi++) {
+					const m = mirrors[mi]!;
+					if (m.pt.leaves.size > 0 && m.pt.pfn(a.start + i + j) === from) { m.pt.clear(a.start + i + j); }
 				}
-				if (ok) {
-					// the new page takes over the old one's mappings, references and bytes
-					f.mapcount[to] = places.length;
-					f.refcount[to] = places.length;
-					f.slot[to] = f.slot[from];
-					f.slot[from] = -1;
-					dropMirrorEntries(k, places, j, from);
-					f.mapcount[from] -= places.length;
-					for (let r = 0; r < places.length; r++) { put_page(k, from); }
-				}
+				if (others) { dropMirrorEntries(k, others, j, from); }
+				f.mapcount[from] -= maps;
+				for (let r = 0; r < maps; r++) { put_page(k, from); }
 			}
-			if (ok) { for (const [mm, base] of places) { mm.pt.leafFor(base).huge = n === HPAGE_NR; } }
+			if (ok) {
+				a.mm.pt.leafFor(a.start + i).huge = n === HPAGE_NR;
+				if (others) { for (const [mm, base] of others) { mm.pt.leafFor(base).huge = n === HPAGE_NR; } }
+			}
 			if (!ok && hasDst) { freeUnused(k, dst, n); }
 		}
 	} finally {
 		k.leave();
 	}
+}
+
+/** remove_migration_pte: the migration entry becomes an entry for `to`, keeping its write bit. */
+function remap(k: Kernel, mm: Mm, vpn: number, to: number): void {
+	const type = newType(k, to);
+	const l = mm.pt.leaf(vpn)!;
+	const li = (vpn & (PTRS_PER_PMD - 1));
+	l.pfn[li] = to;
+	l.pte[li] = type | (l.pte[li] & (PTE.WRITE | PTE.DIRTY)) | (type === PTE.PRESENT ? PTE.YOUNG : 0);
 }
 
 function freeUnused(k: Kernel, dst: number, n: number): void {

@@ -7,7 +7,7 @@ import type { Mm } from './mm';
 import type { Vma } from './vma';
 import { PTE, PTRS_PER_PMD } from './pagetable';
 import { do_anonymous_page, handle_mm_fault, thp_eligible } from './fault';
-import { type Fill, fillSlot, isZeroFill } from './fill';
+import { type Fill, fillPage, isZeroFill } from './fill';
 import { PG } from './frames';
 import { PAGE_SIZE } from './content';
 
@@ -28,7 +28,7 @@ export function* cpu_access(k: Kernel, mm: Mm, start: number, end: number, write
 			}
 		}
 		let leaf = mm.pt.leaf(vpn);
-		const i = vpn % PTRS_PER_PMD;
+		const i = (vpn & (PTRS_PER_PMD - 1));
 		const t = leaf ? leaf.pte[i] : 0;
 		if ((t & PTE.TYPE_MASK) !== PTE.PRESENT || (write && !(t & PTE.WRITE))) {
 			if (!watched && t === 0 && vma.isAnonPrivate && !thp_eligible(k, vma, vpn)) {
@@ -47,8 +47,7 @@ export function* cpu_access(k: Kernel, mm: Mm, start: number, end: number, write
 			const pfn = leaf!.pfn[i];
 			f.flags[pfn] = (f.flags[pfn] | PG.DIRTY) & ~PG.LAZYFREE;
 			if (fill && (f.slot[pfn] >= 0 || !isZeroFill(fill))) {
-				if (f.slot[pfn] < 0) { f.slot[pfn] = k.content.alloc(false); }
-				fillSlot(k.content, f.slot[pfn], fill, (vpn - start) * 1024);
+				f.slot[pfn] = fillPage(k.content, f.slot[pfn], fill, (vpn - start) * 1024);
 			}
 		}
 	}

@@ -1,12 +1,18 @@
 // Page contents, stored in 1 MiB slabs of 256 pages. A page owns a slot only once something
-// non-zero may have been written to it; a page without a slot reads as zeroes. Migration moves
-// the slot from the source frame to the destination frame, which is the simulator's
+// non-zero may have been written to it; a page without a slot (-1) reads as zeroes. Migration
+// moves the slot from the source frame to the destination frame, which is the simulator's
 // "copy by reference": the bytes never move, yet read back identically wherever the page lives.
+// A page whose every word is c + a*w (a in -1, 0, 1; the whole-page result of `= i`, `= -i`,
+// `= i + c`, `= c`) is kept as a pattern slot, two numbers instead of 4 KiB, until a partial write
+// turns it into bytes: scripts can fill terabytes without the host holding them.
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
 const SLAB_PAGES = 256;
 const SLAB_SHIFT = 8;
+/** slot ids from here on are pattern slots */
+export const PATTERN_SLOT = 2 ** 30;
+const WORDS = PAGE_SIZE / 4;
 
 export class ContentStore {
 	slabs: Uint8Array[] = [];
@@ -17,6 +23,12 @@ export class ContentStore {
 	private free: number[] = [];
 	private nextSlot = 0;
 	live = 0;
+	private patA = new Int8Array(1024);
+	private patC = new Int32Array(1024);
+	private patFree: number[] = [];
+	private patNext = 0;
+	patterns = 0;
+	private scratch = new Int32Array(WORDS);
 
 	/** A copy for a snapshot: both sides share every slab until one of them writes to it. */
 	cowClone(): ContentStore {
@@ -28,6 +40,11 @@ export class ContentStore {
 		c.free = this.free.slice();
 		c.nextSlot = this.nextSlot;
 		c.live = this.live;
+		c.patA = this.patA.slice();
+		c.patC = this.patC.slice();
+		c.patFree = this.patFree.slice();
+		c.patNext = this.patNext;
+		c.patterns = this.patterns;
 		return c;
 	}
 
@@ -61,8 +78,40 @@ export class ContentStore {
 	}
 
 	release(slot: number): void {
+		if (slot >= PATTERN_SLOT) { this.patFree.push(slot - PATTERN_SLOT); this.patterns--; return; }
 		this.free.push(slot);
 		this.live--;
+	}
+
+	isPattern(slot: number): boolean { return slot >= PATTERN_SLOT; }
+
+	/** A pattern slot whose word w reads (c + a*w) | 0. */
+	pattern(a: number, c: number): number {
+		let p = this.patFree.pop();
+		if (p === undefined) {
+			p = this.patNext++;
+			if (p >= this.patA.length) {
+				const na = new Int8Array(this.patA.length * 2); na.set(this.patA); this.patA = na;
+				const nc = new Int32Array(this.patC.length * 2); nc.set(this.patC); this.patC = nc;
+			}
+		}
+		this.patA[p] = a;
+		this.patC[p] = c;
+		this.patterns++;
+		return PATTERN_SLOT + p;
+	}
+
+	/** Turns a pattern slot into a byte slot with the same content (the slot id changes). */
+	materialize(slot: number): number {
+		if (slot < PATTERN_SLOT) { return slot; }
+		const a = this.patA[slot - PATTERN_SLOT], c = this.patC[slot - PATTERN_SLOT];
+		const real = this.alloc(false);
+		const w = this.words(real);
+		const o = this.wordOffset(real);
+		let v = c;
+		for (let k = o; k < o + WORDS; k++) { w[k] = v; v = (v + a) | 0; }
+		this.release(slot);
+		return real;
 	}
 
 	slab(slot: number): Uint8Array { return this.slabs[slot >> SLAB_SHIFT]; }
@@ -82,6 +131,7 @@ export class ContentStore {
 	/** A new slot holding a copy of `src` (-1 copies as zeroes, and needs no slot). */
 	copy(src: number): number {
 		if (src < 0) { return -1; }
+		if (src >= PATTERN_SLOT) { return this.pattern(this.patA[src - PATTERN_SLOT], this.patC[src - PATTERN_SLOT]); }
 		const dst = this.alloc(false);
 		this.own(dst);
 		this.slab(dst).set(this.bytes(src), this.offset(dst));
@@ -91,19 +141,30 @@ export class ContentStore {
 	/** Reads `len` bytes of a page starting at `off` into `out[at..]`. */
 	read(slot: number, off: number, len: number, out: Uint8Array, at: number): void {
 		if (slot < 0) { out.fill(0, at, at + len); return; }
+		if (slot >= PATTERN_SLOT) {
+			const a = this.patA[slot - PATTERN_SLOT];
+			let v = this.patC[slot - PATTERN_SLOT];
+			const w = this.scratch;
+			for (let k = 0; k < WORDS; k++) { w[k] = v; v = (v + a) | 0; }
+			out.set(new Uint8Array(w.buffer, off, len), at);
+			return;
+		}
 		const o = this.offset(slot) + off;
 		out.set(this.slab(slot).subarray(o, o + len), at);
 	}
 
-	/** Writes bytes into a page at `off`. */
-	write(slot: number, off: number, data: Uint8Array): void {
+	/** Writes bytes into a page at `off`; returns the page's slot, which may be new. */
+	write(slot: number, off: number, data: Uint8Array): number {
+		slot = slot < 0 ? this.alloc(true) : this.materialize(slot);
 		this.own(slot);
 		this.slab(slot).set(data, this.offset(slot) + off);
+		return slot;
 	}
 
 	/** Reads the int32 word `w` (0..1023) of a page. */
 	word(slot: number, w: number): number {
 		if (slot < 0) { return 0; }
+		if (slot >= PATTERN_SLOT) { return (this.patC[slot - PATTERN_SLOT] + this.patA[slot - PATTERN_SLOT] * w) | 0; }
 		return this.slabWords[slot >> SLAB_SHIFT][this.wordOffset(slot) + w];
 	}
 

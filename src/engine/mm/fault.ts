@@ -16,7 +16,7 @@ import { PAGE_SIZE } from './content';
 export function thp_eligible(k: Kernel, vma: Vma, vpn: number): boolean {
 	if (!vma.isAnonPrivate || (vma.flags & VM.NOHUGEPAGE)) { return false; }
 	if (k.thp === 'never' || (k.thp === 'madvise' && !(vma.flags & VM.HUGEPAGE))) { return false; }
-	const base = vpn - (vpn % PTRS_PER_PMD);
+	const base = vpn - (vpn & (PTRS_PER_PMD - 1));
 	return base >= vma.start && base + PTRS_PER_PMD <= vma.end;
 }
 
@@ -44,9 +44,9 @@ function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): 
 		if (yield* do_huge_pmd_anonymous_page(k, mm, vma, vpn, write)) { return true; }
 	}
 	if (leaf?.huge) {
-		const t = leaf.pte[vpn % PTRS_PER_PMD];
+		const t = leaf.pte[(vpn & (PTRS_PER_PMD - 1))];
 		if ((t & PTE.TYPE_MASK) === PTE.PRESENT) {
-			if (!write || (t & PTE.WRITE)) { leaf.pte[vpn % PTRS_PER_PMD] |= PTE.YOUNG; return true; }
+			if (!write || (t & PTE.WRITE)) { leaf.pte[(vpn & (PTRS_PER_PMD - 1))] |= PTE.YOUNG; return true; }
 			if (yield* do_huge_pmd_wp_page(k, mm, vma, vpn)) { return true; }
 		} else {
 			// device-private or exclusive PMD entries are handled page by page
@@ -107,7 +107,7 @@ export function do_anonymous_page(k: Kernel, mm: Mm, vma: Vma, vpn: number, writ
 
 /** Maps a new anonymous THP (write) or the huge zero page (read). False: fall back to 4K pages. */
 function* do_huge_pmd_anonymous_page(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K<boolean> {
-	const base = vpn - (vpn % PTRS_PER_PMD);
+	const base = vpn - (vpn & (PTRS_PER_PMD - 1));
 	const leaf = mm.pt.leafFor(base);
 	if (!write) {
 		for (let i = 0; i < HPAGE_NR; i++) { leaf.pfn[i] = HUGE_ZERO_PFN + i; leaf.pte[i] = PTE.PRESENT | PTE.YOUNG; }
@@ -131,7 +131,7 @@ function* do_huge_pmd_anonymous_page(k: Kernel, mm: Mm, vma: Vma, vpn: number, w
 
 /** Write to a read-only PMD: reuse an exclusive THP, replace the huge zero page, else split and COW 4K. */
 function* do_huge_pmd_wp_page(k: Kernel, mm: Mm, vma: Vma, vpn: number): K<boolean> {
-	const base = vpn - (vpn % PTRS_PER_PMD);
+	const base = vpn - (vpn & (PTRS_PER_PMD - 1));
 	const leaf = mm.pt.leafFor(base);
 	const head = leaf.pfn[0];
 	if (k.frames.isZero(head)) {

@@ -14,19 +14,27 @@ export function fillWord(f: Fill, i: number): number {
 	return f.kind === 'linear' ? (f.a * i + f.b) | 0 : f.fn(i) | 0;
 }
 
-/** Writes words [from, to) of a page (word 0 of the page has index `base`). */
-export function fillSlot(store: ContentStore, slot: number, f: Fill, base: number, from = 0, to = 1024): void {
+/** Writes words [from, to) of a page (word 0 of the page has index `base`) and returns the
+ * page's slot, which may be new: a whole page of a linear fill becomes a pattern slot, anything
+ * else is written into bytes with a typed-array loop. */
+export function fillPage(store: ContentStore, slot: number, f: Fill, base: number, from = 0, to = 1024): number {
+	if (from === 0 && to === 1024 && f.kind === 'linear') {
+		if (slot >= 0) { store.release(slot); }
+		const c = (f.a * base + f.b) | 0;
+		return f.a === 0 && c === 0 ? -1 : store.pattern(f.a, c);
+	}
+	slot = slot < 0 ? store.alloc(true) : store.materialize(slot);
 	const w = store.words(slot);
 	const o = store.wordOffset(slot);
+	const end = o + to;
 	if (f.kind === 'linear') {
-		if (f.a === 0) { w.fill(f.b | 0, o + from, o + to); return; }
-		let v = f.a * (base + from) + f.b;
-		if (f.a === 1) { for (let k = o + from; k < o + to; k++) { w[k] = v; v++; } } else {
-			for (let k = o + from; k < o + to; k++) { w[k] = v; v--; }
-		}
-		return;
+		// int32 arithmetic throughout: the stored words wrap exactly as the int32 results do
+		let v = (f.a * (base + from) + f.b) | 0;
+		for (let k = o + from; k < end; k++) { w[k] = v; v = (v + f.a) | 0; }
+		return slot;
 	}
 	for (let k = from; k < to; k++) { w[o + k] = f.fn(base + k) | 0; }
+	return slot;
 }
 
 /** True when the fill writes only zero words, so a page needs no content slot. */

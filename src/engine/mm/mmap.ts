@@ -67,7 +67,7 @@ export function zap_page_range(k: Kernel, mm: Mm, start: number, end: number): v
 /** A PMD mapping cut by [start, end) is split first, as __split_huge_pmd does. */
 function splitPmdsAt(k: Kernel, mm: Mm, start: number, end: number): void {
 	for (const edge of [start, end]) {
-		if (edge % PTRS_PER_PMD !== 0 && mm.pt.isHuge(edge)) { split_huge_pmd(k, mm, edge); }
+		if ((edge & (PTRS_PER_PMD - 1)) !== 0 && mm.pt.isHuge(edge)) { split_huge_pmd(k, mm, edge); }
 	}
 }
 

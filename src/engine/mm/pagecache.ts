@@ -2,7 +2,7 @@
 // size and an initial content rule, and its pages come into being when first touched.
 // A shared anonymous mapping is backed by an unnamed shmem object of the same kind.
 import { PageTable, PTE } from './pagetable';
-import { type Fill, fillSlot, isZeroFill } from './fill';
+import { type Fill, fillPage, isZeroFill } from './fill';
 import { PG } from './frames';
 import type { Kernel } from '../kernel';
 import { PAGE_SIZE } from './content';
@@ -34,11 +34,9 @@ export function filemap_get_page(k: Kernel, f: SimFile, index: number): number {
 	k.frames.mapping[pfn] = f.id;
 	k.frames.index[pfn] = index;
 	if (f.init && !isZeroFill(f.init)) {
-		const slot = k.content.alloc(true);
 		// bytes past the end of the file read as zero, as in the last page of a real file
 		const tail = f.size - index * PAGE_SIZE;
-		fillSlot(k.content, slot, f.init, index * 1024, 0, tail >= PAGE_SIZE ? 1024 : Math.floor(tail / 4));
-		k.frames.slot[pfn] = slot;
+		k.frames.slot[pfn] = fillPage(k.content, -1, f.init, index * 1024, 0, tail >= PAGE_SIZE ? 1024 : Math.floor(tail / 4));
 	}
 	// the cache holds one reference of its own
 	f.pages.set(index, pfn, PTE.PRESENT);

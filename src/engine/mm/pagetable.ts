@@ -6,6 +6,8 @@
 
 export const PTRS_PER_PMD = 512;
 export const PMD_SHIFT = 9; // in pages
+// Page numbers exceed the small-integer range (user addresses reach 2^47), and `%` on them is a
+// slow floating-point remainder; `vpn & (PTRS_PER_PMD - 1)` is exact for any integer below 2^53.
 
 /** PTE encoding: a type in the low 3 bits, then permission and state bits. */
 export const enum PTE {
@@ -22,9 +24,23 @@ export const enum PTE {
 	ATOMIC = 1 << 6, // mirror tables only: the device holds exclusive (atomic) access
 }
 
+// Leaves are carved out of shared 64-leaf buffers: one backing allocation instead of 128 makes
+// populating terabyte mappings (and their device mirrors) several times cheaper.
+const LEAF_BYTES = PTRS_PER_PMD * 5;
+const LEAVES_PER_BUFFER = 64;
+let pool: ArrayBuffer | undefined;
+let poolUsed = LEAVES_PER_BUFFER;
+
+function carve(): [Int32Array, Uint8Array] {
+	if (poolUsed === LEAVES_PER_BUFFER) { pool = new ArrayBuffer(LEAF_BYTES * LEAVES_PER_BUFFER); poolUsed = 0; }
+	const at = LEAF_BYTES * poolUsed++;
+	return [new Int32Array(pool!, at, PTRS_PER_PMD), new Uint8Array(pool!, at + PTRS_PER_PMD * 4, PTRS_PER_PMD)];
+}
+
 export class PtLeaf {
-	readonly pfn = new Int32Array(PTRS_PER_PMD);
-	readonly pte = new Uint8Array(PTRS_PER_PMD);
+	readonly pfn: Int32Array;
+	readonly pte: Uint8Array;
+	constructor() { [this.pfn, this.pte] = carve(); }
 	/** PMD-mapped THP */
 	huge = false;
 	/** entries whose type is not NONE */
@@ -33,31 +49,42 @@ export class PtLeaf {
 
 export class PageTable {
 	readonly leaves = new Map<number, PtLeaf>();
+	// the last leaf looked up: walks are sequential, so most lookups hit it
+	private lastKey = -1;
+	private lastLeaf: PtLeaf | undefined;
 
 	leaf(vpn: number): PtLeaf | undefined {
-		return this.leaves.get(Math.floor(vpn / PTRS_PER_PMD));
+		const key = Math.floor(vpn / PTRS_PER_PMD);
+		if (key === this.lastKey) { return this.lastLeaf; }
+		const l = this.leaves.get(key);
+		this.lastKey = key;
+		this.lastLeaf = l;
+		return l;
 	}
 
 	leafFor(vpn: number): PtLeaf {
 		const key = Math.floor(vpn / PTRS_PER_PMD);
+		if (key === this.lastKey && this.lastLeaf) { return this.lastLeaf; }
 		let l = this.leaves.get(key);
 		if (!l) { l = new PtLeaf(); this.leaves.set(key, l); }
+		this.lastKey = key;
+		this.lastLeaf = l;
 		return l;
 	}
 
 	pte(vpn: number): number {
 		const l = this.leaf(vpn);
-		return l ? l.pte[vpn % PTRS_PER_PMD] : PTE.NONE;
+		return l ? l.pte[(vpn & (PTRS_PER_PMD - 1))] : PTE.NONE;
 	}
 
 	pfn(vpn: number): number {
 		const l = this.leaf(vpn);
-		return l ? l.pfn[vpn % PTRS_PER_PMD] : -1;
+		return l ? l.pfn[(vpn & (PTRS_PER_PMD - 1))] : -1;
 	}
 
 	set(vpn: number, pfn: number, pte: number): void {
 		const l = this.leafFor(vpn);
-		const i = vpn % PTRS_PER_PMD;
+		const i = (vpn & (PTRS_PER_PMD - 1));
 		if ((l.pte[i] & PTE.TYPE_MASK) === PTE.NONE && (pte & PTE.TYPE_MASK) !== PTE.NONE) { l.used++; }
 		l.pte[i] = pte;
 		l.pfn[i] = pfn;
@@ -66,19 +93,22 @@ export class PageTable {
 	/** Sets only the flag bits of an existing entry. */
 	setFlags(vpn: number, pte: number): void {
 		const l = this.leaf(vpn);
-		if (l) { l.pte[vpn % PTRS_PER_PMD] = pte; }
+		if (l) { l.pte[(vpn & (PTRS_PER_PMD - 1))] = pte; }
 	}
 
 	clear(vpn: number): void {
 		const key = Math.floor(vpn / PTRS_PER_PMD);
 		const l = this.leaves.get(key);
 		if (!l) { return; }
-		const i = vpn % PTRS_PER_PMD;
+		const i = (vpn & (PTRS_PER_PMD - 1));
 		if ((l.pte[i] & PTE.TYPE_MASK) !== PTE.NONE) {
 			l.used--;
 			l.pte[i] = 0;
 			l.pfn[i] = 0;
-			if (l.used === 0) { this.leaves.delete(key); }
+			if (l.used === 0) {
+				this.leaves.delete(key);
+				if (key === this.lastKey) { this.lastLeaf = undefined; }
+			}
 		}
 	}
 
@@ -118,6 +148,13 @@ export class PageTable {
 		let n = 0;
 		this.forEach(start, end, () => { n++; });
 		return n;
+	}
+
+	/** Drops every entry. */
+	reset(): void {
+		this.leaves.clear();
+		this.lastKey = -1;
+		this.lastLeaf = undefined;
 	}
 
 	/** A deep copy (for snapshots and tests). */

@@ -1,0 +1,51 @@
+// What the adapter tells the client it can do (the initialize response). One place, with the
+// reason for each, because every flag changes what VS Code shows.
+import type { DebugProtocol } from '@vscode/debugprotocol';
+
+const CONDITION = 'A condition over event.* (kind, addr, npages, device, process, write), e.g. event.npages > 1 and event.device == "gpu"';
+
+export function capabilities(): DebugProtocol.Capabilities {
+	const engine = (filter: string, label: string, description: string): DebugProtocol.ExceptionBreakpointsFilter =>
+		({ filter, label, description, default: false, supportsCondition: true, conditionDescription: CONDITION });
+	return {
+		// launch waits for the breakpoints before running
+		supportsConfigurationDoneRequest: true,
+		// Edit Breakpoint: expression / hit count / log message
+		supportsConditionalBreakpoints: true,
+		supportsHitConditionalBreakpoints: true,
+		supportsLogPoints: true,
+		// names of simulated kernel functions in the BREAKPOINTS view
+		supportsFunctionBreakpoints: true,
+		supportsBreakpointLocationsRequest: true,
+		// "break on" engine events, each with its own condition
+		exceptionBreakpointFilters: [
+			engine('cpu-fault', 'CPU fault on device memory', 'A CPU access hits a page a device holds (device-private or exclusive entry)'),
+			engine('device-fault', 'Device fault', 'A device access misses its page table'),
+			engine('migration', 'Migration', 'Pages move between RAM and a device'),
+			engine('eviction', 'Eviction', 'A device makes room in its memory'),
+			engine('invalidation', 'Mirror invalidation', 'An mmu notifier invalidates a device mirror'),
+			engine('page-fault', 'CPU page fault', 'Any CPU page fault'),
+			{ filter: 'error', label: 'Statement errors', description: 'A statement fails outside `expect error`', default: true, supportsCondition: true, conditionDescription: 'A condition over script variables' },
+			{ filter: 'expect', label: 'Failed expectations', description: 'An `expect` is about to fail', default: true, supportsCondition: true, conditionDescription: 'A condition over script variables' },
+		],
+		supportsExceptionFilterOptions: true,
+		supportsExceptionInfoRequest: true,
+		// Break on Value Read / Change / Access for VMA and page variables
+		supportsDataBreakpoints: true,
+		// watch, hover, debug console; IntelliSense in the console
+		supportsEvaluateForHovers: true,
+		supportsCompletionsRequest: true,
+		completionTriggerCharacters: ['.'],
+		// the simulator is deterministic: checkpoints + replay
+		supportsStepBack: true,
+		supportsRestartRequest: true,
+		supportsTerminateRequest: true,
+		// the hex toggle also honours a client's format.hex
+		supportsValueFormattingOptions: true,
+		// View Binary Data on VMAs, pages and ranges; edits are CPU writes
+		supportsReadMemoryRequest: true,
+		supportsWriteMemoryRequest: true,
+		// Cancel on the progress notification pauses the run
+		supportsCancelRequest: true,
+	};
+}

@@ -1,0 +1,61 @@
+// The call stack (simulated kernel frames above the script line), the scopes of a frame and
+// the exception peek text. Kernel frames exist only while stopped inside a statement.
+import * as path from 'node:path';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { HmmRuntime } from './runtime';
+import type { VariableStore } from './variables';
+import type { Inspector } from './inspect';
+import { describeEvent, frameName, statementText } from './describe';
+
+export const SCRIPT_FRAME = 1;
+const KERNEL_FRAME = 1000;
+
+export function stackFrames(rt: HmmRuntime): DebugProtocol.StackFrame[] {
+	const it = rt.interp;
+	const loc = it.loc ?? (it.error ? { line: it.error.line, col: it.error.col } : undefined);
+	const frames: DebugProtocol.StackFrame[] = [];
+	if (rt.midStatement) {
+		const stack = it.machine.k.stack;
+		for (let j = stack.length - 1; j >= 0; j--) {
+			frames.push({ id: KERNEL_FRAME + j, name: frameName(stack[j]), line: 0, column: 0, presentationHint: 'normal', source: { name: 'simulated kernel', presentationHint: 'deemphasize' } });
+		}
+	}
+	if (loc) {
+		frames.push({
+			id: SCRIPT_FRAME, name: statementText(rt.lines, loc.line), line: loc.line, column: loc.col,
+			source: { name: path.basename(rt.file), path: rt.file },
+		});
+	}
+	return frames;
+}
+
+export function scopes(rt: HmmRuntime, vs: VariableStore, ins: Inspector, frameId: number): DebugProtocol.Scope[] {
+	const out: DebugProtocol.Scope[] = [];
+	const scope = (name: string, named: () => DebugProtocol.Variable[], hint?: string, expensive = false) =>
+		out.push({ name, variablesReference: vs.add({ named }), expensive, presentationHint: hint });
+	const frame = rt.midStatement && frameId >= KERNEL_FRAME ? rt.interp.machine.k.stack[frameId - KERNEL_FRAME] : undefined;
+	if (frame) { scope('Arguments', () => vs.frame(frame), 'arguments'); }
+	const ev = rt.stop?.event;
+	if (ev) { scope('Event', () => vs.event(ev)); }
+	scope('Locals', () => vs.locals(), 'locals');
+	scope('Processes', () => ins.processes());
+	scope('Devices', () => ins.devices());
+	scope('Statistics', () => ins.statistics());
+	return out;
+}
+
+export function exceptionInfo(rt: HmmRuntime): DebugProtocol.ExceptionInfoResponse['body'] | undefined {
+	const s = rt.stop;
+	if (!s || s.reason !== 'exception' || !s.exception) { return undefined; }
+	const stack = rt.midStatement ? [...rt.interp.machine.k.stack].reverse().map(frameName).join('\n') : undefined;
+	return {
+		exceptionId: s.exception.id,
+		description: s.exception.description,
+		breakMode: 'always',
+		details: {
+			message: s.event ? describeEvent(s.event) : s.exception.description,
+			typeName: s.event?.kind ?? s.exception.id,
+			stackTrace: stack,
+		},
+	};
+}

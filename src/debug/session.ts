@@ -1,0 +1,446 @@
+// The DAP side of the debugger: translates requests into HmmRuntime calls and runtime events into
+// DAP events. It holds no simulation logic. Every request gets a response, errors included, and
+// nothing a client sends can make the adapter exit: handlers run inside guard().
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import {
+	BreakpointEvent, ExitedEvent, InitializedEvent, InvalidatedEvent, LoggingDebugSession, MemoryEvent, OutputEvent,
+	ProgressEndEvent, ProgressStartEvent, ProgressUpdateEvent, StoppedEvent, TerminatedEvent,
+} from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { HmmRuntime, type Mode, type Output, type StopInfo } from './runtime';
+import type { LineBreakpoint } from './breakpoints';
+import { VariableStore } from './variables';
+import { Inspector } from './inspect';
+import { completions, evaluateRequest } from './evaluate';
+import { capabilities } from './capabilities';
+import { stackFrames, scopes, exceptionInfo } from './frames';
+import { dataBreakpointInfo, readMemory, writeMemory } from './memoryRequests';
+import { residency } from './residency';
+
+export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments { program?: string; stopOnEntry?: boolean; trace?: string }
+
+const THREAD = 1;
+const CONFIG_WAIT_MS = 5000;
+const PROGRESS_AFTER_MS = 500;
+
+export class HmmDebugSession extends LoggingDebugSession {
+	readonly rt = new HmmRuntime();
+	readonly vs = new VariableStore(this.rt);
+	readonly inspector: Inspector;
+	private client: DebugProtocol.InitializeRequestArguments = { adapterID: 'hmm' };
+	private configDone!: () => void;
+	private readonly configured = new Promise<void>(resolve => { this.configDone = resolve; });
+	private launchArgs: LaunchArgs = {};
+	private responded = new Set<number>();
+	private progress?: { id: string; timer: NodeJS.Timeout; started: boolean };
+	private progressSeq = 0;
+
+	constructor() {
+		super();
+		this.setDebuggerLinesStartAt1(true);
+		this.setDebuggerColumnsStartAt1(true);
+		this.inspector = new Inspector(this.vs, addr => this.varAt(addr));
+		this.rt.on('stopped', (s: StopInfo) => this.onStopped(s));
+		this.rt.on('output', (o: Output) => this.onOutput(o));
+		this.rt.on('end', (code: number) => {
+			this.endProgress();
+			this.sendEvent(new ExitedEvent(code));
+			this.sendEvent(new TerminatedEvent());
+		});
+		this.rt.on('breakpointsChanged', (list: LineBreakpoint[]) => {
+			for (const bp of list) { this.sendEvent(new BreakpointEvent('changed', this.lineBp(bp))); }
+		});
+	}
+
+	/** A script variable holding a range that starts at addr: names VMAs in the views. */
+	private varAt(addr: number): string | undefined {
+		if (!this.rt.program) { return undefined; }
+		for (const [name, v] of this.rt.interp.vars) { if (typeof v === 'object' && v.kind === 'range' && v.addr === addr) { return name; } }
+		return undefined;
+	}
+
+	// ------------------------------------------------------------ plumbing
+
+	override sendResponse(response: DebugProtocol.Response): void {
+		if (this.responded.has(response.request_seq)) { return; }
+		this.responded.add(response.request_seq);
+		if (this.responded.size > 10_000) { this.responded = new Set([...this.responded].slice(-1000)); }
+		super.sendResponse(response);
+	}
+
+	private fail(response: DebugProtocol.Response, message: string, showUser = false): void {
+		this.sendErrorResponse(response, { id: 3000, format: '{_message}', variables: { _message: message }, showUser });
+	}
+
+	/** Runs a handler; whatever it throws or rejects becomes an error response. */
+	private guard(response: DebugProtocol.Response, body: () => void | Promise<void>): void {
+		const onError = (e: unknown) => this.fail(response, `${response.command} failed: ${(e as Error)?.message ?? String(e)}`);
+		try {
+			const r = body();
+			if (r instanceof Promise) { r.catch(onError); }
+		} catch (e) {
+			onError(e);
+		}
+	}
+
+	private needProgram(response: DebugProtocol.Response): boolean {
+		if (this.rt.program) { return true; }
+		this.fail(response, 'no workload is loaded: launch one first');
+		return false;
+	}
+
+	private needStopped(response: DebugProtocol.Response): boolean {
+		if (!this.needProgram(response)) { return false; }
+		if (this.rt.state === 'stopped') { return true; }
+		this.fail(response, this.rt.state === 'ended' ? 'the workload has ended' : 'the workload is running: pause it first');
+		return false;
+	}
+
+	private onStopped(s: StopInfo): void {
+		this.endProgress();
+		this.vs.reset();
+		const ev = new StoppedEvent(s.reason, THREAD, s.text) as DebugProtocol.StoppedEvent;
+		ev.body.description = s.description;
+		ev.body.allThreadsStopped = true;
+		if (s.hitIds?.length) { ev.body.hitBreakpointIds = s.hitIds; }
+		this.sendEvent(ev);
+	}
+
+	private onOutput(o: Output): void {
+		const ev = new OutputEvent(o.text, o.category) as DebugProtocol.OutputEvent;
+		if (o.line !== undefined && this.rt.file) {
+			ev.body.source = { name: path.basename(this.rt.file), path: this.rt.file };
+			ev.body.line = o.line;
+			ev.body.column = o.col ?? 1;
+		}
+		this.sendEvent(ev);
+	}
+
+	private lineBp(bp: LineBreakpoint): DebugProtocol.Breakpoint {
+		return { id: bp.id, verified: bp.verified, line: bp.line, message: bp.message, source: this.rt.file ? { path: this.rt.file, name: path.basename(this.rt.file) } : undefined };
+	}
+
+	// ------------------------------------------------------------ progress
+
+	/** A run that lasts: progress after 500 ms, updated twice a second, cancellable (= pause). */
+	private startProgress(): void {
+		this.endProgress();
+		if (!this.client.supportsProgressReporting) { return; }
+		const id = `hmm-run-${++this.progressSeq}`;
+		const p = { id, started: false, timer: setInterval(() => {
+			if (this.rt.state !== 'running') { return this.endProgress(); }
+			const it = this.rt.interp;
+			const msg = `line ${it.loc?.line ?? '-'}, ${it.steps} steps, simulated time ${it.machine.time} ns`;
+			if (!p.started) {
+				p.started = true;
+				const e = new ProgressStartEvent(id, 'Running workload', msg) as DebugProtocol.ProgressStartEvent;
+				e.body.cancellable = true;
+				this.sendEvent(e);
+			} else {
+				this.sendEvent(new ProgressUpdateEvent(id, msg));
+			}
+		}, PROGRESS_AFTER_MS) };
+		this.progress = p;
+	}
+
+	private endProgress(): void {
+		const p = this.progress;
+		if (!p) { return; }
+		this.progress = undefined;
+		clearInterval(p.timer);
+		if (p.started) { this.sendEvent(new ProgressEndEvent(p.id)); }
+	}
+
+	// ------------------------------------------------------------ lifecycle
+
+	protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+		this.client = args;
+		response.body = { ...response.body, ...capabilities() };
+		this.sendResponse(response);
+	}
+
+	protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+		this.configDone();
+		this.sendResponse(response);
+	}
+
+	/** Reads and compiles the program; sends the diagnostics to the user on failure. */
+	private loadProgram(response: DebugProtocol.Response, args: LaunchArgs): boolean {
+		if (typeof args.program !== 'string' || args.program.trim() === '') {
+			this.fail(response, 'launch needs "program": the path of the .hmmw workload script to run', true);
+			return false;
+		}
+		const file = path.resolve(args.program);
+		let source: string;
+		try {
+			source = readFileSync(file, 'utf8');
+		} catch (e) {
+			this.fail(response, `cannot read program ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, true);
+			return false;
+		}
+		const diags = this.rt.load(file, source);
+		if (diags) {
+			for (const d of diags) { this.sendEvent(new OutputEvent(d + '\n', 'stderr')); }
+			this.fail(response, `${path.basename(file)} does not compile:\n${diags.slice(0, 5).join('\n')}${diags.length > 5 ? `\n(and ${diags.length - 5} more)` : ''}`, true);
+			return false;
+		}
+		this.launchArgs = args;
+		return true;
+	}
+
+	protected override launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArgs): void {
+		this.guard(response, async () => {
+			args ??= {};
+			if (!this.loadProgram(response, args)) { return; }
+			// configuration requests may come now that breakpoints can be placed on the program
+			this.sendEvent(new InitializedEvent());
+			await Promise.race([this.configured, new Promise(r => setTimeout(r, CONFIG_WAIT_MS))]);
+			this.sendResponse(response);
+			this.run(() => this.rt.start(!!args.stopOnEntry, args.trace));
+		});
+	}
+
+	protected override restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): void {
+		this.guard(response, () => {
+			const next = { ...this.launchArgs, ...(args?.arguments as LaunchArgs | undefined ?? {}) };
+			if (this.rt.state === 'running') { this.rt.pause(); }
+			if (!this.loadProgram(response, next)) { return; }
+			this.sendResponse(response);
+			this.run(() => this.rt.start(!!next.stopOnEntry, next.trace));
+		});
+	}
+
+	protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+		this.guard(response, () => {
+			if (this.rt.program && this.rt.state !== 'ended' && this.rt.state !== 'idle') { this.rt.terminate(); } else if (this.rt.state !== 'ended') { this.sendEvent(new TerminatedEvent()); }
+			this.sendResponse(response);
+		});
+	}
+
+	protected override disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments, request?: DebugProtocol.Request): void {
+		this.guard(response, () => {
+			this.endProgress();
+			if (this.rt.program && this.rt.state !== 'ended' && this.rt.state !== 'idle') { this.rt.removeAllListeners('end'); this.rt.terminate(); }
+			super.disconnectRequest(response, args, request);
+		});
+	}
+
+	// ------------------------------------------------------------ execution
+
+	/** Starts a forward or reverse run; progress reporting follows it. */
+	private run(go: () => unknown): void {
+		this.vs.reset();
+		this.startProgress();
+		void go();
+	}
+
+	private resume(response: DebugProtocol.Response, mode: Mode): void {
+		this.guard(response, () => {
+			if (!this.needStopped(response)) { return; }
+			if (mode === 'continue') { (response as DebugProtocol.ContinueResponse).body = { allThreadsContinued: true }; }
+			this.sendResponse(response);
+			this.run(() => this.rt.resume(mode));
+		});
+	}
+
+	protected override continueRequest(r: DebugProtocol.ContinueResponse): void { this.resume(r, 'continue'); }
+	protected override nextRequest(r: DebugProtocol.NextResponse): void { this.resume(r, 'next'); }
+	protected override stepInRequest(r: DebugProtocol.StepInResponse): void { this.resume(r, 'stepIn'); }
+	protected override stepOutRequest(r: DebugProtocol.StepOutResponse): void { this.resume(r, 'stepOut'); }
+
+	private reverse(response: DebugProtocol.Response, how: 'back' | 'continue'): void {
+		this.guard(response, () => {
+			if (!this.needStopped(response)) { return; }
+			this.sendResponse(response);
+			this.run(() => (how === 'back' ? this.rt.stepBack() : this.rt.reverseContinue()));
+		});
+	}
+
+	protected override stepBackRequest(r: DebugProtocol.StepBackResponse): void { this.reverse(r, 'back'); }
+	protected override reverseContinueRequest(r: DebugProtocol.ReverseContinueResponse): void { this.reverse(r, 'continue'); }
+
+	protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+		this.guard(response, () => { this.rt.pause(); this.sendResponse(response); });
+	}
+
+	protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
+		this.guard(response, () => {
+			if (args.progressId !== undefined && args.progressId === this.progress?.id) { this.rt.pause(); }
+			this.sendResponse(response);
+		});
+	}
+
+	// ------------------------------------------------------------ breakpoints
+
+	protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+		this.guard(response, () => {
+			const file = args.source.path ? path.resolve(args.source.path) : `<source ${args.source.sourceReference ?? '?'}>`;
+			const specs = args.breakpoints ?? (args.lines ?? []).map(line => ({ line }));
+			const list = this.rt.bps.setLineBreakpoints(file, specs);
+			response.body = { breakpoints: list.map(bp => ({ ...this.lineBp(bp), source: args.source })) };
+			this.sendResponse(response);
+		});
+	}
+
+	protected override breakpointLocationsRequest(response: DebugProtocol.BreakpointLocationsResponse, args: DebugProtocol.BreakpointLocationsArguments): void {
+		this.guard(response, () => {
+			const lines = this.rt.program && args.source.path && path.resolve(args.source.path) === this.rt.file ? this.rt.interp.prog.lines : [];
+			response.body = { breakpoints: lines.filter(l => l >= args.line && l <= (args.endLine ?? args.line)).map(line => ({ line })) };
+			this.sendResponse(response);
+		});
+	}
+
+	protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+		this.guard(response, () => {
+			const list = this.rt.bps.setFunctionBreakpoints(args.breakpoints ?? []);
+			this.rt.rewatch();
+			response.body = { breakpoints: list.map(bp => ({ id: bp.id, verified: bp.verified, message: bp.message })) };
+			this.sendResponse(response);
+		});
+	}
+
+	protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+		this.guard(response, () => {
+			const list = this.rt.bps.setFilters(args.filters ?? [], args.filterOptions ?? []);
+			this.rt.rewatch();
+			response.body = { breakpoints: list };
+			this.sendResponse(response);
+		});
+	}
+
+	protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+		this.guard(response, () => {
+			response.body = this.rt.program ? dataBreakpointInfo(this.vs, this.rt.interp, args) : { dataId: null, description: 'no workload is loaded' };
+			this.sendResponse(response);
+		});
+	}
+
+	protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+		this.guard(response, () => {
+			const list = this.rt.bps.setDataBreakpoints(args.breakpoints ?? []);
+			this.rt.rewatch();
+			response.body = { breakpoints: list.map(bp => ({ id: bp.id, verified: bp.verified, message: bp.message })) };
+			this.sendResponse(response);
+		});
+	}
+
+	protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+		this.guard(response, () => {
+			const body = exceptionInfo(this.rt);
+			if (!body) { return this.fail(response, 'not stopped on an exception'); }
+			response.body = body;
+			this.sendResponse(response);
+		});
+	}
+
+	// ------------------------------------------------------------ inspection
+
+	protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+		response.body = { threads: [{ id: THREAD, name: 'workload' }] };
+		this.sendResponse(response);
+	}
+
+	protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+		this.guard(response, () => {
+			const frames = this.rt.program && this.rt.state !== 'ended' ? stackFrames(this.rt) : [];
+			const start = args.startFrame ?? 0;
+			const levels = args.levels || frames.length;
+			response.body = { stackFrames: frames.slice(start, start + levels), totalFrames: frames.length };
+			this.sendResponse(response);
+		});
+	}
+
+	protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+		this.guard(response, () => {
+			if (!this.needProgram(response)) { return; }
+			response.body = { scopes: scopes(this.rt, this.vs, this.inspector, args.frameId) };
+			this.sendResponse(response);
+		});
+	}
+
+	protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+		this.guard(response, () => {
+			const saved = this.vs.hex;
+			this.vs.hex = saved || !!args.format?.hex;
+			try {
+				const r = this.vs.list(args.variablesReference, args.filter, args.start, args.count);
+				if (typeof r === 'string') { return this.fail(response, r); }
+				response.body = { variables: r };
+				this.sendResponse(response);
+			} finally {
+				this.vs.hex = saved;
+			}
+		});
+	}
+
+	protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+		this.guard(response, () => {
+			if (!this.needProgram(response)) { return; }
+			const r = evaluateRequest(args.expression, this.rt.interp, this.vs, this.vs.hex || !!args.format?.hex);
+			if (typeof r === 'string') { return this.fail(response, r); }
+			response.body = r;
+			this.sendResponse(response);
+		});
+	}
+
+	protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
+		this.guard(response, () => {
+			response.body = { targets: completions(args.text, args.column, this.rt.program ? this.rt.interp : undefined) };
+			this.sendResponse(response);
+		});
+	}
+
+	protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+		this.guard(response, () => {
+			if (!this.needProgram(response)) { return; }
+			const r = readMemory(this.rt.interp.machine.k, args);
+			if (typeof r === 'string') { return this.fail(response, r); }
+			response.body = r;
+			this.sendResponse(response);
+		});
+	}
+
+	protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+		this.guard(response, () => {
+			if (!this.needStopped(response)) { return; }
+			const r = writeMemory(this.rt, args);
+			if (typeof r === 'string') { return this.fail(response, r); }
+			response.body = { bytesWritten: r.count };
+			this.sendResponse(response);
+			this.sendEvent(new MemoryEvent(args.memoryReference, args.offset ?? 0, r.count));
+			this.vs.reset();
+			this.sendEvent(new InvalidatedEvent(['variables']));
+		});
+	}
+
+	protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+		this.guard(response, () => {
+			const a = (args ?? {}) as Record<string, unknown>;
+			switch (command) {
+				case 'toggleFormatting':
+					this.vs.hex = !this.vs.hex;
+					response.body = { hex: this.vs.hex };
+					this.sendResponse(response);
+					this.sendEvent(new InvalidatedEvent(['variables']));
+					return;
+				case 'processes':
+					response.body = { processes: this.rt.program ? this.rt.interp.machine.k.mms.map(m => ({ name: m.name, pid: m.pid, alive: m.alive })) : [] };
+					this.sendResponse(response);
+					return;
+				case 'residency': {
+					if (!this.needProgram(response)) { return; }
+					const m = this.rt.interp.machine;
+					const opt = (k: string) => (typeof a[k] === 'number' ? a[k] as number : undefined);
+					const r = residency(m.k, m.current?.alive ? m.current : undefined,
+						{ process: typeof a.process === 'string' ? a.process : undefined, start: opt('start'), end: opt('end'), maxCells: opt('maxCells') }, addr => this.varAt(addr));
+					if (typeof r === 'string') { return this.fail(response, r); }
+					response.body = r;
+					this.sendResponse(response);
+					return;
+				}
+			}
+			this.fail(response, `unknown request '${command}'`);
+		});
+	}
+}

@@ -1,0 +1,212 @@
+// Time travel by checkpoints plus deterministic replay. The simulator is deterministic (same
+// script, same states), so any earlier statement boundary is reached by restoring the nearest
+// checkpoint at or before it and re-running instructions up to its step count. Checkpoints are
+// taken every so often while running (by execution time or by steps) and thinned when there
+// are too many, which bounds memory while keeping any replay short.
+//
+// Memory writes made from the debugger are inputs the script does not contain, so they are
+// recorded as edits at their step and re-applied whenever a replay passes that step.
+//
+// Without Interpreter.snapshot()/restore() the only checkpoint is "a fresh interpreter at step
+// 0" and every reverse step replays from the start: correct, only slower.
+import type { Interpreter } from '../lang/interp';
+import type { Instr } from '../lang/program';
+import type { EventKind, SimEvent } from '../engine/sim/events';
+
+interface Snapshotting { snapshot(): unknown; restore(snap: unknown): void }
+
+export function canSnapshot(interp: Interpreter): boolean {
+	const s = interp as unknown as Partial<Snapshotting>;
+	return typeof s.snapshot === 'function' && typeof s.restore === 'function';
+}
+
+export interface Checkpoint { step: number; snap?: unknown }
+
+export interface Edit { step: number; process: string; addr: number; bytes: Uint8Array }
+
+/** What replay needs from the runtime. */
+export interface ReplayHost {
+	interp: Interpreter;
+	/** a new interpreter at step 0 (the fallback checkpoint), with the host's event filter */
+	fresh(): Interpreter;
+	/** re-installs the event filter after a restore (which may replace the kernel) */
+	installFilter(interp: Interpreter): void;
+	/** event kinds the engine should report during this replay */
+	setWatch(kinds: EventKind[]): void;
+	/** prints, failures and trace records are muted while replaying */
+	quiet: boolean;
+	/** true when the user paused or the session ended: replay stops at the next boundary */
+	interrupted(): boolean;
+	applyEdit(interp: Interpreter, e: Edit): void;
+}
+
+/** Watches a replay: a boundary or an event that is a candidate stop (a reverse target). */
+export interface Observer {
+	kinds?: EventKind[];
+	boundary?(interp: Interpreter, lastPc: number): boolean;
+	event?(ev: SimEvent, interp: Interpreter): boolean;
+}
+
+const SLICE_MS = 20;
+const yieldToLoop = () => new Promise<void>(resolve => setImmediate(resolve));
+
+export function stoppable(ins: Instr | undefined): boolean { return ins !== undefined && ins.op !== 'jump' && ins.op !== 'try-end'; }
+
+export class TimeMachine {
+	private cps: Checkpoint[] = [];
+	private edits: Edit[] = [];
+	private execMs = 0;
+	private stepsSince = 0;
+	private snapCostMs = 0;
+	/** stoppable boundaries seen by the last stepBack scan, to answer the next one without a scan */
+	private known?: { lo: number; hi: number; steps: number[] };
+
+	constructor(private readonly host: ReplayHost, readonly opts = { maxCheckpoints: 48, intervalMs: 20, intervalSteps: 20_000 }) { }
+
+	get checkpoints(): number { return this.cps.length; }
+
+	reset(interp: Interpreter): void {
+		this.cps = [{ step: interp.steps, snap: canSnapshot(interp) ? (interp as unknown as Snapshotting).snapshot() : undefined }];
+		this.edits = [];
+		this.known = undefined;
+		this.execMs = 0;
+		this.stepsSince = 0;
+	}
+
+	/** Execution time spent since the last checkpoint (the runtime reports it as it runs). */
+	ran(ms: number): void { this.execMs += ms; }
+
+	/** At a statement boundary: take a checkpoint if enough has run since the last one, then
+	 * re-apply the edits recorded at this step. */
+	arrive(interp: Interpreter): void {
+		this.stepsSince++;
+		const interval = Math.max(this.opts.intervalMs, 10 * this.snapCostMs);
+		if ((this.execMs >= interval || this.stepsSince >= this.opts.intervalSteps) && canSnapshot(interp) && !interp.done) {
+			this.take(interp);
+		}
+		for (const e of this.edits) { if (e.step === interp.steps) { this.host.applyEdit(interp, e); } }
+	}
+
+	private take(interp: Interpreter): void {
+		const step = interp.steps;
+		this.execMs = 0;
+		this.stepsSince = 0;
+		const i = this.cps.findIndex(c => c.step >= step);
+		if (i >= 0 && this.cps[i].step === step) { return; }
+		const t0 = performance.now();
+		const cp = { step, snap: (interp as unknown as Snapshotting).snapshot() };
+		this.snapCostMs = performance.now() - t0;
+		if (i < 0) { this.cps.push(cp); } else { this.cps.splice(i, 0, cp); }
+		if (this.cps.length > this.opts.maxCheckpoints) { this.thin(); }
+	}
+
+	/** Drops every other checkpoint of the older part; the first and the newest stay. */
+	private thin(): void {
+		const keepNewest = 8;
+		const out: Checkpoint[] = [this.cps[0]];
+		const older = this.cps.length - keepNewest;
+		for (let i = 1; i < this.cps.length; i++) { if (i >= older || i % 2 === 0) { out.push(this.cps[i]); } }
+		this.cps = out;
+	}
+
+	/** A memory write from the debugger at `step`: the recorded future no longer holds. */
+	addEdit(e: Edit): void {
+		this.edits.push(e);
+		this.cps = this.cps.filter(c => c.step <= e.step);
+		this.known = undefined;
+	}
+
+	private latestBefore(step: number, inclusive: boolean): number {
+		for (let i = this.cps.length - 1; i >= 0; i--) { if (inclusive ? this.cps[i].step <= step : this.cps[i].step < step) { return i; } }
+		return 0;
+	}
+
+	private restore(cp: Checkpoint): void {
+		const h = this.host;
+		if (cp.snap === undefined) {
+			h.interp = h.fresh();
+		} else {
+			(h.interp as unknown as Snapshotting).restore(cp.snap);
+			h.installFilter(h.interp);
+		}
+		this.execMs = 0;
+		this.stepsSince = 0;
+	}
+
+	/** Replays from checkpoint `from` (default: the latest at or before target) to the boundary at
+	 * `target` steps. Returns false if interrupted (the state is then some earlier boundary). */
+	async replay(target: number, obs?: Observer, from?: number): Promise<boolean> {
+		const h = this.host;
+		h.quiet = true;
+		h.setWatch(['tick', ...(obs?.kinds ?? [])]);
+		try {
+			this.restore(this.cps[from ?? this.latestBefore(target, true)]);
+			let it = h.interp;
+			for (const e of this.edits) { if (e.step === it.steps) { h.applyEdit(it, e); } }
+			obs?.boundary?.(it, -1);
+			let t0 = performance.now();
+			while (it.steps < target && !it.done) {
+				const lastPc = it.pc;
+				const g = it.step();
+				for (let r = g.next(); !r.done; r = g.next()) {
+					const ev = r.value;
+					if (ev.kind !== 'tick') { obs?.event?.(ev, it); } else if (performance.now() - t0 > SLICE_MS) {
+						await yieldToLoop();
+						t0 = performance.now();
+					}
+				}
+				this.arrive(it);
+				obs?.boundary?.(it, lastPc);
+				const now = performance.now();
+				if (now - t0 > SLICE_MS) {
+					this.ran(now - t0);
+					await yieldToLoop();
+					if (h.interrupted()) { return false; }
+					t0 = performance.now();
+					it = h.interp;
+				}
+			}
+			return true;
+		} finally {
+			h.quiet = false;
+		}
+	}
+
+	/** The latest step < cur where `obs` sees a candidate, scanning checkpoint segments backwards.
+	 * Boundaries count at their own step; events at the start of the statement raising them. */
+	async scanBack(cur: number, obs: Observer): Promise<number | undefined> {
+		let hi = cur;
+		while (hi > 0) {
+			const i = this.latestBefore(hi, false);
+			let best = -1;
+			const seg: Observer = {
+				kinds: obs.kinds,
+				boundary: (it, lastPc) => { if (it.steps < hi && obs.boundary?.(it, lastPc)) { best = Math.max(best, it.steps); } return false; },
+				event: (ev, it) => { if (it.steps - 1 < hi && obs.event?.(ev, it)) { best = Math.max(best, it.steps - 1); } return false; },
+			};
+			if (!await this.replay(hi, seg, i)) { return undefined; }
+			if (best >= 0) { return best; }
+			if (this.cps[i].step >= hi) { break; }
+			hi = this.cps[i].step;
+		}
+		return undefined;
+	}
+
+	/** The previous stoppable boundary before `cur` (cached from the last scan when possible). */
+	async previousBoundary(cur: number): Promise<number | undefined> {
+		const k = this.known;
+		if (k && cur > k.lo && cur <= k.hi) {
+			const before = k.steps.filter(s => s < cur);
+			if (before.length > 0) { return before[before.length - 1]; }
+		}
+		const steps: number[] = [];
+		const found = await this.scanBack(cur, {
+			boundary: it => { if (stoppable(it.instr) && !it.done) { steps.push(it.steps); return true; } return false; },
+		});
+		if (found !== undefined) {
+			const lo = this.cps[this.latestBefore(found, true)].step;
+			this.known = { lo, hi: cur, steps: steps.filter(s => s >= lo && s < cur).sort((a, b) => a - b) };
+		}
+		return found;
+	}
+}

@@ -1,0 +1,143 @@
+// The Variables view: a registry of lazily expanded nodes behind variablesReference numbers, and
+// the script-level parts (Locals, values, the Event scope, kernel frame arguments). Engine state
+// (processes, VMAs, pages, devices, statistics) is built in inspect.ts. Nothing is computed until
+// it is expanded, and paged children (pages of a VMA, entries of a mirror) are built only for the
+// start/count asked, so a 4M-page VMA opens as fast as a small one.
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { Interpreter } from '../lang/interp';
+import { bufferElement, bufferLength, formatValue, type Value } from '../lang/values';
+import type { SimEvent } from '../engine/sim/events';
+import type { KernelFrame } from '../engine/kernel';
+import type { Mm } from '../engine/mm/mm';
+import type { DataTarget } from './breakpoints';
+import { hex, num, PAGE } from './describe';
+import { memoryReference } from './memory';
+import { whereOf } from './residency';
+
+export type V = DebugProtocol.Variable;
+
+/** What a variablesReference stands for: named children and/or a paged list. */
+export interface Node {
+	named?: () => V[];
+	indexed?: { count: number; get(start: number, count: number): V[] };
+}
+
+/** Without paging arguments a client gets at most this many indexed children. */
+const UNPAGED_LIMIT = 1000;
+
+export class VariableStore {
+	hex = false;
+	private nodes = new Map<number, Node>();
+	private next = 1;
+	private targets = new Map<string, DataTarget>();
+	private parent = 0;
+
+	constructor(private readonly rt: { interp: Interpreter }) { }
+
+	get interp(): Interpreter { return this.rt.interp; }
+
+	/** Forget every node (the program moved on; old references must not show new state). */
+	reset(): void { this.nodes.clear(); this.targets.clear(); this.next = 1; }
+
+	add(node: Node): number { const ref = this.next++; this.nodes.set(ref, node); return ref; }
+
+	num(n: number): string { return num(n, this.hex); }
+
+	/** A child with children. */
+	container(name: string, value: string, node: Node, extra: Partial<V> = {}): V {
+		const ref = this.add(node);
+		const v: V = { name, value, variablesReference: ref, ...extra };
+		if (node.indexed) { v.indexedVariables = node.indexed.count; }
+		if (node.indexed && node.named) { v.namedVariables = 1; }
+		return v;
+	}
+
+	leaf(name: string, value: string | number | boolean, extra: Partial<V> = {}): V {
+		if (typeof value === 'number') {
+			return { name, value: this.num(value), variablesReference: 0, __vscodeVariableMenuContext: 'number', presentationHint: { attributes: ['readOnly'] }, ...extra } as V;
+		}
+		return { name, value: String(value), variablesReference: 0, presentationHint: { attributes: ['readOnly'] }, ...extra };
+	}
+
+	/** Records that the child `name` of the node being listed can carry a data breakpoint. */
+	mark(name: string, t: DataTarget): void { this.targets.set(`${this.parent}\0${name}`, t); }
+
+	dataTarget(ref: number, name: string): DataTarget | undefined { return this.targets.get(`${ref}\0${name}`); }
+
+	list(ref: number, filter?: 'indexed' | 'named', start?: number, count?: number): V[] | string {
+		const node = this.nodes.get(ref);
+		if (!node) { return `variablesReference ${ref} is out of date (the program has moved on)`; }
+		this.parent = ref;
+		const out: V[] = [];
+		if (filter !== 'indexed' && node.named) { out.push(...node.named()); }
+		if (filter !== 'named' && node.indexed) {
+			const total = node.indexed.count;
+			const s = Math.max(0, Math.min(start ?? 0, total));
+			const n = Math.max(0, Math.min(count || (filter === 'indexed' ? total : UNPAGED_LIMIT), total - s));
+			out.push(...node.indexed.get(s, n));
+		}
+		return out;
+	}
+
+	// ------------------------------------------------------------ script values
+
+	/** A script value as a variable: ranges expand to address/length/where/pages, buffers to elements. */
+	value(name: string, v: Value): V {
+		if (typeof v === 'number') { return this.leaf(name, v); }
+		if (typeof v === 'boolean') { return this.leaf(name, v); }
+		if (typeof v === 'string') { return this.leaf(name, JSON.stringify(v)); }
+		if (v.kind === 'buffer') {
+			const n = bufferLength(v);
+			return this.container(name, formatValue(v), {
+				named: () => [this.leaf('length', n), this.leaf('element size', `${v.elem} byte${v.elem === 1 ? '' : 's'}`)],
+				indexed: { count: n, get: (s, c) => Array.from({ length: c }, (_, i) => this.leaf(`[${s + i}]`, bufferElement(v, s + i))) },
+			});
+		}
+		const mm = this.current();
+		const first = Math.floor(v.addr / PAGE);
+		const end = Math.ceil((v.addr + v.len) / PAGE);
+		if (mm) { this.mark(name, { process: mm.name, start: first, end, description: `${name} [${hex(v.addr)}, ${hex(v.addr + v.len)}) of ${mm.name}` }); }
+		return this.container(name, formatValue(v, true), {
+			named: () => {
+				const kids = [this.leaf('address', hex(v.addr)), this.leaf('length', v.len), this.leaf('end', hex(v.addr + v.len)), this.leaf('pages', end - first)];
+				if (mm) { kids.push(this.leaf('process', mm.name), this.leaf('where', v.len > 0 ? whereOf(mm.kernel, mm.mm, first, end) : 'none')); }
+				return kids;
+			},
+			indexed: mm ? { count: end - first, get: (s, c) => Array.from({ length: c }, (_, i) => this.pageOf(mm.mm, first + s + i)) } : undefined,
+		}, mm ? { memoryReference: memoryReference(mm.mm, v.addr) } : {});
+	}
+
+	/** Filled in by inspect.ts: one page of a process as a variable. */
+	pageOf: (mm: Mm, vpn: number) => V = (_mm, vpn) => this.leaf(hex(vpn * PAGE), '');
+
+	private current(): { mm: Mm; name: string; kernel: Interpreter['machine']['k'] } | undefined {
+		const m = this.interp.machine;
+		const mm = m.current;
+		return mm && mm.alive ? { mm, name: mm.name, kernel: m.k } : undefined;
+	}
+
+	locals(): V[] {
+		return [...this.interp.vars].map(([name, v]) => this.value(name, v));
+	}
+
+	/** The Event scope: the engine event stopped on. */
+	event(ev: SimEvent): V[] {
+		const out = [this.leaf('kind', ev.kind), this.leaf('address', hex(ev.addr)), this.leaf('pages', ev.npages)];
+		if (ev.device !== undefined) { out.push(this.leaf('device', ev.device)); }
+		if (ev.process !== undefined) { out.push(this.leaf('process', ev.process)); }
+		if (ev.write !== undefined) { out.push(this.leaf('access', ev.write ? 'write' : 'read')); }
+		if (ev.fn !== undefined) { out.push(this.leaf('function', ev.fn)); }
+		if (ev.detail !== undefined) { out.push(this.leaf('detail', ev.detail)); }
+		return out;
+	}
+
+	/** Arguments scope of a kernel frame. */
+	frame(f: KernelFrame): V[] {
+		const out = [this.leaf('function', f.fn)];
+		if (f.addr !== undefined) { out.push(this.leaf('address', hex(f.addr))); }
+		if (f.npages !== undefined) { out.push(this.leaf('pages', f.npages)); }
+		if (f.process !== undefined) { out.push(this.leaf('process', f.process)); }
+		if (f.device !== undefined) { out.push(this.leaf('device', f.device)); }
+		return out;
+	}
+}
