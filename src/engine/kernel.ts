@@ -70,7 +70,8 @@ export class Kernel {
 
 	leave(): void { this.stack.pop(); }
 
-	advance(ns: number): void { this.clock += ns; }
+	/** Simulated time moves in whole nanoseconds, so `time` prints as an integer. */
+	advance(ns: number): void { this.clock += Math.round(ns); }
 
 	/** Lets a driver interrupt a long loop (pause, Ctrl-C, time slices). */
 	*tick(addr: number): K {
