@@ -6,6 +6,8 @@
 // `= i + c`, `= c`) is kept as a pattern slot, two numbers instead of 4 KiB, until a partial write
 // turns it into bytes: scripts can fill terabytes without the host holding them.
 
+import { checkHostMemory } from '../sim/budget';
+
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
 const SLAB_PAGES = 256;
@@ -64,6 +66,9 @@ export class ContentStore {
 		if (slot === undefined) {
 			slot = this.nextSlot++;
 			if ((slot >> SLAB_SHIFT) >= this.slabs.length) {
+				if (this.slabs.length % 16 === 0) {
+					try { checkHostMemory('page contents'); } catch (e) { this.nextSlot--; throw e; }
+				}
 				const slab = new Uint8Array(SLAB_PAGES * PAGE_SIZE);
 				this.slabs.push(slab);
 				this.slabWords.push(new Int32Array(slab.buffer));

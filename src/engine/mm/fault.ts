@@ -25,6 +25,9 @@ export function thp_eligible(k: Kernel, vma: Vma, vpn: number): boolean {
 export function* handle_mm_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K {
 	yield* k.enter('handle_mm_fault', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, write });
 	try {
+		if (k.wants('page-fault')) {
+			yield { kind: 'page-fault', addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, write, fn: 'handle_mm_fault' };
+		}
 		mm.faults++;
 		k.advance(k.costs.cpuFaultNs);
 		// a device entry is resolved first, and then the access is retried, as after a real fault

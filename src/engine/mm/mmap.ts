@@ -12,6 +12,7 @@ import type { SimFile } from './pagecache';
 import { mmu_notifier_invalidate_range_start, type NotifyEvent } from '../hmm/notifier';
 import { split_folio, split_huge_pmd } from './thp';
 import { PAGE_SIZE } from './content';
+import { MAX_MAP_COUNT } from '../sim/budget';
 
 export interface MmapRequest {
 	npages: number;
@@ -36,6 +37,7 @@ export function do_mmap(k: Kernel, mm: Mm, req: MmapRequest): number {
 	}
 	if (req.backing === 'anon' && req.shared) { file = k.createShmem(req.npages * PAGE_SIZE); }
 	const align = req.huge === 'huge' || (req.backing === 'anon' && req.npages >= PTRS_PER_PMD) ? PTRS_PER_PMD : 1;
+	if (mm.vmas.list.length >= MAX_MAP_COUNT) { fail('ENOMEM', `too many mappings (vm.max_map_count = ${MAX_MAP_COUNT})`); }
 	const start = mm.vmas.unmappedArea(req.npages, MMAP_TOP_VPN, align);
 	if (start < 0) { fail('ENOMEM', 'no room in the address space'); }
 	let flags = req.prot | (req.shared ? VM.SHARED : 0);
@@ -71,12 +73,14 @@ function splitPmdsAt(k: Kernel, mm: Mm, start: number, end: number): void {
 	}
 }
 
-function checkRange(start: number, end: number, what: string): void {
+function checkRange(start: number, end: number, what: string, mm?: Mm): void {
 	if (end <= start) { fail('EINVAL', `${what} of an empty range`); }
+	// splitting a VMA at both ends may add two mappings
+	if (mm && mm.vmas.list.length + 2 > MAX_MAP_COUNT) { fail('ENOMEM', `too many mappings (vm.max_map_count = ${MAX_MAP_COUNT})`); }
 }
 
 export function* do_munmap(k: Kernel, mm: Mm, start: number, end: number): K {
-	checkRange(start, end, 'munmap');
+	checkRange(start, end, 'munmap', mm);
 	yield* mmu_notifier_invalidate_range_start(k, { mm, start, end, event: 'UNMAP' });
 	mm.vmas.splitAt(start);
 	mm.vmas.splitAt(end);
@@ -99,7 +103,7 @@ function coveredVmas(mm: Mm, start: number, end: number): Vma[] {
 }
 
 export function* do_mprotect(k: Kernel, mm: Mm, start: number, end: number, prot: number): K {
-	checkRange(start, end, 'mprotect');
+	checkRange(start, end, 'mprotect', mm);
 	coveredVmas(mm, start, end);
 	yield* mmu_notifier_invalidate_range_start(k, { mm, start, end, event: 'PROTECTION_VMA' });
 	mm.vmas.splitAt(start);
@@ -122,7 +126,7 @@ export function* do_mprotect(k: Kernel, mm: Mm, start: number, end: number, prot
 export type Advice = 'dontneed' | 'free' | 'hugepage' | 'nohugepage' | 'collapse';
 
 export function* do_madvise(k: Kernel, mm: Mm, start: number, end: number, advice: Advice): K {
-	checkRange(start, end, 'madvise');
+	checkRange(start, end, 'madvise', mm);
 	const vmas = coveredVmas(mm, start, end);
 	switch (advice) {
 		case 'dontneed':

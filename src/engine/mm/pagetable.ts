@@ -4,6 +4,8 @@
 // per-page lookup uniform while split_huge_pmd is just clearing the flag.
 // The same structure serves the CPU page tables and the devices' mirror page tables.
 
+import { checkHostMemory } from '../sim/budget';
+
 export const PTRS_PER_PMD = 512;
 export const PMD_SHIFT = 9; // in pages
 // Page numbers exceed the small-integer range (user addresses reach 2^47), and `%` on them is a
@@ -32,7 +34,11 @@ let pool: ArrayBuffer | undefined;
 let poolUsed = LEAVES_PER_BUFFER;
 
 function carve(): [Int32Array, Uint8Array] {
-	if (poolUsed === LEAVES_PER_BUFFER) { pool = new ArrayBuffer(LEAF_BYTES * LEAVES_PER_BUFFER); poolUsed = 0; }
+	if (poolUsed === LEAVES_PER_BUFFER) {
+		checkHostMemory('page tables');
+		pool = new ArrayBuffer(LEAF_BYTES * LEAVES_PER_BUFFER);
+		poolUsed = 0;
+	}
 	const at = LEAF_BYTES * poolUsed++;
 	return [new Int32Array(pool!, at, PTRS_PER_PMD), new Uint8Array(pool!, at + PTRS_PER_PMD * 4, PTRS_PER_PMD)];
 }

@@ -1,0 +1,115 @@
+// The hmmw command line, as spec §7 describes it: exit codes, message formats, --json, --trace.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
+const dir = mkdtempSync(path.join(tmpdir(), 'hmmw-cli-'));
+
+function script(name: string, text: string): string {
+	const p = path.join(dir, name);
+	writeFileSync(p, text);
+	return p;
+}
+
+function hmmw(...args: string[]) {
+	const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+	return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('hmmw CLI', function () {
+	this.timeout(30_000);
+	const good = script('good.hmmw', 'device gpu memory=64MiB\nprocess p\ngpu mirror p\nX = mmap 4 pages anon rw\ncpu write X = i\nprint "hello", npages(X)\nmigrate X -> gpu\nexpect where(X) == "gpu"\n');
+	const failing = script('failing.hmmw', 'process p\nX = mmap 1 page anon rw\nexpect where(X) == "ram", "not populated yet"\nprint "after"\n');
+	const crashing = script('crash.hmmw', 'process p\nX = mmap 1 page anon r\ncpu write X = 1\nprint "never"\n');
+	const broken = script('broken.hmmw', 'process p\nX = mmap 4 pages anon rw\ncpu write X = (1 +\nmigrate X ->\n');
+
+	it('exits 0 when every expectation holds, with print output on stdout', () => {
+		const r = hmmw('run', good);
+		assert.equal(r.code, 0, r.err);
+		assert.equal(r.out, 'hello 4\n');
+	});
+
+	it('exits 1 on a failed expectation, reports it located, and keeps running', () => {
+		const r = hmmw('run', failing);
+		assert.equal(r.code, 1);
+		assert.match(r.err, new RegExp(`^${failing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:1: not populated yet`, 'm'));
+		assert.equal(r.out, 'after\n');
+	});
+
+	it('exits 2 on a failure outside expect error, naming the line', () => {
+		const r = hmmw('run', crashing);
+		assert.equal(r.code, 2);
+		assert.match(r.err, /crash\.hmmw:3:1: SIGSEGV: write to 0x[0-9a-f]+, mapped r--/);
+		assert.equal(r.out, '');
+	});
+
+	it('exits 2 on syntax errors, with every diagnostic located', () => {
+		for (const cmd of ['run', 'check']) {
+			const r = hmmw(cmd, broken);
+			assert.equal(r.code, 2);
+			const lines = r.err.trim().split('\n').filter(l => l.includes('broken.hmmw'));
+			assert.ok(lines.length >= 2, r.err);
+			for (const l of lines) { assert.match(l, /broken\.hmmw:\d+:\d+: /); }
+		}
+	});
+
+	it('check exits 0 on a valid script without running it', () => {
+		const r = hmmw('check', good);
+		assert.equal(r.code, 0);
+		assert.equal(r.out, '');
+	});
+
+	it('exits 64 on bad usage', () => {
+		assert.equal(hmmw().code, 64);
+		assert.equal(hmmw('frobnicate', good).code, 64);
+		assert.equal(hmmw('run').code, 64);
+		assert.equal(hmmw('run', good, '--bogus').code, 64);
+		assert.equal(hmmw('run', path.join(dir, 'missing.hmmw')).code, 64);
+		assert.equal(hmmw('run', good, '--max-steps', 'x').code, 64);
+	});
+
+	it('--json prints the report object', () => {
+		const r = hmmw('run', good, '--json');
+		assert.equal(r.code, 0);
+		const j = JSON.parse(r.out.trim().split('\n').pop()!);
+		assert.equal(j.ok, true);
+		assert.equal(j.passed, 1);
+		assert.equal(j.failed, 0);
+		assert.ok(j.time_ns > 0);
+		assert.equal(j.devices.gpu.migrated_in, 4);
+		assert.equal(j.devices.gpu.used, 4 * 4096);
+		assert.deepEqual(j.failures, []);
+		const f = JSON.parse(hmmw('run', failing, '--json').out.trim().split('\n').pop()!);
+		assert.equal(f.ok, false);
+		assert.deepEqual(f.failures, [{ line: 3, message: 'not populated yet (expect where(X) == "ram", "not populated yet")' }]);
+	});
+
+	it('--trace writes Chrome trace events', () => {
+		const out = path.join(dir, 'trace.json');
+		assert.equal(hmmw('run', good, '--trace', out).code, 0);
+		const t = JSON.parse(readFileSync(out, 'utf8'));
+		const names = new Set(t.traceEvents.map((e: { name: string }) => e.name));
+		assert.ok(names.has('page-fault') && names.has('migration'), [...names].join());
+		assert.ok(t.traceEvents.some((e: { ph: string; cat: string }) => e.ph === 'X' && e.cat === 'statement'));
+	});
+
+	it('--max-steps and --timeout stop a runaway loop with a located message', () => {
+		const loop = script('loop.hmmw', 'n = 0\nrepeat 1000000000 {\n  n = n + 1\n}\n');
+		const a = hmmw('run', loop, '--max-steps', '500');
+		assert.equal(a.code, 2);
+		assert.match(a.err, /loop\.hmmw:\d+:\d+: stopped after --max-steps 500/);
+		const b = hmmw('run', loop, '--timeout', '0.5');
+		assert.equal(b.code, 2);
+		assert.match(b.err, /loop\.hmmw:\d+:\d+: stopped by --timeout/);
+	});
+
+	it('statements of the device model say they are not implemented yet', () => {
+		const k = script('kernel.hmmw', 'device gpu memory=64MiB\nprocess p\nX = mmap 1 page anon rw\nkernel gpu {\n  read X\n}\n');
+		const r = hmmw('run', k);
+		assert.equal(r.code, 2);
+		assert.match(r.err, /kernel\.hmmw:4:1: not implemented yet/);
+	});
+});
