@@ -11,6 +11,7 @@ import {
 } from '../hmm/migrate_device';
 import { mmu_notifier_invalidate_range_start } from '../hmm/notifier';
 import { put_page, rmap_walk } from '../mm/page';
+import { split_huge_pmd } from '../mm/thp';
 import type { Device } from './device';
 import { alloc_and_copy_to_ram } from './migrate_to_ram';
 import { dmirror_check_read, type DevOpResult, mirrorOf } from './dmirror_rw';
@@ -183,7 +184,7 @@ function* migrate_device_page(k: Kernel, dev: Device, pfn: number): K {
 		yield { kind: 'migration', addr: (places[0]?.[1] ?? 0) * PAGE_SIZE, npages: 1, device: dev.name, process: places[0]?.[0].name, detail: `${dev.name} -> ram (release)`, fn: 'migrate_device_range' };
 	}
 	for (const [mm, vpn] of places) {
-		if (mm.pt.isHuge(vpn)) { mm.pt.leafFor(vpn).huge = false; }
+		yield* split_huge_pmd(k, mm, vpn);
 		yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'CLEAR' });
 	}
 	if (places.length === 0) {

@@ -35,9 +35,9 @@ function* gup_one(k: Kernel, mm: Mm, vpn: number, write: boolean): K<Vma> {
 function* make_device_exclusive(k: Kernel, mm: Mm, vpn: number): K<number> {
 	yield* k.enter('make_device_exclusive', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name });
 	try {
-		if (mm.pt.isHuge(vpn)) { split_huge_pmd(k, mm, vpn); }
+		yield* split_huge_pmd(k, mm, vpn);
 		const vma = yield* gup_one(k, mm, vpn, true);
-		if (mm.pt.isHuge(vpn)) { split_huge_pmd(k, mm, vpn); }
+		yield* split_huge_pmd(k, mm, vpn);
 		const pfn = mm.pt.pfn(vpn);
 		if (!vma.isAnonPrivate || !(k.frames.flags[pfn] & PG.ANON) || k.frames.isDevice(pfn)) {
 			fail('EINVAL', 'exclusive access needs private anonymous memory in RAM');

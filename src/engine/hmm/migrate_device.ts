@@ -84,7 +84,7 @@ function* collect(k: Kernel, a: MigrateVma): K {
 		if (leaf?.huge && li === 0 && (a.flags & SELECT.COMPOUND) && i + PTRS_PER_PMD <= a.npages) {
 			if (collectPmd(k, a, vpn, i)) { i += PTRS_PER_PMD - 1; li += PTRS_PER_PMD - 1; continue; }
 		}
-		if (leaf?.huge) { split_huge_pmd(k, mm, vpn); }
+		if (leaf?.huge) { yield* split_huge_pmd(k, mm, vpn); }
 		const pte = leaf ? leaf.pte[li] : 0;
 		const type = pte & PTE.TYPE_MASK;
 		if (type === PTE.NONE || (type === PTE.PRESENT && (f.flags[leaf!.pfn[li]] & PG.ZERO) && (a.flags & SELECT.SYSTEM))) {

@@ -53,7 +53,7 @@ function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): 
 			if (yield* do_huge_pmd_wp_page(k, mm, vma, vpn)) { return true; }
 		} else {
 			// device-private or exclusive PMD entries are handled page by page
-			split_huge_pmd(k, mm, vpn);
+			yield* split_huge_pmd(k, mm, vpn);
 		}
 	}
 	const pte = mm.pt.pte(vpn);
@@ -152,7 +152,7 @@ function* do_huge_pmd_wp_page(k: Kernel, mm: Mm, vma: Vma, vpn: number): K<boole
 		for (let i = 0; i < HPAGE_NR; i++) { leaf.pte[i] |= PTE.WRITE | PTE.DIRTY | PTE.YOUNG; }
 		return true;
 	}
-	split_huge_pmd(k, mm, vpn);
+	yield* split_huge_pmd(k, mm, vpn);
 	return false;
 }
 

@@ -10,7 +10,7 @@ import { page_add_anon_rmap, page_remove_rmap, put_page } from './page';
 import { type Backing, PROT_MASK, VM, Vma } from './vma';
 import type { SimFile } from './pagecache';
 import { mmu_notifier_invalidate_range_start, type NotifyEvent } from '../hmm/notifier';
-import { split_folio, split_huge_pmd } from './thp';
+import { split_folio, split_huge_pmd, split_pmd_entries } from './thp';
 import { PAGE_SIZE } from './content';
 import { MAX_MAP_COUNT } from '../sim/budget';
 
@@ -51,7 +51,7 @@ export function do_mmap(k: Kernel, mm: Mm, req: MmapRequest): number {
 
 /** zap_page_range: drop every mapping in [start, end) of one VMA's pages. */
 export function zap_page_range(k: Kernel, mm: Mm, start: number, end: number): void {
-	splitPmdsAt(k, mm, start, end);
+	splitPmdEntriesAt(k, mm, start, end);
 	const folios = new Set<number>();
 	mm.pt.forEach(start, end, (vpn, pfn, pte) => {
 		const t = pte & PTE.TYPE_MASK;
@@ -66,10 +66,17 @@ export function zap_page_range(k: Kernel, mm: Mm, start: number, end: number): v
 	for (const head of folios) { if (k.frames.isCompound(head)) { split_folio(k, head); } }
 }
 
-/** A PMD mapping cut by [start, end) is split first, as __split_huge_pmd does. */
-function splitPmdsAt(k: Kernel, mm: Mm, start: number, end: number): void {
+/** A PMD mapping cut by [start, end) is split first, as __split_huge_pmd does (with its own
+ * invalidation of the whole PMD, which reaches beyond the range). */
+function* splitPmdsAt(k: Kernel, mm: Mm, start: number, end: number): K {
 	for (const edge of [start, end]) {
-		if ((edge & (PTRS_PER_PMD - 1)) !== 0 && mm.pt.isHuge(edge)) { split_huge_pmd(k, mm, edge); }
+		if ((edge & (PTRS_PER_PMD - 1)) !== 0 && mm.pt.isHuge(edge)) { yield* split_huge_pmd(k, mm, edge); }
+	}
+}
+
+function splitPmdEntriesAt(k: Kernel, mm: Mm, start: number, end: number): void {
+	for (const edge of [start, end]) {
+		if ((edge & (PTRS_PER_PMD - 1)) !== 0 && mm.pt.isHuge(edge)) { split_pmd_entries(k, mm, edge); }
 	}
 }
 
@@ -81,6 +88,7 @@ function checkRange(start: number, end: number, what: string, mm?: Mm): void {
 
 export function* do_munmap(k: Kernel, mm: Mm, start: number, end: number): K {
 	checkRange(start, end, 'munmap', mm);
+	yield* splitPmdsAt(k, mm, start, end);
 	yield* mmu_notifier_invalidate_range_start(k, { mm, start, end, event: 'UNMAP' });
 	mm.vmas.splitAt(start);
 	mm.vmas.splitAt(end);
@@ -130,6 +138,7 @@ export function* do_madvise(k: Kernel, mm: Mm, start: number, end: number, advic
 	const vmas = coveredVmas(mm, start, end);
 	switch (advice) {
 		case 'dontneed':
+			yield* splitPmdsAt(k, mm, start, end);
 			yield* mmu_notifier_invalidate_range_start(k, { mm, start, end, event: 'CLEAR' });
 			for (const v of vmas) { zap_page_range(k, mm, Math.max(start, v.start), Math.min(end, v.end)); }
 			return;

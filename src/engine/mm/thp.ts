@@ -4,10 +4,20 @@ import { HPAGE_NR, ZERO_PFN } from './frames';
 import type { Mm } from './mm';
 import { PTE, PTRS_PER_PMD } from './pagetable';
 import { put_page } from './page';
+import type { K } from '../sim/events';
+import { mmu_notifier_invalidate_range_start } from '../hmm/notifier';
 
-/** __split_huge_pmd: the THP stays one folio but is mapped by 512 PTEs; the huge zero page
- * becomes 512 mappings of the ordinary zero page. */
-export function split_huge_pmd(k: Kernel, mm: Mm, vpn: number): void {
+/** __split_huge_pmd: devices lose the whole PMD range (MMU_NOTIFY_CLEAR), then the THP stays one
+ * folio but is mapped by 512 PTEs, and the huge zero page becomes 512 mappings of the 4K one. */
+export function* split_huge_pmd(k: Kernel, mm: Mm, vpn: number): K {
+	if (!mm.pt.isHuge(vpn)) { return; }
+	const base = vpn - (vpn & (PTRS_PER_PMD - 1));
+	yield* mmu_notifier_invalidate_range_start(k, { mm, start: base, end: base + PTRS_PER_PMD, event: 'CLEAR' });
+	split_pmd_entries(k, mm, vpn);
+}
+
+/** The page-table half of a PMD split, for callers that already invalidated the range. */
+export function split_pmd_entries(k: Kernel, mm: Mm, vpn: number): void {
 	const leaf = mm.pt.leaf(vpn);
 	if (!leaf || !leaf.huge) { return; }
 	leaf.huge = false;
