@@ -36,6 +36,15 @@ function* dmirror_range_fault(k: Kernel, m: Mirror, range: HmmRange, start: numb
 		if (r === 'EBUSY') { continue; }
 		if (r !== 0) { fail(r, r === 'EFAULT' ? 'device fault on an address with no readable mapping' : 'device write to memory without write permission'); }
 		if (m.notifier.readRetry(range.notifierSeq)) { continue; }
+		// dmirror_do_fault refuses a page that came back without the write it asked for (its own
+		// read-only device-private page is reported as is and never faulted)
+		if (range.defaultFlags & HMM_PFN.REQ_WRITE) {
+			for (let i = 0; i < range.npages; i++) {
+				if ((range.flags[i] & HMM_PFN.VALID) && !(range.flags[i] & HMM_PFN.WRITE)) {
+					fail('EFAULT', `write requested but not granted at 0x${((start + i) * PAGE_SIZE).toString(16)} (a read-only page of the device's own memory)`);
+				}
+			}
+		}
 		// dmirror_do_update under the driver lock
 		let li = start & (PTRS_PER_PMD - 1);
 		let leaf = m.pt.leafFor(start);
