@@ -44,7 +44,7 @@ describe('debug adapter: event, function and data breakpoints', function () {
 		assert.deepEqual([ev.get('kind'), ev.get('address'), ev.get('pages'), ev.get('device'), ev.get('process')], ['migration', '0x7effffffc000', '4', 'gpu', 'p']);
 		assert.equal(await s().evaluate('event.npages * 2'), '8');
 		// before the engine acts: the pages are still in RAM
-		assert.equal(await s().evaluate('where(X)'), 'ram');
+		assert.equal(await s().evaluate('where(X)'), '"ram"');
 		await s().cont();
 		await s().stopped('exception', 10);
 		assert.match((await s().dc.exceptionInfoRequest({ threadId: 1 })).body.description ?? '', /gpu -> ram/);

@@ -4,7 +4,7 @@ import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
 import type { Mm } from '../mm/mm';
 import type { Vma } from '../mm/vma';
-import { PTE, PTRS_PER_PMD } from '../mm/pagetable';
+import { PTE, PTRS_PER_PMD, type PtLeaf } from '../mm/pagetable';
 import { PG } from '../mm/frames';
 import { handle_mm_fault } from '../mm/fault';
 import { VM } from '../mm/vma';
@@ -136,14 +136,21 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 		if (type === PTE.NONE) {
 			fault = (req & HMM_PFN.REQ_FAULT) !== 0;
 			if (!fault) { range.flags[i] = 0; range.pfns[i] = -1; continue; }
-			if (bulk && !(req & HMM_PFN.REQ_WRITE)) {
+			const n = Math.min(end - vpn, PTRS_PER_PMD - li);
+			if (bulk && !(req & HMM_PFN.REQ_WRITE) && onlyPlainEntries(leaf, li, n)) {
+				// exactly what hmm_vma_fault's read faults over [vpn, PMD end) would do: every empty
+				// entry gets the zero page, present ones are left alone; then this page is walked again
 				leaf ??= mm.pt.leafFor(vpn);
-				leaf.pfn[li] = ZERO_PFN;
-				leaf.pte[li] = PTE.PRESENT | PTE.YOUNG;
-				leaf.used++;
-				zeroMapped++;
-				range.pfns[i] = ZERO_PFN;
-				range.flags[i] = HMM_PFN.VALID;
+				for (let j = li; j < li + n; j++) {
+					if (leaf.pte[j] === PTE.NONE) {
+						leaf.pfn[j] = ZERO_PFN;
+						leaf.pte[j] = PTE.PRESENT | PTE.YOUNG;
+						leaf.used++;
+						zeroMapped++;
+					}
+				}
+				i--;
+				li--;
 				continue;
 			}
 		} else if (type === PTE.PRESENT) {
@@ -170,11 +177,21 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 		// hmm_vma_fault: fault this page and the rest of the PMD that needs it, then walk again
 		const stop = Math.min(end, vpn - (vpn & (PTRS_PER_PMD - 1)) + PTRS_PER_PMD);
 		chargeFaults(k, mm, zeroMapped);
-		yield* faultRun(k, mm, vma, range, vpn, stop, write);
+		yield* faultRun(k, mm, vma, vpn, stop, write);
 		return 'AGAIN';
 	}
 	chargeFaults(k, mm, zeroMapped);
 	return 0;
+}
+
+/** No entry in leaf[li, li+n) that a read fault would change other than by filling it in. */
+function onlyPlainEntries(leaf: PtLeaf | undefined, li: number, n: number): boolean {
+	if (!leaf) { return true; }
+	for (let j = li; j < li + n; j++) {
+		const t = leaf.pte[j] & PTE.TYPE_MASK;
+		if (t !== PTE.NONE && t !== PTE.PRESENT) { return false; }
+	}
+	return true;
 }
 
 function chargeFaults(k: Kernel, mm: Mm, n: number): void {
@@ -182,15 +199,10 @@ function chargeFaults(k: Kernel, mm: Mm, n: number): void {
 	k.advance(k.costs.cpuFaultNs * n);
 }
 
-function* faultRun(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, from: number, to: number, write: boolean): K {
+/** hmm_vma_fault: every page of [from, to) goes through handle_mm_fault with the fault flags of
+ * the first page that needed one, whatever the others asked for (as mm/hmm.c does). */
+function* faultRun(k: Kernel, mm: Mm, vma: Vma, from: number, to: number, write: boolean): K {
 	for (let vpn = from; vpn < to; vpn++) {
-		const req = request(range, vpn);
-		if (!(req & HMM_PFN.REQ_FAULT)) { continue; }
-		const pte = mm.pt.pte(vpn);
-		const type = pte & PTE.TYPE_MASK;
-		const need = type === PTE.NONE || (type === PTE.PRESENT && (req & HMM_PFN.REQ_WRITE) && !(pte & PTE.WRITE))
-			|| (type !== PTE.PRESENT && !(type === PTE.DEVPRIV && k.devices[k.frames.owner[mm.pt.pfn(vpn)]] === range.devPrivateOwner));
-		if (!need) { continue; }
-		yield* handle_mm_fault(k, mm, vma, vpn, write || (req & HMM_PFN.REQ_WRITE) !== 0);
+		yield* handle_mm_fault(k, mm, vma, vpn, write);
 	}
 }
