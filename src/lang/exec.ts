@@ -43,6 +43,9 @@ function deviceConfig(name: string, options: Option[], ctx: EvalContext): Device
 		}
 	}
 	if (!bwGiven) { c.linkBw = LINK_PEAK[c.link] ?? c.linkBw; }
+	// a device that would migrate on fault or prefetch must not quietly behave like a mirror
+	if (c.policy === 'migrate') { notImplemented('policy=migrate', options.find(o => o.key === 'policy')!.loc); }
+	if (c.prefetch === 'density') { notImplemented('prefetch=density', options.find(o => o.key === 'prefetch')!.loc); }
 	return c;
 }
 
