@@ -5,6 +5,7 @@
 import type { Kernel } from '../engine/kernel';
 import type { Mm } from '../engine/mm/mm';
 import { PTE, PTRS_PER_PMD, type PtLeaf } from '../engine/mm/pagetable';
+import { PG } from '../engine/mm/frames';
 import { PAGE } from './describe';
 
 /** Location codes: 0 none, 1 zero, 2 ram, 3 swap, 4 + device index. */
@@ -36,25 +37,49 @@ export function walk(k: Kernel, mm: Mm, start: number, end: number, emit: (code:
 	} else {
 		keys = [...leaves.keys()].filter(key => key >= first && key <= last).sort((a, b) => a - b);
 	}
+	const flags = k.frames.flags;
+	const owner = k.frames.owner;
+	// the current run, flushed when the location changes (inlined: this loop sees every page)
 	let code = -1;
 	let run = 0;
-	const push = (c: number, n: number) => {
-		if (c === code) { run += n; return; }
-		if (run > 0) { emit(code, run); }
-		code = c;
-		run = n;
-	};
 	let at = start;
 	for (const key of keys) {
 		const base = key * PTRS_PER_PMD;
 		const lo = Math.max(start, base);
 		const hi = Math.min(end, base + PTRS_PER_PMD);
-		if (lo > at) { push(0, lo - at); }
+		if (lo > at) {
+			if (code === 0) { run += lo - at; } else { if (run > 0) { emit(code, run); } code = 0; run = lo - at; }
+		}
 		const leaf = leaves.get(key)!;
-		for (let v = lo; v < hi; v++) { push(entryCode(k, leaf, v - base), 1); }
+		if (leaf.huge) {
+			// a PMD mapping: one folio, one location for all its pages
+			const c = entryCode(k, leaf, 0);
+			if (c === code) { run += hi - lo; } else { if (run > 0) { emit(code, run); } code = c; run = hi - lo; }
+		} else {
+			const pte = leaf.pte;
+			const pfns = leaf.pfn;
+			// four empty entries at a time: sparse leaves are mostly zero bytes
+			const quad = pte.byteOffset % 4 === 0 ? new Uint32Array(pte.buffer, pte.byteOffset, pte.length >> 2) : undefined;
+			for (let i = lo - base, n = hi - base; i < n; i++) {
+				if (quad && (i & 3) === 0 && i + 4 <= n && quad[i >> 2] === 0) {
+					if (code === 0) { run += 4; } else { if (run > 0) { emit(code, run); } code = 0; run = 4; }
+					i += 3;
+					continue;
+				}
+				const t = pte[i] & PTE.TYPE_MASK;
+				let c: number;
+				if (t === PTE.NONE) { c = 0; } else if (t === PTE.SWAP) { c = 3; } else {
+					const pfn = pfns[i];
+					c = flags[pfn] & PG.ZERO ? 1 : owner[pfn] >= 0 ? 4 + owner[pfn] : 2;
+				}
+				if (c === code) { run++; } else { if (run > 0) { emit(code, run); } code = c; run = 1; }
+			}
+		}
 		at = hi;
 	}
-	if (end > at) { push(0, end - at); }
+	if (end > at) {
+		if (code === 0) { run += end - at; } else { if (run > 0) { emit(code, run); } code = 0; run = end - at; }
+	}
 	if (run > 0) { emit(code, run); }
 }
 

@@ -249,29 +249,37 @@ function usesI(e: Expr): boolean {
 	}
 }
 
-/** The slope (+1/-1) of `i` or `-i`, else 0. */
-function slope(e: Expr): -1 | 0 | 1 {
-	if (e.kind === 'ident' && e.name === 'i') { return 1; }
-	if (e.kind === 'unary' && e.op === '-' && e.arg.kind === 'ident' && e.arg.name === 'i') { return -1; }
-	return 0;
+/** a*i + b for an expression linear in i, else undefined. */
+function linear(e: Expr, ctx: EvalContext): { a: number; b: number } | undefined {
+	if (!usesI(e)) {
+		const v = evaluate(e, ctx);
+		return typeof v === 'number' ? { a: 0, b: v } : undefined;
+	}
+	if (e.kind === 'ident') { return { a: 1, b: 0 }; }
+	if (e.kind === 'unary' && e.op === '-') {
+		const x = linear(e.arg, ctx);
+		return x && { a: -x.a, b: -x.b };
+	}
+	if (e.kind !== 'binary') { return undefined; }
+	if (e.op === '+' || e.op === '-') {
+		const x = linear(e.left, ctx), y = linear(e.right, ctx);
+		if (!x || !y) { return undefined; }
+		return e.op === '+' ? { a: x.a + y.a, b: x.b + y.b } : { a: x.a - y.a, b: x.b - y.b };
+	}
+	if (e.op === '*') {
+		const x = linear(e.left, ctx), y = linear(e.right, ctx);
+		if (!x || !y || (x.a !== 0 && y.a !== 0)) { return undefined; }
+		return x.a === 0 ? { a: x.b * y.a, b: x.b * y.b } : { a: y.b * x.a, b: y.b * x.b };
+	}
+	return undefined;
 }
 
-/** Turns a per-word expression into a Fill, recognising i, -i, i±c, c±i and constants. */
+/** Turns a per-word expression into a Fill: linear forms a*i + b (int32 slope) become patterns
+ * and typed-array loops, anything else a compiled closure. */
 export function compileFill(e: Expr, ctx: EvalContext): Fill {
-	if (!usesI(e)) { return { kind: 'linear', a: 0, b: int(evaluate(e, ctx), e.loc) }; }
-	const s = slope(e);
-	if (s) { return { kind: 'linear', a: s, b: 0 }; }
-	if (e.kind === 'binary' && (e.op === '+' || e.op === '-')) {
-		const l = slope(e.left);
-		if (l && !usesI(e.right)) {
-			const c = int(evaluate(e.right, ctx), e.right.loc);
-			return { kind: 'linear', a: l, b: e.op === '+' ? c : -c };
-		}
-		const r = slope(e.right);
-		if (r && !usesI(e.left)) {
-			const c = int(evaluate(e.left, ctx), e.left.loc);
-			return { kind: 'linear', a: (e.op === '+' ? r : -r) as -1 | 1, b: c };
-		}
+	const l = linear(e, ctx);
+	if (l && Number.isSafeInteger(l.a) && Number.isSafeInteger(l.b) && Math.abs(l.a) < 2 ** 31) {
+		return { kind: 'linear', a: l.a, b: l.b };
 	}
 	return { kind: 'fn', fn: wordFunction(e, ctx) };
 }

@@ -87,3 +87,24 @@ describe('snapshots (time travel)', () => {
 		assert.equal(i.machine.word({ addr: i.machine.proc('p').vmas.list[0].start * 4096, len: 8192 }, 5), 1);
 	});
 });
+
+describe('fills', () => {
+	it('linear fills of any slope store exact int32 words, wrapping like C', () => {
+		const i = run(`process p\nX = mmap 4 pages anon rw\ncpu write X = 3 * i + 7\nexpect word(X, 3000) == 9007\nexpect matches(X, 3 * i + 7)\ncpu write X = i * 1000000000\nexpect word(X, 5) == 705032704\nexpect word(X, 3) == -1294967296\ncpu write X = 2 - i\nexpect word(X, 4095) == -4093`);
+		assert.equal(i.machine.k.content.live, 0, 'whole pages of a linear fill need no bytes');
+		assert.equal(i.machine.k.content.patterns, 4);
+	});
+
+	it('non-linear fills and partial writes store bytes that read back exactly', () => {
+		const i = run(`process p\nX = mmap 4 pages anon rw\ncpu write X = i\ncpu write X = (i * i) & 0xFFFF\nexpect matches(X, (i * i) & 0xFFFF)\nexpect word(X, 300) == 24464`);
+		assert.equal(i.machine.k.content.live, 4);
+		const m = i.machine;
+		const X = { addr: m.proc('p').vmas.list[0].start * 4096, len: 4 * 4096 };
+		const g = m.writeBytes(X.addr + 4096 + 6, new Uint8Array([1, 2, 3, 4]));
+		while (!g.next().done) { /* */ }
+		// word 1025 held 1025*1025 & 0xFFFF = 2049; bytes 6 and 7 of page 1 are its upper half
+		assert.equal(m.word(X, 1025), 2049 | (1 << 16) | (2 << 24));
+		assert.equal(m.word(X, 1026) & 0xffff, (4 << 8) | 3);
+		assert.equal(m.word(X, 1027), (1027 * 1027) & 0xffff);
+	});
+});

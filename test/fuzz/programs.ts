@@ -87,7 +87,6 @@ const simple: fc.Arbitrary<string> = fc.oneof(
 	{ arbitrary: fc.tuple(dev, proc).map(([d, c]) => `${d} unmirror ${c}`), weight: 1 },
 	{ arbitrary: query.map(q => `print ${q}`), weight: 2 },
 	{ arbitrary: query.map(q => `expect ${q} == ${q}`), weight: 1 },
-	{ arbitrary: fc.tuple(range, loc).map(([r, l]) => `prefetch ${r} -> ${l}`), weight: 1 },
 );
 
 /** Statements, some wrapped in blocks (loops, conditionals, `expect error`). A failing statement

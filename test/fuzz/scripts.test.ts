@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as fc from 'fast-check';
 import { FUZZ, ROOT, runs, seed } from './config';
 import { anyScript, corpus, garbage, mutated, pathological, statementSoup, tokenSoup } from './gen';
+import { program } from './programs';
 import { fuzzOne } from './harness';
 
 /** Total script cases under `npm run fuzz` (FUZZ_RUNS), split over the properties below. */
@@ -18,11 +19,11 @@ const share = (quick: number, part: number) => (FUZZ || process.env.FUZZ_RUNS ? 
 
 const stats = { cases: 0, compiled: 0, runErrors: 0, timedOut: 0 };
 
-function property(name: string, arb: fc.Arbitrary<string>, numRuns: number, fixedSeed: number): void {
+function property(name: string, arb: fc.Arbitrary<string>, numRuns: number, fixedSeed: number, invariants = false): void {
 	it(`${name} (${numRuns} cases)`, function () {
 		this.timeout(FUZZ ? 0 : 60_000);
 		fc.assert(fc.property(arb, source => {
-			const o = fuzzOne(source);
+			const o = fuzzOne(source, { invariants });
 			stats.cases++;
 			if (o.compiled) { stats.compiled++; }
 			if (o.error) { stats.runErrors++; }
@@ -41,9 +42,10 @@ describe('fuzz: scripts through compileSource and the interpreter', function () 
 		this.timeout(60_000);
 		for (const c of corpus) { fuzzOne(c.text, { maxSteps: 200, budgetMs: 100 }); }
 	});
-	property('byte-level mutations of the conformance scripts, examples and fixtures', mutated, share(1000, 0.4), 101);
-	property('statement soups', statementSoup, share(800, 0.25), 102);
-	property('token soups', tokenSoup, share(800, 0.2), 103);
+	property('byte-level mutations of the conformance scripts, examples and fixtures', mutated, share(800, 0.3), 101);
+	property('random checked programs over two devices (invariants after every statement)', program, share(800, 0.3), 106, true);
+	property('statement soups', statementSoup, share(500, 0.1), 102);
+	property('token soups', tokenSoup, share(500, 0.15), 103);
 	property('pathological shapes (nesting, huge literals, long names, unterminated strings)', pathological, share(150, 0.05), 104);
 	property('garbage bytes', garbage, share(300, 0.1), 105);
 });

@@ -2,9 +2,9 @@
 // non-zero may have been written to it; a page without a slot (-1) reads as zeroes. Migration
 // moves the slot from the source frame to the destination frame, which is the simulator's
 // "copy by reference": the bytes never move, yet read back identically wherever the page lives.
-// A page whose every word is c + a*w (a in -1, 0, 1; the whole-page result of `= i`, `= -i`,
-// `= i + c`, `= c`) is kept as a pattern slot, two numbers instead of 4 KiB, until a partial write
-// turns it into bytes: scripts can fill terabytes without the host holding them.
+// A page whose every word is c + a*w (the whole-page result of a linear fill such as `= i`,
+// `= -i`, `= 3*i + 7`, `= c`) is kept as a pattern slot, two numbers instead of 4 KiB, until a
+// partial write turns it into bytes: scripts can fill terabytes without the host holding them.
 
 import { checkHostMemory } from '../sim/budget';
 
@@ -25,7 +25,7 @@ export class ContentStore {
 	private free: number[] = [];
 	private nextSlot = 0;
 	live = 0;
-	private patA = new Int8Array(1024);
+	private patA = new Int32Array(1024);
 	private patC = new Int32Array(1024);
 	private patFree: number[] = [];
 	private patNext = 0;
@@ -96,7 +96,7 @@ export class ContentStore {
 		if (p === undefined) {
 			p = this.patNext++;
 			if (p >= this.patA.length) {
-				const na = new Int8Array(this.patA.length * 2); na.set(this.patA); this.patA = na;
+				const na = new Int32Array(this.patA.length * 2); na.set(this.patA); this.patA = na;
 				const nc = new Int32Array(this.patC.length * 2); nc.set(this.patC); this.patC = nc;
 			}
 		}
@@ -169,7 +169,7 @@ export class ContentStore {
 	/** Reads the int32 word `w` (0..1023) of a page. */
 	word(slot: number, w: number): number {
 		if (slot < 0) { return 0; }
-		if (slot >= PATTERN_SLOT) { return (this.patC[slot - PATTERN_SLOT] + this.patA[slot - PATTERN_SLOT] * w) | 0; }
+		if (slot >= PATTERN_SLOT) { return (this.patC[slot - PATTERN_SLOT] + Math.imul(this.patA[slot - PATTERN_SLOT], w)) | 0; }
 		return this.slabWords[slot >> SLAB_SHIFT][this.wordOffset(slot) + w];
 	}
 

@@ -1,17 +1,19 @@
 // What `cpu write R = EXPR` and `file ... = EXPR` store: an int32 per word, as a function of the
-// word index i counted from the start of the range. Linear forms (i, -i, i+c, c) are recognised
-// by the interpreter and filled with tight typed-array loops; anything else calls back per word.
+// word index i counted from the start of the range. Linear forms a*i + b (i, -i, i+c, 3*i-1, c)
+// are recognised by the interpreter and stored as patterns or filled with tight typed-array loops;
+// anything else calls back per word. All arithmetic is int32, wrapping as the stored words do.
 import type { ContentStore } from './content';
 
 export type Fill =
-	| { kind: 'linear'; a: -1 | 0 | 1; b: number }
+	/** a is an int32, b any integer: word i = (a*i + b) mod 2^32 */
+	| { kind: 'linear'; a: number; b: number }
 	| { kind: 'fn'; fn: (i: number) => number };
 
 export const ZERO_FILL: Fill = { kind: 'linear', a: 0, b: 0 };
 
 /** Evaluates a fill at word index i, as the int32 it stores. */
 export function fillWord(f: Fill, i: number): number {
-	return f.kind === 'linear' ? (f.a * i + f.b) | 0 : f.fn(i) | 0;
+	return f.kind === 'linear' ? (Math.imul(f.a, i | 0) + f.b) | 0 : f.fn(i) | 0;
 }
 
 /** Writes words [from, to) of a page (word 0 of the page has index `base`) and returns the
@@ -20,7 +22,7 @@ export function fillWord(f: Fill, i: number): number {
 export function fillPage(store: ContentStore, slot: number, f: Fill, base: number, from = 0, to = 1024): number {
 	if (from === 0 && to === 1024 && f.kind === 'linear') {
 		if (slot >= 0) { store.release(slot); }
-		const c = (f.a * base + f.b) | 0;
+		const c = (Math.imul(f.a, base | 0) + f.b) | 0;
 		return f.a === 0 && c === 0 ? -1 : store.pattern(f.a, c);
 	}
 	slot = slot < 0 ? store.alloc(true) : store.materialize(slot);
@@ -29,7 +31,7 @@ export function fillPage(store: ContentStore, slot: number, f: Fill, base: numbe
 	const end = o + to;
 	if (f.kind === 'linear') {
 		// int32 arithmetic throughout: the stored words wrap exactly as the int32 results do
-		let v = (f.a * (base + from) + f.b) | 0;
+		let v = (Math.imul(f.a, (base + from) | 0) + f.b) | 0;
 		for (let k = o + from; k < end; k++) { w[k] = v; v = (v + f.a) | 0; }
 		return slot;
 	}
