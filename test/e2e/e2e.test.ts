@@ -186,6 +186,14 @@ describe('extension in code-server (e2e)', function () {
 		await page.locator('.editor-instance .debug-top-stack-frame-line').first().waitFor({ timeout: 15000 });
 		await shot(page, '3-stopped-on-entry');
 
+		// Step to the `migrate` line: by then the process exists and its buffer is in RAM. Each step
+		// is awaited by the line the call stack shows.
+		for (const line of [4, 5, 6, 8, 9, 10]) {
+			await page.keyboard.press('F10');
+			await page.locator('.debug-call-stack .monaco-list-row', { hasText: `${line}:1` }).first().waitFor({ timeout: 30000 });
+		}
+		await page.getByText(/^paused on step$/i).first().waitFor({ timeout: 30000 });
+
 		await runCommand(page, 'HMM: Show Page Residency');
 		const frame = residencyFrame(page);
 		await frame.locator('#legend li').first().waitFor({ timeout: 30000 });
@@ -198,9 +206,7 @@ describe('extension in code-server (e2e)', function () {
 		await frame.locator('#reset:not([disabled])').waitFor({ timeout: 15000 });
 		await shot(page, '4-residency');
 
-		// Step over `NPAGES = 256`, then flip number formatting in the Variables view.
-		await page.keyboard.press('F10');
-		await page.getByText(/^paused on step$/i).first().waitFor({ timeout: 30000 });
+		// Flip number formatting in the Variables view (NPAGES = 256 is a local by now).
 		const locals = page.locator('.debug-variables .monaco-list-row', { hasText: 'Locals' }).first();
 		if ((await locals.getAttribute('aria-expanded')) === 'false') {
 			await locals.click();
