@@ -73,6 +73,8 @@ export function interpolate(message: string, interp: Interpreter): string {
 	});
 }
 
+const NONE: LineBreakpoint[] = [];
+
 interface Common { id: number; condition?: Condition; hit?: HitCondition; hits: number; verified: boolean; message?: string }
 
 export interface LineBreakpoint extends Common {
@@ -118,11 +120,13 @@ export class Breakpoints {
 	/** statement lines of the program, ascending (prog.lines), once it is loaded */
 	private stmtLines?: number[];
 	private programPath?: string;
+	private index?: Map<number, LineBreakpoint[]>;
 
 	/** The program is known: verify and move every line breakpoint; returns those that changed. */
 	setProgram(path: string, lines: number[]): LineBreakpoint[] {
 		this.programPath = path;
 		this.stmtLines = lines;
+		this.index = undefined;
 		const changed: LineBreakpoint[] = [];
 		for (const [p, list] of this.lines) {
 			for (const bp of list) {
@@ -144,6 +148,7 @@ export class Breakpoints {
 			return bp;
 		});
 		this.lines.set(path, list);
+		this.index = undefined;
 		return list;
 	}
 
@@ -157,11 +162,15 @@ export class Breakpoints {
 		bp.verified = bp.message === undefined;
 	}
 
-	/** Verified breakpoints of the program at `line`. */
+	/** Verified breakpoints of the program at `line` (indexed: asked at every statement boundary). */
 	at(line: number): LineBreakpoint[] {
-		if (!this.programPath) { return []; }
-		const list = this.lines.get(this.programPath);
-		return list ? list.filter(b => b.verified && b.line === line) : [];
+		if (!this.index) {
+			this.index = new Map();
+			for (const b of (this.programPath && this.lines.get(this.programPath)) || []) {
+				if (b.verified && b.line !== undefined) { this.index.set(b.line, [...this.index.get(b.line) ?? [], b]); }
+			}
+		}
+		return this.index.get(line) ?? NONE;
 	}
 
 	setFunctionBreakpoints(specs: { name: string; condition?: string; hitCondition?: string }[]): FunctionBreakpoint[] {

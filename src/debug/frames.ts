@@ -1,8 +1,10 @@
 // The call stack (simulated kernel frames above the script line), the scopes of a frame and
-// the exception peek text. Kernel frames exist only while stopped inside a statement.
+// the exception peek text, and output events pointing at their script line. Kernel frames exist
+// only while stopped inside a statement.
 import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { HmmRuntime } from './runtime';
+import { OutputEvent } from '@vscode/debugadapter';
+import type { HmmRuntime, Output } from './runtime';
 import type { VariableStore } from './variables';
 import type { Inspector } from './inspect';
 import { describeEvent, frameName, statementText } from './describe';
@@ -58,4 +60,15 @@ export function exceptionInfo(rt: HmmRuntime): DebugProtocol.ExceptionInfoRespon
 			stackTrace: stack,
 		},
 	};
+}
+
+/** Output (print, failures, errors, logpoints) linked to its line in the program. */
+export function outputEvent(o: Output, file: string): DebugProtocol.OutputEvent {
+	const ev = new OutputEvent(o.text, o.category) as DebugProtocol.OutputEvent;
+	if (o.line !== undefined && file) {
+		ev.body.source = { name: path.basename(file), path: file };
+		ev.body.line = o.line;
+		ev.body.column = o.col ?? 1;
+	}
+	return ev;
 }

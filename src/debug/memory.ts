@@ -6,7 +6,6 @@ import type { Interpreter } from '../lang/interp';
 import type { Kernel } from '../engine/kernel';
 import type { Mm } from '../engine/mm/mm';
 import type { K } from '../engine/sim/events';
-import type { Fill } from '../engine/mm/fill';
 import { readBytes } from '../engine/query';
 import { PAGE } from './describe';
 
@@ -53,30 +52,13 @@ export function checkWritable(mm: Mm, addr: number, len: number): string | undef
 	return undefined;
 }
 
-interface WriteBytes { writeBytes?(addr: number, bytes: Uint8Array): K<unknown> }
-
-/** The CPU write itself, as the given process (made current for its duration). Uses the
- * machine's writeBytes when it has one; otherwise writes the touched pages whole, with the
- * bytes outside [addr, addr+len) rewritten unchanged (same faults, same resulting content). */
+/** The CPU write itself, as the given process (made current for its duration). */
 export function* cpuWriteBytes(interp: Interpreter, mm: Mm, addr: number, data: Uint8Array): K {
 	const m = interp.machine;
 	const saved = m.current;
 	m.current = mm;
 	try {
-		const wb = (m as unknown as WriteBytes).writeBytes;
-		if (typeof wb === 'function') {
-			yield* wb.call(m, addr, data);
-			return;
-		}
-		const first = Math.floor(addr / PAGE) * PAGE;
-		const end = Math.ceil((addr + data.length) / PAGE) * PAGE;
-		const old = readBytes(m.k, mm, first, end - first).data;
-		const merged = new Uint8Array(end - first);
-		merged.set(old);
-		merged.set(data, addr - first);
-		const words = new DataView(merged.buffer);
-		const fill: Fill = { kind: 'fn', fn: (i: number) => words.getInt32(i * 4, true) };
-		yield* m.cpuWrite({ addr: first, len: end - first }, fill);
+		yield* m.writeBytes(addr, data);
 	} finally {
 		m.current = saved;
 	}

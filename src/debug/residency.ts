@@ -98,6 +98,13 @@ export function whereOf(k: Kernel, mm: Mm, start: number, end: number): string {
 }
 
 export interface ResidencyArgs { process?: string; start?: number; end?: number; maxCells?: number }
+/** The request's arguments, keeping only well-typed fields (anything else means "default"). */
+export function residencyArgs(args: unknown): ResidencyArgs {
+	const a = (args ?? {}) as Record<string, unknown>;
+	const n = (k: string) => (typeof a[k] === 'number' ? a[k] as number : undefined);
+	return { process: typeof a.process === 'string' ? a.process : undefined, start: n('start'), end: n('end'), maxCells: n('maxCells') };
+}
+
 export interface ResidencyBody {
 	process: string; pid: number; start: number; end: number; pagesPerCell: number;
 	legend: string[]; runs: number[]; vmas: { start: number; end: number; prot: string; kind: string; name?: string }[]; time: number;

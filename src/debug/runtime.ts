@@ -6,33 +6,21 @@
 // terminate and every other request are answered promptly even inside one huge statement (the
 // engine offers 'tick' events in its long loops for exactly this).
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Program } from '../lang/ast';
 import { compileSource } from '../lang/frontend';
 import { formatDiagnostic, hasErrors } from '../lang/diagnostics';
 import { Interpreter } from '../lang/interp';
-import { evaluate, truthy } from '../lang/eval';
-import type { Machine } from '../engine/machine';
-import type { KernelFrame } from '../engine/kernel';
-import type { EventFilter, EventKind, K, SimEvent } from '../engine/sim/events';
-import { Breakpoints, ENGINE_FILTERS, type FilterId } from './breakpoints';
+import type { EventFilter, EventKind, K } from '../engine/sim/events';
+import { Breakpoints, ENGINE_FILTERS } from './breakpoints';
+import { boundaryStop, eventStop, expectStop, innermostLoop, isNewLine, type Mode, type Origin, type StopInfo } from './stops';
 import { describeEvent } from './describe';
 import { type Edit, stoppable, TimeMachine } from './timeTravel';
 import { TRACED, TraceRecorder } from './trace';
 import { checkWritable, cpuWriteBytes } from './memory';
 
-export type StopReason = 'entry' | 'step' | 'breakpoint' | 'exception' | 'data breakpoint' | 'function breakpoint' | 'pause';
-export type Mode = 'entry' | 'continue' | 'next' | 'stepIn' | 'stepOut';
-
-export interface StopInfo {
-	reason: StopReason;
-	description?: string;
-	text?: string;
-	hitIds?: number[];
-	/** the engine event stopped on (its `event.*` evaluates) */
-	event?: SimEvent;
-	/** for reason 'exception': the filter and what happened */
-	exception?: { id: FilterId; description: string };
-}
+export type { Mode, StopInfo, StopReason } from './stops';
 
 export interface Output { text: string; category: 'stdout' | 'stderr' | 'console'; line?: number; col?: number }
 
@@ -56,7 +44,7 @@ export class HmmRuntime extends EventEmitter {
 	/** after an instruction: the boundary still needs its checks; 'leave': they are done */
 	private phase: 'arrive' | 'leave' = 'leave';
 	private mode: Mode = 'continue';
-	private origin: { frame?: KernelFrame; mid: boolean; loop?: [number, number] } = { mid: false };
+	private origin: Origin = { mid: false };
 	private lastPc = -1;
 	private pauseRequested = false;
 	/** bumped whenever a run is superseded (stop, restart, terminate): stale slices see it and quit */
@@ -76,7 +64,6 @@ export class HmmRuntime extends EventEmitter {
 		this.tt = new TimeMachine({
 			get interp() { return rt.interp; },
 			set interp(i: Interpreter) { rt.interp = i; },
-			fresh: () => this.newInterpreter(),
 			installFilter: i => this.installFilter(i),
 			setWatch: kinds => { this.watch = new Set(kinds); },
 			get quiet() { return rt.quiet; },
@@ -84,6 +71,25 @@ export class HmmRuntime extends EventEmitter {
 			interrupted: () => this.pauseRequested || this.state === 'ended' || this.travelEpoch !== this.epoch,
 			applyEdit: (i, e) => this.applyEdit(i, e),
 		});
+	}
+
+	/** Reads and compiles a program file. On failure: a message for the user and the located
+	 * diagnostics (`file:line:col: message`). */
+	loadFile(program: unknown): { error: string; diagnostics: string[] } | undefined {
+		if (typeof program !== 'string' || program.trim() === '') {
+			return { error: 'launch needs "program": the path of the .hmmw workload script to run', diagnostics: [] };
+		}
+		const file = path.resolve(program);
+		let source: string;
+		try {
+			source = readFileSync(file, 'utf8');
+		} catch (e) {
+			return { error: `cannot read program ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, diagnostics: [] };
+		}
+		const diags = this.load(file, source);
+		if (!diags) { return undefined; }
+		const more = diags.length > 5 ? `\n(and ${diags.length - 5} more)` : '';
+		return { error: `${path.basename(file)} does not compile:\n${diags.slice(0, 5).join('\n')}${more}`, diagnostics: diags };
 	}
 
 	/** Compiles the program; returns located diagnostics (`file:line:col: message`) on errors. */
@@ -109,8 +115,7 @@ export class HmmRuntime extends EventEmitter {
 	}
 
 	private installFilter(it: Interpreter): void {
-		const m = it.machine as Machine & { setEvents?(f: EventFilter): void };
-		if (typeof m.setEvents === 'function') { m.setEvents(this.filter); } else { m.k.events = this.filter; }
+		it.machine.setEvents(this.filter);
 	}
 
 	private output(o: Output): void { this.emit('output', o); }
@@ -127,6 +132,7 @@ export class HmmRuntime extends EventEmitter {
 		this.errorReported = false;
 		this.expectChecked = -1;
 		this.lastPc = -1;
+		this.quiet = false;
 		this.state = 'stopped';
 		this.phase = 'arrive';
 		this.resume(stopOnEntry ? 'entry' : 'continue');
@@ -198,7 +204,6 @@ export class HmmRuntime extends EventEmitter {
 					const ex = this.checkExpect(it);
 					if (ex) { return this.halt(ex); }
 					if (performance.now() - t0 > SLICE_MS) { break; }
-					if (!this.filterInstalled(it)) { this.installFilter(it); }
 					this.lastPc = it.pc;
 					this.stmtStart = it.machine.time;
 					this.gen = it.step();
@@ -217,19 +222,17 @@ export class HmmRuntime extends EventEmitter {
 					continue;
 				}
 				this.trace?.event(ev, it.steps, it.machine.time);
-				const s = this.onEvent(ev, it);
+				const s = eventStop(ev, it, this.bps, this.mode, this.origin);
 				if (s) { return this.halt(s); }
 			}
 		} catch (e) {
 			this.output({ text: `internal error in the debugger: ${(e as Error).stack ?? e}\n`, category: 'stderr' });
 			return this.finish();
+		} finally {
+			// execution time counts toward the next checkpoint even when a statement spans slices
+			this.tt.ran(performance.now() - mark);
 		}
 		setImmediate(() => this.slice(id));
-	}
-
-	private filterInstalled(it: Interpreter): boolean {
-		const m = it.machine as Machine & { setEvents?: unknown };
-		return typeof m.setEvents === 'function' || m.k.events === this.filter;
 	}
 
 	/** Checks at a statement boundary reached by execution: errors, checkpoints, breakpoints, steps. */
@@ -247,28 +250,10 @@ export class HmmRuntime extends EventEmitter {
 		}
 		if (it.done) { return undefined; }
 		this.tt.arrive(it);
-		const ins = it.instr;
-		if (!stoppable(ins)) { return undefined; }
+		if (!stoppable(it.instr)) { return undefined; }
 		if (this.mode === 'entry') { return { reason: 'entry' }; }
-		const last = it.prog.code[this.lastPc];
-		const newLine = !last || last.loc.line !== ins!.loc.line || it.pc <= this.lastPc;
-		const ex = this.checkExpect(it);
-		if (ex) { return ex; }
-		if (newLine) {
-			const h = this.bps.lineHit(ins!.loc.line, it);
-			if (h?.log) { this.output({ text: h.log + '\n', category: 'console', line: ins!.loc.line }); }
-			if (h && h.ids.length > 0) { return { reason: 'breakpoint', hitIds: h.ids, text: h.error, description: h.error }; }
-		}
-		switch (this.mode) {
-			case 'stepIn': return { reason: 'step' };
-			case 'next': return newLine ? { reason: 'step' } : undefined;
-			case 'stepOut': {
-				const l = this.origin.loop;
-				if (l) { return it.pc < l[0] || it.pc >= l[1] ? { reason: 'step' } : undefined; }
-				return this.origin.mid || newLine ? { reason: 'step' } : undefined;
-			}
-		}
-		return undefined;
+		return this.checkExpect(it) ?? boundaryStop(it, this.bps, this.mode, this.origin, this.lastPc,
+			(text, line) => this.output({ text: text + '\n', category: 'console', line }));
 	}
 
 	/** 'expect' filter: stop before an expectation that is about to fail, on its own line. */
@@ -276,37 +261,7 @@ export class HmmRuntime extends EventEmitter {
 		const ins = it.instr;
 		if (!ins || ins.op !== 'exec' || ins.stmt.kind !== 'expect' || this.expectChecked === it.steps) { return undefined; }
 		this.expectChecked = it.steps;
-		if (!this.bps.filters.has('expect')) { return undefined; }
-		let ok: boolean;
-		try { ok = truthy(evaluate(ins.stmt.cond, it), ins.stmt.cond.loc); } catch { return undefined; }
-		if (ok || !this.bps.scriptFilter('expect', it)) { return undefined; }
-		const text = this.lines[ins.loc.line - 1]?.slice(ins.loc.col - 1).replace(/\s+#.*$/, '').trim() ?? 'expect';
-		const description = `expectation fails: ${text}`;
-		return { reason: 'exception', description, text: description, exception: { id: 'expect', description } };
-	}
-
-	private onEvent(ev: SimEvent, it: Interpreter): StopInfo | undefined {
-		if (ev.kind === 'access') {
-			const d = this.bps.dataHit(ev, it);
-			if (d) {
-				const what = describeEvent(ev);
-				return { reason: 'data breakpoint', event: ev, hitIds: d.hit.ids, description: `${d.bp.target.description}: ${what}`, text: d.hit.error ?? what };
-			}
-		} else if (ev.kind === 'call') {
-			const h = this.bps.functionHit(ev, it);
-			if (h) { return { reason: 'function breakpoint', event: ev, hitIds: h.ids, description: `${ev.fn}`, text: h.error ?? describeEvent(ev) }; }
-		} else {
-			const f = this.bps.filterHit(ev, it);
-			if (f) {
-				const description = describeEvent(ev);
-				return { reason: 'exception', event: ev, description, text: f.error ?? description, exception: { id: f.id, description } };
-			}
-		}
-		if (this.mode === 'stepIn') { return { reason: 'step', event: ev, description: describeEvent(ev) }; }
-		if (this.mode === 'stepOut' && this.origin.frame && !it.machine.k.stack.includes(this.origin.frame)) {
-			return { reason: 'step', event: ev, description: describeEvent(ev) };
-		}
-		return undefined;
+		return expectStop(it, this.bps, this.lines);
 	}
 
 	private finish(): void {
@@ -354,8 +309,7 @@ export class HmmRuntime extends EventEmitter {
 				boundary: (it, lastPc) => {
 					const ins = it.instr;
 					if (!stoppable(ins) || it.done) { return false; }
-					const last = it.prog.code[lastPc];
-					if (last && last.loc.line === ins!.loc.line && it.pc > lastPc) { return false; }
+					if (!isNewLine(it, lastPc)) { return false; }
 					const h = this.bps.lineHit(ins!.loc.line, it, false);
 					if (h && h.ids.length) { lastHit = 'breakpoint'; return true; }
 					return false;
@@ -430,13 +384,4 @@ export class HmmRuntime extends EventEmitter {
 		const g = cpuWriteBytes(it, mm, e.addr, e.bytes);
 		while (!g.next().done) { /* the write's events are not breakpoints */ }
 	}
-}
-
-/** The innermost for/repeat loop whose body holds pc: [header, exit). */
-function innermostLoop(it: Interpreter, pc: number): [number, number] | undefined {
-	let best: [number, number] | undefined;
-	it.prog.code.forEach((ins, i) => {
-		if ((ins.op === 'for-init' || ins.op === 'repeat-init') && i < pc && pc < ins.exit && (!best || i > best[0])) { best = [i, ins.exit]; }
-	});
-	return best;
 }

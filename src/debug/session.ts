@@ -1,11 +1,9 @@
 // The DAP side of the debugger: translates requests into HmmRuntime calls and runtime events into
 // DAP events. It holds no simulation logic. Every request gets a response, errors included, and
 // nothing a client sends can make the adapter exit: handlers run inside guard().
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-	BreakpointEvent, ExitedEvent, InitializedEvent, InvalidatedEvent, LoggingDebugSession, MemoryEvent, OutputEvent,
-	ProgressEndEvent, ProgressStartEvent, ProgressUpdateEvent, StoppedEvent, TerminatedEvent,
+	BreakpointEvent, ExitedEvent, InitializedEvent, InvalidatedEvent, LoggingDebugSession, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { HmmRuntime, type Mode, type Output, type StopInfo } from './runtime';
@@ -14,15 +12,15 @@ import { VariableStore } from './variables';
 import { Inspector } from './inspect';
 import { completions, evaluateRequest } from './evaluate';
 import { capabilities } from './capabilities';
-import { stackFrames, scopes, exceptionInfo } from './frames';
+import { exceptionInfo, outputEvent, scopes, stackFrames } from './frames';
 import { dataBreakpointInfo, readMemory, writeMemory } from './memoryRequests';
-import { residency } from './residency';
+import { residency, residencyArgs } from './residency';
+import { Progress } from './progress';
 
 export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments { program?: string; stopOnEntry?: boolean; trace?: string }
 
 const THREAD = 1;
 const CONFIG_WAIT_MS = 5000;
-const PROGRESS_AFTER_MS = 500;
 
 export class HmmDebugSession extends LoggingDebugSession {
 	readonly rt = new HmmRuntime();
@@ -33,31 +31,29 @@ export class HmmDebugSession extends LoggingDebugSession {
 	private readonly configured = new Promise<void>(resolve => { this.configDone = resolve; });
 	private launchArgs: LaunchArgs = {};
 	private responded = new Set<number>();
-	private progress?: { id: string; timer: NodeJS.Timeout; started: boolean };
-	private progressSeq = 0;
+	private readonly progress = new Progress(e => this.sendEvent(e), () => {
+		if (this.rt.state !== 'running') { return undefined; }
+		const it = this.rt.interp;
+		return `line ${it.loc?.line ?? '-'}, ${it.steps} steps, simulated time ${it.machine.time} ns`;
+	});
+	/** terminate or disconnect came: a launch still waiting for configurationDone must not start */
+	private ended = false;
 
 	constructor() {
 		super();
 		this.setDebuggerLinesStartAt1(true);
 		this.setDebuggerColumnsStartAt1(true);
-		this.inspector = new Inspector(this.vs, addr => this.varAt(addr));
+		this.inspector = new Inspector(this.vs, addr => this.vs.rangeNameAt(addr));
 		this.rt.on('stopped', (s: StopInfo) => this.onStopped(s));
 		this.rt.on('output', (o: Output) => this.onOutput(o));
 		this.rt.on('end', (code: number) => {
-			this.endProgress();
+			this.progress.end();
 			this.sendEvent(new ExitedEvent(code));
 			this.sendEvent(new TerminatedEvent());
 		});
 		this.rt.on('breakpointsChanged', (list: LineBreakpoint[]) => {
 			for (const bp of list) { this.sendEvent(new BreakpointEvent('changed', this.lineBp(bp))); }
 		});
-	}
-
-	/** A script variable holding a range that starts at addr: names VMAs in the views. */
-	private varAt(addr: number): string | undefined {
-		if (!this.rt.program) { return undefined; }
-		for (const [name, v] of this.rt.interp.vars) { if (typeof v === 'object' && v.kind === 'range' && v.addr === addr) { return name; } }
-		return undefined;
 	}
 
 	// ------------------------------------------------------------ plumbing
@@ -98,7 +94,7 @@ export class HmmDebugSession extends LoggingDebugSession {
 	}
 
 	private onStopped(s: StopInfo): void {
-		this.endProgress();
+		this.progress.end();
 		this.vs.reset();
 		const ev = new StoppedEvent(s.reason, THREAD, s.text) as DebugProtocol.StoppedEvent;
 		ev.body.description = s.description;
@@ -107,49 +103,10 @@ export class HmmDebugSession extends LoggingDebugSession {
 		this.sendEvent(ev);
 	}
 
-	private onOutput(o: Output): void {
-		const ev = new OutputEvent(o.text, o.category) as DebugProtocol.OutputEvent;
-		if (o.line !== undefined && this.rt.file) {
-			ev.body.source = { name: path.basename(this.rt.file), path: this.rt.file };
-			ev.body.line = o.line;
-			ev.body.column = o.col ?? 1;
-		}
-		this.sendEvent(ev);
-	}
+	private onOutput(o: Output): void { this.sendEvent(outputEvent(o, this.rt.file)); }
 
 	private lineBp(bp: LineBreakpoint): DebugProtocol.Breakpoint {
 		return { id: bp.id, verified: bp.verified, line: bp.line, message: bp.message, source: this.rt.file ? { path: this.rt.file, name: path.basename(this.rt.file) } : undefined };
-	}
-
-	// ------------------------------------------------------------ progress
-
-	/** A run that lasts: progress after 500 ms, updated twice a second, cancellable (= pause). */
-	private startProgress(): void {
-		this.endProgress();
-		if (!this.client.supportsProgressReporting) { return; }
-		const id = `hmm-run-${++this.progressSeq}`;
-		const p = { id, started: false, timer: setInterval(() => {
-			if (this.rt.state !== 'running') { return this.endProgress(); }
-			const it = this.rt.interp;
-			const msg = `line ${it.loc?.line ?? '-'}, ${it.steps} steps, simulated time ${it.machine.time} ns`;
-			if (!p.started) {
-				p.started = true;
-				const e = new ProgressStartEvent(id, 'Running workload', msg) as DebugProtocol.ProgressStartEvent;
-				e.body.cancellable = true;
-				this.sendEvent(e);
-			} else {
-				this.sendEvent(new ProgressUpdateEvent(id, msg));
-			}
-		}, PROGRESS_AFTER_MS) };
-		this.progress = p;
-	}
-
-	private endProgress(): void {
-		const p = this.progress;
-		if (!p) { return; }
-		this.progress = undefined;
-		clearInterval(p.timer);
-		if (p.started) { this.sendEvent(new ProgressEndEvent(p.id)); }
 	}
 
 	// ------------------------------------------------------------ lifecycle
@@ -167,22 +124,10 @@ export class HmmDebugSession extends LoggingDebugSession {
 
 	/** Reads and compiles the program; sends the diagnostics to the user on failure. */
 	private loadProgram(response: DebugProtocol.Response, args: LaunchArgs): boolean {
-		if (typeof args.program !== 'string' || args.program.trim() === '') {
-			this.fail(response, 'launch needs "program": the path of the .hmmw workload script to run', true);
-			return false;
-		}
-		const file = path.resolve(args.program);
-		let source: string;
-		try {
-			source = readFileSync(file, 'utf8');
-		} catch (e) {
-			this.fail(response, `cannot read program ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, true);
-			return false;
-		}
-		const diags = this.rt.load(file, source);
-		if (diags) {
-			for (const d of diags) { this.sendEvent(new OutputEvent(d + '\n', 'stderr')); }
-			this.fail(response, `${path.basename(file)} does not compile:\n${diags.slice(0, 5).join('\n')}${diags.length > 5 ? `\n(and ${diags.length - 5} more)` : ''}`, true);
+		const bad = this.rt.loadFile(args.program);
+		if (bad) {
+			for (const d of bad.diagnostics) { this.sendEvent(new OutputEvent(d + '\n', 'stderr')); }
+			this.fail(response, bad.error, true);
 			return false;
 		}
 		this.launchArgs = args;
@@ -195,8 +140,11 @@ export class HmmDebugSession extends LoggingDebugSession {
 			if (!this.loadProgram(response, args)) { return; }
 			// configuration requests may come now that breakpoints can be placed on the program
 			this.sendEvent(new InitializedEvent());
-			await Promise.race([this.configured, new Promise(r => setTimeout(r, CONFIG_WAIT_MS))]);
+			let timer: NodeJS.Timeout | undefined;
+			await Promise.race([this.configured, new Promise(r => { timer = setTimeout(r, CONFIG_WAIT_MS); })]);
+			clearTimeout(timer);
 			this.sendResponse(response);
+			if (this.ended) { return; }
 			this.run(() => this.rt.start(!!args.stopOnEntry, args.trace));
 		});
 	}
@@ -204,6 +152,7 @@ export class HmmDebugSession extends LoggingDebugSession {
 	protected override restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): void {
 		this.guard(response, () => {
 			const next = { ...this.launchArgs, ...(args?.arguments as LaunchArgs | undefined ?? {}) };
+			this.ended = false;
 			if (this.rt.state === 'running') { this.rt.pause(); }
 			if (!this.loadProgram(response, next)) { return; }
 			this.sendResponse(response);
@@ -213,6 +162,7 @@ export class HmmDebugSession extends LoggingDebugSession {
 
 	protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
 		this.guard(response, () => {
+			this.ended = true;
 			if (this.rt.program && this.rt.state !== 'ended' && this.rt.state !== 'idle') { this.rt.terminate(); } else if (this.rt.state !== 'ended') { this.sendEvent(new TerminatedEvent()); }
 			this.sendResponse(response);
 		});
@@ -220,7 +170,8 @@ export class HmmDebugSession extends LoggingDebugSession {
 
 	protected override disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments, request?: DebugProtocol.Request): void {
 		this.guard(response, () => {
-			this.endProgress();
+			this.progress.end();
+			this.ended = true;
 			if (this.rt.program && this.rt.state !== 'ended' && this.rt.state !== 'idle') { this.rt.removeAllListeners('end'); this.rt.terminate(); }
 			super.disconnectRequest(response, args, request);
 		});
@@ -231,7 +182,7 @@ export class HmmDebugSession extends LoggingDebugSession {
 	/** Starts a forward or reverse run; progress reporting follows it. */
 	private run(go: () => unknown): void {
 		this.vs.reset();
-		this.startProgress();
+		this.progress.start(!!this.client.supportsProgressReporting);
 		void go();
 	}
 
@@ -266,7 +217,7 @@ export class HmmDebugSession extends LoggingDebugSession {
 
 	protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
 		this.guard(response, () => {
-			if (args.progressId !== undefined && args.progressId === this.progress?.id) { this.rt.pause(); }
+			if (args.progressId !== undefined && args.progressId === this.progress.id) { this.rt.pause(); }
 			this.sendResponse(response);
 		});
 	}
@@ -416,7 +367,6 @@ export class HmmDebugSession extends LoggingDebugSession {
 
 	protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
 		this.guard(response, () => {
-			const a = (args ?? {}) as Record<string, unknown>;
 			switch (command) {
 				case 'toggleFormatting':
 					this.vs.hex = !this.vs.hex;
@@ -431,9 +381,7 @@ export class HmmDebugSession extends LoggingDebugSession {
 				case 'residency': {
 					if (!this.needProgram(response)) { return; }
 					const m = this.rt.interp.machine;
-					const opt = (k: string) => (typeof a[k] === 'number' ? a[k] as number : undefined);
-					const r = residency(m.k, m.current?.alive ? m.current : undefined,
-						{ process: typeof a.process === 'string' ? a.process : undefined, start: opt('start'), end: opt('end'), maxCells: opt('maxCells') }, addr => this.varAt(addr));
+					const r = residency(m.k, m.current?.alive ? m.current : undefined, residencyArgs(args), addr => this.vs.rangeNameAt(addr));
 					if (typeof r === 'string') { return this.fail(response, r); }
 					response.body = r;
 					this.sendResponse(response);

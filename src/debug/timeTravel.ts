@@ -6,29 +6,17 @@
 //
 // Memory writes made from the debugger are inputs the script does not contain, so they are
 // recorded as edits at their step and re-applied whenever a replay passes that step.
-//
-// Without Interpreter.snapshot()/restore() the only checkpoint is "a fresh interpreter at step
-// 0" and every reverse step replays from the start: correct, only slower.
-import type { Interpreter } from '../lang/interp';
+import type { Interpreter, InterpSnapshot } from '../lang/interp';
 import type { Instr } from '../lang/program';
 import type { EventKind, SimEvent } from '../engine/sim/events';
 
-interface Snapshotting { snapshot(): unknown; restore(snap: unknown): void }
-
-export function canSnapshot(interp: Interpreter): boolean {
-	const s = interp as unknown as Partial<Snapshotting>;
-	return typeof s.snapshot === 'function' && typeof s.restore === 'function';
-}
-
-export interface Checkpoint { step: number; snap?: unknown }
+export interface Checkpoint { step: number; snap: InterpSnapshot; bytes: number }
 
 export interface Edit { step: number; process: string; addr: number; bytes: Uint8Array }
 
 /** What replay needs from the runtime. */
 export interface ReplayHost {
 	interp: Interpreter;
-	/** a new interpreter at step 0 (the fallback checkpoint), with the host's event filter */
-	fresh(): Interpreter;
 	/** re-installs the event filter after a restore (which may replace the kernel) */
 	installFilter(interp: Interpreter): void;
 	/** event kinds the engine should report during this replay */
@@ -48,6 +36,7 @@ export interface Observer {
 }
 
 const SLICE_MS = 20;
+const memoryInUse = () => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
 const yieldToLoop = () => new Promise<void>(resolve => setImmediate(resolve));
 
 export function stoppable(ins: Instr | undefined): boolean { return ins !== undefined && ins.op !== 'jump' && ins.op !== 'try-end'; }
@@ -61,12 +50,12 @@ export class TimeMachine {
 	/** stoppable boundaries seen by the last stepBack scan, to answer the next one without a scan */
 	private known?: { lo: number; hi: number; steps: number[] };
 
-	constructor(private readonly host: ReplayHost, readonly opts = { maxCheckpoints: 48, intervalMs: 20, intervalSteps: 20_000 }) { }
+	constructor(private readonly host: ReplayHost, readonly opts = { maxCheckpoints: 48, intervalMs: 20, intervalSteps: 20_000, budgetBytes: 512 * 2 ** 20 }) { }
 
 	get checkpoints(): number { return this.cps.length; }
 
 	reset(interp: Interpreter): void {
-		this.cps = [{ step: interp.steps, snap: canSnapshot(interp) ? (interp as unknown as Snapshotting).snapshot() : undefined }];
+		this.cps = [{ step: interp.steps, snap: interp.snapshot(), bytes: 0 }];
 		this.edits = [];
 		this.known = undefined;
 		this.execMs = 0;
@@ -81,7 +70,7 @@ export class TimeMachine {
 	arrive(interp: Interpreter): void {
 		this.stepsSince++;
 		const interval = Math.max(this.opts.intervalMs, 10 * this.snapCostMs);
-		if ((this.execMs >= interval || this.stepsSince >= this.opts.intervalSteps) && canSnapshot(interp) && !interp.done) {
+		if ((this.execMs >= interval || this.stepsSince >= this.opts.intervalSteps) && !interp.done) {
 			this.take(interp);
 		}
 		for (const e of this.edits) { if (e.step === interp.steps) { this.host.applyEdit(interp, e); } }
@@ -94,18 +83,24 @@ export class TimeMachine {
 		const i = this.cps.findIndex(c => c.step >= step);
 		if (i >= 0 && this.cps[i].step === step) { return; }
 		const t0 = performance.now();
-		const cp = { step, snap: (interp as unknown as Snapshotting).snapshot() };
+		const m0 = memoryInUse();
+		const cp = { step, snap: interp.snapshot(), bytes: 0 };
+		// what the snapshot costs, in time (spaces checkpoints out) and memory (bounds their total)
+		cp.bytes = Math.max(0, memoryInUse() - m0);
 		this.snapCostMs = performance.now() - t0;
 		if (i < 0) { this.cps.push(cp); } else { this.cps.splice(i, 0, cp); }
-		if (this.cps.length > this.opts.maxCheckpoints) { this.thin(); }
+		while (this.cps.length > 2 && (this.cps.length > this.opts.maxCheckpoints || this.bytes() > this.opts.budgetBytes)) { this.thin(); }
 	}
 
-	/** Drops every other checkpoint of the older part; the first and the newest stay. */
+	private bytes(): number { return this.cps.reduce((n, c) => n + c.bytes, 0); }
+
+	/** Drops every other checkpoint of the older part; the first (step 0) and the newest stay. */
 	private thin(): void {
-		const keepNewest = 8;
+		const keepNewest = Math.min(8, Math.max(1, Math.floor(this.cps.length / 4)));
 		const out: Checkpoint[] = [this.cps[0]];
 		const older = this.cps.length - keepNewest;
 		for (let i = 1; i < this.cps.length; i++) { if (i >= older || i % 2 === 0) { out.push(this.cps[i]); } }
+		if (out.length === this.cps.length) { out.splice(1, 1); }
 		this.cps = out;
 	}
 
@@ -123,12 +118,8 @@ export class TimeMachine {
 
 	private restore(cp: Checkpoint): void {
 		const h = this.host;
-		if (cp.snap === undefined) {
-			h.interp = h.fresh();
-		} else {
-			(h.interp as unknown as Snapshotting).restore(cp.snap);
-			h.installFilter(h.interp);
-		}
+		h.interp.restore(cp.snap);
+		h.installFilter(h.interp);
 		this.execMs = 0;
 		this.stepsSince = 0;
 	}
@@ -137,6 +128,8 @@ export class TimeMachine {
 	 * `target` steps. Returns false if interrupted (the state is then some earlier boundary). */
 	async replay(target: number, obs?: Observer, from?: number): Promise<boolean> {
 		const h = this.host;
+		// a restart or terminate may have come while a previous segment was replaying
+		if (h.interrupted()) { return false; }
 		h.quiet = true;
 		h.setWatch(['tick', ...(obs?.kinds ?? [])]);
 		try {

@@ -116,6 +116,12 @@ export class VariableStore {
 		return mm && mm.alive ? { mm, name: mm.name, kernel: m.k } : undefined;
 	}
 
+	/** A script variable holding a range that starts at addr: names VMAs in the views. */
+	rangeNameAt(addr: number): string | undefined {
+		for (const [name, v] of this.interp.vars) { if (typeof v === 'object' && v.kind === 'range' && v.addr === addr) { return name; } }
+		return undefined;
+	}
+
 	locals(): V[] {
 		return [...this.interp.vars].map(([name, v]) => this.value(name, v));
 	}

@@ -114,6 +114,14 @@ describe('debug adapter: stepping and line breakpoints', function () {
 		await s().next('terminated');
 	});
 
+	it('hit count "3" stops on the third hit only', async () => {
+		await s().launch(fixture('basic.hmmw'), { breakpoints: [{ line: 11, hitCondition: '3' }] });
+		await s().stopped('breakpoint', 11);
+		assert.equal(await s().evaluate('k'), '2');
+		await s().cont();
+		await s().next('terminated');
+	});
+
 	it('hit count "%2"', async () => {
 		await s().launch(fixture('basic.hmmw'), { breakpoints: [{ line: 11, hitCondition: '%2' }] });
 		await s().stopped('breakpoint', 11);
@@ -137,6 +145,8 @@ describe('debug adapter: stepping and line breakpoints', function () {
 		await s().launch(prog, { breakpoints: [{ line: 7 }, { line: 1 }, { line: 99 }] });
 		const bps = s().setBreakpointsResponse!.body.breakpoints;
 		assert.deepEqual(bps.map(b => [b.verified, b.line]), [[true, 8], [true, 2], [false, 99]]);
+		const where = await s().dc.send('breakpointLocations', { source: { path: prog }, line: 5, endLine: 9 }) as DebugProtocol.BreakpointLocationsResponse;
+		assert.deepEqual(where.body.breakpoints.map(b => b.line), [5, 6, 8, 9]);
 		await s().stopped('breakpoint', 2);
 		await s().cont();
 		const st = await s().stopped('breakpoint', 8);

@@ -27,7 +27,11 @@ export function pageWords(d: PageData | undefined): Int32Array {
 /** The pages behind a shared anonymous mapping (shmem): every process mapping it sees them. */
 export interface SharedObj { id: number; pages: (PageData | undefined)[] }
 
-export interface MPage { prot: Prot; shared?: { obj: SharedObj; idx: number }; data?: PageData }
+/** `ro`: the page may be mapped read-only although its VMA is writable: COW-shared with a fork
+ * relative, or write-protected by an mprotect (Linux's change_pte_range makes device-private
+ * entries read-only whatever the new protection), and not written since. The private device cannot
+ * write its own read-only pages (see ops.ts), so the model must know when that can happen. */
+export interface MPage { prot: Prot; shared?: { obj: SharedObj; idx: number }; data?: PageData; ro?: boolean }
 
 export class MProc {
 	readonly pages = new Map<number, MPage>();
@@ -61,8 +65,10 @@ export class Model {
 		return pg.shared ? pg.shared.obj.pages[pg.shared.idx] : pg.data;
 	}
 
+	/** A store by this process: it breaks COW, so the page is its own from now on. */
 	setData(p: MProc, vpn: number, d: PageData | undefined): void {
 		const pg = p.pages.get(vpn)!;
+		pg.ro = false;
 		if (pg.shared) { pg.shared.obj.pages[pg.shared.idx] = d; } else { pg.data = d; }
 	}
 
@@ -76,7 +82,7 @@ export class Model {
 		const vpn0 = addr / PAGE;
 		for (let k = 0; k < npages; k++) {
 			if (p.pages.has(vpn0 + k)) { throw new Error(`mmap returned 0x${addr.toString(16)}, which overlaps a live mapping`); }
-			p.pages.set(vpn0 + k, { prot, shared: obj && { obj, idx: k } });
+			p.pages.set(vpn0 + k, { prot, shared: obj && { obj, idx: k }, ro: prot !== 'rw' });
 		}
 		const i = this.regions.findIndex(r => r.name === name);
 		const r = { name, addr, len: npages * PAGE };
@@ -86,7 +92,10 @@ export class Model {
 	fork(child: string): void {
 		const parent = this.cur();
 		const c = new MProc(child);
-		for (const [vpn, pg] of parent.pages) { c.pages.set(vpn, { ...pg }); }
+		for (const [vpn, pg] of parent.pages) {
+			if (!pg.shared) { pg.ro = true; }
+			c.pages.set(vpn, { ...pg });
+		}
 		this.procs.set(child, c);
 	}
 
