@@ -1,0 +1,104 @@
+// DAP robustness (issue "Reliability", part 2): random request sequences with malformed arguments
+// against `node dist/debugAdapter.js`. Every request gets a response (success or an error with a
+// message) within a timeout, and the adapter never exits on its own. Sequences run in parallel,
+// one adapter process each; a failing one is shrunk greedily (drop requests while it still fails)
+// and saved as JSON under test/fuzz/regressions/ (npm run fuzz), which the last test replays.
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fc from 'fast-check';
+import { FUZZ, ROOT, runs, seed } from './config';
+import { type Req, sequence } from './dapGen';
+import { runSequence } from './dapRun';
+
+const ADAPTER = path.join(ROOT, 'dist', 'debugAdapter.js');
+const REGRESSIONS = path.join(ROOT, 'test', 'fuzz', 'regressions');
+const WORKERS = Math.max(2, Math.min(8, os.cpus().length));
+
+async function pool<T>(items: T[], work: (x: T, i: number) => Promise<void>, stop: () => boolean): Promise<void> {
+	let next = 0;
+	await Promise.all(Array.from({ length: WORKERS }, async () => {
+		while (next < items.length && !stop()) {
+			const i = next++;
+			await work(items[i], i);
+		}
+	}));
+}
+
+/** Drops requests one at a time, from the end, while the sequence still fails. */
+async function shrink(seq: Req[], budget: number): Promise<{ seq: Req[]; problem: string }> {
+	let cur = seq;
+	let problem = (await runSequence(ADAPTER, cur)).problem ?? 'flaky: did not fail again';
+	for (let i = cur.length - 1; i >= 0 && budget > 0; i--, budget--) {
+		const cand = [...cur.slice(0, i), ...cur.slice(i + 1)];
+		const r = await runSequence(ADAPTER, cand);
+		if (r.problem) { cur = cand; problem = r.problem; }
+	}
+	return { seq: cur, problem };
+}
+
+function saved(): string[] {
+	try { return readdirSync(REGRESSIONS).filter(f => f.startsWith('dap-') && f.endsWith('.json')).sort(); } catch { return []; }
+}
+
+describe('fuzz: debug adapter robustness (DAP over stdio)', function () {
+	let tmp = '';
+	before(function () {
+		if (!existsSync(ADAPTER)) {
+			console.log(`      skipped: ${path.relative(ROOT, ADAPTER)} does not exist yet (npm run build)`);
+			this.skip();
+		}
+		tmp = mkdtempSync(path.join(os.tmpdir(), 'hmm-dap-fuzz-'));
+		writeFileSync(path.join(tmp, 'garbage.hmmw'), Buffer.from([0xff, 0xfe, 0, 0x7b, 0x22, 0x0a, 0x7d, 0xc3]));
+		writeFileSync(path.join(tmp, 'empty.hmmw'), '');
+	});
+	after(() => { if (tmp) { rmSync(tmp, { recursive: true, force: true }); } });
+
+	const numRuns = runs(120, 10_000, 'FUZZ_DAP_RUNS');
+	it(`answers every request and stays up (${numRuns} random sequences, ${WORKERS} adapters at a time)`, async function () {
+		this.timeout(FUZZ ? 0 : 120_000);
+		const s = seed(401);
+		// the sequences are drawn up front (deterministic for a seed), the tmp dir named inside them
+		const seqs = fc.sample(sequence(tmp, FUZZ ? 40 : 20), { numRuns, seed: s });
+		let failure: Req[] | undefined;
+		const totals = { sequences: 0, responses: 0, errors: 0, events: 0 };
+		const notes = new Map<string, number>();
+		await pool(seqs, async seq => {
+			const r = await runSequence(ADAPTER, seq);
+			totals.sequences++;
+			totals.responses += r.responses;
+			totals.errors += r.failed;
+			totals.events += r.events;
+			// the message without quoted input, so one validation gap counts once
+			for (const n of r.notes) { const k = n.replace(/\(reading '[^']*'\)/, '').slice(0, 120); notes.set(k, (notes.get(k) ?? 0) + 1); }
+			if (r.problem && !failure) { failure = seq; }
+		}, () => failure !== undefined);
+		if (FUZZ || process.env.FUZZ_VERBOSE) {
+			console.log(`      DAP fuzzing: ${totals.sequences} sequences, ${totals.responses} responses (${totals.errors} error responses), ${totals.events} events`);
+			for (const [n, k] of notes) { console.log(`      unvalidated input (answered by guard()): ${k}× ${n}`); }
+		}
+		if (!failure) { return; }
+		const small = await shrink(failure, FUZZ ? 200 : 40);
+		// tmp paths in the sequence are replaced by a marker the replay fills in again
+		const json = JSON.stringify(small.seq, null, 1).split(tmp).join('$TMP');
+		let where = '';
+		if (FUZZ || process.env.FUZZ_SAVE === '1') {
+			mkdirSync(REGRESSIONS, { recursive: true });
+			where = path.join(REGRESSIONS, `dap-${s >>> 0}.json`);
+			writeFileSync(where, json + '\n');
+		}
+		assert.fail(`${small.problem}\n\nshrunk sequence (${small.seq.length} requests)${where ? `, saved as ${where}` : ''}:\n${json}`);
+	});
+
+	describe('saved failing sequences (test/fuzz/regressions/dap-*.json)', () => {
+		for (const f of saved()) {
+			it(f, async function () {
+				this.timeout(60_000);
+				const seq = JSON.parse(readFileSync(path.join(REGRESSIONS, f), 'utf8').split('$TMP').join(tmp)) as Req[];
+				const r = await runSequence(ADAPTER, seq);
+				assert.equal(r.problem, undefined);
+			});
+		}
+	});
+});
