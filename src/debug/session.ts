@@ -163,6 +163,8 @@ export class HmmDebugSession extends LoggingDebugSession {
 	protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
 		this.guard(response, () => {
 			this.ended = true;
+			// a launch still waiting for configurationDone answers now, before the session ends
+			this.configDone();
 			if (this.rt.program && this.rt.state !== 'ended' && this.rt.state !== 'idle') { this.rt.terminate(); } else if (this.rt.state !== 'ended') { this.sendEvent(new TerminatedEvent()); }
 			this.sendResponse(response);
 		});
@@ -172,6 +174,7 @@ export class HmmDebugSession extends LoggingDebugSession {
 		this.guard(response, () => {
 			this.progress.end();
 			this.ended = true;
+			this.configDone();
 			if (this.rt.program && this.rt.state !== 'ended' && this.rt.state !== 'idle') { this.rt.removeAllListeners('end'); this.rt.terminate(); }
 			super.disconnectRequest(response, args, request);
 		});
