@@ -2,7 +2,6 @@
 // pages; the page (or its whole folio when PMD-mapped) goes back to RAM.
 import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
-import { fail } from '../sim/errors';
 import type { Mm } from '../mm/mm';
 import type { Vma } from '../mm/vma';
 import { PG } from '../mm/frames';
@@ -49,12 +48,7 @@ export function alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma): nu
 			}
 			migrate_vma_split_src(k, a, i);
 		}
-		let pfn: number;
-		try {
-			pfn = k.frames.allocRam(PG.ANON);
-		} catch (e) {
-			fail('ENOMEM', `no RAM to migrate device page back (${(e as Error).message})`);
-		}
+		const pfn = k.frames.allocRam(PG.ANON);
 		a.dst[i] = pfn;
 		a.dstF[i] = MPFN.VALID | (a.srcF[i] & MPFN.WRITE);
 		mirror?.pt.clear(a.start + i);

@@ -35,7 +35,7 @@ export function* cpu_access(k: Kernel, mm: Mm, start: number, end: number, write
 				// the common first touch, without the generator machinery of the general path
 				mm.faults++;
 				k.advance(k.costs.cpuFaultNs);
-				do_anonymous_page(k, mm, vma, vpn, write);
+				do_anonymous_page(k, mm, vpn, write);
 			} else {
 				yield* handle_mm_fault(k, mm, vma, vpn, write);
 			}

@@ -44,13 +44,13 @@ export function* handle_mm_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write
 function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K<boolean> {
 	const leaf = mm.pt.leaf(vpn);
 	if ((!leaf || leaf.used === 0) && thp_eligible(k, vma, vpn)) {
-		if (yield* do_huge_pmd_anonymous_page(k, mm, vma, vpn, write)) { return true; }
+		if (yield* do_huge_pmd_anonymous_page(k, mm, vpn, write)) { return true; }
 	}
 	if (leaf?.huge) {
 		const t = leaf.pte[(vpn & (PTRS_PER_PMD - 1))];
 		if ((t & PTE.TYPE_MASK) === PTE.PRESENT) {
 			if (!write || (t & PTE.WRITE)) { leaf.pte[(vpn & (PTRS_PER_PMD - 1))] |= PTE.YOUNG; return true; }
-			if (yield* do_huge_pmd_wp_page(k, mm, vma, vpn)) { return true; }
+			if (yield* do_huge_pmd_wp_page(k, mm, vpn)) { return true; }
 		} else {
 			// device-private or exclusive PMD entries are handled page by page
 			yield* split_huge_pmd(k, mm, vpn);
@@ -59,7 +59,7 @@ function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): 
 	const pte = mm.pt.pte(vpn);
 	switch (pte & PTE.TYPE_MASK) {
 		case PTE.NONE:
-			if (vma.isAnonPrivate) { do_anonymous_page(k, mm, vma, vpn, write); } else { yield* do_fault(k, mm, vma, vpn, write); }
+			if (vma.isAnonPrivate) { do_anonymous_page(k, mm, vpn, write); } else { yield* do_fault(k, mm, vma, vpn, write); }
 			return true;
 		case PTE.DEVPRIV: {
 			// do_swap_page on a device-private entry: the page's owner migrates it back to RAM
@@ -79,7 +79,7 @@ function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): 
 				yield { kind: 'cpu-fault', addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, write, fn: 'do_swap_page', detail: 'device-exclusive entry' };
 			}
 			for (const d of k.devices) { if (d.holdsExclusive(mm, vpn)) { d.stats.cpu_faults++; } }
-			yield* remove_device_exclusive_entry(k, mm, vma, vpn, pfn);
+			yield* remove_device_exclusive_entry(k, mm, vpn, pfn);
 			return false;
 		}
 		case PTE.SWAP:
@@ -96,7 +96,7 @@ function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): 
 }
 
 /** First touch of private anonymous memory: the zero page for a read, a new page for a write. */
-export function do_anonymous_page(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): void {
+export function do_anonymous_page(k: Kernel, mm: Mm, vpn: number, write: boolean): void {
 	if (!write) {
 		mm.pt.set(vpn, ZERO_PFN, PTE.PRESENT | PTE.YOUNG);
 		return;
@@ -105,11 +105,10 @@ export function do_anonymous_page(k: Kernel, mm: Mm, vma: Vma, vpn: number, writ
 	page_add_anon_rmap(k, pfn, mm, vpn);
 	k.advance(k.costs.hostCopyNs(PAGE_SIZE));
 	mm.pt.set(vpn, pfn, PTE.PRESENT | PTE.WRITE | PTE.DIRTY | PTE.YOUNG);
-	void vma;
 }
 
 /** Maps a new anonymous THP (write) or the huge zero page (read). False: fall back to 4K pages. */
-function* do_huge_pmd_anonymous_page(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K<boolean> {
+function* do_huge_pmd_anonymous_page(k: Kernel, mm: Mm, vpn: number, write: boolean): K<boolean> {
 	const base = vpn - (vpn & (PTRS_PER_PMD - 1));
 	const leaf = mm.pt.leafFor(base);
 	if (!write) {
@@ -128,12 +127,11 @@ function* do_huge_pmd_anonymous_page(k: Kernel, mm: Mm, vma: Vma, vpn: number, w
 	leaf.used = HPAGE_NR;
 	leaf.huge = true;
 	k.advance(k.costs.hostCopyNs(PAGE_SIZE * HPAGE_NR));
-	void vma;
 	return true;
 }
 
 /** Write to a read-only PMD: reuse an exclusive THP, replace the huge zero page, else split and COW 4K. */
-function* do_huge_pmd_wp_page(k: Kernel, mm: Mm, vma: Vma, vpn: number): K<boolean> {
+function* do_huge_pmd_wp_page(k: Kernel, mm: Mm, vpn: number): K<boolean> {
 	const base = vpn - (vpn & (PTRS_PER_PMD - 1));
 	const leaf = mm.pt.leafFor(base);
 	const head = leaf.pfn[0];
@@ -217,9 +215,8 @@ function* do_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K 
 }
 
 /** A CPU access to a device-exclusive entry gives the page back to the CPU (EXCLUSIVE notifier). */
-export function* remove_device_exclusive_entry(k: Kernel, mm: Mm, vma: Vma, vpn: number, pfn: number): K {
+export function* remove_device_exclusive_entry(k: Kernel, mm: Mm, vpn: number, pfn: number): K {
 	yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'EXCLUSIVE' });
 	const pte = mm.pt.pte(vpn);
 	mm.pt.set(vpn, pfn, PTE.PRESENT | PTE.YOUNG | (pte & (PTE.WRITE | PTE.DIRTY)));
-	void vma;
 }
