@@ -9,7 +9,7 @@ import type { Mm } from './mm/mm';
 import { PROT_FLAGS } from './mm/vma';
 import { type Advice, do_madvise, do_mmap, do_mprotect, do_munmap } from './mm/mmap';
 import { do_exit, do_fork } from './mm/fork';
-import { cpu_access } from './mm/access';
+import { cpu_access, type RangeFill } from './mm/access';
 import type { Fill } from './mm/fill';
 import { Device, type DeviceConfig } from './device/device';
 import { Mirror } from './device/mirror';
@@ -152,7 +152,17 @@ export class Machine {
 	}
 
 	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return cpu_access(this.k, this.cur(), s, e, false); }
-	cpuWrite(r: ByteRange, fill?: Fill): K { const [s, e] = this.pages(r); return cpu_access(this.k, this.cur(), s, e, true, fill); }
+	/** With a fill, word i of the range (counted from its first byte) is fill(i); the rest of its
+	 * first and last pages keeps its bytes. Without one, the pages are written but unchanged. */
+	cpuWrite(r: ByteRange, fill?: Fill): K {
+		const [s, e] = this.pages(r);
+		return cpu_access(this.k, this.cur(), s, e, true, fill && this.rangeFill(r, fill));
+	}
+
+	private rangeFill(r: ByteRange, fill: Fill): RangeFill {
+		if (r.addr % 4 !== 0) { fail('EINVAL', 'a written value needs a range that starts on a 4-byte boundary'); }
+		return { fill, addr: r.addr, len: r.len };
+	}
 
 	// ------------------------------------------------------------ devices
 
@@ -189,7 +199,7 @@ export class Machine {
 
 	devWrite(dev: string, r: ByteRange, fill: Fill): K<DevOpResult> {
 		const [s, e] = this.pages(r);
-		return this.op(dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, true, undefined, fill));
+		return this.op(dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, true, undefined, this.rangeFill(r, fill)));
 	}
 
 	migrate(r: ByteRange, to: string): K<DevOpResult> {

@@ -121,13 +121,18 @@ function binary(op: string, e: Expr & { kind: 'binary' }, ctx: EvalContext, iVal
 		case '/': if (y === 0) { throw new ScriptError('division by zero', e.loc); } return Math.trunc(x / y);
 		case '%': if (y === 0) { throw new ScriptError('division by zero', e.loc); } return x % y;
 		case '|': case '&': case '^': return bitwise(op, x, y);
-		case '<<': if (y < 0 || y > 63) { throw new ScriptError(`shift by ${y}`, e.loc); } return x * 2 ** y;
-		case '>>': if (y < 0 || y > 63) { throw new ScriptError(`shift by ${y}`, e.loc); } return Math.floor(x / 2 ** y);
+		case '<<': return x * 2 ** shift(y, e.loc);
+		case '>>': return Math.floor(x / 2 ** shift(y, e.loc));
 	}
 	throw new ScriptError(`unknown operator ${op}`, e.loc);
 }
 
 const I32 = 2 ** 31;
+
+function shift(y: number, loc: Loc): number {
+	if (y < 0 || y > 63) { throw new ScriptError(`shift by ${y}: shifts take 0 to 63`, loc); }
+	return y;
+}
 
 /** Bitwise operators on integers up to 2^53: int32 operands take the fast path. */
 function bitwise(op: string, x: number, y: number): number {
@@ -311,8 +316,8 @@ function closure(e: Expr, ctx: EvalContext): Fn | undefined {
 		case '/': return i => { const y = b(i); if (y === 0) { throw new ScriptError('division by zero', e.loc); } return Math.trunc(a(i) / y); };
 		case '%': return i => { const y = b(i); if (y === 0) { throw new ScriptError('division by zero', e.loc); } return a(i) % y; };
 		case '|': case '&': case '^': { const op = e.op; return i => bitwise(op, a(i), b(i)); }
-		case '<<': return i => a(i) * 2 ** b(i);
-		case '>>': return i => Math.floor(a(i) / 2 ** b(i));
+		case '<<': return i => a(i) * 2 ** shift(b(i), e.loc);
+		case '>>': return i => Math.floor(a(i) / 2 ** shift(b(i), e.loc));
 		default: return undefined;
 	}
 }

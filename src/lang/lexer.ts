@@ -182,8 +182,9 @@ export function lex(source: string, file: string): LexResult {
 		const word = source.slice(q, w);
 		let end = p;
 		if (word.length > 0 && isIdentStart(source.charCodeAt(q))) {
-			const suffix = SUFFIXES[word];
-			const bw = BANDWIDTHS[word];
+			// own properties only: `1 toString` must not find Object.prototype.toString
+			const suffix = Object.hasOwn(SUFFIXES, word) ? SUFFIXES[word] : undefined;
+			const bw = Object.hasOwn(BANDWIDTHS, word) ? BANDWIDTHS[word] : undefined;
 			if (bw !== undefined && source.startsWith('/s', w) && !isIdentPart(source.charCodeAt(w + 2))) {
 				scale = bw;
 				unit = 'bps';

@@ -13,7 +13,7 @@ import { mmu_notifier_invalidate_range_start } from '../hmm/notifier';
 import { put_page, rmap_walk } from '../mm/page';
 import { split_huge_pmd } from '../mm/thp';
 import type { Device } from './device';
-import { alloc_and_copy_to_ram } from './migrate_to_ram';
+import { finish_migration_to_ram } from './migrate_to_ram';
 import { dmirror_check_read, type DevOpResult, mirrorOf } from './dmirror_rw';
 import { transferNs } from '../sim/cost';
 import { PAGE_SIZE } from '../mm/content';
@@ -37,10 +37,12 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 			yield* migrate_vma_setup(k, a);
 			if (!alloc_and_copy_to_device(k, dev, a)) { outOfMemory = true; }
 			yield* migrate_vma_pages(k, a);
-			// dmirror_migrate_finalize_and_map: the device maps what it now holds
+			// dmirror_migrate_finalize_and_map: the device maps what it now holds (what
+			// migrate_vma_pages kept: page-cache pages it refused are not counted as migrated)
 			for (let i = 0; i < a.npages; i++) {
 				if (!(a.srcF[i] & MPFN.MIGRATE) || a.dst[i] < 0) { continue; }
 				const n = a.dstF[i] & MPFN.COMPOUND ? HPAGE_NR : 1;
+				dev.stats.migrated_in += n;
 				for (let j = 0; j < n; j++) { m.map(a.start + i + j, a.dst[i] + j, (a.dstF[i] & MPFN.WRITE) !== 0); }
 			}
 			yield* migrate_vma_finalize(k, a);
@@ -80,11 +82,6 @@ function alloc_and_copy_to_device(k: Kernel, dev: Device, a: MigrateVma): boolea
 		a.dstF[i] = MPFN.VALID | (write ? MPFN.WRITE : 0);
 		if (!hole) { copied++; }
 	}
-	let moved = 0;
-	for (let i = 0; i < a.npages; i++) {
-		if ((a.srcF[i] & MPFN.MIGRATE) && a.dst[i] >= 0) { moved += a.dstF[i] & MPFN.COMPOUND ? HPAGE_NR : 1; }
-	}
-	dev.stats.migrated_in += moved;
 	k.advance(transferNs(dev.cfg.linkBw, copied * PAGE_SIZE));
 	return ok;
 }
@@ -107,12 +104,7 @@ export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start
 			yield* k.tick(addr * PAGE_SIZE);
 			const a = new MigrateVma(mm, vma, addr, next, selectOwn(dev), dev, `${dev.name} -> ram`);
 			yield* migrate_vma_setup(k, a);
-			dev.stats.migrated_out += alloc_and_copy_to_ram(k, dev, a);
-			yield* migrate_vma_pages(k, a);
-			for (let i = 0; i < a.npages; i++) {
-				if ((a.srcF[i] & (MPFN.VALID | MPFN.MIGRATE)) === (MPFN.VALID | MPFN.MIGRATE)) { cpages += a.srcF[i] & MPFN.COMPOUND ? HPAGE_NR : 1; }
-			}
-			yield* migrate_vma_finalize(k, a);
+			cpages += yield* finish_migration_to_ram(k, dev, a);
 			addr = next;
 		}
 		return { cpages, faults: 0 };
@@ -134,9 +126,7 @@ function* evictRange(k: Kernel, dev: Device, mm: Mm, start: number, end: number)
 			if (any) {
 				const a = new MigrateVma(mm, vma, addr, next, selectOwn(dev), dev, `${dev.name} -> ram (evict)`);
 				yield* migrate_vma_setup(k, a);
-				dev.stats.migrated_out += alloc_and_copy_to_ram(k, dev, a);
-				yield* migrate_vma_pages(k, a);
-				yield* migrate_vma_finalize(k, a);
+				yield* finish_migration_to_ram(k, dev, a);
 			}
 			addr = next;
 		}

@@ -10,10 +10,10 @@ import { handle_mm_fault } from '../mm/fault';
 import { split_huge_pmd } from '../mm/thp';
 import { mmu_notifier_invalidate_range_start } from '../hmm/notifier';
 import { HmmRange, HMM_PFN, hmm_range_fault } from '../hmm/hmm_range_fault';
-import { MigrateVma, SELECT, migrate_vma_finalize, migrate_vma_pages, migrate_vma_setup } from '../hmm/migrate_device';
+import { MigrateVma, SELECT, migrate_vma_setup } from '../hmm/migrate_device';
 import type { Device } from './device';
 import { dmirror_check_read, type DevOpResult, mirrorOf } from './dmirror_rw';
-import { alloc_and_copy_to_ram } from './migrate_to_ram';
+import { finish_migration_to_ram } from './migrate_to_ram';
 import { get_page, put_page } from '../mm/page';
 import { PAGE_SIZE } from '../mm/content';
 
@@ -131,9 +131,7 @@ export function* pin_user_pages(k: Kernel, mm: Mm, start: number, end: number): 
 				const dev = k.devices[k.frames.owner[pfn]];
 				const a = new MigrateVma(mm, vma, vpn, vpn + 1, SELECT.DEVICE_COHERENT, dev, `${dev.name} -> ram (long-term pin)`);
 				yield* migrate_vma_setup(k, a);
-				dev.stats.migrated_out += alloc_and_copy_to_ram(k, dev, a);
-				yield* migrate_vma_pages(k, a);
-				yield* migrate_vma_finalize(k, a);
+				yield* finish_migration_to_ram(k, dev, a);
 				vma = yield* gup_one(k, mm, vpn, write);
 				pfn = mm.pt.pfn(vpn);
 			}

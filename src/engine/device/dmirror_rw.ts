@@ -8,7 +8,8 @@ import type { Mm } from '../mm/mm';
 import { HmmRange, HMM_PFN, hmm_range_fault } from '../hmm/hmm_range_fault';
 import type { Device } from './device';
 import type { Mirror } from './mirror';
-import { type Fill, fillPage } from '../mm/fill';
+import { fillPage } from '../mm/fill';
+import { fillSpan, type RangeFill } from '../mm/access';
 import { PG } from '../mm/frames';
 import { PAGE_SIZE } from '../mm/content';
 import { transferNs } from '../sim/cost';
@@ -82,7 +83,7 @@ export function* dmirror_fault(k: Kernel, dev: Device, m: Mirror, start: number,
 
 /** Copies through the mirror from `from`; returns the first page with no (suitable) entry, or end. */
 function do_copy(k: Kernel, dev: Device, m: Mirror, from: number, end: number, write: boolean,
-	out: Uint8Array | undefined, fill: Fill | undefined, base: number, res: DevOpResult): number {
+	out: Uint8Array | undefined, rf: RangeFill | undefined, base: number, res: DevOpResult): number {
 	const f = k.frames;
 	let remote = 0;
 	let i = from & (PTRS_PER_PMD - 1);
@@ -96,8 +97,9 @@ function do_copy(k: Kernel, dev: Device, m: Mirror, from: number, end: number, w
 		const pfn = leaf.pfn[i];
 		if (f.owner[pfn] !== dev.index) { remote++; }
 		if (out) { k.content.read(f.slot[pfn], 0, PAGE_SIZE, out, (vpn - base) * PAGE_SIZE); }
-		if (fill) {
-			f.slot[pfn] = fillPage(k.content, f.slot[pfn], fill, (vpn - base) * 1024);
+		if (rf) {
+			const span = fillSpan(rf, vpn);
+			if (span.to > span.from) { f.slot[pfn] = fillPage(k.content, f.slot[pfn], rf.fill, span.base, span.from, span.to); }
 			f.flags[pfn] |= PG.DIRTY;
 		}
 		res.cpages++;
@@ -112,7 +114,7 @@ function chargeCopy(k: Kernel, dev: Device, remotePages: number): void {
 
 /** dmirror_read / dmirror_write: copy, fault what is missing, copy on. */
 export function* dmirror_rw(k: Kernel, dev: Device, mm: Mm, start: number, end: number, write: boolean,
-	out: Uint8Array | undefined, fill: Fill | undefined): K<DevOpResult> {
+	out: Uint8Array | undefined, fill: RangeFill | undefined): K<DevOpResult> {
 	if (end <= start) { fail('EINVAL', 'device access of zero pages'); }
 	const m = mirrorOf(dev, mm);
 	const res: DevOpResult = { cpages: 0, faults: 0 };

@@ -2,6 +2,7 @@
 // pages; the page (or its whole folio when PMD-mapped) goes back to RAM.
 import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
+import { fail } from '../sim/errors';
 import type { Mm } from '../mm/mm';
 import type { Vma } from '../mm/vma';
 import { PG } from '../mm/frames';
@@ -21,19 +22,32 @@ export function* devmem_fault(k: Kernel, dev: Device, mm: Mm, vma: Vma, vpn: num
 		const end = huge ? start + PTRS_PER_PMD : vpn + 1;
 		const a = new MigrateVma(mm, vma, start, end, SELECT.DEVICE_PRIVATE | SELECT.COMPOUND, dev, `${dev.name} -> ram (CPU fault)`);
 		yield* migrate_vma_setup(k, a);
-		const moved = alloc_and_copy_to_ram(k, dev, a);
-		yield* migrate_vma_pages(k, a);
-		yield* migrate_vma_finalize(k, a);
-		dev.stats.migrated_out += moved;
+		yield* finish_migration_to_ram(k, dev, a);
 	} finally {
 		k.leave();
 	}
 }
 
-/** The driver's half of a device-to-RAM migration: allocate RAM and drop the device's own entries.
- * Used by CPU faults, MIGRATE_TO_SYS, release and unmirror. Returns the pages it will move. */
-export function alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma): number {
+/** The driver's half of a device-to-RAM migration after migrate_vma_setup: allocate RAM, drop
+ * the device's own entries, commit and finalize. Pages that find no RAM stay where they are
+ * (dst left empty, so finalize restores them) and the whole operation then fails with ENOMEM.
+ * Used by CPU faults, MIGRATE_TO_SYS, unmirror and long-term pins. Returns the cpages count. */
+export function* finish_migration_to_ram(k: Kernel, dev: Device, a: MigrateVma): K<number> {
+	const { moved, short } = alloc_and_copy_to_ram(k, dev, a);
+	yield* migrate_vma_pages(k, a);
+	let cpages = 0;
+	for (let i = 0; i < a.npages; i++) {
+		if ((a.srcF[i] & (MPFN.VALID | MPFN.MIGRATE)) === (MPFN.VALID | MPFN.MIGRATE)) { cpages += a.srcF[i] & MPFN.COMPOUND ? PTRS_PER_PMD : 1; }
+	}
+	yield* migrate_vma_finalize(k, a);
+	dev.stats.migrated_out += moved;
+	if (short) { fail('ENOMEM', `out of RAM while migrating pages back from '${dev.name}'; the rest stay on the device`); }
+	return cpages;
+}
+
+function alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma): { moved: number; short: boolean } {
 	let moved = 0;
+	let short = false;
 	const mirror = dev.mirrors.get(a.mm);
 	for (let i = 0; i < a.npages; i++) {
 		if (!(a.srcF[i] & MPFN.MIGRATE) || a.src[i] < 0) { continue; }
@@ -48,6 +62,7 @@ export function alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma): nu
 			}
 			migrate_vma_split_src(k, a, i);
 		}
+		if (short || k.frames.ramUsed >= k.frames.ramPages) { short = true; continue; }
 		const pfn = k.frames.allocRam(PG.ANON);
 		a.dst[i] = pfn;
 		a.dstF[i] = MPFN.VALID | (a.srcF[i] & MPFN.WRITE);
@@ -55,5 +70,5 @@ export function alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma): nu
 		moved++;
 	}
 	k.advance(transferNs(dev.cfg.linkBw, moved * PAGE_SIZE));
-	return moved;
+	return { moved, short };
 }

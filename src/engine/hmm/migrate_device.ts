@@ -170,6 +170,12 @@ export function migrate_vma_split_src(k: Kernel, a: MigrateVma, i: number): void
 	}
 	a.mm.pt.leafFor(a.start + i).huge = false;
 	if (hole) {
+		// a huge zero PMD becomes 512 small zero-page entries: __split_huge_pmd's CLEAR reaches
+		// every mirror, the migrating device's own included (no owner to skip)
+		for (const d of k.devices) {
+			const m = d.mirrors.get(a.mm);
+			if (m && m.erase(a.start + i, a.start + i + HPAGE_NR) > 0) { d.stats.invalidations++; m.notifier.seq += 2; }
+		}
 		const l = a.mm.pt.leaf(a.start + i);
 		if (l) { for (let j = 0; j < HPAGE_NR; j++) { if (k.frames.isZero(l.pfn[j])) { l.pfn[j] = 0; } } }
 	}

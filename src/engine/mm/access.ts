@@ -11,7 +11,20 @@ import { type Fill, fillPage, isZeroFill } from './fill';
 import { PG } from './frames';
 import { PAGE_SIZE } from './content';
 
-export function* cpu_access(k: Kernel, mm: Mm, start: number, end: number, write: boolean, fill?: Fill): K {
+/** A fill of the int32 words of a byte range: word i of the range is fill(i). */
+export interface RangeFill { fill: Fill; addr: number; len: number }
+
+/** Words [from, to) of page vpn that a range fill covers, and the fill index of the page's word 0. */
+export function fillSpan(r: RangeFill, vpn: number): { from: number; to: number; base: number } {
+	const page = vpn * PAGE_SIZE;
+	return {
+		from: Math.max(0, Math.floor((r.addr - page) / 4)),
+		to: Math.min(1024, Math.floor((r.addr + r.len - page) / 4)),
+		base: (page - r.addr) / 4,
+	};
+}
+
+export function* cpu_access(k: Kernel, mm: Mm, start: number, end: number, write: boolean, rf?: RangeFill): K {
 	if (k.wants('access')) {
 		yield { kind: 'access', addr: start * PAGE_SIZE, npages: end - start, process: mm.name, write };
 	}
@@ -46,8 +59,9 @@ export function* cpu_access(k: Kernel, mm: Mm, start: number, end: number, write
 		if (write) {
 			const pfn = leaf!.pfn[i];
 			f.flags[pfn] = (f.flags[pfn] | PG.DIRTY) & ~PG.LAZYFREE;
-			if (fill && (f.slot[pfn] >= 0 || !isZeroFill(fill))) {
-				f.slot[pfn] = fillPage(k.content, f.slot[pfn], fill, (vpn - start) * 1024);
+			if (rf && (f.slot[pfn] >= 0 || !isZeroFill(rf.fill))) {
+				const { from, to, base } = fillSpan(rf, vpn);
+				if (to > from) { f.slot[pfn] = fillPage(k.content, f.slot[pfn], rf.fill, base, from, to); }
 			}
 		}
 	}

@@ -98,21 +98,32 @@ export function* do_munmap(k: Kernel, mm: Mm, start: number, end: number): K {
 	}
 }
 
-/** The VMAs covering [start, end), or ENOMEM if any page of it is unmapped (as mprotect/madvise). */
-function coveredVmas(mm: Mm, start: number, end: number): Vma[] {
-	const vs = mm.vmas.overlapping(start, end);
+/** The VMAs meeting [start, end), where the mapped run from `start` ends, and whether the range
+ * has any unmapped page. */
+function coverage(mm: Mm, start: number, end: number): { vmas: Vma[]; runEnd: number; hole: boolean } {
+	const vmas = mm.vmas.overlapping(start, end);
 	let at = start;
-	for (const v of vs) {
-		if (v.start > at) { break; }
+	let runEnd = -1;
+	for (const v of vmas) {
+		if (v.start > at && runEnd < 0) { runEnd = at; }
 		at = v.end;
 	}
-	if (at < end) { fail('ENOMEM', 'range includes unmapped pages'); }
-	return vs;
+	if (runEnd < 0) { runEnd = Math.min(at, end); }
+	const mapped = vmas.reduce((n, v) => n + Math.min(end, v.end) - Math.max(start, v.start), 0);
+	return { vmas, runEnd: Math.min(runEnd, end), hole: mapped < end - start };
 }
 
+/** mprotect changes the mapped run that starts at `start` and, if a hole follows, fails with
+ * ENOMEM after that (do_mprotect_pkey stops at the first gap). */
 export function* do_mprotect(k: Kernel, mm: Mm, start: number, end: number, prot: number): K {
 	checkRange(start, end, 'mprotect', mm);
-	coveredVmas(mm, start, end);
+	const { runEnd } = coverage(mm, start, end);
+	if (!mm.vmas.find(start) || runEnd <= start) { fail('ENOMEM', 'mprotect of an unmapped address'); }
+	yield* protect(k, mm, start, runEnd, prot);
+	if (runEnd < end) { fail('ENOMEM', `range includes unmapped pages from 0x${(runEnd * PAGE_SIZE).toString(16)}`); }
+}
+
+function* protect(k: Kernel, mm: Mm, start: number, end: number, prot: number): K {
 	yield* mmu_notifier_invalidate_range_start(k, { mm, start, end, event: 'PROTECTION_VMA' });
 	mm.vmas.splitAt(start);
 	mm.vmas.splitAt(end);
@@ -135,7 +146,15 @@ export type Advice = 'dontneed' | 'free' | 'hugepage' | 'nohugepage' | 'collapse
 
 export function* do_madvise(k: Kernel, mm: Mm, start: number, end: number, advice: Advice): K {
 	checkRange(start, end, 'madvise', mm);
-	const vmas = coveredVmas(mm, start, end);
+	// madvise_walk_vmas: unmapped parts are skipped, the advice applies to the rest, and the
+	// call still returns ENOMEM at the end
+	const { vmas, hole } = coverage(mm, start, end);
+	if (vmas.length === 0) { fail('ENOMEM', 'madvise of an unmapped range'); }
+	yield* advise(k, mm, start, end, advice, vmas);
+	if (hole) { fail('ENOMEM', 'range includes unmapped pages (the mapped parts were advised)'); }
+}
+
+function* advise(k: Kernel, mm: Mm, start: number, end: number, advice: Advice, vmas: Vma[]): K {
 	switch (advice) {
 		case 'dontneed':
 			yield* splitPmdsAt(k, mm, start, end);
