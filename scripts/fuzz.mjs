@@ -1,8 +1,9 @@
-// `npm run fuzz [-- scripts dap model]`: the long reliability campaign (docs/reliability.md).
-// Builds, compiles the tests, then runs the fuzz and model suites with HMM_FUZZ=1: 100k script
-// cases, 10k DAP sequences and 20k model programs by default, with a fresh seed each time.
-// FUZZ_RUNS, FUZZ_CLI_RUNS, FUZZ_DAP_RUNS, FUZZ_MODEL_RUNS and FUZZ_SEED override the defaults;
-// counterexamples are saved under test/model/regressions/ and test/fuzz/regressions/.
+// `npm run fuzz [-- scripts dap model timetravel]`: the long reliability campaign
+// (docs/reliability.md). Builds, compiles the tests, then runs the fuzz and model suites with
+// HMM_FUZZ=1: 100k script cases, 10k DAP sequences, 20k model programs and 5k time-travel replays
+// by default, with a fresh seed each time. FUZZ_RUNS, FUZZ_CLI_RUNS, FUZZ_DAP_RUNS,
+// FUZZ_MODEL_RUNS, FUZZ_TT_RUNS and FUZZ_SEED override the defaults; counterexamples are saved
+// under test/model/regressions/ and test/fuzz/regressions/.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
@@ -11,6 +12,7 @@ const SUITES = {
 	scripts: 'out/test/fuzz/scripts.test.js',
 	dap: 'out/test/fuzz/dap.test.js',
 	model: 'out/test/model/integrity.test.js',
+	timetravel: 'out/test/fuzz/timetravel.test.js',
 };
 const wanted = process.argv.slice(2);
 for (const w of wanted) {

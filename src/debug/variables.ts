@@ -24,6 +24,8 @@ export interface Node {
 
 /** Without paging arguments a client gets at most this many indexed children. */
 const UNPAGED_LIMIT = 1000;
+/** children built for one variables request at most, whatever count asks for */
+const MAX_PER_REQUEST = 10_000;
 
 export class VariableStore {
 	hex = false;
@@ -73,7 +75,8 @@ export class VariableStore {
 		if (filter !== 'named' && node.indexed) {
 			const total = node.indexed.count;
 			const s = Math.max(0, Math.min(start ?? 0, total));
-			const n = Math.max(0, Math.min(count || (filter === 'indexed' ? total : UNPAGED_LIMIT), total - s));
+			// a request without a count gets the first page of children, never millions of them
+			const n = Math.max(0, Math.min(count || UNPAGED_LIMIT, MAX_PER_REQUEST, total - s));
 			out.push(...node.indexed.get(s, n));
 		}
 		return out;

@@ -27,8 +27,3 @@ export function seed(fixed: number): number {
 	if (Number.isInteger(v)) { return v; }
 	return FUZZ ? Date.now() ^ (process.pid << 8) : fixed;
 }
-
-/** Options for fc.assert / fc.check: seed and runs, and no time limit per property under fuzz. */
-export function params(quick: number, full: number, fixedSeed: number, envName?: string): { numRuns: number; seed: number; endOnFailure: boolean } {
-	return { numRuns: runs(quick, full, envName), seed: seed(fixedSeed), endOnFailure: false };
-}

@@ -26,13 +26,16 @@ async function pool<T>(items: T[], work: (x: T, i: number) => Promise<void>, sto
 	}));
 }
 
-/** Drops requests one at a time, from the end, while the sequence still fails. */
-async function shrink(seq: Req[], budget: number): Promise<{ seq: Req[]; problem: string }> {
+/** Drops requests one at a time, from the end, while the sequence still fails. A failure that does
+ * not come back (timing) is reported as it was first seen, with the whole sequence. */
+async function shrink(seq: Req[], budget: number, first: string): Promise<{ seq: Req[]; problem: string }> {
 	let cur = seq;
-	let problem = (await runSequence(ADAPTER, cur)).problem ?? 'flaky: did not fail again';
+	const again = (await runSequence(ADAPTER, cur, 8000, false)).problem;
+	if (!again) { return { seq, problem: `did not fail again when replayed (timing?); first seen as: ${first}` }; }
+	let problem = again;
 	for (let i = cur.length - 1; i >= 0 && budget > 0; i--, budget--) {
 		const cand = [...cur.slice(0, i), ...cur.slice(i + 1)];
-		const r = await runSequence(ADAPTER, cand);
+		const r = await runSequence(ADAPTER, cand, 8000, false);
 		if (r.problem) { cur = cand; problem = r.problem; }
 	}
 	return { seq: cur, problem };
@@ -62,26 +65,27 @@ describe('fuzz: debug adapter robustness (DAP over stdio)', function () {
 		// the sequences are drawn up front (deterministic for a seed), the tmp dir named inside them
 		const seqs = fc.sample(sequence(tmp, FUZZ ? 40 : 20), { numRuns, seed: s });
 		let failure: Req[] | undefined;
+		let firstProblem = '';
 		const totals = { sequences: 0, responses: 0, errors: 0, events: 0 };
 		const notes = new Map<string, number>();
 		await pool(seqs, async seq => {
-			const r = await runSequence(ADAPTER, seq);
+			const r = await runSequence(ADAPTER, seq, 8000, false);
 			totals.sequences++;
 			totals.responses += r.responses;
 			totals.errors += r.failed;
 			totals.events += r.events;
 			// the message without quoted input, so one validation gap counts once
 			for (const n of r.notes) { const k = n.replace(/\(reading '[^']*'\)/, '').slice(0, 120); notes.set(k, (notes.get(k) ?? 0) + 1); }
-			if (r.problem && !failure) { failure = seq; }
+			if (r.problem && !failure) { failure = seq; firstProblem = r.problem; }
 		}, () => failure !== undefined);
 		if (FUZZ || process.env.FUZZ_VERBOSE) {
 			console.log(`      DAP fuzzing: ${totals.sequences} sequences, ${totals.responses} responses (${totals.errors} error responses), ${totals.events} events`);
-			for (const [n, k] of notes) { console.log(`      unvalidated input (answered by guard()): ${k}× ${n}`); }
+			for (const [n, k] of notes) { console.log(`      note: ${k}× ${n}`); }
 		}
 		if (!failure) { return; }
-		const small = await shrink(failure, FUZZ ? 200 : 40);
-		// tmp paths in the sequence are replaced by a marker the replay fills in again
-		const json = JSON.stringify(small.seq, null, 1).split(tmp).join('$TMP');
+		const small = await shrink(failure, FUZZ ? 200 : 40, firstProblem);
+		// tmp and checkout paths in the sequence become markers the replay fills in again
+		const json = JSON.stringify(small.seq, null, 1).split(tmp).join('$TMP').split(ROOT).join('$ROOT');
 		let where = '';
 		if (FUZZ || process.env.FUZZ_SAVE === '1') {
 			mkdirSync(REGRESSIONS, { recursive: true });
@@ -95,7 +99,8 @@ describe('fuzz: debug adapter robustness (DAP over stdio)', function () {
 		for (const f of saved()) {
 			it(f, async function () {
 				this.timeout(60_000);
-				const seq = JSON.parse(readFileSync(path.join(REGRESSIONS, f), 'utf8').split('$TMP').join(tmp)) as Req[];
+				const text = readFileSync(path.join(REGRESSIONS, f), 'utf8').split('$TMP').join(tmp).split('$ROOT').join(ROOT);
+				const seq = JSON.parse(text) as Req[];
 				const r = await runSequence(ADAPTER, seq);
 				assert.equal(r.problem, undefined);
 			});

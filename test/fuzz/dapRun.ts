@@ -9,18 +9,32 @@ import { type DapMessage, RawDapClient } from './dapClient';
 const SLOW = new Set(['launch', 'restart']);
 const STACK = /^\s+at .*(\(.*:\d+:\d+\)|:\d+:\d+)$/m;
 
+/** With FUZZ_SKIP_KNOWN=1, requests that would hit an already reported bug are defused so a
+ * campaign can look past it; remove an entry once its bug is fixed. */
+function defuse(command: string, args: unknown): unknown {
+	if (process.env.FUZZ_SKIP_KNOWN !== '1' || !args || typeof args !== 'object') { return args; }
+	const a = args as Record<string, unknown>;
+	// dap-variables-indexed-unbounded.json: an indexed request without a small count lists every page
+	if (command === 'variables' && a.filter !== 'named' && (typeof a.count !== 'number' || !(a.count > 0 && a.count <= 5000))) { return { ...a, count: 100 }; }
+	return args;
+}
+
 /** notes: error responses that come from an exception in a handler rather than a validation */
 export interface SeqResult { problem?: string; responses: number; failed: number; events: number; notes: string[] }
 
-export async function runSequence(adapter: string, seq: Req[], timeoutMs = 8000): Promise<SeqResult> {
+/** strict: a request left unanswered because a later disconnect ended the adapter is a failure
+ * (the replay of saved sequences); otherwise it is a note, so a campaign goes on looking for
+ * other problems once that one is known (docs/reliability.md lists it). */
+export async function runSequence(adapter: string, seq: Req[], timeoutMs = 8000, strict = true): Promise<SeqResult> {
 	const c = new RawDapClient(adapter);
 	const pools = new Map<Pool, unknown[]>();
-	let responses = 0, failed = 0, disconnected = false;
+	let responses = 0, failed = 0, disconnected = false, disconnectSent = false;
 	const notes: string[] = [];
 	const problem = await (async (): Promise<string | undefined> => {
 		for (let i = 0; i < seq.length; i++) {
 			const q = seq[i];
-			const args = resolveRefs(q.args, pools);
+			const args = defuse(q.command, resolveRefs(q.args, pools));
+			if (q.command === 'disconnect') { disconnectSent = true; }
 			// launch is answered after configurationDone: send what follows before waiting for it
 			const pending = c.request(q.command, args, SLOW.has(q.command) ? timeoutMs + 6000 : timeoutMs, q.omitArgs);
 			const r = SLOW.has(q.command) ? await Promise.race([pending, sleep(50).then(() => 'later' as const)]) : await pending;
@@ -39,7 +53,8 @@ export async function runSequence(adapter: string, seq: Req[], timeoutMs = 8000)
 		async function runTail(from: number): Promise<string | undefined> {
 			for (let j = from; j < seq.length; j++) {
 				const q = seq[j];
-				const r = await c.request(q.command, resolveRefs(q.args, pools), SLOW.has(q.command) ? timeoutMs + 6000 : timeoutMs, q.omitArgs);
+				if (q.command === 'disconnect') { disconnectSent = true; }
+				const r = await c.request(q.command, defuse(q.command, resolveRefs(q.args, pools)), SLOW.has(q.command) ? timeoutMs + 6000 : timeoutMs, q.omitArgs);
 				const p = check(q, r, j);
 				if (p) { return p; }
 				if (q.command === 'disconnect') { disconnected = true; break; }
@@ -50,6 +65,10 @@ export async function runSequence(adapter: string, seq: Req[], timeoutMs = 8000)
 
 	function check(q: Req, r: DapMessage | undefined, i: number): string | undefined {
 		const at = `request #${i} ${q.command} ${JSON.stringify(resolveRefs(q.args, pools))?.slice(0, 300)}`;
+		if (!r && c.exited !== undefined && disconnectSent && q.command !== 'disconnect' && !strict) {
+			notes.push(`${q.command}: left unanswered when disconnect ended the adapter`);
+			return undefined;
+		}
 		if (!r) { return c.exited !== undefined ? `adapter exited (${c.exited}) before answering ${at}` : `no response within the timeout to ${at}`; }
 		responses++;
 		if (r.command !== q.command) { return `response names command '${r.command}' for ${at}`; }

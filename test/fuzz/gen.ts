@@ -17,7 +17,9 @@ const KEYWORDS = ['system', 'device', 'process', 'use', 'file', 'mirror', 'unmir
 	'dontneed', 'free', 'hugepage', 'nohugepage', 'collapse', 'preferred', 'accessed_by', 'read_mostly', 'true', 'false',
 	'and', 'or', 'not', 'i', 'time', 'last', 'cpages', 'faults', 'where', 'count', 'mapped', 'perm', 'matches', 'word',
 	'len', 'npages', 'addr', 'page', 'pages', 'at', 'pid', 'rss', 'event', 'EFAULT', 'EPERM', 'EINVAL', 'ENOENT', 'ENOMEM',
-	'EBUSY', 'SIGSEGV', 'SIGBUS', 'gpu', 'cxl', 'p', 'child', 'X', 'Y', 'B', 'S', 'f'];
+	'EBUSY', 'SIGSEGV', 'SIGBUS', 'gpu', 'cxl', 'p', 'child', 'X', 'Y', 'B', 'S', 'f',
+	// names that are also Object.prototype members: a lookup in a plain object finds them
+	'toString', 'constructor', '__proto__', 'valueOf', 'hasOwnProperty', 'prototype'];
 const OPERATORS = ['<<', '>>', '==', '!=', '<=', '>=', '..', '->', '+', '-', '*', '/', '%', '|', '&', '^', '<', '>', '=',
 	'(', ')', '[', ']', '{', '}', ',', ':', '.', ';', '\n', '\n', '\n', '#', '"', '\\'];
 const SUFFIXES = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'page', 'pages', 'ns', 'us', 'ms', 's', 'GB/s', 'MB/s', 'GB', 'kib', 'x'];

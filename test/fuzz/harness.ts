@@ -23,6 +23,16 @@ function checkLoc(lines: number[], line: number, col: number, what: string): voi
 	assert.ok(Number.isInteger(col) && col >= 1 && col <= lines[line - 1] + 1, `${what}: col ${col} outside line ${line} (${lines[line - 1]} chars)`);
 }
 
+/** Invariant violations of bugs already reported (test/model/regressions/), ignored only when
+ * FUZZ_SKIP_KNOWN=1, so that a long campaign can look past them for new ones; remove an entry
+ * once its bug is fixed. */
+const KNOWN: RegExp[] = process.env.FUZZ_SKIP_KNOWN === '1' ? [
+	// huge-zero-split-stale-mirror.hmmw: a mirror still maps the huge zero page after a split
+	/^device \w+ maps \w+ 0x[0-9a-f]+ -> pfn ([1-9]|[1-9]\d|[1-4]\d\d|50\d|51[0-2]), the CPU has pfn 0$/,
+	// enomem-during-migration-to-ram.hmmw: ENOMEM thrown between migrate_vma_setup and _finalize
+	/migration entry left behind/,
+] : [];
+
 export interface Outcome { compiled: boolean; steps: number; error?: string; timedOut: boolean }
 
 // 'tick' is all we watch: the engine offers it inside long loops, so a time budget can stop a
@@ -59,7 +69,9 @@ export function fuzzOne(source: string, opts: { maxSteps?: number; budgetMs?: nu
 		}
 		if (timedOut) { g.return(undefined); break; }
 		if (opts.invariants) {
-			const bad = checkInvariants(interp.machine.k);
+			// a known root cause excuses every violation it drags along (refcounts and the like)
+			const all = checkInvariants(interp.machine.k);
+			const bad = all.some(b => KNOWN.some(k => k.test(b))) ? [] : all;
 			assert.deepEqual(bad, [], `invariants after line ${at?.line}: ${source.split(/\r\n|\r|\n/)[(at?.line ?? 1) - 1]}`);
 		}
 		if (Date.now() - t0 > budget) { timedOut = !interp.done; break; }

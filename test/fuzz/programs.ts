@@ -27,6 +27,19 @@ Y = mmap 4 pages anon r shared
 F = mmap 6 pages file f rw shared
 G = mmap 4 pages file f r private
 H = mmap 4 pages dax f rw shared`,
+	// RAM and device memory both run out; huge pages everywhere
+	`system ram=8MiB thp=always
+device gpu memory=4MiB kind=private huge=on
+device cxl memory=2MiB kind=coherent huge=on
+file f size=600 pages = i
+process p
+gpu mirror p
+cxl mirror p
+X = mmap 6MiB anon rw
+Y = mmap 2MiB anon rw shared huge
+F = mmap 600 pages file f rw shared
+G = mmap 600 pages file f rw private
+H = mmap 4MiB anon rw huge`,
 ];
 
 const RANGE_VARS = ['X', 'Y', 'F', 'G', 'H'];

@@ -40,7 +40,7 @@ describe('fuzz: scripts through compileSource and the interpreter', function () 
 	it('has a corpus to mutate', () => { assert.ok(corpus.length >= 50, `only ${corpus.length} scripts found under ${ROOT}`); });
 	it('still passes the unmutated corpus (the harness itself is sound)', function () {
 		this.timeout(60_000);
-		for (const c of corpus) { fuzzOne(c.text, { maxSteps: 200, budgetMs: 100 }); }
+		for (const c of corpus) { fuzzOne(c.text, { maxSteps: 100, budgetMs: 40 }); }
 	});
 	property('byte-level mutations of the conformance scripts, examples and fixtures', mutated, share(800, 0.3), 101);
 	property('random checked programs over two devices (invariants after every statement)', program, share(800, 0.3), 106, true);

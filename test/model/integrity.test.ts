@@ -26,7 +26,7 @@ describe('model: data integrity against a reference model', function () {
 	it(`every process reads what Linux says, after every step (${numRuns} programs of up to ${maxCommands} steps)`, function () {
 		this.timeout(FUZZ ? 0 : 120_000);
 		const s = seed(301);
-		const out = fc.check(fc.property(fc.nat({ max: 3 }), fc.commands([op.map(o => new Cmd(o))], { maxCommands, size: 'max' }), (variant, cmds) => {
+		const out = fc.check(fc.property(fc.nat({ max: 7 }), fc.commands([op.map(o => new Cmd(o))], { maxCommands, size: 'max' }), (variant, cmds) => {
 			fc.modelRun(() => setup(variant), cmds);
 		}), { numRuns, seed: s });
 		if (!out.failed) { return; }

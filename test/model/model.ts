@@ -53,7 +53,8 @@ export class Model {
 	private nextObj = 0;
 	private nextProc = 0;
 
-	constructor() {
+	/** small: device memory can run out, so a migration to a device may fail with ENOMEM */
+	constructor(readonly small = false) {
 		this.procs.set('p', new MProc('p'));
 		for (const d of DEVICES) { this.mirrors.add(`${d} p`); }
 	}

@@ -72,7 +72,8 @@ export function resolveRange(m: Model, sel: RangeSel): Range {
 		const n = 1 + Math.floor(sel.b * (np - k));
 		text = `pages(${reg.name}, ${k}, ${n})`; addr += k * PAGE; len = n * PAGE;
 	} else if (sel.shape === 'slice') {
-		const lo = Math.floor(sel.a * reg.len);
+		// word-aligned: "i = word index from R's start" has no meaning inside a word
+		const lo = Math.floor(sel.a * reg.len / 4) * 4;
 		const hi = lo + 1 + Math.floor(sel.b * (reg.len - lo - 1));
 		text = `${reg.name}[${lo}:${hi}]`; addr += lo; len = hi - lo;
 	} else if (sel.shape === 'at') {
@@ -99,18 +100,31 @@ const noAccess = (pg: MPage | undefined) => !pg || pg.prot === 'none';
 const noWrite = (pg: MPage | undefined) => !pg || pg.prot !== 'rw';
 const unchanged = () => undefined;
 
-/** Writes fill over pages [s, until) of the current process, i counted from page s. */
+/** Page v after a fill over the byte range r: word i of r (counted from r's first byte, spec §3)
+ * holds fill(i); the words of the page outside r keep their old values. */
+function written(old: PageData | undefined, r: Range, fill: FillSpec, v: number): PageData {
+	const page = v * PAGE;
+	const from = Math.max(0, Math.floor((r.addr - page) / 4));
+	const to = Math.min(1024, Math.floor((r.addr + r.len - page) / 4));
+	const base = (page - r.addr) / 4;
+	if (from === 0 && to === 1024) { return { fill, base }; }
+	const words = pageWords(old).slice();
+	for (let j = from; j < to; j++) { words[j] = fill.word(base + j) | 0; }
+	return { fill, base: NaN, words };
+}
+
+/** Writes fill over pages [s, until) of the current process (a store without fill: COW only). */
 function write(m: Model, r: Range, fill: FillSpec | undefined, until: number): void {
 	const p = m.cur();
-	for (let v = r.s; v < until; v++) { m.setData(p, v, fill ? { fill, base: (v - r.s) * 1024 } : m.data(p, v)); }
+	for (let v = r.s; v < until; v++) { m.setData(p, v, fill ? written(m.data(p, v), r, fill, v) : m.data(p, v)); }
 }
 
 /** Pages [s, until) may each hold the old data or the fill: a device write failed somewhere. */
 function maybeWritten(m: Model, r: Range, fill: FillSpec, until: number, probe: Probe): void {
 	const p = m.cur();
 	for (let v = r.s; v < until; v++) {
-		const d: PageData = { fill, base: (v - r.s) * 1024 };
-		if (probe.either(v, [m.data(p, v), d]) === 1) { m.setData(p, v, d); }
+		const next = written(m.data(p, v), r, fill, v);
+		if (probe.either(v, [m.data(p, v), next]) === 1) { m.setData(p, v, next); }
 	}
 }
 
@@ -199,7 +213,7 @@ export function resolve(op: Op, m: Model): Step {
 			}
 			if (!m.mirrored(op.to) || m.firstBad(r.s, r.e, noAccess) < r.e) { return { line, range: r, codes: ['EINVAL'], apply: unchanged }; }
 			// shared, pinned and other devices' pages stay where they are: -ENOENT from the read-back
-			return { line, range: r, codes: ['none', 'ENOENT'], apply: unchanged };
+			return { line, range: r, codes: ['none', 'ENOENT', ...(m.small ? ['ENOMEM'] : [])], apply: unchanged };
 		}
 		case 'exclusive': {
 			const r = resolveRange(m, op.r);

@@ -11,19 +11,23 @@ import type { Value } from '../../src/lang/values';
 import { type Model, PAGE, type PageData, pageWords, PROT_STRING, WORDS } from './model';
 import type { Outcome, Probe, Step } from './ops';
 
-/** The machine a program runs on; variants change THP and which device migrates huge pages, the
- * settings that change how pages move (split or whole) but never what they hold. */
+/** The machine a program runs on; variants change THP, which device migrates huge pages and
+ * whether device memory runs out (variant >= 4): settings that change how pages move (whole,
+ * split, or not at all) but never what they hold. */
 export function setupLines(variant = 0): string[] {
 	const thp = ['madvise', 'always', 'never', 'madvise'][variant % 4];
+	const small = smallDevices(variant);
 	return [
 		...(thp === 'madvise' ? [] : [`system thp=${thp}`]),
-		`device gpu memory=64MiB kind=private${variant % 4 === 3 ? '' : ' huge=on'}`,
-		`device cxl memory=64MiB kind=coherent${variant % 2 === 1 ? ' huge=on' : ''}`,
+		`device gpu memory=${small ? '256KiB' : '64MiB'} kind=private${variant % 4 === 3 ? '' : ' huge=on'}`,
+		`device cxl memory=${small ? '2MiB' : '64MiB'} kind=coherent${variant % 2 === 1 ? ' huge=on' : ''}`,
 		'process p',
 		'gpu mirror p',
 		'cxl mirror p',
 	];
 }
+
+export const smallDevices = (variant: number): boolean => variant >= 4;
 
 export class Real implements Probe {
 	readonly machine = new Machine();

@@ -3,7 +3,7 @@
 import type * as fc from 'fast-check';
 import { Model, PAGE, pageWords, shifted, WORDS } from './model';
 import { applicable, type Op, resolve } from './ops';
-import { Real } from './real';
+import { Real, smallDevices } from './real';
 
 export class StepFailure extends Error { }
 
@@ -46,7 +46,7 @@ export class Cmd implements fc.Command<Model, Real> {
 
 export function setup(variant = 0): { model: Model; real: Real } {
 	const real = new Real(variant);
-	const model = new Model();
+	const model = new Model(smallDevices(variant));
 	runOp({ t: 'mmap', npages: 8, prot: 'rw', shared: false, huge: false, reuse: 1 }, model, real);
 	return { model, real };
 }
