@@ -43,7 +43,10 @@ if [ ! -f "$E2E/cs/.ok-$CS_VERSION" ] || [ ! -f "$CS/out/node/entry.js" ]; then
 	log "installing code-server@$CS_VERSION (takes a couple of minutes)"
 	rm -rf "$E2E/cs"
 	mkdir -p "$E2E/cs"
-	PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" npm_config_unsafe_perm=true npm_config_yes=true \
+	# under `npm run e2e` the outer npm's environment says "node/v20" (npm_config_user_agent), and
+	# code-server's postinstall reads its Node version from there: drop what the outer npm set
+	env -u npm_config_user_agent -u npm_node_execpath -u npm_execpath \
+		PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" npm_config_unsafe_perm=true npm_config_yes=true \
 		npm install --prefix "$E2E/cs" --no-audit --no-fund "code-server@$CS_VERSION" > "$E2E/cs-install.log" 2>&1 \
 		|| { tail -30 "$E2E/cs-install.log"; exit 1; }
 	touch "$E2E/cs/.ok-$CS_VERSION"
