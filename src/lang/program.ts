@@ -31,6 +31,13 @@ export function compile(program: Program): CompiledProgram {
 
 	const block = (stmts: Stmt[]): void => { for (const s of stmts) { stmt(s); } };
 
+	/** A loop: its init instruction, the body, the instruction that goes round again, the exit. */
+	const loop = (init: number, next: 'for-next' | 'repeat-next', body: Stmt[], loc: Loc): void => {
+		block(body);
+		emit({ op: next, init, body: init + 1, loc });
+		(code[init] as { exit: number }).exit = code.length;
+	};
+
 	const stmt = (s: Stmt): void => {
 		switch (s.kind) {
 			case 'if': {
@@ -46,20 +53,12 @@ export function compile(program: Program): CompiledProgram {
 				}
 				return;
 			}
-			case 'for': {
-				const init = emit({ op: 'for-init', stmt: s, exit: -1, loc: s.loc });
-				block(s.body);
-				emit({ op: 'for-next', init, body: init + 1, loc: s.loc });
-				(code[init] as { exit: number }).exit = code.length;
+			case 'for':
+				loop(emit({ op: 'for-init', stmt: s, exit: -1, loc: s.loc }), 'for-next', s.body, s.loc);
 				return;
-			}
-			case 'repeat': {
-				const init = emit({ op: 'repeat-init', stmt: s, exit: -1, loc: s.loc });
-				block(s.body);
-				emit({ op: 'repeat-next', init, body: init + 1, loc: s.loc });
-				(code[init] as { exit: number }).exit = code.length;
+			case 'repeat':
+				loop(emit({ op: 'repeat-init', stmt: s, exit: -1, loc: s.loc }), 'repeat-next', s.body, s.loc);
 				return;
-			}
 			case 'expect-error': {
 				const t = emit({ op: 'try', code: s.code, end: -1, loc: s.loc });
 				block(s.body);
