@@ -42,7 +42,7 @@ describe('model: data integrity against a reference model', function () {
 
 	it('the recorded script of a passing program replays through the interpreter', () => {
 		// keeps toScript honest: a program the model accepts must also pass as a script
-		const cmds = fc.sample(fc.commands([op.map(o => new Cmd(o))], { maxCommands: 30 }), { numRuns: 5, seed: 7 });
+		const cmds = fc.sample(fc.commands([op.map(o => new Cmd(o))], { maxCommands: 30, size: 'max' }), { numRuns: 40, seed: 7 });
 		for (const [k, c] of cmds.entries()) {
 			const { script, failure } = toScript(c as Iterable<Cmd>, ['sample'], k);
 			if (failure) { continue; }

@@ -2,7 +2,7 @@
 // resolves against the model's current state to a script line, the outcomes Linux allows for it,
 // and how the model changes. Operands are fractions so that any generated (and any shrunk) op
 // applies to whatever mappings exist when it runs.
-import { DEVICES, FILL_SHAPES, type FillSpec, type Loc, type Model, type MPage, PAGE, type PageData, pageWords, type Prot, PROT_STRING } from './model';
+import { DEVICES, FILL_SHAPES, type FillSpec, type Loc, type Model, type MPage, PAGE, type PageData, pageWords, type Prot } from './model';
 
 export interface RangeSel { region: number; shape: 'whole' | 'page' | 'pages' | 'slice' | 'at'; a: number; b: number; spill: number }
 export type FillSel = { shape: number; c: number } | null;
@@ -37,8 +37,6 @@ export interface Probe {
 	/** the engine's page of the current process equals one of the candidates; returns the first
 	 * that matches, and throws (data corruption) when none does */
 	either(vpn: number, candidates: (PageData | undefined)[]): number;
-	/** prot of a page of the current process in the engine, or undefined when unmapped */
-	prot(vpn: number): string | undefined;
 }
 
 export interface Step {
@@ -89,12 +87,6 @@ export function resolveFill(f: FillSel): FillSpec | undefined {
 	return f ? FILL_SHAPES[f.shape % FILL_SHAPES.length](f.c) : undefined;
 }
 
-function sameWords(a: PageData | undefined, b: PageData | undefined): boolean {
-	const x = pageWords(a), y = pageWords(b);
-	for (let j = 0; j < x.length; j++) { if (x[j] !== y[j]) { return false; } }
-	return true;
-}
-
 const unmapped = (pg: MPage | undefined) => !pg;
 const noAccess = (pg: MPage | undefined) => !pg || pg.prot === 'none';
 const noWrite = (pg: MPage | undefined) => !pg || pg.prot !== 'rw';
@@ -126,31 +118,6 @@ function maybeWritten(m: Model, r: Range, fill: FillSpec, until: number, probe: 
 		const next = written(m.data(p, v), r, fill, v);
 		if (probe.either(v, [m.data(p, v), next]) === 1) { m.setData(p, v, next); }
 	}
-}
-
-/** Linux applies mprotect to the mapped part before the first hole and madvise to every mapped
- * part, and then returns ENOMEM; all-or-nothing is tolerated too (see docs/reliability.md). The
- * engine's pages say which one it did, and it must be one of the two for every page. */
-function partial(m: Model, r: Range, probe: Probe, pages: number[], prot?: Prot): void {
-	const p = m.cur();
-	const verdicts = pages.map(v => {
-		const pg = p.pages.get(v)!;
-		if (prot !== undefined) {
-			if (pg.prot === prot) { return 'same'; }
-			const e = probe.prot(v);
-			return e === PROT_STRING[prot] ? 'new' : e === PROT_STRING[pg.prot] ? 'old' : `prot ${e}`;
-		}
-		const old = m.data(p, v);
-		if (pg.shared || sameWords(old, undefined)) { return 'same'; }
-		return probe.either(v, [old, undefined]) === 1 ? 'new' : 'old';
-	});
-	if (verdicts.includes('new') && verdicts.includes('old')) {
-		throw new Error(`${r.text}: the engine applied the operation to some of the pages Linux would, not all (${verdicts.join(' ')})`);
-	}
-	const odd = verdicts.find(x => x.startsWith('prot'));
-	if (odd) { throw new Error(`${r.text}: ${odd} is neither the old protection nor the new one`); }
-	if (!verdicts.includes('new')) { return; }
-	for (const v of pages) { if (prot !== undefined) { p.pages.get(v)!.prot = prot; p.pages.get(v)!.ro = true; } else if (!p.pages.get(v)!.shared) { m.setData(p, v, undefined); } }
 }
 
 export function resolve(op: Op, m: Model): Step {
@@ -251,8 +218,10 @@ export function resolve(op: Op, m: Model): Step {
 			const hole = m.firstBad(r.s, r.e, unmapped);
 			const all = Array.from({ length: r.e - r.s }, (_, k) => r.s + k);
 			if (hole === r.e) { return { line, range: r, codes: ['none'], apply: () => all.forEach(one) }; }
+			// Linux: mprotect changes the VMAs before the first hole, madvise advises every mapped
+			// part (mm/mprotect.c, mm/madvise.c); then both return ENOMEM
 			const linux = op.t === 'mprotect' ? all.slice(0, hole - r.s) : all.filter(v => p.pages.has(v));
-			return { line, range: r, codes: ['ENOMEM'], apply: (_m, _c, probe) => partial(m, r, probe, linux, op.t === 'mprotect' ? op.prot : undefined) };
+			return { line, range: r, codes: ['ENOMEM'], apply: () => linux.forEach(one) };
 		}
 		case 'fork': {
 			const child = m.newProcName();
