@@ -105,7 +105,8 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 	// individual faults that is done right here, with the result handle_mm_fault and the walk
 	// after it would give; that keeps device reads of huge untouched ranges cheap.
 	const bulk = vma.isAnonPrivate && !k.wants('page-fault') && !k.wants('call') && k.thp !== 'always' && !(vma.flags & VM.HUGEPAGE);
-	let zeroMapped = 0;
+	// handle_mm_fault calls made on the bulk path: each one is a CPU fault, present page or not
+	let faulted = 0;
 	// the loop runs on small integers (i, li); page numbers themselves are beyond that range
 	let li = start & (PTRS_PER_PMD - 1);
 	let leaf = mm.pt.leaf(start);
@@ -121,7 +122,7 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 			leaf.pfn.fill(ZERO_PFN);
 			leaf.pte.fill(PTE.PRESENT | PTE.YOUNG);
 			leaf.used = PTRS_PER_PMD;
-			zeroMapped += PTRS_PER_PMD;
+			faulted += PTRS_PER_PMD;
 			range.pfns.fill(ZERO_PFN, i, i + PTRS_PER_PMD);
 			range.flags.fill(HMM_PFN.VALID, i, i + PTRS_PER_PMD);
 			i += PTRS_PER_PMD - 1;
@@ -138,17 +139,21 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 			if (!fault) { range.flags[i] = 0; range.pfns[i] = -1; continue; }
 			const n = Math.min(end - vpn, PTRS_PER_PMD - li);
 			if (bulk && !(req & HMM_PFN.REQ_WRITE) && onlyPlainEntries(leaf, li, n)) {
-				// exactly what hmm_vma_fault's read faults over [vpn, PMD end) would do: every empty
-				// entry gets the zero page, present ones are left alone; then this page is walked again
+				// exactly what hmm_vma_fault's read faults over [vpn, PMD end) would do: it calls
+				// handle_mm_fault on every page of the run, so every empty entry gets the zero page,
+				// a present one is only marked young, and each call counts as a fault; then this page
+				// is walked again
 				leaf ??= mm.pt.leafFor(vpn);
 				for (let j = li; j < li + n; j++) {
 					if (leaf.pte[j] === PTE.NONE) {
 						leaf.pfn[j] = ZERO_PFN;
 						leaf.pte[j] = PTE.PRESENT | PTE.YOUNG;
 						leaf.used++;
-						zeroMapped++;
+					} else {
+						leaf.pte[j] |= PTE.YOUNG;
 					}
 				}
+				faulted += n;
 				i--;
 				li--;
 				continue;
@@ -176,11 +181,11 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 		if (write && !vma.writable) { return 'EPERM'; }
 		// hmm_vma_fault: fault this page and the rest of the PMD that needs it, then walk again
 		const stop = Math.min(end, vpn - (vpn & (PTRS_PER_PMD - 1)) + PTRS_PER_PMD);
-		chargeFaults(k, mm, zeroMapped);
+		chargeFaults(k, mm, faulted);
 		yield* faultRun(k, mm, vma, vpn, stop, write);
 		return 'AGAIN';
 	}
-	chargeFaults(k, mm, zeroMapped);
+	chargeFaults(k, mm, faulted);
 	return 0;
 }
 
