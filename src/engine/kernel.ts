@@ -9,6 +9,7 @@ import { Mm } from './mm/mm';
 import { type EventFilter, type EventKind, type K, NO_EVENTS, type SimEvent } from './sim/events';
 import { fail } from './sim/errors';
 import type { Device } from './device/device';
+import type { DevPagemap } from './mm/memremap';
 import { CostModel } from './sim/cost';
 
 /** One simulated kernel function on the call stack, with what it was called for. */
@@ -38,6 +39,8 @@ export class Kernel {
 	readonly files = new Map<string, SimFile>();
 	readonly fileById: SimFile[] = [];
 	readonly devices: Device[] = [];
+	/** device memory as core mm sees it, indexed by Frames.owner (page->pgmap) */
+	readonly pgmaps: DevPagemap[] = [];
 	/** anon rmap: fork family -> the mms that may map its pages */
 	readonly families = new Map<number, Set<Mm>>();
 	readonly costs = new CostModel();

@@ -3,7 +3,7 @@
 import { DEFAULT_SYSTEM, Kernel, type SystemConfig } from './kernel';
 import { type EventFilter, type K, NO_EVENTS } from './sim/events';
 import { deepClone } from './sim/clone';
-import { fail, SimError } from './sim/errors';
+import { type ErrorCode, fail, SimError } from './sim/errors';
 import { PAGE_SIZE } from './mm/content';
 import type { Mm } from './mm/mm';
 import { PROT_FLAGS } from './mm/vma';
@@ -11,13 +11,12 @@ import { type Advice, do_madvise, do_mmap, do_mprotect, do_munmap } from './mm/m
 import { do_exit, do_fork } from './mm/fork';
 import { cpu_access, type RangeFill } from './mm/access';
 import type { Fill } from './mm/fill';
-import { Device, type DeviceConfig } from './device/device';
+import { type Device, type DeviceConfig, dmirror_device_init } from './device/device';
 import { Mirror } from './device/mirror';
 import { dmirror_rw, type DevOpResult } from './device/dmirror_rw';
 import { dmirror_migrate_to_device, dmirror_migrate_to_system, dmirror_release, dmirror_unmirror } from './device/dmirror_migrate';
 import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, pin_user_pages, unpin_user_pages } from './device/dmirror_misc';
 import * as Q from './query';
-import type { ErrorCode } from '../lang/ast';
 
 /** A byte range of the current process (page-granular for memory operations). */
 export interface ByteRange { addr: number; len: number }
@@ -78,9 +77,7 @@ export class Machine {
 	addDevice(cfg: DeviceConfig): Device {
 		if (this.k.devices.some(d => d.name === cfg.name)) { fail('EINVAL', `device '${cfg.name}' already exists`); }
 		if (cfg.memoryBytes < PAGE_SIZE) { fail('EINVAL', 'device memory must hold at least one page'); }
-		const d = new Device(this.k.devices.length, cfg);
-		this.k.devices.push(d);
-		return d;
+		return dmirror_device_init(this.k, cfg);
 	}
 
 	process(name: string): Mm {

@@ -126,8 +126,8 @@ export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | 
 
 export interface Program { file: string; body: Stmt[] }
 
-export const ERROR_CODES = ['EFAULT', 'EPERM', 'EINVAL', 'ENOENT', 'ENOMEM', 'EBUSY', 'SIGSEGV', 'SIGBUS'] as const;
-export type ErrorCode = typeof ERROR_CODES[number];
+// the error codes belong to the engine, which raises them
+export { ERROR_CODES, type ErrorCode } from '../engine/sim/errors';
 
 export const BUILTINS = ['where', 'count', 'mapped', 'perm', 'exclusive', 'matches', 'word', 'len', 'npages',
 	'addr', 'page', 'pages', 'at'] as const;

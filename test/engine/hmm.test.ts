@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { Machine } from '../../src/engine/machine';
 import { defaultDeviceConfig } from '../../src/engine/device/device';
 import { HmmRange, HMM_PFN, hmm_range_fault } from '../../src/engine/hmm/hmm_range_fault';
-import { mmu_interval_notifier_insert, type NotifierRange } from '../../src/engine/hmm/notifier';
+import { mmu_interval_notifier_insert, type NotifierRange } from '../../src/engine/mm/mmu_notifier';
 import type { K } from '../../src/engine/sim/events';
 import { PTE } from '../../src/engine/mm/pagetable';
 

@@ -1,15 +1,15 @@
 // A GPU-like device: its memory (allocated lazily in chunks, like dmirror's 256 MiB chunks), one
-// mirror page table per process it mirrors, and its counters. The dmirror-style operations that
-// act on it live in dmirror.ts; how its pages go back to RAM on a CPU fault, in migrate_to_ram.ts.
+// mirror page table per process it mirrors, and its counters. Core mm reaches it only through its
+// pagemap's ops and its mirrors' notifier callbacks. The dmirror-style operations that act on it
+// live in dmirror_*.ts; how its pages go back to RAM on a CPU fault, in migrate_to_ram.ts.
 import type { Kernel } from '../kernel';
-import type { K } from '../sim/events';
 import { HPAGE_NR, PG } from '../mm/frames';
 import type { Mm } from '../mm/mm';
-import type { Vma } from '../mm/vma';
-import { Mirror } from './mirror';
+import { DevPagemap, type DevPagemapOps, memremap_pages } from '../mm/memremap';
+import type { Mirror } from './mirror';
 import type { LinkKind } from '../sim/cost';
 import { LINK_PEAK } from '../sim/cost';
-import { devmem_fault } from './migrate_to_ram';
+import { dmirror_devmem_fault } from './migrate_to_ram';
 
 export const DEVMEM_CHUNK_PAGES = 65536; // 256 MiB
 
@@ -48,6 +48,8 @@ export class DeviceStats {
 
 export class Device {
 	readonly stats = new DeviceStats();
+	/** its memory as core mm sees it: owner is the device itself (dmirror's pgmap owner) */
+	readonly pgmap = new DevPagemap(this, dmirror_devmem_ops);
 	readonly mirrors = new Map<Mm, Mirror>();
 	readonly capacityPages: number;
 	usedPages = 0;
@@ -133,22 +135,30 @@ export class Device {
 
 	ownsPfn(k: Kernel, pfn: number): boolean { return k.frames.owner[pfn] === this.index; }
 
-	// ------------------------------------------------------------ hooks used by the mm
-
-	/** dev_pagemap_ops.migrate_to_ram */
-	migrate_to_ram(k: Kernel, mm: Mm, vma: Vma, vpn: number): K {
-		return devmem_fault(k, this, mm, vma, vpn);
-	}
-
-	holdsExclusive(mm: Mm, vpn: number): boolean {
-		return this.mirrors.get(mm)?.isAtomic(vpn) ?? false;
-	}
-
-	/** The process exited: its mirror is gone with it. */
-	mmReleased(_k: Kernel, mm: Mm): void {
-		const m = this.mirrors.get(mm);
-		if (m) { m.destroy(); this.mirrors.delete(mm); }
-	}
-
 	mirror(mm: Mm): Mirror | undefined { return this.mirrors.get(mm); }
+}
+
+/** The device whose memory holds pfn (dmirror_page_to_device). */
+export function dmirror_page_to_device(k: Kernel, pfn: number): Device {
+	return k.devices[k.frames.owner[pfn]];
+}
+
+/** dmirror_devmem_free: a page (or folio) of device memory nobody references any more. */
+function dmirror_devmem_free(k: Kernel, pfn: number, nr: number): void {
+	const dev = dmirror_page_to_device(k, pfn);
+	if (nr === HPAGE_NR) { dev.freeFolio(pfn); } else { dev.freePage(pfn); }
+}
+
+/** dmirror_devmem_ops: the only calls core mm makes into a device's memory. */
+const dmirror_devmem_ops: DevPagemapOps = {
+	page_free: dmirror_devmem_free,
+	migrate_to_ram: dmirror_devmem_fault,
+};
+
+/** dmirror_device_init: a new device, its memory registered with core mm (memremap_pages). */
+export function dmirror_device_init(k: Kernel, cfg: DeviceConfig): Device {
+	const dev = new Device(k.devices.length, cfg);
+	if (memremap_pages(k, dev.pgmap) !== dev.index) { throw new Error('device and pagemap numbering differ'); }
+	k.devices.push(dev);
+	return dev;
 }

@@ -9,7 +9,7 @@ import { HPAGE_NR, PG } from '../mm/frames';
 import {
 	MigrateVma, MPFN, SELECT, migrate_vma_finalize, migrate_vma_pages, migrate_vma_setup, migrate_vma_split_src,
 } from '../hmm/migrate_device';
-import { mmu_notifier_invalidate_range_start } from '../hmm/notifier';
+import { mmu_notifier_invalidate_range_start } from '../mm/mmu_notifier';
 import { put_page, rmap_walk } from '../mm/page';
 import { split_huge_pmd } from '../mm/thp';
 import type { Device } from './device';
@@ -35,7 +35,7 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 			yield* k.tick(addr * PAGE_SIZE);
 			const a = new MigrateVma(mm, vma, addr, next, SELECT.SYSTEM | (dev.cfg.huge ? SELECT.COMPOUND : 0), dev, `ram -> ${dev.name}`);
 			yield* migrate_vma_setup(k, a);
-			if (!alloc_and_copy_to_device(k, dev, a)) { outOfMemory = true; }
+			if (!(yield* alloc_and_copy_to_device(k, dev, a))) { outOfMemory = true; }
 			yield* migrate_vma_pages(k, a);
 			// dmirror_migrate_finalize_and_map: the device maps what it now holds (what
 			// migrate_vma_pages kept: page-cache pages it refused are not counted as migrated)
@@ -59,7 +59,7 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 }
 
 /** dmirror_migrate_alloc_and_copy. False if the device ran out of memory. */
-function alloc_and_copy_to_device(k: Kernel, dev: Device, a: MigrateVma): boolean {
+function* alloc_and_copy_to_device(k: Kernel, dev: Device, a: MigrateVma): K<boolean> {
 	let copied = 0;
 	let ok = true;
 	for (let i = 0; i < a.npages; i++) {
@@ -74,7 +74,7 @@ function alloc_and_copy_to_device(k: Kernel, dev: Device, a: MigrateVma): boolea
 				if (!hole) { copied += HPAGE_NR; }
 				continue;
 			}
-			migrate_vma_split_src(k, a, i);
+			yield* migrate_vma_split_src(k, a, i);
 		}
 		const pfn = dev.allocPage(k);
 		if (pfn < 0) { ok = false; continue; }
@@ -193,10 +193,6 @@ function* migrate_device_page(k: Kernel, dev: Device, pfn: number): K {
 	for (const [mm, vpn] of places) {
 		const old = mm.pt.pte(vpn);
 		mm.pt.set(vpn, ram, PTE.PRESENT | PTE.YOUNG | (old & (PTE.WRITE | PTE.DIRTY)));
-		for (const d of k.devices) {
-			const mir = d.mirrors.get(mm);
-			if (mir && mir.pt.pfn(vpn) === pfn) { mir.pt.clear(vpn); }
-		}
 	}
 	f.mapcount[pfn] = 0;
 	f.refcount[pfn] = 1;

@@ -8,7 +8,7 @@ import { PTE, PTRS_PER_PMD } from '../mm/pagetable';
 import { PG, ZERO_PFN } from '../mm/frames';
 import { handle_mm_fault } from '../mm/fault';
 import { split_huge_pmd } from '../mm/thp';
-import { mmu_notifier_invalidate_range_start } from '../hmm/notifier';
+import { mmu_notifier_invalidate_range_start } from '../mm/mmu_notifier';
 import { HmmRange, HMM_PFN, hmm_range_fault } from '../hmm/hmm_range_fault';
 import { MigrateVma, SELECT, migrate_vma_setup } from '../hmm/migrate_device';
 import type { Device } from './device';
@@ -32,7 +32,7 @@ function* gup_one(k: Kernel, mm: Mm, vpn: number, write: boolean): K<Vma> {
 }
 
 /** make_device_exclusive: the page is faulted in writable and its PTE replaced by an exclusive entry. */
-function* make_device_exclusive(k: Kernel, mm: Mm, vpn: number): K<number> {
+function* make_device_exclusive(k: Kernel, mm: Mm, vpn: number, owner: Device): K<number> {
 	yield* k.enter('make_device_exclusive', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name });
 	try {
 		yield* split_huge_pmd(k, mm, vpn);
@@ -42,7 +42,7 @@ function* make_device_exclusive(k: Kernel, mm: Mm, vpn: number): K<number> {
 		if (!vma.isAnonPrivate || !(k.frames.flags[pfn] & PG.ANON) || k.frames.isDevice(pfn)) {
 			fail('EINVAL', 'exclusive access needs private anonymous memory in RAM');
 		}
-		yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'EXCLUSIVE' });
+		yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'EXCLUSIVE', owner });
 		const pte = mm.pt.pte(vpn);
 		mm.pt.set(vpn, pfn, PTE.EXCL | (pte & (PTE.WRITE | PTE.DIRTY)));
 		return pfn;
@@ -56,7 +56,7 @@ export function* dmirror_exclusive(k: Kernel, dev: Device, mm: Mm, start: number
 	if (end <= start) { fail('EINVAL', 'exclusive of zero pages'); }
 	const m = mirrorOf(dev, mm);
 	for (let vpn = start; vpn < end; vpn++) {
-		const pfn = yield* make_device_exclusive(k, mm, vpn);
+		const pfn = yield* make_device_exclusive(k, mm, vpn, dev);
 		m.map(vpn, pfn, true, true);
 	}
 	const r = dmirror_check_read(k, dev, m, start, end);

@@ -1,20 +1,22 @@
-// dmirror_devmem_fault: the migrate_to_ram callback. A CPU touched one of this device's private
-// pages; the page (or its whole folio when PMD-mapped) goes back to RAM.
+// dmirror_devmem_fault: the pagemap's migrate_to_ram callback. A CPU touched one of this device's
+// private pages; the page (or its whole folio when PMD-mapped) goes back to RAM.
 import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
 import { fail } from '../sim/errors';
-import type { Mm } from '../mm/mm';
-import type { Vma } from '../mm/vma';
+import type { VmFault } from '../mm/memremap';
 import { PG } from '../mm/frames';
 import { PTRS_PER_PMD } from '../mm/pagetable';
 import {
 	MigrateVma, MPFN, SELECT, migrate_vma_finalize, migrate_vma_pages, migrate_vma_setup, migrate_vma_split_src,
 } from '../hmm/migrate_device';
-import type { Device } from './device';
+import { type Device, dmirror_page_to_device } from './device';
 import { transferNs } from '../sim/cost';
 import { PAGE_SIZE } from '../mm/content';
 
-export function* devmem_fault(k: Kernel, dev: Device, mm: Mm, vma: Vma, vpn: number): K {
+export function* dmirror_devmem_fault(k: Kernel, vmf: VmFault): K {
+	const { mm, vma, vpn } = vmf;
+	const dev = dmirror_page_to_device(k, vmf.pfn);
+	dev.stats.cpu_faults++;
 	yield* k.enter('migrate_to_ram', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, device: dev.name });
 	try {
 		const huge = mm.pt.isHuge(vpn);
@@ -33,7 +35,7 @@ export function* devmem_fault(k: Kernel, dev: Device, mm: Mm, vma: Vma, vpn: num
  * (dst left empty, so finalize restores them) and the whole operation then fails with ENOMEM.
  * Used by CPU faults, MIGRATE_TO_SYS, unmirror and long-term pins. Returns the cpages count. */
 export function* finish_migration_to_ram(k: Kernel, dev: Device, a: MigrateVma): K<number> {
-	const { moved, short } = alloc_and_copy_to_ram(k, dev, a);
+	const { moved, short } = yield* alloc_and_copy_to_ram(k, dev, a);
 	yield* migrate_vma_pages(k, a);
 	let cpages = 0;
 	for (let i = 0; i < a.npages; i++) {
@@ -45,7 +47,9 @@ export function* finish_migration_to_ram(k: Kernel, dev: Device, a: MigrateVma):
 	return cpages;
 }
 
-function alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma): { moved: number; short: boolean } {
+/** dmirror_devmem_fault_alloc_and_copy: RAM for each page, and the device's own entries for them
+ * go (its xa_erase: the MIGRATE invalidation skipped this device). */
+function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma): K<{ moved: number; short: boolean }> {
 	let moved = 0;
 	let short = false;
 	const mirror = dev.mirrors.get(a.mm);
@@ -60,7 +64,7 @@ function alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma): { moved: 
 				moved += PTRS_PER_PMD;
 				continue;
 			}
-			migrate_vma_split_src(k, a, i);
+			yield* migrate_vma_split_src(k, a, i);
 		}
 		if (short || k.frames.ramUsed >= k.frames.ramPages) { short = true; continue; }
 		const pfn = k.frames.allocRam(PG.ANON);

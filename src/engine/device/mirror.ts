@@ -5,7 +5,7 @@ import { PageTable, PTE } from '../mm/pagetable';
 import type { Mm } from '../mm/mm';
 import {
 	type IntervalNotifier, type IntervalNotifierOps, mmu_interval_notifier_insert, mmu_interval_notifier_remove, type NotifierRange,
-} from '../hmm/notifier';
+} from '../mm/mmu_notifier';
 import type { Device } from './device';
 
 /** the whole user address space, in pages */
@@ -28,11 +28,23 @@ export class Mirror implements IntervalNotifierOps {
 		return range.event === 'MIGRATE' && range.owner === this.dev;
 	}
 
+	/** dmirror_interval_invalidate -> dmirror_do_update */
 	invalidate(_sub: IntervalNotifier, range: NotifierRange): number {
 		this.callbacks++;
+		if (range.event === 'EXCLUSIVE' && range.owner === undefined) {
+			// the CPU takes back a page this device holds for atomics (remove_device_exclusive_entry
+			// is the sender that names no owner): the CPU fault lands on this device
+			this.pt.forEach(range.start, range.end, (_v, _p, pte) => { if (pte & PTE.ATOMIC) { this.dev.stats.cpu_faults++; } });
+		}
 		const removed = this.erase(range.start, range.end);
 		if (removed > 0) { this.dev.stats.invalidations++; }
 		return removed;
+	}
+
+	/** The process exited (mmu_notifier_release): the mirror goes with it. */
+	release(): void {
+		this.destroy();
+		this.dev.mirrors.delete(this.mm);
 	}
 
 	/** dmirror_do_update: xa_erase of [start, end) */

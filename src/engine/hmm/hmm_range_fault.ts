@@ -9,8 +9,8 @@ import { PG } from '../mm/frames';
 import { handle_mm_fault } from '../mm/fault';
 import { VM } from '../mm/vma';
 import { ZERO_PFN } from '../mm/frames';
-import type { IntervalNotifier } from './notifier';
-import type { Device } from '../device/device';
+import type { IntervalNotifier } from '../mm/mmu_notifier';
+import { page_pgmap_owned, type PagemapOwner } from '../mm/memremap';
 import { PAGE_SIZE } from '../mm/content';
 
 /** hmm_pfns[] flags: output VALID/WRITE/ERROR and the map order; input REQ_FAULT = VALID, REQ_WRITE = WRITE */
@@ -33,7 +33,8 @@ export class HmmRange {
 		public end: number,
 		public defaultFlags: number,
 		public pfnFlagsMask: number,
-		readonly devPrivateOwner: Device | undefined,
+		/** dev_private_owner: device-private pages of this pgmap owner are reported, not faulted */
+		readonly devPrivateOwner: PagemapOwner | undefined,
 	) {
 		this.pfns = new Int32Array(end - start).fill(-1);
 		this.flags = new Uint8Array(end - start);
@@ -167,7 +168,7 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 				range.flags[i] = HMM_PFN.VALID | (write ? HMM_PFN.WRITE : 0) | order;
 				continue;
 			}
-		} else if (type === PTE.DEVPRIV && range.devPrivateOwner && k.devices[f.owner[pfn]] === range.devPrivateOwner && (f.flags[pfn] & PG.DEV_PRIVATE)) {
+		} else if (type === PTE.DEVPRIV && page_pgmap_owned(k, pfn, range.devPrivateOwner) && (f.flags[pfn] & PG.DEV_PRIVATE)) {
 			// the caller's own device page: reported as is, never faulted
 			range.pfns[i] = pfn;
 			range.flags[i] = HMM_PFN.VALID | (pte & PTE.WRITE ? HMM_PFN.WRITE : 0) | order;

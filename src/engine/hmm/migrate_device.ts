@@ -11,8 +11,8 @@ import { PTE, PTRS_PER_PMD } from '../mm/pagetable';
 import type { Vma } from '../mm/vma';
 import { page_add_anon_rmap, put_page, rmap_walk } from '../mm/page';
 import { split_folio, split_huge_pmd } from '../mm/thp';
-import { mmu_notifier_invalidate_range_start } from './notifier';
-import type { Device } from '../device/device';
+import { mmu_notifier_invalidate_range_start } from '../mm/mmu_notifier';
+import { page_pgmap_owned, type PagemapOwner } from '../mm/memremap';
 import { PAGE_SIZE } from '../mm/content';
 
 export const enum MPFN { VALID = 1, MIGRATE = 2, WRITE = 8, COMPOUND = 16 }
@@ -36,7 +36,7 @@ export class MigrateVma {
 		readonly end: number,
 		readonly flags: number,
 		/** pgmap_owner: whose device pages may be selected, and whose notifier is skipped */
-		readonly owner: Device | undefined,
+		readonly owner: PagemapOwner | undefined,
 		/** for the event shown to the debugger */
 		readonly direction: string,
 	) {
@@ -65,8 +65,8 @@ export function* migrate_vma_setup(k: Kernel, a: MigrateVma): K {
 
 function selectable(k: Kernel, a: MigrateVma, pfn: number): boolean {
 	const f = k.frames;
-	if (f.flags[pfn] & PG.DEV_PRIVATE) { return (a.flags & SELECT.DEVICE_PRIVATE) !== 0 && k.devices[f.owner[pfn]] === a.owner; }
-	if (f.flags[pfn] & PG.DEV_COHERENT) { return (a.flags & SELECT.DEVICE_COHERENT) !== 0 && k.devices[f.owner[pfn]] === a.owner; }
+	if (f.flags[pfn] & PG.DEV_PRIVATE) { return (a.flags & SELECT.DEVICE_PRIVATE) !== 0 && page_pgmap_owned(k, pfn, a.owner); }
+	if (f.flags[pfn] & PG.DEV_COHERENT) { return (a.flags & SELECT.DEVICE_COHERENT) !== 0 && page_pgmap_owned(k, pfn, a.owner); }
 	if (f.flags[pfn] & PG.DAX) { return false; }
 	return (a.flags & SELECT.SYSTEM) !== 0;
 }
@@ -109,7 +109,7 @@ function* collect(k: Kernel, a: MigrateVma): K {
 		if (f.mapcount[pfn] <= 1) {
 			leaf!.pte[li] = PTE.MIGRATION | (pte & (PTE.WRITE | PTE.DIRTY));
 		} else {
-			unmapAll(k, a, i, vpn, pfn);
+			yield* unmapAll(k, a, i, vpn, pfn);
 		}
 		a.src[i] = pfn;
 		a.srcF[i] = MPFN.VALID | MPFN.MIGRATE | (pte & PTE.WRITE ? MPFN.WRITE : 0);
@@ -144,8 +144,10 @@ function collectPmd(k: Kernel, a: MigrateVma, base: number, i: number): boolean 
 	return true;
 }
 
-/** try_to_migrate: every mapping of the page becomes a migration entry. */
-function unmapAll(k: Kernel, a: MigrateVma, i: number, vpn: number, pfn: number): void {
+/** The range's own entry becomes a migration entry (under setup's MIGRATE invalidation), then
+ * try_to_migrate reaches every other mapping of the page: try_to_migrate_one invalidates each
+ * with CLEAR, no owner to skip, before its entry becomes a migration entry too. */
+function* unmapAll(k: Kernel, a: MigrateVma, i: number, vpn: number, pfn: number): K {
 	const mark = (mm: Mm, v: number) => {
 		mm.pt.setFlags(v, PTE.MIGRATION | (mm.pt.pte(v) & (PTE.WRITE | PTE.DIRTY)));
 	};
@@ -153,13 +155,16 @@ function unmapAll(k: Kernel, a: MigrateVma, i: number, vpn: number, pfn: number)
 	const others: [Mm, number][] = [];
 	rmap_walk(k, pfn, (mm, v) => { if (mm !== a.mm || v !== vpn) { others.push([mm, v]); } });
 	mark(a.mm, vpn);
-	for (const [mm, v] of others) { mark(mm, v); }
+	for (const [mm, v] of others) {
+		yield* mmu_notifier_invalidate_range_start(k, { mm, start: v, end: v + 1, event: 'CLEAR' });
+		mark(mm, v);
+	}
 	a.others.set(i, others);
 }
 
 /** Driver helper: a compound source whose destination is not compound is split into base pages
  * after unmap (migrate_vma_split_unmapped_folio). */
-export function migrate_vma_split_src(k: Kernel, a: MigrateVma, i: number): void {
+export function* migrate_vma_split_src(k: Kernel, a: MigrateVma, i: number): K {
 	const head = a.src[i];
 	const write = a.srcF[i] & MPFN.WRITE;
 	const hole = head < 0;
@@ -168,14 +173,13 @@ export function migrate_vma_split_src(k: Kernel, a: MigrateVma, i: number): void
 		a.src[i + j] = hole ? -1 : head + j;
 		a.srcF[i + j] = hole ? MPFN.MIGRATE : MPFN.VALID | MPFN.MIGRATE | write;
 	}
-	a.mm.pt.leafFor(a.start + i).huge = false;
 	if (hole) {
 		// a huge zero PMD becomes 512 small zero-page entries: __split_huge_pmd's CLEAR reaches
 		// every mirror, the migrating device's own included (no owner to skip)
-		for (const d of k.devices) {
-			const m = d.mirrors.get(a.mm);
-			if (m && m.erase(a.start + i, a.start + i + HPAGE_NR) > 0) { d.stats.invalidations++; m.notifier.seq += 2; }
-		}
+		yield* mmu_notifier_invalidate_range_start(k, { mm: a.mm, start: a.start + i, end: a.start + i + HPAGE_NR, event: 'CLEAR' });
+	}
+	a.mm.pt.leafFor(a.start + i).huge = false;
+	if (hole) {
 		const l = a.mm.pt.leaf(a.start + i);
 		if (l) { for (let j = 0; j < HPAGE_NR; j++) { if (k.frames.isZero(l.pfn[j])) { l.pfn[j] = 0; } } }
 	}
@@ -235,18 +239,17 @@ function newType(k: Kernel, pfn: number): number {
 export function* migrate_vma_finalize(k: Kernel, a: MigrateVma): K {
 	yield* k.enter('migrate_vma_finalize', { addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name });
 	try {
-		// the mirrors that might still point at a page that is about to go away
-		const mirrors = k.devices.map(d => d.mirrors.get(a.mm)).filter(m => m !== undefined);
+		// no device entry can point at a page that goes away here: the MIGRATE invalidation of
+		// setup reached every other device, unmapAll's CLEAR every other mapping, and the owner
+		// dropped or replaced its own entries in its alloc-and-copy step
 		const f = k.frames;
 		// leaf-indexed walk: one table lookup per PMD instead of several per page
 		let li = a.start & (PTRS_PER_PMD - 1);
 		let leaf = a.mm.pt.leaf(a.start);
-		let mleaves = mirrors.map(m => m.pt.leaf(a.start));
 		for (let i = 0; i < a.npages; i++, li++) {
 			if (li === PTRS_PER_PMD) {
 				li = 0;
 				leaf = a.mm.pt.leaf(a.start + i);
-				mleaves = mirrors.map(m => m.pt.leaf(a.start + i));
 			}
 			const src = a.src[i];
 			const dst = a.dst[i];
@@ -274,11 +277,6 @@ export function* migrate_vma_finalize(k: Kernel, a: MigrateVma): K {
 				f.refcount[to] = maps;
 				f.slot[to] = f.slot[from];
 				f.slot[from] = -1;
-				for (let mi = 0; mi < mirrors.length; mi++) {
-					const ml = mleaves[mi];
-					if (ml && ml.pte[e] !== 0 && ml.pfn[e] === from) { mirrors[mi]!.pt.clear(a.start + i + j); }
-				}
-				if (others) { dropMirrorEntries(k, others, j, from); }
 				f.mapcount[from] -= maps;
 				for (let r = 0; r < maps; r++) { put_page(k, from); }
 			}
@@ -306,15 +304,5 @@ function freeUnused(k: Kernel, dst: number, n: number): void {
 	for (let j = 0; j < n; j++) {
 		k.frames.slot[dst + j] = -1;
 		put_page(k, dst + j);
-	}
-}
-
-/** No device may keep an entry for a page that no longer exists. */
-function dropMirrorEntries(k: Kernel, places: [Mm, number][], j: number, old: number): void {
-	for (const d of k.devices) {
-		for (const [mm, base] of places) {
-			const m = d.mirrors.get(mm);
-			if (m && m.pt.pfn(base + j) === old) { m.pt.clear(base + j); }
-		}
 	}
 }

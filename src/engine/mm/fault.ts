@@ -8,7 +8,8 @@ import type { Mm } from './mm';
 import { VM, type Vma } from './vma';
 import { get_page, page_add_anon_rmap, page_dup_rmap, page_remove_rmap, put_page } from './page';
 import { filemap_get_page } from './pagecache';
-import { mmu_notifier_invalidate_range_start } from '../hmm/notifier';
+import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
+import { page_pgmap } from './memremap';
 import { split_folio, split_huge_pmd } from './thp';
 import { PAGE_SIZE } from './content';
 
@@ -62,23 +63,22 @@ function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): 
 			if (vma.isAnonPrivate) { do_anonymous_page(k, mm, vpn, write); } else { yield* do_fault(k, mm, vma, vpn, write); }
 			return true;
 		case PTE.DEVPRIV: {
-			// do_swap_page on a device-private entry: the page's owner migrates it back to RAM
+			// do_swap_page on a device-private entry: page->pgmap->ops->migrate_to_ram
 			const pfn = mm.pt.pfn(vpn);
-			const dev = k.devices[k.frames.owner[pfn]];
+			const pgmap = page_pgmap(k, pfn);
 			if (k.wants('cpu-fault')) {
-				yield { kind: 'cpu-fault', addr: vpn * PAGE_SIZE, npages: 1, device: dev.name, process: mm.name, write, fn: 'do_swap_page' };
+				yield { kind: 'cpu-fault', addr: vpn * PAGE_SIZE, npages: 1, device: pgmap.owner.name, process: mm.name, write, fn: 'do_swap_page' };
 			}
-			dev.stats.cpu_faults++;
 			yield* k.enter('do_swap_page', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name });
-			try { yield* dev.migrate_to_ram(k, mm, vma, vpn); } finally { k.leave(); }
+			try { yield* pgmap.ops.migrate_to_ram(k, { mm, vma, vpn, pfn, write }); } finally { k.leave(); }
 			return false;
 		}
 		case PTE.EXCL: {
+			// the devices holding the page learn of it from the EXCLUSIVE invalidation alone
 			const pfn = mm.pt.pfn(vpn);
 			if (k.wants('cpu-fault')) {
 				yield { kind: 'cpu-fault', addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, write, fn: 'do_swap_page', detail: 'device-exclusive entry' };
 			}
-			for (const d of k.devices) { if (d.holdsExclusive(mm, vpn)) { d.stats.cpu_faults++; } }
 			yield* remove_device_exclusive_entry(k, mm, vpn, pfn);
 			return false;
 		}
@@ -214,7 +214,8 @@ function* do_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K 
 	if (write) { k.frames.flags[cache] |= PG.DIRTY; }
 }
 
-/** A CPU access to a device-exclusive entry gives the page back to the CPU (EXCLUSIVE notifier). */
+/** A CPU access to a device-exclusive entry gives the page back to the CPU: an EXCLUSIVE
+ * invalidation with no owner (remove_device_exclusive_entry), so every holder lets go. */
 export function* remove_device_exclusive_entry(k: Kernel, mm: Mm, vpn: number, pfn: number): K {
 	yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'EXCLUSIVE' });
 	const pte = mm.pt.pte(vpn);

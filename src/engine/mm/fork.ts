@@ -5,9 +5,8 @@ import type { Mm } from './mm';
 import { PTE, PTRS_PER_PMD } from './pagetable';
 import { get_page, page_add_anon_rmap, page_dup_rmap } from './page';
 import { PG } from './frames';
-import { mmu_notifier_invalidate_range_start } from '../hmm/notifier';
+import { mmu_notifier_invalidate_range_start, mmu_notifier_release } from './mmu_notifier';
 import { zap_page_range } from './mmap';
-import { PAGE_SIZE } from './content';
 
 export function* do_fork(k: Kernel, parent: Mm, name: string): K<Mm> {
 	yield* k.enter('copy_process', { process: parent.name, addr: 0, npages: 0 });
@@ -60,12 +59,12 @@ function* copy_range(k: Kernel, src: Mm, dst: Mm, start: number, end: number, co
 	}
 }
 
-/** exit_mmap: RELEASE to every notifier, then every mapping is torn down. */
+/** exit_mmap: mmu_notifier_release (RELEASE to every notifier, then their release ops), then
+ * every mapping is torn down. */
 export function* do_exit(k: Kernel, mm: Mm): K {
 	yield* k.enter('exit_mmap', { process: mm.name, addr: 0, npages: 0 });
 	try {
-		yield* mmu_notifier_invalidate_range_start(k, { mm, start: 0, end: Number.MAX_SAFE_INTEGER / PAGE_SIZE, event: 'RELEASE' });
-		for (const d of k.devices) { d.mmReleased(k, mm); }
+		yield* mmu_notifier_release(k, mm);
 		for (const v of mm.vmas.list) { zap_page_range(k, mm, v.start, v.end); }
 		mm.vmas.list.length = 0;
 		mm.alive = false;

@@ -1,7 +1,7 @@
 // mm_struct: one simulated process's address space.
 import { PageTable, PTE } from './pagetable';
 import { VmaList } from './vma';
-import type { IntervalNotifier } from '../hmm/notifier';
+import type { IntervalNotifier } from './mmu_notifier';
 
 export class Mm {
 	readonly vmas = new VmaList();

@@ -3,12 +3,14 @@ import { Kernel } from '../kernel';
 import { HPAGE_NR, PG, RAM_POOL } from './frames';
 import { PTE } from './pagetable';
 import type { Mm } from './mm';
+import { page_pgmap } from './memremap';
 
 export function get_page(k: Kernel, pfn: number): void {
 	k.frames.refcount[pfn]++;
 }
 
-/** Drops a reference; at zero the frame goes back to RAM or to its device (folio_free). */
+/** Drops a reference; at zero the frame goes back to RAM, or to its device through the pagemap's
+ * page_free (free_zone_device_folio). */
 export function put_page(k: Kernel, pfn: number): void {
 	const f = k.frames;
 	if (f.flags[pfn] & PG.ZERO) { return; }
@@ -21,7 +23,7 @@ export function put_page(k: Kernel, pfn: number): void {
 		for (let i = 0; i < HPAGE_NR; i++) { releaseContent(k, head + i); }
 		if (f.owner[head] === RAM_POOL) { f.freeRamFolio(head); } else {
 			for (let i = 0; i < HPAGE_NR; i++) { f.flags[head + i] = 0; f.mapping[head + i] = -1; }
-			k.devices[f.owner[head]].freeFolio(head);
+			page_pgmap(k, head).ops.page_free(k, head, HPAGE_NR);
 		}
 		return;
 	}
@@ -30,7 +32,7 @@ export function put_page(k: Kernel, pfn: number): void {
 	if (f.owner[pfn] === RAM_POOL) { f.freeRamFrame(pfn); } else {
 		f.flags[pfn] = 0;
 		f.mapping[pfn] = -1;
-		k.devices[f.owner[pfn]].freePage(pfn);
+		page_pgmap(k, pfn).ops.page_free(k, pfn, 1);
 	}
 }
 

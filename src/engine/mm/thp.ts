@@ -5,7 +5,7 @@ import type { Mm } from './mm';
 import { PTE, PTRS_PER_PMD } from './pagetable';
 import { put_page } from './page';
 import type { K } from '../sim/events';
-import { mmu_notifier_invalidate_range_start } from '../hmm/notifier';
+import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 
 /** __split_huge_pmd: devices lose the whole PMD range (MMU_NOTIFY_CLEAR), then the THP stays one
  * folio but is mapped by 512 PTEs, and the huge zero page becomes 512 mappings of the 4K one. */

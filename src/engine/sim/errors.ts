@@ -1,5 +1,8 @@
 // Failures a statement can raise. They carry the errno/signal name the spec and the dmirror ioctls use.
-import type { ErrorCode } from '../../lang/ast';
+// The engine owns this list; the language re-exports it for `expect error CODE`.
+
+export const ERROR_CODES = ['EFAULT', 'EPERM', 'EINVAL', 'ENOENT', 'ENOMEM', 'EBUSY', 'SIGSEGV', 'SIGBUS'] as const;
+export type ErrorCode = typeof ERROR_CODES[number];
 
 export class SimError extends Error {
 	constructor(readonly code: ErrorCode, message: string) {

@@ -1,9 +1,11 @@
-// mmu interval notifiers (include/linux/mmu_notifier.h). Every change to a CPU page table in a
-// range a device mirrors calls invalidate first, with the reason; the device drops its entries
-// and bumps the sequence that hmm_range_fault users check with read_retry.
+// mmu interval notifiers (mm/mmu_notifier.c, include/linux/mmu_notifier.h). Every change to a CPU
+// page table in a range a device mirrors calls invalidate first, with the reason; the device drops
+// its entries and bumps the sequence that hmm_range_fault users check with read_retry. This is the
+// only way core mm and HMM take entries out of a device's page table.
 import type { Kernel } from '../kernel';
-import type { Mm } from '../mm/mm';
+import type { Mm } from './mm';
 import type { K } from '../sim/events';
+import { PAGE_SIZE } from './content';
 
 export type NotifyEvent = 'UNMAP' | 'CLEAR' | 'PROTECTION_VMA' | 'PROTECTION_PAGE' | 'SOFT_DIRTY'
 	| 'RELEASE' | 'MIGRATE' | 'EXCLUSIVE';
@@ -23,6 +25,9 @@ export interface IntervalNotifierOps {
 	invalidate(sub: IntervalNotifier, range: NotifierRange, curSeq: number): number;
 	/** The owner skip: a device ignores its own migrations (dmirror_interval_invalidate). */
 	skips?(range: NotifierRange): boolean;
+	/** mmu_notifier_ops.release: the address space is gone (exit_mmap), after its RELEASE
+	 * invalidation; the subscriber lets go of it. */
+	release?(sub: IntervalNotifier, mm: Mm): void;
 	/** who is listening, for events and the debugger */
 	readonly label: string;
 }
@@ -55,14 +60,14 @@ export function mmu_interval_notifier_remove(sub: IntervalNotifier): void {
 export function* mmu_notifier_invalidate_range_start(k: Kernel, range: NotifierRange): K {
 	const { mm, start, end } = range;
 	if (mm.notifiers.length === 0) { return; }
-	yield* k.enter('invalidate_range_start', { addr: start * 4096, npages: end - start, process: mm.name });
+	yield* k.enter('invalidate_range_start', { addr: start * PAGE_SIZE, npages: end - start, process: mm.name });
 	try {
 		for (const sub of [...mm.notifiers]) {
 			if (sub.removed || sub.end <= start || sub.start >= end || sub.ops.skips?.(range)) { continue; }
 			const curSeq = sub.seq + 1;
 			if (k.wants('invalidation')) {
 				yield {
-					kind: 'invalidation', addr: Math.max(start, sub.start) * 4096,
+					kind: 'invalidation', addr: Math.max(start, sub.start) * PAGE_SIZE,
 					npages: Math.min(end, sub.end) - Math.max(start, sub.start),
 					process: mm.name, device: sub.ops.label, detail: range.event, fn: 'invalidate_range_start',
 				};
@@ -73,5 +78,14 @@ export function* mmu_notifier_invalidate_range_start(k: Kernel, range: NotifierR
 		}
 	} finally {
 		k.leave();
+	}
+}
+
+/** mmu_notifier_release (exit_mmap): the whole address space is invalidated with RELEASE, then
+ * every subscriber's release op runs. */
+export function* mmu_notifier_release(k: Kernel, mm: Mm): K {
+	yield* mmu_notifier_invalidate_range_start(k, { mm, start: 0, end: Number.MAX_SAFE_INTEGER / PAGE_SIZE, event: 'RELEASE' });
+	for (const sub of [...mm.notifiers]) {
+		if (!sub.removed) { sub.ops.release?.(sub, mm); }
 	}
 }

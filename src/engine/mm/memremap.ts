@@ -1,0 +1,53 @@
+// struct dev_pagemap (include/linux/memremap.h): how core mm reaches a device's memory. A frame's
+// owner indexes Kernel.pgmaps the way page->pgmap points at its pagemap, and the core calls the
+// driver only through pgmap->ops. The core never needs to know what kind of device is behind it.
+import type { Kernel } from '../kernel';
+import type { K } from '../sim/events';
+import type { Mm } from './mm';
+import type { Vma } from './vma';
+
+/** pgmap->owner: an opaque cookie compared by identity (migrate_vma pgmap_owner, hmm_range
+ * dev_private_owner); its name labels events. */
+export interface PagemapOwner { readonly name: string }
+
+/** struct vm_fault, as much of it as migrate_to_ram needs. */
+export interface VmFault {
+	mm: Mm;
+	vma: Vma;
+	vpn: number;
+	/** vmf->page: the device page the CPU touched */
+	pfn: number;
+	write: boolean;
+}
+
+export interface DevPagemapOps {
+	/** The last reference to a device page (nr = 1) or PMD-sized folio (nr = HPAGE_NR, pfn its
+	 * head) is gone: the driver takes the memory back (free_zone_device_folio). */
+	page_free(k: Kernel, pfn: number, nr: number): void;
+	/** do_swap_page on a device-private entry: the driver brings the page back to RAM; the
+	 * fault is then retried. */
+	migrate_to_ram(k: Kernel, vmf: VmFault): K;
+}
+
+export class DevPagemap {
+	constructor(readonly owner: PagemapOwner, readonly ops: DevPagemapOps) { }
+}
+
+/** memremap_pages: the pagemap becomes reachable from its frames. Returns the owner id that
+ * Frames.owner holds for every page of this memory. */
+export function memremap_pages(k: Kernel, pgmap: DevPagemap): number {
+	k.pgmaps.push(pgmap);
+	return k.pgmaps.length - 1;
+}
+
+/** page_pgmap: the pagemap of a device frame. */
+export function page_pgmap(k: Kernel, pfn: number): DevPagemap {
+	const pgmap = k.pgmaps[k.frames.owner[pfn]];
+	if (!pgmap) { throw new Error(`pfn ${pfn} is not device memory`); }
+	return pgmap;
+}
+
+/** Is this device frame part of the memory `owner` registered (page->pgmap->owner == owner)? */
+export function page_pgmap_owned(k: Kernel, pfn: number, owner: unknown): boolean {
+	return owner !== undefined && k.pgmaps[k.frames.owner[pfn]]?.owner === owner;
+}
