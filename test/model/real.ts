@@ -86,7 +86,6 @@ export class Real implements Probe {
 		throw new Error(`${proc} page 0x${(vpn * PAGE).toString(16)} holds neither the old nor the new data (word 0: ${w?.[0]})`);
 	}
 
-
 	/** The engine against the model: processes, mappings, protections, every byte, and invariants. */
 	compare(m: Model, step?: Step): void {
 		const k = this.machine.k;
