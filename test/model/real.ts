@@ -14,7 +14,7 @@ import type { Outcome, Probe, Step } from './ops';
 /** The machine a program runs on; variants change THP, which device migrates huge pages and
  * whether device memory runs out (variant >= 4): settings that change how pages move (whole,
  * split, or not at all) but never what they hold. */
-export function setupLines(variant = 0): string[] {
+function setupLines(variant = 0): string[] {
 	const thp = ['madvise', 'always', 'never', 'madvise'][variant % 4];
 	const small = smallDevices(variant);
 	return [
