@@ -3,7 +3,7 @@
 // not hidden, and makes the exit status 1.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { existsSync } from 'node:fs';
+import { benchDebug } from './debug';
 
 interface CaseResult { name: string; seconds: number; pages: number; maxRssMB: number }
 
@@ -42,13 +42,8 @@ async function main(): Promise<number> {
 	const read = runCase('deviceRead');
 	rows.push({ name: 'device read of 16 GiB untouched (mirror)', value: fmtRate(rate(read)), ratio: rate(read) / base, target: '>= 5x memcpy', ok: rate(read) / base >= 5 });
 
-	const debugBench = path.join(__dirname, 'debug.js');
-	if (existsSync(debugBench)) {
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const { benchDebug } = require(debugBench) as { benchDebug(): Promise<{ name: string; value: number; unit: string; target?: string; ok?: boolean }[]> };
-		for (const r of await benchDebug()) {
-			rows.push({ name: r.name, value: `${r.value.toFixed(r.value < 10 ? 2 : 0)} ${r.unit}`, target: r.target, ok: r.ok });
-		}
+	for (const r of await benchDebug()) {
+		rows.push({ name: r.name, value: `${r.value.toFixed(r.value < 10 ? 2 : 0)} ${r.unit}`, target: r.target, ok: r.ok });
 	}
 
 	const w = Math.max(...rows.map(r => r.name.length));

@@ -62,7 +62,7 @@ function allRules(grammar: Grammar): Rule[] {
 
 function scopesOf(rule: Rule): string[] {
 	const caps = [rule.captures, rule.beginCaptures, rule.endCaptures]
-		.flatMap((c) => Object.values(c ?? {}).map((x) => x.name));
+		.flatMap(c => Object.values(c ?? {}).map(x => x.name));
 	return [rule.name, rule.contentName, ...caps].filter((s): s is string => typeof s === 'string');
 }
 
@@ -74,19 +74,19 @@ function escapeRegExp(s: string): string {
  * assigns a scope starting with one of `scopePrefixes`. */
 function missingWords(grammar: Grammar, words: string[], scopePrefixes: string[]): string[] {
 	const regexes = allRules(grammar)
-		.filter((r) => scopesOf(r).some((s) => scopePrefixes.some((p) => s.startsWith(p))))
-		.flatMap((r) => [r.match, r.begin])
+		.filter(r => scopesOf(r).some(s => scopePrefixes.some(p => s.startsWith(p))))
+		.flatMap(r => [r.match, r.begin])
 		.filter((s): s is string => typeof s === 'string');
-	return words.filter((word) => {
+	return words.filter(word => {
 		const alt = new RegExp(`(?:\\(|\\(\\?:|\\|)${escapeRegExp(word)}(?=[)|])`);
-		return !regexes.some((re) => alt.test(re));
+		return !regexes.some(re => alt.test(re));
 	});
 }
 
 describe('hmmw grammar', () => {
 	it('passes the vscode-tmgrammar-test unit tests in test/grammar', function () {
 		this.timeout(120000);
-		const files = readdirSync(path.join(root, 'test/grammar')).filter((f) => f.endsWith('.test.hmmw'));
+		const files = readdirSync(path.join(root, 'test/grammar')).filter(f => f.endsWith('.test.hmmw'));
 		assert.ok(files.length > 0, 'no test/grammar/*.test.hmmw files');
 		const windows = process.platform === 'win32';
 		const result = spawnSync(windows ? 'npx.cmd' : 'npx',
@@ -118,9 +118,9 @@ describe('hmmw grammar', () => {
 	it('resolves every #include to a repository entry', () => {
 		const grammar = readJson<Grammar>(grammarPath);
 		const missing = allRules(grammar)
-			.map((r) => r.include)
+			.map(r => r.include)
 			.filter((inc): inc is string => typeof inc === 'string' && inc.startsWith('#'))
-			.filter((inc) => !(inc.slice(1) in grammar.repository));
+			.filter(inc => !(inc.slice(1) in grammar.repository));
 		assert.deepEqual(missing, []);
 	});
 });
@@ -140,11 +140,11 @@ describe('hmmw language configuration', () => {
 		const config = load();
 		assert.equal(config.comments.lineComment, '#');
 		for (const pair of [['{', '}'], ['[', ']'], ['(', ')']]) {
-			assert.ok(config.brackets.some((b) => b[0] === pair[0] && b[1] === pair[1]), `bracket ${pair.join('')}`);
-			assert.ok(config.surroundingPairs.some((b) => b[0] === pair[0] && b[1] === pair[1]), `surrounding ${pair.join('')}`);
-			assert.ok(config.autoClosingPairs.some((p) => p.open === pair[0] && p.close === pair[1]), `auto-closing ${pair.join('')}`);
+			assert.ok(config.brackets.some(b => b[0] === pair[0] && b[1] === pair[1]), `bracket ${pair.join('')}`);
+			assert.ok(config.surroundingPairs.some(b => b[0] === pair[0] && b[1] === pair[1]), `surrounding ${pair.join('')}`);
+			assert.ok(config.autoClosingPairs.some(p => p.open === pair[0] && p.close === pair[1]), `auto-closing ${pair.join('')}`);
 		}
-		const quote = config.autoClosingPairs.find((p) => p.open === '"');
+		const quote = config.autoClosingPairs.find(p => p.open === '"');
 		assert.equal(quote?.close, '"');
 		assert.deepEqual(quote?.notIn, ['string', 'comment']);
 	});

@@ -2,7 +2,7 @@
 // Everything works on the run-length `runs` array: the panel may show 4M pages, and neither
 // memory nor drawing time may grow with pages, only with runs and cells.
 
-import { PAGE_SIZE, ResidencyBody, VmaInfo } from './protocol';
+import { PAGE_SIZE, type ResidencyBody, type VmaInfo } from './protocol';
 
 /** Prefix index over the runs: cell -> code by binary search. */
 export class RunIndex {
@@ -96,7 +96,7 @@ export function cellRange(body: ResidencyBody, cell: number): [number, number] {
 }
 
 export function vmaAt(vmas: readonly VmaInfo[], address: number): VmaInfo | undefined {
-	return vmas.find((v) => v.start <= address && address < v.end);
+	return vmas.find(v => v.start <= address && address < v.end);
 }
 
 /** Pages per location code. Exact when pagesPerCell is 1; otherwise cells x pagesPerCell, with

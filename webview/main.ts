@@ -3,7 +3,7 @@
 // The extension host fetches the data from the debug adapter; this page only draws and asks.
 
 import './residency.css';
-import { RunIndex, cellRange, describeCell, hex, layoutGrid, legendCounts, vmaAt, vmaLabel, GridLayout } from './grid';
+import { RunIndex, cellRange, describeCell, hex, layoutGrid, legendCounts, vmaAt, vmaLabel, type GridLayout } from './grid';
 import type { FromWebview, ProcessInfo, ResidencyBody, ResidencyView, ToWebview } from './protocol';
 import { drawGrid, themeColors } from './render';
 
@@ -104,8 +104,8 @@ function renderBands(): void {
 	const span = Math.max(1, body.end - body.start);
 	const current = body;
 	bands.replaceChildren(...body.vmas
-		.filter((v) => v.end > current.start && v.start < current.end)
-		.map((v) => {
+		.filter(v => v.end > current.start && v.start < current.end)
+		.map(v => {
 			const band = document.createElement('div');
 			band.className = 'band';
 			const from = Math.max(v.start, current.start);
@@ -124,7 +124,7 @@ function renderBands(): void {
 }
 
 function renderProcesses(processes: ProcessInfo[], selected: string): void {
-	processSelect.replaceChildren(...processes.map((p) => {
+	processSelect.replaceChildren(...processes.map(p => {
 		const option = document.createElement('option');
 		option.value = p.name;
 		option.textContent = `${p.name} (pid ${p.pid})`;
@@ -178,7 +178,7 @@ function cellAt(event: MouseEvent): number {
 	return cell < index.cells ? cell : -1;
 }
 
-canvas.addEventListener('mousemove', (event) => {
+canvas.addEventListener('mousemove', event => {
 	const cell = cellAt(event);
 	const text = body !== undefined && index !== undefined && cell >= 0 ? describeCell(body, index, cell) : undefined;
 	if (text === undefined) {
@@ -196,7 +196,7 @@ canvas.addEventListener('mousemove', (event) => {
 canvas.addEventListener('mouseleave', () => {
 	tooltip.hidden = true;
 });
-canvas.addEventListener('click', (event) => {
+canvas.addEventListener('click', event => {
 	const cell = cellAt(event);
 	if (body === undefined || cell < 0) {
 		return;

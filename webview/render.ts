@@ -2,7 +2,7 @@
 // VS Code's theme variables (residency.css), so the map follows the user's theme; they are
 // re-read on every draw, which is cheap and catches theme switches.
 
-import { GridLayout, spanRects } from './grid';
+import { type GridLayout, spanRects } from './grid';
 
 /** CSS variable per fixed code (0 none, 1 zero, 2 ram, 3 swap); devices use --hmm-dev0..3. */
 const FIXED = ['--hmm-none', '--hmm-zero', '--hmm-ram', '--hmm-swap'];

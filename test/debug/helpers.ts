@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 
-export const ROOT = process.cwd();
-export const ADAPTER = path.join(ROOT, 'dist/debugAdapter.js');
+const ROOT = process.cwd();
+const ADAPTER = path.join(ROOT, 'dist/debugAdapter.js');
 export const fixture = (name: string): string => path.join(ROOT, 'test/debug/fixtures', name);
 
 const EVENTS = ['initialized', 'stopped', 'output', 'terminated', 'exited', 'breakpoint', 'progressStart', 'progressUpdate',

@@ -4,7 +4,7 @@
 // Screenshots of each step go to out/screenshots/e2e-*.png.
 
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
@@ -53,7 +53,7 @@ function startCodeServer(env: E2eEnv): Promise<{ proc: ChildProcess; url: string
 		};
 		proc.stdout!.on('data', onData);
 		proc.stderr!.on('data', onData);
-		proc.on('exit', (code) => reject(new Error(`code-server exited (${code}):\n${log.join('')}`)));
+		proc.on('exit', code => reject(new Error(`code-server exited (${code}):\n${log.join('')}`)));
 	});
 }
 
@@ -93,10 +93,7 @@ describe('extension in code-server (e2e)', function () {
 	let page: Page;
 
 	before(async function () {
-		if (process.env.HMM_E2E !== '1') {
-			console.log('    [skip] end-to-end tests run with `npm run e2e` (sets HMM_E2E=1 after scripts/e2e-setup.sh)');
-			this.skip();
-		}
+		assert.equal(process.env.HMM_E2E, '1', 'end-to-end tests run with `npm run e2e` (sets HMM_E2E=1 after scripts/e2e-setup.sh)');
 		for (const f of existsSync(shots) ? readdirSync(shots) : []) {
 			if (f.startsWith('e2e-')) {
 				rmSync(path.join(shots, f));
@@ -172,10 +169,7 @@ describe('extension in code-server (e2e)', function () {
 	});
 
 	it('debugs a workload: stops on entry, shows page residency, toggles hex', async function () {
-		if (!env.debugAdapter) {
-			console.log('      [skip] dist/debugAdapter.js was not built: the debug adapter is not there yet');
-			this.skip();
-		}
+		assert.ok(env.debugAdapter, 'dist/debugAdapter.js was not built (npm run build)');
 		await openFile(page, 'good.hmmw');
 		await runCommand(page, 'HMM: Debug Workload');
 		await page.locator('.debug-toolbar').waitFor({ timeout: 30000 });
@@ -215,7 +209,7 @@ describe('extension in code-server (e2e)', function () {
 		await variables.getByText(/\d/).first().waitFor({ timeout: 15000 });
 		const before = await variables.innerText();
 		await runCommand(page, 'HMM: Toggle Hex');
-		await page.waitForFunction((b) => {
+		await page.waitForFunction(b => {
 			const el = document.querySelector('.debug-variables .monaco-list-rows');
 			return el !== null && el.innerText !== b && /0x[0-9a-f]+/i.test(el.innerText);
 		}, before, { timeout: 15000 });

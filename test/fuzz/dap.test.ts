@@ -47,11 +47,8 @@ function saved(): string[] {
 
 describe('fuzz: debug adapter robustness (DAP over stdio)', function () {
 	let tmp = '';
-	before(function () {
-		if (!existsSync(ADAPTER)) {
-			console.log(`      skipped: ${path.relative(ROOT, ADAPTER)} does not exist yet (npm run build)`);
-			this.skip();
-		}
+	before(() => {
+		assert.ok(existsSync(ADAPTER), `${path.relative(ROOT, ADAPTER)} is missing: npm run build`);
 		tmp = mkdtempSync(path.join(os.tmpdir(), 'hmm-dap-fuzz-'));
 		writeFileSync(path.join(tmp, 'garbage.hmmw'), Buffer.from([0xff, 0xfe, 0, 0x7b, 0x22, 0x0a, 0x7d, 0xc3]));
 		writeFileSync(path.join(tmp, 'empty.hmmw'), '');

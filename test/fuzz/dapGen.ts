@@ -9,7 +9,7 @@ import { ROOT } from './config';
 
 export type Pool = 'var' | 'mem' | 'frame' | 'data' | 'bp' | 'progress';
 /** A placeholder for a value from a pool, resolved at send time (see resolveRefs). */
-export interface PoolRef { $pool: Pool; k: number; fallback: unknown }
+interface PoolRef { $pool: Pool; k: number; fallback: unknown }
 export interface Req { command: string; args?: unknown; omitArgs?: boolean }
 
 const ref = (pool: Pool, fallback: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> =>
@@ -69,7 +69,7 @@ function launchArgs(tmp: string, good = false): fc.Arbitrary<unknown> {
 }
 
 /** One request: the command and arguments (placeholders included). */
-export function request(tmp: string): fc.Arbitrary<Req> {
+function request(tmp: string): fc.Arbitrary<Req> {
 	const r = (command: string, args: fc.Arbitrary<unknown>, weight = 1) => ({ weight, arbitrary: args.map(a => ({ command, args: a })) });
 	const step = (c: string, w: number) => r(c, fc.oneof(rec({ threadId, granularity: opt(fc.constantFrom('statement', 'line', 'instruction', 'x')) }), anything), w);
 	return fc.oneof(
@@ -142,12 +142,12 @@ export function sequence(tmp: string, maxLength = 25): fc.Arbitrary<Req[]> {
 export function resolveRefs(v: unknown, pools: Map<Pool, unknown[]>): unknown {
 	if (Array.isArray(v)) { return v.map(x => resolveRefs(x, pools)); }
 	if (v && typeof v === 'object') {
-		const o = v as Record<string, unknown>;
-		if (typeof o.$pool === 'string') {
-			const list = pools.get(o.$pool as Pool) ?? [];
-			return list.length > 0 ? list[(o.k as number) % list.length] : o.fallback;
+		const p = v as Partial<PoolRef>;
+		if (typeof p.$pool === 'string') {
+			const list = pools.get(p.$pool) ?? [];
+			return list.length > 0 ? list[(p.k as number) % list.length] : p.fallback;
 		}
-		return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolveRefs(x, pools)]));
+		return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveRefs(x, pools)]));
 	}
 	return v;
 }

@@ -8,12 +8,12 @@ import { Interpreter } from '../../src/lang/interp';
 import type { EventFilter } from '../../src/engine/sim/events';
 import { checkInvariants } from '../../src/engine/sim/invariants';
 
-export const FILE = 'fuzz.hmmw';
+const FILE = 'fuzz.hmmw';
 /** "internal error", "internal checker error": what the front end says when it caught a bug */
-export const INTERNAL = /internal( \w+)? error/i;
+const INTERNAL = /internal( \w+)? error/i;
 
 /** Line lengths as the lexer counts lines (\n, \r\n and a lone \r each end one). */
-export function lineLengths(source: string): number[] {
+function lineLengths(source: string): number[] {
 	return source.split(/\r\n|\r|\n/).map(l => l.length);
 }
 

@@ -17,7 +17,7 @@ function diags(src: string): string[] {
 	const { program, diagnostics } = parse(full, 't.hmmw');
 	assert.deepEqual(diagnostics, [], 'the test source must parse');
 	const line = (n: number): number => system && n === 1 ? 1 : n - PRELUDE_LINES;
-	return check(program).map((d) => `${line(d.line)}:${d.col}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`);
+	return check(program).map(d => `${line(d.line)}:${d.col}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`);
 }
 function clean(src: string): void {
 	assert.deepEqual(diags(src), []);

@@ -7,31 +7,31 @@ function tokens(src: string): Token[] {
 }
 /** Compact `kind:text` view without the trailing eof. */
 function kinds(src: string): string[] {
-	return tokens(src).filter((t) => t.kind !== 'eof').map((t) => `${t.kind}:${t.text}`);
+	return tokens(src).filter(t => t.kind !== 'eof').map(t => `${t.kind}:${t.text}`);
 }
 function num(src: string): { value?: number; unit?: string; rest: string[] } {
 	const r = lex(src, 't.hmmw');
 	assert.deepEqual(r.diagnostics, [], `unexpected diagnostics for ${JSON.stringify(src)}`);
 	const [first, ...rest] = r.tokens;
 	assert.equal(first.kind, 'num');
-	return { value: first.value, unit: first.unit, rest: rest.filter((t) => t.kind !== 'eof').map((t) => t.text) };
+	return { value: first.value, unit: first.unit, rest: rest.filter(t => t.kind !== 'eof').map(t => t.text) };
 }
 function messages(src: string): string[] {
-	return lex(src, 't.hmmw').diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`);
+	return lex(src, 't.hmmw').diagnostics.map(d => `${d.line}:${d.col}: ${d.message}`);
 }
 
 describe('lexer', () => {
 	describe('positions', () => {
 		it('gives 1-based line and column to every token', () => {
 			const ts = tokens('a = 1\n  cpu read X');
-			assert.deepEqual(ts.map((t) => [t.kind, t.text, t.line, t.col]), [
+			assert.deepEqual(ts.map(t => [t.kind, t.text, t.line, t.col]), [
 				['ident', 'a', 1, 1], ['op', '=', 1, 3], ['num', '1', 1, 5], ['eol', '\n', 1, 6],
 				['ident', 'cpu', 2, 3], ['ident', 'read', 2, 7], ['ident', 'X', 2, 12], ['eof', '', 2, 13],
 			]);
 		});
 		it('counts CRLF and lone CR as one line break each', () => {
 			const ts = tokens('a\r\nb\rc');
-			assert.deepEqual(ts.filter((t) => t.kind === 'ident').map((t) => [t.text, t.line, t.col]),
+			assert.deepEqual(ts.filter(t => t.kind === 'ident').map(t => [t.text, t.line, t.col]),
 				[['a', 1, 1], ['b', 2, 1], ['c', 3, 1]]);
 		});
 		it('skips a byte order mark without shifting columns', () => {
@@ -156,7 +156,7 @@ describe('lexer', () => {
 				'op:->', 'op:..', 'op:<', 'op:>=', 'op:.', 'op:-']);
 		});
 		it('knows every single-character operator', () => {
-			assert.deepEqual(kinds('+-*/%|&^()[]{},:=').map((k) => k.slice(3)), [...'+-*/%|&^()[]{},:=']);
+			assert.deepEqual(kinds('+-*/%|&^()[]{},:=').map(k => k.slice(3)), [...'+-*/%|&^()[]{},:=']);
 		});
 	});
 
@@ -178,7 +178,7 @@ describe('lexer', () => {
 		});
 		it('survives every byte value', () => {
 			let all = '';
-			for (let c = 0; c < 256; c++) all += String.fromCharCode(c);
+			for (let c = 0; c < 256; c++) { all += String.fromCharCode(c); }
 			const r = lex(all.repeat(4), 't.hmmw');
 			assert.ok(r.diagnostics.length > 0);
 			assert.equal(r.tokens[r.tokens.length - 1].kind, 'eof');

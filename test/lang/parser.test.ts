@@ -35,12 +35,12 @@ function expr(src: string): string {
 	return show(s.value);
 }
 function errors(src: string): string[] {
-	return parse(src, 't.hmmw').diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`);
+	return parse(src, 't.hmmw').diagnostics.map(d => `${d.line}:${d.col}: ${d.message}`);
 }
 /** A statement with its expressions rendered and positions dropped, to compare whole nodes. */
 function plain(s: unknown): unknown {
 	return JSON.parse(JSON.stringify(s, (k, v: unknown) => {
-		if (k === 'loc') return undefined;
+		if (k === 'loc') { return undefined; }
 		if (v !== null && typeof v === 'object' && 'kind' in v && typeof (v as Expr).kind === 'string'
 			&& ['num', 'bool', 'str', 'ident', 'member', 'unary', 'binary', 'call', 'slice', 'index'].includes((v as Expr).kind)) {
 			return show(v as Expr);
@@ -68,7 +68,7 @@ describe('parser', () => {
 		it('option word values are identifiers with their own position', () => {
 			const s = one('device gpu memory=1GiB kind=private');
 			assert.equal(s.kind, 'device');
-			if (s.kind !== 'device') return;
+			if (s.kind !== 'device') { return; }
 			assert.deepEqual(s.options[1], { key: 'kind', value: { kind: 'ident', name: 'private', loc: { line: 1, col: 29 } },
 				loc: { line: 1, col: 24 } });
 		});
@@ -199,14 +199,14 @@ describe('parser', () => {
 			assert.deepEqual(plain(one('expect error and ok')), { kind: 'expect', cond: '(error and ok)' });
 		});
 		it('separates statements with ; and tolerates blank lines and comments', () => {
-			assert.deepEqual(ok('\n# c\na = 1; b = 2 # t\n\n;;\nif a { c = 3; d = 4 }').map((s) => s.kind),
+			assert.deepEqual(ok('\n# c\na = 1; b = 2 # t\n\n;;\nif a { c = 3; d = 4 }').map(s => s.kind),
 				['assign', 'assign', 'if']);
 		});
 		it('puts each statement at its first token', () => {
 			const body = ok('  a = 1\nif a {\n\tgpu read X\n}');
 			assert.deepEqual(body[0].loc, { line: 1, col: 3 });
 			assert.equal(body[1].kind, 'if');
-			if (body[1].kind === 'if') assert.deepEqual(body[1].then[0].loc, { line: 3, col: 2 });
+			if (body[1].kind === 'if') { assert.deepEqual(body[1].then[0].loc, { line: 3, col: 2 }); }
 		});
 	});
 
@@ -248,12 +248,12 @@ describe('parser', () => {
 		it('locates binary nodes at their first token, parentheses included', () => {
 			const s = one('x = (a + b) * c');
 			assert.ok(s.kind === 'assign' && s.value.kind === 'binary');
-			if (s.kind === 'assign') assert.deepEqual(s.value.loc, { line: 1, col: 5 });
+			if (s.kind === 'assign') { assert.deepEqual(s.value.loc, { line: 1, col: 5 }); }
 		});
 		it('parseExpression accepts a lone expression and nothing more', () => {
 			const r = parseExpression('count(X, gpu) + 1');
 			assert.equal(r.expr && show(r.expr), '(count(X, gpu) + 1)');
-			assert.deepEqual(parseExpression('a b').diagnostics.map((d) => d.message), ["unexpected 'b' after the expression"]);
+			assert.deepEqual(parseExpression('a b').diagnostics.map(d => d.message), ["unexpected 'b' after the expression"]);
 			assert.equal(parseExpression('a b').expr, undefined);
 		});
 	});
@@ -262,22 +262,22 @@ describe('parser', () => {
 		it('reports several errors, in order, and keeps the good statements', () => {
 			const src = 'a = 1\nb = * 2\nprint a\nmigrate X -> \nc = (1\nd = 4';
 			const r = parse(src, 't.hmmw');
-			assert.deepEqual(r.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`), [
+			assert.deepEqual(r.diagnostics.map(d => `${d.file}:${d.line}:${d.col}: ${d.message}`), [
 				"t.hmmw:2:5: expected an expression, found '*'",
 				't.hmmw:4:14: expected \'ram\' or a device name, found end of line',
 				"t.hmmw:5:7: expected ')', found end of line"]);
-			assert.deepEqual(r.program.body.map((s) => s.kind === 'assign' ? s.target : s.kind), ['a', 'print', 'd']);
+			assert.deepEqual(r.program.body.map(s => s.kind === 'assign' ? s.target : s.kind), ['a', 'print', 'd']);
 		});
 		it('recovers inside a block and carries on after it', () => {
 			const r = parse('if x {\n print )\n y = 2\n}\nz = 3', 't.hmmw');
-			assert.deepEqual(r.diagnostics.map((d) => d.line), [2]);
+			assert.deepEqual(r.diagnostics.map(d => d.line), [2]);
 			assert.deepEqual(plain(r.program.body), [{ kind: 'if', cond: 'x', then: [{ kind: 'assign', target: 'y', value: '2' }] },
 				{ kind: 'assign', target: 'z', value: '3' }]);
 		});
 		it('skips a broken statement together with its block', () => {
 			const r = parse('if { \n a = 1 \n}\nb = 2', 't.hmmw');
-			assert.deepEqual(r.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`), ["1:4: expected an expression, found '{'"]);
-			assert.deepEqual(r.program.body.map((s) => s.kind), ['assign']);
+			assert.deepEqual(r.diagnostics.map(d => `${d.line}:${d.col}: ${d.message}`), ["1:4: expected an expression, found '{'"]);
+			assert.deepEqual(r.program.body.map(s => s.kind), ['assign']);
 		});
 		it('reports unknown statements and trailing junk', () => {
 			assert.deepEqual(errors('frobnicate X\n42\nprint 1 2'), ["1:1: unknown statement 'frobnicate'",
@@ -293,14 +293,14 @@ describe('parser', () => {
 		it('reports an unmatched closing brace at the brace', () => {
 			assert.deepEqual(errors('a = 1\n}\nb = 2'), ["2:1: unmatched '}'"]);
 			const r = parse('if a { b = 1 } }\nc = 2', 't.hmmw');
-			assert.deepEqual(r.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`), ["1:16: unmatched '}'"]);
-			assert.deepEqual(r.program.body.map((s) => s.kind), ['if', 'assign']);
+			assert.deepEqual(r.diagnostics.map(d => `${d.line}:${d.col}: ${d.message}`), ["1:16: unmatched '}'"]);
+			assert.deepEqual(r.program.body.map(s => s.kind), ['if', 'assign']);
 		});
 		it('reports garbage characters and parses around them', () => {
 			const r = parse('a = 1 \u0000\nb = \uFFFD 2\n😀\nc = 3', 't.hmmw');
-			assert.deepEqual(r.diagnostics.map((d) => `${d.line}:${d.col}`), ['1:7', '2:5', '3:1']);
-			assert.ok(r.diagnostics.every((d) => d.message.startsWith('unexpected character')));
-			assert.deepEqual(r.program.body.map((s) => s.kind === 'assign' ? s.target : ''), ['a', 'b', 'c']);
+			assert.deepEqual(r.diagnostics.map(d => `${d.line}:${d.col}`), ['1:7', '2:5', '3:1']);
+			assert.ok(r.diagnostics.every(d => d.message.startsWith('unexpected character')));
+			assert.deepEqual(r.program.body.map(s => s.kind === 'assign' ? s.target : ''), ['a', 'b', 'c']);
 		});
 		it('reports a huge number and keeps going', () => {
 			assert.deepEqual(errors('x = 99999999999999999999 GiB\ny = 1 +'),
@@ -318,7 +318,7 @@ describe('parser', () => {
 		it(`rejects ${N}-deep if nesting once, and keeps parsing after it`, () => {
 			const src = 'if 1 {\n'.repeat(N) + '}\n'.repeat(N) + 'z = (';
 			const r = timed(2000, () => parse(src, 't.hmmw'));
-			assert.deepEqual(r.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`),
+			assert.deepEqual(r.diagnostics.map(d => `${d.line}:${d.col}: ${d.message}`),
 				['201:4: nesting too deep (more than 200 levels)', `${2 * N + 1}:6: expected an expression, found end of file`]);
 			assert.equal(r.program.body.length, 1);
 		});
@@ -361,13 +361,13 @@ describe('parser', () => {
 		const alphabet = ['a', 'X', '1', '0x', 'KiB', ' pages', '(', ')', '[', ']', '{', '}', '=', '==', '-', '->', '..', ':',
 			',', '.', ';', '\n', '"', '\\', '#', 'mmap', 'anon', 'rw', 'gpu', 'read', 'write', 'if', 'else', 'for', 'in',
 			'kernel', 'expect', 'error', 'not', 'and', '\u0000', '😀', ' '];
-		fc.assert(fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 60 }), (parts) => {
+		fc.assert(fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 60 }), parts => {
 			const r = compileSource(parts.join(''), 'f.hmmw');
-			for (const d of r.diagnostics) assert.ok(d.line >= 1 && d.col >= 1 && !d.message.startsWith('internal'));
+			for (const d of r.diagnostics) { assert.ok(d.line >= 1 && d.col >= 1 && !d.message.startsWith('internal')); }
 		}), { numRuns: 3000 });
-		fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+		fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), s => {
 			const r = parse(s, 'f.hmmw');
-			assert.ok(r.diagnostics.every((d) => !d.message.startsWith('internal')));
+			assert.ok(r.diagnostics.every(d => !d.message.startsWith('internal')));
 		}), { numRuns: 1000 });
 	});
 });

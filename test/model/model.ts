@@ -25,7 +25,7 @@ export function pageWords(d: PageData | undefined): Int32Array {
 }
 
 /** The pages behind a shared anonymous mapping (shmem): every process mapping it sees them. */
-export interface SharedObj { id: number; pages: (PageData | undefined)[] }
+interface SharedObj { id: number; pages: (PageData | undefined)[] }
 
 /** `ro`: the page may be mapped read-only although its VMA is writable: COW-shared with a fork
  * relative, or write-protected by an mprotect (Linux's change_pte_range makes device-private

@@ -27,7 +27,7 @@ export type Op =
 	| { t: 'exit'; pick: number };
 
 /** A resolved range: its script text, its bytes and the pages [s, e) memory operations touch. */
-export interface Range { text: string; addr: number; len: number; s: number; e: number }
+interface Range { text: string; addr: number; len: number; s: number; e: number }
 
 /** What the engine reports, as the line's outcome: 'none' or an error code. */
 export type Outcome = string;
@@ -54,7 +54,7 @@ export interface Step {
 
 const pick = <T>(xs: readonly T[], f: number): T => xs[Math.min(xs.length - 1, Math.floor(f * xs.length))];
 
-export function resolveRange(m: Model, sel: RangeSel): Range {
+function resolveRange(m: Model, sel: RangeSel): Range {
 	// mostly a mapping the current process has (a fork child has its parent's); sometimes any
 	// variable, whose pages may be gone: that is how stale pointers are tested
 	const p = m.cur();
@@ -83,7 +83,7 @@ export function resolveRange(m: Model, sel: RangeSel): Range {
 	return { text, addr, len, s: Math.floor(addr / PAGE), e: Math.ceil((addr + len) / PAGE) };
 }
 
-export function resolveFill(f: FillSel): FillSpec | undefined {
+function resolveFill(f: FillSel): FillSpec | undefined {
 	return f ? FILL_SHAPES[f.shape % FILL_SHAPES.length](f.c) : undefined;
 }
 

@@ -14,7 +14,7 @@ import type { Outcome, Probe, Step } from './ops';
 /** The machine a program runs on; variants change THP, which device migrates huge pages and
  * whether device memory runs out (variant >= 4): settings that change how pages move (whole,
  * split, or not at all) but never what they hold. */
-export function setupLines(variant = 0): string[] {
+function setupLines(variant = 0): string[] {
 	const thp = ['madvise', 'always', 'never', 'madvise'][variant % 4];
 	const small = smallDevices(variant);
 	return [
@@ -85,7 +85,6 @@ export class Real implements Probe {
 		}
 		throw new Error(`${proc} page 0x${(vpn * PAGE).toString(16)} holds neither the old nor the new data (word 0: ${w?.[0]})`);
 	}
-
 
 	/** The engine against the model: processes, mappings, protections, every byte, and invariants. */
 	compare(m: Model, step?: Step): void {

@@ -5,9 +5,9 @@ import { Model, PAGE, pageWords, shifted, WORDS } from './model';
 import { applicable, type Op, resolve } from './ops';
 import { Real, smallDevices } from './real';
 
-export class StepFailure extends Error { }
+class StepFailure extends Error { }
 
-export function runOp(op: Op, m: Model, real: Real): string {
+function runOp(op: Op, m: Model, real: Real): string {
 	const step = resolve(op, m);
 	let code: string;
 	try {

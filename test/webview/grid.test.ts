@@ -7,7 +7,7 @@ describe('residency grid logic', () => {
 	it('finds a cell\'s code by binary search over runs', () => {
 		const idx = new RunIndex([2, 3, 4, 1, 0, 5]);
 		assert.equal(idx.cells, 9);
-		assert.deepEqual([0, 2, 3, 4, 8, 9, -1].map((c) => idx.codeAt(c)), [2, 2, 4, 0, 0, -1, -1]);
+		assert.deepEqual([0, 2, 3, 4, 8, 9, -1].map(c => idx.codeAt(c)), [2, 2, 4, 0, 0, -1, -1]);
 	});
 
 	it('covers a run with at most three rectangles', () => {

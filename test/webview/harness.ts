@@ -6,7 +6,7 @@
 import { build } from 'esbuild';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -88,12 +88,12 @@ export async function startHarness(root: string): Promise<Harness> {
 			res.writeHead(404).end();
 		}
 	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
 	origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 	return {
 		url: `${origin}/`,
 		close: async () => {
-			await new Promise<void>((resolve) => server.close(() => resolve()));
+			await new Promise<void>(resolve => server.close(() => resolve()));
 			rmSync(dir, { recursive: true, force: true });
 		},
 	};

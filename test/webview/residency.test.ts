@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { ResidencyBody, ToWebview } from '../../webview/protocol';
-import { CHROMIUM, CHROMIUM_ARGS, Harness, THEME, startHarness } from './harness';
+import { CHROMIUM, CHROMIUM_ARGS, type Harness, THEME, startHarness } from './harness';
 
 // Browser globals for the page.evaluate callbacks: the Node test program has no DOM lib, and
 // pulling it in would hide DOM misuse in Node code.
@@ -43,7 +43,7 @@ function rgb(hex: string): [number, number, number] {
 
 /** Center of a cell in page coordinates, from the layout the page publishes on the canvas. */
 async function cellCenter(page: Page, cell: number): Promise<{ x: number; y: number }> {
-	return page.evaluate((c) => {
+	return page.evaluate(c => {
 		const canvas = document.getElementById('grid') as HTMLCanvasElement;
 		const cols = Number(canvas.dataset.cols);
 		const size = Number(canvas.dataset.cell);
@@ -53,7 +53,7 @@ async function cellCenter(page: Page, cell: number): Promise<{ x: number; y: num
 }
 
 async function pixelAtCell(page: Page, cell: number): Promise<[number, number, number]> {
-	return page.evaluate((c) => {
+	return page.evaluate(c => {
 		const canvas = document.getElementById('grid') as HTMLCanvasElement;
 		const cols = Number(canvas.dataset.cols);
 		const size = Number(canvas.dataset.cell);
@@ -67,7 +67,7 @@ async function pixelAtCell(page: Page, cell: number): Promise<[number, number, n
 }
 
 async function send(page: Page, msg: ToWebview): Promise<void> {
-	await page.evaluate((m) => window.postMessage(m, '*'), msg);
+	await page.evaluate(m => window.postMessage(m, '*'), msg);
 	await page.waitForFunction(() => Number((document.getElementById('grid') as HTMLCanvasElement).dataset.cells) > 0);
 }
 
@@ -78,21 +78,18 @@ describe('residency webview (Chromium)', function () {
 	let page: Page;
 	const problems: string[] = [];
 
-	before(async function () {
-		if (!existsSync(CHROMIUM)) {
-			console.log(`    [skip] ${CHROMIUM} is missing: apt-get install -y chromium (CI installs it)`);
-			this.skip();
-		}
+	before(async () => {
+		assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (CI installs it)`);
 		const { chromium } = await import('playwright-core');
 		harness = await startHarness(root);
 		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 		page = await browser.newPage({ viewport: { width: 900, height: 600 }, deviceScaleFactor: 1 });
-		page.on('console', (m) => {
+		page.on('console', m => {
 			if (m.type() === 'error' || /Content Security Policy|Refused/.test(m.text())) {
 				problems.push(m.text());
 			}
 		});
-		page.on('pageerror', (e) => problems.push(String(e)));
+		page.on('pageerror', e => problems.push(String(e)));
 		await page.goto(harness.url);
 		await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
 	});
@@ -111,7 +108,7 @@ describe('residency webview (Chromium)', function () {
 
 	it('shows legend counts per location', async () => {
 		await send(page, MESSAGE);
-		const legend = await page.$$eval('#legend li', (lis) => lis.map((li) =>
+		const legend = await page.$$eval('#legend li', lis => lis.map(li =>
 			[li.querySelector('.label')!.textContent, li.querySelector('.count')!.textContent]));
 		assert.deepEqual(legend, [['none', '12'], ['zero', '20'], ['ram', '400'], ['swap', '50'], ['gpu', '541'], ['mixed', '1']]);
 		assert.match(await page.textContent('#range') ?? '', /^0x10000000–0x103fffff · 1 page\/cell · t=1234$/);
@@ -127,12 +124,12 @@ describe('residency webview (Chromium)', function () {
 		for (const [cell, variable] of expect) {
 			assert.deepEqual(await pixelAtCell(page, cell), rgb(THEME[variable]), `cell ${cell} should be ${variable}`);
 		}
-		const swatches = await page.$$eval('#legend .swatch', (s) => s.map((e) => getComputedStyle(e).backgroundColor));
+		const swatches = await page.$$eval('#legend .swatch', s => s.map(e => getComputedStyle(e).backgroundColor));
 		assert.equal(swatches[2], 'rgb(55, 148, 255)');
 	});
 
 	it('labels the VMAs as bands', async () => {
-		const bands = await page.$$eval('#bands .band', (bs) => bs.map((b) => b.textContent));
+		const bands = await page.$$eval('#bands .band', bs => bs.map(b => b.textContent));
 		assert.deepEqual(bands, ['X (anon) rw-', 'data.bin (file) r--']);
 	});
 
@@ -177,14 +174,14 @@ describe('residency webview (Chromium)', function () {
 		}
 		const body: ResidencyBody = { ...SAMPLE, pagesPerCell: 64, start: BASE, end: BASE + cells * 64 * PAGE, runs,
 			vmas: [{ start: BASE, end: BASE + cells * 64 * PAGE, prot: 'rw-', kind: 'anon', name: 'big' }] };
-		const ms = await page.evaluate((data) => {
+		const ms = await page.evaluate(data => {
 			const t0 = performance.now();
 			window.dispatchEvent(new MessageEvent('message', { data }));
 			return performance.now() - t0;
 		}, { ...MESSAGE, body } as ToWebview);
 		assert.ok(ms < 1000, `render took ${ms.toFixed(0)} ms`);
 		assert.equal(await page.getAttribute('#grid', 'data-cells'), String(cells));
-		const ram = await page.$eval('#legend li[data-location="ram"] .count', (e) => e.textContent);
+		const ram = await page.$eval('#legend li[data-location="ram"] .count', e => e.textContent);
 		assert.match(ram ?? '', /^≈/);
 		await page.screenshot({ path: path.join(shots, 'webview-residency-4M.png') });
 		console.log(`      (65536 runs drawn in ${ms.toFixed(0)} ms)`);
