@@ -17,7 +17,13 @@ import { dmirror_rw, type DevOpResult } from './device/dmirror_rw';
 import { dmirror_migrate_to_device, dmirror_migrate_to_system, dmirror_release, dmirror_unmirror } from './device/dmirror_migrate';
 import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, pin_user_pages, unpin_user_pages } from './device/dmirror_misc';
 import * as Q from './query';
+import * as L from './view_location';
+import { mapped, perm } from './view_mirror';
+import { MachineView } from './view';
 import type { ErrorCode } from '../lang/ast';
+
+/** A process, as `current`, `proc()` and `process()` hand it out. */
+export type { Mm } from './mm/mm';
 
 /** A byte range of the current process (page-granular for memory operations). */
 export interface ByteRange { addr: number; len: number }
@@ -42,6 +48,8 @@ export class Machine {
 	readonly last: LastOp = { cpages: 0, faults: 0, error: 'none' };
 	private configured = false;
 	private filter: EventFilter = NO_EVENTS;
+	/** The machine read-only, as plain records (the debugger's and the CLI report's window). */
+	readonly view: MachineView = new MachineView(this);
 
 	/** Who watches engine events; survives `system` replacing the kernel and snapshot restores. */
 	setEvents(f: EventFilter): void {
@@ -244,14 +252,15 @@ export class Machine {
 
 	// ------------------------------------------------------------ queries (no side effects)
 
-	where(r: ByteRange): string { const [s, e] = this.pages(r); return Q.where(this.k, this.cur(), s, e); }
+	// where/count are the view's walks over the current process (machine.view.where/count)
+	where(r: ByteRange): string { const [s, e] = this.pages(r); return L.where(this.k, this.cur(), s, e); }
 	count(r: ByteRange, loc: string): number {
 		const [s, e] = this.pages(r);
 		if (loc !== 'ram' && loc !== 'none' && loc !== 'zero' && loc !== 'swap') { this.k.device(loc); }
-		return Q.count(this.k, this.cur(), s, e, loc);
+		return L.count(this.k, this.cur(), s, e, loc);
 	}
-	mapped(dev: string, r: ByteRange): number { const [s, e] = this.pages(r); return Q.mapped(this.k.device(dev), this.cur(), s, e); }
-	perm(dev: string, r: ByteRange): string { const [s, e] = this.pages(r); return Q.perm(this.k.device(dev), this.cur(), s, e); }
+	mapped(dev: string, r: ByteRange): number { const [s, e] = this.pages(r); return mapped(this.k.device(dev), this.cur(), s, e); }
+	perm(dev: string, r: ByteRange): string { const [s, e] = this.pages(r); return perm(this.k.device(dev), this.cur(), s, e); }
 	isExclusive(dev: string, r: ByteRange): boolean {
 		const [s, e] = this.pages(r);
 		const d = this.k.device(dev);
