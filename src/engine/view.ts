@@ -9,9 +9,9 @@ import { PAGE_SIZE } from './mm/content';
 import { readBytes } from './query';
 import * as L from './view_location';
 import { mirrorTable } from './view_mirror';
-import { deviceRecord, pageRecord, processRecord, processSummary, systemRecord, vmaRecord } from './view_records';
+import { deviceRecord, deviceSummary, pageRecord, processRecord, processSummary, systemRecord, vmaRecord } from './view_records';
 import type {
-	DeviceRecord, Location, MemoryRead, MirrorTableEntry, PageRecord, ProcessKey, ProcessRecord, ProcessSummary, ResidencyCells,
+	DeviceRecord, DeviceSummary, Location, MemoryRead, MirrorTableEntry, PageRecord, ProcessKey, ProcessRecord, ProcessSummary, ResidencyCells,
 	ResidencyRecord, StackFrameRecord, SystemRecord, VmaRecord,
 } from './view_types';
 
@@ -140,6 +140,12 @@ export class MachineView {
 	device(name: string): DeviceRecord | undefined {
 		const d = this.kernel.devices.find(x => x.name === name);
 		return d && deviceRecord(d);
+	}
+
+	/** Counters and memory use only: cheap enough for an expression evaluated in a loop. */
+	deviceSummary(name: string): DeviceSummary | undefined {
+		const d = this.kernel.devices.find(x => x.name === name);
+		return d && deviceSummary(d);
 	}
 
 	deviceNames(): string[] { return this.kernel.devices.map(d => d.name); }

@@ -9,7 +9,7 @@ import type { Device } from './device/device';
 import { pageLocation } from './view_location';
 import { mirrorEntries, mirrorEntry } from './view_mirror';
 import type {
-	ContentState, DeviceRecord, PageRecord, ProcessRecord, ProcessSummary, PteRecord, PteType, StructPageRecord, SystemRecord, VmaRecord,
+	ContentState, DeviceRecord, DeviceSummary, PageRecord, ProcessRecord, ProcessSummary, PteRecord, PteType, StructPageRecord, SystemRecord, VmaRecord,
 } from './view_types';
 
 const PTE_TYPES: PteType[] = ['none', 'present', 'devpriv', 'excl', 'swap', 'migration'];
@@ -78,12 +78,15 @@ export function processRecord(k: Kernel, mm: Mm, current: Mm | undefined): Proce
 	};
 }
 
-export function deviceRecord(d: Device): DeviceRecord {
+export function deviceSummary(d: Device): DeviceSummary {
 	const counters: Record<string, number> = {};
 	for (const [name, v] of Object.entries(d.stats)) { if (typeof v === 'number') { counters[name] = v; } }
+	return { name: d.name, index: d.index, capacityPages: d.capacityPages, usedPages: d.usedPages, freePages: d.capacityPages - d.usedPages, counters };
+}
+
+export function deviceRecord(d: Device): DeviceRecord {
 	return {
-		name: d.name, index: d.index, config: structuredClone(d.cfg), capacityPages: d.capacityPages, usedPages: d.usedPages,
-		freePages: d.capacityPages - d.usedPages, counters, chunks: d.chunks.map(c => ({ first: c.first, npages: c.npages })),
+		...deviceSummary(d), config: structuredClone(d.cfg), chunks: d.chunks.map(c => ({ first: c.first, npages: c.npages })),
 		mirrors: [...d.mirrors].map(([mm, m]) => ({
 			process: mm.name, processId: mm.id, entries: mirrorEntries(d, mm), notifierSeq: m.notifier.seq, callbacks: m.callbacks,
 		})),

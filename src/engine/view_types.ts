@@ -139,15 +139,20 @@ export interface DeviceMirrorRecord {
 /** A scalar of open-ended state. */
 export type ViewValue = number | string | boolean;
 
-export interface DeviceRecord {
+/** What is cheap to know about a device (the language's DEV.faults, DEV.used...). */
+export interface DeviceSummary {
 	name: string;
 	index: number;
-	config: DeviceConfig;
 	capacityPages: number;
 	usedPages: number;
 	freePages: number;
 	/** DeviceStats, counter by counter */
 	counters: Record<string, number>;
+}
+
+export interface DeviceRecord extends DeviceSummary {
+	/** a copy of the device's configuration */
+	config: DeviceConfig;
 	/** hotplugged chunks of device memory: first pfn and size */
 	chunks: { first: number; npages: number }[];
 	mirrors: DeviceMirrorRecord[];

@@ -237,6 +237,9 @@ describe('machine.view', () => {
 		assert.deepEqual(d.mirrors.map(mr => [mr.process, mr.processId, mr.entries]), [['p', 0, it.machine.mapped('gpu', { addr: xv.start, len: 8 * PAGE }) + it.machine.mapped('gpu', { addr: fv.start, len: 4 * PAGE })]]);
 		assert.deepEqual(d.extra, {});
 		assert.deepEqual(v.devices(), [d]);
+		const { config: _c, chunks: _ch, mirrors: _m, extra: _e, ...summary } = d;
+		assert.deepEqual(v.deviceSummary('gpu'), summary);
+		assert.equal(v.deviceSummary('nodev'), undefined);
 		assert.deepEqual(v.deviceNames(), ['gpu']);
 		assert.equal(v.device('nodev'), undefined);
 
