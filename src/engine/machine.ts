@@ -17,7 +17,6 @@ import { dmirror_rw, type DevOpResult } from './device/dmirror_rw';
 import { dmirror_migrate_to_device, dmirror_migrate_to_system, dmirror_release, dmirror_unmirror } from './device/dmirror_migrate';
 import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, pin_user_pages, unpin_user_pages } from './device/dmirror_misc';
 import * as Q from './query';
-import * as L from './view_location';
 import { mapped, perm } from './view_mirror';
 import { MachineView } from './view';
 import type { ErrorCode } from '../lang/ast';
@@ -252,12 +251,11 @@ export class Machine {
 
 	// ------------------------------------------------------------ queries (no side effects)
 
-	// where/count are the view's walks over the current process (machine.view.where/count)
-	where(r: ByteRange): string { const [s, e] = this.pages(r); return L.where(this.k, this.cur(), s, e); }
+	where(r: ByteRange): string { const [s, e] = this.pages(r); return this.view.where(this.cur().id, s, e); }
 	count(r: ByteRange, loc: string): number {
 		const [s, e] = this.pages(r);
 		if (loc !== 'ram' && loc !== 'none' && loc !== 'zero' && loc !== 'swap') { this.k.device(loc); }
-		return L.count(this.k, this.cur(), s, e, loc);
+		return this.view.count(this.cur().id, s, e, loc);
 	}
 	mapped(dev: string, r: ByteRange): number { const [s, e] = this.pages(r); return mapped(this.k.device(dev), this.cur(), s, e); }
 	perm(dev: string, r: ByteRange): string { const [s, e] = this.pages(r); return perm(this.k.device(dev), this.cur(), s, e); }

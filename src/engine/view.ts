@@ -98,15 +98,16 @@ export class MachineView {
 	/** where(): the one location of the pages, 'mixed', or 'none' for no pages. */
 	where(key: ProcessKey, start: number, end: number): Location | 'mixed' {
 		const mm = this.mm(key);
-		const r = span(start, end);
-		return mm && r ? L.where(this.kernel, mm, r[0], r[1]) : 'none';
+		// checked inline, not through span(): scripts call where() in their inner loops
+		if (!mm || !Number.isFinite(start) || !Number.isFinite(end)) { return 'none'; }
+		return L.where(this.kernel, mm, Math.max(0, Math.floor(start)), Math.ceil(end));
 	}
 
 	/** count(): pages at `loc` ('ram' includes zero pages). */
 	count(key: ProcessKey, start: number, end: number, loc: Location): number {
 		const mm = this.mm(key);
-		const r = span(start, end);
-		return mm && r ? L.count(this.kernel, mm, r[0], r[1], loc) : 0;
+		if (!mm || !Number.isFinite(start) || !Number.isFinite(end)) { return 0; }
+		return L.count(this.kernel, mm, Math.max(0, Math.floor(start)), Math.ceil(end), loc);
 	}
 
 	residency(key: ProcessKey, start: number, end: number): ResidencyRecord | undefined {

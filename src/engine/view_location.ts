@@ -128,9 +128,19 @@ export function counts(k: Kernel, mm: Mm, start: number, end: number): Record<Lo
 	return out;
 }
 
+/** Ranges up to this many pages are looked at page by page: no walk set-up for where(page(X, k)). */
+const SHORT = 16;
+
 /** where(): the one location of [start, end), 'mixed' when there are several, 'none' when empty. */
 export function where(k: Kernel, mm: Mm, start: number, end: number): string {
 	let code = -1;
+	if (end - start <= SHORT) {
+		for (let vpn = start; vpn < end; vpn++) {
+			const c = pageCode(k, mm, vpn);
+			if (code === -1) { code = c; } else if (c !== code) { return 'mixed'; }
+		}
+		return code === -1 ? 'none' : locationName(k, code);
+	}
 	let mixed = false;
 	walk(k, mm, start, end, c => {
 		if (code === -1) { code = c; return false; }
@@ -145,6 +155,13 @@ export function count(k: Kernel, mm: Mm, start: number, end: number, loc: Locati
 	const want = legend(k).indexOf(loc);
 	if (want < 0) { return 0; }
 	let n = 0;
+	if (end - start <= SHORT) {
+		for (let vpn = start; vpn < end; vpn++) {
+			const c = pageCode(k, mm, vpn);
+			if (c === want || (want === LOC_RAM && c === LOC_ZERO)) { n++; }
+		}
+		return n;
+	}
 	walk(k, mm, start, end, (c, pages) => {
 		if (c === want || (want === LOC_RAM && c === LOC_ZERO)) { n += pages; }
 	});

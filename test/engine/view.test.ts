@@ -201,6 +201,15 @@ describe('machine.view', () => {
 			assert.deepEqual(c.runs, slowCells(v, 'p', start, end, c.pagesPerCell), `maxCells ${maxCells}`);
 			assert.deepEqual(c.legend, ['none', 'zero', 'ram', 'swap', 'gpu', 'mixed']);
 		}
+		// where and count, short ranges (page by page) and long ones (the walk) alike
+		for (const len of [1, 2, 15, 16, 17, 40, 600]) {
+			for (let at = start; at + len <= end; at += 97) {
+				const slow = slowRuns(v, 'p', at, at + len);
+				assert.equal(v.where('p', at, at + len), slow.length === 1 ? slow[0].loc : 'mixed', `where at ${at} len ${len}`);
+				const ram = slow.filter(r => r.loc === 'ram' || r.loc === 'zero').reduce((n, r) => n + r.npages, 0);
+				assert.equal(v.count('p', at, at + len, 'ram'), ram, `count at ${at} len ${len}`);
+			}
+		}
 		const counts = v.residency('p', start, end)!.counts;
 		assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), end - start);
 		// Z, and the 16 pages read in X but page 264 (written)
