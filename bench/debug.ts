@@ -55,10 +55,11 @@ const BIG = ['system ram=32GiB', 'device gpu memory=1GiB', 'process p', 'gpu mir
 async function bigVma(rt: HmmRuntime): Promise<BenchRow[]> {
 	const vs = new VariableStore(rt);
 	const ins = new Inspector(vs, () => undefined);
-	const mm = rt.interp.machine.k.procs.get('p')!;
+	const view = rt.interp.machine.view;
+	const p = view.process('p')!;
 	const t = await best(() => {
 		vs.reset();
-		const vma = ins.vma(mm, mm.vmas.list[0]);
+		const vma = ins.vma(p, view.vmas(p.id)[0]);
 		vs.list(vma.variablesReference, 'named');
 		// VS Code asks for named children, then chunk by chunk: the first and the last of 100
 		vs.list(vma.variablesReference, 'indexed', 0, 100);
@@ -68,17 +69,16 @@ async function bigVma(rt: HmmRuntime): Promise<BenchRow[]> {
 }
 
 async function residencyRows(rt: HmmRuntime): Promise<BenchRow[]> {
-	const k = rt.interp.machine.k;
 	let json = '';
 	const t = await best(() => {
-		const r = residency(k, rt.interp.machine.current, {}, () => undefined);
+		const r = residency(rt.interp.machine.view, {}, () => undefined);
 		json = JSON.stringify(r);
 	});
 	// the worst layout for the grid: every cell different from the next (one page in 32 written)
 	const striped = await runTo(['system ram=32GiB', 'process p', 'X = mmap 16GiB anon rw',
 		'for j in 0..131072 { cpu write page(X, j * 32) }', 'print "ok"'].join('\n'), 5);
 	let json2 = '';
-	const t2 = await best(() => { json2 = JSON.stringify(residency(striped.interp.machine.k, striped.interp.machine.current, {}, () => undefined)); });
+	const t2 = await best(() => { json2 = JSON.stringify(residency(striped.interp.machine.view, {}, () => undefined)); });
 	return [
 		{ name: 'debug: residency of 4M pages (RAM, device, untouched)', value: t, unit: 'ms', target: '< 50 ms', ok: t < 50 },
 		{ name: 'debug: residency of 4M pages: response size', value: json.length / 1024, unit: 'KiB', target: '< 1 MB', ok: json.length < 1 << 20 },

@@ -1,11 +1,11 @@
 // The end-of-run report: the JSON object of spec §7, and its human-readable form.
 import type { RunOutcome } from './run';
-import { PAGE_SIZE } from '../engine/mm/content';
+import { PAGE_SIZE } from '../engine/view';
 
 export function deviceCounters(out: RunOutcome): Record<string, Record<string, number>> {
 	const devices: Record<string, Record<string, number>> = {};
-	for (const d of out.interp.machine.k.devices) {
-		devices[d.name] = { ...d.stats, used: d.usedPages * PAGE_SIZE, free: (d.capacityPages - d.usedPages) * PAGE_SIZE };
+	for (const d of out.interp.machine.view.devices()) {
+		devices[d.name] = { ...d.counters, used: d.usedPages * PAGE_SIZE, free: d.freePages * PAGE_SIZE };
 	}
 	return devices;
 }
@@ -38,8 +38,9 @@ export function summary(out: RunOutcome): string {
 	for (const [name, c] of Object.entries(deviceCounters(out))) {
 		lines.push(`   ${name}: ${Object.entries(c).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 	}
-	for (const mm of i.machine.k.mms) {
-		lines.push(`   process ${mm.name} (pid ${mm.pid}${mm.alive ? '' : ', exited'}): ${mm.faults} faults, rss ${mm.rss(p => i.machine.k.frames.isZero(p))} pages`);
+	const view = i.machine.view;
+	for (const p of view.processes().map(s => view.process(s.id)!)) {
+		lines.push(`   process ${p.name} (pid ${p.pid}${p.alive ? '' : ', exited'}): ${p.faults} faults, rss ${p.rss} pages`);
 	}
 	return lines.join('\n') + '\n';
 }

@@ -1,7 +1,7 @@
 // Words for what the debugger shows: engine events, kernel frames, addresses, sizes and times.
 // Kept apart so the runtime, the variables and the session all describe things the same way.
 import type { SimEvent } from '../engine/sim/events';
-import type { KernelFrame } from '../engine/kernel';
+import type { KernelFrameRecord } from '../engine/view';
 
 export const PAGE = 4096;
 
@@ -48,7 +48,7 @@ export function describeEvent(ev: SimEvent): string {
 }
 
 /** The name of a kernel frame in the call stack: fn(addr, pages, device). */
-export function frameName(f: KernelFrame): string {
+export function frameName(f: KernelFrameRecord): string {
 	const args: string[] = [];
 	if (f.addr !== undefined && (f.addr !== 0 || f.npages)) { args.push(hex(f.addr)); }
 	if (f.npages) { args.push(pages(f.npages)); }

@@ -1,7 +1,7 @@
 // readMemory, writeMemory and dataBreakpointInfo in DAP terms, over memory.ts and the variable
 // store: base64 in and out, memory references resolved to processes, data ids for page ranges.
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { Kernel } from '../engine/kernel';
+import type { MachineView } from '../engine/view';
 import type { Interpreter } from '../lang/interp';
 import { type DataTarget, encodeDataId } from './breakpoints';
 import { parseReference, read } from './memory';
@@ -10,20 +10,20 @@ import type { VariableStore } from './variables';
 import { evalText } from './evaluate';
 import { hex, PAGE } from './describe';
 
-export function readMemory(k: Kernel, args: DebugProtocol.ReadMemoryArguments): DebugProtocol.ReadMemoryResponse['body'] | string {
-	const ref = parseReference(k, args.memoryReference);
+export function readMemory(view: MachineView, args: DebugProtocol.ReadMemoryArguments): DebugProtocol.ReadMemoryResponse['body'] | string {
+	const ref = parseReference(view, args.memoryReference);
 	if (typeof ref === 'string') { return ref; }
-	const r = read(k, ref.mm, ref.addr + (args.offset ?? 0), args.count);
+	const r = read(view, ref.process, ref.addr + (args.offset ?? 0), args.count);
 	if (typeof r === 'string') { return r; }
 	return { address: r.address, data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.length).toString('base64'), unreadableBytes: r.unreadableBytes || undefined };
 }
 
 export function writeMemory(rt: HmmRuntime, args: DebugProtocol.WriteMemoryArguments): { count: number } | string {
-	const ref = parseReference(rt.interp.machine.k, args.memoryReference);
+	const ref = parseReference(rt.interp.machine.view, args.memoryReference);
 	if (typeof ref === 'string') { return ref; }
 	const data = new Uint8Array(Buffer.from(args.data ?? '', 'base64'));
 	if (data.length === 0) { return { count: 0 }; }
-	const bad = rt.writeMemory(ref.mm.name, ref.addr + (args.offset ?? 0), data);
+	const bad = rt.writeMemory(ref.process.name, ref.addr + (args.offset ?? 0), data);
 	return bad ?? { count: data.length };
 }
 

@@ -348,7 +348,7 @@ export class HmmDebugSession extends LoggingDebugSession {
 	protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
 		this.guard(response, () => {
 			if (!this.needProgram(response)) { return; }
-			const r = readMemory(this.rt.interp.machine.k, args);
+			const r = readMemory(this.rt.interp.machine.view, args);
 			if (typeof r === 'string') { return this.fail(response, r); }
 			response.body = r;
 			this.sendResponse(response);
@@ -378,13 +378,12 @@ export class HmmDebugSession extends LoggingDebugSession {
 					this.sendEvent(new InvalidatedEvent(['variables']));
 					return;
 				case 'processes':
-					response.body = { processes: this.rt.program ? this.rt.interp.machine.k.mms.map(m => ({ name: m.name, pid: m.pid, alive: m.alive })) : [] };
+					response.body = { processes: this.rt.program ? this.rt.interp.machine.view.processes().map(p => ({ name: p.name, pid: p.pid, alive: p.alive })) : [] };
 					this.sendResponse(response);
 					return;
 				case 'residency': {
 					if (!this.needProgram(response)) { return; }
-					const m = this.rt.interp.machine;
-					const r = residency(m.k, m.current?.alive ? m.current : undefined, residencyArgs(args), addr => this.vs.rangeNameAt(addr));
+					const r = residency(this.rt.interp.machine.view, residencyArgs(args), addr => this.vs.rangeNameAt(addr));
 					if (typeof r === 'string') { return this.fail(response, r); }
 					response.body = r;
 					this.sendResponse(response);

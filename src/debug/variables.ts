@@ -7,12 +7,10 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Interpreter } from '../lang/interp';
 import { bufferElement, bufferLength, formatValue, type Value } from '../lang/values';
 import type { SimEvent } from '../engine/sim/events';
-import type { KernelFrame } from '../engine/kernel';
-import type { Mm } from '../engine/mm/mm';
+import type { KernelFrameRecord, ProcessSummary } from '../engine/view';
 import type { DataTarget } from './breakpoints';
 import { hex, num, PAGE } from './describe';
 import { memoryReference } from './memory';
-import { whereOf } from './residency';
 
 export type V = DebugProtocol.Variable;
 
@@ -96,28 +94,23 @@ export class VariableStore {
 				indexed: { count: n, get: (s, c) => Array.from({ length: c }, (_, i) => this.leaf(`[${s + i}]`, bufferElement(v, s + i))) },
 			});
 		}
-		const mm = this.current();
+		const view = this.interp.machine.view;
+		const p = view.current();
 		const first = Math.floor(v.addr / PAGE);
 		const end = Math.ceil((v.addr + v.len) / PAGE);
-		if (mm) { this.mark(name, { process: mm.name, start: first, end, description: `${name} [${hex(v.addr)}, ${hex(v.addr + v.len)}) of ${mm.name}` }); }
+		if (p) { this.mark(name, { process: p.name, start: first, end, description: `${name} [${hex(v.addr)}, ${hex(v.addr + v.len)}) of ${p.name}` }); }
 		return this.container(name, formatValue(v, true), {
 			named: () => {
 				const kids = [this.leaf('address', hex(v.addr)), this.leaf('length', v.len), this.leaf('end', hex(v.addr + v.len)), this.leaf('pages', end - first)];
-				if (mm) { kids.push(this.leaf('process', mm.name), this.leaf('where', v.len > 0 ? whereOf(mm.kernel, mm.mm, first, end) : 'none')); }
+				if (p) { kids.push(this.leaf('process', p.name), this.leaf('where', v.len > 0 ? view.where(p.id, first, end) : 'none')); }
 				return kids;
 			},
-			indexed: mm ? { count: end - first, get: (s, c) => Array.from({ length: c }, (_, i) => this.pageOf(mm.mm, first + s + i)) } : undefined,
-		}, mm ? { memoryReference: memoryReference(mm.mm, v.addr) } : {});
+			indexed: p ? { count: end - first, get: (s, c) => Array.from({ length: c }, (_, i) => this.pageOf(p, first + s + i)) } : undefined,
+		}, p ? { memoryReference: memoryReference(p, v.addr) } : {});
 	}
 
 	/** Filled in by inspect.ts: one page of a process as a variable. */
-	pageOf: (mm: Mm, vpn: number) => V = (_mm, vpn) => this.leaf(hex(vpn * PAGE), '');
-
-	private current(): { mm: Mm; name: string; kernel: Interpreter['machine']['k'] } | undefined {
-		const m = this.interp.machine;
-		const mm = m.current;
-		return mm && mm.alive ? { mm, name: mm.name, kernel: m.k } : undefined;
-	}
+	pageOf: (p: Pick<ProcessSummary, 'id' | 'name'>, vpn: number) => V = (_p, vpn) => this.leaf(hex(vpn * PAGE), '');
 
 	/** A script variable holding a range that starts at addr: names VMAs in the views. */
 	rangeNameAt(addr: number): string | undefined {
@@ -141,7 +134,7 @@ export class VariableStore {
 	}
 
 	/** Arguments scope of a kernel frame. */
-	frame(f: KernelFrame): V[] {
+	frame(f: KernelFrameRecord): V[] {
 		const out = [this.leaf('function', f.fn)];
 		if (f.addr !== undefined) { out.push(this.leaf('address', hex(f.addr))); }
 		if (f.npages !== undefined) { out.push(this.leaf('pages', f.npages)); }

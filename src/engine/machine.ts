@@ -17,6 +17,11 @@ import { dmirror_rw, type DevOpResult } from './device/dmirror_rw';
 import { dmirror_migrate_to_device, dmirror_migrate_to_system, dmirror_release, dmirror_unmirror } from './device/dmirror_migrate';
 import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, pin_user_pages, unpin_user_pages } from './device/dmirror_misc';
 import * as Q from './query';
+import { mapped, perm } from './view_mirror';
+import { MachineView } from './view';
+
+/** A process, as `current`, `proc()` and `process()` hand it out. */
+export type { Mm } from './mm/mm';
 
 /** A byte range of the current process (page-granular for memory operations). */
 export interface ByteRange { addr: number; len: number }
@@ -41,6 +46,8 @@ export class Machine {
 	readonly last: LastOp = { cpages: 0, faults: 0, error: 'none' };
 	private configured = false;
 	private filter: EventFilter = NO_EVENTS;
+	/** The machine read-only, as plain records (the debugger's and the CLI report's window). */
+	readonly view: MachineView = new MachineView(this);
 
 	/** Who watches engine events; survives `system` replacing the kernel and snapshot restores. */
 	setEvents(f: EventFilter): void {
@@ -241,14 +248,14 @@ export class Machine {
 
 	// ------------------------------------------------------------ queries (no side effects)
 
-	where(r: ByteRange): string { const [s, e] = this.pages(r); return Q.where(this.k, this.cur(), s, e); }
+	where(r: ByteRange): string { const [s, e] = this.pages(r); return this.view.where(this.cur().id, s, e); }
 	count(r: ByteRange, loc: string): number {
 		const [s, e] = this.pages(r);
 		if (loc !== 'ram' && loc !== 'none' && loc !== 'zero' && loc !== 'swap') { this.k.device(loc); }
-		return Q.count(this.k, this.cur(), s, e, loc);
+		return this.view.count(this.cur().id, s, e, loc);
 	}
-	mapped(dev: string, r: ByteRange): number { const [s, e] = this.pages(r); return Q.mapped(this.k.device(dev), this.cur(), s, e); }
-	perm(dev: string, r: ByteRange): string { const [s, e] = this.pages(r); return Q.perm(this.k.device(dev), this.cur(), s, e); }
+	mapped(dev: string, r: ByteRange): number { const [s, e] = this.pages(r); return mapped(this.k.device(dev), this.cur(), s, e); }
+	perm(dev: string, r: ByteRange): string { const [s, e] = this.pages(r); return perm(this.k.device(dev), this.cur(), s, e); }
 	isExclusive(dev: string, r: ByteRange): boolean {
 		const [s, e] = this.pages(r);
 		const d = this.k.device(dev);

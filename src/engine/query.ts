@@ -1,66 +1,10 @@
-// Side-effect-free views of the machine: where pages live, what a process would read, what a
-// device maps. Used by builtins (where, count, matches, word...), the debugger and the CLI.
+// What a CPU read would see, without faulting: the page contents under the machine view's read(),
+// the word()/matches() builtins and the invariant checks. Where pages are is view_location.ts.
 import type { Kernel } from './kernel';
 import type { Mm } from './mm/mm';
 import { PTE } from './mm/pagetable';
-import { PG } from './mm/frames';
 import { PAGE_SIZE } from './mm/content';
 import { fillWord } from './mm/fill';
-import type { Device } from './device/device';
-
-/** Where one page of a process lives: 'none', 'zero', 'ram', 'swap' or a device name. */
-export function pageLocation(k: Kernel, mm: Mm, vpn: number): string {
-	const pte = mm.pt.pte(vpn);
-	const t = pte & PTE.TYPE_MASK;
-	if (t === PTE.NONE) { return 'none'; }
-	if (t === PTE.SWAP) { return 'swap'; }
-	const pfn = mm.pt.pfn(vpn);
-	if (k.frames.isZero(pfn)) { return 'zero'; }
-	const owner = k.frames.owner[pfn];
-	return owner >= 0 ? k.devices[owner].name : 'ram';
-}
-
-export function where(k: Kernel, mm: Mm, start: number, end: number): string {
-	let loc: string | undefined;
-	for (let vpn = start; vpn < end; vpn++) {
-		const l = pageLocation(k, mm, vpn);
-		if (loc === undefined) { loc = l; } else if (loc !== l) { return 'mixed'; }
-		if (loc === 'none' && !mm.pt.leaf(vpn)) {
-			// skip the rest of an absent leaf quickly
-			const next = (Math.floor(vpn / 512) + 1) * 512;
-			vpn = Math.min(end, next) - 1;
-		}
-	}
-	return loc ?? 'none';
-}
-
-/** Pages of [start, end) at `loc`; 'ram' counts zero pages too. */
-export function count(k: Kernel, mm: Mm, start: number, end: number, loc: string): number {
-	let n = 0;
-	let present = 0;
-	mm.pt.forEach(start, end, (vpn) => {
-		present++;
-		const l = pageLocation(k, mm, vpn);
-		if (l === loc || (loc === 'ram' && l === 'zero')) { n++; }
-	});
-	return loc === 'none' ? (end - start) - present : n;
-}
-
-export function mapped(dev: Device, mm: Mm, start: number, end: number): number {
-	const m = dev.mirrors.get(mm);
-	return m ? m.pt.countPresent(start, end) : 0;
-}
-
-export function perm(dev: Device, mm: Mm, start: number, end: number): string {
-	const m = dev.mirrors.get(mm);
-	let p: string | undefined;
-	for (let vpn = start; vpn < end; vpn++) {
-		const pte = m ? m.pt.pte(vpn) : 0;
-		const q = pte === 0 ? 'none' : pte & PTE.ATOMIC ? 'atomic' : pte & PTE.WRITE ? 'rw' : 'r';
-		if (p === undefined) { p = q; } else if (p !== q) { return 'mixed'; }
-	}
-	return p ?? 'none';
-}
 
 /** The content slot a CPU read of vpn would see, without faulting: -1 reads as zeroes, and
  * undefined means the page is not readable at all (no VMA). File pages not yet cached read as
@@ -108,9 +52,4 @@ export function readBytes(k: Kernel, mm: Mm, addr: number, len: number): { data:
 		at += n;
 	}
 	return { data: out, unreadable: 0 };
-}
-
-/** Is the frame device memory of the coherent kind (CPU-mapped in place)? */
-export function isCoherent(k: Kernel, pfn: number): boolean {
-	return (k.frames.flags[pfn] & PG.DEV_COHERENT) !== 0;
 }

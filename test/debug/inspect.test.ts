@@ -81,6 +81,33 @@ describe('debug adapter: variables, evaluate, memory, residency', function () {
 		assert.equal(pk.get('mapcount')?.value, '1');
 	});
 
+	it('a THP page shows (PMD) and its folio; a file VMA shows its file, offset and advice', async () => {
+		await s().launch(fixture('thp.hmmw'), { breakpoints: [{ line: 9 }] });
+		await s().stopped('breakpoint', 9);
+		const vmas = await s().vars((await s().lookup('Processes', 'p', 'VMAs')).variablesReference);
+		assert.deepEqual(vmas.map(v => v.name.split(' ')[1]), ['F', 'H']);
+		const [f, h] = vmas;
+		assert.match(f.value, / r-- file f shared, 4 pages$/);
+		const fn = await s().children(f.variablesReference, { filter: 'named' });
+		assert.deepEqual(['file', 'file offset', 'kind'].map(n => fn.get(n)?.value), ['f', '8192', 'file f shared']);
+		const hn = await s().children(h.variablesReference, { filter: 'named' });
+		assert.equal(hn.get('advice')?.value, 'hugepage');
+		const res = await s().children(hn.get('residency')!.variablesReference);
+		assert.deepEqual([...res].map(([n, v]) => [n, v.value]), [['ram', '512']]);
+		const [head, tail] = await s().vars(h.variablesReference, { filter: 'indexed', start: 0, count: 2 });
+		assert.match(head.value, /^ram, present write dirty young \(PMD\)$/);
+		const hk = await s().children(head.variablesReference);
+		const tk = await s().children(tail.variablesReference);
+		assert.equal(hk.get('flags')?.value, 'ANON | HEAD | DIRTY');
+		assert.match(tk.get('flags')?.value ?? '', /TAIL/);
+		assert.equal(Number(tk.get('pfn')?.value), Number(hk.get('pfn')?.value) + 1);
+		const pte = await s().children(hk.get('CPU PTE')!.variablesReference);
+		assert.equal(pte.get('PMD mapped (huge)')?.value, 'true');
+		const r = (await s().dc.customRequest('residency', { maxCells: 4 })).body as { legend: string[]; runs: number[]; pagesPerCell: number };
+		// F's 4 page-cache pages right below H's 512: 516 pages of RAM in 4 cells of 129
+		assert.deepEqual([r.pagesPerCell, r.runs.map((c, i) => (i % 2 ? c : r.legend[c]))], [129, ['ram', 4]]);
+	});
+
 	it('a VMA of 4M pages pages its children: only what is asked is built', async () => {
 		await s().launch(fixture('big.hmmw'), { breakpoints: [{ line: 6 }] });
 		await s().stopped('breakpoint', 6);

@@ -1,0 +1,103 @@
+// Engine objects decoded into the view's records: PTE bits and PG flags by name, VMAs, processes,
+// devices. Every record is built fresh from the typed arrays and objects it describes.
+import type { Kernel } from './kernel';
+import type { Mm } from './mm/mm';
+import { PTE } from './mm/pagetable';
+import type { Vma } from './mm/vma';
+import { PAGE_SIZE } from './mm/content';
+import type { Device } from './device/device';
+import { pageLocation } from './view_location';
+import { mirrorEntries, mirrorEntry } from './view_mirror';
+import type {
+	ContentState, DeviceRecord, DeviceSummary, PageRecord, ProcessRecord, ProcessSummary, PteRecord, PteType, StructPageRecord, SystemRecord, VmaRecord,
+} from './view_types';
+
+const PTE_TYPES: PteType[] = ['none', 'present', 'devpriv', 'excl', 'swap', 'migration'];
+
+/** PG_* bits by name, in bit order (see mm/frames.ts). */
+const PG_NAMES = ['ANON', 'FILE', 'DAX', 'DEV_PRIVATE', 'DEV_COHERENT', 'ZERO', 'HEAD', 'TAIL', 'DIRTY', 'LAZYFREE', 'SWAPBACKED'];
+/** VM_* bits by name, in bit order (see mm/vma.ts). */
+const VM_NAMES = ['READ', 'WRITE', 'EXEC', 'SHARED', 'HUGEPAGE', 'NOHUGEPAGE'];
+const VM_HUGEPAGE = 16;
+const VM_NOHUGEPAGE = 32;
+
+function bitNames(v: number, names: string[]): string[] {
+	const out: string[] = [];
+	names.forEach((n, bit) => { if (v & (1 << bit)) { out.push(n); } });
+	return out;
+}
+
+export function pteRecord(mm: Mm, vpn: number): PteRecord {
+	const raw = mm.pt.pte(vpn);
+	const t = raw & PTE.TYPE_MASK;
+	const type = PTE_TYPES[t] ?? 'none';
+	const target = t === PTE.NONE ? -1 : mm.pt.pfn(vpn);
+	return {
+		type, write: (raw & PTE.WRITE) !== 0, dirty: (raw & PTE.DIRTY) !== 0, young: (raw & PTE.YOUNG) !== 0, atomic: (raw & PTE.ATOMIC) !== 0,
+		huge: mm.pt.isHuge(vpn), pfn: t === PTE.SWAP ? -1 : target, swapSlot: t === PTE.SWAP ? target : -1, raw,
+	};
+}
+
+export function structPage(k: Kernel, pfn: number): StructPageRecord {
+	const f = k.frames;
+	const owner = f.owner[pfn];
+	const slot = f.slot[pfn];
+	const content: ContentState = slot < 0 ? 'none' : k.content.isPattern(slot) ? 'pattern' : 'bytes';
+	return {
+		pfn, flags: bitNames(f.flags[pfn], PG_NAMES), rawFlags: f.flags[pfn], refcount: f.refcount[pfn], mapcount: f.mapcount[pfn],
+		pincount: f.pincount[pfn], memory: owner >= 0 ? k.devices[owner]?.name ?? `device ${owner}` : 'ram', head: f.head[pfn], content,
+	};
+}
+
+export function pageRecord(k: Kernel, mm: Mm, vpn: number): PageRecord {
+	const pte = pteRecord(mm, vpn);
+	const mirrors = k.devices.filter(d => d.mirrors.has(mm)).map(d => mirrorEntry(d, mm, vpn));
+	return {
+		process: mm.name, pid: mm.pid, vpn, address: vpn * PAGE_SIZE, location: pageLocation(k, mm, vpn), pte, pfn: pte.pfn,
+		...(pte.pfn >= 0 ? { page: structPage(k, pte.pfn) } : {}), mirrors,
+	};
+}
+
+export function vmaRecord(mm: Mm, v: Vma): VmaRecord {
+	const advice = [v.flags & VM_HUGEPAGE ? 'hugepage' : '', v.flags & VM_NOHUGEPAGE ? 'nohugepage' : ''].filter(Boolean);
+	return {
+		process: mm.name, start: v.start * PAGE_SIZE, end: v.end * PAGE_SIZE, startVpn: v.start, endVpn: v.end, npages: v.npages,
+		prot: v.protString(), backing: v.backing, shared: v.shared, kind: v.kindString().trim(),
+		...(v.file ? { file: v.file.name, fileOffset: v.pgoff * PAGE_SIZE } : {}), flags: bitNames(v.flags, VM_NAMES), advice,
+	};
+}
+
+export function processSummary(mm: Mm, current: Mm | undefined): ProcessSummary {
+	return { id: mm.id, name: mm.name, pid: mm.pid, alive: mm.alive, current: current === mm, vmaCount: mm.vmas.list.length };
+}
+
+export function processRecord(k: Kernel, mm: Mm, current: Mm | undefined): ProcessRecord {
+	return {
+		...processSummary(mm, current), faults: mm.faults, rss: mm.rss(p => k.frames.isZero(p)),
+		mirroredBy: k.devices.filter(d => d.mirrors.has(mm)).map(d => d.name),
+	};
+}
+
+export function deviceSummary(d: Device): DeviceSummary {
+	const counters: Record<string, number> = {};
+	for (const [name, v] of Object.entries(d.stats)) { if (typeof v === 'number') { counters[name] = v; } }
+	return { name: d.name, index: d.index, capacityPages: d.capacityPages, usedPages: d.usedPages, freePages: d.capacityPages - d.usedPages, counters };
+}
+
+export function deviceRecord(d: Device): DeviceRecord {
+	return {
+		...deviceSummary(d), config: structuredClone(d.cfg), chunks: d.chunks.map(c => ({ first: c.first, npages: c.npages })),
+		mirrors: [...d.mirrors].map(([mm, m]) => ({
+			process: mm.name, processId: mm.id, entries: mirrorEntries(d, mm), notifierSeq: m.notifier.seq, callbacks: m.callbacks,
+		})),
+		// no device model keeps state beyond the dmirror basics yet; new state is reported here
+		extra: {},
+	};
+}
+
+export function systemRecord(k: Kernel): SystemRecord {
+	return {
+		time: k.clock, ramBytes: k.config.ramBytes, swapBytes: k.config.swapBytes, thp: k.config.thp,
+		ramPages: k.frames.ramPages, ramUsedPages: k.frames.ramUsed, pmemPages: k.pmemPages,
+	};
+}

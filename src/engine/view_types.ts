@@ -1,0 +1,207 @@
+// The records the machine view hands out. Each is a fresh plain object of numbers, strings,
+// booleans and arrays of those: a caller may keep, change or serialize one, and nothing it does
+// reaches back into the engine. Addresses are bytes; `vpn` fields are page numbers.
+import type { Backing } from './mm/vma';
+import type { DeviceConfig } from './device/device';
+import type { ThpMode } from './kernel';
+
+/** Where a page's data is, as where() names it: 'none', 'zero', 'ram', 'swap' or a device name. */
+export type Location = string;
+
+/** A process as the view's methods take it: its name (a live process first, else an exited one
+ * of that name), or its id (creation order, which memory references use). */
+export type ProcessKey = string | number;
+
+/** The kind of a CPU page-table entry (PTE.TYPE_MASK). */
+export type PteType = 'none' | 'present' | 'devpriv' | 'excl' | 'swap' | 'migration';
+
+/** A device mirror entry's access: 'atomic' is dmirror's exclusive (DPT_XA_TAG_ATOMIC) entry. */
+export type MirrorPerm = 'none' | 'r' | 'rw' | 'atomic';
+
+/** What holds a frame's bytes: nothing (reads as zeroes), a fill pattern, or a 4 KiB slot. */
+export type ContentState = 'none' | 'pattern' | 'bytes';
+
+export interface PteRecord {
+	type: PteType;
+	write: boolean;
+	dirty: boolean;
+	young: boolean;
+	/** only mirror tables set it; kept for a faithful decode */
+	atomic: boolean;
+	/** mapped by a PMD (part of a THP mapping) */
+	huge: boolean;
+	/** the frame a present, device-private, exclusive or migration entry names; else -1 */
+	pfn: number;
+	/** the slot of a swap entry; else -1 */
+	swapSlot: number;
+	/** the encoded entry, for display */
+	raw: number;
+}
+
+/** struct page of one frame. */
+export interface StructPageRecord {
+	pfn: number;
+	/** PG_* flag names, lowest bit first */
+	flags: string[];
+	rawFlags: number;
+	refcount: number;
+	mapcount: number;
+	pincount: number;
+	/** whose memory the frame is: 'ram' or a device name */
+	memory: string;
+	/** first frame of its folio (itself for a base page) */
+	head: number;
+	content: ContentState;
+}
+
+export interface MirrorEntryRecord {
+	device: string;
+	vpn: number;
+	address: number;
+	perm: MirrorPerm;
+	/** the frame the device maps, or -1 without an entry */
+	pfn: number;
+}
+
+/** An entry of a device's mirror table, with where the page's data is. */
+export interface MirrorTableEntry extends MirrorEntryRecord { location: Location }
+
+export interface PageRecord {
+	process: string;
+	pid: number;
+	vpn: number;
+	address: number;
+	location: Location;
+	pte: PteRecord;
+	/** the frame behind the entry (-1 for none and swap entries) */
+	pfn: number;
+	/** struct page of `pfn`, when there is one */
+	page?: StructPageRecord;
+	/** the entry of every device that mirrors the process ('none' perm when it has none here) */
+	mirrors: MirrorEntryRecord[];
+}
+
+export interface VmaRecord {
+	process: string;
+	start: number;
+	end: number;
+	startVpn: number;
+	endVpn: number;
+	npages: number;
+	/** 'rwx' letters with '-' for missing rights, or 'none' */
+	prot: string;
+	backing: Backing;
+	shared: boolean;
+	/** 'anon private', 'file NAME shared', ... */
+	kind: string;
+	/** the file (or shmem object) behind it */
+	file?: string;
+	/** byte offset of `start` in the file */
+	fileOffset?: number;
+	/** VM_* flag names set on it */
+	flags: string[];
+	/** madvise hints in effect: 'hugepage', 'nohugepage' */
+	advice: string[];
+}
+
+/** What is cheap to know about a process. */
+export interface ProcessSummary {
+	id: number;
+	name: string;
+	pid: number;
+	alive: boolean;
+	/** the process statements run as */
+	current: boolean;
+	vmaCount: number;
+}
+
+export interface ProcessRecord extends ProcessSummary {
+	/** CPU page faults taken */
+	faults: number;
+	/** resident pages, as Mm.rss counts them (device-private entries included) */
+	rss: number;
+	/** devices mirroring it, in device order */
+	mirroredBy: string[];
+}
+
+/** A device's mirror of one process. */
+export interface DeviceMirrorRecord {
+	process: string;
+	processId: number;
+	/** entries in its mirror table */
+	entries: number;
+	/** the mmu interval notifier's sequence */
+	notifierSeq: number;
+	/** invalidation callbacks it received */
+	callbacks: number;
+}
+
+/** A scalar of open-ended state. */
+export type ViewValue = number | string | boolean;
+
+/** What is cheap to know about a device (the language's DEV.faults, DEV.used...). */
+export interface DeviceSummary {
+	name: string;
+	index: number;
+	capacityPages: number;
+	usedPages: number;
+	freePages: number;
+	/** DeviceStats, counter by counter */
+	counters: Record<string, number>;
+}
+
+export interface DeviceRecord extends DeviceSummary {
+	/** a copy of the device's configuration */
+	config: DeviceConfig;
+	/** hotplugged chunks of device memory: first pfn and size */
+	chunks: { first: number; npages: number }[];
+	mirrors: DeviceMirrorRecord[];
+	/** state of the device model beyond the dmirror basics (fault queue, eviction order...) */
+	extra: Record<string, ViewValue>;
+}
+
+export interface SystemRecord {
+	/** simulated time, ns */
+	time: number;
+	ramBytes: number;
+	swapBytes: number;
+	thp: ThpMode;
+	ramPages: number;
+	ramUsedPages: number;
+	/** persistent-memory pages of DAX files */
+	pmemPages: number;
+}
+
+export interface ResidencyRun { loc: Location; npages: number }
+
+/** Where the pages of [start, end) are: runs in address order, and exact counts. */
+export interface ResidencyRecord {
+	process: string;
+	startVpn: number;
+	endVpn: number;
+	runs: ResidencyRun[];
+	/** pages per location, in order of first appearance; absent locations are left out */
+	counts: Record<Location, number>;
+}
+
+/** Residency binned into cells of `pagesPerCell` pages, for the residency map. */
+export interface ResidencyCells {
+	/** location names by code; the last one is 'mixed' (a cell with more than one location) */
+	legend: string[];
+	pagesPerCell: number;
+	/** pairs (code, number of cells), consecutive cells of one code merged */
+	runs: number[];
+}
+
+/** The simulated kernel function on the call stack, with what it was called for. */
+export interface KernelFrameRecord { fn: string; addr?: number; npages?: number; process?: string; device?: string }
+
+export interface StackFrameRecord extends KernelFrameRecord {
+	/** the same frame keeps its id while it is on the stack; a new call gets a new one */
+	id: number;
+	/** 0 for the outermost frame */
+	depth: number;
+}
+
+/** Bytes as the process would read them; `unreadable` bytes after them are not mapped. */
+export interface MemoryRead { data: Uint8Array; unreadable: number }
