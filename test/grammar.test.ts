@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-	BUILTINS as VOCAB_BUILTINS, ERROR_CODES as VOCAB_ERROR_CODES, PROTECTIONS, STATEMENT_KEYWORDS as STATEMENT_WORDS,
+	BUILTINS as VOCAB_BUILTINS, ERROR_CODES as VOCAB_ERROR_CODES, MMAP_MODIFIERS, PROTECTIONS, STATEMENT_KEYWORDS as STATEMENT_WORDS,
 } from '../src/lang/vocabulary';
 import { DEVICE_OPTIONS, SYSTEM_OPTIONS, UNITS as VOCAB_UNITS } from '../src/lang/vocabularyOptions';
 
@@ -121,6 +121,7 @@ describe('hmmw grammar', () => {
 		assert.deepEqual(missingWords(grammar, UNITS, ['keyword.other.unit.']), [], 'suffixes without a rule');
 		assert.deepEqual(missingWords(grammar, OPTION_WORDS, ['constant.language.option-value.']), [], 'option values without a rule');
 		assert.deepEqual(missingWords(grammar, [...PROTECTIONS], ['constant.language.prot.']), [], 'protections without a rule');
+		assert.deepEqual(missingWords(grammar, [...MMAP_MODIFIERS], ['storage.modifier.']), [], 'mmap modifiers without a rule');
 		for (const rule of allRules(grammar)) {
 			for (const scope of scopesOf(rule)) {
 				assert.match(scope, /\.hmmw$/, `scope ${scope} does not end in .hmmw`);

@@ -25,6 +25,8 @@ export interface StatementSpec {
 	doc: string;
 	/** may appear in a kernel body */
 	inKernel?: boolean;
+	/** written `DEV op ...`: the device name comes first and words[0] is the op */
+	deviceOp?: boolean;
 	/** not simulated yet: what it needs; the statement is an error at check time and at run time */
 	needs?: string;
 }
@@ -37,8 +39,8 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	'process': { words: ['process'], syntax: 'process PROC', doc: 'create a process and make it current' },
 	'use': { words: ['use'], syntax: 'use PROC', doc: 'make PROC the current process' },
 	'file': { words: ['file'], syntax: 'file NAME size=SIZE [= EXPR]', doc: 'create a page-cache file, optionally filled per int32 word' },
-	'mirror': { words: ['mirror'], syntax: 'DEV mirror PROC', doc: 'the device mirrors PROC\'s address space (interval notifier)' },
-	'unmirror': { words: ['unmirror'], syntax: 'DEV unmirror PROC', doc: 'stop mirroring; the device\'s pages of PROC go back to RAM' },
+	'mirror': { deviceOp: true, words: ['mirror'], syntax: 'DEV mirror PROC', doc: 'the device mirrors PROC\'s address space (interval notifier)' },
+	'unmirror': { deviceOp: true, words: ['unmirror'], syntax: 'DEV unmirror PROC', doc: 'stop mirroring; the device\'s pages of PROC go back to RAM' },
 	'mmap': { words: ['mmap'], syntax: 'X = mmap SIZE anon|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]', doc: 'map memory into the current process' },
 	'munmap': { words: ['munmap'], syntax: 'munmap R', doc: 'unmap a range' },
 	'mprotect': { words: ['mprotect'], syntax: 'mprotect R PROT', doc: 'change the protection of a range' },
@@ -47,8 +49,8 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	'exit': { words: ['exit'], syntax: 'exit PROC', doc: 'the process exits and its mm is torn down' },
 	'cpu-read': { words: ['cpu', 'read'], syntax: 'cpu read R', doc: 'the current process reads every page of R' },
 	'cpu-write': { words: ['cpu', 'write'], syntax: 'cpu write R [= EXPR]', doc: 'the current process writes R, per int32 word with i = word index' },
-	'dev-read': { words: ['read'], syntax: '[B =] DEV read R', doc: 'the device reads R through its mirror (HMM_DMIRROR_READ)' },
-	'dev-write': { words: ['write'], syntax: 'DEV write R = EXPR', doc: 'the device writes R through its mirror (HMM_DMIRROR_WRITE)' },
+	'dev-read': { deviceOp: true, words: ['read'], syntax: '[B =] DEV read R', doc: 'the device reads R through its mirror (HMM_DMIRROR_READ)' },
+	'dev-write': { deviceOp: true, words: ['write'], syntax: 'DEV write R = EXPR', doc: 'the device writes R through its mirror (HMM_DMIRROR_WRITE)' },
 	'kernel': { words: ['kernel'], syntax: 'kernel DEV ["name"] { ... }', doc: 'a device kernel of read, write and atomic lines', needs: DEVICE_MODEL },
 	'kernel-read': { words: ['read'], syntax: 'read R', doc: 'a kernel reads R', inKernel: true },
 	'kernel-write': { words: ['write'], syntax: 'write R [= EXPR]', doc: 'a kernel writes R', inKernel: true },
@@ -57,7 +59,7 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	'prefetch': { words: ['prefetch'], syntax: 'prefetch R -> DEV|ram', doc: 'policy-level migration that leaves pages that cannot move', needs: DEVICE_MODEL },
 	'advise': { words: ['advise'], syntax: 'advise R preferred=LOC|none | accessed_by=DEV | read_mostly=on|off', doc: 'memory advice for migrate-policy devices', needs: DEVICE_MODEL },
 	'exclusive': { words: ['exclusive'], syntax: 'exclusive R -> DEV', doc: 'make_device_exclusive, then a device read (HMM_DMIRROR_EXCLUSIVE)' },
-	'release': { words: ['release'], syntax: 'DEV release', doc: 'evict all of the device\'s memory to RAM (HMM_DMIRROR_RELEASE)' },
+	'release': { deviceOp: true, words: ['release'], syntax: 'DEV release', doc: 'evict all of the device\'s memory to RAM (HMM_DMIRROR_RELEASE)' },
 	'pin': { words: ['pin'], syntax: 'pin R', doc: 'long-term pin of R\'s pages (FOLL_LONGTERM)' },
 	'unpin': { words: ['unpin'], syntax: 'unpin R', doc: 'drop the pins of R' },
 	'snapshot': { words: ['snapshot'], syntax: 'S = DEV snapshot R', doc: 'one byte per page as HMM_DMIRROR_SNAPSHOT reports it' },
@@ -72,6 +74,12 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 
 /** Every keyword of every statement, once. */
 export const STATEMENT_KEYWORDS: readonly string[] = [...new Set(Object.values(STATEMENTS).flatMap((s) => s.words))];
+
+/** The second words that make a line a `DEV op` statement. */
+export const DEVICE_OPS: ReadonlySet<string> = new Set(Object.values(STATEMENTS).filter((s) => s.deviceOp).map((s) => s.words[0]));
+
+/** mmap modifiers after the protection. */
+export const MMAP_MODIFIERS = ['shared', 'private', 'huge', 'nohuge'] as const;
 
 /** How a statement is written, for messages (`cpu read`, not `cpu-read`). */
 export function spelling(kind: Stmt['kind']): string {
