@@ -5,6 +5,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
+import {
+	BUILTINS as VOCAB_BUILTINS, ERROR_CODES as VOCAB_ERROR_CODES, MMAP_MODIFIERS, PROTECTIONS, STATEMENT_KEYWORDS as STATEMENT_WORDS,
+} from '../src/lang/vocabulary';
+import { DEVICE_OPTIONS, SYSTEM_OPTIONS, UNITS as VOCAB_UNITS } from '../src/lang/vocabularyOptions';
 
 const root = process.cwd();
 const grammarPath = 'syntaxes/hmmw.tmLanguage.json';
@@ -29,18 +33,14 @@ interface Grammar {
 	repository: Record<string, Rule>;
 }
 
-// The statement words of the language (spec §3).
-const STATEMENT_KEYWORDS = [
-	'system', 'device', 'process', 'use', 'file', 'mirror', 'unmirror',
-	'mmap', 'munmap', 'mprotect', 'madvise', 'fork', 'exit',
-	'cpu', 'read', 'write', 'kernel', 'atomic',
-	'migrate', 'prefetch', 'advise', 'exclusive', 'release', 'pin', 'unpin', 'snapshot',
-	'for', 'in', 'step', 'repeat', 'if', 'else', 'print', 'expect', 'error',
-];
-const BUILTINS = ['where', 'count', 'mapped', 'perm', 'exclusive', 'matches', 'word', 'len', 'npages', 'addr',
-	'page', 'pages', 'at'];
-const ERROR_CODES = ['EFAULT', 'EPERM', 'EINVAL', 'ENOENT', 'ENOMEM', 'EBUSY', 'SIGSEGV', 'SIGBUS'];
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'page', 'pages', 'ns', 'us', 'ms', 's', 'GB/s', 'MB/s'];
+// The language's word lists come from the vocabulary the checker and evaluator use, so the
+// grammar cannot highlight a word the language dropped or miss one it added.
+const STATEMENT_KEYWORDS = [...STATEMENT_WORDS];
+const BUILTINS = [...VOCAB_BUILTINS];
+const ERROR_CODES = [...VOCAB_ERROR_CODES];
+const UNITS = Object.keys(VOCAB_UNITS);
+const OPTION_WORDS = [...new Set([...Object.values(SYSTEM_OPTIONS), ...Object.values(DEVICE_OPTIONS)]
+	.flatMap((o) => typeof o.value === 'string' ? [] : [...o.value]))];
 
 function readJson<T>(file: string): T {
 	return JSON.parse(readFileSync(path.join(root, file), 'utf8')) as T;
@@ -83,6 +83,17 @@ function missingWords(grammar: Grammar, words: string[], scopePrefixes: string[]
 	});
 }
 
+/** The words of every `\b(a|b|c)\b`-style alternation of a regex that holds `probe`. */
+function alternationWith(regex: string, probe: string): string[] {
+	for (const m of regex.matchAll(/\((?:\?:)?([A-Za-z0-9_|]+)\)/g)) {
+		const words = m[1].split('|');
+		if (words.includes(probe)) {
+			return words;
+		}
+	}
+	return [];
+}
+
 describe('hmmw grammar', () => {
 	it('passes the vscode-tmgrammar-test unit tests in test/grammar', function () {
 		this.timeout(120000);
@@ -108,11 +119,25 @@ describe('hmmw grammar', () => {
 		assert.deepEqual(missingWords(grammar, BUILTINS, ['support.function.']), [], 'builtins without a rule');
 		assert.deepEqual(missingWords(grammar, ERROR_CODES, ['constant.language.']), [], 'error codes without a rule');
 		assert.deepEqual(missingWords(grammar, UNITS, ['keyword.other.unit.']), [], 'suffixes without a rule');
+		assert.deepEqual(missingWords(grammar, OPTION_WORDS, ['constant.language.option-value.']), [], 'option values without a rule');
+		assert.deepEqual(missingWords(grammar, [...PROTECTIONS], ['constant.language.prot.']), [], 'protections without a rule');
+		assert.deepEqual(missingWords(grammar, [...MMAP_MODIFIERS], ['storage.modifier.']), [], 'mmap modifiers without a rule');
 		for (const rule of allRules(grammar)) {
 			for (const scope of scopesOf(rule)) {
 				assert.match(scope, /\.hmmw$/, `scope ${scope} does not end in .hmmw`);
 			}
 		}
+	});
+
+	it('highlights no builtin, error code or option value the language does not have', () => {
+		const grammar = readJson<Grammar>(grammarPath);
+		const sorted = (xs: string[]): string[] => [...xs].sort();
+		const builtin = grammar.repository.builtin.match ?? '';
+		assert.deepEqual(sorted(alternationWith(builtin, 'where')), sorted(BUILTINS));
+		const codes = grammar.repository.constant.patterns?.map((r) => r.match ?? '').find((m) => m.includes('EFAULT')) ?? '';
+		assert.deepEqual(sorted(alternationWith(codes, 'EFAULT')), sorted(ERROR_CODES));
+		const option = grammar.repository.option.patterns?.[0].match ?? '';
+		assert.deepEqual(sorted(alternationWith(option, 'madvise')), sorted(OPTION_WORDS));
 	});
 
 	it('resolves every #include to a repository entry', () => {

@@ -6,15 +6,18 @@ import type { Expr } from '../lang/ast';
 import { parseExpression } from '../lang/parser';
 import { evaluate, truthy } from '../lang/eval';
 import { formatValue } from '../lang/values';
+import { vocabularyError } from '../lang/vocabulary';
 import type { Interpreter } from '../lang/interp';
 import type { EventKind, SimEvent } from '../engine/sim/events';
 
-/** Exception filter ids (spec §8), in the order the Breakpoints view lists them. */
-export const ENGINE_FILTERS = ['cpu-fault', 'device-fault', 'migration', 'eviction', 'invalidation', 'page-fault'] as const;
+/** Exception filter ids (spec §8), in the order the Breakpoints view lists them. Each is an event
+ * kind the engine raises (a test runs scripts to prove it); `eviction` waits for the device model. */
+export const ENGINE_FILTERS = ['cpu-fault', 'device-fault', 'migration', 'invalidation', 'page-fault'] as const satisfies readonly EventKind[];
 export const FILTER_IDS = [...ENGINE_FILTERS, 'error', 'expect'] as const;
 export type FilterId = typeof FILTER_IDS[number];
 
-/** Simulated kernel functions a function breakpoint can name (those the engine enters). */
+/** Simulated kernel functions a function breakpoint can name: those the engine enters (a test runs
+ * scripts to prove each one is reached). */
 export const KERNEL_FUNCTIONS = [
 	'handle_mm_fault', 'do_swap_page', 'migrate_to_ram', 'migrate_vma_setup', 'migrate_vma_pages', 'migrate_vma_finalize',
 	'hmm_range_fault', 'invalidate_range_start', 'make_device_exclusive', 'dmirror_fault', 'dmirror_read', 'dmirror_write',
@@ -29,6 +32,8 @@ export function compileCondition(text: string | undefined): Condition | undefine
 	if (text === undefined || text.trim() === '') { return undefined; }
 	const r = parseExpression(text, '<condition>');
 	if (!r.expr) { return { text, error: r.diagnostics[0]?.message ?? 'cannot parse the condition' }; }
+	const wrong = vocabularyError(r.expr);
+	if (wrong !== undefined) { return { text, error: wrong }; }
 	return { text, expr: r.expr };
 }
 

@@ -1,8 +1,20 @@
 // What the adapter tells the client it can do (the initialize response). One place, with the
 // reason for each, because every flag changes what VS Code shows.
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { ENGINE_FILTERS } from './breakpoints';
+import { EVENT_MEMBERS } from '../lang/vocabulary';
 
-const CONDITION = 'A condition over event.* (kind, addr, npages, device, process, write), e.g. event.npages > 1 and event.device == "gpu"';
+const CONDITION = `A condition over event.* (${Object.keys(EVENT_MEMBERS).join(', ')}), e.g. event.npages > 1 and event.device == "gpu"`;
+
+/** Label and description of each engine filter; keyed by ENGINE_FILTERS, so none is offered
+ * without a declaration there (and so without a test that the engine raises it). */
+const ENGINE_FILTER_TEXT: Record<typeof ENGINE_FILTERS[number], [string, string]> = {
+	'cpu-fault': ['CPU fault on device memory', 'A CPU access hits a page a device holds (device-private or exclusive entry)'],
+	'device-fault': ['Device fault', 'A device access misses its page table'],
+	'migration': ['Migration', 'Pages move between RAM and a device'],
+	'invalidation': ['Mirror invalidation', 'An mmu notifier invalidates a device mirror'],
+	'page-fault': ['CPU page fault', 'Any CPU page fault'],
+};
 
 export function capabilities(): DebugProtocol.Capabilities {
 	const engine = (filter: string, label: string, description: string): DebugProtocol.ExceptionBreakpointsFilter =>
@@ -19,12 +31,7 @@ export function capabilities(): DebugProtocol.Capabilities {
 		supportsBreakpointLocationsRequest: true,
 		// "break on" engine events, each with its own condition
 		exceptionBreakpointFilters: [
-			engine('cpu-fault', 'CPU fault on device memory', 'A CPU access hits a page a device holds (device-private or exclusive entry)'),
-			engine('device-fault', 'Device fault', 'A device access misses its page table'),
-			engine('migration', 'Migration', 'Pages move between RAM and a device'),
-			engine('eviction', 'Eviction', 'A device makes room in its memory'),
-			engine('invalidation', 'Mirror invalidation', 'An mmu notifier invalidates a device mirror'),
-			engine('page-fault', 'CPU page fault', 'Any CPU page fault'),
+			...ENGINE_FILTERS.map(f => engine(f, ...ENGINE_FILTER_TEXT[f])),
 			{ filter: 'error', label: 'Statement errors', description: 'A statement fails outside `expect error`', default: true, supportsCondition: true, conditionDescription: 'A condition over script variables' },
 			{ filter: 'expect', label: 'Failed expectations', description: 'An `expect` is about to fail', default: true, supportsCondition: true, conditionDescription: 'A condition over script variables' },
 		],

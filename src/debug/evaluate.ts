@@ -3,7 +3,7 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { parseExpression } from '../lang/parser';
 import { evaluate } from '../lang/eval';
-import { BUILTINS } from '../lang/ast';
+import { builtinDocs, DEVICE_MEMBERS, EVENT_MEMBERS, EXPRESSION_WORDS, LAST_MEMBERS, memberDocs, PROCESS_MEMBERS } from '../lang/vocabulary';
 import type { Interpreter } from '../lang/interp';
 import type { Value } from '../lang/values';
 import type { VariableStore } from './variables';
@@ -37,12 +37,6 @@ export function evaluateRequest(text: string, interp: Interpreter, vs: VariableS
 	}
 }
 
-const LAST = ['cpages', 'faults', 'error'];
-const EVENT = ['kind', 'addr', 'npages', 'device', 'process', 'write', 'fn', 'detail'];
-const DEVICE = ['faults', 'fault_batches', 'migrated_in', 'migrated_out', 'evicted', 'prefetched', 'invalidations', 'cpu_faults', 'used', 'free'];
-const PROCESS = ['pid', 'rss', 'faults'];
-const WORDS = ['and', 'or', 'not', 'true', 'false', 'time', 'last', 'event', 'ram'];
-
 /** Completions for the word before `column` (1-based) of `text`. */
 export function completions(text: string, column: number, interp: Interpreter | undefined): DebugProtocol.CompletionItem[] {
 	const before = text.slice(0, Math.max(0, column - 1));
@@ -54,17 +48,18 @@ export function completions(text: string, column: number, interp: Interpreter | 
 	const add = (label: string, type: DebugProtocol.CompletionItemType, detail?: string) => {
 		if (label.startsWith(prefix)) { items.push({ label, type, detail, length: prefix.length }); }
 	};
+	const members = (table: Readonly<Record<string, string>>) => memberDocs(table).forEach(d => add(d.label, 'property', d.detail));
 	if (owner) {
-		if (owner === 'last') { LAST.forEach(p => add(p, 'property', 'last device operation')); } else if (owner === 'event') { EVENT.forEach(p => add(p, 'property', 'the event stopped on')); } else {
-			if (k?.devices.some(d => d.name === owner)) { DEVICE.forEach(p => add(p, 'property', `device ${owner}`)); }
-			if (k?.procs.has(owner)) { PROCESS.forEach(p => add(p, 'property', `process ${owner}`)); }
+		if (owner === 'last') { members(LAST_MEMBERS); } else if (owner === 'event') { members(EVENT_MEMBERS); } else {
+			if (k?.devices.some(d => d.name === owner)) { members(DEVICE_MEMBERS); }
+			if (k?.procs.has(owner)) { members(PROCESS_MEMBERS); }
 		}
 		return items;
 	}
 	for (const name of interp?.vars.keys() ?? []) { add(name, 'variable'); }
-	for (const b of BUILTINS) { add(b, 'function', 'builtin'); }
+	for (const b of builtinDocs()) { add(b.label, 'function', b.detail); }
 	for (const d of k?.devices ?? []) { add(d.name, 'module', 'device'); }
 	for (const p of k?.procs.keys() ?? []) { add(p, 'module', 'process'); }
-	for (const w of WORDS) { add(w, 'keyword'); }
+	for (const [w, detail] of Object.entries(EXPRESSION_WORDS)) { add(w, 'keyword', detail); }
 	return items;
 }

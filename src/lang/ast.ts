@@ -1,6 +1,8 @@
 // The workload-script syntax tree. Every node carries the position of its first token, so that
 // diagnostics, breakpoints and the debugger's stack frames can point back into the source.
 
+import type { Advice } from '../engine/mm/mmap';
+
 /** 1-based line and column of a node's first character. */
 export interface Loc {
 	line: number;
@@ -30,7 +32,7 @@ export interface UnaryExpr { kind: 'unary'; op: '-' | 'not'; arg: Expr; loc: Loc
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '|' | '&' | '^' | '<<' | '>>'
 	| '==' | '!=' | '<' | '<=' | '>' | '>=' | 'and' | 'or';
 export interface BinaryExpr { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; loc: Loc }
-/** A builtin call: where, count, mapped, perm, exclusive, matches, word, len, npages, addr, page, pages, at. */
+/** A builtin call; the builtins are declared in vocabulary.ts. */
 export interface CallExpr { kind: 'call'; callee: string; args: Expr[]; loc: Loc }
 /** `X[A:B]`, either bound optional. */
 export interface SliceExpr { kind: 'slice'; object: Expr; lo?: Expr; hi?: Expr; loc: Loc }
@@ -47,7 +49,8 @@ export type Expr = NumExpr | BoolExpr | StrExpr | IdentExpr | MemberExpr | Unary
 export interface Option { key: string; value: Expr; loc: Loc }
 
 export type Prot = 'none' | 'r' | 'rw' | 'rx' | 'rwx';
-export type Advice = 'dontneed' | 'free' | 'hugepage' | 'nohugepage' | 'collapse';
+/** madvise advice is the engine's own type (the words are listed in vocabulary.ts). */
+export type { Advice };
 
 interface StmtBase { loc: Loc }
 
@@ -128,6 +131,3 @@ export interface Program { file: string; body: Stmt[] }
 
 // the error codes belong to the engine, which raises them
 export { ERROR_CODES, type ErrorCode } from '../engine/sim/errors';
-
-export const BUILTINS = ['where', 'count', 'mapped', 'perm', 'exclusive', 'matches', 'word', 'len', 'npages',
-	'addr', 'page', 'pages', 'at'] as const;

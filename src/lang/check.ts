@@ -2,45 +2,17 @@
 // resolved flow-insensitively (declared anywhere in the file counts), so a check never rejects a
 // script that some execution order would accept.
 
-import { BUILTINS, ERROR_CODES, type Diagnostic, type Expr, type Loc, type Option, type Program, type Stmt } from './ast';
+import { ERROR_CODES, type Diagnostic, type Expr, type Loc, type Option, type Program, type Stmt } from './ast';
 import { makeDiagnostic, nameLoc, shortText, sortDiagnostics } from './diagnostics';
+import {
+	ADVICE, ADVISE_KEYS, arityMessage, BUILTIN_SPECS, COUNT_LOCATIONS, DEVICE_MEMBERS, EVENT_MEMBERS, hasMember, isBuiltin, kernelLineMessage,
+	LAST_MEMBERS, noMemberMessage, pendingStatement, PROCESS_MEMBERS, PROTECTIONS, RESERVED_DEVICE_NAMES, RESERVED_PROCESS_NAMES,
+	spelling, STATEMENTS, unknownFunctionMessage,
+} from './vocabulary';
+import {
+	DEVICE_OPTIONS, type OptionSpec, pendingOption, SYSTEM_OPTIONS, unknownOptionMessage, VALUE_NAMES, type ValueKind,
+} from './vocabularyOptions';
 
-type ValueKind = 'bytes' | 'ns' | 'bps' | 'count';
-type OptionSpec = readonly string[] | ValueKind;
-
-const SYSTEM_OPTIONS: Record<string, OptionSpec> = { ram: 'bytes', swap: 'bytes', thp: ['always', 'madvise', 'never'] };
-const DEVICE_OPTIONS: Record<string, OptionSpec> = {
-	memory: 'bytes', kind: ['private', 'coherent'], link: ['pcie3', 'pcie4', 'pcie5', 'c2c'],
-	policy: ['mirror', 'migrate'], prefetch: ['none', 'density'], evict: ['lru', 'fifo'], fault_batch: 'count',
-	fault_latency: 'ns', link_bw: 'bps', local_bw: 'bps', huge: ['on', 'off'],
-};
-const VALUE_NAMES: Record<ValueKind, string> = {
-	bytes: 'a size (B, KiB, MiB, GiB, TiB, pages)', ns: 'a duration (ns, us, ms, s)',
-	bps: 'a bandwidth (GB/s, MB/s)', count: 'a plain number',
-};
-
-const ARITY: Record<typeof BUILTINS[number], number> = {
-	where: 1, count: 2, mapped: 2, perm: 2, exclusive: 2, matches: 2, word: 2, len: 1, npages: 1, addr: 1,
-	page: 2, pages: 3, at: 2,
-};
-const PROTS = ['none', 'r', 'rw', 'rx', 'rwx'];
-const ADVICE = ['dontneed', 'free', 'hugepage', 'nohugepage', 'collapse'];
-const LAST_PROPS = ['cpages', 'faults', 'error'];
-const EVENT_PROPS = ['kind', 'addr', 'npages', 'device', 'process', 'write'];
-const DEVICE_PROPS = ['faults', 'fault_batches', 'migrated_in', 'migrated_out', 'evicted', 'prefetched',
-	'invalidations', 'cpu_faults', 'used', 'free'];
-const PROCESS_PROPS = ['pid', 'rss', 'faults'];
-const KERNEL_BODY = new Set<Stmt['kind']>(['kernel-read', 'kernel-write', 'kernel-atomic', 'for', 'repeat', 'if', 'assign', 'print']);
-// Names that would make `LOC`, `cpu read` or `last.x` ambiguous.
-const RESERVED_DEVICE = ['ram', 'none', 'cpu', 'last', 'event'];
-const RESERVED_PROCESS = ['last', 'event'];
-
-/** How a statement is written, for messages (`cpu read`, not `cpu-read`). */
-function spelling(kind: Stmt['kind']): string {
-	if (kind.startsWith('dev-')) return 'DEV ' + kind.slice(4);
-	if (kind.startsWith('kernel-')) return kind.slice(7);
-	return kind.replace('-', ' ');
-}
 function oneOf(words: readonly string[]): string {
 	return words.join(', ');
 }
@@ -94,7 +66,7 @@ class Checker {
 	private declareDevice(s: Stmt & { kind: 'device' }): void {
 		const at = nameLoc(s, 'name');
 		const name = shortText(s.name);
-		if (RESERVED_DEVICE.includes(s.name)) this.error(at, `'${name}' cannot be a device name`);
+		if (RESERVED_DEVICE_NAMES.includes(s.name)) this.error(at, `'${name}' cannot be a device name`);
 		else if (this.devices.has(s.name)) this.error(at, `device '${name}' is declared twice`);
 		else if (this.processes.has(s.name)) this.error(at, `'${name}' is already a process name`);
 		this.devices.set(s.name, s);
@@ -103,7 +75,7 @@ class Checker {
 	private declareProcess(s: Stmt & { kind: 'process' | 'fork' }): void {
 		const at = nameLoc(s, 'name');
 		const name = shortText(s.name);
-		if (RESERVED_PROCESS.includes(s.name)) this.error(at, `'${name}' cannot be a process name`);
+		if (RESERVED_PROCESS_NAMES.includes(s.name)) this.error(at, `'${name}' cannot be a process name`);
 		else if (this.devices.has(s.name)) this.error(at, `'${name}' is already a device name`);
 		else if (this.processes.has(s.name)) this.error(at, `process '${name}' is declared more than once`, 'warning');
 		this.processes.add(s.name);
@@ -126,9 +98,11 @@ class Checker {
 	}
 
 	private stmt(s: Stmt, inKernel: boolean): void {
-		if (inKernel && !KERNEL_BODY.has(s.kind)) {
+		if (inKernel && STATEMENTS[s.kind].inKernel !== true) {
 			this.error(s.loc, `'${spelling(s.kind)}' is not allowed inside a kernel body`);
 		}
+		const pending = pendingStatement(s.kind);
+		if (pending !== undefined) this.error(s.loc, pending);
 		switch (s.kind) {
 			case 'system':
 				if (this.systemSeen) this.error(s.loc, "'system' may appear only once");
@@ -167,7 +141,7 @@ class Checker {
 				break;
 			case 'madvise':
 				this.expr(s.range, false);
-				if (!ADVICE.includes(s.advice)) {
+				if (!(ADVICE as readonly string[]).includes(s.advice)) {
 					this.error(nameLoc(s, 'advice'), `unknown advice '${shortText(s.advice)}' (expected one of ${oneOf(ADVICE)})`);
 				}
 				break;
@@ -193,10 +167,7 @@ class Checker {
 				this.stmts(s.body, true);
 				break;
 			case 'kernel-read': case 'kernel-write': case 'kernel-atomic':
-				if (!inKernel) {
-					const hint = s.kind === 'kernel-atomic' ? '' : ` (use 'cpu ${spelling(s.kind)}' or 'DEV ${spelling(s.kind)}')`;
-					this.error(s.loc, `'${spelling(s.kind)}' is only allowed inside a kernel body${hint}`);
-				}
+				if (!inKernel) this.error(s.loc, kernelLineMessage(s.kind));
 				this.expr(s.range, false);
 				if (s.kind === 'kernel-write' && s.value !== undefined) this.expr(s.value, true);
 				break;
@@ -244,8 +215,8 @@ class Checker {
 	}
 
 	private prot(s: Stmt, prot: string): void {
-		if (!PROTS.includes(prot)) {
-			this.error(nameLoc(s, 'prot'), `unknown protection '${shortText(prot)}' (expected one of ${oneOf(PROTS)})`);
+		if (!PROTECTIONS.includes(prot)) {
+			this.error(nameLoc(s, 'prot'), `unknown protection '${shortText(prot)}' (expected one of ${oneOf(PROTECTIONS)})`);
 		}
 	}
 
@@ -261,27 +232,30 @@ class Checker {
 				if (s.value !== 'on' && s.value !== 'off') this.error(at, "read_mostly must be 'on' or 'off'");
 				break;
 			default:
-				this.error(nameLoc(s, 'advice'), `unknown advice '${shortText(s.advice)}' (expected preferred, accessed_by or read_mostly)`);
+				this.error(nameLoc(s, 'advice'), `unknown advice '${shortText(s.advice)}' (expected one of ${oneOf(ADVISE_KEYS)})`);
 		}
 	}
 
-	private options(options: Option[], specs: Record<string, OptionSpec>, what: string): void {
+	private options(options: Option[], specs: Readonly<Record<string, OptionSpec>>, what: 'system' | 'device'): void {
 		const seen = new Set<string>();
 		for (const o of options) {
 			const spec = Object.prototype.hasOwnProperty.call(specs, o.key) ? specs[o.key] : undefined;
 			if (spec === undefined) {
-				this.error(o.loc, `unknown ${what} option '${shortText(o.key)}' (expected one of ${oneOf(Object.keys(specs))})`);
+				this.error(o.loc, unknownOptionMessage(what, o.key, specs));
 				continue;
 			}
 			if (seen.has(o.key)) this.error(o.loc, `option '${o.key}' given twice`);
 			seen.add(o.key);
-			if (typeof spec !== 'string') {
-				if (o.value.kind !== 'ident' || !spec.includes(o.value.name)) {
-					this.error(o.value.loc, `'${o.key}' must be one of ${oneOf(spec)}`);
+			const pending = pendingOption(specs, o);
+			if (pending !== undefined) this.error(o.loc, pending);
+			const allowed = spec.value;
+			if (typeof allowed !== 'string') {
+				if (o.value.kind !== 'ident' || !allowed.includes(o.value.name)) {
+					this.error(o.value.loc, `'${o.key}' must be one of ${oneOf(allowed)}`);
 				}
 				continue;
 			}
-			this.quantity(o.value, spec, o.key);
+			this.quantity(o.value, allowed, o.key);
 		}
 	}
 
@@ -330,35 +304,44 @@ class Checker {
 	}
 
 	private member(object: string, property: string, loc: Loc): void {
-		let props: string[];
-		if (object === 'last') props = LAST_PROPS;
-		else if (object === 'event') props = EVENT_PROPS;
-		else if (this.devices.has(object)) props = DEVICE_PROPS;
-		else if (this.processes.has(object)) props = PROCESS_PROPS;
+		let table: Readonly<Record<string, string>>;
+		if (object === 'last') table = LAST_MEMBERS;
+		else if (object === 'event') table = EVENT_MEMBERS;
+		else if (this.devices.has(object)) table = DEVICE_MEMBERS;
+		else if (this.processes.has(object)) table = PROCESS_MEMBERS;
 		else {
 			this.error(loc, `unknown name '${shortText(object)}' (members exist on last, event, devices and processes)`);
 			return;
 		}
-		if (!props.includes(property)) {
-			this.error(loc, `'${shortText(object)}' has no property '${shortText(property)}' (expected one of ${oneOf(props)})`);
-		}
+		if (!hasMember(table, property)) this.error(loc, noMemberMessage(object, property, table));
 	}
 
 	private call(e: Expr & { kind: 'call' }, wordIndex: boolean): void {
-		const arity = Object.prototype.hasOwnProperty.call(ARITY, e.callee) ? ARITY[e.callee as keyof typeof ARITY] : undefined;
-		if (arity === undefined) {
-			this.error(e.loc, `unknown function '${shortText(e.callee)}' (builtins: ${oneOf(BUILTINS)})`);
-		} else if (e.args.length !== arity) {
-			this.error(e.loc, `${e.callee}() takes ${arity} argument${arity === 1 ? '' : 's'}, got ${e.args.length}`);
+		if (!isBuiltin(e.callee)) {
+			this.error(e.loc, unknownFunctionMessage(e.callee));
+			e.args.forEach((a) => this.expr(a, wordIndex));
+			return;
 		}
+		const callee = e.callee;
+		const arity = arityMessage(callee, e.args.length);
+		if (arity !== undefined) this.error(e.loc, arity);
+		const kinds = BUILTIN_SPECS[callee].args;
 		e.args.forEach((a, k) => {
-			const devArg = k === 0 && (e.callee === 'mapped' || e.callee === 'perm' || e.callee === 'exclusive');
-			const locArg = k === 1 && e.callee === 'count';
-			if (devArg && !(a.kind === 'ident' && this.devices.has(a.name))) {
-				this.error(a.loc, `the first argument of ${e.callee}() must be a device name`);
-			} else if (locArg && !(a.kind === 'ident' && (['ram', 'zero', 'none', 'swap'].includes(a.name) || this.devices.has(a.name)))) {
-				this.error(a.loc, "the second argument of count() must be ram, zero, none, swap or a device name");
-			} else if (!locArg && !devArg) this.expr(a, wordIndex || (k === 1 && e.callee === 'matches'));
+			const ordinal = k === 0 ? 'first' : k === 1 ? 'second' : 'third';
+			switch (kinds[k]) {
+				case 'device':
+					if (!(a.kind === 'ident' && this.devices.has(a.name))) {
+						this.error(a.loc, `the ${ordinal} argument of ${callee}() must be a device name`);
+					}
+					return;
+				case 'location':
+					if (!(a.kind === 'ident' && ((COUNT_LOCATIONS as readonly string[]).includes(a.name) || this.devices.has(a.name)))) {
+						this.error(a.loc, `the ${ordinal} argument of ${callee}() must be ${oneOf(COUNT_LOCATIONS)} or a device name`);
+					}
+					return;
+				case 'word': return this.expr(a, true);
+				default: return this.expr(a, wordIndex);
+			}
 		});
 	}
 }

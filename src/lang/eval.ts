@@ -6,6 +6,12 @@ import type { Fill } from '../engine/mm/fill';
 import { PAGE_SIZE } from '../engine/mm/content';
 import { SimError } from '../engine/sim/errors';
 import { type BufferValue, bufferElement, bufferLength, type RangeValue, ScriptError, typeName, type Value } from './values';
+import {
+	arityMessage, type Builtin, DEVICE_COUNTERS, DEVICE_MEMBERS, type DeviceMember, EVENT_MEMBERS, hasMember, isBuiltin, LAST_MEMBERS,
+	noMemberMessage, PROCESS_MEMBERS, type ProcessMember, unknownFunctionMessage,
+} from './vocabulary';
+import type { Device } from '../engine/device/device';
+import type { Mm } from '../engine/mm/mm';
 
 export interface EvalContext {
 	vars: Map<string, Value>;
@@ -13,8 +19,6 @@ export interface EvalContext {
 	/** the engine event the debugger is stopped on, for `event.*` */
 	event?: SimEvent;
 }
-
-const DEVICE_COUNTERS = ['faults', 'fault_batches', 'migrated_in', 'migrated_out', 'evicted', 'prefetched', 'invalidations', 'cpu_faults'] as const;
 
 export function evaluate(e: Expr, ctx: EvalContext, iValue?: number): Value {
 	switch (e.kind) {
@@ -67,35 +71,43 @@ export function range(v: Value, loc?: Loc): RangeValue {
 	return v;
 }
 
+// Member dispatch is keyed by the vocabulary's tables: a member added there without a reader here,
+// or here without a declaration there, does not compile.
+const LAST_READERS: { [P in keyof typeof LAST_MEMBERS]: (m: Machine) => Value } = {
+	cpages: m => m.last.cpages, faults: m => m.last.faults, error: m => m.last.error,
+};
+const EVENT_READERS: { [P in keyof typeof EVENT_MEMBERS]: (ev: SimEvent) => Value } = {
+	kind: ev => ev.kind, addr: ev => ev.addr, npages: ev => ev.npages, device: ev => ev.device ?? '', process: ev => ev.process ?? '',
+	write: ev => ev.write ?? false, fn: ev => ev.fn ?? '', detail: ev => ev.detail ?? '',
+};
+const DEVICE_READERS: Omit<{ [P in DeviceMember]: (d: Device) => number }, keyof typeof DEVICE_COUNTERS> = {
+	used: d => d.usedPages * PAGE_SIZE, free: d => (d.capacityPages - d.usedPages) * PAGE_SIZE,
+};
+const PROCESS_READERS: { [P in ProcessMember]: (mm: Mm, m: Machine) => number } = {
+	pid: mm => mm.pid, rss: (mm, m) => mm.rss(p => m.k.frames.isZero(p)), faults: mm => mm.faults,
+};
+
 function member(object: string, prop: string, ctx: EvalContext, loc: Loc): Value {
 	const m = ctx.machine;
 	if (object === 'last') {
-		if (prop === 'cpages') { return m.last.cpages; }
-		if (prop === 'faults') { return m.last.faults; }
-		if (prop === 'error') { return m.last.error; }
-	} else if (object === 'event') {
-		const ev = ctx.event;
-		if (!ev) { throw new ScriptError('`event` exists only while stopped on an engine event', loc); }
-		const v = (ev as unknown as Record<string, Value | undefined>)[prop];
-		if (prop === 'write') { return ev.write ?? false; }
-		if (v !== undefined) { return v; }
-		if (['device', 'process', 'detail', 'fn'].includes(prop)) { return ''; }
-	} else {
-		const dev = m.k.devices.find(d => d.name === object);
-		if (dev) {
-			if ((DEVICE_COUNTERS as readonly string[]).includes(prop)) { return dev.stats[prop as typeof DEVICE_COUNTERS[number]]; }
-			if (prop === 'used') { return dev.usedPages * PAGE_SIZE; }
-			if (prop === 'free') { return (dev.capacityPages - dev.usedPages) * PAGE_SIZE; }
-		}
-		const mm = m.k.procs.get(object) ?? m.k.mms.find(x => x.name === object);
-		if (mm) {
-			if (prop === 'pid') { return mm.pid; }
-			if (prop === 'rss') { return mm.rss(p => m.k.frames.isZero(p)); }
-			if (prop === 'faults') { return mm.faults; }
-		}
-		if (!dev && !mm) { throw new ScriptError(`no device or process named '${object}'`, loc); }
+		if (hasMember(LAST_MEMBERS, prop)) { return LAST_READERS[prop as keyof typeof LAST_MEMBERS](m); }
+		throw new ScriptError(noMemberMessage(object, prop, LAST_MEMBERS), loc);
 	}
-	throw new ScriptError(`'${object}' has no property '${prop}'`, loc);
+	if (object === 'event') {
+		if (!hasMember(EVENT_MEMBERS, prop)) { throw new ScriptError(noMemberMessage(object, prop, EVENT_MEMBERS), loc); }
+		if (!ctx.event) { throw new ScriptError('`event` exists only while stopped on an engine event', loc); }
+		return EVENT_READERS[prop as keyof typeof EVENT_MEMBERS](ctx.event);
+	}
+	const dev = m.k.devices.find(d => d.name === object);
+	if (dev) {
+		if (hasMember(DEVICE_COUNTERS, prop)) { return dev.stats[prop as keyof typeof DEVICE_COUNTERS]; }
+		if (hasMember(DEVICE_READERS, prop)) { return DEVICE_READERS[prop as keyof typeof DEVICE_READERS](dev); }
+	}
+	const mm = m.k.procs.get(object) ?? m.k.mms.find(x => x.name === object);
+	if (mm && hasMember(PROCESS_MEMBERS, prop)) { return PROCESS_READERS[prop as ProcessMember](mm, m); }
+	if (dev) { throw new ScriptError(noMemberMessage(object, prop, DEVICE_MEMBERS), loc); }
+	if (mm) { throw new ScriptError(noMemberMessage(object, prop, PROCESS_MEMBERS), loc); }
+	throw new ScriptError(`no device or process named '${object}'`, loc);
 }
 
 function binary(op: string, e: Expr & { kind: 'binary' }, ctx: EvalContext, iValue?: number): Value {
@@ -167,11 +179,16 @@ function rangeOrBuffer(v: Value, loc: Loc): RangeValue | BufferValue {
 	throw new ScriptError(`expected a range or a buffer, got ${typeName(v)}`, loc);
 }
 
-function arity(args: Expr[], n: number, callee: string, loc: Loc): void {
-	if (args.length !== n) { throw new ScriptError(`${callee}() takes ${n} argument${n === 1 ? '' : 's'}`, loc); }
+function call(callee: string, args: Expr[], ctx: EvalContext, loc: Loc, iValue?: number): Value {
+	if (!isBuiltin(callee)) { throw new ScriptError(unknownFunctionMessage(callee), loc); }
+	const wrong = arityMessage(callee, args.length);
+	if (wrong !== undefined) { throw new ScriptError(wrong, loc); }
+	return dispatch(callee, args, ctx, loc, iValue);
 }
 
-function call(callee: string, args: Expr[], ctx: EvalContext, loc: Loc, iValue?: number): Value {
+/** One case per vocabulary builtin: a missing case fails to compile (no return), an extra one too
+ * (not a Builtin). The arity has been checked against the vocabulary before. */
+function dispatch(callee: Builtin, args: Expr[], ctx: EvalContext, loc: Loc, iValue?: number): Value {
 	const m = ctx.machine;
 	const ev = (k: number) => evaluate(args[k], ctx, iValue);
 	const wrap = <T>(f: () => T): T => {
@@ -181,13 +198,12 @@ function call(callee: string, args: Expr[], ctx: EvalContext, loc: Loc, iValue?:
 		}
 	};
 	switch (callee) {
-		case 'where': arity(args, 1, callee, loc); return wrap(() => m.where(range(ev(0), args[0].loc)));
-		case 'count': arity(args, 2, callee, loc); return wrap(() => m.count(range(ev(0), args[0].loc), name(args[1], ctx)));
-		case 'mapped': arity(args, 2, callee, loc); return wrap(() => m.mapped(name(args[0], ctx), range(ev(1), args[1].loc)));
-		case 'perm': arity(args, 2, callee, loc); return wrap(() => m.perm(name(args[0], ctx), range(ev(1), args[1].loc)));
-		case 'exclusive': arity(args, 2, callee, loc); return wrap(() => m.isExclusive(name(args[0], ctx), range(ev(1), args[1].loc)));
+		case 'where': return wrap(() => m.where(range(ev(0), args[0].loc)));
+		case 'count': return wrap(() => m.count(range(ev(0), args[0].loc), name(args[1], ctx)));
+		case 'mapped': return wrap(() => m.mapped(name(args[0], ctx), range(ev(1), args[1].loc)));
+		case 'perm': return wrap(() => m.perm(name(args[0], ctx), range(ev(1), args[1].loc)));
+		case 'exclusive': return wrap(() => m.isExclusive(name(args[0], ctx), range(ev(1), args[1].loc)));
 		case 'matches': {
-			arity(args, 2, callee, loc);
 			const o = rangeOrBuffer(ev(0), args[0].loc);
 			const expect = wordFunction(args[1], ctx);
 			if (o.kind === 'buffer') {
@@ -198,7 +214,6 @@ function call(callee: string, args: Expr[], ctx: EvalContext, loc: Loc, iValue?:
 			return wrap(() => m.matches(o, expect));
 		}
 		case 'word': {
-			arity(args, 2, callee, loc);
 			const o = rangeOrBuffer(ev(0), args[0].loc);
 			const k = int(ev(1), args[1].loc);
 			if (o.kind === 'buffer') {
@@ -208,28 +223,23 @@ function call(callee: string, args: Expr[], ctx: EvalContext, loc: Loc, iValue?:
 			return wrap(() => m.word(o, k));
 		}
 		case 'len': {
-			arity(args, 1, callee, loc);
 			const o = rangeOrBuffer(ev(0), args[0].loc);
 			return o.kind === 'range' ? o.len : bufferLength(o);
 		}
-		case 'npages': { arity(args, 1, callee, loc); const r = range(ev(0), args[0].loc); return Math.ceil((r.addr + r.len) / PAGE_SIZE) - Math.floor(r.addr / PAGE_SIZE); }
-		case 'addr': { arity(args, 1, callee, loc); return range(ev(0), args[0].loc).addr; }
+		case 'npages': { const r = range(ev(0), args[0].loc); return Math.ceil((r.addr + r.len) / PAGE_SIZE) - Math.floor(r.addr / PAGE_SIZE); }
+		case 'addr': { return range(ev(0), args[0].loc).addr; }
 		case 'page': {
-			arity(args, 2, callee, loc);
 			return pagesOf(range(ev(0), args[0].loc), int(ev(1), args[1].loc), 1, loc);
 		}
 		case 'pages': {
-			arity(args, 3, callee, loc);
 			return pagesOf(range(ev(0), args[0].loc), int(ev(1), args[1].loc), int(ev(2), args[2].loc), loc);
 		}
 		case 'at': {
-			arity(args, 2, callee, loc);
 			const a = int(ev(0), args[0].loc), n = int(ev(1), args[1].loc);
 			if (a < 0 || n <= 0) { throw new ScriptError('at(ADDR, LEN) needs ADDR >= 0 and LEN > 0', loc); }
 			return { kind: 'range', addr: a, len: n };
 		}
 	}
-	throw new ScriptError(`unknown function '${callee}'`, loc);
 }
 
 function pagesOf(r: RangeValue, k: number, n: number, loc: Loc): RangeValue {

@@ -7,6 +7,9 @@ import { LINK_PEAK, type LinkKind } from '../engine/sim/cost';
 import type { ThpMode } from '../engine/kernel';
 import { compileFill, type EvalContext, evaluate, int, range, toByteRange, truthy } from './eval';
 import { formatValue, ScriptError } from './values';
+import { kernelLineMessage, pendingStatement } from './vocabulary';
+import { DEVICE_OPTIONS, type OptionSpec, pendingOption, SYSTEM_OPTIONS, unknownOptionMessage } from './vocabularyOptions';
+import { nameLoc } from './diagnostics';
 
 export interface ExecHost extends EvalContext {
 	print(line: string): void;
@@ -21,9 +24,21 @@ function word(o: Option): string {
 
 function num(o: Option, ctx: EvalContext): number { return int(evaluate(o.value, ctx), o.loc); }
 
-function deviceConfig(name: string, options: Option[], ctx: EvalContext): DeviceConfig {
+/** What the checker would say first about an option the engine cannot honour (unknown or not
+ * simulated yet), in the same words, for programs that were never checked. */
+function refuseOptions(options: Option[], specs: Readonly<Record<string, OptionSpec>>, what: 'system' | 'device'): void {
+	for (const o of options) {
+		if (!Object.prototype.hasOwnProperty.call(specs, o.key)) { throw new ScriptError(unknownOptionMessage(what, o.key, specs), o.loc); }
+		const pending = pendingOption(specs, o);
+		if (pending !== undefined) { throw new ScriptError(pending, o.loc); }
+	}
+}
+
+function deviceConfig(s: Stmt & { kind: 'device' }, ctx: EvalContext): DeviceConfig {
+	const { name, options } = s;
+	refuseOptions(options, DEVICE_OPTIONS, 'device');
 	const mem = options.find(o => o.key === 'memory');
-	if (!mem) { throw new ScriptError(`device '${name}' needs memory=SIZE`); }
+	if (!mem) { throw new ScriptError(`device '${name}' needs memory=SIZE`, nameLoc(s, 'name')); }
 	const c = defaultDeviceConfig(name, num(mem, ctx));
 	let bwGiven = false;
 	for (const o of options) {
@@ -33,40 +48,33 @@ function deviceConfig(name: string, options: Option[], ctx: EvalContext): Device
 			case 'link': c.link = word(o) as LinkKind; break;
 			case 'policy': c.policy = word(o) as DeviceConfig['policy']; break;
 			case 'prefetch': c.prefetch = word(o) as DeviceConfig['prefetch']; break;
-			case 'evict': c.evict = word(o) as DeviceConfig['evict']; break;
-			case 'fault_batch': c.faultBatch = num(o, ctx); break;
 			case 'fault_latency': c.faultLatencyNs = num(o, ctx); break;
 			case 'link_bw': c.linkBw = num(o, ctx); bwGiven = true; break;
-			case 'local_bw': c.localBw = num(o, ctx); break;
 			case 'huge': c.huge = word(o) === 'on'; break;
-			default: throw new ScriptError(`unknown device option '${o.key}'`, o.loc);
+			// evict=, fault_batch=, local_bw= were refused above until the device model reads them
+			default: throw new ScriptError(unknownOptionMessage('device', o.key, DEVICE_OPTIONS), o.loc);
 		}
 	}
 	if (!bwGiven) { c.linkBw = LINK_PEAK[c.link] ?? c.linkBw; }
-	// a device that would migrate on fault or prefetch must not quietly behave like a mirror
-	if (c.policy === 'migrate') { notImplemented('policy=migrate', options.find(o => o.key === 'policy')!.loc); }
-	if (c.prefetch === 'density') { notImplemented('prefetch=density', options.find(o => o.key === 'prefetch')!.loc); }
 	return c;
-}
-
-function notImplemented(what: string, loc: Stmt['loc']): never {
-	throw new ScriptError(`not implemented yet: ${what} needs the device model (fault batching, policies, prefetch)`, loc);
 }
 
 export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 	const r = (e: Expr) => toByteRange(range(evaluate(e, h), e.loc));
+	// a statement the engine does not simulate must not quietly do nothing
+	const pending = pendingStatement(s.kind);
+	if (pending !== undefined) { throw new ScriptError(pending, s.loc); }
 	switch (s.kind) {
 		case 'system': {
-			const cfg: { ramBytes?: number; swapBytes?: number; thp?: ThpMode } = {};
+			refuseOptions(s.options, SYSTEM_OPTIONS, 'system');
+			const cfg: { ramBytes?: number; thp?: ThpMode } = {};
 			for (const o of s.options) {
-				if (o.key === 'ram') { cfg.ramBytes = num(o, h); } else if (o.key === 'swap') { cfg.swapBytes = num(o, h); } else if (o.key === 'thp') { cfg.thp = word(o) as ThpMode; } else {
-					throw new ScriptError(`unknown system option '${o.key}'`, o.loc);
-				}
+				if (o.key === 'ram') { cfg.ramBytes = num(o, h); } else if (o.key === 'thp') { cfg.thp = word(o) as ThpMode; }
 			}
 			m.configure(cfg);
 			return;
 		}
-		case 'device': m.addDevice(deviceConfig(s.name, s.options, h)); return;
+		case 'device': m.addDevice(deviceConfig(s, h)); return;
 		case 'process': m.process(s.name); return;
 		case 'use': m.use(s.name); return;
 		case 'file': m.createFile(s.name, int(evaluate(s.size, h), s.size.loc), s.init ? compileFill(s.init, h) : undefined); return;
@@ -103,11 +111,8 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 			h.vars.set(s.target, { kind: 'buffer', bytes, elem: 1 });
 			return;
 		}
-		case 'kernel': return notImplemented('`kernel`', s.loc);
 		case 'kernel-read': case 'kernel-write': case 'kernel-atomic':
-			throw new ScriptError('read/write/atomic lines belong inside a kernel block', s.loc);
-		case 'prefetch': return notImplemented('`prefetch`', s.loc);
-		case 'advise': return notImplemented('`advise`', s.loc);
+			throw new ScriptError(kernelLineMessage(s.kind), s.loc);
 		case 'assign': h.vars.set(s.target, evaluate(s.value, h)); return;
 		case 'print': h.print(s.args.map(a => formatValue(evaluate(a, h))).join(' ')); return;
 		case 'expect': {

@@ -8,9 +8,10 @@ import type {
 import { recordNameLoc, shortText } from './diagnostics';
 import type { Token } from './lexer';
 import { ParseAbort, ParserBase, describe } from './parseExpr';
+import { ADVICE, DEVICE_OPS, MMAP_MODIFIERS, PROTECTIONS } from './vocabulary';
 
-const DEVICE_OPS = new Set(['mirror', 'unmirror', 'read', 'write', 'release']);
-const MMAP_MODIFIERS = ['shared', 'private', 'huge', 'nohuge', 'offset=SIZE'];
+const EXPECT_PROT = `a protection (${PROTECTIONS.join(', ')})`;
+const EXPECT_ADVICE = `an advice (${ADVICE.join(', ')})`;
 
 export class StmtParser extends ParserBase {
 	parseProgram(): Stmt[] {
@@ -131,13 +132,13 @@ export class StmtParser extends ParserBase {
 			case 'mprotect': {
 				this.next();
 				const range = this.parseExpr();
-				const prot = this.expectName('a protection (none, r, rw, rx, rwx)');
+				const prot = this.expectName(EXPECT_PROT);
 				return this.named({ kind: 'mprotect', range, prot: prot.text as Prot, loc }, 'prot', prot);
 			}
 			case 'madvise': {
 				this.next();
 				const range = this.parseExpr();
-				const adv = this.expectName('an advice (dontneed, free, hugepage, nohugepage, collapse)');
+				const adv = this.expectName(EXPECT_ADVICE);
 				return this.named({ kind: 'madvise', range, advice: adv.text as Advice, loc }, 'advice', adv);
 			}
 			case 'cpu': return this.cpuStmt(loc);
@@ -244,7 +245,7 @@ export class StmtParser extends ParserBase {
 			s.file = f.text;
 			this.named(s, 'file', f);
 		}
-		const prot = this.expectName('a protection (none, r, rw, rx, rwx)');
+		const prot = this.expectName(EXPECT_PROT);
 		s.prot = prot.text as Prot;
 		this.named(s, 'prot', prot);
 		const seen = new Map<string, Token>();
@@ -254,12 +255,12 @@ export class StmtParser extends ParserBase {
 				this.next();
 				this.next();
 				s.offset = this.parseExpr();
-			} else if (m.kind === 'ident' && ['shared', 'private', 'huge', 'nohuge'].includes(m.text)) {
+			} else if (m.kind === 'ident' && (MMAP_MODIFIERS as readonly string[]).includes(m.text)) {
 				this.next();
 				if (m.text === 'shared') s.shared = true;
 				if (m.text === 'huge' || m.text === 'nohuge') s.huge = m.text;
 			} else {
-				this.fail(m, `expected an mmap option (${MMAP_MODIFIERS.join(', ')}), found ${describe(m)}`);
+				this.fail(m, `expected an mmap option (${[...MMAP_MODIFIERS, 'offset=SIZE'].join(', ')}), found ${describe(m)}`);
 			}
 			if (seen.has(m.text)) this.report(m, `'${m.text}' given twice`);
 			seen.set(m.text, m);

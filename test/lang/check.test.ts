@@ -19,6 +19,8 @@ function diags(src: string): string[] {
 	const line = (n: number): number => system && n === 1 ? 1 : n - PRELUDE_LINES;
 	return check(program).map(d => `${line(d.line)}:${d.col}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`);
 }
+const DM = 'needs the device model (fault batching, policies, prefetch, eviction)';
+
 function clean(src: string): void {
 	assert.deepEqual(diags(src), []);
 }
@@ -26,22 +28,20 @@ function clean(src: string): void {
 describe('check', () => {
 	it('accepts a program using every statement form', () => {
 		clean([
-			'system ram=4GiB swap=1 GiB thp=always',
-			'device npu memory=2 GiB kind=coherent link=c2c policy=migrate prefetch=density evict=fifo fault_batch=64 fault_latency=20us link_bw=64GB/s local_bw=900 GB/s huge=on',
+			'system ram=4GiB thp=always',
+			'device npu memory=2 GiB kind=coherent link=c2c policy=mirror prefetch=none fault_latency=20us link_bw=64GB/s huge=on',
 			'file g size=2 pages = i',
 			'gpu mirror p', 'use p', 'fork child', 'exit child',
 			'F = mmap 1 page file f r private offset=0', 'D = mmap 1 page dax g rw shared',
 			'cpu write X = i + 7', 'cpu read X[0:4096]', 'B = gpu read X', 'gpu read X', 'gpu write X = -i',
-			'kernel gpu "k" {', ' read X', ' write X = i', ' atomic X', ' for k in 0..4 { write page(X, k) }', ' t = 1', ' print t',
-			' if t == 1 { read X } else { repeat 2 { atomic X } }', '}',
-			'migrate X -> gpu', 'migrate X -> ram', 'prefetch X -> npu', 'advise X preferred=none', 'advise X preferred=ram',
-			'advise X accessed_by=npu', 'advise X read_mostly=off', 'exclusive X -> gpu', 'gpu release', 'pin X', 'unpin X',
+			't = 1',
+			'migrate X -> gpu', 'migrate X -> ram', 'exclusive X -> gpu', 'gpu release', 'pin X', 'unpin X',
 			'S = gpu snapshot X', 'munmap page(X, 3)', 'mprotect X rx', 'madvise X collapse',
 			'expect error EPERM { gpu write X = 0 }',
 			'expect matches(X, i) and word(B, 0) == 0 and len(S) == npages(X), "ok"',
 			'print where(X), count(X, ram), count(X, gpu), mapped(gpu, X), perm(npu, X), exclusive(gpu, X), addr(at(addr(X), 4096))',
 			'print last.cpages, last.faults, last.error, gpu.faults, gpu.free, npu.cpu_faults, p.pid, p.rss, time, S[0], B[1]',
-			'print event.kind, event.write',
+			'print event.kind, event.write, event.fn, event.detail, gpu.fault_batches, gpu.invalidations, npu.migrated_out',
 			'gpu unmirror p',
 		].join('\n'));
 	});
@@ -63,9 +63,11 @@ describe('check', () => {
 				"1:12: 'ram' expects a size (B, KiB, MiB, GiB, TiB, pages)",
 				"2:38: 'fault_latency' expects a duration (ns, us, ms, s)",
 				"2:51: 'link_bw' expects a bandwidth (GB/s, MB/s)",
+				`2:55: not implemented yet: fault_batch= ${DM}`,
 				"2:67: 'fault_batch' expects a plain number"]);
-			assert.deepEqual(diags('device npu memory=1GiB fault_batch=0'), ["1:36: 'fault_batch' expects a count of at least 1"]);
-			assert.deepEqual(diags('system swap="big"'), ["1:13: 'swap' expects a size (B, KiB, MiB, GiB, TiB, pages)"]);
+			assert.deepEqual(diags('device npu memory=1GiB fault_batch=0'), [`1:24: not implemented yet: fault_batch= ${DM}`,
+				"1:36: 'fault_batch' expects a count of at least 1"]);
+			assert.deepEqual(diags('system ram="big"'), ["1:12: 'ram' expects a size (B, KiB, MiB, GiB, TiB, pages)"]);
 		});
 		it('accepts unitless numbers and expressions over variables', () => {
 			clean('system ram=4096 * n\nn = 3\ndevice npu memory=n * 1GiB fault_latency=100 link_bw=1000');
@@ -82,7 +84,7 @@ describe('check', () => {
 			assert.deepEqual(check(program), []);
 		});
 		it('rejects a second system and a system after a process', () => {
-			const { program } = parse('system ram=1GiB\nsystem ram=2GiB\nprocess p\nfork q\nsystem swap=0', 't.hmmw');
+			const { program } = parse('system ram=1GiB\nsystem ram=2GiB\nprocess p\nfork q\nsystem thp=never', 't.hmmw');
 			assert.deepEqual(check(program).map(formatDiagnostic), ["t.hmmw:2:1: 'system' may appear only once",
 				"t.hmmw:5:1: 'system' may appear only once"]);
 			const late = parse('process p\nsystem ram=1GiB', 't.hmmw').program;
@@ -122,8 +124,8 @@ describe('check', () => {
 		it('checks member properties', () => {
 			assert.deepEqual(diags('print last.pages, gpu.pid, p.faults, event.colour, nobody.pid'), [
 				"1:7: 'last' has no property 'pages' (expected one of cpages, faults, error)",
-				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, evicted, prefetched, invalidations, cpu_faults, used, free)",
-				"1:38: 'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write)",
+				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, invalidations, cpu_faults, used, free)",
+				"1:38: 'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail)",
 				"1:52: unknown name 'nobody' (members exist on last, event, devices and processes)"]);
 		});
 		it('rejects duplicate and clashing declarations', () => {
@@ -140,10 +142,11 @@ describe('check', () => {
 				"2:12: unknown protection 'w' (expected one of none, r, rw, rx, rwx)",
 				"3:11: unknown advice 'willneed' (expected one of dontneed, free, hugepage, nohugepage, collapse)"]);
 		});
-		it('checks advise keys and values', () => {
+		it('checks advise keys and values (besides advise not being simulated yet)', () => {
+			const pending = (line: number) => `${line}:1: not implemented yet: \`advise\` ${DM}`;
 			assert.deepEqual(diags('advise X preferred=cpu\nadvise X accessed_by=ram\nadvise X read_mostly=yes\nadvise X hot=on'), [
-				"1:20: unknown location 'cpu' (expected 'ram' or a device name)", "2:22: unknown device 'ram'",
-				"3:22: read_mostly must be 'on' or 'off'", "4:10: unknown advice 'hot' (expected preferred, accessed_by or read_mostly)"]);
+				pending(1), "1:20: unknown location 'cpu' (expected 'ram' or a device name)", pending(2), "2:22: unknown device 'ram'",
+				pending(3), "3:22: read_mostly must be 'on' or 'off'", pending(4), "4:10: unknown advice 'hot' (expected one of preferred, accessed_by, read_mostly)"]);
 		});
 		it('checks expect error codes', () => {
 			assert.deepEqual(diags('expect error ENOTSUP { cpu read X }\nexpect error efault { }'), [
@@ -165,11 +168,13 @@ describe('check', () => {
 		});
 		it('rejects other statements inside a kernel, also nested in control flow', () => {
 			assert.deepEqual(diags('kernel gpu {\n cpu read X\n for k in 0..2 { gpu read X }\n kernel gpu { }\n expect 1\n}'), [
+				`1:1: not implemented yet: \`kernel\` ${DM}`,
 				"2:2: 'cpu read' is not allowed inside a kernel body", "3:18: 'DEV read' is not allowed inside a kernel body",
-				"4:2: 'kernel' is not allowed inside a kernel body", "5:2: 'expect' is not allowed inside a kernel body"]);
+				"4:2: 'kernel' is not allowed inside a kernel body", `4:2: not implemented yet: \`kernel\` ${DM}`,
+				"5:2: 'expect' is not allowed inside a kernel body"]);
 		});
 		it('checks the kernel device', () => {
-			assert.deepEqual(diags('kernel tpu { read X }'), ["1:8: unknown device 'tpu'"]);
+			assert.deepEqual(diags('kernel tpu { read X }'), [`1:1: not implemented yet: \`kernel\` ${DM}`, "1:8: unknown device 'tpu'"]);
 		});
 	});
 

@@ -35,13 +35,13 @@ export function defaultDeviceConfig(name: string, memoryBytes: number): DeviceCo
 	};
 }
 
+/** Cumulative counters, each incremented by the engine path that names it; the language's
+ * `DEV.*` members are exactly these keys plus used/free (src/lang/vocabulary.ts). */
 export class DeviceStats {
 	faults = 0;
 	fault_batches = 0;
 	migrated_in = 0;
 	migrated_out = 0;
-	evicted = 0;
-	prefetched = 0;
 	invalidations = 0;
 	cpu_faults = 0;
 }

@@ -7,7 +7,7 @@ export type EventKind =
 	| 'cpu-fault'     // the CPU touched a page a device holds (device-private or exclusive entry)
 	| 'device-fault'  // a device access missed its page table
 	| 'migration'     // pages move between RAM and a device
-	| 'eviction'      // a device makes room
+	| 'eviction'      // a device makes room (raised by nothing until the device model exists; no filter offers it)
 	| 'invalidation'  // a notifier invalidates a device's mirror
 	| 'call'          // entry to a simulated kernel function (function breakpoints, stepIn)
 	| 'access'        // a CPU or device access to a range (data breakpoints)

@@ -1,0 +1,285 @@
+// The words of the workload language, declared once: statements, builtins, the members of `last`,
+// `event`, devices and processes, and the protection and advice words. The checker, the evaluator,
+// the debugger (evaluate, completions, breakpoint conditions) and the grammar test all read these
+// tables, so none of them can accept a word another rejects. Where the engine owns a word list
+// (protections, madvise advice, device counters, event fields) the table is typed by or built from
+// the engine's own declaration, so a change there shows up here at compile time.
+
+import { ERROR_CODES, type Expr, type Stmt } from './ast';
+import { shortText } from './diagnostics';
+import { DEVICE_OPTIONS, notImplementedMessage, optionSyntax, SYSTEM_OPTIONS } from './vocabularyOptions';
+import type { DeviceStats } from '../engine/device/device';
+import type { LastOp } from '../engine/machine';
+import type { Advice } from '../engine/mm/mmap';
+import { PROT_FLAGS, VM } from '../engine/mm/vma';
+import type { SimEvent } from '../engine/sim/events';
+
+export { ERROR_CODES };
+
+// ---------------------------------------------------------------- statements
+
+export interface StatementSpec {
+	/** the keywords of the statement, the one that decides it first (for `DEV op`, the op) */
+	words: readonly string[];
+	syntax: string;
+	doc: string;
+	/** may appear in a kernel body */
+	inKernel?: boolean;
+	/** written `DEV op ...`: the device name comes first and words[0] is the op */
+	deviceOp?: boolean;
+	/** not simulated yet: what it needs; the statement is an error at check time and at run time */
+	needs?: string;
+}
+
+const DEVICE_MODEL = 'the device model (fault batching, policies, prefetch, eviction)';
+
+export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
+	'system': { words: ['system'], syntax: `system ${optionSyntax(SYSTEM_OPTIONS, [])}`, doc: 'configure RAM, swap and THP, once, before any process' },
+	'device': { words: ['device'], syntax: `device DEV ${optionSyntax(DEVICE_OPTIONS, ['memory'])}`, doc: 'declare a device with its memory' },
+	'process': { words: ['process'], syntax: 'process PROC', doc: 'create a process and make it current' },
+	'use': { words: ['use'], syntax: 'use PROC', doc: 'make PROC the current process' },
+	'file': { words: ['file'], syntax: 'file NAME size=SIZE [= EXPR]', doc: 'create a page-cache file, optionally filled per int32 word' },
+	'mirror': { deviceOp: true, words: ['mirror'], syntax: 'DEV mirror PROC', doc: 'the device mirrors PROC\'s address space (interval notifier)' },
+	'unmirror': { deviceOp: true, words: ['unmirror'], syntax: 'DEV unmirror PROC', doc: 'stop mirroring; the device\'s pages of PROC go back to RAM' },
+	'mmap': { words: ['mmap'], syntax: 'X = mmap SIZE anon|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]', doc: 'map memory into the current process' },
+	'munmap': { words: ['munmap'], syntax: 'munmap R', doc: 'unmap a range' },
+	'mprotect': { words: ['mprotect'], syntax: 'mprotect R PROT', doc: 'change the protection of a range' },
+	'madvise': { words: ['madvise'], syntax: 'madvise R ADVICE', doc: 'give the kernel advice about a range' },
+	'fork': { words: ['fork'], syntax: 'fork PROC', doc: 'fork the current process (copy-on-write)' },
+	'exit': { words: ['exit'], syntax: 'exit PROC', doc: 'the process exits and its mm is torn down' },
+	'cpu-read': { words: ['cpu', 'read'], syntax: 'cpu read R', doc: 'the current process reads every page of R' },
+	'cpu-write': { words: ['cpu', 'write'], syntax: 'cpu write R [= EXPR]', doc: 'the current process writes R, per int32 word with i = word index' },
+	'dev-read': { deviceOp: true, words: ['read'], syntax: '[B =] DEV read R', doc: 'the device reads R through its mirror (HMM_DMIRROR_READ)' },
+	'dev-write': { deviceOp: true, words: ['write'], syntax: 'DEV write R = EXPR', doc: 'the device writes R through its mirror (HMM_DMIRROR_WRITE)' },
+	'kernel': { words: ['kernel'], syntax: 'kernel DEV ["name"] { ... }', doc: 'a device kernel of read, write and atomic lines', needs: DEVICE_MODEL },
+	'kernel-read': { words: ['read'], syntax: 'read R', doc: 'a kernel reads R', inKernel: true },
+	'kernel-write': { words: ['write'], syntax: 'write R [= EXPR]', doc: 'a kernel writes R', inKernel: true },
+	'kernel-atomic': { words: ['atomic'], syntax: 'atomic R', doc: 'a kernel performs atomics on R', inKernel: true },
+	'migrate': { words: ['migrate'], syntax: 'migrate R -> DEV|ram', doc: 'migrate_vma to device memory or back to RAM' },
+	'prefetch': { words: ['prefetch'], syntax: 'prefetch R -> DEV|ram', doc: 'policy-level migration that leaves pages that cannot move', needs: DEVICE_MODEL },
+	'advise': { words: ['advise'], syntax: 'advise R preferred=LOC|none | accessed_by=DEV | read_mostly=on|off', doc: 'memory advice for migrate-policy devices', needs: DEVICE_MODEL },
+	'exclusive': { words: ['exclusive'], syntax: 'exclusive R -> DEV', doc: 'make_device_exclusive, then a device read (HMM_DMIRROR_EXCLUSIVE)' },
+	'release': { deviceOp: true, words: ['release'], syntax: 'DEV release', doc: 'evict all of the device\'s memory to RAM (HMM_DMIRROR_RELEASE)' },
+	'pin': { words: ['pin'], syntax: 'pin R', doc: 'long-term pin of R\'s pages (FOLL_LONGTERM)' },
+	'unpin': { words: ['unpin'], syntax: 'unpin R', doc: 'drop the pins of R' },
+	'snapshot': { words: ['snapshot'], syntax: 'S = DEV snapshot R', doc: 'one byte per page as HMM_DMIRROR_SNAPSHOT reports it' },
+	'assign': { words: [], syntax: 'X = EXPR', doc: 'assign a script variable', inKernel: true },
+	'for': { words: ['for', 'in', 'step'], syntax: 'for V in A..B [step S] { ... }', doc: 'V from A while before B', inKernel: true },
+	'repeat': { words: ['repeat'], syntax: 'repeat N { ... }', doc: 'run the block N times', inKernel: true },
+	'if': { words: ['if', 'else'], syntax: 'if COND { ... } [else { ... }]', doc: 'run a block if COND holds', inKernel: true },
+	'print': { words: ['print'], syntax: 'print EXPR [, EXPR ...]', doc: 'print a line', inKernel: true },
+	'expect': { words: ['expect'], syntax: 'expect COND [, "message"]', doc: 'a check; a failure is recorded and the run goes on' },
+	'expect-error': { words: ['expect', 'error'], syntax: 'expect error CODE { ... }', doc: 'the block must fail with CODE' },
+};
+
+/** Every keyword of every statement, once. */
+export const STATEMENT_KEYWORDS: readonly string[] = [...new Set(Object.values(STATEMENTS).flatMap((s) => s.words))];
+
+/** The second words that make a line a `DEV op` statement. */
+export const DEVICE_OPS: ReadonlySet<string> = new Set(Object.values(STATEMENTS).filter((s) => s.deviceOp).map((s) => s.words[0]));
+
+/** mmap modifiers after the protection. */
+export const MMAP_MODIFIERS = ['shared', 'private', 'huge', 'nohuge'] as const;
+
+/** How a statement is written, for messages (`cpu read`, not `cpu-read`). */
+export function spelling(kind: Stmt['kind']): string {
+	if (kind.startsWith('dev-')) { return 'DEV ' + kind.slice(4); }
+	if (kind.startsWith('kernel-')) { return kind.slice(7); }
+	return kind.replace('-', ' ');
+}
+
+/** The error for a statement that is not simulated yet, or undefined. */
+export function pendingStatement(kind: Stmt['kind']): string | undefined {
+	const needs = STATEMENTS[kind].needs;
+	return needs === undefined ? undefined : notImplementedMessage(`\`${spelling(kind)}\``, needs);
+}
+
+/** A kernel-body line outside a kernel. */
+export function kernelLineMessage(kind: 'kernel-read' | 'kernel-write' | 'kernel-atomic'): string {
+	const hint = kind === 'kernel-atomic' ? '' : ` (use 'cpu ${spelling(kind)}' or 'DEV ${spelling(kind)}')`;
+	return `'${spelling(kind)}' is only allowed inside a kernel body${hint}`;
+}
+
+// ---------------------------------------------------------------- words
+
+/** mmap/mprotect protections: the engine's PROT_FLAGS, described from their VM flags. */
+export const PROTECTIONS: readonly string[] = Object.keys(PROT_FLAGS);
+export function protectionDoc(prot: string): string {
+	const f = PROT_FLAGS[prot] ?? 0;
+	const parts = [[VM.READ, 'read'], [VM.WRITE, 'write'], [VM.EXEC, 'execute']].filter(([bit]) => f & (bit as number)).map(([, w]) => w);
+	return parts.length === 0 ? 'no access (PROT_NONE)' : parts.join(', ');
+}
+
+/** madvise advice: exactly the engine's Advice (a missing or extra key fails to compile). */
+export const ADVICE_DOCS: Readonly<Record<Advice, string>> = {
+	dontneed: 'MADV_DONTNEED: drop the pages; private anon reads back zeroes',
+	free: 'MADV_FREE: private anon pages become lazily freeable',
+	hugepage: 'MADV_HUGEPAGE: the range may use transparent huge pages',
+	nohugepage: 'MADV_NOHUGEPAGE: the range never uses transparent huge pages',
+	collapse: 'MADV_COLLAPSE: make whole 2 MiB blocks huge pages now',
+};
+export const ADVICE = Object.keys(ADVICE_DOCS) as readonly Advice[];
+
+/** `advise R KEY=VALUE` keys. */
+export const ADVISE_KEYS = ['preferred', 'accessed_by', 'read_mostly'] as const;
+
+/** Location words `count(R, LOC)` accepts besides device names. */
+export const COUNT_LOCATIONS = ['ram', 'zero', 'none', 'swap'] as const;
+
+/** Names that would make `LOC`, `cpu read` or `last.x` ambiguous. */
+export const RESERVED_DEVICE_NAMES = ['ram', 'none', 'cpu', 'last', 'event'];
+export const RESERVED_PROCESS_NAMES = ['last', 'event'];
+
+/** Words an expression may use besides variables, devices, processes and builtins. */
+export const EXPRESSION_WORDS: Readonly<Record<string, string>> = {
+	and: 'logical and', or: 'logical or', not: 'logical not', true: 'boolean', false: 'boolean',
+	time: 'simulated time in ns', last: 'the last device operation', event: 'the engine event stopped on', ram: 'system RAM (a location)',
+};
+
+// ---------------------------------------------------------------- members
+
+/** `last.*`: exactly the engine's LastOp. */
+export const LAST_MEMBERS: Readonly<Record<keyof LastOp, string>> = {
+	cpages: 'pages the last device operation or migration handled (dmirror cpages)',
+	faults: 'fault rounds of the last device operation (dmirror faults)',
+	error: 'error code of the last device operation, or "none"',
+};
+
+/** `event.*`: exactly the fields of the engine's SimEvent. */
+export const EVENT_MEMBERS: Readonly<Record<keyof SimEvent, string>> = {
+	kind: 'what happened: page-fault, cpu-fault, device-fault, migration, invalidation, call, access',
+	addr: 'start address of the affected range',
+	npages: 'pages affected',
+	device: 'the device involved, or ""',
+	process: 'the process involved, or ""',
+	write: 'true for a write access or write fault',
+	fn: 'the simulated kernel function raising it',
+	detail: 'notifier event, migration direction or reason, or ""',
+};
+
+/** Device counters: exactly the engine's DeviceStats. */
+export const DEVICE_COUNTERS: Readonly<Record<keyof DeviceStats, string>> = {
+	faults: 'device page faults, in pages',
+	fault_batches: 'device fault service rounds',
+	migrated_in: 'pages migrated to the device',
+	migrated_out: 'pages migrated from the device to RAM',
+	invalidations: 'notifier callbacks that removed mirror entries',
+	cpu_faults: 'CPU faults on this device\'s pages',
+};
+
+/** `DEV.*`: the counters, and the memory figures. */
+export const DEVICE_MEMBERS: Readonly<Record<keyof DeviceStats | 'used' | 'free', string>> = {
+	...DEVICE_COUNTERS,
+	used: 'device memory in use, in bytes',
+	free: 'device memory free, in bytes',
+};
+
+export const PROCESS_MEMBERS: Readonly<Record<'pid' | 'rss' | 'faults', string>> = {
+	pid: 'process id',
+	rss: 'resident pages (the zero page excluded)',
+	faults: 'CPU page faults taken',
+};
+
+export type DeviceMember = keyof typeof DEVICE_MEMBERS;
+export type ProcessMember = keyof typeof PROCESS_MEMBERS;
+
+export function hasMember(table: object, name: string): boolean {
+	return Object.prototype.hasOwnProperty.call(table, name);
+}
+
+export function noMemberMessage(object: string, property: string, table: Readonly<Record<string, string>>): string {
+	return `'${shortText(object)}' has no property '${shortText(property)}' (expected one of ${Object.keys(table).join(', ')})`;
+}
+
+// ---------------------------------------------------------------- builtins
+
+/** What an argument must be: `device` and `location` are names, `word` an expression of `i`. */
+export type ArgKind = 'range' | 'data' | 'int' | 'device' | 'location' | 'word';
+
+export interface BuiltinSpec {
+	args: readonly ArgKind[];
+	/** fewest arguments; the most is args.length */
+	min: number;
+	syntax: string;
+	doc: string;
+}
+
+const fixed = (args: readonly ArgKind[], syntax: string, doc: string): BuiltinSpec => ({ args, min: args.length, syntax, doc });
+
+export const BUILTIN_SPECS = {
+	where: fixed(['range'], 'where(R)', 'where R\'s data lives: "none", "zero", "ram", "swap", a device or "mixed"'),
+	count: fixed(['range', 'location'], 'count(R, LOC)', 'pages of R whose data is at LOC'),
+	mapped: fixed(['device', 'range'], 'mapped(DEV, R)', 'pages of R in DEV\'s page table'),
+	perm: fixed(['device', 'range'], 'perm(DEV, R)', 'DEV\'s access to R: "none", "r", "rw", "atomic" or "mixed"'),
+	exclusive: fixed(['device', 'range'], 'exclusive(DEV, R)', 'any page of R still exclusive to DEV'),
+	matches: fixed(['data', 'word'], 'matches(R or B, EXPR)', 'every int32 word equals EXPR with i = word index (no side effects)'),
+	word: fixed(['data', 'int'], 'word(R or B, K)', 'int32 word K (no side effects)'),
+	len: fixed(['data'], 'len(R or B)', 'bytes of a range, elements of a buffer'),
+	npages: fixed(['range'], 'npages(R)', 'pages R touches'),
+	addr: fixed(['range'], 'addr(R)', 'start address of R'),
+	page: fixed(['range', 'int'], 'page(X, K)', 'page K of X, as a range'),
+	pages: fixed(['range', 'int', 'int'], 'pages(X, K, N)', 'N pages of X from page K, as a range'),
+	at: fixed(['int', 'int'], 'at(ADDR, LEN)', 'the range of LEN bytes at an absolute address'),
+} as const satisfies Record<string, BuiltinSpec>;
+
+export type Builtin = keyof typeof BUILTIN_SPECS;
+export const BUILTINS = Object.keys(BUILTIN_SPECS) as readonly Builtin[];
+
+export function isBuiltin(name: string): name is Builtin {
+	return Object.prototype.hasOwnProperty.call(BUILTIN_SPECS, name);
+}
+
+export function unknownFunctionMessage(name: string): string {
+	return `unknown function '${shortText(name)}' (builtins: ${BUILTINS.join(', ')})`;
+}
+
+/** The arity error for a call of `name` with `n` arguments, or undefined. */
+export function arityMessage(name: Builtin, n: number): string | undefined {
+	const s: BuiltinSpec = BUILTIN_SPECS[name];
+	const max = s.args.length;
+	if (n >= s.min && n <= max) { return undefined; }
+	const want = s.min === max ? `${max}` : `${s.min} to ${max}`;
+	return `${name}() takes ${want} argument${max === 1 ? '' : 's'}, got ${n}`;
+}
+
+// ---------------------------------------------------------------- completion and hover text
+
+/** One entry per word the language knows, for completions and hovers. */
+export interface WordDoc { label: string; detail: string }
+
+export function memberDocs(table: Readonly<Record<string, string>>): WordDoc[] {
+	return Object.entries(table).map(([label, detail]) => ({ label, detail }));
+}
+
+export function builtinDocs(): WordDoc[] {
+	return BUILTINS.map((b) => ({ label: b, detail: `${BUILTIN_SPECS[b].syntax}: ${BUILTIN_SPECS[b].doc}` }));
+}
+
+/** The first vocabulary mistake in an expression that needs no script context to see: an unknown
+ * `last.*` or `event.*` member, an unknown builtin or a wrong argument count. Debugger conditions
+ * are checked with it when they are set, not when they first fail. */
+export function vocabularyError(e: Expr): string | undefined {
+	switch (e.kind) {
+		case 'member':
+			if (e.object === 'last' && !hasMember(LAST_MEMBERS, e.property)) { return noMemberMessage(e.object, e.property, LAST_MEMBERS); }
+			if (e.object === 'event' && !hasMember(EVENT_MEMBERS, e.property)) { return noMemberMessage(e.object, e.property, EVENT_MEMBERS); }
+			return undefined;
+		case 'call': {
+			if (!isBuiltin(e.callee)) { return unknownFunctionMessage(e.callee); }
+			return arityMessage(e.callee, e.args.length) ?? first(e.args);
+		}
+		case 'unary': return vocabularyError(e.arg);
+		case 'binary': return first([e.left, e.right]);
+		case 'slice': return first([e.object, ...(e.lo ? [e.lo] : []), ...(e.hi ? [e.hi] : [])]);
+		case 'index': return first([e.object, e.index]);
+		default: return undefined;
+	}
+}
+
+function first(es: readonly Expr[]): string | undefined {
+	for (const x of es) {
+		const m = vocabularyError(x);
+		if (m !== undefined) { return m; }
+	}
+	return undefined;
+}

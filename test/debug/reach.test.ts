@@ -1,0 +1,66 @@
+// Nothing the debugger offers is dead: every exception filter it advertises is raised, and every
+// kernel function it accepts for a function breakpoint is entered, by a small script run through
+// the interpreter with those events watched.
+import assert from 'node:assert/strict';
+import { ENGINE_FILTERS, FILTER_IDS, KERNEL_FUNCTIONS } from '../../src/debug/breakpoints';
+import { capabilities } from '../../src/debug/capabilities';
+import { compileSource } from '../../src/lang/frontend';
+import { Interpreter } from '../../src/lang/interp';
+
+/** Small scripts, one statement per kernel path the debugger offers to break on. */
+const SCRIPTS: Record<string, string> = {
+	'private device': [
+		'device gpu memory=64MiB', 'process p', 'gpu mirror p', 'X = mmap 4 pages anon rw',
+		'cpu write X = i', // page-fault: handle_mm_fault
+		'B = gpu read X', // device-fault: dmirror_read, dmirror_fault, hmm_range_fault
+		'gpu write X = i', // dmirror_write
+		'exclusive X -> gpu', // make_device_exclusive
+		'cpu read X', // the CPU takes the exclusive pages back
+		'migrate X -> gpu', // migration: dmirror_migrate_to_device, migrate_vma_setup/_pages/_finalize
+		'cpu read page(X, 1)', // cpu-fault: do_swap_page, migrate_to_ram
+		'migrate X -> ram', // dmirror_migrate_to_system
+		'mprotect X r', // invalidation: invalidate_range_start
+		'pin X', 'unpin X', // pin_user_pages
+		'fork c', 'exit c', // copy_process, exit_mmap
+		'migrate X -> gpu', 'gpu unmirror p', // dmirror_fops_release
+		'gpu release', // dmirror_device_remove_chunks
+	].join('\n'),
+};
+
+/** Event kinds raised and kernel functions entered by the scripts, which must run cleanly. */
+function observe(scripts: Record<string, string>): { kinds: Set<string>; fns: Set<string> } {
+	const kinds = new Set<string>();
+	const fns = new Set<string>();
+	for (const [name, src] of Object.entries(scripts)) {
+		const { program, diagnostics } = compileSource(src, `${name}.hmmw`);
+		assert.deepEqual(diagnostics, [], name);
+		const it = new Interpreter(program, src);
+		it.machine.setEvents({ wants: k => k === 'call' || (ENGINE_FILTERS as readonly string[]).includes(k) });
+		for (let steps = 0; !it.done && steps < 200_000; steps++) {
+			const g = it.step();
+			for (let r = g.next(); !r.done; r = g.next()) {
+				kinds.add(r.value.kind);
+				if (r.value.kind === 'call' && r.value.fn) { fns.add(r.value.fn); }
+			}
+		}
+		assert.equal(it.error, undefined, `${name}: ${it.error?.line}: ${it.error?.message}`);
+		assert.equal(it.failed, 0, name);
+	}
+	return { kinds, fns };
+}
+
+describe('debug adapter: everything offered can happen', function () {
+	this.timeout(120_000);
+	let seen: { kinds: Set<string>; fns: Set<string> };
+	before(() => { seen = observe(SCRIPTS); });
+
+	it('every advertised engine exception filter is raised by some script', () => {
+		const advertised = (capabilities().exceptionBreakpointFilters ?? []).map(f => f.filter);
+		assert.deepEqual(advertised, [...FILTER_IDS]);
+		assert.deepEqual(ENGINE_FILTERS.filter(f => !seen.kinds.has(f)), []);
+	});
+
+	it('every kernel function offered for function breakpoints is entered by some script', () => {
+		assert.deepEqual(KERNEL_FUNCTIONS.filter(f => !seen.fns.has(f)), []);
+	});
+});
