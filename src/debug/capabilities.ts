@@ -11,8 +11,8 @@ const CONDITION = `A condition over event.* (${Object.keys(EVENT_MEMBERS).join('
 const ENGINE_FILTER_TEXT: Record<typeof ENGINE_FILTERS[number], [string, string]> = {
 	'cpu-fault': ['CPU fault on device memory', 'A CPU access hits a page a device holds (device-private or exclusive entry)'],
 	'device-fault': ['Device fault', 'A device access misses its page table'],
-	'migration': ['Migration', 'Pages move between RAM and a device'],
-	'invalidation': ['Mirror invalidation', 'An mmu notifier invalidates a device mirror'],
+	migration: ['Migration', 'Pages move between RAM and a device'],
+	invalidation: ['Mirror invalidation', 'An mmu notifier invalidates a device mirror'],
 	'page-fault': ['CPU page fault', 'Any CPU page fault'],
 };
 

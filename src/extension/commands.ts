@@ -13,7 +13,7 @@ async function workloadFrom(arg: unknown): Promise<vscode.Uri | undefined> {
 		return undefined;
 	}
 	// The adapter reads the script from disk: run what the user sees, not the last saved copy.
-	const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+	const doc = vscode.workspace.textDocuments.find(d => d.uri.toString() === uri.toString());
 	if (doc !== undefined && doc.isDirty && doc.languageId === LANGUAGE_ID) {
 		await doc.save();
 	}

@@ -27,7 +27,7 @@ export function launchConfigFor(uri: vscode.Uri, stopOnEntry: boolean, name?: st
 class HmmConfigurationProvider implements vscode.DebugConfigurationProvider {
 	/** Called with an empty config when there is no launch.json (or it has no `hmm` entry). */
 	resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration):
-		vscode.ProviderResult<vscode.DebugConfiguration> {
+	vscode.ProviderResult<vscode.DebugConfiguration> {
 		if (!config.type && !config.request && !config.name) {
 			const uri = activeWorkloadUri();
 			if (uri !== undefined) {
@@ -53,15 +53,15 @@ class HmmConfigurationProvider implements vscode.DebugConfigurationProvider {
 /** Offered in the Run and Debug dropdown ("HMM Workload..."): one entry per workload file. */
 class HmmDynamicConfigurationProvider implements vscode.DebugConfigurationProvider {
 	async provideDebugConfigurations(folder: vscode.WorkspaceFolder | undefined, token?: vscode.CancellationToken):
-		Promise<vscode.DebugConfiguration[]> {
+	Promise<vscode.DebugConfiguration[]> {
 		const include = folder !== undefined ? new vscode.RelativePattern(folder, '**/*.hmmw') : '**/*.hmmw';
 		// A cap keeps the picker usable in repositories with hundreds of conformance scripts.
 		const uris = await vscode.workspace.findFiles(include, '**/node_modules/**', 50, token);
 		const active = activeWorkloadUri();
-		if (active !== undefined && !uris.some((u) => u.toString() === active.toString())) {
+		if (active !== undefined && !uris.some(u => u.toString() === active.toString())) {
 			uris.unshift(active);
 		}
-		return uris.map((uri) => launchConfigFor(uri, true, `Debug ${vscode.workspace.asRelativePath(uri)}`));
+		return uris.map(uri => launchConfigFor(uri, true, `Debug ${vscode.workspace.asRelativePath(uri)}`));
 	}
 }
 

@@ -22,7 +22,7 @@ export function toRange(doc: vscode.TextDocument, d: Diagnostic): vscode.Range {
 
 export function toDiagnostics(doc: vscode.TextDocument): vscode.Diagnostic[] {
 	const { diagnostics } = compileSource(doc.getText(), doc.uri.fsPath);
-	return diagnostics.map((d) => {
+	return diagnostics.map(d => {
 		const severity = d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error;
 		const out = new vscode.Diagnostic(toRange(doc, d), d.message, severity);
 		out.source = 'hmmw';
@@ -57,14 +57,14 @@ export function registerDiagnostics(context: vscode.ExtensionContext): void {
 	context.subscriptions.push(
 		collection,
 		vscode.workspace.onDidOpenTextDocument(update),
-		vscode.workspace.onDidChangeTextDocument((e) => schedule(e.document)),
+		vscode.workspace.onDidChangeTextDocument(e => schedule(e.document)),
 		vscode.workspace.onDidSaveTextDocument(update),
-		vscode.workspace.onDidCloseTextDocument((doc) => {
+		vscode.workspace.onDidCloseTextDocument(doc => {
 			clearTimeout(timers.get(doc.uri.toString()));
 			timers.delete(doc.uri.toString());
 			collection.delete(doc.uri);
 		}),
-		{ dispose: () => timers.forEach((t) => clearTimeout(t)) },
+		{ dispose: () => timers.forEach(t => clearTimeout(t)) },
 	);
 	// Documents opened before activation (onLanguage:hmmw activates on the first one) get no open event.
 	vscode.workspace.textDocuments.forEach(update);

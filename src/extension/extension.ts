@@ -2,7 +2,7 @@
 // type (configuration provider, adapter factory), the page-residency panel and the commands.
 // Everything here is thin glue; the simulator and the DAP session live in src/engine and src/debug.
 
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { registerAdapterFactory } from './adapterFactory';
 import { registerCommands } from './commands';
 import { registerConfigurationProviders } from './configProvider';

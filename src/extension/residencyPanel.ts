@@ -41,7 +41,7 @@ export class ResidencyPanel {
 
 	/** From the tracker: an `hmm` session stopped. */
 	static onStopped(session: vscode.DebugSession): void {
-		ResidencyPanel.current?.refresh(session);
+		void ResidencyPanel.current?.refresh(session);
 	}
 
 	static onSessionEnded(session: vscode.DebugSession): void {
@@ -176,7 +176,7 @@ export class ResidencyPanel {
 export function registerResidencyPanel(context: vscode.ExtensionContext): void {
 	context.subscriptions.push(
 		vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
-			createDebugAdapterTracker: (session) => ({
+			createDebugAdapterTracker: session => ({
 				onDidSendMessage: (msg: { type?: string; event?: string }) => {
 					if (msg.type === 'event' && msg.event === 'stopped') {
 						ResidencyPanel.onStopped(session);
@@ -184,8 +184,8 @@ export function registerResidencyPanel(context: vscode.ExtensionContext): void {
 				},
 			}),
 		}),
-		vscode.debug.onDidTerminateDebugSession((s) => ResidencyPanel.onSessionEnded(s)),
-		vscode.debug.onDidChangeActiveDebugSession((s) => {
+		vscode.debug.onDidTerminateDebugSession(s => ResidencyPanel.onSessionEnded(s)),
+		vscode.debug.onDidChangeActiveDebugSession(s => {
 			if (s?.type === DEBUG_TYPE) {
 				ResidencyPanel.onStopped(s);
 			}

@@ -52,40 +52,48 @@ class Checker {
 				case 'device': this.declareDevice(s); break;
 				case 'process': case 'fork': this.declareProcess(s); break;
 				case 'file':
-					if (this.files.has(s.name)) this.error(nameLoc(s, 'name'), `file '${shortText(s.name)}' is declared twice`);
+					if (this.files.has(s.name)) { this.error(nameLoc(s, 'name'), `file '${shortText(s.name)}' is declared twice`); }
 					this.files.add(s.name);
 					break;
 				case 'assign': case 'mmap': case 'snapshot': this.variables.add(s.target); break;
-				case 'dev-read': if (s.target !== undefined) this.variables.add(s.target); break;
+				case 'dev-read': if (s.target !== undefined) { this.variables.add(s.target); } break;
 				case 'for': this.variables.add(s.variable); break;
 			}
-			for (const b of bodies(s)) this.declare(b);
+			for (const b of bodies(s)) { this.declare(b); }
 		}
 	}
 
 	private declareDevice(s: Stmt & { kind: 'device' }): void {
 		const at = nameLoc(s, 'name');
 		const name = shortText(s.name);
-		if (RESERVED_DEVICE_NAMES.includes(s.name)) this.error(at, `'${name}' cannot be a device name`);
-		else if (this.devices.has(s.name)) this.error(at, `device '${name}' is declared twice`);
-		else if (this.processes.has(s.name)) this.error(at, `'${name}' is already a process name`);
+		if (RESERVED_DEVICE_NAMES.includes(s.name)) {
+			this.error(at, `'${name}' cannot be a device name`);
+		} else if (this.devices.has(s.name)) {
+			this.error(at, `device '${name}' is declared twice`);
+		} else if (this.processes.has(s.name)) {
+			this.error(at, `'${name}' is already a process name`);
+		}
 		this.devices.set(s.name, s);
 	}
 
 	private declareProcess(s: Stmt & { kind: 'process' | 'fork' }): void {
 		const at = nameLoc(s, 'name');
 		const name = shortText(s.name);
-		if (RESERVED_PROCESS_NAMES.includes(s.name)) this.error(at, `'${name}' cannot be a process name`);
-		else if (this.devices.has(s.name)) this.error(at, `'${name}' is already a device name`);
-		else if (this.processes.has(s.name)) this.error(at, `process '${name}' is declared more than once`, 'warning');
+		if (RESERVED_PROCESS_NAMES.includes(s.name)) {
+			this.error(at, `'${name}' cannot be a process name`);
+		} else if (this.devices.has(s.name)) {
+			this.error(at, `'${name}' is already a device name`);
+		} else if (this.processes.has(s.name)) {
+			this.error(at, `process '${name}' is declared more than once`, 'warning');
+		}
 		this.processes.add(s.name);
 	}
 
 	private device(s: Stmt, field: string, name: string): void {
-		if (!this.devices.has(name)) this.error(nameLoc(s, field), `unknown device '${shortText(name)}'`);
+		if (!this.devices.has(name)) { this.error(nameLoc(s, field), `unknown device '${shortText(name)}'`); }
 	}
 	private process(s: Stmt, field: string, name: string): void {
-		if (!this.processes.has(name)) this.error(nameLoc(s, field), `unknown process '${shortText(name)}'`);
+		if (!this.processes.has(name)) { this.error(nameLoc(s, field), `unknown process '${shortText(name)}'`); }
 	}
 	private location(s: Stmt, field: string, name: string): void {
 		if (name !== 'ram' && !this.devices.has(name)) {
@@ -94,7 +102,7 @@ class Checker {
 	}
 
 	private stmts(list: Stmt[], inKernel: boolean): void {
-		for (const s of list) this.stmt(s, inKernel);
+		for (const s of list) { this.stmt(s, inKernel); }
 	}
 
 	private stmt(s: Stmt, inKernel: boolean): void {
@@ -102,17 +110,20 @@ class Checker {
 			this.error(s.loc, `'${spelling(s.kind)}' is not allowed inside a kernel body`);
 		}
 		const pending = pendingStatement(s.kind);
-		if (pending !== undefined) this.error(s.loc, pending);
+		if (pending !== undefined) { this.error(s.loc, pending); }
 		switch (s.kind) {
 			case 'system':
-				if (this.systemSeen) this.error(s.loc, "'system' may appear only once");
-				else if (this.processSeen) this.error(s.loc, "'system' must come before any 'process'");
+				if (this.systemSeen) {
+					this.error(s.loc, "'system' may appear only once");
+				} else if (this.processSeen) {
+					this.error(s.loc, "'system' must come before any 'process'");
+				}
 				this.systemSeen = true;
 				this.options(s.options, SYSTEM_OPTIONS, 'system');
 				break;
 			case 'device':
 				this.options(s.options, DEVICE_OPTIONS, 'device');
-				if (!s.options.some((o) => o.key === 'memory')) {
+				if (!s.options.some(o => o.key === 'memory')) {
 					this.error(nameLoc(s, 'name'), `device '${shortText(s.name)}' needs memory=SIZE`);
 				}
 				break;
@@ -121,7 +132,7 @@ class Checker {
 			case 'use': case 'exit': this.process(s, 'name', s.name); break;
 			case 'file':
 				this.size(s.size);
-				if (s.init !== undefined) this.expr(s.init, true);
+				if (s.init !== undefined) { this.expr(s.init, true); }
 				break;
 			case 'mirror': case 'unmirror':
 				this.device(s, 'device', s.device);
@@ -129,7 +140,7 @@ class Checker {
 				break;
 			case 'mmap':
 				this.size(s.size);
-				if (s.offset !== undefined) this.size(s.offset);
+				if (s.offset !== undefined) { this.size(s.offset); }
 				if (s.file !== undefined && !this.files.has(s.file)) {
 					this.error(nameLoc(s, 'file'), `unknown file '${shortText(s.file)}'`);
 				}
@@ -150,7 +161,7 @@ class Checker {
 				break;
 			case 'cpu-write':
 				this.expr(s.range, false);
-				if (s.value !== undefined) this.expr(s.value, true);
+				if (s.value !== undefined) { this.expr(s.value, true); }
 				break;
 			case 'dev-read': case 'snapshot': case 'exclusive':
 				this.device(s, 'device', s.device);
@@ -167,9 +178,9 @@ class Checker {
 				this.stmts(s.body, true);
 				break;
 			case 'kernel-read': case 'kernel-write': case 'kernel-atomic':
-				if (!inKernel) this.error(s.loc, kernelLineMessage(s.kind));
+				if (!inKernel) { this.error(s.loc, kernelLineMessage(s.kind)); }
 				this.expr(s.range, false);
-				if (s.kind === 'kernel-write' && s.value !== undefined) this.expr(s.value, true);
+				if (s.kind === 'kernel-write' && s.value !== undefined) { this.expr(s.value, true); }
 				break;
 			case 'migrate': case 'prefetch':
 				this.expr(s.range, false);
@@ -177,7 +188,7 @@ class Checker {
 				break;
 			case 'advise': this.advise(s); break;
 			case 'assign':
-				if (s.target === 'true' || s.target === 'false') this.error(s.loc, `cannot assign to '${s.target}'`);
+				if (s.target === 'true' || s.target === 'false') { this.error(s.loc, `cannot assign to '${s.target}'`); }
 				this.expr(s.value, false);
 				break;
 			case 'for':
@@ -185,7 +196,7 @@ class Checker {
 				this.expr(s.to, false);
 				if (s.step !== undefined) {
 					this.expr(s.step, false);
-					if (s.step.kind === 'num' && s.step.value === 0) this.error(s.step.loc, 'loop step must not be zero');
+					if (s.step.kind === 'num' && s.step.value === 0) { this.error(s.step.loc, 'loop step must not be zero'); }
 				}
 				this.stmts(s.body, inKernel);
 				break;
@@ -196,14 +207,14 @@ class Checker {
 			case 'if':
 				this.expr(s.cond, false);
 				this.stmts(s.then, inKernel);
-				if (s.else !== undefined) this.stmts(s.else, inKernel);
+				if (s.else !== undefined) { this.stmts(s.else, inKernel); }
 				break;
 			case 'print':
-				for (const a of s.args) this.expr(a, false);
+				for (const a of s.args) { this.expr(a, false); }
 				break;
 			case 'expect':
 				this.expr(s.cond, false);
-				if (s.message !== undefined) this.expr(s.message, false);
+				if (s.message !== undefined) { this.expr(s.message, false); }
 				break;
 			case 'expect-error':
 				if (!(ERROR_CODES as readonly string[]).includes(s.code)) {
@@ -225,11 +236,11 @@ class Checker {
 		const at = nameLoc(s, 'value');
 		switch (s.advice) {
 			case 'preferred':
-				if (s.value !== 'none') this.location(s, 'value', s.value);
+				if (s.value !== 'none') { this.location(s, 'value', s.value); }
 				break;
 			case 'accessed_by': this.device(s, 'value', s.value); break;
 			case 'read_mostly':
-				if (s.value !== 'on' && s.value !== 'off') this.error(at, "read_mostly must be 'on' or 'off'");
+				if (s.value !== 'on' && s.value !== 'off') { this.error(at, "read_mostly must be 'on' or 'off'"); }
 				break;
 			default:
 				this.error(nameLoc(s, 'advice'), `unknown advice '${shortText(s.advice)}' (expected one of ${oneOf(ADVISE_KEYS)})`);
@@ -244,10 +255,10 @@ class Checker {
 				this.error(o.loc, unknownOptionMessage(what, o.key, specs));
 				continue;
 			}
-			if (seen.has(o.key)) this.error(o.loc, `option '${o.key}' given twice`);
+			if (seen.has(o.key)) { this.error(o.loc, `option '${o.key}' given twice`); }
 			seen.add(o.key);
 			const pending = pendingOption(specs, o);
-			if (pending !== undefined) this.error(o.loc, pending);
+			if (pending !== undefined) { this.error(o.loc, pending); }
 			const allowed = spec.value;
 			if (typeof allowed !== 'string') {
 				if (o.value.kind !== 'ident' || !allowed.includes(o.value.name)) {
@@ -266,12 +277,13 @@ class Checker {
 	/** A literal's unit must fit; a unitless number is taken in the base unit. */
 	private quantity(e: Expr, kind: ValueKind, key: string | undefined): void {
 		const subject = key === undefined ? 'expected' : `'${key}' expects`;
-		if (e.kind === 'str' || e.kind === 'bool') this.error(e.loc, `${subject} ${VALUE_NAMES[kind]}`);
-		else if (e.kind === 'num' && e.unit !== undefined && e.unit !== kind) {
+		if (e.kind === 'str' || e.kind === 'bool') {
+			this.error(e.loc, `${subject} ${VALUE_NAMES[kind]}`);
+		} else if (e.kind === 'num' && e.unit !== undefined && e.unit !== kind) {
 			this.error(e.loc, `${subject} ${VALUE_NAMES[kind]}`);
 		} else if (e.kind === 'num' && kind === 'count' && e.value < 1) {
 			this.error(e.loc, `${subject} a count of at least 1`);
-		} else this.expr(e, false);
+		} else { this.expr(e, false); }
 	}
 
 	private expr(e: Expr, wordIndex: boolean): void {
@@ -285,8 +297,8 @@ class Checker {
 				return this.expr(e.right, wordIndex);
 			case 'slice':
 				this.expr(e.object, wordIndex);
-				if (e.lo !== undefined) this.expr(e.lo, wordIndex);
-				if (e.hi !== undefined) this.expr(e.hi, wordIndex);
+				if (e.lo !== undefined) { this.expr(e.lo, wordIndex); }
+				if (e.hi !== undefined) { this.expr(e.hi, wordIndex); }
 				return;
 			case 'index':
 				this.expr(e.object, wordIndex);
@@ -296,35 +308,39 @@ class Checker {
 	}
 
 	private ident(name: string, loc: Loc, wordIndex: boolean): void {
-		if (this.variables.has(name) || this.devices.has(name) || this.processes.has(name)) return;
-		if (name === 'ram' || name === 'time' || (name === 'i' && wordIndex)) return;
+		if (this.variables.has(name) || this.devices.has(name) || this.processes.has(name)) { return; }
+		if (name === 'ram' || name === 'time' || (name === 'i' && wordIndex)) { return; }
 		if (name === 'i') {
 			this.error(loc, "'i' (the word index) is only defined in a written value or in matches(R, EXPR)");
-		} else this.error(loc, `unknown name '${shortText(name)}'`);
+		} else { this.error(loc, `unknown name '${shortText(name)}'`); }
 	}
 
 	private member(object: string, property: string, loc: Loc): void {
 		let table: Readonly<Record<string, string>>;
-		if (object === 'last') table = LAST_MEMBERS;
-		else if (object === 'event') table = EVENT_MEMBERS;
-		else if (this.devices.has(object)) table = DEVICE_MEMBERS;
-		else if (this.processes.has(object)) table = PROCESS_MEMBERS;
-		else {
+		if (object === 'last') {
+			table = LAST_MEMBERS;
+		} else if (object === 'event') {
+			table = EVENT_MEMBERS;
+		} else if (this.devices.has(object)) {
+			table = DEVICE_MEMBERS;
+		} else if (this.processes.has(object)) {
+			table = PROCESS_MEMBERS;
+		} else {
 			this.error(loc, `unknown name '${shortText(object)}' (members exist on last, event, devices and processes)`);
 			return;
 		}
-		if (!hasMember(table, property)) this.error(loc, noMemberMessage(object, property, table));
+		if (!hasMember(table, property)) { this.error(loc, noMemberMessage(object, property, table)); }
 	}
 
 	private call(e: Expr & { kind: 'call' }, wordIndex: boolean): void {
 		if (!isBuiltin(e.callee)) {
 			this.error(e.loc, unknownFunctionMessage(e.callee));
-			e.args.forEach((a) => this.expr(a, wordIndex));
+			e.args.forEach(a => this.expr(a, wordIndex));
 			return;
 		}
 		const callee = e.callee;
 		const arity = arityMessage(callee, e.args.length);
-		if (arity !== undefined) this.error(e.loc, arity);
+		if (arity !== undefined) { this.error(e.loc, arity); }
 		const kinds = BUILTIN_SPECS[callee].args;
 		e.args.forEach((a, k) => {
 			const ordinal = k === 0 ? 'first' : k === 1 ? 'second' : 'third';

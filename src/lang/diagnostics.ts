@@ -9,7 +9,7 @@ export function formatDiagnostic(d: Diagnostic): string {
 }
 
 export function hasErrors(ds: readonly Diagnostic[]): boolean {
-	return ds.some((d) => d.severity === 'error');
+	return ds.some(d => d.severity === 'error');
 }
 
 export function makeDiagnostic(file: string, line: number, col: number, message: string,
@@ -24,7 +24,7 @@ export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
 	const seen = new Set<string>();
 	for (const d of sorted) {
 		const key = `${d.file}\0${d.line}\0${d.col}\0${d.severity}\0${d.message}`;
-		if (seen.has(key)) continue;
+		if (seen.has(key)) { continue; }
 		seen.add(key);
 		out.push(d);
 	}

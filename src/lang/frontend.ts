@@ -16,7 +16,7 @@ export interface CompileResult {
 export function compileSource(source: string, file: string): CompileResult {
 	try {
 		const { program, diagnostics } = parse(source, file);
-		if (hasErrors(diagnostics)) return { program, diagnostics };
+		if (hasErrors(diagnostics)) { return { program, diagnostics }; }
 		return { program, diagnostics: sortDiagnostics([...diagnostics, ...check(program)]) };
 	} catch (err) {
 		const why = err instanceof Error ? err.message : String(err);

@@ -87,7 +87,7 @@ export function lex(source: string, file: string): LexResult {
 		tokens.push({ kind: 'eol', text, line, col: col(at) });
 	};
 
-	if (source.charCodeAt(0) === 0xfeff) i = 1;
+	if (source.charCodeAt(0) === 0xfeff) { i = 1; }
 
 	while (i < n) {
 		const c = source.charCodeAt(i);
@@ -106,7 +106,7 @@ export function lex(source: string, file: string): LexResult {
 			continue;
 		}
 		if (c === 35) {
-			while (i < n && source.charCodeAt(i) !== 10 && source.charCodeAt(i) !== 13) i++;
+			while (i < n && source.charCodeAt(i) !== 10 && source.charCodeAt(i) !== 13) { i++; }
 			continue;
 		}
 		if (c === 59) {
@@ -116,7 +116,7 @@ export function lex(source: string, file: string): LexResult {
 			continue;
 		}
 		if (isIdentStart(c)) {
-			while (i < n && isIdentPart(source.charCodeAt(i))) i++;
+			while (i < n && isIdentPart(source.charCodeAt(i))) { i++; }
 			tokens.push({ kind: 'ident', text: source.slice(start, i), line, col: col(start) });
 			inGarbage = false;
 			continue;
@@ -131,7 +131,7 @@ export function lex(source: string, file: string): LexResult {
 			inGarbage = false;
 			continue;
 		}
-		const op = OPERATORS.find((o) => source.startsWith(o, i));
+		const op = OPERATORS.find(o => source.startsWith(o, i));
 		if (op !== undefined) {
 			tokens.push({ kind: 'op', text: op, line, col: col(start) });
 			i += op.length;
@@ -140,7 +140,7 @@ export function lex(source: string, file: string): LexResult {
 		}
 		const cp = source.codePointAt(i) ?? c;
 		const ch = String.fromCodePoint(cp);
-		if (!inGarbage) error(i, `unexpected character ${describeChar(ch)}`);
+		if (!inGarbage) { error(i, `unexpected character ${describeChar(ch)}`); }
 		inGarbage = true;
 		i += ch.length;
 	}
@@ -156,7 +156,7 @@ export function lex(source: string, file: string): LexResult {
 		}
 		const digitsStart = p;
 		const accept = hex ? isHexDigit : isDigit;
-		while (p < n && (accept(source.charCodeAt(p)) || source.charCodeAt(p) === 95)) p++;
+		while (p < n && (accept(source.charCodeAt(p)) || source.charCodeAt(p) === 95)) { p++; }
 		const digits = source.slice(digitsStart, p).replace(/_/g, '');
 		let bad = false;
 		if (digits.length === 0) {
@@ -166,7 +166,7 @@ export function lex(source: string, file: string): LexResult {
 		// `1.5GiB` is a natural thing to write; say why it fails instead of tripping over the `.`.
 		if (!hex && source.charCodeAt(p) === 46 && isDigit(source.charCodeAt(p + 1))) {
 			p++;
-			while (p < n && (isDigit(source.charCodeAt(p)) || source.charCodeAt(p) === 95)) p++;
+			while (p < n && (isDigit(source.charCodeAt(p)) || source.charCodeAt(p) === 95)) { p++; }
 			error(begin, 'only whole numbers are supported (write 1536MiB, not 1.5GiB)');
 			bad = true;
 		}
@@ -176,9 +176,9 @@ export function lex(source: string, file: string): LexResult {
 		// The suffix may be separated by blanks (not a newline); a word directly followed by `(`
 		// is a call such as `pages(X, 0, 2)`, so it is left alone.
 		let q = p;
-		while (q < n && (source.charCodeAt(q) === 32 || source.charCodeAt(q) === 9)) q++;
+		while (q < n && (source.charCodeAt(q) === 32 || source.charCodeAt(q) === 9)) { q++; }
 		let w = q;
-		while (w < n && isIdentPart(source.charCodeAt(w))) w++;
+		while (w < n && isIdentPart(source.charCodeAt(w))) { w++; }
 		const word = source.slice(q, w);
 		let end = p;
 		if (word.length > 0 && isIdentStart(source.charCodeAt(q))) {
@@ -209,8 +209,7 @@ export function lex(source: string, file: string): LexResult {
 				error(begin, 'integer literal is too large (above 2^53)');
 			} else {
 				const big = BigInt((hex ? '0x' : '') + (digits || '0')) * scale;
-				if (big > MAX_INT) error(begin, 'integer literal is too large (above 2^53)');
-				else value = Number(big);
+				if (big > MAX_INT) { error(begin, 'integer literal is too large (above 2^53)'); } else { value = Number(big); }
 			}
 		}
 		tokens.push({ kind: 'num', text: source.slice(begin, end), line, col: col(begin), value, unit });
@@ -228,19 +227,21 @@ export function lex(source: string, file: string): LexResult {
 				tokens.push({ kind: 'str', text: parts.join(''), line, col: col(begin) });
 				return p + 1;
 			}
-			if (c === 10 || c === 13) break;
+			if (c === 10 || c === 13) { break; }
 			if (c === 92) {
 				parts.push(source.slice(chunk, p));
 				chunk = p;
 				const e = source.charAt(p + 1);
-				if (e === '"' || e === '\\') parts.push(e);
-				else if (e === 'n') parts.push('\n');
-				else if (e === 't') parts.push('\t');
-				else if (e === '' || e === '\n' || e === '\r') {
+				if (e === '"' || e === '\\') {
+					parts.push(e);
+				} else if (e === 'n') {
+					parts.push('\n');
+				} else if (e === 't') {
+					parts.push('\t');
+				} else if (e === '' || e === '\n' || e === '\r') {
 					p++;
 					break;
-				}
-				else error(p, `unknown escape sequence '\\${e}' (use \\" or \\\\)`);
+				} else { error(p, `unknown escape sequence '\\${e}' (use \\" or \\\\)`); }
 				p += 2;
 				chunk = p;
 				continue;

@@ -40,7 +40,7 @@ export class ParserBase {
 	}
 	protected next(): Token {
 		const t = this.tokens[this.pos];
-		if (t.kind !== 'eof') this.pos++;
+		if (t.kind !== 'eof') { this.pos++; }
 		return t;
 	}
 	protected isOp(text: string, ahead = 0): boolean {
@@ -68,23 +68,23 @@ export class ParserBase {
 	}
 	protected expectOp(text: string, what = `'${text}'`): Token {
 		const t = this.peek();
-		if (t.kind !== 'op' || t.text !== text) this.fail(t, `expected ${what}, found ${describe(t)}`);
+		if (t.kind !== 'op' || t.text !== text) { this.fail(t, `expected ${what}, found ${describe(t)}`); }
 		return this.next();
 	}
 	/** Any identifier, keywords included: names are never reserved (a process may be `child`). */
 	protected expectName(what: string): Token {
 		const t = this.peek();
-		if (t.kind !== 'ident') this.fail(t, `expected ${what}, found ${describe(t)}`);
+		if (t.kind !== 'ident') { this.fail(t, `expected ${what}, found ${describe(t)}`); }
 		return this.next();
 	}
 	protected expectWord(text: string): Token {
 		const t = this.peek();
-		if (t.kind !== 'ident' || t.text !== text) this.fail(t, `expected '${text}', found ${describe(t)}`);
+		if (t.kind !== 'ident' || t.text !== text) { this.fail(t, `expected '${text}', found ${describe(t)}`); }
 		return this.next();
 	}
 
 	protected enter(at: Token): void {
-		if (++this.depth > MAX_NESTING) this.fail(at, `nesting too deep (more than ${MAX_NESTING} levels)`);
+		if (++this.depth > MAX_NESTING) { this.fail(at, `nesting too deep (more than ${MAX_NESTING} levels)`); }
 	}
 	protected leave(): void {
 		this.depth--;
@@ -105,7 +105,7 @@ export class ParserBase {
 	}
 	private binary(op: BinaryOp, left: Expr, right: Expr, start: Token): Expr {
 		const h = Math.max(this.height(left), this.height(right)) + 1;
-		if (h > MAX_TREE_HEIGHT) this.fail(start, `expression too long (more than ${MAX_TREE_HEIGHT} operators deep)`);
+		if (h > MAX_TREE_HEIGHT) { this.fail(start, `expression too long (more than ${MAX_TREE_HEIGHT} operators deep)`); }
 		const e: Expr = { kind: 'binary', op, left, right, loc: this.loc(start) };
 		this.heights.set(e, h);
 		return e;
@@ -135,7 +135,7 @@ export class ParserBase {
 	}
 	private parseNot(): Expr {
 		const start = this.peek();
-		if (!this.isWord('not')) return this.parseCompare();
+		if (!this.isWord('not')) { return this.parseCompare(); }
 		this.next();
 		this.enter(start);
 		const arg = this.parseNot();
@@ -146,7 +146,7 @@ export class ParserBase {
 		const start = this.peek();
 		const left = this.parseBinary(0);
 		const t = this.peek();
-		if (t.kind !== 'op' || !CMP_OPS.has(t.text)) return left;
+		if (t.kind !== 'op' || !CMP_OPS.has(t.text)) { return left; }
 		this.next();
 		const e = this.binary(t.text as BinaryOp, left, this.parseBinary(0), start);
 		const again = this.peek();
@@ -157,20 +157,20 @@ export class ParserBase {
 		return e;
 	}
 	private parseBinary(level: number): Expr {
-		if (level === BINARY_LEVELS.length) return this.parseUnary();
+		if (level === BINARY_LEVELS.length) { return this.parseUnary(); }
 		const ops = BINARY_LEVELS[level];
 		const start = this.peek();
 		let left = this.parseBinary(level + 1);
 		for (;;) {
 			const t = this.peek();
-			if (t.kind !== 'op' || !ops.includes(t.text)) return left;
+			if (t.kind !== 'op' || !ops.includes(t.text)) { return left; }
 			this.next();
 			left = this.binary(t.text as BinaryOp, left, this.parseBinary(level + 1), start);
 		}
 	}
 	private parseUnary(): Expr {
 		const start = this.peek();
-		if (!this.isOp('-')) return this.parsePostfix();
+		if (!this.isOp('-')) { return this.parsePostfix(); }
 		this.next();
 		this.enter(start);
 		const arg = this.parseUnary();
@@ -184,7 +184,7 @@ export class ParserBase {
 			const open = this.next();
 			this.enter(open);
 			let lo: Expr | undefined;
-			if (!this.isOp(':')) lo = this.parseExpr();
+			if (!this.isOp(':')) { lo = this.parseExpr(); }
 			if (lo !== undefined && this.isOp(']')) {
 				this.next();
 				e = this.wrap({ kind: 'index', object: e, index: lo, loc: this.loc(start) }, e, lo);
@@ -223,7 +223,7 @@ export class ParserBase {
 	}
 	private parseName(t: Token, loc: Loc): Expr {
 		this.next();
-		if (t.text === 'true' || t.text === 'false') return { kind: 'bool', value: t.text === 'true', loc };
+		if (t.text === 'true' || t.text === 'false') { return { kind: 'bool', value: t.text === 'true', loc }; }
 		if (t.text === 'not' || t.text === 'and' || t.text === 'or') {
 			this.fail(t, `expected an expression, found '${t.text}'`);
 		}

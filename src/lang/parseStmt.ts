@@ -18,14 +18,14 @@ export class StmtParser extends ParserBase {
 		const body: Stmt[] = [];
 		for (;;) {
 			const t = this.peek();
-			if (t.kind === 'eof') return body;
+			if (t.kind === 'eof') { return body; }
 			// A stray `}` was already reported by the brace pass; the parser just steps over it.
 			if (t.kind === 'eol' || (t.kind === 'op' && t.text === '}')) {
 				this.next();
 				continue;
 			}
 			const s = this.parseStatement();
-			if (s !== undefined) body.push(s);
+			if (s !== undefined) { body.push(s); }
 		}
 	}
 
@@ -33,12 +33,12 @@ export class StmtParser extends ParserBase {
 	parseStandaloneExpr(): Expr | undefined {
 		try {
 			const e = this.parseExpr();
-			while (this.peek().kind === 'eol') this.next();
+			while (this.peek().kind === 'eol') { this.next(); }
 			const t = this.peek();
-			if (t.kind !== 'eof') this.fail(t, `unexpected ${describe(t)} after the expression`);
+			if (t.kind !== 'eof') { this.fail(t, `unexpected ${describe(t)} after the expression`); }
 			return e;
 		} catch (err) {
-			if (err instanceof ParseAbort) return undefined;
+			if (err instanceof ParseAbort) { return undefined; }
 			throw err;
 		}
 	}
@@ -48,11 +48,10 @@ export class StmtParser extends ParserBase {
 		try {
 			const s = this.statement();
 			const t = this.peek();
-			if (t.kind === 'eol') this.next();
-			else if (!this.atEnd()) this.fail(t, `expected end of statement, found ${describe(t)}`);
+			if (t.kind === 'eol') { this.next(); } else if (!this.atEnd()) { this.fail(t, `expected end of statement, found ${describe(t)}`); }
 			return s;
 		} catch (err) {
-			if (!(err instanceof ParseAbort)) throw err;
+			if (!(err instanceof ParseAbort)) { throw err; }
 			this.depth = savedDepth;
 			this.synchronize();
 			return undefined;
@@ -65,10 +64,9 @@ export class StmtParser extends ParserBase {
 		let braces = 0;
 		for (;;) {
 			const t = this.peek();
-			if (t.kind === 'eof') return;
-			if (t.kind === 'op' && t.text === '{') braces++;
-			else if (t.kind === 'op' && t.text === '}') {
-				if (braces === 0) return;
+			if (t.kind === 'eof') { return; }
+			if (t.kind === 'op' && t.text === '{') { braces++; } else if (t.kind === 'op' && t.text === '}') {
+				if (braces === 0) { return; }
 				braces--;
 			} else if (t.kind === 'eol' && braces === 0) {
 				this.next();
@@ -85,7 +83,7 @@ export class StmtParser extends ParserBase {
 		const body: Stmt[] = [];
 		for (;;) {
 			const t = this.peek();
-			if (t.kind === 'eof') break;
+			if (t.kind === 'eof') { break; }
 			if (t.kind === 'eol') {
 				this.next();
 				continue;
@@ -95,7 +93,7 @@ export class StmtParser extends ParserBase {
 				break;
 			}
 			const s = this.parseStatement();
-			if (s !== undefined) body.push(s);
+			if (s !== undefined) { body.push(s); }
 		}
 		this.leave();
 		return body;
@@ -109,8 +107,8 @@ export class StmtParser extends ParserBase {
 	private statement(): Stmt {
 		const t = this.peek();
 		const loc = this.loc(t);
-		if (t.kind !== 'ident') this.fail(t, `expected a statement, found ${describe(t)}`);
-		if (this.isOp('=', 1)) return this.assignment(t, loc);
+		if (t.kind !== 'ident') { this.fail(t, `expected a statement, found ${describe(t)}`); }
+		if (this.isOp('=', 1)) { return this.assignment(t, loc); }
 		switch (t.text) {
 			case 'system':
 				this.next();
@@ -187,12 +185,12 @@ export class StmtParser extends ParserBase {
 			}
 		}
 		const op = this.peek(1);
-		if (op.kind === 'ident' && DEVICE_OPS.has(op.text)) return this.deviceStmt(loc);
+		if (op.kind === 'ident' && DEVICE_OPS.has(op.text)) { return this.deviceStmt(loc); }
 		return this.fail(t, `unknown statement '${shortText(t.text)}'`);
 	}
 
 	private optionalValue(): Expr | undefined {
-		if (!this.isOp('=')) return undefined;
+		if (!this.isOp('=')) { return undefined; }
 		this.next();
 		return this.parseExpr();
 	}
@@ -201,7 +199,7 @@ export class StmtParser extends ParserBase {
 		const out: Option[] = [];
 		while (!this.atEnd()) {
 			const key = this.peek();
-			if (key.kind !== 'ident' || !this.isOp('=', 1)) this.fail(key, `expected an option 'key=value', found ${describe(key)}`);
+			if (key.kind !== 'ident' || !this.isOp('=', 1)) { this.fail(key, `expected an option 'key=value', found ${describe(key)}`); }
 			this.next();
 			this.next();
 			out.push({ key: key.text, value: this.parseExpr(), loc: this.loc(key) });
@@ -216,7 +214,7 @@ export class StmtParser extends ParserBase {
 		const b = this.peek(1);
 		const startsExpr = b.kind === 'num' || (b.kind === 'op' && b.text === '(')
 			|| (b.kind === 'ident' && b.text !== 'and' && b.text !== 'or');
-		if (a.kind === 'ident' && a.text === 'mmap' && startsExpr) return this.mmapStmt(t, loc);
+		if (a.kind === 'ident' && a.text === 'mmap' && startsExpr) { return this.mmapStmt(t, loc); }
 		// `DEV read R`: two words in a row can never begin an expression, so this is unambiguous.
 		if (a.kind === 'ident' && b.kind === 'ident' && (b.text === 'read' || b.text === 'snapshot')) {
 			this.next();
@@ -257,12 +255,12 @@ export class StmtParser extends ParserBase {
 				s.offset = this.parseExpr();
 			} else if (m.kind === 'ident' && (MMAP_MODIFIERS as readonly string[]).includes(m.text)) {
 				this.next();
-				if (m.text === 'shared') s.shared = true;
-				if (m.text === 'huge' || m.text === 'nohuge') s.huge = m.text;
+				if (m.text === 'shared') { s.shared = true; }
+				if (m.text === 'huge' || m.text === 'nohuge') { s.huge = m.text; }
 			} else {
 				this.fail(m, `expected an mmap option (${[...MMAP_MODIFIERS, 'offset=SIZE'].join(', ')}), found ${describe(m)}`);
 			}
-			if (seen.has(m.text)) this.report(m, `'${m.text}' given twice`);
+			if (seen.has(m.text)) { this.report(m, `'${m.text}' given twice`); }
 			seen.set(m.text, m);
 		}
 		this.mmapConsistency(s, seen, loc);
@@ -271,16 +269,16 @@ export class StmtParser extends ParserBase {
 
 	private mmapConsistency(s: MmapStmt, seen: Map<string, Token>, loc: Loc): void {
 		const at = (w: string): Loc => seen.get(w) ?? loc;
-		if (seen.has('shared') && seen.has('private')) this.report(at('private'), "'shared' and 'private' exclude each other");
-		if (seen.has('huge') && seen.has('nohuge')) this.report(at('nohuge'), "'huge' and 'nohuge' exclude each other");
+		if (seen.has('shared') && seen.has('private')) { this.report(at('private'), "'shared' and 'private' exclude each other"); }
+		if (seen.has('huge') && seen.has('nohuge')) { this.report(at('nohuge'), "'huge' and 'nohuge' exclude each other"); }
 		if (s.backing !== 'anon') {
-			for (const w of ['huge', 'nohuge']) if (seen.has(w)) this.report(at(w), `'${w}' applies only to anon mappings`);
+			for (const w of ['huge', 'nohuge']) { if (seen.has(w)) { this.report(at(w), `'${w}' applies only to anon mappings`); } }
 		}
-		if (s.backing !== 'file' && seen.has('offset')) this.report(at('offset'), "'offset=' applies only to file mappings");
+		if (s.backing !== 'file' && seen.has('offset')) { this.report(at('offset'), "'offset=' applies only to file mappings"); }
 		if (s.backing === 'file' && !seen.has('shared') && !seen.has('private')) {
 			this.report(loc, "a file mapping must be 'shared' or 'private'");
 		}
-		if (s.backing === 'dax' && !seen.has('shared')) this.report(seen.get('private') ?? loc, "a dax mapping must be 'shared'");
+		if (s.backing === 'dax' && !seen.has('shared')) { this.report(seen.get('private') ?? loc, "a dax mapping must be 'shared'"); }
 	}
 
 	private fileStmt(loc: Loc): FileStmt {
@@ -291,7 +289,7 @@ export class StmtParser extends ParserBase {
 		const size = this.parseExpr();
 		const s: FileStmt = { kind: 'file', name: name.text, size, loc };
 		const init = this.optionalValue();
-		if (init !== undefined) s.init = init;
+		if (init !== undefined) { s.init = init; }
 		return this.named(s, 'name', name);
 	}
 
@@ -303,7 +301,7 @@ export class StmtParser extends ParserBase {
 		}
 		this.next();
 		const range = this.parseExpr();
-		if (op.text === 'read') return { kind: 'cpu-read', range, loc };
+		if (op.text === 'read') { return { kind: 'cpu-read', range, loc }; }
 		const value = this.optionalValue();
 		return value === undefined ? { kind: 'cpu-write', range, loc } : { kind: 'cpu-write', range, value, loc };
 	}
@@ -312,7 +310,7 @@ export class StmtParser extends ParserBase {
 		this.next();
 		const dev = this.expectName('a device name');
 		let name: string | undefined;
-		if (this.peek().kind === 'str') name = this.next().text;
+		if (this.peek().kind === 'str') { name = this.next().text; }
 		const body = this.parseBlock();
 		const s: Stmt = name === undefined ? { kind: 'kernel', device: dev.text, body, loc }
 			: { kind: 'kernel', device: dev.text, name, body, loc };
@@ -353,8 +351,8 @@ export class StmtParser extends ParserBase {
 		const s: IfStmt = { kind: 'if', cond, then: this.parseBlock(), loc: this.loc(t) };
 		// `else` may sit on the line after the closing brace.
 		let k = 0;
-		while (this.peek(k).kind === 'eol') k++;
-		if (!this.isWord('else', k) || this.isOp('=', k + 1)) return s;
+		while (this.peek(k).kind === 'eol') { k++; }
+		if (!this.isWord('else', k) || this.isOp('=', k + 1)) { return s; }
 		this.pos += k + 1;
 		if (this.isWord('if')) {
 			// `else if` chains nest; counting them keeps a huge chain from exhausting the stack.
@@ -376,7 +374,7 @@ export class StmtParser extends ParserBase {
 			return this.named({ kind: 'expect-error', code: code.text, body: this.parseBlock(), loc }, 'code', code);
 		}
 		const cond = this.parseExpr();
-		if (!this.isOp(',')) return { kind: 'expect', cond, loc };
+		if (!this.isOp(',')) { return { kind: 'expect', cond, loc }; }
 		this.next();
 		return { kind: 'expect', cond, message: this.parseExpr(), loc };
 	}

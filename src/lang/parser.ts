@@ -17,7 +17,7 @@ export function parse(source: string, file: string): ParseResult {
 	let body: Stmt[] = [];
 	try {
 		const { tokens, diagnostics: lexDiags } = lex(source, file);
-		for (const d of lexDiags) diagnostics.push(d);
+		for (const d of lexDiags) { diagnostics.push(d); }
 		checkBraces(tokens, file, diagnostics);
 		body = new StmtParser(tokens, file, diagnostics).parseProgram();
 	} catch (err) {
@@ -32,7 +32,7 @@ export function parseExpression(source: string, file = '<expression>'): { expr?:
 	let expr: Expr | undefined;
 	try {
 		const { tokens, diagnostics: lexDiags } = lex(source, file);
-		for (const d of lexDiags) diagnostics.push(d);
+		for (const d of lexDiags) { diagnostics.push(d); }
 		expr = new StmtParser(tokens, file, diagnostics).parseStandaloneExpr();
 	} catch (err) {
 		diagnostics.push(internalError(file, err));
@@ -51,11 +51,10 @@ function internalError(file: string, err: unknown): Diagnostic {
 function checkBraces(tokens: readonly Token[], file: string, out: Diagnostic[]): void {
 	const open: Token[] = [];
 	for (const t of tokens) {
-		if (t.kind !== 'op') continue;
-		if (t.text === '{') open.push(t);
-		else if (t.text === '}') {
-			if (open.pop() === undefined) out.push(makeDiagnostic(file, t.line, t.col, "unmatched '}'"));
+		if (t.kind !== 'op') { continue; }
+		if (t.text === '{') { open.push(t); } else if (t.text === '}') {
+			if (open.pop() === undefined) { out.push(makeDiagnostic(file, t.line, t.col, "unmatched '}'")); }
 		}
 	}
-	for (const t of open) out.push(makeDiagnostic(file, t.line, t.col, "unclosed '{'"));
+	for (const t of open) { out.push(makeDiagnostic(file, t.line, t.col, "unclosed '{'")); }
 }

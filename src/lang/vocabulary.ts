@@ -34,49 +34,49 @@ export interface StatementSpec {
 const DEVICE_MODEL = 'the device model (fault batching, policies, prefetch, eviction)';
 
 export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
-	'system': { words: ['system'], syntax: `system ${optionSyntax(SYSTEM_OPTIONS, [])}`, doc: 'configure RAM, swap and THP, once, before any process' },
-	'device': { words: ['device'], syntax: `device DEV ${optionSyntax(DEVICE_OPTIONS, ['memory'])}`, doc: 'declare a device with its memory' },
-	'process': { words: ['process'], syntax: 'process PROC', doc: 'create a process and make it current' },
-	'use': { words: ['use'], syntax: 'use PROC', doc: 'make PROC the current process' },
-	'file': { words: ['file'], syntax: 'file NAME size=SIZE [= EXPR]', doc: 'create a page-cache file, optionally filled per int32 word' },
-	'mirror': { deviceOp: true, words: ['mirror'], syntax: 'DEV mirror PROC', doc: 'the device mirrors PROC\'s address space (interval notifier)' },
-	'unmirror': { deviceOp: true, words: ['unmirror'], syntax: 'DEV unmirror PROC', doc: 'stop mirroring; the device\'s pages of PROC go back to RAM' },
-	'mmap': { words: ['mmap'], syntax: 'X = mmap SIZE anon|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]', doc: 'map memory into the current process' },
-	'munmap': { words: ['munmap'], syntax: 'munmap R', doc: 'unmap a range' },
-	'mprotect': { words: ['mprotect'], syntax: 'mprotect R PROT', doc: 'change the protection of a range' },
-	'madvise': { words: ['madvise'], syntax: 'madvise R ADVICE', doc: 'give the kernel advice about a range' },
-	'fork': { words: ['fork'], syntax: 'fork PROC', doc: 'fork the current process (copy-on-write)' },
-	'exit': { words: ['exit'], syntax: 'exit PROC', doc: 'the process exits and its mm is torn down' },
+	system: { words: ['system'], syntax: `system ${optionSyntax(SYSTEM_OPTIONS, [])}`, doc: 'configure RAM, swap and THP, once, before any process' },
+	device: { words: ['device'], syntax: `device DEV ${optionSyntax(DEVICE_OPTIONS, ['memory'])}`, doc: 'declare a device with its memory' },
+	process: { words: ['process'], syntax: 'process PROC', doc: 'create a process and make it current' },
+	use: { words: ['use'], syntax: 'use PROC', doc: 'make PROC the current process' },
+	file: { words: ['file'], syntax: 'file NAME size=SIZE [= EXPR]', doc: 'create a page-cache file, optionally filled per int32 word' },
+	mirror: { deviceOp: true, words: ['mirror'], syntax: 'DEV mirror PROC', doc: 'the device mirrors PROC\'s address space (interval notifier)' },
+	unmirror: { deviceOp: true, words: ['unmirror'], syntax: 'DEV unmirror PROC', doc: 'stop mirroring; the device\'s pages of PROC go back to RAM' },
+	mmap: { words: ['mmap'], syntax: 'X = mmap SIZE anon|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]', doc: 'map memory into the current process' },
+	munmap: { words: ['munmap'], syntax: 'munmap R', doc: 'unmap a range' },
+	mprotect: { words: ['mprotect'], syntax: 'mprotect R PROT', doc: 'change the protection of a range' },
+	madvise: { words: ['madvise'], syntax: 'madvise R ADVICE', doc: 'give the kernel advice about a range' },
+	fork: { words: ['fork'], syntax: 'fork PROC', doc: 'fork the current process (copy-on-write)' },
+	exit: { words: ['exit'], syntax: 'exit PROC', doc: 'the process exits and its mm is torn down' },
 	'cpu-read': { words: ['cpu', 'read'], syntax: 'cpu read R', doc: 'the current process reads every page of R' },
 	'cpu-write': { words: ['cpu', 'write'], syntax: 'cpu write R [= EXPR]', doc: 'the current process writes R, per int32 word with i = word index' },
 	'dev-read': { deviceOp: true, words: ['read'], syntax: '[B =] DEV read R', doc: 'the device reads R through its mirror (HMM_DMIRROR_READ)' },
 	'dev-write': { deviceOp: true, words: ['write'], syntax: 'DEV write R = EXPR', doc: 'the device writes R through its mirror (HMM_DMIRROR_WRITE)' },
-	'kernel': { words: ['kernel'], syntax: 'kernel DEV ["name"] { ... }', doc: 'a device kernel of read, write and atomic lines', needs: DEVICE_MODEL },
+	kernel: { words: ['kernel'], syntax: 'kernel DEV ["name"] { ... }', doc: 'a device kernel of read, write and atomic lines', needs: DEVICE_MODEL },
 	'kernel-read': { words: ['read'], syntax: 'read R', doc: 'a kernel reads R', inKernel: true },
 	'kernel-write': { words: ['write'], syntax: 'write R [= EXPR]', doc: 'a kernel writes R', inKernel: true },
 	'kernel-atomic': { words: ['atomic'], syntax: 'atomic R', doc: 'a kernel performs atomics on R', inKernel: true },
-	'migrate': { words: ['migrate'], syntax: 'migrate R -> DEV|ram', doc: 'migrate_vma to device memory or back to RAM' },
-	'prefetch': { words: ['prefetch'], syntax: 'prefetch R -> DEV|ram', doc: 'policy-level migration that leaves pages that cannot move', needs: DEVICE_MODEL },
-	'advise': { words: ['advise'], syntax: 'advise R preferred=LOC|none | accessed_by=DEV | read_mostly=on|off', doc: 'memory advice for migrate-policy devices', needs: DEVICE_MODEL },
-	'exclusive': { words: ['exclusive'], syntax: 'exclusive R -> DEV', doc: 'make_device_exclusive, then a device read (HMM_DMIRROR_EXCLUSIVE)' },
-	'release': { deviceOp: true, words: ['release'], syntax: 'DEV release', doc: 'evict all of the device\'s memory to RAM (HMM_DMIRROR_RELEASE)' },
-	'pin': { words: ['pin'], syntax: 'pin R', doc: 'long-term pin of R\'s pages (FOLL_LONGTERM)' },
-	'unpin': { words: ['unpin'], syntax: 'unpin R', doc: 'drop the pins of R' },
-	'snapshot': { words: ['snapshot'], syntax: 'S = DEV snapshot R', doc: 'one byte per page as HMM_DMIRROR_SNAPSHOT reports it' },
-	'assign': { words: [], syntax: 'X = EXPR', doc: 'assign a script variable', inKernel: true },
-	'for': { words: ['for', 'in', 'step'], syntax: 'for V in A..B [step S] { ... }', doc: 'V from A while before B', inKernel: true },
-	'repeat': { words: ['repeat'], syntax: 'repeat N { ... }', doc: 'run the block N times', inKernel: true },
-	'if': { words: ['if', 'else'], syntax: 'if COND { ... } [else { ... }]', doc: 'run a block if COND holds', inKernel: true },
-	'print': { words: ['print'], syntax: 'print EXPR [, EXPR ...]', doc: 'print a line', inKernel: true },
-	'expect': { words: ['expect'], syntax: 'expect COND [, "message"]', doc: 'a check; a failure is recorded and the run goes on' },
+	migrate: { words: ['migrate'], syntax: 'migrate R -> DEV|ram', doc: 'migrate_vma to device memory or back to RAM' },
+	prefetch: { words: ['prefetch'], syntax: 'prefetch R -> DEV|ram', doc: 'policy-level migration that leaves pages that cannot move', needs: DEVICE_MODEL },
+	advise: { words: ['advise'], syntax: 'advise R preferred=LOC|none | accessed_by=DEV | read_mostly=on|off', doc: 'memory advice for migrate-policy devices', needs: DEVICE_MODEL },
+	exclusive: { words: ['exclusive'], syntax: 'exclusive R -> DEV', doc: 'make_device_exclusive, then a device read (HMM_DMIRROR_EXCLUSIVE)' },
+	release: { deviceOp: true, words: ['release'], syntax: 'DEV release', doc: 'evict all of the device\'s memory to RAM (HMM_DMIRROR_RELEASE)' },
+	pin: { words: ['pin'], syntax: 'pin R', doc: 'long-term pin of R\'s pages (FOLL_LONGTERM)' },
+	unpin: { words: ['unpin'], syntax: 'unpin R', doc: 'drop the pins of R' },
+	snapshot: { words: ['snapshot'], syntax: 'S = DEV snapshot R', doc: 'one byte per page as HMM_DMIRROR_SNAPSHOT reports it' },
+	assign: { words: [], syntax: 'X = EXPR', doc: 'assign a script variable', inKernel: true },
+	for: { words: ['for', 'in', 'step'], syntax: 'for V in A..B [step S] { ... }', doc: 'V from A while before B', inKernel: true },
+	repeat: { words: ['repeat'], syntax: 'repeat N { ... }', doc: 'run the block N times', inKernel: true },
+	if: { words: ['if', 'else'], syntax: 'if COND { ... } [else { ... }]', doc: 'run a block if COND holds', inKernel: true },
+	print: { words: ['print'], syntax: 'print EXPR [, EXPR ...]', doc: 'print a line', inKernel: true },
+	expect: { words: ['expect'], syntax: 'expect COND [, "message"]', doc: 'a check; a failure is recorded and the run goes on' },
 	'expect-error': { words: ['expect', 'error'], syntax: 'expect error CODE { ... }', doc: 'the block must fail with CODE' },
 };
 
 /** Every keyword of every statement, once. */
-export const STATEMENT_KEYWORDS: readonly string[] = [...new Set(Object.values(STATEMENTS).flatMap((s) => s.words))];
+export const STATEMENT_KEYWORDS: readonly string[] = [...new Set(Object.values(STATEMENTS).flatMap(s => s.words))];
 
 /** The second words that make a line a `DEV op` statement. */
-export const DEVICE_OPS: ReadonlySet<string> = new Set(Object.values(STATEMENTS).filter((s) => s.deviceOp).map((s) => s.words[0]));
+export const DEVICE_OPS: ReadonlySet<string> = new Set(Object.values(STATEMENTS).filter(s => s.deviceOp).map(s => s.words[0]));
 
 /** mmap modifiers after the protection. */
 export const MMAP_MODIFIERS = ['shared', 'private', 'huge', 'nohuge'] as const;
@@ -252,7 +252,7 @@ export function memberDocs(table: Readonly<Record<string, string>>): WordDoc[] {
 }
 
 export function builtinDocs(): WordDoc[] {
-	return BUILTINS.map((b) => ({ label: b, detail: `${BUILTIN_SPECS[b].syntax}: ${BUILTIN_SPECS[b].doc}` }));
+	return BUILTINS.map(b => ({ label: b, detail: `${BUILTIN_SPECS[b].syntax}: ${BUILTIN_SPECS[b].doc}` }));
 }
 
 /** The first vocabulary mistake in an expression that needs no script context to see: an unknown

@@ -134,10 +134,8 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 		const type = pte & PTE.TYPE_MASK;
 		const pfn = leaf ? leaf.pfn[li] : -1;
 		const order = leaf?.huge ? HMM_PFN.ORDER_PMD : 0;
-		let fault = false;
 		if (type === PTE.NONE) {
-			fault = (req & HMM_PFN.REQ_FAULT) !== 0;
-			if (!fault) { range.flags[i] = 0; range.pfns[i] = -1; continue; }
+			if (!(req & HMM_PFN.REQ_FAULT)) { range.flags[i] = 0; range.pfns[i] = -1; continue; }
 			const n = Math.min(end - vpn, PTRS_PER_PMD - li);
 			if (bulk && !(req & HMM_PFN.REQ_WRITE) && onlyPlainEntries(leaf, li, n)) {
 				// exactly what hmm_vma_fault's read faults over [vpn, PMD end) would do: it calls
@@ -161,9 +159,7 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 			}
 		} else if (type === PTE.PRESENT) {
 			const write = (pte & PTE.WRITE) !== 0;
-			if ((req & HMM_PFN.REQ_WRITE) && !write) {
-				fault = true;
-			} else {
+			if (!(req & HMM_PFN.REQ_WRITE) || write) {
 				range.pfns[i] = pfn;
 				range.flags[i] = HMM_PFN.VALID | (write ? HMM_PFN.WRITE : 0) | order;
 				continue;
@@ -175,8 +171,7 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 			continue;
 		} else {
 			// foreign device-private, device-exclusive, swap or migration entry
-			fault = (req & HMM_PFN.REQ_FAULT) !== 0;
-			if (!fault) { range.flags[i] = 0; range.pfns[i] = -1; continue; }
+			if (!(req & HMM_PFN.REQ_FAULT)) { range.flags[i] = 0; range.pfns[i] = -1; continue; }
 		}
 		const write = (req & HMM_PFN.REQ_WRITE) !== 0;
 		if (write && !vma.writable) { return 'EPERM'; }

@@ -9,7 +9,7 @@ export const enum PG {
 	FILE = 1 << 1,        // page-cache page
 	DAX = 1 << 2,         // persistent memory of a DAX file
 	DEV_PRIVATE = 1 << 3, // MEMORY_DEVICE_PRIVATE
-	DEV_COHERENT = 1 << 4,// MEMORY_DEVICE_COHERENT
+	DEV_COHERENT = 1 << 4, // MEMORY_DEVICE_COHERENT
 	ZERO = 1 << 5,        // the (huge) zero page
 	HEAD = 1 << 6,        // first page of a PMD-sized folio
 	TAIL = 1 << 7,
