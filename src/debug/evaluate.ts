@@ -43,7 +43,9 @@ export function completions(text: string, column: number, interp: Interpreter | 
 	const m = /([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z0-9_]*)$/.exec(before) ?? /()([A-Za-z_][A-Za-z0-9_]*)?$/.exec(before);
 	const owner = m?.[1] ?? '';
 	const prefix = m?.[2] ?? '';
-	const k = interp?.machine.k;
+	const view = interp?.machine.view;
+	const devices = view?.deviceNames() ?? [];
+	const processes = view?.processes().filter(p => p.alive).map(p => p.name) ?? [];
 	const items: DebugProtocol.CompletionItem[] = [];
 	const add = (label: string, type: DebugProtocol.CompletionItemType, detail?: string) => {
 		if (label.startsWith(prefix)) { items.push({ label, type, detail, length: prefix.length }); }
@@ -51,15 +53,15 @@ export function completions(text: string, column: number, interp: Interpreter | 
 	const members = (table: Readonly<Record<string, string>>) => memberDocs(table).forEach(d => add(d.label, 'property', d.detail));
 	if (owner) {
 		if (owner === 'last') { members(LAST_MEMBERS); } else if (owner === 'event') { members(EVENT_MEMBERS); } else {
-			if (k?.devices.some(d => d.name === owner)) { members(DEVICE_MEMBERS); }
-			if (k?.procs.has(owner)) { members(PROCESS_MEMBERS); }
+			if (devices.includes(owner)) { members(DEVICE_MEMBERS); }
+			if (processes.includes(owner)) { members(PROCESS_MEMBERS); }
 		}
 		return items;
 	}
 	for (const name of interp?.vars.keys() ?? []) { add(name, 'variable'); }
 	for (const b of builtinDocs()) { add(b.label, 'function', b.detail); }
-	for (const d of k?.devices ?? []) { add(d.name, 'module', 'device'); }
-	for (const p of k?.procs.keys() ?? []) { add(p, 'module', 'process'); }
+	for (const d of devices) { add(d, 'module', 'device'); }
+	for (const p of processes) { add(p, 'module', 'process'); }
 	for (const [w, detail] of Object.entries(EXPRESSION_WORDS)) { add(w, 'keyword', detail); }
 	return items;
 }

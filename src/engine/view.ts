@@ -64,6 +64,12 @@ export class MachineView {
 	/** Every process ever created, exited ones included, in creation order. */
 	processes(): ProcessSummary[] { return this.kernel.mms.map(mm => processSummary(mm, this.machine.current)); }
 
+	/** The cheap fields of one process (no page-table walk). */
+	processSummary(key: ProcessKey): ProcessSummary | undefined {
+		const mm = this.mm(key);
+		return mm && processSummary(mm, this.machine.current);
+	}
+
 	process(key: ProcessKey): ProcessRecord | undefined {
 		const mm = this.mm(key);
 		return mm && processRecord(this.kernel, mm, this.machine.current);

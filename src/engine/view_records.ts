@@ -68,12 +68,12 @@ export function vmaRecord(mm: Mm, v: Vma): VmaRecord {
 }
 
 export function processSummary(mm: Mm, current: Mm | undefined): ProcessSummary {
-	return { id: mm.id, name: mm.name, pid: mm.pid, alive: mm.alive, current: current === mm, vmaCount: mm.vmas.list.length };
+	return { id: mm.id, name: mm.name, pid: mm.pid, alive: mm.alive, current: current === mm, vmaCount: mm.vmas.list.length, faults: mm.faults };
 }
 
 export function processRecord(k: Kernel, mm: Mm, current: Mm | undefined): ProcessRecord {
 	return {
-		...processSummary(mm, current), faults: mm.faults, rss: mm.rss(p => k.frames.isZero(p)),
+		...processSummary(mm, current), rss: mm.rss(p => k.frames.isZero(p)),
 		mirroredBy: k.devices.filter(d => d.mirrors.has(mm)).map(d => d.name),
 	};
 }

@@ -113,11 +113,11 @@ export interface ProcessSummary {
 	/** the process statements run as */
 	current: boolean;
 	vmaCount: number;
+	/** CPU page faults taken */
+	faults: number;
 }
 
 export interface ProcessRecord extends ProcessSummary {
-	/** CPU page faults taken */
-	faults: number;
 	/** resident pages, as Mm.rss counts them (device-private entries included) */
 	rss: number;
 	/** devices mirroring it, in device order */

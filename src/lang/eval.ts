@@ -10,8 +10,7 @@ import {
 	arityMessage, type Builtin, DEVICE_COUNTERS, DEVICE_MEMBERS, type DeviceMember, EVENT_MEMBERS, hasMember, isBuiltin, LAST_MEMBERS,
 	noMemberMessage, PROCESS_MEMBERS, type ProcessMember, unknownFunctionMessage,
 } from './vocabulary';
-import type { Device } from '../engine/device/device';
-import type { Mm } from '../engine/mm/mm';
+import type { DeviceSummary, ProcessSummary } from '../engine/view';
 
 export interface EvalContext {
 	vars: Map<string, Value>;
@@ -80,11 +79,11 @@ const EVENT_READERS: { [P in keyof typeof EVENT_MEMBERS]: (ev: SimEvent) => Valu
 	kind: ev => ev.kind, addr: ev => ev.addr, npages: ev => ev.npages, device: ev => ev.device ?? '', process: ev => ev.process ?? '',
 	write: ev => ev.write ?? false, fn: ev => ev.fn ?? '', detail: ev => ev.detail ?? '',
 };
-const DEVICE_READERS: Omit<{ [P in DeviceMember]: (d: Device) => number }, keyof typeof DEVICE_COUNTERS> = {
-	used: d => d.usedPages * PAGE_SIZE, free: d => (d.capacityPages - d.usedPages) * PAGE_SIZE,
+const DEVICE_READERS: Omit<{ [P in DeviceMember]: (d: DeviceSummary) => number }, keyof typeof DEVICE_COUNTERS> = {
+	used: d => d.usedPages * PAGE_SIZE, free: d => d.freePages * PAGE_SIZE,
 };
-const PROCESS_READERS: { [P in ProcessMember]: (mm: Mm, m: Machine) => number } = {
-	pid: mm => mm.pid, rss: (mm, m) => mm.rss(p => m.k.frames.isZero(p)), faults: mm => mm.faults,
+const PROCESS_READERS: { [P in ProcessMember]: (p: ProcessSummary, m: Machine) => number } = {
+	pid: p => p.pid, rss: (p, m) => m.view.process(p.name)?.rss ?? 0, faults: p => p.faults,
 };
 
 function member(object: string, prop: string, ctx: EvalContext, loc: Loc): Value {
@@ -98,12 +97,12 @@ function member(object: string, prop: string, ctx: EvalContext, loc: Loc): Value
 		if (!ctx.event) { throw new ScriptError('`event` exists only while stopped on an engine event', loc); }
 		return EVENT_READERS[prop as keyof typeof EVENT_MEMBERS](ctx.event);
 	}
-	const dev = m.k.devices.find(d => d.name === object);
+	const dev = m.view.deviceSummary(object);
 	if (dev) {
-		if (hasMember(DEVICE_COUNTERS, prop)) { return dev.stats[prop as keyof typeof DEVICE_COUNTERS]; }
+		if (hasMember(DEVICE_COUNTERS, prop)) { return dev.counters[prop]; }
 		if (hasMember(DEVICE_READERS, prop)) { return DEVICE_READERS[prop as keyof typeof DEVICE_READERS](dev); }
 	}
-	const mm = m.k.procs.get(object) ?? m.k.mms.find(x => x.name === object);
+	const mm = m.view.processSummary(object);
 	if (mm && hasMember(PROCESS_MEMBERS, prop)) { return PROCESS_READERS[prop as ProcessMember](mm, m); }
 	if (dev) { throw new ScriptError(noMemberMessage(object, prop, DEVICE_MEMBERS), loc); }
 	if (mm) { throw new ScriptError(noMemberMessage(object, prop, PROCESS_MEMBERS), loc); }
