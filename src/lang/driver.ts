@@ -34,7 +34,7 @@ export type DriveResult<S> =
 	| { kind: 'invariant'; error: RunError };
 
 export interface DriverOptions {
-	/** how long one `run()` may take before it returns 'slice' (default 20 ms) */
+	/** how long one `run()` may take before it returns 'slice' (default 20 ms); each run still makes progress */
 	sliceMs?: number;
 	/** the clock slices are measured with (tests pass a fake one) */
 	now?: () => number;
@@ -98,6 +98,7 @@ export class Driver {
 	run<S>(hooks: DriverHooks<S>, sliceMs = this.sliceMs): DriveResult<S> {
 		const it = this.interp;
 		const t0 = this.now();
+		let moved = false;
 		this.install();
 		for (;;) {
 			if (!this.gen) {
@@ -109,12 +110,14 @@ export class Driver {
 				if (it.done) { return { kind: 'done' }; }
 				const s = hooks.before?.();
 				if (s !== undefined) { return { kind: 'stop', stop: s }; }
-				if (this.now() - t0 > sliceMs) { return { kind: 'slice' }; }
+				// every run starts at least one instruction, so slicing always makes progress
+				if (moved && this.now() - t0 > sliceMs) { return { kind: 'slice' }; }
 				this.cur = { ins: it.instr, pc: it.pc, startNs: it.machine.time };
 				this.check?.begin(it.instr);
 				this.gen = it.step();
 			}
 			const r = this.gen.next();
+			moved = true;
 			if (r.done) {
 				const c = this.cur!;
 				this.gen = undefined;
