@@ -65,9 +65,9 @@ async function main(argv: string[]): Promise<number> {
 		interrupted: () => interrupted,
 	});
 	if (out.error) { process.stderr.write(`${a.file}:${out.error.line}:${out.error.col}: ${out.error.message}\n`); }
-	if (a.trace) {
+	if (a.trace && out.trace) {
 		try {
-			writeFileSync(a.trace, JSON.stringify({ traceEvents: out.trace, displayTimeUnit: 'ns', otherData: { dropped: out.traceDropped } }));
+			writeFileSync(a.trace, out.trace.json());
 		} catch (e) {
 			process.stderr.write(`hmmw: cannot write trace ${a.trace}: ${(e as Error).message}\n`);
 		}

@@ -32,7 +32,7 @@ export class HmmDebugSession extends LoggingDebugSession {
 	private launchArgs: LaunchArgs = {};
 	private responded = new Set<number>();
 	private readonly progress = new Progress(e => this.sendEvent(e), () => {
-		if (this.rt.state !== 'running') { return undefined; }
+		if (!this.rt.busy) { return undefined; }
 		const it = this.rt.interp;
 		return `line ${it.loc?.line ?? '-'}, ${it.steps} steps, simulated time ${it.machine.time} ns`;
 	});
@@ -153,7 +153,7 @@ export class HmmDebugSession extends LoggingDebugSession {
 		this.guard(response, () => {
 			const next = { ...this.launchArgs, ...(args?.arguments as LaunchArgs | undefined ?? {}) };
 			this.ended = false;
-			if (this.rt.state === 'running') { this.rt.pause(); }
+			if (this.rt.busy) { this.rt.pause(); }
 			if (!this.loadProgram(response, next)) { return; }
 			this.sendResponse(response);
 			this.run(() => this.rt.start(!!next.stopOnEntry, next.trace));
