@@ -153,7 +153,7 @@ export class HmmRuntime extends EventEmitter {
 
 	private go(mode: Mode, why: string): void {
 		const it = this.interp;
-		const stack = it.machine.k.stack;
+		const stack = it.machine.view.stack();
 		const mid = this.midStatement;
 		this.origin = { mid, frame: mid ? stack[stack.length - 1] : undefined };
 		if (mode === 'stepOut' && !mid) {
@@ -363,9 +363,7 @@ export class HmmRuntime extends EventEmitter {
 	writeMemory(process: string, addr: number, data: Uint8Array): string | undefined {
 		if (this.state !== 'stopped') { return 'memory can be written only while stopped'; }
 		if (this.midStatement) { return 'memory can be written only between statements: step to the end of this one first'; }
-		const mm = this.interp.machine.k.procs.get(process);
-		if (!mm) { return `no process '${process}'`; }
-		const bad = checkWritable(mm, addr, data.length);
+		const bad = checkWritable(this.interp.machine.view, process, addr, data.length);
 		if (bad) { return bad; }
 		const e: Edit = { step: this.interp.steps, process, addr, bytes: data.slice() };
 		try { this.applyEdit(this.interp, e); } catch (err) { return (err as Error).message; }
@@ -374,9 +372,8 @@ export class HmmRuntime extends EventEmitter {
 	}
 
 	private applyEdit(it: Interpreter, e: Edit): void {
-		const mm = it.machine.k.procs.get(e.process);
-		if (!mm || checkWritable(mm, e.addr, e.bytes.length)) { return; }
-		const g = cpuWriteBytes(it, mm, e.addr, e.bytes);
+		if (checkWritable(it.machine.view, e.process, e.addr, e.bytes.length)) { return; }
+		const g = cpuWriteBytes(it, e.process, e.addr, e.bytes);
 		while (!g.next().done) { /* the write's events are not breakpoints */ }
 	}
 }

@@ -17,6 +17,7 @@ import { dmirror_rw, type DevOpResult } from './device/dmirror_rw';
 import { dmirror_migrate_to_device, dmirror_migrate_to_system, dmirror_release, dmirror_unmirror } from './device/dmirror_migrate';
 import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, pin_user_pages, unpin_user_pages } from './device/dmirror_misc';
 import * as Q from './query';
+import { checkInvariants, contentChecksum } from './sim/invariants';
 import { mapped, perm } from './view_mirror';
 import { MachineView } from './view';
 
@@ -155,6 +156,18 @@ export class Machine {
 		}
 	}
 
+	/** writeBytes as process `name` (the debugger's writeMemory on any live process's memory). */
+	*writeBytesAs(name: string, addr: number, data: Uint8Array): K {
+		const mm = this.k.proc(name);
+		const saved = this.current;
+		this.current = mm;
+		try {
+			yield* this.writeBytes(addr, data);
+		} finally {
+			this.current = saved;
+		}
+	}
+
 	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return cpu_access(this.k, this.cur(), s, e, false); }
 	/** With a fill, word i of the range (counted from its first byte) is fill(i); the rest of its
 	 * first and last pages keeps its bytes. Without one, the pages are written but unchanged. */
@@ -290,6 +303,11 @@ export class Machine {
 	}
 
 	proc(name: string): Mm { return this.k.proc(name); }
+
+	/** The whole machine's consistency checks (sim/invariants.ts), in words; empty when sane. */
+	checkInvariants(): string[] { return checkInvariants(this.k); }
+	/** A checksum of every byte every live process can read. */
+	contentChecksum(): number { return contentChecksum(this.k); }
 	device(name: string): Device { return this.k.device(name); }
 	get time(): number { return this.k.clock; }
 }

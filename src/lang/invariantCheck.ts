@@ -2,7 +2,6 @@
 // invariants, and for statements that only move pages or change permissions, that what every
 // process reads stayed the same.
 import type { Machine } from '../engine/machine';
-import { checkInvariants, contentChecksum } from '../engine/sim/invariants';
 import type { RunError } from './interp';
 import type { Instr } from './program';
 
@@ -21,14 +20,14 @@ export class InvariantCheck {
 
 	/** Before `ins` runs: remembers the contents if the statement must preserve them. */
 	begin(ins: Instr | undefined): void {
-		this.sum = preserves(ins) ? contentChecksum(this.machine.k) : undefined;
+		this.sum = preserves(ins) ? this.machine.contentChecksum() : undefined;
 	}
 
 	/** After `ins` ran: the violations found, as a run error located at the statement. */
 	end(ins: Instr | undefined): RunError | undefined {
 		const loc = ins?.loc ?? { line: 1, col: 1 };
-		const bad = checkInvariants(this.machine.k);
-		if (this.sum !== undefined && contentChecksum(this.machine.k) !== this.sum) { bad.push('the statement changed page contents that it must only move'); }
+		const bad = this.machine.checkInvariants();
+		if (this.sum !== undefined && this.machine.contentChecksum() !== this.sum) { bad.push('the statement changed page contents that it must only move'); }
 		this.sum = undefined;
 		if (bad.length === 0) { return undefined; }
 		const more = bad.length > 8 ? ` (and ${bad.length - 8} more)` : '';
