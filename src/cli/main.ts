@@ -1,4 +1,4 @@
-// hmmw: run or check a workload script from the command line (spec §7).
+// hmmw: run or check a workload script from the command line (docs/language.md#command-line).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { compileSource } from '../lang/frontend';
 import { formatDiagnostic, hasErrors } from '../lang/diagnostics';

@@ -1,4 +1,4 @@
-// Expressions typed into the watch view, hovers and the debug console (spec §4), and debug
+// Expressions typed into the watch view, hovers and the debug console (docs/language.md#conditions-and-expressions-in-the-debugger), and debug
 // console completions. Errors come back as messages, never exceptions.
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { parseExpression } from '../lang/parser';

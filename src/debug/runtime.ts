@@ -23,7 +23,7 @@ import { type Edit, stoppable, TimeMachine } from './timeTravel';
 import { type RunState, RunStateMachine } from './runState';
 import { checkWritable, cpuWriteBytes } from './memory';
 
-export type { Mode, StopInfo, StopReason } from './stops';
+export type { Mode, StopInfo } from './stops';
 export type { RunState } from './runState';
 
 export interface Output { text: string; category: 'stdout' | 'stderr' | 'console'; line?: number; col?: number }
