@@ -19,7 +19,10 @@ export function stackFrames(rt: HmmRuntime): DebugProtocol.StackFrame[] {
 	if (rt.midStatement) {
 		const stack = it.machine.view.stack();
 		for (let j = stack.length - 1; j >= 0; j--) {
-			frames.push({ id: KERNEL_FRAME + j, name: frameName(stack[j]), line: 0, column: 0, presentationHint: 'normal', source: { name: 'simulated kernel', presentationHint: 'deemphasize' } });
+			// No source: there is no file to open for a simulated kernel function (an editor tab
+			// would only say it cannot load it). Subtle frames are shown dimmed, and VS Code
+			// focuses the script line below them, so the script stays in view at a kernel stop.
+			frames.push({ id: KERNEL_FRAME + j, name: frameName(stack[j]), line: 0, column: 0, presentationHint: 'subtle' });
 		}
 	}
 	if (loc) {
