@@ -54,7 +54,8 @@ export function exceptionInfo(rt: HmmRuntime): DebugProtocol.ExceptionInfoRespon
 	if (!s || s.reason !== 'exception' || !s.exception) { return undefined; }
 	const stack = rt.midStatement ? rt.interp.machine.view.stack().reverse().map(frameName).join('\n') : undefined;
 	return {
-		exceptionId: s.exception.id,
+		// the widget's title: the errno (SIGSEGV, ENOMEM) of a failed statement, else the filter
+		exceptionId: s.exception.name ?? s.exception.id,
 		description: s.exception.description,
 		breakMode: 'always',
 		details: {

@@ -232,7 +232,7 @@ export class HmmRuntime extends EventEmitter {
 				this.output({ text: `${this.file}:${e.line}:${e.col}: ${e.message}\n`, category: 'stderr', line: e.line, col: e.col });
 			}
 			if (this.bps.scriptFilter('error', it)) {
-				return { reason: 'exception', description: e.message, text: e.message, exception: { id: 'error', description: e.message } };
+				return { reason: 'exception', description: e.message, text: e.message, exception: { id: 'error', description: e.message, name: e.code } };
 			}
 			return 'finish';
 		}

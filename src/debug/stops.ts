@@ -19,7 +19,8 @@ export interface StopInfo {
 	/** the engine event stopped on (its `event.*` evaluates) */
 	event?: SimEvent;
 	/** for reason 'exception': the filter and what happened */
-	exception?: { id: FilterId; description: string };
+	/** `name` is what VS Code titles the exception with: the errno of a failed statement */
+	exception?: { id: FilterId; description: string; name?: string };
 }
 
 /** Where a step began: inside a kernel frame, inside a statement, or in a loop body (stepOut). */

@@ -104,7 +104,8 @@ describe('debug adapter: event, function and data breakpoints', function () {
 		await s().cont();
 		const st = await s().stopped('exception', 8);
 		info = (await s().dc.exceptionInfoRequest({ threadId: 1 })).body;
-		assert.equal(info.exceptionId, 'error');
+		assert.equal(info.exceptionId, 'SIGSEGV', 'a failed statement is titled with its errno');
+		assert.equal(info.details?.typeName, 'error');
 		assert.match(info.description ?? '', /^SIGSEGV: write to 0x7effffffe000, mapped r--/);
 		assert.equal(st.frames[st.frames.length - 1].line, 8);
 		// the run has not ended yet: the state can be inspected
