@@ -108,7 +108,7 @@ describe('hmmw CLI', function () {
 	});
 
 	it('device-model statements check cleanly; when run, every kernel has a summary line and a --json entry', function () {
-		const k = script('kernel.hmmw', 'device gpu memory=64MiB policy=migrate\nprocess p\nX = mmap 4 pages anon rw\ncpu write X = i\n'
+		const k = script('kernel.hmmw', 'device gpu memory=64MiB policy=migrate\nprocess p\ngpu mirror p\nX = mmap 4 pages anon rw\ncpu write X = i\n'
 			+ 'kernel gpu "touch" {\n  read X\n}\nprefetch X -> ram\nadvise X preferred=gpu\nexpect copies(X, gpu) >= 0\n');
 		assert.equal(hmmw('check', k).code, 0);
 		if (!deviceModelMerged()) { this.skip(); }

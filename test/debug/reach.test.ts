@@ -28,7 +28,7 @@ const SCRIPTS: Record<string, string> = {
 	].join('\n'),
 	'device model': [
 		// 8 MiB of device memory holds four 2 MiB root chunks: a 16 MiB kernel must evict
-		'device g memory=8MiB policy=migrate prefetch=density sms=2 warps=4', 'process p',
+		'device g memory=8MiB policy=migrate prefetch=density sms=2 warps=4', 'process p', 'g mirror p',
 		'X = mmap 16MiB anon rw', 'cpu write X = i',
 		'kernel g "fill" { write X = i + 1 }', // fault-batch, migration, prefetch, eviction; uvm_* frames
 		// CPU and device take turns on one page until it is throttled and pinned
