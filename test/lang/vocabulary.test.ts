@@ -20,7 +20,7 @@ import {
 	protectionDoc, STATEMENTS, vocabularyError,
 } from '../../src/lang/vocabulary';
 import { DEVICE_OPTION_FIELDS, DEVICE_OPTIONS, SYSTEM_OPTIONS, UNITS } from '../../src/lang/vocabularyOptions';
-import { deviceModelMerged } from './deviceModel';
+import { deviceModelMerged, NOT_MERGED } from './deviceModel';
 
 const SETUP = 'device gpu memory=64MiB\nprocess p\ngpu mirror p\nX = mmap 4 pages anon rw\ncpu write X = i\nB = gpu read X\nS = gpu snapshot X\n';
 
@@ -47,16 +47,24 @@ describe('vocabulary', () => {
 			assert.deepEqual(Object.keys(DEVICE_COUNTERS).sort(), keys);
 			assert.deepEqual(Object.keys(DEVICE_MEMBERS).sort(), [...keys, 'free', 'used'].sort());
 		});
-		it('every DeviceStats counter is incremented by some script (none is offered dead)', function () {
-			if (!deviceModelMerged()) { this.skip(); }
+		it('every DeviceStats counter is incremented by some script (none is offered dead)', () => {
 			const dmirror = ran(`${SETUP}mprotect X r\ngpu read X\nmigrate X -> gpu\ncpu read page(X, 1)\n`).machine.k.devices[0].stats;
-			// a migrate-policy device: 4 root chunks for 8 MiB of data (evicted, prefetched); a pinned
+			// a migrate-policy device: 2 root chunks for 8 MiB of data (evicted, prefetched); a pinned
 			// file page is accessed remotely (remote_bytes); CPU/GPU ping-pong on one page (throttled, thrash_pins)
-			const um = ran([
+			const src = [
 				'device g memory=4MiB policy=migrate prefetch=density sms=2 warps=4', 'process q', 'g mirror q', 'file f size=1 page = 5',
 				'Y = mmap 8MiB anon rw', 'F = mmap 1 page file f rw shared', 'cpu write Y = i',
 				'kernel g { read Y; read F }', 'repeat 40 { kernel g { write page(Y, 0) = 7 }; cpu write page(Y, 0) = 3 }',
-			].join('\n')).machine.k.devices[0].stats;
+			].join('\n');
+			if (!deviceModelMerged()) {
+				// until the engine is merged, the launch is refused, in so many words
+				const it = new Interpreter(compileSource(src, 'v.hmmw').program, src);
+				it.runToEnd();
+				assert.equal(it.error?.message, `EINVAL: ${NOT_MERGED}`);
+				assert.equal(it.error?.line, 8);
+				return;
+			}
+			const um = ran(src).machine.k.devices[0].stats;
 			for (const c of Object.keys(DEVICE_COUNTERS) as (keyof DeviceStats)[]) {
 				assert.ok(dmirror[c] > 0 || um[c] > 0, `DEV.${c} stayed 0`);
 			}
