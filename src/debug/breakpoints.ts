@@ -11,8 +11,10 @@ import type { Interpreter } from '../lang/interp';
 import type { EventKind, SimEvent } from '../engine/sim/events';
 
 /** Exception filter ids (docs/language.md#breakpoints), in the order the Breakpoints view lists them. Each is an event
- * kind the engine raises (a test runs scripts to prove it); `eviction` waits for the device model. */
-export const ENGINE_FILTERS = ['cpu-fault', 'device-fault', 'migration', 'invalidation', 'page-fault'] as const satisfies readonly EventKind[];
+ * kind the engine raises (a test runs scripts to prove it). */
+export const ENGINE_FILTERS = [
+	'cpu-fault', 'device-fault', 'fault-batch', 'migration', 'prefetch', 'thrashing', 'eviction', 'invalidation', 'page-fault',
+] as const satisfies readonly EventKind[];
 export const FILTER_IDS = [...ENGINE_FILTERS, 'error', 'expect'] as const;
 export type FilterId = typeof FILTER_IDS[number];
 
@@ -23,6 +25,8 @@ export const KERNEL_FUNCTIONS = [
 	'hmm_range_fault', 'invalidate_range_start', 'make_device_exclusive', 'dmirror_fault', 'dmirror_read', 'dmirror_write',
 	'dmirror_migrate_to_device', 'dmirror_migrate_to_system', 'dmirror_fops_release', 'dmirror_device_remove_chunks',
 	'copy_process', 'exit_mmap', 'pin_user_pages',
+	// the device model's fault service (nvidia-uvm)
+	'uvm_parent_gpu_service_replayable_faults', 'service_fault_batch', 'uvm_va_block_service_locked', 'uvm_va_block_service_copy',
 ];
 
 /** A compiled condition; `error` is set when it does not parse (the breakpoint is then unverified). */

@@ -11,7 +11,11 @@ const CONDITION = `A condition over event.* (${Object.keys(EVENT_MEMBERS).join('
 const ENGINE_FILTER_TEXT: Record<typeof ENGINE_FILTERS[number], [string, string]> = {
 	'cpu-fault': ['CPU fault on device memory', 'A CPU access hits a page a device holds (device-private or exclusive entry)'],
 	'device-fault': ['Device fault', 'A device access misses its page table'],
-	migration: ['Migration', 'Pages move between RAM and a device'],
+	'fault-batch': ['Device fault batch', 'The driver services one batch of a kernel\'s faults (event.npages: pages after coalescing, event.detail: entries)'],
+	migration: ['Migration', 'Pages move between RAM and a device (event.cause says why)'],
+	prefetch: ['Prefetch', 'The density prefetcher adds pages to a VA block\'s faults'],
+	thrashing: ['Thrashing', 'A thrashing page is throttled, pinned or unpinned (event.detail)'],
+	eviction: ['Eviction', 'A full device evicts a 2 MiB root chunk to RAM'],
 	invalidation: ['Mirror invalidation', 'An mmu notifier invalidates a device mirror'],
 	'page-fault': ['CPU page fault', 'Any CPU page fault'],
 };

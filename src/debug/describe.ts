@@ -32,7 +32,7 @@ export function describeEvent(ev: SimEvent): string {
 	const where = `${pages(ev.npages)} at ${hex(ev.addr)}`;
 	const who = [ev.process ? `process ${ev.process}` : '', ev.device ? `device ${ev.device}` : ''].filter(Boolean).join(', ');
 	const rw = ev.write === undefined ? '' : ev.write ? 'write ' : 'read ';
-	const detail = ev.detail ? ` (${ev.detail})` : '';
+	const detail = ev.detail ? ` (${ev.detail}${ev.cause ? `, cause ${ev.cause}` : ''})` : ev.cause ? ` (cause ${ev.cause})` : '';
 	const tail = who ? ` [${who}]` : '';
 	switch (ev.kind) {
 		case 'page-fault': return `CPU ${rw}page fault: ${where}${detail}${tail}`;
@@ -40,6 +40,9 @@ export function describeEvent(ev: SimEvent): string {
 		case 'device-fault': return `device ${rw}fault (mirror miss): ${where}${detail}${tail}`;
 		case 'migration': return `migration of ${where}${detail}${tail}`;
 		case 'eviction': return `eviction of ${where}${detail}${tail}`;
+		case 'fault-batch': return `device fault batch: ${where}${ev.detail ? ` (${ev.detail} entries)` : ''}${tail}`;
+		case 'prefetch': return `prefetch of ${where}${detail}${tail}`;
+		case 'thrashing': return `thrashing ${ev.detail ?? ''}: ${where}${tail}`;
 		case 'invalidation': return `mirror invalidation of ${where}${detail}${tail}`;
 		case 'call': return `call ${ev.fn ?? '?'}(${where})${tail}`;
 		case 'access': return `${ev.device ? `device ${ev.device}` : 'CPU'} ${rw}access to ${where}${ev.process ? ` of ${ev.process}` : ''}`;

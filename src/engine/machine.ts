@@ -20,6 +20,7 @@ import * as Q from './query';
 import { checkInvariants, contentChecksum } from './sim/invariants';
 import { mapped, perm } from './view_mirror';
 import { MachineView } from './view';
+import type { KernelAccess, KernelReport } from './device/uvm/types';
 
 /** A process, as `current`, `proc()` and `process()` hand it out. */
 export type { Mm } from './mm/mm';
@@ -27,7 +28,7 @@ export type { Mm } from './mm/mm';
 /** A byte range of the current process (page-granular for memory operations). */
 export interface ByteRange { addr: number; len: number }
 
-export interface LastOp { cpages: number; faults: number; error: ErrorCode | 'none' }
+export interface LastOp { cpages: number; faults: number; error: ErrorCode | 'none'; moved: number }
 
 export interface MachineSnapshot { k: Kernel; current: Mm | undefined; last: LastOp; configured: boolean }
 
@@ -44,7 +45,7 @@ export interface MmapArgs {
 export class Machine {
 	k: Kernel = new Kernel(DEFAULT_SYSTEM);
 	current: Mm | undefined;
-	readonly last: LastOp = { cpages: 0, faults: 0, error: 'none' };
+	readonly last: LastOp = { cpages: 0, faults: 0, error: 'none', moved: 0 };
 	private configured = false;
 	private filter: EventFilter = NO_EVENTS;
 	/** The machine read-only, as plain records (the debugger's and the CLI report's window). */
@@ -301,6 +302,14 @@ export class Machine {
 		for (let w = 0; w < words; w++) { if (this.word(r, w) !== (expect(w) | 0)) { return false; } }
 		return true;
 	}
+
+	// DM-lang placeholder: replaced by the DM-core merge
+	readonly kernels: KernelReport[] = [];
+	launchKernel(_dev: string, _name: string, _accesses: KernelAccess[]): K<KernelReport> { fail('EINVAL', 'device model not merged'); }
+	prefetch(_r: ByteRange, _to: string): K<DevOpResult> { fail('EINVAL', 'device model not merged'); }
+	advise(_r: ByteRange, _a: { preferred?: string | null; accessedBy?: string; readMostly?: boolean }): void { fail('EINVAL', 'device model not merged'); }
+	copies(_r: ByteRange, _loc: string): number { fail('EINVAL', 'device model not merged'); }
+	// end of DM-lang placeholder
 
 	proc(name: string): Mm { return this.k.proc(name); }
 

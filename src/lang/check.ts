@@ -6,8 +6,8 @@ import { ERROR_CODES, type Diagnostic, type Expr, type Loc, type Option, type Pr
 import { makeDiagnostic, nameLoc, shortText, sortDiagnostics } from './diagnostics';
 import {
 	ADVICE, ADVISE_KEYS, arityMessage, BUILTIN_SPECS, COUNT_LOCATIONS, DEVICE_MEMBERS, EVENT_MEMBERS, hasMember, isBuiltin, kernelLineMessage,
-	LAST_MEMBERS, noMemberMessage, pendingStatement, PROCESS_MEMBERS, PROTECTIONS, RESERVED_DEVICE_NAMES, RESERVED_PROCESS_NAMES,
-	spelling, STATEMENTS, unknownFunctionMessage,
+	LAST_MEMBERS, noMemberMessage, notInKernelMessage, pendingStatement, PROCESS_MEMBERS, PROTECTIONS, RESERVED_DEVICE_NAMES, RESERVED_PROCESS_NAMES,
+	STATEMENTS, unknownFunctionMessage,
 } from './vocabulary';
 import {
 	DEVICE_OPTIONS, type OptionSpec, pendingOption, SYSTEM_OPTIONS, unknownOptionMessage, VALUE_NAMES, type ValueKind,
@@ -106,9 +106,7 @@ class Checker {
 	}
 
 	private stmt(s: Stmt, inKernel: boolean): void {
-		if (inKernel && STATEMENTS[s.kind].inKernel !== true) {
-			this.error(s.loc, `'${spelling(s.kind)}' is not allowed inside a kernel body`);
-		}
+		if (inKernel && STATEMENTS[s.kind].inKernel !== true) { this.error(s.loc, notInKernelMessage(s.kind)); }
 		const pending = pendingStatement(s.kind);
 		if (pending !== undefined) { this.error(s.loc, pending); }
 		switch (s.kind) {
@@ -267,6 +265,9 @@ class Checker {
 				continue;
 			}
 			this.quantity(o.value, allowed, o.key);
+			if (spec.max !== undefined && o.value.kind === 'num' && o.value.value > spec.max) {
+				this.error(o.value.loc, `'${o.key}' takes at most ${spec.max}`);
+			}
 		}
 	}
 
@@ -353,6 +354,11 @@ class Checker {
 				case 'location':
 					if (!(a.kind === 'ident' && ((COUNT_LOCATIONS as readonly string[]).includes(a.name) || this.devices.has(a.name)))) {
 						this.error(a.loc, `the ${ordinal} argument of ${callee}() must be ${oneOf(COUNT_LOCATIONS)} or a device name`);
+					}
+					return;
+				case 'place':
+					if (!(a.kind === 'ident' && (a.name === 'ram' || this.devices.has(a.name)))) {
+						this.error(a.loc, `the ${ordinal} argument of ${callee}() must be ram or a device name`);
 					}
 					return;
 				case 'word': return this.expr(a, true);

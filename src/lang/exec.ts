@@ -3,12 +3,15 @@ import type { Expr, Option, Stmt } from './ast';
 import type { Machine } from '../engine/machine';
 import type { K } from '../engine/sim/events';
 import { defaultDeviceConfig, type DeviceConfig } from '../engine/device/device';
-import { LINK_PEAK, type LinkKind } from '../engine/sim/cost';
+import { LINK_PEAK } from '../engine/sim/cost';
 import type { ThpMode } from '../engine/kernel';
 import { compileFill, type EvalContext, evaluate, int, range, toByteRange, truthy } from './eval';
 import { formatValue, ScriptError } from './values';
-import { kernelLineMessage, pendingStatement } from './vocabulary';
-import { DEVICE_OPTIONS, type OptionSpec, pendingOption, SYSTEM_OPTIONS, unknownOptionMessage } from './vocabularyOptions';
+import { ADVISE_KEYS, kernelLineMessage, pendingStatement } from './vocabulary';
+import {
+	DEVICE_OPTION_FIELDS, DEVICE_OPTIONS, type OptionSpec, pendingOption, SYSTEM_OPTIONS, unknownOptionMessage, type ValueKind,
+} from './vocabularyOptions';
+import { kernelAccesses } from './kernelBody';
 import { nameLoc } from './diagnostics';
 
 export interface ExecHost extends EvalContext {
@@ -34,29 +37,50 @@ function refuseOptions(options: Option[], specs: Readonly<Record<string, OptionS
 	}
 }
 
+const VALUE_MINIMUM: Readonly<Record<ValueKind, { least: number; words: string }>> = {
+	bytes: { least: 4096, words: 'at least one page' }, ns: { least: 0, words: 'a duration of at least 0' },
+	bps: { least: 1, words: 'a positive bandwidth' }, count: { least: 1, words: 'a count of at least 1' },
+};
+
 function deviceConfig(s: Stmt & { kind: 'device' }, ctx: EvalContext): DeviceConfig {
 	const { name, options } = s;
 	refuseOptions(options, DEVICE_OPTIONS, 'device');
 	const mem = options.find(o => o.key === 'memory');
 	if (!mem) { throw new ScriptError(`device '${name}' needs memory=SIZE`, nameLoc(s, 'name')); }
 	const c = defaultDeviceConfig(name, num(mem, ctx));
-	let bwGiven = false;
+	const set = c as unknown as Record<string, unknown>;
+	const given = new Set<string>();
 	for (const o of options) {
-		switch (o.key) {
-			case 'memory': break;
-			case 'kind': c.kind = word(o) as DeviceConfig['kind']; break;
-			case 'link': c.link = word(o) as LinkKind; break;
-			case 'policy': c.policy = word(o) as DeviceConfig['policy']; break;
-			case 'prefetch': c.prefetch = word(o) as DeviceConfig['prefetch']; break;
-			case 'fault_latency': c.faultLatencyNs = num(o, ctx); break;
-			case 'link_bw': c.linkBw = num(o, ctx); bwGiven = true; break;
-			case 'huge': c.huge = word(o) === 'on'; break;
-			// evict=, fault_batch=, local_bw= were refused above until the device model reads them
-			default: throw new ScriptError(unknownOptionMessage('device', o.key, DEVICE_OPTIONS), o.loc);
+		given.add(o.key);
+		const spec = DEVICE_OPTIONS[o.key];
+		const field = DEVICE_OPTION_FIELDS[o.key as keyof typeof DEVICE_OPTION_FIELDS];
+		if (o.key === 'memory') { continue; }
+		if (typeof spec.value !== 'string') {
+			const w = word(o);
+			if (!spec.value.includes(w)) { throw new ScriptError(`'${o.key}' must be one of ${spec.value.join(', ')}`, o.value.loc); }
+			set[field] = o.key === 'huge' ? w === 'on' : w;
+			continue;
 		}
+		const n = num(o, ctx);
+		const low = VALUE_MINIMUM[spec.value];
+		if (n < low.least) { throw new ScriptError(`'${o.key}' expects ${low.words}`, o.value.loc); }
+		if (spec.max !== undefined && n > spec.max) { throw new ScriptError(`'${o.key}' takes at most ${spec.max}`, o.value.loc); }
+		set[field] = n;
 	}
-	if (!bwGiven) { c.linkBw = LINK_PEAK[c.link] ?? c.linkBw; }
+	if (!given.has('link_bw')) { c.linkBw = LINK_PEAK[c.link] ?? c.linkBw; }
+	if (!given.has('remote_bw')) { c.remoteBw = c.linkBw; }
 	return c;
+}
+
+function adviceOf(s: Stmt & { kind: 'advise' }): { preferred?: string | null; accessedBy?: string; readMostly?: boolean } {
+	switch (s.advice) {
+		case 'preferred': return { preferred: s.value === 'none' ? null : s.value };
+		case 'accessed_by': return { accessedBy: s.value };
+		case 'read_mostly':
+			if (s.value !== 'on' && s.value !== 'off') { throw new ScriptError("read_mostly must be 'on' or 'off'", nameLoc(s, 'value')); }
+			return { readMostly: s.value === 'on' };
+	}
+	throw new ScriptError(`unknown advice '${String(s.advice)}' (expected one of ${ADVISE_KEYS.join(', ')})`, nameLoc(s, 'advice'));
 }
 
 export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
@@ -102,6 +126,13 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		}
 		case 'dev-write': yield* m.devWrite(s.device, r(s.range), compileFill(s.value, h)); return;
 		case 'migrate': yield* m.migrate(r(s.range), s.to); return;
+		case 'prefetch': yield* m.prefetch(r(s.range), s.to); return;
+		case 'advise': m.advise(r(s.range), adviceOf(s)); return;
+		case 'kernel': {
+			const accesses = yield* kernelAccesses(s.body, m, h);
+			yield* m.launchKernel(s.device, s.name ?? `line ${s.loc.line}`, accesses);
+			return;
+		}
 		case 'exclusive': yield* m.exclusive(r(s.range), s.device); return;
 		case 'release': yield* m.release(s.device); return;
 		case 'pin': yield* m.pin(r(s.range)); return;

@@ -13,6 +13,7 @@ import type { LastOp } from '../engine/machine';
 import type { Advice } from '../engine/mm/mmap';
 import { PROT_FLAGS, VM } from '../engine/mm/vma';
 import type { SimEvent } from '../engine/sim/events';
+import { MIGRATION_CAUSES } from '../engine/device/uvm/types';
 
 export { ERROR_CODES };
 
@@ -30,8 +31,6 @@ export interface StatementSpec {
 	/** not simulated yet: what it needs; the statement is an error at check time and at run time */
 	needs?: string;
 }
-
-const DEVICE_MODEL = 'the device model (fault batching, policies, prefetch, eviction)';
 
 export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	system: { words: ['system'], syntax: `system ${optionSyntax(SYSTEM_OPTIONS, [])}`, doc: 'configure RAM, swap and THP, once, before any process' },
@@ -51,13 +50,13 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	'cpu-write': { words: ['cpu', 'write'], syntax: 'cpu write R [= EXPR]', doc: 'the current process writes R, per int32 word with i = word index' },
 	'dev-read': { deviceOp: true, words: ['read'], syntax: '[B =] DEV read R', doc: 'the device reads R through its mirror (HMM_DMIRROR_READ)' },
 	'dev-write': { deviceOp: true, words: ['write'], syntax: 'DEV write R = EXPR', doc: 'the device writes R through its mirror (HMM_DMIRROR_WRITE)' },
-	kernel: { words: ['kernel'], syntax: 'kernel DEV ["name"] { ... }', doc: 'a device kernel of read, write and atomic lines', needs: DEVICE_MODEL },
-	'kernel-read': { words: ['read'], syntax: 'read R', doc: 'a kernel reads R', inKernel: true },
-	'kernel-write': { words: ['write'], syntax: 'write R [= EXPR]', doc: 'a kernel writes R', inKernel: true },
-	'kernel-atomic': { words: ['atomic'], syntax: 'atomic R', doc: 'a kernel performs atomics on R', inKernel: true },
+	kernel: { words: ['kernel'], syntax: 'kernel DEV ["name"] { ... }', doc: 'launch a device kernel: its read, write and atomic lines run on every warp, faulting pages in by batches' },
+	'kernel-read': { words: ['read'], syntax: 'read R', doc: 'the kernel reads every word of R', inKernel: true },
+	'kernel-write': { words: ['write'], syntax: 'write R [= EXPR]', doc: 'the kernel writes R, per int32 word with i = word index', inKernel: true },
+	'kernel-atomic': { words: ['atomic'], syntax: 'atomic R', doc: 'the kernel performs atomics on R (needs the pages with atomic access)', inKernel: true },
 	migrate: { words: ['migrate'], syntax: 'migrate R -> DEV|ram', doc: 'migrate_vma to device memory or back to RAM' },
-	prefetch: { words: ['prefetch'], syntax: 'prefetch R -> DEV|ram', doc: 'policy-level migration that leaves pages that cannot move', needs: DEVICE_MODEL },
-	advise: { words: ['advise'], syntax: 'advise R preferred=LOC|none | accessed_by=DEV | read_mostly=on|off', doc: 'memory advice for migrate-policy devices', needs: DEVICE_MODEL },
+	prefetch: { words: ['prefetch'], syntax: 'prefetch R -> DEV|ram', doc: 'migrate R ahead of use (cudaMemPrefetchAsync); pages that cannot move stay where they are' },
+	advise: { words: ['advise'], syntax: 'advise R preferred=LOC|none | accessed_by=DEV | read_mostly=on|off', doc: 'memory advice (cudaMemAdvise) that migrate-policy devices follow on faults' },
 	exclusive: { words: ['exclusive'], syntax: 'exclusive R -> DEV', doc: 'make_device_exclusive, then a device read (HMM_DMIRROR_EXCLUSIVE)' },
 	release: { deviceOp: true, words: ['release'], syntax: 'DEV release', doc: 'evict all of the device\'s memory to RAM (HMM_DMIRROR_RELEASE)' },
 	pin: { words: ['pin'], syntax: 'pin R', doc: 'long-term pin of R\'s pages (FOLL_LONGTERM)' },
@@ -67,7 +66,7 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	for: { words: ['for', 'in', 'step'], syntax: 'for V in A..B [step S] { ... }', doc: 'V from A while before B', inKernel: true },
 	repeat: { words: ['repeat'], syntax: 'repeat N { ... }', doc: 'run the block N times', inKernel: true },
 	if: { words: ['if', 'else'], syntax: 'if COND { ... } [else { ... }]', doc: 'run a block if COND holds', inKernel: true },
-	print: { words: ['print'], syntax: 'print EXPR [, EXPR ...]', doc: 'print a line', inKernel: true },
+	print: { words: ['print'], syntax: 'print EXPR [, EXPR ...]', doc: 'print a line' },
 	expect: { words: ['expect'], syntax: 'expect COND [, "message"]', doc: 'a check; a failure is recorded and the run goes on' },
 	'expect-error': { words: ['expect', 'error'], syntax: 'expect error CODE { ... }', doc: 'the block must fail with CODE' },
 };
@@ -92,6 +91,14 @@ export function spelling(kind: Stmt['kind']): string {
 export function pendingStatement(kind: Stmt['kind']): string | undefined {
 	const needs = STATEMENTS[kind].needs;
 	return needs === undefined ? undefined : notImplementedMessage(`\`${spelling(kind)}\``, needs);
+}
+
+/** A statement a kernel body may not hold. */
+export function notInKernelMessage(kind: Stmt['kind']): string {
+	const allowed = Object.entries(STATEMENTS).filter(([k, s]) => s.inKernel && k !== 'assign').map(([k]) => spelling(k as Stmt['kind']));
+	const hint = kind === 'print' || kind === 'expect' || kind === 'expect-error'
+		? '; a kernel body is evaluated before the launch, so put it after the kernel' : '';
+	return `'${spelling(kind)}' is not allowed inside a kernel body (a kernel holds ${allowed.join(', ')} and assignments)${hint}`;
 }
 
 /** A kernel-body line outside a kernel. */
@@ -143,26 +150,33 @@ export const LAST_MEMBERS: Readonly<Record<keyof LastOp, string>> = {
 	cpages: 'pages the last device operation or migration handled (dmirror cpages)',
 	faults: 'fault rounds of the last device operation (dmirror faults)',
 	error: 'error code of the last device operation, or "none"',
+	moved: 'pages the last migrate, prefetch or kernel actually moved',
 };
 
 /** `event.*`: exactly the fields of the engine's SimEvent. */
 export const EVENT_MEMBERS: Readonly<Record<keyof SimEvent, string>> = {
-	kind: 'what happened: page-fault, cpu-fault, device-fault, migration, invalidation, call, access',
+	kind: 'what happened: page-fault, cpu-fault, device-fault, fault-batch, migration, prefetch, thrashing, eviction, invalidation, call, access',
 	addr: 'start address of the affected range',
 	npages: 'pages affected',
 	device: 'the device involved, or ""',
 	process: 'the process involved, or ""',
 	write: 'true for a write access or write fault',
 	fn: 'the simulated kernel function raising it',
-	detail: 'notifier event, migration direction or reason, or ""',
+	detail: 'notifier event, migration direction, fault-batch entries, thrashing action, or ""',
+	cause: `why pages moved, on a migration: ${MIGRATION_CAUSES.join(', ')}; "" otherwise`,
 };
 
 /** Device counters: exactly the engine's DeviceStats. */
 export const DEVICE_COUNTERS: Readonly<Record<keyof DeviceStats, string>> = {
-	faults: 'device page faults, in pages',
-	fault_batches: 'device fault service rounds',
+	faults: 'device page faults, in pages (after coalescing)',
+	fault_batches: 'fault batches serviced (dmirror: device fault service rounds)',
 	migrated_in: 'pages migrated to the device',
 	migrated_out: 'pages migrated from the device to RAM',
+	evicted: 'pages evicted to RAM to make room on the device',
+	prefetched: 'pages migrated to the device by the density prefetcher',
+	throttled: 'times a thrashing page held back this device\'s faults (throttle)',
+	thrash_pins: 'times a thrashing page was pinned to one location',
+	remote_bytes: 'bytes kernels accessed over the link on pages mapped remotely',
 	invalidations: 'notifier callbacks that removed mirror entries',
 	cpu_faults: 'CPU faults on this device\'s pages',
 };
@@ -193,8 +207,9 @@ export function noMemberMessage(object: string, property: string, table: Readonl
 
 // ---------------------------------------------------------------- builtins
 
-/** What an argument must be: `device` and `location` are names, `word` an expression of `i`. */
-export type ArgKind = 'range' | 'data' | 'int' | 'device' | 'location' | 'word';
+/** What an argument must be: `device`, `location` (where data can be, for count) and `place`
+ * (ram or a device) are names, `word` an expression of `i`. */
+export type ArgKind = 'range' | 'data' | 'int' | 'device' | 'location' | 'place' | 'word';
 
 export interface BuiltinSpec {
 	args: readonly ArgKind[];
@@ -220,6 +235,7 @@ export const BUILTIN_SPECS = {
 	page: fixed(['range', 'int'], 'page(X, K)', 'page K of X, as a range'),
 	pages: fixed(['range', 'int', 'int'], 'pages(X, K, N)', 'N pages of X from page K, as a range'),
 	at: fixed(['int', 'int'], 'at(ADDR, LEN)', 'the range of LEN bytes at an absolute address'),
+	copies: fixed(['range', 'place'], 'copies(R, LOC)', 'pages of R with a copy at LOC (read-mostly pages may have several)'),
 } as const satisfies Record<string, BuiltinSpec>;
 
 export type Builtin = keyof typeof BUILTIN_SPECS;

@@ -4,6 +4,7 @@
 
 import type { Option } from './ast';
 import { shortText } from './diagnostics';
+import type { DeviceConfig } from '../engine/device/device';
 
 /** What a quantity option takes; a number literal carries one of the first three. */
 export type ValueKind = 'bytes' | 'ns' | 'bps' | 'count';
@@ -14,11 +15,11 @@ export interface OptionSpec {
 	/** the value when the option is left out */
 	default?: string;
 	doc: string;
+	/** the largest value a count may take */
+	max?: number;
 	/** not simulated yet: every value (`true`) or only these words; `needs` says what is missing */
 	pending?: { values: true | readonly string[]; needs: string };
 }
-
-const DEVICE_MODEL = 'the device model (fault batching, policies, prefetch, eviction)';
 
 export const SYSTEM_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 	ram: { value: 'bytes', default: '16GiB', doc: 'size of system RAM' },
@@ -29,24 +30,39 @@ export const SYSTEM_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 	thp: { value: ['always', 'madvise', 'never'], default: 'madvise', doc: 'transparent huge pages policy' },
 };
 
+// Device options. Defaults follow a data-centre GPU and the UVM driver's module parameters
+// (uvm_perf_fault_batch_count, uvm_perf_prefetch_threshold, uvm_perf_thrashing_*); the engine's
+// defaultDeviceConfig holds the same values.
 export const DEVICE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 	memory: { value: 'bytes', doc: 'device memory size (required)' },
 	kind: { value: ['private', 'coherent'], default: 'private', doc: 'device-private memory (CPU cannot map it) or coherent memory (CPU maps it in place)' },
 	link: { value: ['pcie3', 'pcie4', 'pcie5', 'c2c'], default: 'pcie4', doc: 'the CPU-device link; sets the default link_bw' },
-	policy: {
-		value: ['mirror', 'migrate'], default: 'mirror', doc: 'on a device fault: map pages where they are, or migrate them to the device',
-		pending: { values: ['migrate'], needs: DEVICE_MODEL },
-	},
-	prefetch: {
-		value: ['none', 'density'], default: 'none', doc: 'pages migrated along with a faulting one',
-		pending: { values: ['density'], needs: DEVICE_MODEL },
-	},
-	evict: { value: ['lru', 'fifo'], default: 'lru', doc: 'which pages leave a full device', pending: { values: true, needs: DEVICE_MODEL } },
-	fault_batch: { value: 'count', default: '256', doc: 'device faults serviced per round', pending: { values: true, needs: DEVICE_MODEL } },
-	fault_latency: { value: 'ns', default: '45us', doc: 'time to service one round of device faults' },
+	policy: { value: ['mirror', 'migrate'], default: 'mirror', doc: 'on a kernel\'s device fault: map pages where they are (dmirror), or migrate them to the device (UVM)' },
+	prefetch: { value: ['none', 'density'], default: 'none', doc: 'pages migrated along with faulting ones: none, or the density prefetcher\'s tree (uvm_perf_prefetch)' },
+	evict: { value: ['fifo', 'lru'], default: 'fifo', doc: 'which 2 MiB root chunk leaves a full device: oldest allocation (the driver) or least recently used' },
+	fault_batch: { value: 'count', default: '256', doc: 'fault buffer entries fetched and serviced per batch (uvm_perf_fault_batch_count)' },
+	sms: { value: 'count', default: '108', doc: 'streaming multiprocessors of the device' },
+	warps: { value: 'count', default: '64', doc: 'resident warps per SM; a kernel runs sms x warps warps at a time' },
+	launch: { value: 'ns', default: '5us', doc: 'fixed cost of launching a kernel' },
+	fault_latency: { value: 'ns', default: '45us', doc: 'fixed time to service one batch of device faults' },
 	link_bw: { value: 'bps', doc: 'peak link bandwidth per direction (default: the link\'s peak)' },
-	local_bw: { value: 'bps', default: '2000GB/s', doc: 'device memory bandwidth for kernel accesses', pending: { values: true, needs: DEVICE_MODEL } },
+	local_bw: { value: 'bps', default: '2000GB/s', doc: 'device memory bandwidth for a kernel\'s accesses to resident pages' },
 	huge: { value: ['on', 'off'], default: 'off', doc: 'migrate whole 2 MiB folios when a range allows it' },
+	zero_bw: { value: 'bps', default: '200GB/s', doc: 'rate of zero-filling new device pages (first touch)' },
+	dma_setup: { value: 'ns', default: '10us', doc: 'setup cost of one copy-engine transfer' },
+	map: { value: 'ns', default: '2us', doc: 'cost of updating the device page table for one VA block' },
+	unmap: { value: 'ns', default: '2us', doc: 'cost of unmapping one VA block from a processor' },
+	fault_fixed: { value: 'ns', default: '10us', doc: 'fixed cost of servicing the faults of one VA block' },
+	fault_per_page: { value: 'ns', default: '200ns', doc: 'cost per coalesced faulting page' },
+	invalidate: { value: 'ns', default: '1us', doc: 'cost of one mirror invalidation (TLB shootdown)' },
+	remote_bw: { value: 'bps', doc: 'bandwidth of accesses to pages mapped remotely over the link (default: link_bw)' },
+	thrash_threshold: { value: 'count', default: '3', doc: 'migrations of a page in a row, each within thrash_lapse, that make it thrashing' },
+	thrash_lapse: { value: 'ns', default: '500us', doc: 'longest gap between two migrations that still counts as thrashing' },
+	thrash_pin_threshold: { value: 'count', default: '10', doc: 'throttles of a page before it is pinned' },
+	thrash_nap: { value: 'ns', default: '500us', doc: 'how long a throttled processor waits before its faults are serviced' },
+	thrash_pin: { value: 'ns', default: '150ms', doc: 'how long a pinned page stays pinned' },
+	thrash_epoch: { value: 'ns', default: '1s', doc: 'after this long the thrashing history of a page starts again' },
+	prefetch_threshold: { value: 'count', default: '51', max: 100, doc: 'percent of a region that must be resident or faulting before prefetch=density fills it' },
 };
 
 export const VALUE_NAMES: Readonly<Record<ValueKind, string>> = {
@@ -90,3 +106,14 @@ export function optionSyntax(specs: Readonly<Record<string, OptionSpec>>, requir
 		return required.includes(key) ? `${key}=${v}` : `[${key}=${v}]`;
 	}).join(' ');
 }
+
+/** The DeviceConfig field each device option sets: the option's name in camelCase, durations
+ * (in ns) with an `Ns` suffix. The only place the two spellings meet. */
+export const DEVICE_OPTION_FIELDS = {
+	memory: 'memoryBytes', kind: 'kind', link: 'link', policy: 'policy', prefetch: 'prefetch', evict: 'evict', fault_batch: 'faultBatch',
+	sms: 'sms', warps: 'warps', launch: 'launchNs', fault_latency: 'faultLatencyNs', link_bw: 'linkBw', local_bw: 'localBw', huge: 'huge',
+	zero_bw: 'zeroBw', dma_setup: 'dmaSetupNs', map: 'mapNs', unmap: 'unmapNs', fault_fixed: 'faultFixedNs', fault_per_page: 'faultPerPageNs',
+	invalidate: 'invalidateNs', remote_bw: 'remoteBw', thrash_threshold: 'thrashThreshold', thrash_lapse: 'thrashLapseNs',
+	thrash_pin_threshold: 'thrashPinThreshold', thrash_nap: 'thrashNapNs', thrash_pin: 'thrashPinNs', thrash_epoch: 'thrashEpochNs',
+	prefetch_threshold: 'prefetchThreshold',
+} as const satisfies Record<string, keyof DeviceConfig>;

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { deviceModelMerged } from '../lang/deviceModel';
 
 const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'hmmw-cli-'));
@@ -106,10 +107,22 @@ describe('hmmw CLI', function () {
 		assert.match(b.err, /loop\.hmmw:\d+:\d+: stopped by --timeout/);
 	});
 
-	it('statements of the device model say they are not implemented yet', () => {
-		const k = script('kernel.hmmw', 'device gpu memory=64MiB\nprocess p\nX = mmap 1 page anon rw\nkernel gpu {\n  read X\n}\n');
+	it('device-model statements check cleanly; when run, every kernel has a summary line and a --json entry', () => {
+		const k = script('kernel.hmmw', 'device gpu memory=64MiB policy=migrate\nprocess p\ngpu mirror p\nX = mmap 4 pages anon rw\ncpu write X = i\n'
+			+ 'kernel gpu "touch" {\n  read X\n}\nprefetch X -> ram\nadvise X preferred=gpu\nexpect copies(X, gpu) >= 0\n');
+		assert.equal(hmmw('check', k).code, 0);
 		const r = hmmw('run', k);
-		assert.equal(r.code, 2);
-		assert.match(r.err, /kernel\.hmmw:4:1: not implemented yet/);
+		if (!deviceModelMerged()) {
+			// until the engine is merged, the launch is refused, located
+			assert.equal(r.code, 2);
+			assert.match(r.err, /kernel\.hmmw:6:1: EINVAL: device model not merged/);
+			return;
+		}
+		assert.equal(r.code, 0, r.err);
+		assert.match(r.err, /^ {3}kernel "touch" on gpu: .*, \d+ faults in \d+ batches, migrated 4, prefetched \d+, evicted 0 pages, remote 0 bytes$/m);
+		assert.match(r.err, /^ {3}gpu migrations by cause: device-fault 4 in \/ 0 out/m);
+		const j = JSON.parse(hmmw('run', k, '--json').out.trim().split('\n').pop()!);
+		assert.deepEqual(j.kernels.map((x: { name: string; device: string; migrated: number }) => [x.name, x.device, x.migrated]), [['touch', 'gpu', 4]]);
+		assert.equal(j.migrations.gpu['device-fault'].in, 4);
 	});
 });

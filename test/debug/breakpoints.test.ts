@@ -54,12 +54,12 @@ describe('debug adapter: event, function and data breakpoints', function () {
 
 	it('rejects a filter condition that does not parse or names what the language does not have, and filters it does not offer', async () => {
 		await s().launch(EVENTS, { stopOnEntry: true });
-		const r = await s().dc.setExceptionBreakpointsRequest({ filters: ['eviction'], filterOptions: [
+		const r = await s().dc.setExceptionBreakpointsRequest({ filters: ['swap-out'], filterOptions: [
 			{ filterId: 'migration', condition: 'event.npages ==' }, { filterId: 'invalidation', condition: 'event.detail == "CLEAR" and event.colour == 1' },
 			{ filterId: 'device-fault', condition: 'event.fn == "dmirror_fault" and where(X) == "ram"' }] });
 		assert.deepEqual(r.body?.breakpoints?.map(b => [b.verified, b.message]), [
-			[false, "unknown filter 'eviction'"], [false, 'expected an expression, found end of file'],
-			[false, "'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail)"], [true, undefined]]);
+			[false, "unknown filter 'swap-out'"], [false, 'expected an expression, found end of file'],
+			[false, "'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail, cause)"], [true, undefined]]);
 	});
 
 	it('cpu-fault, device-fault and invalidation filters', async () => {
@@ -86,10 +86,10 @@ describe('debug adapter: event, function and data breakpoints', function () {
 		assert.equal((await eventScope(s())).get('kind'), 'page-fault');
 	});
 
-	it('a device the engine cannot simulate yet fails the launch with the checker\'s located message', async () => {
-		const file = fixture('evict.hmmw');
+	it('an option the engine cannot simulate yet fails the launch with the checker\'s located message', async () => {
+		const file = fixture('swap.hmmw');
 		await assert.rejects(s().dc.launchRequest({ program: file } as DebugProtocol.LaunchRequestArguments), (e: Error) => {
-			assert.match(e.message, /evict\.hmmw:2:38: not implemented yet: policy=migrate needs the device model/);
+			assert.match(e.message, /swap\.hmmw:2:18: not implemented yet: swap= needs swap-out/);
 			return true;
 		});
 	});

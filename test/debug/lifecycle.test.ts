@@ -15,7 +15,7 @@ describe('debug adapter: lifecycle', function () {
 	it('announces its capabilities, with the exception filters by their exact ids', async () => {
 		const caps = (await s().dc.initializeRequest()).body!;
 		const filters = caps.exceptionBreakpointFilters!;
-		assert.deepEqual(filters.map(f => f.filter), ['cpu-fault', 'device-fault', 'migration', 'invalidation', 'page-fault', 'error', 'expect']);
+		assert.deepEqual(filters.map(f => f.filter), ['cpu-fault', 'device-fault', 'fault-batch', 'migration', 'prefetch', 'thrashing', 'eviction', 'invalidation', 'page-fault', 'error', 'expect']);
 		assert.deepEqual(filters.filter(f => f.default).map(f => f.filter), ['error', 'expect']);
 		assert.ok(filters.every(f => f.supportsCondition), 'every filter takes a condition');
 		for (const cap of ['supportsConfigurationDoneRequest', 'supportsConditionalBreakpoints', 'supportsHitConditionalBreakpoints', 'supportsLogPoints',

@@ -19,7 +19,10 @@ function diags(src: string): string[] {
 	const line = (n: number): number => system && n === 1 ? 1 : n - PRELUDE_LINES;
 	return check(program).map(d => `${line(d.line)}:${d.col}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`);
 }
-const DM = 'needs the device model (fault batching, policies, prefetch, eviction)';
+const ALL_DEVICE_OPTIONS = 'memory, kind, link, policy, prefetch, evict, fault_batch, sms, warps, launch, fault_latency, link_bw, local_bw, huge, '
+	+ 'zero_bw, dma_setup, map, unmap, fault_fixed, fault_per_page, invalidate, remote_bw, thrash_threshold, thrash_lapse, thrash_pin_threshold, '
+	+ 'thrash_nap, thrash_pin, thrash_epoch, prefetch_threshold';
+const IN_KERNEL = 'a kernel holds read, write, atomic, for, repeat, if and assignments';
 
 function clean(src: string): void {
 	assert.deepEqual(diags(src), []);
@@ -46,11 +49,25 @@ describe('check', () => {
 		].join('\n'));
 	});
 
+	it('accepts the device model: every device option, kernels, prefetch, advise, copies and the new members', () => {
+		clean([
+			'device m memory=8GiB policy=migrate prefetch=density evict=lru fault_batch=64 sms=8 warps=16 launch=4us fault_latency=30us',
+			'device c memory=1GiB kind=coherent link=c2c link_bw=450GB/s local_bw=3000GB/s huge=off zero_bw=300GB/s dma_setup=5us map=1us unmap=1us',
+			'device t memory=1GiB fault_fixed=8us fault_per_page=100ns invalidate=500ns remote_bw=20GB/s thrash_threshold=4 thrash_lapse=1ms',
+			'device u memory=1GiB thrash_pin_threshold=5 thrash_nap=200us thrash_pin=10ms thrash_epoch=2s prefetch_threshold=75',
+			'kernel m "saxpy" {', ' read X', ' for k in 0..4 { write page(X, k) = i * k }', ' repeat 2 { atomic page(X, 0) }',
+			' if k > 2 { read X } else { write X }', ' n = 3', '}', 'kernel m { }',
+			'prefetch X -> m', 'prefetch X -> ram', 'advise X preferred=m', 'advise X preferred=ram', 'advise X preferred=none',
+			'advise X accessed_by=c', 'advise X read_mostly=on', 'advise X read_mostly=off',
+			'print copies(X, m), copies(X, ram), last.moved, event.cause, m.evicted, m.prefetched, m.throttled, m.thrash_pins, m.remote_bytes',
+		].join('\n'));
+	});
+
 	describe('options', () => {
 		it('rejects unknown keys, bad words and duplicates', () => {
 			assert.deepEqual(diags('device npu memory=1GiB kind=shared colour=red memory=2GiB'), [
 				"1:29: 'kind' must be one of private, coherent",
-				"1:36: unknown device option 'colour' (expected one of memory, kind, link, policy, prefetch, evict, fault_batch, fault_latency, link_bw, local_bw, huge)",
+				`1:36: unknown device option 'colour' (expected one of ${ALL_DEVICE_OPTIONS})`,
 				"1:47: option 'memory' given twice"]);
 			assert.deepEqual(diags('system ram=1GiB thp=sometimes'), ["1:21: 'thp' must be one of always, madvise, never"]);
 			assert.deepEqual(diags('device npu memory=1GiB huge="on"'), ["1:29: 'huge' must be one of on, off"]);
@@ -63,10 +80,12 @@ describe('check', () => {
 				"1:12: 'ram' expects a size (B, KiB, MiB, GiB, TiB, pages)",
 				"2:38: 'fault_latency' expects a duration (ns, us, ms, s)",
 				"2:51: 'link_bw' expects a bandwidth (GB/s, MB/s)",
-				`2:55: not implemented yet: fault_batch= ${DM}`,
 				"2:67: 'fault_batch' expects a plain number"]);
-			assert.deepEqual(diags('device npu memory=1GiB fault_batch=0'), [`1:24: not implemented yet: fault_batch= ${DM}`,
-				"1:36: 'fault_batch' expects a count of at least 1"]);
+			assert.deepEqual(diags('device npu memory=1GiB fault_batch=0 thrash_nap=3GB/s remote_bw=1page'), [
+				"1:36: 'fault_batch' expects a count of at least 1", "1:49: 'thrash_nap' expects a duration (ns, us, ms, s)",
+				"1:65: 'remote_bw' expects a bandwidth (GB/s, MB/s)"]);
+			assert.deepEqual(diags('device npu memory=1GiB prefetch_threshold=101 evict=random'), [
+				"1:43: 'prefetch_threshold' takes at most 100", "1:53: 'evict' must be one of fifo, lru"]);
 			assert.deepEqual(diags('system ram="big"'), ["1:12: 'ram' expects a size (B, KiB, MiB, GiB, TiB, pages)"]);
 		});
 		it('accepts unitless numbers and expressions over variables', () => {
@@ -95,7 +114,7 @@ describe('check', () => {
 	describe('builtins', () => {
 		it('rejects unknown functions and wrong arities', () => {
 			assert.deepEqual(diags('print size(X)\nprint where(X, X)\nprint pages(X, 0)\nprint len()'), [
-				"1:7: unknown function 'size' (builtins: where, count, mapped, perm, exclusive, matches, word, len, npages, addr, page, pages, at)",
+				"1:7: unknown function 'size' (builtins: where, count, mapped, perm, exclusive, matches, word, len, npages, addr, page, pages, at, copies)",
 				'2:7: where() takes 1 argument, got 2', '3:7: pages() takes 3 arguments, got 2', '4:7: len() takes 1 argument, got 0']);
 		});
 		it('checks device and location arguments', () => {
@@ -123,9 +142,9 @@ describe('check', () => {
 		});
 		it('checks member properties', () => {
 			assert.deepEqual(diags('print last.pages, gpu.pid, p.faults, event.colour, nobody.pid'), [
-				"1:7: 'last' has no property 'pages' (expected one of cpages, faults, error)",
-				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, invalidations, cpu_faults, used, free)",
-				"1:38: 'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail)",
+				"1:7: 'last' has no property 'pages' (expected one of cpages, faults, error, moved)",
+				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, evicted, prefetched, throttled, thrash_pins, remote_bytes, invalidations, cpu_faults, used, free)",
+				"1:38: 'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail, cause)",
 				"1:52: unknown name 'nobody' (members exist on last, event, devices and processes)"]);
 		});
 		it('rejects duplicate and clashing declarations', () => {
@@ -142,11 +161,16 @@ describe('check', () => {
 				"2:12: unknown protection 'w' (expected one of none, r, rw, rx, rwx)",
 				"3:11: unknown advice 'willneed' (expected one of dontneed, free, hugepage, nohugepage, collapse)"]);
 		});
-		it('checks advise keys and values (besides advise not being simulated yet)', () => {
-			const pending = (line: number) => `${line}:1: not implemented yet: \`advise\` ${DM}`;
-			assert.deepEqual(diags('advise X preferred=cpu\nadvise X accessed_by=ram\nadvise X read_mostly=yes\nadvise X hot=on'), [
-				pending(1), "1:20: unknown location 'cpu' (expected 'ram' or a device name)", pending(2), "2:22: unknown device 'ram'",
-				pending(3), "3:22: read_mostly must be 'on' or 'off'", pending(4), "4:10: unknown advice 'hot' (expected one of preferred, accessed_by, read_mostly)"]);
+		it('checks advise keys and values', () => {
+			assert.deepEqual(diags('advise X preferred=cpu\nadvise X accessed_by=ram\nadvise X read_mostly=yes\nadvise X hot=on\nadvise Y preferred=gpu'), [
+				"1:20: unknown location 'cpu' (expected 'ram' or a device name)", "2:22: unknown device 'ram'",
+				"3:22: read_mostly must be 'on' or 'off'", "4:10: unknown advice 'hot' (expected one of preferred, accessed_by, read_mostly)",
+				"5:8: unknown name 'Y'"]);
+		});
+		it('checks prefetch targets and copies() arguments', () => {
+			assert.deepEqual(diags('prefetch X -> cpu\nprint copies(X, zero) + copies(X, gpu, 1)'), [
+				"1:15: unknown location 'cpu' (expected 'ram' or a device name)",
+				'2:17: the second argument of copies() must be ram or a device name', '2:25: copies() takes 2 arguments, got 3']);
 		});
 		it('checks expect error codes', () => {
 			assert.deepEqual(diags('expect error ENOTSUP { cpu read X }\nexpect error efault { }'), [
@@ -167,14 +191,18 @@ describe('check', () => {
 				"3:1: 'atomic' is only allowed inside a kernel body"]);
 		});
 		it('rejects other statements inside a kernel, also nested in control flow', () => {
-			assert.deepEqual(diags('kernel gpu {\n cpu read X\n for k in 0..2 { gpu read X }\n kernel gpu { }\n expect 1\n}'), [
-				`1:1: not implemented yet: \`kernel\` ${DM}`,
-				"2:2: 'cpu read' is not allowed inside a kernel body", "3:18: 'DEV read' is not allowed inside a kernel body",
-				"4:2: 'kernel' is not allowed inside a kernel body", `4:2: not implemented yet: \`kernel\` ${DM}`,
-				"5:2: 'expect' is not allowed inside a kernel body"]);
+			const after = '; a kernel body is evaluated before the launch, so put it after the kernel';
+			assert.deepEqual(diags('kernel gpu {\n cpu read X\n for k in 0..2 { gpu read X }\n kernel gpu { }\n expect true\n print 1\n expect error EFAULT { read X }\n}'), [
+				`2:2: 'cpu read' is not allowed inside a kernel body (${IN_KERNEL})`, `3:18: 'DEV read' is not allowed inside a kernel body (${IN_KERNEL})`,
+				`4:2: 'kernel' is not allowed inside a kernel body (${IN_KERNEL})`,
+				`5:2: 'expect' is not allowed inside a kernel body (${IN_KERNEL})${after}`,
+				`6:2: 'print' is not allowed inside a kernel body (${IN_KERNEL})${after}`,
+				`7:2: 'expect error' is not allowed inside a kernel body (${IN_KERNEL})${after}`]);
 		});
-		it('checks the kernel device', () => {
-			assert.deepEqual(diags('kernel tpu { read X }'), [`1:1: not implemented yet: \`kernel\` ${DM}`, "1:8: unknown device 'tpu'"]);
+		it('checks the kernel device and the names in its body', () => {
+			assert.deepEqual(diags('kernel tpu { read X }\nkernel gpu { write X = i + q; read page(X, i) }'), [
+				"1:8: unknown device 'tpu'", "2:28: unknown name 'q'",
+				"2:44: 'i' (the word index) is only defined in a written value or in matches(R, EXPR)"]);
 		});
 	});
 

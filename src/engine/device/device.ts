@@ -10,6 +10,7 @@ import type { Mirror } from './mirror';
 import type { LinkKind } from '../sim/cost';
 import { LINK_PEAK } from '../sim/cost';
 import { dmirror_devmem_fault } from './migrate_to_ram';
+import { MIGRATION_CAUSES, type MigrationCause } from './uvm/types';
 
 export const DEVMEM_CHUNK_PAGES = 65536; // 256 MiB
 
@@ -26,12 +27,36 @@ export interface DeviceConfig {
 	linkBw: number;
 	localBw: number;
 	huge: boolean;
+	// DM-lang placeholder: replaced by the DM-core merge
+	sms: number;
+	warps: number;
+	launchNs: number;
+	zeroBw: number;
+	dmaSetupNs: number;
+	mapNs: number;
+	unmapNs: number;
+	faultFixedNs: number;
+	faultPerPageNs: number;
+	invalidateNs: number;
+	remoteBw: number;
+	thrashThreshold: number;
+	thrashLapseNs: number;
+	thrashPinThreshold: number;
+	thrashNapNs: number;
+	thrashPinNs: number;
+	thrashEpochNs: number;
+	prefetchThreshold: number;
 }
 
 export function defaultDeviceConfig(name: string, memoryBytes: number): DeviceConfig {
 	return {
-		name, memoryBytes, kind: 'private', link: 'pcie4', policy: 'mirror', prefetch: 'none', evict: 'lru',
+		name, memoryBytes, kind: 'private', link: 'pcie4', policy: 'mirror', prefetch: 'none', evict: 'fifo',
 		faultBatch: 256, faultLatencyNs: 45_000, linkBw: LINK_PEAK.pcie4, localBw: 2.0e12, huge: false,
+		// DM-lang placeholder: replaced by the DM-core merge
+		sms: 108, warps: 64, launchNs: 5_000, zeroBw: 200e9, dmaSetupNs: 10_000, mapNs: 2_000, unmapNs: 2_000,
+		faultFixedNs: 10_000, faultPerPageNs: 200, invalidateNs: 1_000, remoteBw: LINK_PEAK.pcie4,
+		thrashThreshold: 3, thrashLapseNs: 500_000, thrashPinThreshold: 10, thrashNapNs: 500_000, thrashPinNs: 150e6, thrashEpochNs: 1e9,
+		prefetchThreshold: 51,
 	};
 }
 
@@ -44,10 +69,18 @@ export class DeviceStats {
 	migrated_out = 0;
 	invalidations = 0;
 	cpu_faults = 0;
+	// DM-lang placeholder: replaced by the DM-core merge
+	evicted = 0;
+	prefetched = 0;
+	throttled = 0;
+	thrash_pins = 0;
+	remote_bytes = 0;
 }
 
 export class Device {
 	readonly stats = new DeviceStats();
+	// DM-lang placeholder: replaced by the DM-core merge
+	readonly byCause = Object.fromEntries(MIGRATION_CAUSES.map(c => [c, { in: 0, out: 0 }])) as Record<MigrationCause, { in: number; out: number }>;
 	/** its memory as core mm sees it: owner is the device itself (dmirror's pgmap owner) */
 	readonly pgmap = new DevPagemap(this, dmirror_devmem_ops);
 	readonly mirrors = new Map<Mm, Mirror>();

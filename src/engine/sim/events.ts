@@ -1,6 +1,7 @@
 // Engine events. Kernel paths are generators: every point where a debugger may want to stop
 // (a fault, a migration, an invalidation, entry to a named kernel function) is a `yield`, so a
 // paused workload is simply a suspended generator and the engine never has to be re-entered.
+import type { MigrationCause } from '../device/uvm/types';
 
 export type EventKind =
 	| 'page-fault'    // any CPU page fault
@@ -11,7 +12,9 @@ export type EventKind =
 	| 'invalidation'  // a notifier invalidates a device's mirror
 	| 'call'          // entry to a simulated kernel function (function breakpoints, stepIn)
 	| 'access'        // a CPU or device access to a range (data breakpoints)
-	| 'tick';         // a long operation offers to be interrupted (pause)
+	| 'tick'          // a long operation offers to be interrupted (pause)
+	// DM-lang placeholder: replaced by the DM-core merge
+	| 'fault-batch' | 'prefetch' | 'thrashing';
 
 export interface SimEvent {
 	kind: EventKind;
@@ -25,6 +28,8 @@ export interface SimEvent {
 	fn?: string;
 	/** free text: notifier event name, migration direction, reason */
 	detail?: string;
+	/** DM-lang placeholder: replaced by the DM-core merge */
+	cause?: MigrationCause;
 }
 
 /** A kernel path: yields events, returns T. */
