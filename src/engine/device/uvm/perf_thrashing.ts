@@ -27,6 +27,8 @@ const CPU = -1;
 const NO_PROC = -2;
 const NONE = -1;
 const SAT = 255;
+/** num_thrashing_events is a 3-bit field (PAGE_THRASHING_NUM_EVENTS_BITS): it saturates at 7 */
+const EVENTS_MAX = 7;
 
 /** processor masks: bit p + 1 for processor p (the CPU is bit 0) */
 const bit = (p: number) => 1 << (p + 1);
@@ -127,7 +129,7 @@ export class ThrashingTracker {
 		if (last < 0) { return; }
 		const threshold = this.cfg.threshold;
 		if (now - last <= this.cfg.lapseNs) {
-			if (this.events[i] < SAT) { this.events[i]++; }
+			if (this.events[i] < Math.max(EVENTS_MAX, threshold)) { this.events[i]++; }
 			if (this.events[i] >= threshold) { this.lastThrash[i] = now; }
 		} else if (this.events[i] >= threshold && !this.pinned[i]) {
 			this.clear(i);
