@@ -8,7 +8,7 @@ import { checkInvariants } from '../../src/engine/sim/invariants';
 import { read_copies, uvm_collapse_read_duplicates, uvm_read_duplicate } from '../../src/engine/device/uvm/read_dup';
 import { cpu_access } from '../../src/engine/mm/access';
 import { dmirror_rw } from '../../src/engine/device/dmirror_rw';
-import { dmirror_migrate_to_device } from '../../src/engine/device/dmirror_migrate';
+import { dmirror_migrate_to_device, dmirror_release } from '../../src/engine/device/dmirror_migrate';
 import { do_fork } from '../../src/engine/mm/fork';
 import { do_munmap } from '../../src/engine/mm/mmap';
 import { readBytes } from '../../src/engine/query';
@@ -144,7 +144,7 @@ describe('read duplication (read_dup.ts)', () => {
 		sane(k);
 	});
 
-	it('copies go with the page: munmap, fork and migrate_vma drop them through their invalidations', () => {
+	it('copies go with the page: munmap, fork and migrate_vma drop them through their invalidations, release frees them', () => {
 		const a = machine();
 		drive(uvm_read_duplicate(a.k, a.gpu, a.mm, a.vma, a.s, a.e));
 		drive(do_munmap(a.k, a.mm, a.s, a.s + 3));
@@ -166,6 +166,15 @@ describe('read duplication (read_dup.ts)', () => {
 		assert.equal(c.gpu.usedPages, 0);
 		assert.equal(c.gpu2.usedPages, 8, 'its own copies were dropped when the pages themselves arrived');
 		assert.deepEqual(words(c.k, c.mm, c.s, 8), iota(8 * 1024));
+		// the device gives its memory back (HMM_DMIRROR_RELEASE): copies are dropped, not migrated
+		const d = machine();
+		drive(uvm_read_duplicate(d.k, d.gpu, d.mm, d.vma, d.s, d.e));
+		drive(dmirror_release(d.k, d.gpu));
+		sane(d.k);
+		assert.equal(d.gpu.usedPages, 0);
+		assert.equal(read_copies(d.k, d.mm, d.s, d.e, 'gpu'), 0);
+		drive(cpu_access(d.k, d.mm, d.s, d.e, true, { fill: { kind: 'linear', a: 1, b: 0 }, addr: d.s * PAGE_SIZE, len: 8 * PAGE_SIZE }));
+		sane(d.k);
 	});
 
 	it('skips what it cannot copy: pinned pages, shared mappings, pages not resident on the CPU; splits a THP first', () => {

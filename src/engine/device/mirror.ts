@@ -31,9 +31,7 @@ export class Mirror implements IntervalNotifierOps {
 	skips(range: NotifierRange): boolean {
 		if (range.event !== 'MIGRATE' || range.owner !== this.dev) { return false; }
 		// its own migration moves the page itself: read-duplicate copies of it are dropped anyway
-		if (this.kernel) {
-			this.pt.forEach(range.start, range.end, (vpn, pfn, pte) => { if (pte & PTE.COPY) { this.pt.clear(vpn); this.dropCopy(pfn); } });
-		}
+		this.dropCopies(range.start, range.end);
 		return true;
 	}
 
@@ -79,6 +77,14 @@ export class Mirror implements IntervalNotifierOps {
 		this.kernel = k;
 		this.replaceCopy(vpn);
 		this.pt.set(vpn, pfn, PTE.PRESENT | PTE.COPY);
+	}
+
+	/** Frees every read-duplicate copy in [start, end) (device memory being taken back). */
+	dropCopies(start = 0, end = ADDRESS_SPACE_PAGES): number {
+		let n = 0;
+		if (!this.kernel) { return 0; }
+		this.pt.forEach(start, end, (vpn, pfn, pte) => { if (pte & PTE.COPY) { this.pt.clear(vpn); this.dropCopy(pfn); n++; } });
+		return n;
 	}
 
 	isCopy(vpn: number): boolean { return (this.pt.pte(vpn) & PTE.COPY) !== 0; }
