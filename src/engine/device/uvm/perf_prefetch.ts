@@ -13,6 +13,8 @@ export const UVM_PREFETCH_THRESHOLD_DEFAULT = 51;
  * the tree (the "ghost leaves" of update_bitmap_tree_from_va_block). */
 interface Tree {
 	pages: Uint8Array;
+	/** sums[t] = set leaves before t: a subtree's count in O(1), as the driver's counter nodes give it */
+	sums: Uint16Array;
 	offset: number;
 	leaves: number;
 	base: number;
@@ -28,7 +30,7 @@ function init_bitmap_tree(input: PrefetchInput): Tree {
 	for (let p = first; p < last; p++) {
 		if (input.resident[p] || input.faulted[p]) { pages[p - first + offset] = 1; }
 	}
-	return { pages, offset, leaves, base: first - offset };
+	return { pages, sums: new Uint16Array(leaves + 1), offset, leaves, base: first - offset };
 }
 
 /** Whether [from, to) of the block holds a faulted page and no thrashing page. */
@@ -69,8 +71,7 @@ function compute_prefetch_region(page: number, tree: Tree, input: PrefetchInput)
 	for (let span = 1; ; span *= 2) {
 		const from = leaf - (leaf % span);
 		const to = Math.min(from + span, tree.leaves);
-		let occupied = 0;
-		for (let t = from; t < to; t++) { occupied += tree.pages[t]; }
+		const occupied = tree.sums[to] - tree.sums[from];
 		if (occupied * 100 > (to - from) * input.threshold) { chosen = { from, to, occupied }; }
 		if (span >= tree.leaves) { break; }
 	}
@@ -97,6 +98,7 @@ export function uvm_perf_prefetch_get_hint(input: PrefetchInput): PrefetchHint {
 	const clipped = { ...input, first, last };
 	const tree = init_bitmap_tree(clipped);
 	grow_fault_granularity(clipped, tree);
+	for (let t = 0; t < tree.leaves; t++) { tree.sums[t + 1] = tree.sums[t] + tree.pages[t]; }
 	for (let p = first; p < last; p++) {
 		if (!input.faulted[p] || input.thrashing?.[p]) { continue; }
 		const r = compute_prefetch_region(p, tree, clipped);
