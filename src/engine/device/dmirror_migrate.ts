@@ -152,6 +152,8 @@ export function* dmirror_release(k: Kernel, dev: Device): K {
 	yield* k.enter('dmirror_device_remove_chunks', { addr: 0, npages: dev.usedPages, device: dev.name });
 	try {
 		const f = k.frames;
+		// read-duplicate copies (uvm/read_dup.ts) are nobody's page: they are dropped, not migrated
+		for (const m of dev.mirrors.values()) { m.dropCopies(); }
 		for (const c of dev.chunks) {
 			for (let pfn = c.first; pfn < c.first + c.npages; pfn++) {
 				if (f.refcount[pfn] <= 0 || f.owner[pfn] !== dev.index) { continue; }

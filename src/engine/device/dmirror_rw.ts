@@ -52,7 +52,8 @@ function* dmirror_range_fault(k: Kernel, m: Mirror, range: HmmRange, start: numb
 		for (let i = 0; i < range.npages; i++, li++) {
 			if (li === PTRS_PER_PMD) { li = 0; leaf = m.pt.leafFor(start + i); }
 			const fl = range.flags[i];
-			if (!(fl & HMM_PFN.VALID)) { continue; }
+			// a read-duplicate copy (uvm/read_dup.ts) is already the page, read-only and local
+			if (!(fl & HMM_PFN.VALID) || (leaf.pte[li] & PTE.COPY)) { continue; }
 			if (leaf.pte[li] === 0) { leaf.used++; }
 			leaf.pfn[li] = range.pfns[i];
 			leaf.pte[li] = PTE.PRESENT | (fl & HMM_PFN.WRITE ? PTE.WRITE : 0);

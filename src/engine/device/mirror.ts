@@ -7,6 +7,8 @@ import {
 	type IntervalNotifier, type IntervalNotifierOps, mmu_interval_notifier_insert, mmu_interval_notifier_remove, type NotifierRange,
 } from '../mm/mmu_notifier';
 import type { Device } from './device';
+import type { Kernel } from '../kernel';
+import { put_page } from '../mm/page';
 
 /** the whole user address space, in pages */
 export const ADDRESS_SPACE_PAGES = 2 ** 47 / 4096;
@@ -16,6 +18,8 @@ export class Mirror implements IntervalNotifierOps {
 	readonly notifier: IntervalNotifier;
 	/** notifier callbacks received, and those that removed entries */
 	callbacks = 0;
+	/** set by the first mapCopy: copy entries own their page, so dropping one frees it */
+	private kernel: Kernel | undefined;
 
 	constructor(readonly dev: Device, readonly mm: Mm) {
 		this.notifier = mmu_interval_notifier_insert(mm, 0, ADDRESS_SPACE_PAGES, this);
@@ -25,7 +29,10 @@ export class Mirror implements IntervalNotifierOps {
 
 	/** dmirror_interval_invalidate skips only its own device's migrations. */
 	skips(range: NotifierRange): boolean {
-		return range.event === 'MIGRATE' && range.owner === this.dev;
+		if (range.event !== 'MIGRATE' || range.owner !== this.dev) { return false; }
+		// its own migration moves the page itself: read-duplicate copies of it are dropped anyway
+		this.dropCopies(range.start, range.end);
+		return true;
 	}
 
 	/** dmirror_interval_invalidate -> dmirror_do_update */
@@ -50,19 +57,59 @@ export class Mirror implements IntervalNotifierOps {
 	/** dmirror_do_update: xa_erase of [start, end) */
 	erase(start: number, end: number): number {
 		let n = 0;
-		this.pt.forEach(start, end, vpn => { this.pt.clear(vpn); n++; });
+		this.pt.forEach(start, end, (vpn, pfn, pte) => {
+			this.pt.clear(vpn);
+			if (pte & PTE.COPY) { this.dropCopy(pfn); }
+			n++;
+		});
 		return n;
 	}
 
 	/** Stores a page: writable and atomic tags as dmirror's DPT_XA_TAG_WRITE / _ATOMIC. */
 	map(vpn: number, pfn: number, write: boolean, atomic = false): void {
+		this.replaceCopy(vpn);
 		this.pt.set(vpn, pfn, PTE.PRESENT | (write ? PTE.WRITE : 0) | (atomic ? PTE.ATOMIC : 0));
+	}
+
+	/** Maps the device's own read-only copy of a page (read duplication, uvm/read_dup.ts). The
+	 * entry holds the copy's only reference. */
+	mapCopy(k: Kernel, vpn: number, pfn: number): void {
+		this.kernel = k;
+		this.replaceCopy(vpn);
+		this.pt.set(vpn, pfn, PTE.PRESENT | PTE.COPY);
+	}
+
+	/** Frees every read-duplicate copy in [start, end) (device memory being taken back). */
+	dropCopies(start = 0, end = ADDRESS_SPACE_PAGES): number {
+		let n = 0;
+		if (!this.kernel) { return 0; }
+		this.pt.forEach(start, end, (vpn, pfn, pte) => { if (pte & PTE.COPY) { this.pt.clear(vpn); this.dropCopy(pfn); n++; } });
+		return n;
+	}
+
+	isCopy(vpn: number): boolean { return (this.pt.pte(vpn) & PTE.COPY) !== 0; }
+
+	/** Takes a copy entry out of the table and hands its page reference to the caller. */
+	detachCopy(vpn: number): number {
+		if (!this.isCopy(vpn)) { return -1; }
+		const pfn = this.pt.pfn(vpn);
+		this.pt.clear(vpn);
+		return pfn;
+	}
+
+	private replaceCopy(vpn: number): void {
+		if (this.isCopy(vpn)) { this.dropCopy(this.detachCopy(vpn)); }
+	}
+
+	private dropCopy(pfn: number): void {
+		if (this.kernel) { put_page(this.kernel, pfn); }
 	}
 
 	isAtomic(vpn: number): boolean { return (this.pt.pte(vpn) & PTE.ATOMIC) !== 0; }
 
 	destroy(): void {
 		mmu_interval_notifier_remove(this.notifier);
+		if (this.kernel) { this.erase(0, ADDRESS_SPACE_PAGES); }
 		this.pt.reset();
 	}
 }

@@ -161,6 +161,13 @@ function exclusive_folio(k: Kernel, head: number): boolean {
 
 /** Write to a present read-only page: share-write, reuse an exclusive anon page, or copy (COW). */
 export function* do_wp_page(k: Kernel, mm: Mm, vma: Vma, vpn: number): K {
+	if (mm.pt.pte(vpn) & PTE.WP_NOTIFY) {
+		// devices keep read-only copies of this page (read duplication): they drop them before the
+		// page becomes writable. Linux sends no notification when it upgrades a PTE; this one is
+		// the simulator's addition (see device/uvm/read_dup.ts and docs/device-model.md).
+		yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'PROTECTION_PAGE' });
+		mm.pt.setFlags(vpn, mm.pt.pte(vpn) & ~PTE.WP_NOTIFY);
+	}
 	const pte = mm.pt.pte(vpn);
 	if (vma.shared) {
 		mm.pt.setFlags(vpn, pte | PTE.WRITE | PTE.DIRTY | PTE.YOUNG);

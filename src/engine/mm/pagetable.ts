@@ -23,6 +23,10 @@ export const enum PTE {
 	DIRTY = 1 << 4,
 	YOUNG = 1 << 5,
 	ATOMIC = 1 << 6, // mirror tables only: the device holds exclusive (atomic) access
+	// CPU tables only: write-protected because secondary MMUs hold read-only copies of the page
+	// (device/uvm/read_dup.ts); the write fault that lifts it notifies them first (do_wp_page)
+	WP_NOTIFY = 1 << 7,
+	COPY = 1 << 7, // mirror tables only: the entry maps the device's own read-only copy of the page
 }
 
 // Leaves are carved out of shared 64-leaf buffers: one backing allocation instead of 128 makes

@@ -32,6 +32,12 @@ export function checkInvariants(k: Kernel): string[] {
 	for (const file of k.fileById) {
 		file.pages.forEach(0, Number.MAX_SAFE_INTEGER, (_i, pfn) => { cacheRefs[pfn]++; });
 	}
+	// a read-duplicate copy is referenced by its mirror entry alone (device/uvm/read_dup.ts)
+	for (const d of k.devices) {
+		for (const m of d.mirrors.values()) {
+			m.pt.forEach(0, Number.MAX_SAFE_INTEGER, (_v, pfn, mpte) => { if (mpte & PTE.COPY) { cacheRefs[pfn]++; } });
+		}
+	}
 	// counts agree with the mappings, pins and cache references found
 	const slots = new Map<number, number>();
 	let liveRam = 0;
@@ -63,7 +69,9 @@ export function checkInvariants(k: Kernel): string[] {
 			m.pt.forEach(0, Number.MAX_SAFE_INTEGER, (vpn, pfn, mpte) => {
 				const pte = mm.pt.pte(vpn);
 				const t = pte & PTE.TYPE_MASK;
-				if (t === PTE.NONE || mm.pt.pfn(vpn) !== pfn) {
+				if (mpte & PTE.COPY) {
+					bad.push(...checkCopy(k, d.index, pfn, mpte, pte, mm.pt.pfn(vpn)).map(m => `device ${d.name} copy of ${mm.name} ${hex(vpn)}: ${m}`));
+				} else if (t === PTE.NONE || mm.pt.pfn(vpn) !== pfn) {
 					bad.push(`device ${d.name} maps ${mm.name} ${hex(vpn)} -> pfn ${pfn}, the CPU has ${t === PTE.NONE ? 'nothing' : 'pfn ' + mm.pt.pfn(vpn)}`);
 				} else if ((mpte & PTE.WRITE) && !(pte & PTE.WRITE)) {
 					bad.push(`device ${d.name} may write ${mm.name} ${hex(vpn)} but the CPU entry is read-only`);
@@ -74,6 +82,22 @@ export function checkInvariants(k: Kernel): string[] {
 		}
 	}
 	return bad;
+}
+
+/** A read-duplicate copy: the device's own page, read-only, of a page the CPU holds in RAM behind
+ * a write-protected, notifying PTE (so no write can reach the page while the copy lives), with
+ * the same bytes. */
+function checkCopy(k: Kernel, dev: number, pfn: number, mpte: number, pte: number, cpuPfn: number): string[] {
+	const f = k.frames;
+	if (f.owner[pfn] !== dev) { return [`pfn ${pfn} is not the device's memory`]; }
+	if (mpte & (PTE.WRITE | PTE.ATOMIC)) { return ['the copy is writable']; }
+	if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || f.owner[cpuPfn] !== RAM_POOL) { return ['the CPU does not hold the page in RAM']; }
+	if (pte & PTE.WRITE) { return ['the CPU entry is writable']; }
+	if (!(pte & PTE.WP_NOTIFY)) { return ['the CPU entry would not notify a write']; }
+	for (let w = 0; w < 1024; w++) {
+		if (k.content.word(f.slot[pfn], w) !== k.content.word(f.slot[cpuPfn], w)) { return [`word ${w} differs from the CPU's page`]; }
+	}
+	return [];
 }
 
 /** A checksum of every readable page of every live process: migrations must not change it. */
