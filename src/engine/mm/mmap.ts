@@ -52,6 +52,9 @@ export function do_mmap(k: Kernel, mm: Mm, req: MmapRequest): number {
 /** zap_page_range: drop every mapping in [start, end) of one VMA's pages. */
 export function zap_page_range(k: Kernel, mm: Mm, start: number, end: number): void {
 	splitPmdEntriesAt(k, mm, start, end);
+	// the VMA's anon_vma outlives the anonymous pages dropped here (vma_needs_copy still copies)
+	const v = mm.vmas.find(start);
+	if (v && !v.anonVma && !v.shared) { v.anonVma = vma_has_anon(k, mm, start, end); }
 	const folios = new Set<number>();
 	mm.pt.forEach(start, end, (vpn, pfn, pte) => {
 		const t = pte & PTE.TYPE_MASK;
@@ -64,6 +67,14 @@ export function zap_page_range(k: Kernel, mm: Mm, start: number, end: number): v
 		mm.pt.clear(vpn);
 	});
 	for (const head of folios) { if (k.frames.isCompound(head)) { split_folio(k, head); } }
+}
+
+function vma_has_anon(k: Kernel, mm: Mm, start: number, end: number): boolean {
+	let anon = false;
+	mm.pt.forEach(start, end, (_vpn, pfn, pte, leaf) => {
+		if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || leaf.huge || (k.frames.flags[pfn] & PG.ANON)) { anon = true; }
+	});
+	return anon;
 }
 
 /** A PMD mapping cut by [start, end) is split first, as __split_huge_pmd does (with its own
