@@ -9,6 +9,7 @@ import type { Mm } from './mm/mm';
 import { PROT_FLAGS } from './mm/vma';
 import { type Advice, do_madvise, do_mmap, do_munmap } from './mm/mmap';
 import { do_mprotect } from './mm/mprotect';
+import { do_truncate } from './mm/truncate';
 import { do_exit, do_fork } from './mm/fork';
 import { cpu_access, type RangeFill } from './mm/access';
 import type { Fill } from './mm/fill';
@@ -99,6 +100,9 @@ export class Machine {
 		if (size <= 0) { fail('EINVAL', 'a file needs a positive size'); }
 		this.k.createFile(name, size, init);
 	}
+
+	/** truncate(2) of a declared file to `size` bytes. */
+	truncate(name: string, size: number): K { return do_truncate(this.k, this.k.file(name), size); }
 
 	cur(): Mm {
 		if (!this.current || !this.current.alive) { fail('EINVAL', 'no current process (start with `process NAME`)'); }
@@ -244,7 +248,16 @@ export class Machine {
 		return out.bytes;
 	}
 
-	*pin(r: ByteRange): K { const [s, e] = this.pages(r); yield* pin_user_pages(this.k, this.cur(), s, e); }
+	*pin(r: ByteRange): K {
+		const [s, e] = this.pages(r);
+		try {
+			yield* pin_user_pages(this.k, this.cur(), s, e);
+		} catch (err) {
+			// GUP turns a VM_FAULT_SIGBUS into -EFAULT (vm_fault_to_errno): no signal for a pin
+			if (err instanceof SimError && err.code === 'SIGBUS') { fail('EFAULT', err.message); }
+			throw err;
+		}
+	}
 	*unpin(r: ByteRange): K { const [s, e] = this.pages(r); unpin_user_pages(this.k, this.cur(), s, e); }
 
 	// ------------------------------------------------------------ queries (no side effects)

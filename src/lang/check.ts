@@ -134,6 +134,10 @@ class Checker {
 				this.size(s.size);
 				if (s.init !== undefined) { this.expr(s.init, true); }
 				break;
+			case 'truncate':
+				if (!this.files.has(s.name)) { this.error(nameLoc(s, 'name'), `unknown file '${shortText(s.name)}'`); }
+				this.expr(s.size, false);
+				break;
 			case 'mirror': case 'unmirror':
 				this.device(s, 'device', s.device);
 				this.process(s, 'process', s.process);

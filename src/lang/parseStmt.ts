@@ -124,6 +124,11 @@ export class StmtParser extends ParserBase {
 				return this.named({ kind: t.text as 'process' | 'use' | 'fork' | 'exit', name: name.text, loc }, 'name', name);
 			}
 			case 'file': return this.fileStmt(loc);
+			case 'truncate': {
+				this.next();
+				const name = this.expectName('a file name');
+				return this.named({ kind: 'truncate', name: name.text, size: this.parseExpr(), loc }, 'name', name);
+			}
 			case 'munmap': case 'pin': case 'unpin':
 				this.next();
 				return { kind: t.text as 'munmap' | 'pin' | 'unpin', range: this.parseExpr(), loc };
