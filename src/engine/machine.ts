@@ -10,6 +10,7 @@ import { PROT_FLAGS } from './mm/vma';
 import { type Advice, do_madvise, do_mmap, do_munmap } from './mm/mmap';
 import { do_mprotect } from './mm/mprotect';
 import { do_truncate } from './mm/truncate';
+import { do_mremap } from './mm/mremap';
 import { do_exit, do_fork } from './mm/fork';
 import { cpu_access, type RangeFill } from './mm/access';
 import type { Fill } from './mm/fill';
@@ -128,6 +129,20 @@ export class Machine {
 			npages, prot: PROT_FLAGS[a.prot], backing: a.backing, shared: a.shared, file, pgoff: offset / PAGE_SIZE, huge: a.huge,
 		});
 		return { addr: start * PAGE_SIZE, len: npages * PAGE_SIZE };
+	}
+
+	/** mremap(2) of R to `len` bytes; returns the range the mapping now has. */
+	*mremap(r: ByteRange, len: number, o: { maymove: boolean; fixed?: number; dontunmap: boolean }): K<ByteRange> {
+		if (r.addr % PAGE_SIZE !== 0) { fail('EINVAL', 'mremap needs a page-aligned address'); }
+		if (len <= 0) { fail('EINVAL', 'mremap to zero length'); }
+		if (o.fixed !== undefined && (o.fixed % PAGE_SIZE !== 0 || o.fixed < 0)) { fail('EINVAL', 'fixed= must be a page-aligned address'); }
+		const [s, e] = this.pages(r);
+		const newPages = Math.ceil(len / PAGE_SIZE);
+		const to = yield* do_mremap(this.k, this.cur(), {
+			start: s, oldPages: e - s, newPages, maymove: o.maymove, dontunmap: o.dontunmap,
+			fixed: o.fixed === undefined ? undefined : o.fixed / PAGE_SIZE,
+		});
+		return { addr: to * PAGE_SIZE, len: newPages * PAGE_SIZE };
 	}
 
 	munmap(r: ByteRange): K { const [s, e] = this.pages(r); return do_munmap(this.k, this.cur(), s, e); }

@@ -77,6 +77,16 @@ export interface MmapStmt extends StmtBase {
 	offset?: Expr;
 }
 export interface MunmapStmt extends StmtBase { kind: 'munmap'; range: Expr }
+/** `X = mremap R SIZE [maymove] [fixed=ADDR] [dontunmap]` */
+export interface MremapStmt extends StmtBase {
+	kind: 'mremap';
+	target: string;
+	range: Expr;
+	size: Expr;
+	maymove: boolean;
+	fixed?: Expr;
+	dontunmap: boolean;
+}
 export interface MprotectStmt extends StmtBase { kind: 'mprotect'; range: Expr; prot: Prot }
 export interface MadviseStmt extends StmtBase { kind: 'madvise'; range: Expr; advice: Advice }
 export interface ForkStmt extends StmtBase { kind: 'fork'; name: string }
@@ -122,7 +132,7 @@ export interface ExpectStmt extends StmtBase { kind: 'expect'; cond: Expr; messa
 export interface ExpectErrorStmt extends StmtBase { kind: 'expect-error'; code: string; body: Stmt[] }
 
 export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | TruncateStmt | MirrorStmt | UnmirrorStmt
-	| MmapStmt | MunmapStmt | MprotectStmt | MadviseStmt | ForkStmt | ExitStmt
+	| MmapStmt | MremapStmt | MunmapStmt | MprotectStmt | MadviseStmt | ForkStmt | ExitStmt
 	| CpuReadStmt | CpuWriteStmt | DevReadStmt | DevWriteStmt
 	| KernelStmt | KernelReadStmt | KernelWriteStmt | KernelAtomicStmt
 	| MigrateStmt | PrefetchStmt | AdviseStmt | ExclusiveStmt | ReleaseStmt | PinStmt | UnpinStmt | SnapshotStmt

@@ -89,6 +89,13 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 			h.vars.set(s.target, { kind: 'range', addr: v.addr, len: v.len });
 			return;
 		}
+		case 'mremap': {
+			const v = yield* m.mremap(r(s.range), int(evaluate(s.size, h), s.size.loc), {
+				maymove: s.maymove, dontunmap: s.dontunmap, fixed: s.fixed ? int(evaluate(s.fixed, h), s.fixed.loc) : undefined,
+			});
+			h.vars.set(s.target, { kind: 'range', addr: v.addr, len: v.len });
+			return;
+		}
 		case 'munmap': yield* m.munmap(r(s.range)); return;
 		case 'mprotect': yield* m.mprotect(r(s.range), s.prot); return;
 		case 'madvise': yield* m.madvise(r(s.range), s.advice); return;

@@ -43,6 +43,7 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	mirror: { deviceOp: true, words: ['mirror'], syntax: 'DEV mirror PROC', doc: 'the device mirrors PROC\'s address space (interval notifier)' },
 	unmirror: { deviceOp: true, words: ['unmirror'], syntax: 'DEV unmirror PROC', doc: 'stop mirroring; the device\'s pages of PROC go back to RAM' },
 	mmap: { words: ['mmap'], syntax: 'X = mmap SIZE anon|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]', doc: 'map memory into the current process' },
+	mremap: { words: ['mremap'], syntax: 'X = mremap R SIZE [maymove] [fixed=ADDR] [dontunmap]', doc: 'resize or move a mapping with its pages (mremap(2)); X becomes the new range' },
 	munmap: { words: ['munmap'], syntax: 'munmap R', doc: 'unmap a range' },
 	mprotect: { words: ['mprotect'], syntax: 'mprotect R PROT', doc: 'change the protection of a range' },
 	madvise: { words: ['madvise'], syntax: 'madvise R ADVICE', doc: 'give the kernel advice about a range' },
@@ -81,6 +82,9 @@ export const DEVICE_OPS: ReadonlySet<string> = new Set(Object.values(STATEMENTS)
 
 /** mmap modifiers after the protection. */
 export const MMAP_MODIFIERS = ['shared', 'private', 'huge', 'nohuge'] as const;
+
+/** mremap flags after the size (besides `fixed=ADDR`). */
+export const MREMAP_MODIFIERS = ['maymove', 'dontunmap'] as const;
 
 /** How a statement is written, for messages (`cpu read`, not `cpu-read`). */
 export function spelling(kind: Stmt['kind']): string {
