@@ -88,4 +88,3 @@ function firstPopulatedPud(mm: Mm, start: number, end: number): number {
 	}
 	return best < 0 ? -1 : Math.max(start, best * PTRS_PER_PUD_PAGES);
 }
-
