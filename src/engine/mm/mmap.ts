@@ -97,6 +97,8 @@ export function checkRange(start: number, end: number, what: string, mm?: Mm): v
 
 export function* do_munmap(k: Kernel, mm: Mm, start: number, end: number): K {
 	checkRange(start, end, 'munmap', mm);
+	// do_vmi_munmap: no VMA in the range, nothing to do (no notifier call either)
+	if (mm.vmas.overlapping(start, end).length === 0) { return; }
 	yield* splitPmdsAt(k, mm, start, end);
 	yield* mmu_notifier_invalidate_range_start(k, { mm, start, end, event: 'UNMAP' });
 	mm.vmas.splitAt(start);
