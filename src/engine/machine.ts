@@ -7,7 +7,10 @@ import { type ErrorCode, fail, SimError } from './sim/errors';
 import { PAGE_SIZE } from './mm/content';
 import type { Mm } from './mm/mm';
 import { PROT_FLAGS } from './mm/vma';
-import { type Advice, do_madvise, do_mmap, do_mprotect, do_munmap } from './mm/mmap';
+import { type Advice, do_madvise, do_mmap, do_munmap } from './mm/mmap';
+import { do_mprotect } from './mm/mprotect';
+import { do_truncate } from './mm/truncate';
+import { do_mremap } from './mm/mremap';
 import { do_exit, do_fork } from './mm/fork';
 import { cpu_access, type RangeFill } from './mm/access';
 import type { Fill } from './mm/fill';
@@ -101,6 +104,9 @@ export class Machine {
 		this.k.createFile(name, size, init);
 	}
 
+	/** truncate(2) of a declared file to `size` bytes. */
+	truncate(name: string, size: number): K { return do_truncate(this.k, this.k.file(name), size); }
+
 	cur(): Mm {
 		if (!this.current || !this.current.alive) { fail('EINVAL', 'no current process (start with `process NAME`)'); }
 		return this.current;
@@ -125,6 +131,20 @@ export class Machine {
 			npages, prot: PROT_FLAGS[a.prot], backing: a.backing, shared: a.shared, file, pgoff: offset / PAGE_SIZE, huge: a.huge,
 		});
 		return { addr: start * PAGE_SIZE, len: npages * PAGE_SIZE };
+	}
+
+	/** mremap(2) of R to `len` bytes; returns the range the mapping now has. */
+	*mremap(r: ByteRange, len: number, o: { maymove: boolean; fixed?: number; dontunmap: boolean }): K<ByteRange> {
+		if (r.addr % PAGE_SIZE !== 0) { fail('EINVAL', 'mremap needs a page-aligned address'); }
+		if (len <= 0) { fail('EINVAL', 'mremap to zero length'); }
+		if (o.fixed !== undefined && (o.fixed % PAGE_SIZE !== 0 || o.fixed < 0)) { fail('EINVAL', 'fixed= must be a page-aligned address'); }
+		const [s, e] = this.pages(r);
+		const newPages = Math.ceil(len / PAGE_SIZE);
+		const to = yield* do_mremap(this.k, this.cur(), {
+			start: s, oldPages: e - s, newPages, maymove: o.maymove, dontunmap: o.dontunmap,
+			fixed: o.fixed === undefined ? undefined : o.fixed / PAGE_SIZE,
+		});
+		return { addr: to * PAGE_SIZE, len: newPages * PAGE_SIZE };
 	}
 
 	munmap(r: ByteRange): K { const [s, e] = this.pages(r); return do_munmap(this.k, this.cur(), s, e); }
@@ -257,7 +277,16 @@ export class Machine {
 		return out.bytes;
 	}
 
-	*pin(r: ByteRange): K { const [s, e] = this.pages(r); yield* pin_user_pages(this.k, this.cur(), s, e); }
+	*pin(r: ByteRange): K {
+		const [s, e] = this.pages(r);
+		try {
+			yield* pin_user_pages(this.k, this.cur(), s, e);
+		} catch (err) {
+			// GUP turns a VM_FAULT_SIGBUS into -EFAULT (vm_fault_to_errno): no signal for a pin
+			if (err instanceof SimError && err.code === 'SIGBUS') { fail('EFAULT', err.message); }
+			throw err;
+		}
+	}
 	*unpin(r: ByteRange): K { const [s, e] = this.pages(r); unpin_user_pages(this.k, this.cur(), s, e); }
 
 	// ------------------------------------------------------------ queries (no side effects)

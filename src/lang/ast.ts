@@ -60,6 +60,7 @@ export interface ProcessStmt extends StmtBase { kind: 'process'; name: string }
 export interface UseStmt extends StmtBase { kind: 'use'; name: string }
 /** `file NAME size=SIZE [= EXPR]` */
 export interface FileStmt extends StmtBase { kind: 'file'; name: string; size: Expr; init?: Expr }
+export interface TruncateStmt extends StmtBase { kind: 'truncate'; name: string; size: Expr }
 export interface MirrorStmt extends StmtBase { kind: 'mirror'; device: string; process: string }
 export interface UnmirrorStmt extends StmtBase { kind: 'unmirror'; device: string; process: string }
 
@@ -76,6 +77,16 @@ export interface MmapStmt extends StmtBase {
 	offset?: Expr;
 }
 export interface MunmapStmt extends StmtBase { kind: 'munmap'; range: Expr }
+/** `X = mremap R SIZE [maymove] [fixed=ADDR] [dontunmap]` */
+export interface MremapStmt extends StmtBase {
+	kind: 'mremap';
+	target: string;
+	range: Expr;
+	size: Expr;
+	maymove: boolean;
+	fixed?: Expr;
+	dontunmap: boolean;
+}
 export interface MprotectStmt extends StmtBase { kind: 'mprotect'; range: Expr; prot: Prot }
 export interface MadviseStmt extends StmtBase { kind: 'madvise'; range: Expr; advice: Advice }
 export interface ForkStmt extends StmtBase { kind: 'fork'; name: string }
@@ -120,8 +131,8 @@ export interface ExpectStmt extends StmtBase { kind: 'expect'; cond: Expr; messa
 /** `expect error CODE { ... }`; `code` is one of ERROR_CODES. */
 export interface ExpectErrorStmt extends StmtBase { kind: 'expect-error'; code: string; body: Stmt[] }
 
-export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | MirrorStmt | UnmirrorStmt
-	| MmapStmt | MunmapStmt | MprotectStmt | MadviseStmt | ForkStmt | ExitStmt
+export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | TruncateStmt | MirrorStmt | UnmirrorStmt
+	| MmapStmt | MremapStmt | MunmapStmt | MprotectStmt | MadviseStmt | ForkStmt | ExitStmt
 	| CpuReadStmt | CpuWriteStmt | DevReadStmt | DevWriteStmt
 	| KernelStmt | KernelReadStmt | KernelWriteStmt | KernelAtomicStmt
 	| MigrateStmt | PrefetchStmt | AdviseStmt | ExclusiveStmt | ReleaseStmt | PinStmt | UnpinStmt | SnapshotStmt

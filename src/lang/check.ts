@@ -55,7 +55,7 @@ class Checker {
 					if (this.files.has(s.name)) { this.error(nameLoc(s, 'name'), `file '${shortText(s.name)}' is declared twice`); }
 					this.files.add(s.name);
 					break;
-				case 'assign': case 'mmap': case 'snapshot': this.variables.add(s.target); break;
+				case 'assign': case 'mmap': case 'mremap': case 'snapshot': this.variables.add(s.target); break;
 				case 'dev-read': if (s.target !== undefined) { this.variables.add(s.target); } break;
 				case 'for': this.variables.add(s.variable); break;
 			}
@@ -132,6 +132,10 @@ class Checker {
 				this.size(s.size);
 				if (s.init !== undefined) { this.expr(s.init, true); }
 				break;
+			case 'truncate':
+				if (!this.files.has(s.name)) { this.error(nameLoc(s, 'name'), `unknown file '${shortText(s.name)}'`); }
+				this.expr(s.size, false);
+				break;
 			case 'mirror': case 'unmirror':
 				this.device(s, 'device', s.device);
 				this.process(s, 'process', s.process);
@@ -143,6 +147,13 @@ class Checker {
 					this.error(nameLoc(s, 'file'), `unknown file '${shortText(s.file)}'`);
 				}
 				this.prot(s, s.prot);
+				break;
+			case 'mremap':
+				this.expr(s.range, false);
+				this.size(s.size);
+				if (s.fixed !== undefined) { this.expr(s.fixed, false); }
+				if (s.dontunmap && !s.maymove) { this.error(s.loc, "'dontunmap' needs 'maymove'"); }
+				if (s.fixed !== undefined && !s.maymove) { this.error(s.fixed.loc, "'fixed=' needs 'maymove'"); }
 				break;
 			case 'mprotect':
 				this.expr(s.range, false);

@@ -102,12 +102,20 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		case 'process': m.process(s.name); return;
 		case 'use': m.use(s.name); return;
 		case 'file': m.createFile(s.name, int(evaluate(s.size, h), s.size.loc), s.init ? compileFill(s.init, h) : undefined); return;
+		case 'truncate': yield* m.truncate(s.name, int(evaluate(s.size, h), s.size.loc)); return;
 		case 'mirror': yield* m.mirror(s.device, s.process); return;
 		case 'unmirror': yield* m.unmirror(s.device, s.process); return;
 		case 'mmap': {
 			const v = m.mmap({
 				len: int(evaluate(s.size, h), s.size.loc), prot: s.prot, backing: s.backing, file: s.file, shared: s.shared, huge: s.huge,
 				offset: s.offset ? int(evaluate(s.offset, h), s.offset.loc) : undefined,
+			});
+			h.vars.set(s.target, { kind: 'range', addr: v.addr, len: v.len });
+			return;
+		}
+		case 'mremap': {
+			const v = yield* m.mremap(r(s.range), int(evaluate(s.size, h), s.size.loc), {
+				maymove: s.maymove, dontunmap: s.dontunmap, fixed: s.fixed ? int(evaluate(s.fixed, h), s.fixed.loc) : undefined,
 			});
 			h.vars.set(s.target, { kind: 'range', addr: v.addr, len: v.len });
 			return;

@@ -3,12 +3,12 @@
 // `read = 3` and `fork use` all parse.
 
 import type {
-	AdviseStmt, Advice, DevReadStmt, Expr, FileStmt, IfStmt, Loc, MmapStmt, Option, Prot, SnapshotStmt, Stmt,
+	AdviseStmt, Advice, DevReadStmt, Expr, FileStmt, IfStmt, Loc, MmapStmt, MremapStmt, Option, Prot, SnapshotStmt, Stmt,
 } from './ast';
 import { recordNameLoc, shortText } from './diagnostics';
 import type { Token } from './lexer';
 import { ParseAbort, ParserBase, describe } from './parseExpr';
-import { ADVICE, DEVICE_OPS, MMAP_MODIFIERS, PROTECTIONS } from './vocabulary';
+import { ADVICE, DEVICE_OPS, MMAP_MODIFIERS, MREMAP_MODIFIERS, PROTECTIONS } from './vocabulary';
 
 const EXPECT_PROT = `a protection (${PROTECTIONS.join(', ')})`;
 const EXPECT_ADVICE = `an advice (${ADVICE.join(', ')})`;
@@ -124,6 +124,11 @@ export class StmtParser extends ParserBase {
 				return this.named({ kind: t.text as 'process' | 'use' | 'fork' | 'exit', name: name.text, loc }, 'name', name);
 			}
 			case 'file': return this.fileStmt(loc);
+			case 'truncate': {
+				this.next();
+				const name = this.expectName('a file name');
+				return this.named({ kind: 'truncate', name: name.text, size: this.parseExpr(), loc }, 'name', name);
+			}
 			case 'munmap': case 'pin': case 'unpin':
 				this.next();
 				return { kind: t.text as 'munmap' | 'pin' | 'unpin', range: this.parseExpr(), loc };
@@ -215,6 +220,7 @@ export class StmtParser extends ParserBase {
 		const startsExpr = b.kind === 'num' || (b.kind === 'op' && b.text === '(')
 			|| (b.kind === 'ident' && b.text !== 'and' && b.text !== 'or');
 		if (a.kind === 'ident' && a.text === 'mmap' && startsExpr) { return this.mmapStmt(t, loc); }
+		if (a.kind === 'ident' && a.text === 'mremap' && startsExpr) { return this.mremapStmt(t, loc); }
 		// `DEV read R`: two words in a row can never begin an expression, so this is unambiguous.
 		if (a.kind === 'ident' && b.kind === 'ident' && (b.text === 'read' || b.text === 'snapshot')) {
 			this.next();
@@ -264,6 +270,34 @@ export class StmtParser extends ParserBase {
 			seen.set(m.text, m);
 		}
 		this.mmapConsistency(s, seen, loc);
+		return s;
+	}
+
+	private mremapStmt(target: Token, loc: Loc): MremapStmt {
+		this.next();
+		const range = this.parseExpr();
+		if (this.atEnd()) { this.fail(this.peek(), 'expected the new size after the range'); }
+		const size = this.parseExpr();
+		const s: MremapStmt = { kind: 'mremap', target: target.text, range, size, maymove: false, dontunmap: false, loc };
+		this.named(s, 'target', target);
+		const seen = new Set<string>();
+		while (!this.atEnd()) {
+			const m = this.peek();
+			const word = m.kind === 'ident' && m.text === 'fixed' && this.isOp('=', 1) ? 'fixed'
+				: m.kind === 'ident' && (MREMAP_MODIFIERS as readonly string[]).includes(m.text) ? m.text : undefined;
+			if (word === undefined) { this.fail(m, `expected ${MREMAP_MODIFIERS.join(', ')} or fixed=ADDR, found ${describe(m)}`); }
+			if (seen.has(word)) { this.report(this.loc(m), `'${word}' repeated`); }
+			seen.add(word);
+			this.next();
+			if (word === 'fixed') {
+				this.next();
+				s.fixed = this.parseExpr();
+			} else if (word === 'maymove') {
+				s.maymove = true;
+			} else {
+				s.dontunmap = true;
+			}
+		}
 		return s;
 	}
 

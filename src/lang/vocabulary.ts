@@ -38,9 +38,11 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	process: { words: ['process'], syntax: 'process PROC', doc: 'create a process and make it current' },
 	use: { words: ['use'], syntax: 'use PROC', doc: 'make PROC the current process' },
 	file: { words: ['file'], syntax: 'file NAME size=SIZE [= EXPR]', doc: 'create a page-cache file, optionally filled per int32 word' },
+	truncate: { words: ['truncate'], syntax: 'truncate NAME SIZE', doc: 'set a file\'s size (truncate(2)); a shrink unmaps and drops the pages beyond the new end' },
 	mirror: { deviceOp: true, words: ['mirror'], syntax: 'DEV mirror PROC', doc: 'the device mirrors PROC\'s address space (interval notifier)' },
 	unmirror: { deviceOp: true, words: ['unmirror'], syntax: 'DEV unmirror PROC', doc: 'stop mirroring; the device\'s pages of PROC go back to RAM' },
 	mmap: { words: ['mmap'], syntax: 'X = mmap SIZE anon|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]', doc: 'map memory into the current process' },
+	mremap: { words: ['mremap'], syntax: 'X = mremap R SIZE [maymove] [fixed=ADDR] [dontunmap]', doc: 'resize or move a mapping with its pages (mremap(2)); X becomes the new range' },
 	munmap: { words: ['munmap'], syntax: 'munmap R', doc: 'unmap a range' },
 	mprotect: { words: ['mprotect'], syntax: 'mprotect R PROT', doc: 'change the protection of a range' },
 	madvise: { words: ['madvise'], syntax: 'madvise R ADVICE', doc: 'give the kernel advice about a range' },
@@ -79,6 +81,9 @@ export const DEVICE_OPS: ReadonlySet<string> = new Set(Object.values(STATEMENTS)
 
 /** mmap modifiers after the protection. */
 export const MMAP_MODIFIERS = ['shared', 'private', 'huge', 'nohuge'] as const;
+
+/** mremap flags after the size (besides `fixed=ADDR`). */
+export const MREMAP_MODIFIERS = ['maymove', 'dontunmap'] as const;
 
 /** How a statement is written, for messages (`cpu read`, not `cpu-read`). */
 export function spelling(kind: Stmt['kind']): string {

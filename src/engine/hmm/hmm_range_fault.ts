@@ -12,6 +12,7 @@ import { ZERO_PFN } from '../mm/frames';
 import type { IntervalNotifier } from '../mm/mmu_notifier';
 import { page_pgmap_owned, type PagemapOwner } from '../mm/memremap';
 import { PAGE_SIZE } from '../mm/content';
+import { SimError } from '../sim/errors';
 
 /** hmm_pfns[] flags: output VALID/WRITE/ERROR and the map order; input REQ_FAULT = VALID, REQ_WRITE = WRITE */
 export const enum HMM_PFN {
@@ -178,7 +179,7 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 		// hmm_vma_fault: fault this page and the rest of the PMD that needs it, then walk again
 		const stop = Math.min(end, vpn - (vpn & (PTRS_PER_PMD - 1)) + PTRS_PER_PMD);
 		chargeFaults(k, mm, faulted);
-		yield* faultRun(k, mm, vma, vpn, stop, write);
+		if (!(yield* faultRun(k, mm, vma, vpn, stop, write))) { return 'EFAULT'; }
 		return 'AGAIN';
 	}
 	chargeFaults(k, mm, faulted);
@@ -201,9 +202,17 @@ function chargeFaults(k: Kernel, mm: Mm, n: number): void {
 }
 
 /** hmm_vma_fault: every page of [from, to) goes through handle_mm_fault with the fault flags of
- * the first page that needed one, whatever the others asked for (as mm/hmm.c does). */
-function* faultRun(k: Kernel, mm: Mm, vma: Vma, from: number, to: number, write: boolean): K {
+ * the first page that needed one, whatever the others asked for (as mm/hmm.c does). A fault that
+ * ends in VM_FAULT_SIGBUS (a file page beyond the end of the file) is -EFAULT for the caller: only
+ * a CPU access is sent the signal. False: the walk fails with EFAULT. */
+function* faultRun(k: Kernel, mm: Mm, vma: Vma, from: number, to: number, write: boolean): K<boolean> {
 	for (let vpn = from; vpn < to; vpn++) {
-		yield* handle_mm_fault(k, mm, vma, vpn, write);
+		try {
+			yield* handle_mm_fault(k, mm, vma, vpn, write);
+		} catch (e) {
+			if (e instanceof SimError && e.code === 'SIGBUS') { return false; }
+			throw e;
+		}
 	}
+	return true;
 }

@@ -8,6 +8,7 @@ import type { Mm } from './mm';
 import { VM, type Vma } from './vma';
 import { get_page, page_add_anon_rmap, page_dup_rmap, page_remove_rmap, put_page } from './page';
 import { filemap_get_page } from './pagecache';
+import { do_fault_around } from './filemap';
 import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { page_pgmap } from './memremap';
 import { split_folio, split_huge_pmd } from './thp';
@@ -202,6 +203,8 @@ function* wp_page_copy(k: Kernel, mm: Mm, vpn: number, old: number): K {
 function* do_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K {
 	const file = vma.file!;
 	const index = vma.fileIndex(vpn);
+	// do_read_fault: neighbours first, even when the page itself turns out to be beyond the end
+	if (!write && do_fault_around(k, mm, vma, vpn)) { return; }
 	if (!file.shmem && index >= file.npages) {
 		fail('SIGBUS', `access beyond the end of file '${file.name}' (page ${index}, file has ${file.npages})`);
 	}

@@ -2,6 +2,7 @@
 import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
 import type { Mm } from './mm';
+import type { Vma } from './vma';
 import { PTE, PTRS_PER_PMD } from './pagetable';
 import { get_page, page_add_anon_rmap, page_dup_rmap } from './page';
 import { PG } from './frames';
@@ -14,6 +15,9 @@ export function* do_fork(k: Kernel, parent: Mm, name: string): K<Mm> {
 		const child = k.createChild(parent, name);
 		for (const v of parent.vmas.list) {
 			child.vmas.list.push(v.clone());
+			// copy_page_range: where a fault would fill the child's entries correctly, nothing is
+			// copied and the parent's entries (and its devices' mirrors) are left alone
+			if (!vma_needs_copy(k, parent, v)) { continue; }
 			const cow = v.isCow;
 			if (cow) {
 				// copy_page_range write-protects the parent's private pages: devices must let go too
@@ -25,6 +29,24 @@ export function* do_fork(k: Kernel, parent: Mm, name: string): K<Mm> {
 	} finally {
 		k.leave();
 	}
+}
+
+/** vma_needs_copy: only a VMA with an anon_vma is copied (no VM_PFNMAP/VM_MIXEDMAP or uffd-wp
+ * VMAs here). Shared anonymous and shared file VMAs never get one; a private one gets it with its
+ * first anonymous page (a write fault, a COW, a migration into it) or its first huge-zero PMD, and
+ * keeps it when those pages go (`anonVma`, set by zap_page_range). A VMA of 4K zero pages and
+ * page-cache pages only has none. */
+export function vma_needs_copy(k: Kernel, mm: Mm, v: Vma): boolean {
+	if (v.anonVma) { return true; }
+	if (v.shared) { return false; }
+	let anon = false;
+	mm.pt.forEach(v.start, v.end, (_vpn, pfn, pte, leaf) => {
+		if (anon) { return; }
+		const t = pte & PTE.TYPE_MASK;
+		if (t !== PTE.PRESENT || leaf.huge || (k.frames.flags[pfn] & PG.ANON)) { anon = true; }
+	});
+	if (anon) { v.anonVma = true; }
+	return anon;
 }
 
 function* copy_range(k: Kernel, src: Mm, dst: Mm, start: number, end: number, cow: boolean): K {

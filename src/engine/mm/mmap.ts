@@ -1,4 +1,4 @@
-// mmap, munmap, mprotect and madvise (mm/mmap.c, mm/mprotect.c, mm/madvise.c).
+// mmap, munmap and madvise (mm/mmap.c, mm/madvise.c); mprotect is in mprotect.ts.
 import type { Kernel } from '../kernel';
 import { MMAP_TOP_VPN } from '../kernel';
 import type { K } from '../sim/events';
@@ -7,10 +7,10 @@ import { HPAGE_NR, PG } from './frames';
 import type { Mm } from './mm';
 import { PTE, PTRS_PER_PMD } from './pagetable';
 import { page_add_anon_rmap, page_remove_rmap, put_page } from './page';
-import { type Backing, PROT_MASK, VM, Vma } from './vma';
+import { type Backing, VM, Vma } from './vma';
 import type { SimFile } from './pagecache';
 import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
-import { split_folio, split_huge_pmd, split_pmd_entries } from './thp';
+import { split_folio, split_huge_pmd, split_huge_pmd_if_needed, split_pmd_entries } from './thp';
 import { PAGE_SIZE } from './content';
 import { MAX_MAP_COUNT } from '../sim/budget';
 
@@ -52,6 +52,9 @@ export function do_mmap(k: Kernel, mm: Mm, req: MmapRequest): number {
 /** zap_page_range: drop every mapping in [start, end) of one VMA's pages. */
 export function zap_page_range(k: Kernel, mm: Mm, start: number, end: number): void {
 	splitPmdEntriesAt(k, mm, start, end);
+	// the VMA's anon_vma outlives the anonymous pages dropped here (vma_needs_copy still copies)
+	const v = mm.vmas.find(start);
+	if (v && !v.anonVma && !v.shared) { v.anonVma = vma_has_anon(k, mm, start, end); }
 	const folios = new Set<number>();
 	mm.pt.forEach(start, end, (vpn, pfn, pte) => {
 		const t = pte & PTE.TYPE_MASK;
@@ -66,12 +69,18 @@ export function zap_page_range(k: Kernel, mm: Mm, start: number, end: number): v
 	for (const head of folios) { if (k.frames.isCompound(head)) { split_folio(k, head); } }
 }
 
+function vma_has_anon(k: Kernel, mm: Mm, start: number, end: number): boolean {
+	let anon = false;
+	mm.pt.forEach(start, end, (_vpn, pfn, pte, leaf) => {
+		if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || leaf.huge || (k.frames.flags[pfn] & PG.ANON)) { anon = true; }
+	});
+	return anon;
+}
+
 /** A PMD mapping cut by [start, end) is split first, as __split_huge_pmd does (with its own
  * invalidation of the whole PMD, which reaches beyond the range). */
 function* splitPmdsAt(k: Kernel, mm: Mm, start: number, end: number): K {
-	for (const edge of [start, end]) {
-		if ((edge & (PTRS_PER_PMD - 1)) !== 0 && mm.pt.isHuge(edge)) { yield* split_huge_pmd(k, mm, edge); }
-	}
+	for (const edge of [start, end]) { yield* split_huge_pmd_if_needed(k, mm, edge); }
 }
 
 function splitPmdEntriesAt(k: Kernel, mm: Mm, start: number, end: number): void {
@@ -80,7 +89,7 @@ function splitPmdEntriesAt(k: Kernel, mm: Mm, start: number, end: number): void 
 	}
 }
 
-function checkRange(start: number, end: number, what: string, mm?: Mm): void {
+export function checkRange(start: number, end: number, what: string, mm?: Mm): void {
 	if (end <= start) { fail('EINVAL', `${what} of an empty range`); }
 	// splitting a VMA at both ends may add two mappings
 	if (mm && mm.vmas.list.length + 2 > MAX_MAP_COUNT) { fail('ENOMEM', `too many mappings (vm.max_map_count = ${MAX_MAP_COUNT})`); }
@@ -88,6 +97,8 @@ function checkRange(start: number, end: number, what: string, mm?: Mm): void {
 
 export function* do_munmap(k: Kernel, mm: Mm, start: number, end: number): K {
 	checkRange(start, end, 'munmap', mm);
+	// do_vmi_munmap: no VMA in the range, nothing to do (no notifier call either)
+	if (mm.vmas.overlapping(start, end).length === 0) { return; }
 	yield* splitPmdsAt(k, mm, start, end);
 	yield* mmu_notifier_invalidate_range_start(k, { mm, start, end, event: 'UNMAP' });
 	mm.vmas.splitAt(start);
@@ -100,7 +111,7 @@ export function* do_munmap(k: Kernel, mm: Mm, start: number, end: number): K {
 
 /** The VMAs meeting [start, end), where the mapped run from `start` ends, and whether the range
  * has any unmapped page. */
-function coverage(mm: Mm, start: number, end: number): { vmas: Vma[]; runEnd: number; hole: boolean } {
+export function coverage(mm: Mm, start: number, end: number): { vmas: Vma[]; runEnd: number; hole: boolean } {
 	const vmas = mm.vmas.overlapping(start, end);
 	let at = start;
 	let runEnd = -1;
@@ -111,35 +122,6 @@ function coverage(mm: Mm, start: number, end: number): { vmas: Vma[]; runEnd: nu
 	if (runEnd < 0) { runEnd = Math.min(at, end); }
 	const mapped = vmas.reduce((n, v) => n + Math.min(end, v.end) - Math.max(start, v.start), 0);
 	return { vmas, runEnd: Math.min(runEnd, end), hole: mapped < end - start };
-}
-
-/** mprotect changes the mapped run that starts at `start` and, if a hole follows, fails with
- * ENOMEM after that (do_mprotect_pkey stops at the first gap). */
-export function* do_mprotect(k: Kernel, mm: Mm, start: number, end: number, prot: number): K {
-	checkRange(start, end, 'mprotect', mm);
-	const { runEnd } = coverage(mm, start, end);
-	if (!mm.vmas.find(start) || runEnd <= start) { fail('ENOMEM', 'mprotect of an unmapped address'); }
-	yield* protect(k, mm, start, runEnd, prot);
-	if (runEnd < end) { fail('ENOMEM', `range includes unmapped pages from 0x${(runEnd * PAGE_SIZE).toString(16)}`); }
-}
-
-function* protect(k: Kernel, mm: Mm, start: number, end: number, prot: number): K {
-	yield* mmu_notifier_invalidate_range_start(k, { mm, start, end, event: 'PROTECTION_VMA' });
-	mm.vmas.splitAt(start);
-	mm.vmas.splitAt(end);
-	for (const v of mm.vmas.overlapping(start, end)) {
-		v.flags = (v.flags & ~PROT_MASK) | prot;
-		// change_pte_range: without VM_WRITE no entry may stay writable, device-private ones included
-		if (!(prot & VM.WRITE)) {
-			mm.pt.forEach(v.start, v.end, (vpn, _pfn, pte) => { mm.pt.setFlags(vpn, pte & ~PTE.WRITE); });
-		} else if (v.shared) {
-			// shared mappings may write in place again; private ones keep COW write-protection
-			mm.pt.forEach(v.start, v.end, (vpn, pfn, pte) => {
-				if ((pte & PTE.TYPE_MASK) === PTE.PRESENT && !k.frames.isZero(pfn)) { mm.pt.setFlags(vpn, pte | PTE.WRITE); }
-			});
-		}
-	}
-	mm.vmas.mergeAround(start, end);
 }
 
 export type Advice = 'dontneed' | 'free' | 'hugepage' | 'nohugepage' | 'collapse';
@@ -162,24 +144,26 @@ function* advise(k: Kernel, mm: Mm, start: number, end: number, advice: Advice, 
 			for (const v of vmas) { zap_page_range(k, mm, Math.max(start, v.start), Math.min(end, v.end)); }
 			return;
 		case 'free':
-			// MADV_FREE: only private anonymous pages; they become clean and lazily freeable, and a
-			// later write cancels that
-			yield* mmu_notifier_invalidate_range_start(k, { mm, start, end, event: 'CLEAR' });
+			// madvise_free_single_vma, VMA by VMA: a VMA that is not private anon fails with EINVAL
+			// before its range is invalidated (the VMAs before it were advised already)
 			for (const v of vmas) {
 				if (!v.isAnonPrivate) { fail('EINVAL', 'MADV_FREE applies to private anonymous memory only'); }
-				mm.pt.forEach(Math.max(start, v.start), Math.min(end, v.end), (vpn, pfn, pte) => {
-					if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || k.frames.isZero(pfn)) { return; }
-					if (k.frames.mapcount[pfn] === 1) { k.frames.flags[pfn] = (k.frames.flags[pfn] | PG.LAZYFREE) & ~PG.DIRTY; }
-					mm.pt.setFlags(vpn, pte & ~(PTE.DIRTY | PTE.YOUNG));
-				});
+				yield* madvise_free_vma(k, mm, Math.max(start, v.start), Math.min(end, v.end));
 			}
 			return;
 		case 'hugepage':
 		case 'nohugepage':
-			mm.vmas.splitAt(start);
-			mm.vmas.splitAt(end);
-			for (const v of mm.vmas.overlapping(start, end)) {
-				v.flags = advice === 'hugepage' ? (v.flags | VM.HUGEPAGE) & ~VM.NOHUGEPAGE : (v.flags | VM.NOHUGEPAGE) & ~VM.HUGEPAGE;
+			// madvise_update_vma: a VMA whose flags would not change is not touched; otherwise the
+			// split of the VMA (vma_adjust_trans_huge) splits a THP its new edge cuts
+			for (const v of [...vmas]) {
+				const flags = advice === 'hugepage' ? (v.flags | VM.HUGEPAGE) & ~VM.NOHUGEPAGE : (v.flags | VM.NOHUGEPAGE) & ~VM.HUGEPAGE;
+				if (flags === v.flags) { continue; }
+				const s = Math.max(start, v.start), e = Math.min(end, v.end);
+				if (s > v.start) { yield* split_huge_pmd_if_needed(k, mm, s); }
+				if (e < v.end) { yield* split_huge_pmd_if_needed(k, mm, e); }
+				mm.vmas.splitAt(s);
+				mm.vmas.splitAt(e);
+				mm.vmas.find(s)!.flags = flags;
 			}
 			mm.vmas.mergeAround(start, end);
 			return;
@@ -189,6 +173,33 @@ function* advise(k: Kernel, mm: Mm, start: number, end: number, advice: Advice, 
 			for (const v of vmas) { yield* collapse_range(k, mm, v, Math.max(start, v.start), Math.min(end, v.end)); }
 			return;
 	}
+}
+
+/** madvise_free_single_vma: CLEAR over the VMA's part of the range, then madvise_free_pte_range.
+ * A THP the range covers only in part is split first (madvise_free_huge_pmd -> split_huge_page,
+ * whose unmap splits the PMD with a CLEAR of the whole 2 MiB), unless it is the huge zero page,
+ * mapped more than once, or a device-private PMD (not present: left alone). Pages become clean
+ * and lazily freeable; shared pages and non-present entries are skipped. */
+function* madvise_free_vma(k: Kernel, mm: Mm, start: number, end: number): K {
+	yield* mmu_notifier_invalidate_range_start(k, { mm, start, end, event: 'CLEAR' });
+	for (const edge of [start, end]) {
+		const base = edge - (edge & (PTRS_PER_PMD - 1));
+		if (base === edge || !mm.pt.isHuge(edge)) { continue; }
+		const head = mm.pt.pfn(base);
+		if ((mm.pt.pte(base) & PTE.TYPE_MASK) !== PTE.PRESENT || k.frames.isZero(head) || !exclusiveFolio(k, head)) { continue; }
+		yield* split_huge_pmd(k, mm, edge);
+		split_folio(k, head);
+	}
+	mm.pt.forEach(start, end, (vpn, pfn, pte) => {
+		if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || k.frames.isZero(pfn)) { return; }
+		if (k.frames.mapcount[pfn] === 1) { k.frames.flags[pfn] = (k.frames.flags[pfn] | PG.LAZYFREE) & ~PG.DIRTY; }
+		mm.pt.setFlags(vpn, pte & ~(PTE.DIRTY | PTE.YOUNG));
+	});
+}
+
+function exclusiveFolio(k: Kernel, head: number): boolean {
+	for (let i = 0; i < HPAGE_NR; i++) { if (k.frames.mapcount[head + i] !== 1) { return false; } }
+	return true;
 }
 
 /** MADV_COLLAPSE: every fully covered, aligned 2 MiB block of private anon memory becomes one THP

@@ -12,6 +12,8 @@ export class SimFile {
 	readonly pages = new PageTable();
 	/** set by the first DAX mapping: pages then live in persistent memory, outside RAM */
 	dax = false;
+	/** bytes of the initial content that survive: a truncation below them drops the rest for good */
+	dataEnd: number;
 
 	constructor(
 		readonly id: number,
@@ -19,7 +21,7 @@ export class SimFile {
 		public size: number,
 		readonly init: Fill | undefined,
 		readonly shmem: boolean,
-	) { }
+	) { this.dataEnd = size; }
 
 	get npages(): number { return Math.ceil(this.size / PAGE_SIZE); }
 }
@@ -33,9 +35,9 @@ export function filemap_get_page(k: Kernel, f: SimFile, index: number): number {
 	k.frames.flags[pfn] = flags;
 	k.frames.mapping[pfn] = f.id;
 	k.frames.index[pfn] = index;
-	if (f.init && !isZeroFill(f.init)) {
+	if (f.init && !isZeroFill(f.init) && index * PAGE_SIZE < f.dataEnd) {
 		// bytes past the end of the file read as zero, as in the last page of a real file
-		const tail = f.size - index * PAGE_SIZE;
+		const tail = Math.min(f.size, f.dataEnd) - index * PAGE_SIZE;
 		k.frames.slot[pfn] = fillPage(k.content, -1, f.init, index * 1024, 0, tail >= PAGE_SIZE ? 1024 : Math.floor(tail / 4));
 	}
 	// the cache holds one reference of its own

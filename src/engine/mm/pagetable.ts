@@ -159,6 +159,18 @@ export class PageTable {
 		return n;
 	}
 
+	/** Moves the whole leaf (one PMD's worth) holding `from` to the PMD slot holding `to`, which
+	 * must be empty (move_huge_pmd / move_normal_pmd). */
+	moveLeaf(from: number, to: number): void {
+		const fk = Math.floor(from / PTRS_PER_PMD), tk = Math.floor(to / PTRS_PER_PMD);
+		const l = this.leaves.get(fk);
+		if (!l) { return; }
+		this.leaves.delete(fk);
+		this.leaves.set(tk, l);
+		this.lastKey = -1;
+		this.lastLeaf = undefined;
+	}
+
 	/** Drops every entry. */
 	reset(): void {
 		this.leaves.clear();

@@ -16,6 +16,12 @@ export function* split_huge_pmd(k: Kernel, mm: Mm, vpn: number): K {
 	split_pmd_entries(k, mm, vpn);
 }
 
+/** split_huge_pmd_if_needed (vma_adjust_trans_huge): a VMA edge at vpn that falls inside a PMD
+ * mapping splits it, RAM THP or device-private PMD alike. */
+export function* split_huge_pmd_if_needed(k: Kernel, mm: Mm, vpn: number): K {
+	if ((vpn & (PTRS_PER_PMD - 1)) !== 0 && mm.pt.isHuge(vpn)) { yield* split_huge_pmd(k, mm, vpn); }
+}
+
 /** The page-table half of a PMD split, for callers that already invalidated the range. */
 export function split_pmd_entries(k: Kernel, mm: Mm, vpn: number): void {
 	const leaf = mm.pt.leaf(vpn);

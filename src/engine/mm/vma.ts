@@ -25,6 +25,9 @@ export class Vma {
 		public pgoff: number,
 	) { }
 
+	/** the VMA has an anon_vma: it has had anonymous pages (anon_vma_prepare), so fork copies it */
+	anonVma = false;
+
 	get npages(): number { return this.end - this.start; }
 	get readable(): boolean { return (this.flags & VM.READ) !== 0; }
 	get writable(): boolean { return (this.flags & VM.WRITE) !== 0; }
@@ -36,7 +39,11 @@ export class Vma {
 
 	fileIndex(vpn: number): number { return this.pgoff + (vpn - this.start); }
 
-	clone(): Vma { return new Vma(this.start, this.end, this.flags, this.backing, this.file, this.pgoff); }
+	clone(): Vma {
+		const v = new Vma(this.start, this.end, this.flags, this.backing, this.file, this.pgoff);
+		v.anonVma = this.anonVma;
+		return v;
+	}
 
 	protString(): string {
 		if (!(this.flags & (VM.READ | VM.WRITE | VM.EXEC))) { return 'none'; }
@@ -105,6 +112,7 @@ export class VmaList {
 			if (a.end === b.start && a.flags === b.flags && a.backing === b.backing && a.file === b.file
 				&& (a.file === undefined || a.fileIndex(a.end) === b.pgoff)) {
 				a.end = b.end;
+				a.anonVma ||= b.anonVma;
 				this.list.splice(i + 1, 1);
 				i--;
 			}

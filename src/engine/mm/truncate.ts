@@ -1,0 +1,67 @@
+// truncate(2) of a simulated file (mm/truncate.c truncate_setsize / truncate_pagecache).
+import type { Kernel } from '../kernel';
+import type { K } from '../sim/events';
+import { fail } from '../sim/errors';
+import { PAGE_SIZE } from './content';
+import type { SimFile } from './pagecache';
+import { PTE } from './pagetable';
+import { put_page } from './page';
+import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
+import { zap_page_range } from './mmap';
+
+/** truncate_setsize: the new size first; on a shrink, truncate_pagecache. Growing maps nothing
+ * and the new bytes read as zero. */
+export function* do_truncate(k: Kernel, file: SimFile, size: number): K {
+	if (size < 0 || !Number.isSafeInteger(size)) { fail('EINVAL', 'a file size must be a non-negative whole number of bytes'); }
+	const old = file.size;
+	file.size = size;
+	file.dataEnd = Math.min(file.dataEnd, size);
+	if (size < old) { yield* truncate_pagecache(k, file, size); }
+}
+
+/** truncate_pagecache: unmap every mapping of the file from the first page wholly beyond the new
+ * end (private COW copies included: even_cows), drop those pages from the cache and zero the tail
+ * of a partial last page, then unmap once more for pages faulted in meanwhile. */
+function* truncate_pagecache(k: Kernel, file: SimFile, size: number): K {
+	const holeFirst = Math.ceil(size / PAGE_SIZE);
+	yield* unmap_mapping_range(k, file, holeFirst);
+	truncate_inode_pages(k, file, size);
+	yield* unmap_mapping_range(k, file, holeFirst);
+}
+
+/** unmap_mapping_range(mapping, holebegin, 0, even_cows=1): every VMA of every process mapping a
+ * file page at or beyond `first` goes through zap_page_range_single, whose notifier call is
+ * MMU_NOTIFY_CLEAR over that VMA's part of the hole, whether or not anything is mapped there. */
+function* unmap_mapping_range(k: Kernel, file: SimFile, first: number): K {
+	for (const mm of k.mms) {
+		if (!mm.alive) { continue; }
+		for (const v of [...mm.vmas.list]) {
+			if (v.file !== file || v.pgoff + v.npages <= first) { continue; }
+			const start = v.start + Math.max(0, first - v.pgoff);
+			yield* mmu_notifier_invalidate_range_start(k, { mm, start, end: v.end, event: 'CLEAR' });
+			zap_page_range(k, mm, start, v.end);
+		}
+	}
+}
+
+/** truncate_inode_pages: cache pages wholly beyond `size` leave the cache (their last reference
+ * goes with it); a partial last page keeps its head and is zeroed from `size` on
+ * (truncate_inode_partial_folio). */
+function truncate_inode_pages(k: Kernel, file: SimFile, size: number): void {
+	const first = Math.ceil(size / PAGE_SIZE);
+	const drop: number[] = [];
+	file.pages.forEach(first, Number.MAX_SAFE_INTEGER, (index, pfn, pte) => {
+		if ((pte & PTE.TYPE_MASK) === PTE.PRESENT) { drop.push(index, pfn); }
+	});
+	for (let i = 0; i < drop.length; i += 2) {
+		file.pages.clear(drop[i]);
+		put_page(k, drop[i + 1]);
+	}
+	const off = size % PAGE_SIZE;
+	if (off === 0) { return; }
+	const last = Math.floor(size / PAGE_SIZE);
+	if ((file.pages.pte(last) & PTE.TYPE_MASK) !== PTE.PRESENT) { return; }
+	const pfn = file.pages.pfn(last);
+	const slot = k.frames.slot[pfn];
+	if (slot >= 0) { k.frames.slot[pfn] = k.content.write(slot, off, new Uint8Array(PAGE_SIZE - off)); }
+}
