@@ -16,6 +16,9 @@ export class Mirror implements IntervalNotifierOps {
 	readonly notifier: IntervalNotifier;
 	/** notifier callbacks received, and those that removed entries */
 	callbacks = 0;
+	/** dmirror->flags & HMM_DMIRROR_FLAG_FAIL_ALLOC: the next page allocation of a migration
+	 * through this mirror fails, once (`DEV fail_alloc`) */
+	failAlloc = false;
 
 	constructor(readonly dev: Device, readonly mm: Mm) {
 		this.notifier = mmu_interval_notifier_insert(mm, 0, ADDRESS_SPACE_PAGES, this);
