@@ -265,3 +265,17 @@ function dropDevice(k: Kernel, first: number, n: number): void {
 	f.refcount[first] = 1;
 	put_page(k, first);
 }
+
+/** HMM_DMIRROR_FLAGS(HMM_DMIRROR_FLAG_FAIL_ALLOC): the flag lives in the open file (the mirror);
+ * the next allocation of a migration through it fails, once (see alloc_and_copy_to_device and
+ * dmirror_devmem_fault_alloc_and_copy). */
+export function* dmirror_set_fail_alloc(k: Kernel, dev: Device, mm: Mm): K<DevOpResult> {
+	const m = mirrorOf(dev, mm);
+	yield* k.enter('dmirror_fops_unlocked_ioctl', { addr: 0, npages: 0, device: dev.name, process: mm.name });
+	try {
+		m.failAlloc = true;
+		return { cpages: 0, faults: 0 };
+	} finally {
+		k.leave();
+	}
+}
