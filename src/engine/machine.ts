@@ -177,7 +177,10 @@ export class Machine {
 	*mirror(dev: string, proc: string): K {
 		const d = this.k.device(dev);
 		const mm = this.k.proc(proc);
-		if (d.mirrors.has(mm)) { fail('EINVAL', `device '${dev}' already mirrors '${proc}'`); }
+		// one open file per device and process: dmirror would accept a second one, but its MIGRATE
+		// self-skip (dmirror_interval_invalidate) compares the device, not the file, so the second
+		// file's table would keep stale entries across the first one's migrations
+		if (d.mirrors.has(mm)) { fail('EINVAL', `device '${dev}' already mirrors '${proc}' (one mirror per device and process)`); }
 		d.mirrors.set(mm, new Mirror(d, mm));
 	}
 
