@@ -17,7 +17,9 @@ import type { Fill } from './mm/fill';
 import { type Device, type DeviceConfig, dmirror_device_init } from './device/device';
 import { Mirror } from './device/mirror';
 import { dmirror_rw, type DevOpResult } from './device/dmirror_rw';
-import { dmirror_migrate_to_device, dmirror_migrate_to_system, dmirror_release, dmirror_unmirror } from './device/dmirror_migrate';
+import {
+	dmirror_migrate_to_device, dmirror_migrate_to_system, dmirror_release, dmirror_set_fail_alloc, dmirror_unmirror,
+} from './device/dmirror_migrate';
 import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, pin_user_pages, unpin_user_pages } from './device/dmirror_misc';
 import * as Q from './query';
 import { checkInvariants, contentChecksum } from './sim/invariants';
@@ -88,7 +90,9 @@ export class Machine {
 
 	addDevice(cfg: DeviceConfig): Device {
 		if (this.k.devices.some(d => d.name === cfg.name)) { fail('EINVAL', `device '${cfg.name}' already exists`); }
-		if (cfg.memoryBytes < PAGE_SIZE) { fail('EINVAL', 'device memory must hold at least one page'); }
+		// memory=0 is a device without memory (a mirror-only device such as an RDMA NIC with
+		// on-demand paging); anything else must hold at least one page
+		if (cfg.memoryBytes !== 0 && cfg.memoryBytes < PAGE_SIZE) { fail('EINVAL', 'device memory must be 0 or hold at least one page'); }
 		return dmirror_device_init(this.k, cfg);
 	}
 
@@ -207,7 +211,10 @@ export class Machine {
 	*mirror(dev: string, proc: string): K {
 		const d = this.k.device(dev);
 		const mm = this.k.proc(proc);
-		if (d.mirrors.has(mm)) { fail('EINVAL', `device '${dev}' already mirrors '${proc}'`); }
+		// one open file per device and process: dmirror would accept a second one, but its MIGRATE
+		// self-skip (dmirror_interval_invalidate) compares the device, not the file, so the second
+		// file's table would keep stale entries across the first one's migrations
+		if (d.mirrors.has(mm)) { fail('EINVAL', `device '${dev}' already mirrors '${proc}' (one mirror per device and process)`); }
 		d.mirrors.set(mm, new Mirror(d, mm));
 	}
 
@@ -240,9 +247,13 @@ export class Machine {
 		return this.op(dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, true, undefined, this.rangeFill(r, fill)));
 	}
 
-	migrate(r: ByteRange, to: string): K<DevOpResult> {
+	/** `migrate R -> DEV`, `migrate R -> ram` (every device mirroring the process, in declaration
+	 * order), or `migrate R -> ram from DEV` (HMM_DMIRROR_MIGRATE_TO_SYS on DEV's mirror alone:
+	 * it selects only DEV's pages, another device's stay where they are). */
+	migrate(r: ByteRange, to: string, from?: string): K<DevOpResult> {
 		const [s, e] = this.pages(r);
 		const mm = this.cur();
+		if (to === 'ram' && from !== undefined) { return this.op(dmirror_migrate_to_system(this.k, this.k.device(from), mm, s, e)); }
 		if (to === 'ram') {
 			// MIGRATE_TO_SYS from every device holding pages of the range (dmirror is per device)
 			const k = this.k;
@@ -267,6 +278,9 @@ export class Machine {
 	}
 
 	release(dev: string): K { return this.op(dmirror_release(this.k, this.k.device(dev))); }
+
+	/** HMM_DMIRROR_FLAGS(FAIL_ALLOC): the flag is per open file, so per mirror (EINVAL without one). */
+	failAlloc(dev: string): K<DevOpResult> { return this.op(dmirror_set_fail_alloc(this.k, this.k.device(dev), this.cur())); }
 
 	*snapshot(dev: string, r: ByteRange): K<Uint8Array> {
 		const [s, e] = this.pages(r);

@@ -104,8 +104,9 @@ export interface KernelReadStmt extends StmtBase { kind: 'kernel-read'; range: E
 export interface KernelWriteStmt extends StmtBase { kind: 'kernel-write'; range: Expr; value?: Expr }
 export interface KernelAtomicStmt extends StmtBase { kind: 'kernel-atomic'; range: Expr }
 
-/** `migrate R -> DEV|ram`; `to` is `ram` or a device name. */
-export interface MigrateStmt extends StmtBase { kind: 'migrate'; range: Expr; to: string }
+/** `migrate R -> DEV|ram [from DEV]`; `to` is `ram` or a device name; `from` (only with `ram`)
+ * names the one device whose pages go back. */
+export interface MigrateStmt extends StmtBase { kind: 'migrate'; range: Expr; to: string; from?: string }
 export interface PrefetchStmt extends StmtBase { kind: 'prefetch'; range: Expr; to: string }
 /** `advise R preferred=LOC|none`, `accessed_by=DEV`, `read_mostly=on|off` */
 export interface AdviseStmt extends StmtBase {
@@ -116,6 +117,8 @@ export interface AdviseStmt extends StmtBase {
 }
 export interface ExclusiveStmt extends StmtBase { kind: 'exclusive'; range: Expr; device: string }
 export interface ReleaseStmt extends StmtBase { kind: 'release'; device: string }
+/** `DEV fail_alloc`: HMM_DMIRROR_FLAGS(HMM_DMIRROR_FLAG_FAIL_ALLOC) on DEV's mirror of the current process */
+export interface FailAllocStmt extends StmtBase { kind: 'fail_alloc'; device: string }
 export interface PinStmt extends StmtBase { kind: 'pin'; range: Expr }
 export interface UnpinStmt extends StmtBase { kind: 'unpin'; range: Expr }
 /** `S = DEV snapshot R` */
@@ -135,7 +138,7 @@ export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | 
 	| MmapStmt | MremapStmt | MunmapStmt | MprotectStmt | MadviseStmt | ForkStmt | ExitStmt
 	| CpuReadStmt | CpuWriteStmt | DevReadStmt | DevWriteStmt
 	| KernelStmt | KernelReadStmt | KernelWriteStmt | KernelAtomicStmt
-	| MigrateStmt | PrefetchStmt | AdviseStmt | ExclusiveStmt | ReleaseStmt | PinStmt | UnpinStmt | SnapshotStmt
+	| MigrateStmt | PrefetchStmt | AdviseStmt | ExclusiveStmt | ReleaseStmt | FailAllocStmt | PinStmt | UnpinStmt | SnapshotStmt
 	| AssignStmt | ForStmt | RepeatStmt | IfStmt | PrintStmt | ExpectStmt | ExpectErrorStmt;
 
 export interface Program { file: string; body: Stmt[] }

@@ -181,7 +181,7 @@ class Checker {
 				this.expr(s.range, false);
 				this.expr(s.value, true);
 				break;
-			case 'release': this.device(s, 'device', s.device); break;
+			case 'release': case 'fail_alloc': this.device(s, 'device', s.device); break;
 			case 'kernel':
 				this.device(s, 'device', s.device);
 				this.stmts(s.body, true);
@@ -194,6 +194,10 @@ class Checker {
 			case 'migrate': case 'prefetch':
 				this.expr(s.range, false);
 				this.location(s, 'to', s.to);
+				if (s.kind === 'migrate' && s.from !== undefined) {
+					if (s.to !== 'ram') { this.error(nameLoc(s, 'from'), "'from DEV' applies only to 'migrate R -> ram'"); }
+					this.device(s, 'from', s.from);
+				}
 				break;
 			case 'advise': this.advise(s); break;
 			case 'assign':

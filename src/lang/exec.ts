@@ -133,7 +133,7 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 			return;
 		}
 		case 'dev-write': yield* m.devWrite(s.device, r(s.range), compileFill(s.value, h)); return;
-		case 'migrate': yield* m.migrate(r(s.range), s.to); return;
+		case 'migrate': yield* m.migrate(r(s.range), s.to, s.from); return;
 		case 'prefetch': yield* m.prefetch(r(s.range), s.to); return;
 		case 'advise': m.advise(r(s.range), adviceOf(s)); return;
 		case 'kernel': {
@@ -143,6 +143,7 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		}
 		case 'exclusive': yield* m.exclusive(r(s.range), s.device); return;
 		case 'release': yield* m.release(s.device); return;
+		case 'fail_alloc': yield* m.failAlloc(s.device); return;
 		case 'pin': yield* m.pin(r(s.range)); return;
 		case 'unpin': yield* m.unpin(r(s.range)); return;
 		case 'snapshot': {

@@ -3,7 +3,7 @@
 // `read = 3` and `fork use` all parse.
 
 import type {
-	AdviseStmt, Advice, DevReadStmt, Expr, FileStmt, IfStmt, Loc, MmapStmt, MremapStmt, Option, Prot, SnapshotStmt, Stmt,
+	AdviseStmt, Advice, DevReadStmt, Expr, FileStmt, IfStmt, Loc, MigrateStmt, MmapStmt, MremapStmt, Option, PrefetchStmt, Prot, SnapshotStmt, Stmt,
 } from './ast';
 import { recordNameLoc, shortText } from './diagnostics';
 import type { Token } from './lexer';
@@ -151,7 +151,14 @@ export class StmtParser extends ParserBase {
 				const range = this.parseExpr();
 				this.expectOp('->');
 				const to = this.expectName("'ram' or a device name");
-				return this.named({ kind: t.text as 'migrate' | 'prefetch', range, to: to.text, loc }, 'to', to);
+				const s: MigrateStmt | PrefetchStmt = this.named({ kind: t.text as 'migrate' | 'prefetch', range, to: to.text, loc }, 'to', to);
+				if (s.kind === 'migrate' && this.isWord('from')) {
+					this.next();
+					const from = this.expectName('a device name');
+					s.from = from.text;
+					this.named(s, 'from', from);
+				}
+				return s;
 			}
 			case 'exclusive': {
 				this.next();
@@ -432,6 +439,9 @@ export class StmtParser extends ParserBase {
 				s = { kind: 'dev-write', device: dev.text, range, value: this.parseExpr(), loc };
 				break;
 			}
+			case 'fail_alloc':
+				s = { kind: 'fail_alloc', device: dev.text, loc };
+				break;
 			default:
 				s = { kind: 'release', device: dev.text, loc };
 		}

@@ -53,7 +53,7 @@ export class Model {
 	private nextObj = 0;
 	private nextProc = 0;
 
-	/** small: device memory can run out, so a migration to a device may fail with ENOMEM */
+	/** small: device memory can run out, so a migration to a device may leave pages behind (ENOENT) */
 	constructor(readonly small = false) {
 		this.procs.set('p', new MProc('p'));
 		for (const d of DEVICES) { this.mirrors.add(`${d} p`); }

@@ -176,11 +176,13 @@ export function resolve(op: Op, m: Model): Step {
 			const line = `migrate ${r.text} -> ${op.to}`;
 			if (op.to === 'ram') {
 				const any = DEVICES.some(d => m.mirrored(d));
-				return { line, range: r, codes: [!any || m.firstBad(r.s, r.e, unmapped) < r.e ? 'EINVAL' : 'none'], apply: unchanged };
+				// dmirror_migrate_to_system: a chunk without a VMA or without VM_READ is -EINVAL
+				return { line, range: r, codes: [!any || m.firstBad(r.s, r.e, noAccess) < r.e ? 'EINVAL' : 'none'], apply: unchanged };
 			}
 			if (!m.mirrored(op.to) || m.firstBad(r.s, r.e, noAccess) < r.e) { return { line, range: r, codes: ['EINVAL'], apply: unchanged }; }
-			// shared, pinned and other devices' pages stay where they are: -ENOENT from the read-back
-			return { line, range: r, codes: ['none', 'ENOENT', ...(m.small ? ['ENOMEM'] : [])], apply: unchanged };
+			// shared, pinned and other devices' pages stay where they are, and so do pages a full
+			// device cannot allocate: -ENOENT from the read-back, never -ENOMEM
+			return { line, range: r, codes: ['none', 'ENOENT'], apply: unchanged };
 		}
 		case 'exclusive': {
 			const r = resolveRange(m, op.r);

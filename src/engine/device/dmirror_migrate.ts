@@ -11,15 +11,23 @@ import {
 } from '../hmm/migrate_device';
 import { mmu_notifier_invalidate_range_start } from '../mm/mmu_notifier';
 import { put_page, rmap_walk } from '../mm/page';
-import { split_huge_pmd } from '../mm/thp';
+import { split_folio, split_huge_pmd } from '../mm/thp';
 import type { Device } from './device';
+import type { Mirror } from './mirror';
 import { finish_migration_to_ram } from './migrate_to_ram';
 import { dmirror_check_read, type DevOpResult, mirrorOf } from './dmirror_rw';
 import { transferNs } from '../sim/cost';
 import { PAGE_SIZE } from '../mm/content';
 
-/** pages per migrate_vma call (dmirror's src/dst arrays hold one PMD) */
+/** pages per migrate_vma call: dmirror's src/dst arrays hold PTRS_PER_PTE entries, and each chunk
+ * starts where the previous one ended (at the range's first address, not at a 2 MiB boundary),
+ * so a THP cut by a chunk boundary cannot be collected whole and is split. */
 const MIGRATE_CHUNK = PTRS_PER_PMD;
+
+/** the next chunk end after addr: at most MIGRATE_CHUNK pages, within the range and the VMA */
+function chunkEnd(addr: number, end: number, vmaEnd: number): number {
+	return Math.min(end, vmaEnd, addr + MIGRATE_CHUNK);
+}
 
 /** dmirror_migrate_to_device */
 export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start: number, end: number): K<DevOpResult> {
@@ -27,15 +35,14 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 	const m = mirrorOf(dev, mm);
 	yield* k.enter('dmirror_migrate_to_device', { addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: mm.name });
 	try {
-		let outOfMemory = false;
 		for (let addr = start; addr < end;) {
 			const vma = mm.vmas.find(addr);
 			if (!vma || !vma.readable) { fail('EINVAL', `no readable mapping at 0x${(addr * PAGE_SIZE).toString(16)}`); }
-			const next = Math.min(end, vma.end, addr - (addr & (MIGRATE_CHUNK - 1)) + MIGRATE_CHUNK);
+			const next = chunkEnd(addr, end, vma.end);
 			yield* k.tick(addr * PAGE_SIZE);
 			const a = new MigrateVma(mm, vma, addr, next, SELECT.SYSTEM | (dev.cfg.huge ? SELECT.COMPOUND : 0), dev, `ram -> ${dev.name}`);
 			yield* migrate_vma_setup(k, a);
-			if (!(yield* alloc_and_copy_to_device(k, dev, a))) { outOfMemory = true; }
+			yield* alloc_and_copy_to_device(k, dev, m, a);
 			yield* migrate_vma_pages(k, a);
 			// dmirror_migrate_finalize_and_map: the device maps what it now holds (what
 			// migrate_vma_pages kept: page-cache pages it refused are not counted as migrated)
@@ -48,8 +55,8 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 			yield* migrate_vma_finalize(k, a);
 			addr = next;
 		}
-		if (outOfMemory) { fail('ENOMEM', `device '${dev.name}' memory is full (${dev.capacityPages} pages)`); }
-		// the ioctl reads the range back through the mirror: a page that did not move is -ENOENT
+		// the ioctl reads the range back through the mirror: a page that did not move (a page the
+		// full device could not hold included) is -ENOENT
 		const r = dmirror_check_read(k, dev, m, start, end);
 		if (r.missing) { fail('ENOENT', `not every page of the range is on '${dev.name}' (only ${r.cpages} of ${end - start} before the first one missing)`); }
 		return { cpages: r.cpages, faults: 0 };
@@ -58,53 +65,70 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 	}
 }
 
-/** dmirror_migrate_alloc_and_copy. False if the device ran out of memory. */
-function* alloc_and_copy_to_device(k: Kernel, dev: Device, a: MigrateVma): K<boolean> {
+/** dmirror_migrate_alloc_and_copy (newest mm tree). The destination is writable only if the source
+ * entry was (MIGRATE_PFN_WRITE): holes and zero pages carry none, so the device maps them
+ * read-only even where the CPU entry is writable (mainline also granted write to holes in a
+ * writable VMA). A page the device cannot allocate is skipped (dst left empty). */
+function* alloc_and_copy_to_device(k: Kernel, dev: Device, m: Mirror, a: MigrateVma): K {
 	let copied = 0;
-	let ok = true;
 	for (let i = 0; i < a.npages; i++) {
 		if (!(a.srcF[i] & MPFN.MIGRATE)) { continue; }
 		const hole = a.src[i] < 0;
-		const write = (a.srcF[i] & MPFN.WRITE) !== 0 || (hole && a.vma.writable);
-		if (a.srcF[i] & MPFN.COMPOUND) {
-			const head = dev.allocFolio(k);
+		const write = a.srcF[i] & MPFN.WRITE;
+		const large = (a.srcF[i] & MPFN.COMPOUND) !== 0;
+		// HMM_DMIRROR_FLAG_FAIL_ALLOC refuses the next allocation, whatever its size, once
+		const refused = m.failAlloc;
+		m.failAlloc = false;
+		if (large) {
+			const head = refused ? -1 : dev.allocFolio(k);
 			if (head >= 0) {
 				a.dst[i] = head;
-				a.dstF[i] = MPFN.VALID | MPFN.COMPOUND | (write ? MPFN.WRITE : 0);
+				a.dstF[i] = MPFN.VALID | MPFN.COMPOUND | write;
 				if (!hole) { copied += HPAGE_NR; }
+				i += HPAGE_NR - 1;
 				continue;
 			}
+			// the 4 KiB fallback: one base page per subpage of the folio
 			yield* migrate_vma_split_src(k, a, i);
+			for (let j = 0; j < HPAGE_NR; j++) {
+				const pfn = dev.allocPage(k);
+				if (pfn < 0) { continue; }
+				a.dst[i + j] = pfn;
+				a.dstF[i + j] = MPFN.VALID | write;
+				if (!hole) { copied++; }
+			}
+			i += HPAGE_NR - 1;
+			continue;
 		}
-		const pfn = dev.allocPage(k);
-		if (pfn < 0) { ok = false; continue; }
+		const pfn = refused ? -1 : dev.allocPage(k);
+		if (pfn < 0) { continue; }
 		a.dst[i] = pfn;
-		a.dstF[i] = MPFN.VALID | (write ? MPFN.WRITE : 0);
+		a.dstF[i] = MPFN.VALID | write;
 		if (!hole) { copied++; }
 	}
 	k.advance(transferNs(dev.cfg.linkBw, copied * PAGE_SIZE));
-	return ok;
 }
 
 function selectOwn(dev: Device): number {
 	return (dev.coherent ? SELECT.DEVICE_COHERENT : SELECT.DEVICE_PRIVATE) | (dev.cfg.huge ? SELECT.COMPOUND : 0);
 }
 
-/** dmirror_migrate_to_system */
+/** dmirror_migrate_to_system. cpages counts the src entries that migrated (a device THP is one
+ * entry: dmirror_successful_migrated_pages counts entries, not pages). */
 export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start: number, end: number): K<DevOpResult> {
 	if (end <= start) { fail('EINVAL', 'migrate of zero pages'); }
-	mirrorOf(dev, mm);
+	const m = mirrorOf(dev, mm);
 	yield* k.enter('dmirror_migrate_to_system', { addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: mm.name });
 	try {
 		let cpages = 0;
 		for (let addr = start; addr < end;) {
 			const vma = mm.vmas.find(addr);
-			if (!vma) { fail('EINVAL', `no mapping at 0x${(addr * PAGE_SIZE).toString(16)}`); }
-			const next = Math.min(end, vma.end, addr - (addr & (MIGRATE_CHUNK - 1)) + MIGRATE_CHUNK);
+			if (!vma || !vma.readable) { fail('EINVAL', `no readable mapping at 0x${(addr * PAGE_SIZE).toString(16)}`); }
+			const next = chunkEnd(addr, end, vma.end);
 			yield* k.tick(addr * PAGE_SIZE);
 			const a = new MigrateVma(mm, vma, addr, next, selectOwn(dev), dev, `${dev.name} -> ram`);
 			yield* migrate_vma_setup(k, a);
-			cpages += yield* finish_migration_to_ram(k, dev, a);
+			cpages += yield* finish_migration_to_ram(k, dev, a, m);
 			addr = next;
 		}
 		return { cpages, faults: 0 };
@@ -113,92 +137,147 @@ export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start
 	}
 }
 
-/** Device pages of `dev` that the page table of mm maps in [start, end) are migrated back. */
-function* evictRange(k: Kernel, dev: Device, mm: Mm, start: number, end: number): K {
-	for (const vma of mm.vmas.overlapping(start, end)) {
-		for (let addr = Math.max(start, vma.start); addr < Math.min(end, vma.end);) {
-			const next = Math.min(end, vma.end, addr - (addr & (MIGRATE_CHUNK - 1)) + MIGRATE_CHUNK);
-			let any = false;
-			mm.pt.forEach(addr, next, (_v, pfn, pte) => {
-				const t = pte & PTE.TYPE_MASK;
-				if ((t === PTE.DEVPRIV || t === PTE.PRESENT) && k.frames.owner[pfn] === dev.index) { any = true; }
-			});
-			if (any) {
-				const a = new MigrateVma(mm, vma, addr, next, selectOwn(dev), dev, `${dev.name} -> ram (evict)`);
-				yield* migrate_vma_setup(k, a);
-				yield* finish_migration_to_ram(k, dev, a);
-			}
-			addr = next;
-		}
-	}
-}
-
-/** `DEV unmirror PROC`: the notifier goes, the device's table goes, its pages come home. */
+/** `DEV unmirror PROC` = dmirror_fops_release of the newest mm tree: the notifier goes first and
+ * the table with it, so nothing can leave the device mirroring the process; then every chunk of
+ * the device is evicted to RAM (dmirror_device_evict_chunk: all of the device's pages, whichever
+ * process maps them). The kernel allocates with __GFP_NOFAIL; when the simulated RAM runs out the
+ * statement fails with ENOMEM and the rest stays on the device. Mainline only removed the
+ * notifier and the table. */
 export function* dmirror_unmirror(k: Kernel, dev: Device, mm: Mm): K {
 	const m = mirrorOf(dev, mm);
 	yield* k.enter('dmirror_fops_release', { addr: 0, npages: 0, device: dev.name, process: mm.name });
 	try {
-		yield* evictRange(k, dev, mm, 0, Number.MAX_SAFE_INTEGER);
 		m.destroy();
 		dev.mirrors.delete(mm);
+		yield* dmirror_device_evict_chunks(k, dev, 'unmirror');
 	} finally {
 		k.leave();
 	}
 }
 
 /** HMM_DMIRROR_RELEASE: every page of the device goes back to RAM, then its chunks are unplugged
- * (dmirror_device_remove_chunks -> migrate_device_range). */
+ * (dmirror_device_remove_chunks). */
 export function* dmirror_release(k: Kernel, dev: Device): K {
 	yield* k.enter('dmirror_device_remove_chunks', { addr: 0, npages: dev.usedPages, device: dev.name });
 	try {
-		const f = k.frames;
 		// read-duplicate copies (uvm/read_dup.ts) are nobody's page: they are dropped, not migrated
 		for (const m of dev.mirrors.values()) { m.dropCopies(); }
-		for (const c of dev.chunks) {
-			for (let pfn = c.first; pfn < c.first + c.npages; pfn++) {
-				if (f.refcount[pfn] <= 0 || f.owner[pfn] !== dev.index) { continue; }
-				yield* migrate_device_page(k, dev, pfn);
-			}
-		}
+		yield* dmirror_device_evict_chunks(k, dev, 'release');
 		dev.removeChunks();
 	} finally {
 		k.leave();
 	}
 }
 
-/** migrate_device_range for one page: found by pfn, not by VMA; every mapping follows it to RAM. */
-function* migrate_device_page(k: Kernel, dev: Device, pfn: number): K {
+/** dmirror_device_evict_chunk over every chunk: migrate_device_range by pfn, no VMA needed. A
+ * device THP stays one folio (migrate_device_range marks it MIGRATE_PFN_COMPOUND and the driver
+ * allocates a folio of the same order), so a PMD mapping comes back as a PMD-mapped THP. */
+function* dmirror_device_evict_chunks(k: Kernel, dev: Device, why: string): K {
 	const f = k.frames;
-	if (f.isCompound(pfn)) { f.split(f.head[pfn]); }
-	const places: [Mm, number][] = [];
-	rmap_walk(k, pfn, (mm, vpn) => { places.push([mm, vpn]); });
+	for (const c of dev.chunks) {
+		for (let pfn = c.first; pfn < c.first + c.npages; pfn++) {
+			if (f.owner[pfn] !== dev.index) { continue; }
+			if (f.isCompound(pfn)) {
+				const head = f.head[pfn];
+				let live = false;
+				for (let j = 0; j < HPAGE_NR; j++) { if (f.refcount[head + j] > 0) { live = true; } }
+				if (live) { yield* migrate_device_folio(k, dev, head, why); }
+				pfn = head + HPAGE_NR - 1;
+				continue;
+			}
+			if (f.refcount[pfn] <= 0) { continue; }
+			yield* migrate_device_folio(k, dev, pfn, why);
+		}
+	}
+}
+
+/** migrate_device_range for one page or folio: found by pfn, every mapping follows it to RAM. */
+function* migrate_device_folio(k: Kernel, dev: Device, first: number, why: string): K {
+	const f = k.frames;
+	let n = f.isCompound(first) ? HPAGE_NR : 1;
+	let ram = -1;
+	if (n === HPAGE_NR) {
+		ram = f.allocRamHuge(PG.ANON);
+		// the driver has no split path here ("TODO Support splitting"): the simulation splits
+		// instead of failing, and evicts base pages
+		if (ram < 0) {
+			const maps: [Mm, number][] = [];
+			rmap_walk(k, first, (mm, vpn) => { maps.push([mm, vpn]); });
+			for (const [mm, vpn] of maps) { yield* split_huge_pmd(k, mm, vpn); }
+			split_folio(k, first);
+			for (let j = 0; j < HPAGE_NR; j++) { if (f.refcount[first + j] > 0) { yield* migrate_device_folio(k, dev, first + j, why); } }
+			return;
+		}
+	}
+	const places: [Mm, number][][] = [];
+	for (let j = 0; j < n; j++) {
+		const p: [Mm, number][] = [];
+		rmap_walk(k, first + j, (mm, vpn) => { p.push([mm, vpn]); });
+		places.push(p);
+	}
+	const any = places.find(p => p.length > 0)?.[0];
 	if (k.wants('migration')) {
-		yield { kind: 'migration', addr: (places[0]?.[1] ?? 0) * PAGE_SIZE, npages: 1, device: dev.name, process: places[0]?.[0].name, detail: `${dev.name} -> ram (release)`, fn: 'migrate_device_range' };
+		yield { kind: 'migration', addr: (any?.[1] ?? 0) * PAGE_SIZE, npages: n, device: dev.name, process: any?.[0].name, detail: `${dev.name} -> ram (${why})`, fn: 'migrate_device_range' };
 	}
-	for (const [mm, vpn] of places) {
-		yield* split_huge_pmd(k, mm, vpn);
-		yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'CLEAR' });
+	// try_to_migrate: every mapping is invalidated (CLEAR reaches every mirror, the owner's too)
+	const seen = new Set<string>();
+	for (const p of places) {
+		for (const [mm, vpn] of p) {
+			const base = n === HPAGE_NR && mm.pt.isHuge(vpn) ? vpn - (vpn & (PTRS_PER_PMD - 1)) : vpn;
+			const key = `${mm.id}:${base}`;
+			if (seen.has(key)) { continue; }
+			seen.add(key);
+			if (n === HPAGE_NR && mm.pt.isHuge(vpn)) {
+				yield* mmu_notifier_invalidate_range_start(k, { mm, start: base, end: base + PTRS_PER_PMD, event: 'CLEAR' });
+			} else {
+				yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'CLEAR' });
+			}
+		}
 	}
-	if (places.length === 0) {
+	if (places.every(p => p.length === 0)) {
 		// unmapped but still referenced (a racing free): drop it
-		f.refcount[pfn] = 1;
-		put_page(k, pfn);
+		if (ram >= 0) { for (let j = 0; j < HPAGE_NR; j++) { f.refcount[ram + j] = 0; } f.refcount[ram] = 1; put_page(k, ram); }
+		dropDevice(k, first, n);
 		return;
 	}
-	const ram = f.allocRam(PG.ANON);
-	f.slot[ram] = f.slot[pfn];
-	f.slot[pfn] = -1;
-	f.mapping[ram] = f.mapping[pfn];
-	f.index[ram] = f.index[pfn];
-	f.mapcount[ram] = places.length;
-	f.refcount[ram] = places.length;
-	for (const [mm, vpn] of places) {
-		const old = mm.pt.pte(vpn);
-		mm.pt.set(vpn, ram, PTE.PRESENT | PTE.YOUNG | (old & (PTE.WRITE | PTE.DIRTY)));
+	if (ram < 0) { ram = f.allocRam(PG.ANON); n = 1; }
+	for (let j = 0; j < n; j++) {
+		const from = first + j;
+		const to = ram + j;
+		f.slot[to] = f.slot[from];
+		f.slot[from] = -1;
+		f.mapping[to] = f.mapping[from];
+		f.index[to] = f.index[from];
+		f.mapcount[to] = places[j].length;
+		f.refcount[to] = places[j].length;
+		for (const [mm, vpn] of places[j]) {
+			const old = mm.pt.pte(vpn);
+			mm.pt.set(vpn, to, PTE.PRESENT | PTE.YOUNG | (old & (PTE.WRITE | PTE.DIRTY)));
+		}
 	}
-	f.mapcount[pfn] = 0;
-	f.refcount[pfn] = 1;
-	put_page(k, pfn);
-	dev.stats.migrated_out++;
-	k.advance(transferNs(dev.cfg.linkBw, PAGE_SIZE));
+	dropDevice(k, first, n);
+	dev.stats.migrated_out += n;
+	k.advance(transferNs(dev.cfg.linkBw, n * PAGE_SIZE));
+}
+
+/** The device page or folio loses its last reference and goes back to the device's free lists. */
+function dropDevice(k: Kernel, first: number, n: number): void {
+	const f = k.frames;
+	for (let j = 0; j < n; j++) { f.mapcount[first + j] = 0; f.refcount[first + j] = 0; }
+	f.refcount[first] = 1;
+	put_page(k, first);
+}
+
+/** HMM_DMIRROR_FLAGS(HMM_DMIRROR_FLAG_FAIL_ALLOC): the flag lives in the open file (the mirror);
+ * the next allocation of a migration through it fails, once (see alloc_and_copy_to_device and
+ * dmirror_devmem_fault_alloc_and_copy). */
+export function* dmirror_set_fail_alloc(k: Kernel, dev: Device, mm: Mm): K<DevOpResult> {
+	const m = mirrorOf(dev, mm);
+	yield* k.enter('dmirror_fops_unlocked_ioctl', { addr: 0, npages: 0, device: dev.name, process: mm.name });
+	try {
+		m.failAlloc = true;
+		return { cpages: 0, faults: 0 };
+	} finally {
+		k.leave();
+	}
 }

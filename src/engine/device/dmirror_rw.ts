@@ -18,8 +18,10 @@ export interface DevOpResult { cpages: number; faults: number }
 
 /** HMM_RANGE_DEFAULT_TIMEOUT, as a bound on read_begin/read_retry rounds */
 const MAX_RETRIES = 1000;
-/** pages per hmm_range_fault call (dmirror uses a small on-stack array; the size is not observable) */
-const FAULT_CHUNK = PTRS_PER_PMD;
+/** pages per hmm_range_fault call: dmirror_fault's on-stack pfns[] array. The newest mm tree has
+ * 32 entries (mainline had 64); each chunk is stored in the mirror before the next one is
+ * faulted, so an error in a later chunk leaves the earlier ones mapped. */
+export const FAULT_CHUNK = 32;
 
 export function mirrorOf(dev: Device, mm: Mm): Mirror {
 	const m = dev.mirrors.get(mm);

@@ -10,6 +10,7 @@ import {
 	MigrateVma, MPFN, SELECT, migrate_vma_finalize, migrate_vma_pages, migrate_vma_setup, migrate_vma_split_src,
 } from '../hmm/migrate_device';
 import { type Device, dmirror_page_to_device } from './device';
+import type { Mirror } from './mirror';
 import { transferNs } from '../sim/cost';
 import { PAGE_SIZE } from '../mm/content';
 
@@ -24,7 +25,9 @@ export function* dmirror_devmem_fault(k: Kernel, vmf: VmFault): K {
 		const end = huge ? start + PTRS_PER_PMD : vpn + 1;
 		const a = new MigrateVma(mm, vma, start, end, SELECT.DEVICE_PRIVATE | SELECT.COMPOUND, dev, `${dev.name} -> ram (CPU fault)`);
 		yield* migrate_vma_setup(k, a);
-		yield* finish_migration_to_ram(k, dev, a);
+		// the driver reads its flags from the dmirror that migrated the page in (rpage's
+		// zone_device_data); the simulation takes the faulting process's mirror of the device
+		yield* finish_migration_to_ram(k, dev, a, dev.mirrors.get(mm));
 	} finally {
 		k.leave();
 	}
@@ -33,13 +36,15 @@ export function* dmirror_devmem_fault(k: Kernel, vmf: VmFault): K {
 /** The driver's half of a device-to-RAM migration after migrate_vma_setup: allocate RAM, drop
  * the device's own entries, commit and finalize. Pages that find no RAM stay where they are
  * (dst left empty, so finalize restores them) and the whole operation then fails with ENOMEM.
- * Used by CPU faults, MIGRATE_TO_SYS, unmirror and long-term pins. Returns the cpages count. */
-export function* finish_migration_to_ram(k: Kernel, dev: Device, a: MigrateVma): K<number> {
-	const { moved, short } = yield* alloc_and_copy_to_ram(k, dev, a);
+ * Used by CPU faults, MIGRATE_TO_SYS and long-term pins; `flags` is the dmirror whose
+ * HMM_DMIRROR_FLAG_FAIL_ALLOC applies. Returns the src entries that migrated
+ * (dmirror_successful_migrated_pages: a THP is one entry). */
+export function* finish_migration_to_ram(k: Kernel, dev: Device, a: MigrateVma, flags?: Mirror): K<number> {
+	const { moved, short } = yield* alloc_and_copy_to_ram(k, dev, a, flags);
 	yield* migrate_vma_pages(k, a);
 	let cpages = 0;
 	for (let i = 0; i < a.npages; i++) {
-		if ((a.srcF[i] & (MPFN.VALID | MPFN.MIGRATE)) === (MPFN.VALID | MPFN.MIGRATE)) { cpages += a.srcF[i] & MPFN.COMPOUND ? PTRS_PER_PMD : 1; }
+		if ((a.srcF[i] & (MPFN.VALID | MPFN.MIGRATE)) === (MPFN.VALID | MPFN.MIGRATE)) { cpages++; }
 	}
 	yield* migrate_vma_finalize(k, a);
 	dev.stats.migrated_out += moved;
@@ -48,15 +53,19 @@ export function* finish_migration_to_ram(k: Kernel, dev: Device, a: MigrateVma):
 }
 
 /** dmirror_devmem_fault_alloc_and_copy: RAM for each page, and the device's own entries for them
- * go (its xa_erase: the MIGRATE invalidation skipped this device). */
-function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma): K<{ moved: number; short: boolean }> {
+ * go (its xa_erase: the MIGRATE invalidation skipped this device). FAIL_ALLOC refuses the next
+ * allocation once: a THP then falls back to base pages, a base page fails the call (VM_FAULT_OOM,
+ * ENOMEM for the ioctl). */
+function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma, flags: Mirror | undefined): K<{ moved: number; short: boolean }> {
 	let moved = 0;
 	let short = false;
 	const mirror = dev.mirrors.get(a.mm);
 	for (let i = 0; i < a.npages; i++) {
 		if (!(a.srcF[i] & MPFN.MIGRATE) || a.src[i] < 0) { continue; }
+		const refused = flags?.failAlloc === true;
+		if (flags) { flags.failAlloc = false; }
 		if (a.srcF[i] & MPFN.COMPOUND) {
-			const head = k.frames.allocRamHuge(PG.ANON);
+			const head = refused ? -1 : k.frames.allocRamHuge(PG.ANON);
 			if (head >= 0) {
 				a.dst[i] = head;
 				a.dstF[i] = MPFN.VALID | MPFN.COMPOUND | (a.srcF[i] & MPFN.WRITE);
@@ -65,6 +74,8 @@ function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma): K<{ move
 				continue;
 			}
 			yield* migrate_vma_split_src(k, a, i);
+		} else if (refused) {
+			short = true;
 		}
 		if (short || k.frames.ramUsed >= k.frames.ramPages) { short = true; continue; }
 		const pfn = k.frames.allocRam(PG.ANON);

@@ -20,6 +20,9 @@ export class Mirror implements IntervalNotifierOps {
 	callbacks = 0;
 	/** set by the first mapCopy: copy entries own their page, so dropping one frees it */
 	private kernel: Kernel | undefined;
+	/** dmirror->flags & HMM_DMIRROR_FLAG_FAIL_ALLOC: the next page allocation of a migration
+	 * through this mirror fails, once (`DEV fail_alloc`) */
+	failAlloc = false;
 
 	constructor(readonly dev: Device, readonly mm: Mm) {
 		this.notifier = mmu_interval_notifier_insert(mm, 0, ADDRESS_SPACE_PAGES, this);

@@ -81,6 +81,13 @@ function* collect(k: Kernel, a: MigrateVma): K {
 	for (let i = 0; i < a.npages; i++, li++) {
 		if (li === PTRS_PER_PMD) { li = 0; leaf = mm.pt.leaf(a.start + i); }
 		const vpn = a.start + i;
+		if (leaf?.huge && pmdSkipped(k, a, leaf.pte[li], leaf.pfn[li])) {
+			// the whole PMD is left as it is, unsplit (its part of the range stays src = 0)
+			const n = Math.min(PTRS_PER_PMD - li, a.npages - i);
+			i += n - 1;
+			li += n - 1;
+			continue;
+		}
 		if (leaf?.huge && li === 0 && (a.flags & SELECT.COMPOUND) && i + PTRS_PER_PMD <= a.npages) {
 			if (collectPmd(k, a, vpn, i)) { i += PTRS_PER_PMD - 1; li += PTRS_PER_PMD - 1; continue; }
 		}
@@ -115,6 +122,21 @@ function* collect(k: Kernel, a: MigrateVma): K {
 		a.srcF[i] = MPFN.VALID | MPFN.MIGRATE | (pte & PTE.WRITE ? MPFN.WRITE : 0);
 		a.cpages++;
 	}
+}
+
+/** migrate_vma_collect_huge_pmd's early exits, which skip a PMD without splitting it: a present
+ * (trans-huge) PMD when system memory is not selected (the huge zero page and a coherent device
+ * THP included), a device-private PMD of another owner or without SELECT_DEVICE_PRIVATE; and a
+ * coherent device THP under SELECT_SYSTEM, which the driver refuses (dst left empty) so that
+ * finalize restores the PMD. */
+function pmdSkipped(k: Kernel, a: MigrateVma, pte: number, pfn: number): boolean {
+	const type = pte & PTE.TYPE_MASK;
+	if (type === PTE.PRESENT) {
+		if (!(a.flags & SELECT.SYSTEM)) { return true; }
+		return (k.frames.flags[pfn] & PG.DEV_COHERENT) !== 0;
+	}
+	if (type === PTE.DEVPRIV) { return !selectable(k, a, pfn); }
+	return false;
 }
 
 function emptyPmd(k: Kernel, mm: Mm, base: number): boolean {

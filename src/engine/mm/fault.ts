@@ -53,10 +53,11 @@ function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): 
 		if ((t & PTE.TYPE_MASK) === PTE.PRESENT) {
 			if (!write || (t & PTE.WRITE)) { leaf.pte[(vpn & (PTRS_PER_PMD - 1))] |= PTE.YOUNG; return true; }
 			if (yield* do_huge_pmd_wp_page(k, mm, vpn)) { return true; }
-		} else {
-			// device-private or exclusive PMD entries are handled page by page
+		} else if ((t & PTE.TYPE_MASK) !== PTE.DEVPRIV) {
 			yield* split_huge_pmd(k, mm, vpn);
 		}
+		// a device-private PMD entry is not split: do_huge_pmd_device_private hands the whole
+		// folio to migrate_to_ram (the DEVPRIV case below), which sees the PMD mapping
 	}
 	const pte = mm.pt.pte(vpn);
 	switch (pte & PTE.TYPE_MASK) {

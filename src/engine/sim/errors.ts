@@ -1,7 +1,9 @@
 // Failures a statement can raise. They carry the errno/signal name docs/language.md#errors-and-signals lists and the dmirror ioctls use.
 // The engine owns this list; the language re-exports it for `expect error CODE`.
 
-export const ERROR_CODES = ['EFAULT', 'EPERM', 'EINVAL', 'ENOENT', 'ENOMEM', 'EBUSY', 'SIGSEGV', 'SIGBUS'] as const;
+// EOPNOTSUPP and EAGAIN are the kernel's answers for operations a page or a device cannot support
+// (make_device_exclusive on a non-anonymous folio) and for a retry the caller must make.
+export const ERROR_CODES = ['EFAULT', 'EPERM', 'EINVAL', 'ENOENT', 'ENOMEM', 'EBUSY', 'EOPNOTSUPP', 'EAGAIN', 'SIGSEGV', 'SIGBUS'] as const;
 export type ErrorCode = typeof ERROR_CODES[number];
 
 export class SimError extends Error {
