@@ -140,7 +140,7 @@ describe('check', () => {
 			assert.deepEqual(diags('Y = mmap 1 page anon wr\nmprotect X w\nmadvise X willneed'), [
 				"1:22: unknown protection 'wr' (expected one of none, r, rw, rx, rwx)",
 				"2:12: unknown protection 'w' (expected one of none, r, rw, rx, rwx)",
-				"3:11: unknown advice 'willneed' (expected one of dontneed, free, hugepage, nohugepage, collapse)"]);
+				"3:11: unknown advice 'willneed' (expected one of dontneed, free, hugepage, nohugepage, collapse, cold, pageout)"]);
 		});
 		it('checks advise keys and values (besides advise not being simulated yet)', () => {
 			const pending = (line: number) => `${line}:1: not implemented yet: \`advise\` ${DM}`;
