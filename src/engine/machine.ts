@@ -19,6 +19,8 @@ import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, pin_user_
 import * as Q from './query';
 import { mapped, perm } from './view_mirror';
 import { MachineView } from './view';
+import { try_to_free_pages } from './mm/vmscan';
+import { count as Q_count } from './view_location';
 
 /** A process, as `current`, `proc()` and `process()` hand it out. */
 export type { Mm } from './mm/mm';
@@ -177,7 +179,12 @@ export class Machine {
 		d.mirrors.set(mm, new Mirror(d, mm));
 	}
 
-	unmirror(dev: string, proc: string): K { return dmirror_unmirror(this.k, this.k.device(dev), this.k.proc(proc)); }
+	*unmirror(dev: string, proc: string): K {
+		const d = this.k.device(dev);
+		const mm = this.k.proc(proc);
+		yield* try_to_free_pages(this.k, Q_count(this.k, mm, 0, Number.MAX_SAFE_INTEGER, d.name));
+		yield* dmirror_unmirror(this.k, d, mm);
+	}
 
 	/** Runs a device operation, recording last.cpages/faults/error as the ioctl reports them. */
 	private *op<T extends DevOpResult | void>(body: K<T>): K<T> {
@@ -215,6 +222,8 @@ export class Machine {
 			return this.op((function* (): K<DevOpResult> {
 				let cpages = 0;
 				let any = false;
+				// the pages coming back need RAM: direct reclaim makes room first, if swap allows
+				yield* try_to_free_pages(k, k.devices.reduce((n, d) => n + (d.mirrors.has(mm) ? Q_count(k, mm, s, e, d.name) : 0), 0));
 				for (const d of k.devices) {
 					if (!d.mirrors.has(mm)) { continue; }
 					any = true;
@@ -232,7 +241,11 @@ export class Machine {
 		return this.op(dmirror_exclusive(this.k, this.k.device(dev), this.cur(), s, e));
 	}
 
-	release(dev: string): K { return this.op(dmirror_release(this.k, this.k.device(dev))); }
+	*release(dev: string): K {
+		const d = this.k.device(dev);
+		yield* try_to_free_pages(this.k, d.usedPages);
+		yield* this.op(dmirror_release(this.k, d));
+	}
 
 	*snapshot(dev: string, r: ByteRange): K<Uint8Array> {
 		const [s, e] = this.pages(r);

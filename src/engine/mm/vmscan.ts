@@ -44,6 +44,13 @@ export function* balance_pgdat(k: Kernel, need: number): K {
 	}
 }
 
+/** try_to_free_pages: direct reclaim ahead of a batch allocation of `nr` pages (a migration
+ * back from a device), so it finds them free while swap has room. */
+export function* try_to_free_pages(k: Kernel, nr: number): K {
+	if (nr <= 0) { return; }
+	yield* balance_pgdat(k, nr);
+}
+
 /** shrink_node / shrink_lruvec: scan both lists at falling priority until `nr` pages are freed;
  * the active list is aged only while the inactive one is too small (inactive_is_low). */
 export function* shrink_node(k: Kernel, nr: number): K<number> {
