@@ -101,7 +101,7 @@ function shrink_active_list(k: Kernel, nr: number): void {
 }
 
 /** shrink_inactive_list: isolate the oldest `nr` pages of the inactive list and reclaim them. */
-function* shrink_inactive_list(k: Kernel, nr: number): K<number> {
+export function* shrink_inactive_list(k: Kernel, nr: number): K<number> {
 	const f = k.frames;
 	const list: number[] = [];
 	for (let scanned = 0; scanned < nr;) {
