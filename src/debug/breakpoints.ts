@@ -22,7 +22,7 @@ export const KERNEL_FUNCTIONS = [
 	'handle_mm_fault', 'do_swap_page', 'migrate_to_ram', 'migrate_vma_setup', 'migrate_vma_pages', 'migrate_vma_finalize',
 	'hmm_range_fault', 'invalidate_range_start', 'make_device_exclusive', 'dmirror_fault', 'dmirror_read', 'dmirror_write',
 	'dmirror_migrate_to_device', 'dmirror_migrate_to_system', 'dmirror_fops_release', 'dmirror_device_remove_chunks',
-	'copy_process', 'exit_mmap', 'pin_user_pages',
+	'copy_process', 'exit_mmap', 'pin_user_pages', 'balance_pgdat', 'shrink_folio_list',
 ];
 
 /** A compiled condition; `error` is set when it does not parse (the breakpoint is then unverified). */
