@@ -25,7 +25,7 @@ const SCRIPTS: Record<string, string> = {
 		'migrate X -> gpu', 'gpu unmirror p', // dmirror_fops_release
 		'gpu release', // dmirror_device_remove_chunks
 	].join('\n'),
-	'swap': [
+	swap: [
 		'system ram=16MiB swap=16MiB', 'process p', 'X = mmap 24MiB anon rw',
 		'cpu write X = 1', // kswapd: balance_pgdat, shrink_folio_list; cpu read: do_swap_page on a swap entry
 		'madvise page(X, 0) pageout', 'cpu read X',
