@@ -8,7 +8,8 @@ import type { K } from '../sim/events';
 import { HPAGE_NR, LRU, PG, RAM_POOL } from './frames';
 import { PTE, PTRS_PER_PMD } from './pagetable';
 import type { Mm } from './mm';
-import { rmap_walk } from './page';
+import { page_remove_rmap, put_page, rmap_walk } from './page';
+import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { split_huge_pmd, split_folio } from './thp';
 import { add_to_swap, pageout, try_to_unmap } from './swap';
 import { PAGE_SIZE } from './content';
@@ -185,6 +186,12 @@ export function* shrink_folio_list(k: Kernel, list: number[], ignoreRefs: boolea
 				split_folio(k, pfn);
 				for (let j = 1; j < HPAGE_NR; j++) { if (f.refcount[pfn + j] > 0) { list.push(pfn + j); } }
 			}
+			if ((f.flags[pfn] & PG.LAZYFREE) && !(f.flags[pfn] & PG.DIRTY) && f.swap[pfn] < 0) {
+				// a clean MADV_FREE page needs no swap: try_to_unmap_one drops its PTE (the memory then
+				// reads as zeroes) and the page is freed; one dirtied again through a PTE is kept
+				if (yield* discard_lazyfree(k, pfn)) { freed++; } else { f.lruAdd(pfn, LRU.ACTIVE_ANON); }
+				continue;
+			}
 			if (f.swap[pfn] < 0 && !add_to_swap(k, pfn)) {
 				// swap is full: activate_locked
 				f.lruAdd(pfn, LRU.ACTIVE_ANON);
@@ -199,6 +206,29 @@ export function* shrink_folio_list(k: Kernel, list: number[], ignoreRefs: boolea
 		k.leave();
 	}
 	return freed;
+}
+
+/** try_to_unmap_one on a lazily freeable page: each mapping is invalidated (CLEAR) and dropped,
+ * unless a PTE was dirtied since MADV_FREE (then the page is swap-backed again and kept). */
+function* discard_lazyfree(k: Kernel, pfn: number): K<boolean> {
+	const f = k.frames;
+	const places: [Mm, number][] = [];
+	let dirty = false;
+	rmap_walk(k, pfn, (mm, vpn) => {
+		places.push([mm, vpn]);
+		if (mm.pt.pte(vpn) & PTE.DIRTY) { dirty = true; }
+	});
+	if (dirty) {
+		f.flags[pfn] = (f.flags[pfn] | PG.DIRTY) & ~PG.LAZYFREE;
+		return false;
+	}
+	for (const [mm, vpn] of places) {
+		yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'CLEAR' });
+		mm.pt.clear(vpn);
+		page_remove_rmap(k, pfn);
+		put_page(k, pfn);
+	}
+	return true;
 }
 
 /** madvise_cold_or_pageout_pte_range over [start, end) of one VMA. Pages mapped by this process
