@@ -24,7 +24,7 @@ export const KERNEL_FUNCTIONS = [
 	'handle_mm_fault', 'do_swap_page', 'migrate_to_ram', 'migrate_vma_setup', 'migrate_vma_pages', 'migrate_vma_finalize',
 	'hmm_range_fault', 'invalidate_range_start', 'make_device_exclusive', 'dmirror_fault', 'dmirror_read', 'dmirror_write',
 	'dmirror_migrate_to_device', 'dmirror_migrate_to_system', 'dmirror_fops_release', 'dmirror_device_remove_chunks',
-	'copy_process', 'exit_mmap', 'pin_user_pages',
+	'copy_process', 'exit_mmap', 'pin_user_pages', 'balance_pgdat', 'shrink_folio_list',
 	// the device model's fault service (nvidia-uvm)
 	'uvm_parent_gpu_service_replayable_faults', 'service_fault_batch', 'uvm_va_block_service_locked', 'uvm_va_block_service_copy',
 ];

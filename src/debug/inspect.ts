@@ -164,6 +164,7 @@ export class Inspector {
 			vs.leaf('simulated time', time(sys.time), { evaluateName: 'time' }), vs.leaf('time (ns)', sys.time, { evaluateName: 'time' }), vs.leaf('steps', it.steps),
 			vs.leaf('expectations passed', it.passed), vs.leaf('expectations failed', it.failed),
 			vs.leaf('RAM used (pages)', sys.ramUsedPages), vs.leaf('RAM (pages)', sys.ramPages),
+			...(sys.swapPages > 0 ? [vs.leaf('swap used (pages)', sys.swapUsedPages), vs.leaf('swap (pages)', sys.swapPages), vs.leaf('swapped out / in (pages)', `${sys.swapOuts} / ${sys.swapIns}`)] : []),
 			...this.view.devices().map(d => { const c = this.counters(d); c.name = d.name; return c; }),
 		];
 	}

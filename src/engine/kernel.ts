@@ -11,6 +11,7 @@ import { fail } from './sim/errors';
 import type { Device } from './device/device';
 import type { DevPagemap } from './mm/memremap';
 import { CostModel } from './sim/cost';
+import { SwapInfo } from './mm/swapfile';
 
 /** One simulated kernel function on the call stack, with what it was called for. */
 export interface KernelFrame { fn: string; addr?: number; npages?: number; process?: string; device?: string }
@@ -33,6 +34,8 @@ export const MMAP_TOP_VPN = 0x7f0000000000 / PAGE_SIZE;
 
 export class Kernel {
 	readonly frames: Frames;
+	/** the swap area (swap=), or undefined without one: anonymous memory then never leaves RAM */
+	readonly swap: SwapInfo | undefined;
 	readonly content = new ContentStore();
 	readonly procs = new Map<string, Mm>();
 	readonly mms: Mm[] = [];
@@ -55,6 +58,7 @@ export class Kernel {
 
 	constructor(readonly config: SystemConfig = DEFAULT_SYSTEM) {
 		this.frames = new Frames(Math.floor(config.ramBytes / PAGE_SIZE));
+		this.swap = config.swapBytes >= PAGE_SIZE ? new SwapInfo(config.swapBytes) : undefined;
 	}
 
 	get thp(): ThpMode { return this.config.thp; }

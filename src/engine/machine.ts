@@ -26,6 +26,8 @@ import { checkInvariants, contentChecksum } from './sim/invariants';
 import { mapped, perm } from './view_mirror';
 import { MachineView } from './view';
 import type { KernelAccess, KernelReport } from './device/uvm/types';
+import { try_to_free_pages } from './mm/vmscan';
+import { count as Q_count } from './view_location';
 
 /** A process, as `current`, `proc()` and `process()` hand it out. */
 export type { Mm } from './mm/mm';
@@ -218,7 +220,12 @@ export class Machine {
 		d.mirrors.set(mm, new Mirror(d, mm));
 	}
 
-	unmirror(dev: string, proc: string): K { return dmirror_unmirror(this.k, this.k.device(dev), this.k.proc(proc)); }
+	*unmirror(dev: string, proc: string): K {
+		const d = this.k.device(dev);
+		const mm = this.k.proc(proc);
+		yield* try_to_free_pages(this.k, Q_count(this.k, mm, 0, Number.MAX_SAFE_INTEGER, d.name));
+		yield* dmirror_unmirror(this.k, d, mm);
+	}
 
 	/** Runs a device operation, recording last.cpages/faults/error as the ioctl reports them. */
 	private *op<T extends DevOpResult | void>(body: K<T>): K<T> {
@@ -260,6 +267,8 @@ export class Machine {
 			return this.op((function* (): K<DevOpResult> {
 				let cpages = 0;
 				let any = false;
+				// the pages coming back need RAM: direct reclaim makes room first, if swap allows
+				yield* try_to_free_pages(k, k.devices.reduce((n, d) => n + (d.mirrors.has(mm) ? Q_count(k, mm, s, e, d.name) : 0), 0));
 				for (const d of k.devices) {
 					if (!d.mirrors.has(mm)) { continue; }
 					any = true;
@@ -277,7 +286,11 @@ export class Machine {
 		return this.op(dmirror_exclusive(this.k, this.k.device(dev), this.cur(), s, e));
 	}
 
-	release(dev: string): K { return this.op(dmirror_release(this.k, this.k.device(dev))); }
+	*release(dev: string): K {
+		const d = this.k.device(dev);
+		yield* try_to_free_pages(this.k, d.usedPages);
+		yield* this.op(dmirror_release(this.k, d));
+	}
 
 	/** HMM_DMIRROR_FLAGS(FAIL_ALLOC): the flag is per open file, so per mirror (EINVAL without one). */
 	failAlloc(dev: string): K<DevOpResult> { return this.op(dmirror_set_fail_alloc(this.k, this.k.device(dev), this.cur())); }
@@ -355,6 +368,9 @@ export class Machine {
 	// end of DM-lang placeholder
 
 	proc(name: string): Mm { return this.k.proc(name); }
+
+	/** Offers the driver a chance to pause or slice time inside a long statement (kernel.tick). */
+	tick(addr = 0): K { return this.k.tick(addr); }
 
 	/** The whole machine's consistency checks (sim/invariants.ts), in words; empty when sane. */
 	checkInvariants(): string[] { return checkInvariants(this.k); }

@@ -15,7 +15,13 @@ export function peek(k: Kernel, mm: Mm, vpn: number): Peek {
 	const vma = mm.vmas.find(vpn);
 	if (!vma) { return undefined; }
 	const t = mm.pt.pte(vpn) & PTE.TYPE_MASK;
-	if (t !== PTE.NONE && t !== PTE.SWAP) { return { slot: k.frames.slot[mm.pt.pfn(vpn)] }; }
+	if (t === PTE.SWAP) {
+		// a swapped page reads as its bytes: in the swap-cache page if one holds them, else the slot's
+		const swap = mm.pt.pfn(vpn);
+		const cached = k.swap!.cache[swap];
+		return { slot: cached >= 0 ? k.frames.slot[cached] : k.swap!.data[swap] };
+	}
+	if (t !== PTE.NONE) { return { slot: k.frames.slot[mm.pt.pfn(vpn)] }; }
 	if (vma.backing === 'anon' && !vma.shared) { return { slot: -1 }; }
 	const file = vma.file!;
 	const index = vma.fileIndex(vpn);

@@ -99,5 +99,6 @@ export function systemRecord(k: Kernel): SystemRecord {
 	return {
 		time: k.clock, ramBytes: k.config.ramBytes, swapBytes: k.config.swapBytes, thp: k.config.thp,
 		ramPages: k.frames.ramPages, ramUsedPages: k.frames.ramUsed, pmemPages: k.pmemPages,
+		swapPages: k.swap?.nslots ?? 0, swapUsedPages: k.swap?.inuse ?? 0, swapOuts: k.swap?.pswpout ?? 0, swapIns: k.swap?.pswpin ?? 0,
 	};
 }

@@ -168,6 +168,12 @@ export interface SystemRecord {
 	thp: ThpMode;
 	ramPages: number;
 	ramUsedPages: number;
+	/** swap slots, and those in use (referenced by swap entries or held by the swap cache) */
+	swapPages: number;
+	swapUsedPages: number;
+	/** pages written to swap and read back from it (vmstat pswpout / pswpin) */
+	swapOuts: number;
+	swapIns: number;
 	/** persistent-memory pages of DAX files */
 	pmemPages: number;
 }

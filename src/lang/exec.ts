@@ -91,9 +91,9 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 	switch (s.kind) {
 		case 'system': {
 			refuseOptions(s.options, SYSTEM_OPTIONS, 'system');
-			const cfg: { ramBytes?: number; thp?: ThpMode } = {};
+			const cfg: { ramBytes?: number; swapBytes?: number; thp?: ThpMode } = {};
 			for (const o of s.options) {
-				if (o.key === 'ram') { cfg.ramBytes = num(o, h); } else if (o.key === 'thp') { cfg.thp = word(o) as ThpMode; }
+				if (o.key === 'ram') { cfg.ramBytes = num(o, h); } else if (o.key === 'swap') { cfg.swapBytes = num(o, h); } else if (o.key === 'thp') { cfg.thp = word(o) as ThpMode; }
 			}
 			m.configure(cfg);
 			return;

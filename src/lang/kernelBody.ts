@@ -30,7 +30,7 @@ class BodyEval {
 
 	private *stmt(s: Stmt): K {
 		if (++this.steps > MAX_KERNEL_STEPS) { throw new ScriptError(`the kernel body ran more than ${MAX_KERNEL_STEPS} statements`, s.loc); }
-		if (this.steps % TICK_STEPS === 0) { yield* this.m.k.tick(0); }
+		if (this.steps % TICK_STEPS === 0) { yield* this.m.tick(0); }
 		const h = this.h;
 		switch (s.kind) {
 			case 'kernel-read': case 'kernel-atomic': case 'kernel-write': {

@@ -130,6 +130,8 @@ export const ADVICE_DOCS: Readonly<Record<Advice, string>> = {
 	hugepage: 'MADV_HUGEPAGE: the range may use transparent huge pages',
 	nohugepage: 'MADV_NOHUGEPAGE: the range never uses transparent huge pages',
 	collapse: 'MADV_COLLAPSE: make whole 2 MiB blocks huge pages now',
+	cold: 'MADV_COLD: deactivate the pages, so reclaim takes them before pages in use',
+	pageout: 'MADV_PAGEOUT: reclaim the pages now (swapped out when there is swap)',
 };
 export const ADVICE = Object.keys(ADVICE_DOCS) as readonly Advice[];
 

@@ -23,10 +23,7 @@ export interface OptionSpec {
 
 export const SYSTEM_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 	ram: { value: 'bytes', default: '16GiB', doc: 'size of system RAM' },
-	swap: {
-		value: 'bytes', default: '0', doc: 'size of the swap device',
-		pending: { values: true, needs: 'swap-out, which is not simulated (a full RAM gives ENOMEM)' },
-	},
+	swap: { value: 'bytes', default: '0', doc: 'size of the swap device: reclaim swaps cold anonymous pages out to it' },
 	thp: { value: ['always', 'madvise', 'never'], default: 'madvise', doc: 'transparent huge pages policy' },
 };
 

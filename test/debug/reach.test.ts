@@ -34,6 +34,11 @@ const SCRIPTS: Record<string, string> = {
 		// CPU and device take turns on one page until it is throttled and pinned
 		'repeat 40 { kernel g { write page(X, 0) = 7 }; cpu write page(X, 0) = 3 }', // thrashing
 	].join('\n'),
+	swap: [
+		'system ram=16MiB swap=16MiB', 'process p', 'X = mmap 24MiB anon rw',
+		'cpu write X = 1', // kswapd: balance_pgdat, shrink_folio_list; cpu read: do_swap_page on a swap entry
+		'madvise page(X, 0) pageout', 'cpu read X',
+	].join('\n'),
 };
 
 /** The filters only the device model raises; they are checked once its engine is merged. */

@@ -159,7 +159,7 @@ describe('check', () => {
 			assert.deepEqual(diags('Y = mmap 1 page anon wr\nmprotect X w\nmadvise X willneed'), [
 				"1:22: unknown protection 'wr' (expected one of none, r, rw, rx, rwx)",
 				"2:12: unknown protection 'w' (expected one of none, r, rw, rx, rwx)",
-				"3:11: unknown advice 'willneed' (expected one of dontneed, free, hugepage, nohugepage, collapse)"]);
+				"3:11: unknown advice 'willneed' (expected one of dontneed, free, hugepage, nohugepage, collapse, cold, pageout)"]);
 		});
 		it('checks advise keys and values', () => {
 			assert.deepEqual(diags('advise X preferred=cpu\nadvise X accessed_by=ram\nadvise X read_mostly=yes\nadvise X hot=on\nadvise Y preferred=gpu'), [

@@ -224,6 +224,9 @@ export function* migrate_vma_pages(k: Kernel, a: MigrateVma): K {
 			}
 			// "For now only support anonymous memory migrating to device private or coherent memory"
 			if ((f.flags[src] & PG.FILE) && f.isDevice(dst)) { a.srcF[i] &= ~MPFN.MIGRATE; continue; }
+			// a swap-cache page moves only if folio_free_swap succeeds; it stays in the swap cache
+			// only while another swap entry shares its slot, so it never does
+			if (f.swap[src] >= 0) { a.srcF[i] &= ~MPFN.MIGRATE; continue; }
 			for (let j = 0; j < n; j++) {
 				f.mapping[dst + j] = f.mapping[src + j];
 				f.index[dst + j] = f.index[src + j];

@@ -10,6 +10,7 @@ import { do_anonymous_page, handle_mm_fault, thp_eligible } from './fault';
 import { type Fill, fillPage, isZeroFill } from './fill';
 import { PG } from './frames';
 import { PAGE_SIZE } from './content';
+import { balance_pgdat, needs_reclaim } from './vmscan';
 
 /** A fill of the int32 words of a byte range: word i of the range is fill(i). */
 export interface RangeFill { fill: Fill; addr: number; len: number }
@@ -42,8 +43,15 @@ export function* cpu_access(k: Kernel, mm: Mm, start: number, end: number, write
 		}
 		let leaf = mm.pt.leaf(vpn);
 		const i = (vpn & (PTRS_PER_PMD - 1));
-		const t = leaf ? leaf.pte[i] : 0;
+		let t = leaf ? leaf.pte[i] : 0;
 		if ((t & PTE.TYPE_MASK) !== PTE.PRESENT || (write && !(t & PTE.WRITE))) {
+			if (needs_reclaim(k, 1)) {
+				// kswapd before the fault allocates (watched or not, so both paths agree); it may
+				// swap this very page out, so its entry is read again
+				yield* balance_pgdat(k, 1);
+				leaf = mm.pt.leaf(vpn);
+				t = leaf ? leaf.pte[i] : 0;
+			}
 			if (!watched && t === 0 && vma.isAnonPrivate && !thp_eligible(k, vma, vpn)) {
 				// the common first touch, without the generator machinery of the general path
 				mm.faults++;

@@ -13,6 +13,8 @@ import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { page_pgmap } from './memremap';
 import { split_folio, split_huge_pmd } from './thp';
 import { PAGE_SIZE } from './content';
+import { do_swap_page } from './swap';
+import { balance_pgdat } from './vmscan';
 
 /** Whether a fault at vpn may be served by a PMD-sized folio (THP policy, alignment, VMA fit). */
 export function thp_eligible(k: Kernel, vma: Vma, vpn: number): boolean {
@@ -30,6 +32,10 @@ export function* handle_mm_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write
 		if (k.wants('page-fault')) {
 			yield { kind: 'page-fault', addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, write, fn: 'handle_mm_fault' };
 		}
+		// kswapd makes room first (a device-private PMD comes back whole), so the allocations of
+		// this fault find free RAM while swap has space
+		const huge = mm.pt.isHuge(vpn) && (mm.pt.pte(vpn) & PTE.TYPE_MASK) === PTE.DEVPRIV;
+		yield* balance_pgdat(k, huge ? HPAGE_NR : 1);
 		mm.faults++;
 		k.advance(k.costs.cpuFaultNs);
 		// a device entry is resolved first, and then the access is retried, as after a real fault
@@ -84,9 +90,11 @@ function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): 
 			yield* remove_device_exclusive_entry(k, mm, vpn, pfn);
 			return false;
 		}
-		case PTE.SWAP:
-			fail('EFAULT', 'swapped-out page');
-			return true;
+		case PTE.SWAP: {
+			// a write to a page still shared through its swap slot is retried, and COWs
+			const writable = yield* do_swap_page(k, mm, vma, vpn, write);
+			return !write || writable;
+		}
 		default:
 			if (!write || (pte & PTE.WRITE)) {
 				mm.pt.setFlags(vpn, pte | PTE.YOUNG | (write ? PTE.DIRTY : 0));
@@ -177,7 +185,8 @@ export function* do_wp_page(k: Kernel, mm: Mm, vma: Vma, vpn: number): K {
 	}
 	const pfn = mm.pt.pfn(vpn);
 	const f = k.frames;
-	if ((f.flags[pfn] & PG.ANON) && !f.isZero(pfn) && f.mapcount[pfn] === 1) {
+	// a page in the swap cache is still what other processes' swap entries will read: copy it
+	if ((f.flags[pfn] & PG.ANON) && !f.isZero(pfn) && f.mapcount[pfn] === 1 && f.swap[pfn] < 0) {
 		mm.pt.setFlags(vpn, pte | PTE.WRITE | PTE.DIRTY | PTE.YOUNG);
 		return;
 	}

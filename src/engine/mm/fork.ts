@@ -8,6 +8,7 @@ import { get_page, page_add_anon_rmap, page_dup_rmap } from './page';
 import { PG } from './frames';
 import { mmu_notifier_invalidate_range_start, mmu_notifier_release } from './mmu_notifier';
 import { zap_page_range } from './mmap';
+import { swap_duplicate } from './swap';
 
 export function* do_fork(k: Kernel, parent: Mm, name: string): K<Mm> {
 	yield* k.enter('copy_process', { process: parent.name, addr: 0, npages: 0 });
@@ -60,7 +61,12 @@ function* copy_range(k: Kernel, src: Mm, dst: Mm, start: number, end: number, co
 			pte = PTE.PRESENT | (pte & (PTE.WRITE | PTE.DIRTY | PTE.YOUNG));
 			src.pt.set(vpn, pfn, pte);
 		}
-		if (type === PTE.SWAP) { continue; }
+		if (type === PTE.SWAP) {
+			// copy_nonpresent_pte: the child's entry refers to the same slot (swap_duplicate)
+			swap_duplicate(k, pfn);
+			dst.pt.set(vpn, pfn, pte);
+			continue;
+		}
 		const zero = k.frames.isZero(pfn);
 		if (cow && !zero && (k.frames.flags[pfn] & PG.ANON) && k.frames.pincount[pfn] > 0 && type !== PTE.DEVPRIV) {
 			// a pinned anon page cannot be shared COW: the child gets its own copy (copy_present_page)

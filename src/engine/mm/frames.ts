@@ -16,7 +16,11 @@ export const enum PG {
 	DIRTY = 1 << 8,
 	LAZYFREE = 1 << 9,    // MADV_FREE: may be dropped instead of written
 	SWAPBACKED = 1 << 10, // shared anon (shmem)
+	REFERENCED = 1 << 11, // PG_referenced: seen young once by reclaim (folio_check_references)
 }
+
+/** Which LRU list a frame is on (lruvec->lists; only anonymous memory is reclaimed here). */
+export const enum LRU { NONE = 0, INACTIVE_ANON = 1, ACTIVE_ANON = 2 }
 
 export const RAM_POOL = -1;
 export const ZERO_PFN = 0;
@@ -41,13 +45,40 @@ export class Frames {
 	index = new Float64Array(0);
 	/** for a TAIL page, its head pfn; else the pfn itself */
 	head = new Int32Array(0);
+	/** folio->swap: the swap slot whose swap cache holds this page, -1 if none */
+	swap = new Int32Array(0);
+	/** the LRU lists, intrusive (folio->lru): the list a head or base page is on and its
+	 * neighbours; a PMD-sized folio is one entry (its head), counted as HPAGE_NR pages */
+	lru = new Uint8Array(0);
+	lruNext = new Int32Array(0);
+	lruPrev = new Int32Array(0);
+	/** per list (indexed by LRU): first (most recent) and last (oldest) entry, and pages on it */
+	readonly lruHead = new Int32Array([-1, -1, -1]);
+	readonly lruTail = new Int32Array([-1, -1, -1]);
+	readonly lruPages = new Float64Array(3);
+	/** kswapd_failures: reclaim runs that freed nothing since a page was last freed */
+	reclaimFailures = 0;
 
 	private next = FIRST_FREE_PFN;
 	private freeRam: number[] = [];
 	private freeRamHuge: number[] = [];
 	ramUsed = 0;
 
+	/** zone watermarks in free pages (__setup_per_zone_wmarks): reclaim wakes below low and
+	 * stops at high */
+	readonly wmarkMin: number;
+	readonly wmarkLow: number;
+	readonly wmarkHigh: number;
+
 	constructor(public ramPages: number) {
+		// calculate_min_free_kbytes: sqrt(lowmem KiB * 16), within [128 KiB, 256 MiB]; low and high
+		// are min plus a quarter of it or watermark_scale_factor (0.1%) of RAM, whichever is more
+		const minKib = Math.min(262144, Math.max(128, Math.floor(Math.sqrt(ramPages * 4 * 16))));
+		const min = Math.min(Math.floor(ramPages / 8), minKib >> 2);
+		const gap = Math.max(min >> 2, Math.floor(ramPages * 10 / 10000));
+		this.wmarkMin = min;
+		this.wmarkLow = Math.min(Math.floor(ramPages / 4), min + gap);
+		this.wmarkHigh = Math.min(Math.floor(ramPages / 2), min + 2 * gap);
 		this.grow(FIRST_FREE_PFN + 1024);
 		this.flags[ZERO_PFN] = PG.ZERO;
 		this.refcount[ZERO_PFN] = 1;
@@ -79,6 +110,10 @@ export class Frames {
 		this.mapping = g(this.mapping, Int32Array);
 		this.index = g(this.index, Float64Array);
 		this.head = g(this.head, Int32Array);
+		this.swap = g(this.swap, Int32Array);
+		this.lru = g(this.lru, Uint8Array);
+		this.lruNext = g(this.lruNext, Int32Array);
+		this.lruPrev = g(this.lruPrev, Int32Array);
 	}
 
 	/** Reserves `n` fresh contiguous pfns (device chunks, huge pages). */
@@ -100,6 +135,8 @@ export class Frames {
 		this.mapping[pfn] = -1;
 		this.index[pfn] = 0;
 		this.head[pfn] = pfn;
+		this.swap[pfn] = -1;
+		this.lru[pfn] = LRU.NONE;
 	}
 
 	/** alloc_page(): a RAM frame with refcount 1, or ENOMEM when RAM is exhausted. */
@@ -117,6 +154,9 @@ export class Frames {
 		}
 		this.ramUsed++;
 		this.init(pfn, RAM_POOL, flags);
+		// folio_add_lru: new anonymous pages start on the inactive list (workingset protection
+		// comes from a second reference)
+		if (flags & PG.ANON) { this.lruAdd(pfn, LRU.INACTIVE_ANON); }
 		return pfn;
 	}
 
@@ -126,6 +166,7 @@ export class Frames {
 		const head = this.freeRamHuge.pop() ?? this.reserve(HPAGE_NR);
 		this.ramUsed += HPAGE_NR;
 		this.initHuge(head, RAM_POOL, flags);
+		if (flags & PG.ANON) { this.lruAdd(head, LRU.INACTIVE_ANON); }
 		return head;
 	}
 
@@ -147,6 +188,51 @@ export class Frames {
 			this.flags[head + i] &= ~(PG.HEAD | PG.TAIL);
 			this.head[head + i] = head + i;
 		}
+		// lru_add_split_folio: the tails join the head's list right behind it, in order
+		const list = this.lru[head];
+		if (list !== LRU.NONE) {
+			// the head was counted as the whole folio, so the list's page count stays as it is
+			for (let i = HPAGE_NR - 1; i > 0; i--) { this.lruInsertAfter(head, head + i); }
+		}
+	}
+
+	// ------------------------------------------------------------ LRU lists (mm/swap.c, mm_inline.h)
+
+	/** Pages an LRU entry stands for. */
+	lruNr(pfn: number): number { return this.flags[pfn] & PG.HEAD ? HPAGE_NR : 1; }
+
+	/** lruvec_add_folio: at the head (most recently used end) of `list`. */
+	lruAdd(pfn: number, list: LRU): void {
+		if (this.lru[pfn] !== LRU.NONE) { this.lruDel(pfn); }
+		const first = this.lruHead[list];
+		this.lruPrev[pfn] = -1;
+		this.lruNext[pfn] = first;
+		if (first >= 0) { this.lruPrev[first] = pfn; } else { this.lruTail[list] = pfn; }
+		this.lruHead[list] = pfn;
+		this.lru[pfn] = list;
+		this.lruPages[list] += this.lruNr(pfn);
+	}
+
+	/** lruvec_del_folio; a frame on no list is left alone. */
+	lruDel(pfn: number): void {
+		const list = this.lru[pfn];
+		if (list === LRU.NONE) { return; }
+		const p = this.lruPrev[pfn], n = this.lruNext[pfn];
+		if (p >= 0) { this.lruNext[p] = n; } else { this.lruHead[list] = n; }
+		if (n >= 0) { this.lruPrev[n] = p; } else { this.lruTail[list] = p; }
+		this.lru[pfn] = LRU.NONE;
+		this.lruPages[list] -= this.lruNr(pfn);
+	}
+
+	/** A page split off `at` joins its list just behind it (pages are counted by the caller). */
+	private lruInsertAfter(at: number, pfn: number): void {
+		const list = this.lru[at];
+		const n = this.lruNext[at];
+		this.lruPrev[pfn] = at;
+		this.lruNext[pfn] = n;
+		this.lruNext[at] = pfn;
+		if (n >= 0) { this.lruPrev[n] = pfn; } else { this.lruTail[list] = pfn; }
+		this.lru[pfn] = list;
 	}
 
 	isHead(pfn: number): boolean { return (this.flags[pfn] & PG.HEAD) !== 0; }
@@ -154,6 +240,8 @@ export class Frames {
 
 	/** Returns a RAM frame to the free lists; device frames go back through their device. */
 	freeRamFrame(pfn: number): void {
+		this.lruDel(pfn);
+		this.reclaimFailures = 0;
 		this.flags[pfn] = 0;
 		this.refcount[pfn] = 0;
 		this.mapping[pfn] = -1;
@@ -162,6 +250,8 @@ export class Frames {
 	}
 
 	freeRamFolio(head: number): void {
+		this.lruDel(head);
+		this.reclaimFailures = 0;
 		for (let i = 0; i < HPAGE_NR; i++) {
 			this.flags[head + i] = 0;
 			this.refcount[head + i] = 0;

@@ -13,6 +13,8 @@ import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { split_folio, split_huge_pmd, split_huge_pmd_if_needed, split_pmd_entries } from './thp';
 import { PAGE_SIZE } from './content';
 import { MAX_MAP_COUNT } from '../sim/budget';
+import { swap_free } from './swap';
+import { madvise_cold_or_pageout } from './vmscan';
 
 export interface MmapRequest {
 	npages: number;
@@ -58,7 +60,8 @@ export function zap_page_range(k: Kernel, mm: Mm, start: number, end: number): v
 	const folios = new Set<number>();
 	mm.pt.forEach(start, end, (vpn, pfn, pte) => {
 		const t = pte & PTE.TYPE_MASK;
-		if (t === PTE.SWAP) { mm.pt.clear(vpn); return; }
+		// free_swap_and_cache: the entry's hold on its swap slot goes with it
+		if (t === PTE.SWAP) { swap_free(k, pfn); mm.pt.clear(vpn); return; }
 		if (!k.frames.isZero(pfn)) {
 			if (k.frames.isCompound(pfn)) { folios.add(k.frames.head[pfn]); }
 			page_remove_rmap(k, pfn);
@@ -124,7 +127,7 @@ export function coverage(mm: Mm, start: number, end: number): { vmas: Vma[]; run
 	return { vmas, runEnd: Math.min(runEnd, end), hole: mapped < end - start };
 }
 
-export type Advice = 'dontneed' | 'free' | 'hugepage' | 'nohugepage' | 'collapse';
+export type Advice = 'dontneed' | 'free' | 'hugepage' | 'nohugepage' | 'collapse' | 'cold' | 'pageout';
 
 export function* do_madvise(k: Kernel, mm: Mm, start: number, end: number, advice: Advice): K {
 	checkRange(start, end, 'madvise', mm);
@@ -167,6 +170,10 @@ function* advise(k: Kernel, mm: Mm, start: number, end: number, advice: Advice, 
 			}
 			mm.vmas.mergeAround(start, end);
 			return;
+		case 'cold':
+		case 'pageout':
+			for (const v of vmas) { yield* madvise_cold_or_pageout(k, mm, Math.max(start, v.start), Math.min(end, v.end), advice === 'pageout'); }
+			return;
 		case 'collapse':
 			// hugepage_vma_check: MADV_NOHUGEPAGE memory refuses collapse
 			if (vmas.some(v => v.flags & VM.NOHUGEPAGE)) { fail('EINVAL', 'MADV_COLLAPSE in MADV_NOHUGEPAGE memory'); }
@@ -191,6 +198,8 @@ function* madvise_free_vma(k: Kernel, mm: Mm, start: number, end: number): K {
 		split_folio(k, head);
 	}
 	mm.pt.forEach(start, end, (vpn, pfn, pte) => {
+		// madvise_free_pte_range: a swapped-out page is simply dropped
+		if ((pte & PTE.TYPE_MASK) === PTE.SWAP) { swap_free(k, pfn); mm.pt.clear(vpn); return; }
 		if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || k.frames.isZero(pfn)) { return; }
 		if (k.frames.mapcount[pfn] === 1) { k.frames.flags[pfn] = (k.frames.flags[pfn] | PG.LAZYFREE) & ~PG.DIRTY; }
 		mm.pt.setFlags(vpn, pte & ~(PTE.DIRTY | PTE.YOUNG));
@@ -211,7 +220,8 @@ function* collapse_range(k: Kernel, mm: Mm, v: Vma, start: number, end: number):
 		if (leaf?.huge && !k.frames.isZero(leaf.pfn[0])) { continue; }
 		let ok = true;
 		mm.pt.forEach(base, base + PTRS_PER_PMD, (_vpn, pfn, pte) => {
-			if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || (!k.frames.isZero(pfn) && k.frames.mapcount[pfn] !== 1)) { ok = false; }
+			// swapped-out pages are not read back here, and swap-cache pages keep their slot's bytes
+			if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || (!k.frames.isZero(pfn) && (k.frames.mapcount[pfn] !== 1 || k.frames.swap[pfn] >= 0))) { ok = false; }
 		});
 		if (!ok) { continue; }
 		const head = k.frames.allocRamHuge(PG.ANON);

@@ -59,6 +59,12 @@ export function page_remove_rmap(k: Kernel, pfn: number): void {
 	if (!k.frames.isZero(pfn)) { k.frames.mapcount[pfn]--; }
 }
 
+/** Does this entry refer to a frame? A swap entry's number is a swap slot, not a pfn. */
+function maps(pte: number): boolean {
+	const t = pte & PTE.TYPE_MASK;
+	return t !== PTE.NONE && t !== PTE.SWAP;
+}
+
 /** Every (mm, vpn) whose page table refers to pfn (present, device-private or exclusive entry). */
 export function rmap_walk(k: Kernel, pfn: number, fn: (mm: Mm, vpn: number) => void): void {
 	const m = k.frames.mapping[pfn];
@@ -66,7 +72,7 @@ export function rmap_walk(k: Kernel, pfn: number, fn: (mm: Mm, vpn: number) => v
 	const hits: [Mm, number][] = [];
 	if (m <= -2) {
 		for (const mm of k.families.get(-2 - m) ?? []) {
-			if (mm.alive && mm.pt.pfn(idx) === pfn && (mm.pt.pte(idx) & PTE.TYPE_MASK) !== PTE.NONE) { hits.push([mm, idx]); }
+			if (mm.alive && mm.pt.pfn(idx) === pfn && maps(mm.pt.pte(idx))) { hits.push([mm, idx]); }
 		}
 	} else if (m >= 0) {
 		const file = k.fileById[m];
@@ -75,7 +81,7 @@ export function rmap_walk(k: Kernel, pfn: number, fn: (mm: Mm, vpn: number) => v
 			for (const v of mm.vmas.list) {
 				if (v.file !== file || idx < v.pgoff || idx >= v.pgoff + v.npages) { continue; }
 				const vpn = v.start + (idx - v.pgoff);
-				if (mm.pt.pfn(vpn) === pfn && (mm.pt.pte(vpn) & PTE.TYPE_MASK) !== PTE.NONE) { hits.push([mm, vpn]); }
+				if (mm.pt.pfn(vpn) === pfn && maps(mm.pt.pte(vpn))) { hits.push([mm, vpn]); }
 			}
 		}
 	}

@@ -2,7 +2,7 @@
 // of violations in words a kernel developer would use; an empty list means the machine is sane.
 import type { Kernel } from '../kernel';
 import { PTE } from '../mm/pagetable';
-import { HPAGE_NR, HUGE_ZERO_PFN, PG, RAM_POOL } from '../mm/frames';
+import { HPAGE_NR, HUGE_ZERO_PFN, LRU, PG, RAM_POOL } from '../mm/frames';
 import { peek, peekWord } from '../query';
 
 const FIRST_FREE = HUGE_ZERO_PFN + HPAGE_NR;
@@ -12,6 +12,8 @@ export function checkInvariants(k: Kernel): string[] {
 	const f = k.frames;
 	const maps = new Int32Array(f.size);
 	const cacheRefs = new Int32Array(f.size);
+	const si = k.swap;
+	const swapRefs = new Uint32Array(si?.nslots ?? 0);
 	const hex = (vpn: number) => '0x' + (vpn * 4096).toString(16);
 
 	// every PTE points to a live page, and no PTE is a leftover migration entry
@@ -20,7 +22,13 @@ export function checkInvariants(k: Kernel): string[] {
 		mm.pt.forEach(0, Number.MAX_SAFE_INTEGER, (vpn, pfn, pte) => {
 			const t = pte & PTE.TYPE_MASK;
 			if (t === PTE.MIGRATION) { bad.push(`${mm.name} ${hex(vpn)}: migration entry left behind`); return; }
-			if (t === PTE.SWAP) { return; }
+			if (t === PTE.SWAP) {
+				if (!si || pfn < 0 || pfn >= si.nslots) { bad.push(`${mm.name} ${hex(vpn)}: swap entry for slot ${pfn}, which does not exist`); return; }
+				if (!si.used(pfn)) { bad.push(`${mm.name} ${hex(vpn)}: swap entry for free swap slot ${pfn}`); }
+				if (!mm.vmas.find(vpn)) { bad.push(`${mm.name} ${hex(vpn)}: swap entry outside any VMA`); }
+				swapRefs[pfn]++;
+				return;
+			}
 			if (!mm.vmas.find(vpn)) { bad.push(`${mm.name} ${hex(vpn)}: PTE outside any VMA`); }
 			if (f.isZero(pfn)) { return; }
 			if (pfn >= f.size || f.refcount[pfn] <= 0) { bad.push(`${mm.name} ${hex(vpn)}: PTE maps freed pfn ${pfn}`); return; }
@@ -49,14 +57,18 @@ export function checkInvariants(k: Kernel): string[] {
 		}
 		if (f.owner[pfn] === RAM_POOL) { if (!(f.flags[pfn] & PG.DAX)) { liveRam++; } } else { devUsed.set(f.owner[pfn], (devUsed.get(f.owner[pfn]) ?? 0) + 1); }
 		if (f.mapcount[pfn] !== maps[pfn]) { bad.push(`pfn ${pfn}: mapcount ${f.mapcount[pfn]} but ${maps[pfn]} PTEs map it`); }
-		const want = maps[pfn] + f.pincount[pfn] + cacheRefs[pfn];
-		if (f.refcount[pfn] !== want) { bad.push(`pfn ${pfn}: refcount ${f.refcount[pfn]} but ${maps[pfn]} mappings + ${f.pincount[pfn]} pins + ${cacheRefs[pfn]} cache`); }
+		const inSwapCache = f.swap[pfn] >= 0 ? 1 : 0;
+		const want = maps[pfn] + f.pincount[pfn] + cacheRefs[pfn] + inSwapCache;
+		if (f.refcount[pfn] !== want) { bad.push(`pfn ${pfn}: refcount ${f.refcount[pfn]} but ${maps[pfn]} mappings + ${f.pincount[pfn]} pins + ${cacheRefs[pfn]} cache + ${inSwapCache} swap cache`); }
+		if (inSwapCache && si?.cache[f.swap[pfn]] !== pfn) { bad.push(`pfn ${pfn}: says it is in the swap cache of slot ${f.swap[pfn]}, which holds ${si?.cache[f.swap[pfn]]}`); }
 		const s = f.slot[pfn];
 		if (s >= 0) {
 			if (slots.has(s)) { bad.push(`pfn ${pfn} and pfn ${slots.get(s)} share content slot ${s}: a page lives in two places`); }
 			slots.set(s, pfn);
 		}
 	}
+	if (si) { checkSwap(k, swapRefs, slots, bad); }
+	checkLru(k, bad);
 	if (liveRam !== f.ramUsed) { bad.push(`RAM accounting: ${f.ramUsed} pages accounted, ${liveRam} live`); }
 	if (f.ramUsed > f.ramPages) { bad.push(`RAM accounting: ${f.ramUsed} pages in use, only ${f.ramPages} exist`); }
 	for (const d of k.devices) {
@@ -100,13 +112,56 @@ function checkCopy(k: Kernel, dev: number, pfn: number, mpte: number, pte: numbe
 	return [];
 }
 
+/** Swap slots: every slot's count is the number of swap entries referring to it, a slot in use
+ * is referenced or cached (else it would have been freed), the swap cache and the pages agree, and
+ * a slot's bytes live in one place: the cached page, or the slot itself. */
+function checkSwap(k: Kernel, refs: Uint32Array, slots: Map<number, number>, bad: string[]): void {
+	const si = k.swap!;
+	let inuse = 0;
+	for (let s = 0; s < si.nslots; s++) {
+		if (si.map[s] !== refs[s]) { bad.push(`swap slot ${s}: count ${si.map[s]} but ${refs[s]} swap entries refer to it`); }
+		const cached = si.cache[s];
+		if (cached >= 0) {
+			if (k.frames.refcount[cached] <= 0 || k.frames.swap[cached] !== s) { bad.push(`swap slot ${s}: swap cache holds pfn ${cached}, which is not in it`); }
+			if (si.data[s] >= 0) { bad.push(`swap slot ${s}: its bytes are both in the slot and in swap-cache page ${cached}`); }
+			if (si.map[s] === 0) { bad.push(`swap slot ${s}: only the swap cache holds it (it should have been freed with its last entry)`); }
+		}
+		if (si.used(s)) { inuse++; } else if (si.data[s] >= 0) { bad.push(`free swap slot ${s} still holds content slot ${si.data[s]}`); }
+		const d = si.data[s];
+		if (d >= 0) {
+			if (slots.has(d)) { bad.push(`swap slot ${s} and pfn ${slots.get(d)} share content slot ${d}: a page lives in two places`); }
+			slots.set(d, -1 - s);
+		}
+	}
+	if (inuse !== si.inuse) { bad.push(`swap accounting: ${si.inuse} slots accounted, ${inuse} in use`); }
+	if (si.inuse + si.freeSlots !== si.nslots) { bad.push(`swap accounting: ${si.inuse} in use + ${si.freeSlots} free != ${si.nslots} slots`); }
+}
+
+/** The LRU lists are well-linked lists of live anonymous RAM pages, and their page counts add up. */
+function checkLru(k: Kernel, bad: string[]): void {
+	const f = k.frames;
+	for (const list of [LRU.INACTIVE_ANON, LRU.ACTIVE_ANON]) {
+		let pages = 0;
+		let prev = -1;
+		let n = 0;
+		for (let p = f.lruHead[list]; p >= 0; prev = p, p = f.lruNext[p]) {
+			if (++n > f.size) { bad.push(`LRU list ${list} has a cycle`); return; }
+			if (f.lru[p] !== list || f.lruPrev[p] !== prev) { bad.push(`pfn ${p}: badly linked on LRU list ${list}`); return; }
+			if (f.refcount[p] <= 0 || f.owner[p] !== RAM_POOL || !(f.flags[p] & PG.ANON) || (f.flags[p] & PG.TAIL)) { bad.push(`pfn ${p}: on LRU list ${list} but not a live anonymous RAM page or folio head`); }
+			pages += f.lruNr(p);
+		}
+		if (f.lruTail[list] !== prev) { bad.push(`LRU list ${list}: tail ${f.lruTail[list]} but the last entry is ${prev}`); }
+		if (pages !== f.lruPages[list]) { bad.push(`LRU list ${list}: ${f.lruPages[list]} pages accounted, ${pages} on it`); }
+	}
+}
+
 /** A checksum of every readable page of every live process: migrations must not change it. */
 export function contentChecksum(k: Kernel): number {
 	let h = 0x811c9dc5;
 	for (const mm of k.mms) {
 		if (!mm.alive) { continue; }
-		mm.pt.forEach(0, Number.MAX_SAFE_INTEGER, (vpn, _pfn, pte) => {
-			if ((pte & PTE.TYPE_MASK) === PTE.SWAP) { return; }
+		mm.pt.forEach(0, Number.MAX_SAFE_INTEGER, vpn => {
+			// a swapped page counts as its bytes (peek reads them from the swap cache or the slot)
 			const p = peek(k, mm, vpn);
 			// zero pages are skipped, so faulting zero-filled memory in does not count as a change
 			if (!p || ('slot' in p && p.slot < 0)) { return; }
