@@ -15,7 +15,8 @@ import { type Device, type DeviceConfig, dmirror_device_init } from './device/de
 import { Mirror } from './device/mirror';
 import { dmirror_rw, type DevOpResult } from './device/dmirror_rw';
 import { dmirror_migrate_to_device, dmirror_migrate_to_system, dmirror_release, dmirror_unmirror } from './device/dmirror_migrate';
-import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, pin_user_pages, unpin_user_pages } from './device/dmirror_misc';
+import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, migrate_device_coherent_folio } from './device/dmirror_misc';
+import { pin_user_pages, unpin_user_pages } from './mm/gup';
 import * as Q from './query';
 import { mapped, perm } from './view_mirror';
 import { MachineView } from './view';
@@ -243,7 +244,14 @@ export class Machine {
 		return out.bytes;
 	}
 
-	*pin(r: ByteRange): K { const [s, e] = this.pages(r); yield* pin_user_pages(this.k, this.cur(), s, e); }
+	/** pin_user_pages(FOLL_LONGTERM), with FOLL_WRITE when the first page's mapping is writable
+	 * (as registering writable memory with an RDMA NIC does), or read-only when `readOnly`. */
+	*pin(r: ByteRange, readOnly = false): K {
+		const [s, e] = this.pages(r);
+		const mm = this.cur();
+		const write = !readOnly && (mm.vmas.find(s)?.writable ?? false);
+		yield* pin_user_pages(this.k, mm, s, e, write, migrate_device_coherent_folio);
+	}
 	*unpin(r: ByteRange): K { const [s, e] = this.pages(r); unpin_user_pages(this.k, this.cur(), s, e); }
 
 	// ------------------------------------------------------------ queries (no side effects)

@@ -105,7 +105,8 @@ export interface AdviseStmt extends StmtBase {
 }
 export interface ExclusiveStmt extends StmtBase { kind: 'exclusive'; range: Expr; device: string }
 export interface ReleaseStmt extends StmtBase { kind: 'release'; device: string }
-export interface PinStmt extends StmtBase { kind: 'pin'; range: Expr }
+/** `pin R [read]`: FOLL_WRITE when R's mapping is writable, unless `read` asks for a read-only pin. */
+export interface PinStmt extends StmtBase { kind: 'pin'; range: Expr; readOnly?: boolean }
 export interface UnpinStmt extends StmtBase { kind: 'unpin'; range: Expr }
 /** `S = DEV snapshot R` */
 export interface SnapshotStmt extends StmtBase { kind: 'snapshot'; target: string; device: string; range: Expr }

@@ -104,7 +104,7 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		case 'migrate': yield* m.migrate(r(s.range), s.to); return;
 		case 'exclusive': yield* m.exclusive(r(s.range), s.device); return;
 		case 'release': yield* m.release(s.device); return;
-		case 'pin': yield* m.pin(r(s.range)); return;
+		case 'pin': yield* m.pin(r(s.range), s.readOnly === true); return;
 		case 'unpin': yield* m.unpin(r(s.range)); return;
 		case 'snapshot': {
 			const bytes = yield* m.snapshot(s.device, r(s.range));

@@ -3,7 +3,7 @@
 // `read = 3` and `fork use` all parse.
 
 import type {
-	AdviseStmt, Advice, DevReadStmt, Expr, FileStmt, IfStmt, Loc, MmapStmt, Option, Prot, SnapshotStmt, Stmt,
+	AdviseStmt, Advice, DevReadStmt, Expr, FileStmt, IfStmt, Loc, MmapStmt, Option, PinStmt, Prot, SnapshotStmt, Stmt,
 } from './ast';
 import { recordNameLoc, shortText } from './diagnostics';
 import type { Token } from './lexer';
@@ -124,9 +124,19 @@ export class StmtParser extends ParserBase {
 				return this.named({ kind: t.text as 'process' | 'use' | 'fork' | 'exit', name: name.text, loc }, 'name', name);
 			}
 			case 'file': return this.fileStmt(loc);
-			case 'munmap': case 'pin': case 'unpin':
+			case 'munmap': case 'unpin':
 				this.next();
-				return { kind: t.text as 'munmap' | 'pin' | 'unpin', range: this.parseExpr(), loc };
+				return { kind: t.text as 'munmap' | 'unpin', range: this.parseExpr(), loc };
+			case 'pin': {
+				this.next();
+				const s: PinStmt = { kind: 'pin', range: this.parseExpr(), loc };
+				const w = this.peek();
+				if (!this.atEnd() && w.kind === 'ident' && w.text === 'read') {
+					this.next();
+					s.readOnly = true;
+				}
+				return s;
+			}
 			case 'mprotect': {
 				this.next();
 				const range = this.parseExpr();

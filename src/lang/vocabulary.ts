@@ -60,7 +60,7 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	advise: { words: ['advise'], syntax: 'advise R preferred=LOC|none | accessed_by=DEV | read_mostly=on|off', doc: 'memory advice for migrate-policy devices', needs: DEVICE_MODEL },
 	exclusive: { words: ['exclusive'], syntax: 'exclusive R -> DEV', doc: 'make_device_exclusive, then a device read (HMM_DMIRROR_EXCLUSIVE)' },
 	release: { deviceOp: true, words: ['release'], syntax: 'DEV release', doc: 'evict all of the device\'s memory to RAM (HMM_DMIRROR_RELEASE)' },
-	pin: { words: ['pin'], syntax: 'pin R', doc: 'long-term pin of R\'s pages (FOLL_LONGTERM)' },
+	pin: { words: ['pin'], syntax: 'pin R [read]', doc: 'long-term pin of R\'s pages (FOLL_LONGTERM; FOLL_WRITE if R is writable, unless `read`)' },
 	unpin: { words: ['unpin'], syntax: 'unpin R', doc: 'drop the pins of R' },
 	snapshot: { words: ['snapshot'], syntax: 'S = DEV snapshot R', doc: 'one byte per page as HMM_DMIRROR_SNAPSHOT reports it' },
 	assign: { words: [], syntax: 'X = EXPR', doc: 'assign a script variable', inKernel: true },

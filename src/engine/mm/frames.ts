@@ -16,6 +16,7 @@ export const enum PG {
 	DIRTY = 1 << 8,
 	LAZYFREE = 1 << 9,    // MADV_FREE: may be dropped instead of written
 	SWAPBACKED = 1 << 10, // shared anon (shmem)
+	HUGETLB = 1 << 11,    // a hugetlbfs page
 }
 
 export const RAM_POOL = -1;

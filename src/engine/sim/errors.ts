@@ -1,7 +1,7 @@
 // Failures a statement can raise. They carry the errno/signal name the spec and the dmirror ioctls use.
 // The engine owns this list; the language re-exports it for `expect error CODE`.
 
-export const ERROR_CODES = ['EFAULT', 'EPERM', 'EINVAL', 'ENOENT', 'ENOMEM', 'EBUSY', 'SIGSEGV', 'SIGBUS'] as const;
+export const ERROR_CODES = ['EFAULT', 'EPERM', 'EINVAL', 'ENOENT', 'ENOMEM', 'EBUSY', 'EOPNOTSUPP', 'SIGSEGV', 'SIGBUS'] as const;
 export type ErrorCode = typeof ERROR_CODES[number];
 
 export class SimError extends Error {
