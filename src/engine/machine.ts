@@ -19,7 +19,7 @@ import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, migrate_d
 import { pin_user_pages, unpin_user_pages } from './mm/gup';
 import * as Q from './query';
 import { mapped, perm } from './view_mirror';
-import { MachineView } from './view';
+import { MachineView, type PageCountField } from './view';
 
 /** A process, as `current`, `proc()` and `process()` hand it out. */
 export type { Mm } from './mm/mm';
@@ -268,6 +268,12 @@ export class Machine {
 		const [s, e] = this.pages(r);
 		const d = this.k.device(dev);
 		return d.mirrors.has(this.cur()) ? dmirror_check_exclusive(d, this.cur(), s, e) : false;
+	}
+
+	/** refcount(R) / mapcount(R) / pincount(R): the page counter of R's pages, or 'mixed'. */
+	pageCount(r: ByteRange, field: PageCountField): number | 'mixed' {
+		const [s, e] = this.pages(r);
+		return this.view.pageCount(this.cur().id, s, e, field);
 	}
 
 	/** int32 word `w` of a range (counted from its first byte), as the process would read it. */
