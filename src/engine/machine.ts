@@ -9,6 +9,7 @@ import type { Mm } from './mm/mm';
 import { PROT_FLAGS } from './mm/vma';
 import { type Advice, do_madvise, do_mmap, do_mprotect, do_munmap } from './mm/mmap';
 import { do_exit, do_fork } from './mm/fork';
+import { hstate_pages } from './mm/hugetlb';
 import { cpu_access, type RangeFill } from './mm/access';
 import type { Fill } from './mm/fill';
 import { type Device, type DeviceConfig, dmirror_device_init } from './device/device';
@@ -39,6 +40,8 @@ export interface MmapArgs {
 	shared: boolean;
 	huge?: 'huge' | 'nohuge';
 	offset?: number;
+	/** MAP_HUGETLB with this huge page size in bytes (2 MiB or 1 GiB); backing must be anon */
+	hugetlb?: number;
 }
 
 export class Machine {
@@ -120,10 +123,14 @@ export class Machine {
 		const offset = a.offset ?? 0;
 		if (offset % PAGE_SIZE !== 0) { fail('EINVAL', 'mmap offset must be page aligned'); }
 		const file = a.file !== undefined ? this.k.file(a.file) : undefined;
+		// MAP_HUGETLB: the length is rounded up to whole huge pages
+		const hnr = a.hugetlb === undefined ? 1 : hstate_pages(a.hugetlb);
+		const mapped = Math.ceil(npages / hnr) * hnr;
 		const start = do_mmap(this.k, mm, {
-			npages, prot: PROT_FLAGS[a.prot], backing: a.backing, shared: a.shared, file, pgoff: offset / PAGE_SIZE, huge: a.huge,
+			npages: mapped, prot: PROT_FLAGS[a.prot], backing: a.backing, shared: a.shared, file, pgoff: offset / PAGE_SIZE, huge: a.huge,
+			hugetlb: hnr > 1 ? hnr : undefined,
 		});
-		return { addr: start * PAGE_SIZE, len: npages * PAGE_SIZE };
+		return { addr: start * PAGE_SIZE, len: mapped * PAGE_SIZE };
 	}
 
 	munmap(r: ByteRange): K { const [s, e] = this.pages(r); return do_munmap(this.k, this.cur(), s, e); }

@@ -63,12 +63,14 @@ export interface FileStmt extends StmtBase { kind: 'file'; name: string; size: E
 export interface MirrorStmt extends StmtBase { kind: 'mirror'; device: string; process: string }
 export interface UnmirrorStmt extends StmtBase { kind: 'unmirror'; device: string; process: string }
 
-/** `X = mmap SIZE anon|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]` */
+/** `X = mmap SIZE anon|hugetlb[=SIZE]|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]` */
 export interface MmapStmt extends StmtBase {
 	kind: 'mmap';
 	target: string;
 	size: Expr;
-	backing: 'anon' | 'file' | 'dax';
+	backing: 'anon' | 'file' | 'dax' | 'hugetlb';
+	/** `hugetlb=SIZE`: the huge page size (2 MiB when left out) */
+	hugetlbSize?: Expr;
 	file?: string;
 	prot: Prot;
 	shared: boolean;

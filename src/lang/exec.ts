@@ -7,7 +7,7 @@ import { LINK_PEAK, type LinkKind } from '../engine/sim/cost';
 import type { ThpMode } from '../engine/kernel';
 import { compileFill, type EvalContext, evaluate, int, range, toByteRange, truthy } from './eval';
 import { formatValue, ScriptError } from './values';
-import { kernelLineMessage, pendingStatement } from './vocabulary';
+import { HUGETLB_DEFAULT_SIZE, kernelLineMessage, pendingStatement } from './vocabulary';
 import { DEVICE_OPTIONS, type OptionSpec, pendingOption, SYSTEM_OPTIONS, unknownOptionMessage } from './vocabularyOptions';
 import { nameLoc } from './diagnostics';
 
@@ -81,9 +81,10 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		case 'mirror': yield* m.mirror(s.device, s.process); return;
 		case 'unmirror': yield* m.unmirror(s.device, s.process); return;
 		case 'mmap': {
+			const hugetlb = s.backing !== 'hugetlb' ? undefined : s.hugetlbSize ? int(evaluate(s.hugetlbSize, h), s.hugetlbSize.loc) : HUGETLB_DEFAULT_SIZE;
 			const v = m.mmap({
-				len: int(evaluate(s.size, h), s.size.loc), prot: s.prot, backing: s.backing, file: s.file, shared: s.shared, huge: s.huge,
-				offset: s.offset ? int(evaluate(s.offset, h), s.offset.loc) : undefined,
+				len: int(evaluate(s.size, h), s.size.loc), prot: s.prot, backing: s.backing === 'hugetlb' ? 'anon' : s.backing, file: s.file,
+				shared: s.shared, huge: s.huge, offset: s.offset ? int(evaluate(s.offset, h), s.offset.loc) : undefined, hugetlb,
 			});
 			h.vars.set(s.target, { kind: 'range', addr: v.addr, len: v.len });
 			return;

@@ -241,14 +241,18 @@ export class StmtParser extends ParserBase {
 	private mmapStmt(target: Token, loc: Loc): MmapStmt {
 		this.next();
 		const size = this.parseExpr();
-		const backingTok = this.expectName("'anon', 'file' or 'dax'");
+		const backingTok = this.expectName("'anon', 'hugetlb', 'file' or 'dax'");
 		const backing = backingTok.text;
-		if (backing !== 'anon' && backing !== 'file' && backing !== 'dax') {
-			this.fail(backingTok, `expected 'anon', 'file' or 'dax', found ${describe(backingTok)}`);
+		if (backing !== 'anon' && backing !== 'file' && backing !== 'dax' && backing !== 'hugetlb') {
+			this.fail(backingTok, `expected 'anon', 'hugetlb', 'file' or 'dax', found ${describe(backingTok)}`);
 		}
 		const s: MmapStmt = { kind: 'mmap', target: target.text, size, backing, prot: 'none', shared: false, loc };
 		this.named(s, 'target', target);
-		if (backing !== 'anon') {
+		if (backing === 'hugetlb' && this.isOp('=')) {
+			this.next();
+			s.hugetlbSize = this.parseExpr();
+		}
+		if (backing === 'file' || backing === 'dax') {
 			const f = this.expectName('a file name');
 			s.file = f.text;
 			this.named(s, 'file', f);
@@ -282,7 +286,7 @@ export class StmtParser extends ParserBase {
 		if (seen.has('shared') && seen.has('private')) { this.report(at('private'), "'shared' and 'private' exclude each other"); }
 		if (seen.has('huge') && seen.has('nohuge')) { this.report(at('nohuge'), "'huge' and 'nohuge' exclude each other"); }
 		if (s.backing !== 'anon') {
-			for (const w of ['huge', 'nohuge']) { if (seen.has(w)) { this.report(at(w), `'${w}' applies only to anon mappings`); } }
+			for (const w of ['huge', 'nohuge']) { if (seen.has(w)) { this.report(at(w), `'${w}' applies only to anon mappings (THP)`); } }
 		}
 		if (s.backing !== 'file' && seen.has('offset')) { this.report(at('offset'), "'offset=' applies only to file mappings"); }
 		if (s.backing === 'file' && !seen.has('shared') && !seen.has('private')) {

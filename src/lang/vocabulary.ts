@@ -41,7 +41,7 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	file: { words: ['file'], syntax: 'file NAME size=SIZE [= EXPR]', doc: 'create a page-cache file, optionally filled per int32 word' },
 	mirror: { deviceOp: true, words: ['mirror'], syntax: 'DEV mirror PROC', doc: 'the device mirrors PROC\'s address space (interval notifier)' },
 	unmirror: { deviceOp: true, words: ['unmirror'], syntax: 'DEV unmirror PROC', doc: 'stop mirroring; the device\'s pages of PROC go back to RAM' },
-	mmap: { words: ['mmap'], syntax: 'X = mmap SIZE anon|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]', doc: 'map memory into the current process' },
+	mmap: { words: ['mmap'], syntax: 'X = mmap SIZE anon|hugetlb[=SIZE]|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]', doc: 'map memory into the current process' },
 	munmap: { words: ['munmap'], syntax: 'munmap R', doc: 'unmap a range' },
 	mprotect: { words: ['mprotect'], syntax: 'mprotect R PROT', doc: 'change the protection of a range' },
 	madvise: { words: ['madvise'], syntax: 'madvise R ADVICE', doc: 'give the kernel advice about a range' },
@@ -77,6 +77,12 @@ export const STATEMENT_KEYWORDS: readonly string[] = [...new Set(Object.values(S
 
 /** The second words that make a line a `DEV op` statement. */
 export const DEVICE_OPS: ReadonlySet<string> = new Set(Object.values(STATEMENTS).filter(s => s.deviceOp).map(s => s.words[0]));
+
+/** `mmap ... hugetlb` without `=SIZE`: 2 MiB huge pages (the default hstate). */
+export const HUGETLB_DEFAULT_SIZE = 2 * 2 ** 20;
+
+/** mmap backings: what comes after the size. */
+export const MMAP_BACKINGS = ['anon', 'hugetlb', 'file', 'dax'] as const;
 
 /** mmap modifiers after the protection. */
 export const MMAP_MODIFIERS = ['shared', 'private', 'huge', 'nohuge'] as const;

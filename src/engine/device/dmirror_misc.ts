@@ -106,7 +106,7 @@ function mkentry(k: Kernel, dev: Device, pfn: number, flags: number): number {
 		b = SNAP.ZERO;
 	}
 	b |= flags & HMM_PFN.WRITE ? SNAP.WRITE : SNAP.READ;
-	if (flags & HMM_PFN.ORDER_PMD) { b |= SNAP.PMD; }
+	if (flags & HMM_PFN.ORDER_PMD) { b |= SNAP.PMD; } else if (flags & HMM_PFN.ORDER_PUD) { b |= SNAP.PUD; }
 	return b;
 }
 

@@ -12,6 +12,7 @@ import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { page_pgmap } from './memremap';
 import { split_folio, split_huge_pmd } from './thp';
 import { PAGE_SIZE } from './content';
+import { hugetlb_fault } from './hugetlb';
 
 /** Whether a fault at vpn may be served by a PMD-sized folio (THP policy, alignment, VMA fit). */
 export function thp_eligible(k: Kernel, vma: Vma, vpn: number): boolean {
@@ -43,6 +44,10 @@ export function* handle_mm_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write
 
 /** One pass of the fault handler; false means "retry the access". */
 function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K<boolean> {
+	if (vma.flags & VM.HUGETLB) {
+		yield* hugetlb_fault(k, mm, vma, vpn, write);
+		return true;
+	}
 	const leaf = mm.pt.leaf(vpn);
 	if ((!leaf || leaf.used === 0) && thp_eligible(k, vma, vpn)) {
 		if (yield* do_huge_pmd_anonymous_page(k, mm, vpn, write)) { return true; }

@@ -11,7 +11,7 @@ import { get_page, put_page } from './page';
 import { handle_mm_fault, wp_page_copy } from './fault';
 import { split_huge_pmd } from './thp';
 import { PAGE_SIZE } from './content';
-import { is_vm_hugetlb_page } from './hugetlb';
+import { hugetlb_wp, is_vm_hugetlb_page } from './hugetlb';
 
 /** gup_flags */
 export const enum FOLL {
@@ -70,11 +70,15 @@ function gup_must_unshare(k: Kernel, vma: Vma, foll: number, pfn: number): boole
 }
 
 /** FAULT_FLAG_UNSHARE: break COW without writing; the new page stays read-only. */
-function* wp_page_unshare(k: Kernel, mm: Mm, vpn: number): K {
+function* wp_page_unshare(k: Kernel, mm: Mm, vma: Vma, vpn: number): K {
 	yield* k.enter('handle_mm_fault', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name });
 	try {
 		mm.faults++;
 		k.advance(k.costs.cpuFaultNs);
+		if (is_vm_hugetlb_page(vma)) {
+			yield* hugetlb_wp(k, mm, vma, vpn, true);
+			return;
+		}
 		yield* split_huge_pmd(k, mm, vpn);
 		const pfn = mm.pt.pfn(vpn);
 		const f = k.frames;
@@ -99,7 +103,7 @@ export function* get_user_page(k: Kernel, mm: Mm, vpn: number, foll: number): K<
 		const pfn = mm.pt.pfn(vpn);
 		if ((pte & PTE.TYPE_MASK) === PTE.PRESENT && (!write || (pte & PTE.WRITE))) {
 			if (!gup_must_unshare(k, vma, foll, pfn)) { return { vma, pfn }; }
-			yield* wp_page_unshare(k, mm, vpn);
+			yield* wp_page_unshare(k, mm, vma, vpn);
 			continue;
 		}
 		yield* handle_mm_fault(k, mm, vma, vpn, write);
