@@ -81,9 +81,6 @@ export const DEVICE_OPS: ReadonlySet<string> = new Set(Object.values(STATEMENTS)
 /** `mmap ... hugetlb` without `=SIZE`: 2 MiB huge pages (the default hstate). */
 export const HUGETLB_DEFAULT_SIZE = 2 * 2 ** 20;
 
-/** mmap backings: what comes after the size. */
-export const MMAP_BACKINGS = ['anon', 'hugetlb', 'file', 'dax'] as const;
-
 /** mmap modifiers after the protection. */
 export const MMAP_MODIFIERS = ['shared', 'private', 'huge', 'nohuge'] as const;
 
