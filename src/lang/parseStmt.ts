@@ -286,7 +286,7 @@ export class StmtParser extends ParserBase {
 		if (seen.has('shared') && seen.has('private')) { this.report(at('private'), "'shared' and 'private' exclude each other"); }
 		if (seen.has('huge') && seen.has('nohuge')) { this.report(at('nohuge'), "'huge' and 'nohuge' exclude each other"); }
 		if (s.backing !== 'anon') {
-			for (const w of ['huge', 'nohuge']) { if (seen.has(w)) { this.report(at(w), `'${w}' applies only to anon mappings (THP)`); } }
+			for (const w of ['huge', 'nohuge']) { if (seen.has(w)) { this.report(at(w), `'${w}' applies only to anon mappings`); } }
 		}
 		if (s.backing !== 'file' && seen.has('offset')) { this.report(at('offset'), "'offset=' applies only to file mappings"); }
 		if (s.backing === 'file' && !seen.has('shared') && !seen.has('private')) {
