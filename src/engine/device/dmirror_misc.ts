@@ -1,4 +1,5 @@
-// HMM_DMIRROR_EXCLUSIVE / CHECK_EXCLUSIVE / SNAPSHOT, and long-term GUP pins.
+// HMM_DMIRROR_EXCLUSIVE / CHECK_EXCLUSIVE / SNAPSHOT, and the FOLL_LONGTERM hook of pin_user_pages
+// that moves device-coherent pages to RAM before they are pinned.
 import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
 import { fail } from '../sim/errors';
