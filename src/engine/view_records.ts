@@ -3,6 +3,7 @@
 import type { Kernel } from './kernel';
 import type { Mm } from './mm/mm';
 import { PTE, PTRS_PER_PMD } from './mm/pagetable';
+import { PG } from './mm/frames';
 import type { Vma } from './mm/vma';
 import { PAGE_SIZE } from './mm/content';
 import type { Device } from './device/device';
@@ -73,7 +74,8 @@ export function processSummary(mm: Mm, current: Mm | undefined): ProcessSummary 
 
 export function processRecord(k: Kernel, mm: Mm, current: Mm | undefined): ProcessRecord {
 	return {
-		...processSummary(mm, current), rss: mm.rss(p => k.frames.isZero(p)),
+		// hugetlb pages are accounted apart (HugetlbPages), never in the RSS counters
+		...processSummary(mm, current), rss: mm.rss(p => k.frames.isZero(p) || (k.frames.flags[p] & PG.HUGETLB) !== 0),
 		mirroredBy: k.devices.filter(d => d.mirrors.has(mm)).map(d => d.name),
 	};
 }
