@@ -12,6 +12,7 @@ import { do_mprotect } from './mm/mprotect';
 import { do_truncate } from './mm/truncate';
 import { do_mremap } from './mm/mremap';
 import { do_exit, do_fork } from './mm/fork';
+import { hstate_pages } from './mm/hugetlb';
 import { cpu_access, type RangeFill } from './mm/access';
 import type { Fill } from './mm/fill';
 import { type Device, type DeviceConfig, dmirror_device_init } from './device/device';
@@ -20,11 +21,12 @@ import { dmirror_rw, type DevOpResult } from './device/dmirror_rw';
 import {
 	dmirror_migrate_to_device, dmirror_migrate_to_system, dmirror_release, dmirror_set_fail_alloc, dmirror_unmirror,
 } from './device/dmirror_migrate';
-import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, pin_user_pages, unpin_user_pages } from './device/dmirror_misc';
+import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, migrate_device_coherent_folio } from './device/dmirror_misc';
+import { pin_user_pages, unpin_user_pages } from './mm/gup';
 import * as Q from './query';
 import { checkInvariants, contentChecksum } from './sim/invariants';
 import { mapped, perm } from './view_mirror';
-import { MachineView } from './view';
+import { MachineView, type PageCountField } from './view';
 import type { KernelAccess, KernelReport } from './device/uvm/types';
 import { try_to_free_pages } from './mm/vmscan';
 import { count as Q_count } from './view_location';
@@ -47,6 +49,8 @@ export interface MmapArgs {
 	shared: boolean;
 	huge?: 'huge' | 'nohuge';
 	offset?: number;
+	/** MAP_HUGETLB with this huge page size in bytes (2 MiB or 1 GiB); backing must be anon */
+	hugetlb?: number;
 }
 
 export class Machine {
@@ -133,10 +137,14 @@ export class Machine {
 		const offset = a.offset ?? 0;
 		if (offset % PAGE_SIZE !== 0) { fail('EINVAL', 'mmap offset must be page aligned'); }
 		const file = a.file !== undefined ? this.k.file(a.file) : undefined;
+		// MAP_HUGETLB: the length is rounded up to whole huge pages
+		const hnr = a.hugetlb === undefined ? 1 : hstate_pages(a.hugetlb);
+		const mapped = Math.ceil(npages / hnr) * hnr;
 		const start = do_mmap(this.k, mm, {
-			npages, prot: PROT_FLAGS[a.prot], backing: a.backing, shared: a.shared, file, pgoff: offset / PAGE_SIZE, huge: a.huge,
+			npages: mapped, prot: PROT_FLAGS[a.prot], backing: a.backing, shared: a.shared, file, pgoff: offset / PAGE_SIZE, huge: a.huge,
+			hugetlb: hnr > 1 ? hnr : undefined,
 		});
-		return { addr: start * PAGE_SIZE, len: npages * PAGE_SIZE };
+		return { addr: start * PAGE_SIZE, len: mapped * PAGE_SIZE };
 	}
 
 	/** mremap(2) of R to `len` bytes; returns the range the mapping now has. */
@@ -304,10 +312,14 @@ export class Machine {
 		return out.bytes;
 	}
 
-	*pin(r: ByteRange): K {
+	/** pin_user_pages(FOLL_LONGTERM), with FOLL_WRITE when the first page's mapping is writable
+	 * (as registering writable memory with an RDMA NIC does), or read-only when `readOnly`. */
+	*pin(r: ByteRange, readOnly = false): K {
 		const [s, e] = this.pages(r);
+		const mm = this.cur();
+		const write = !readOnly && (mm.vmas.find(s)?.writable ?? false);
 		try {
-			yield* pin_user_pages(this.k, this.cur(), s, e);
+			yield* pin_user_pages(this.k, mm, s, e, write, migrate_device_coherent_folio);
 		} catch (err) {
 			// GUP turns a VM_FAULT_SIGBUS into -EFAULT (vm_fault_to_errno): no signal for a pin
 			if (err instanceof SimError && err.code === 'SIGBUS') { fail('EFAULT', err.message); }
@@ -330,6 +342,12 @@ export class Machine {
 		const [s, e] = this.pages(r);
 		const d = this.k.device(dev);
 		return d.mirrors.has(this.cur()) ? dmirror_check_exclusive(d, this.cur(), s, e) : false;
+	}
+
+	/** refcount(R) / mapcount(R) / pincount(R): the page counter of R's pages, or 'mixed'. */
+	pageCount(r: ByteRange, field: PageCountField): number | 'mixed' {
+		const [s, e] = this.pages(r);
+		return this.view.pageCount(this.cur().id, s, e, field);
 	}
 
 	/** int32 word `w` of a range (counted from its first byte), as the process would read it. */

@@ -9,9 +9,9 @@ import { PAGE_SIZE } from './mm/content';
 import { readBytes } from './query';
 import * as L from './view_location';
 import { mirrorTable } from './view_mirror';
-import { deviceRecord, deviceSummary, pageRecord, processRecord, processSummary, systemRecord, vmaRecord } from './view_records';
+import { deviceRecord, deviceSummary, pageCount, pageRecord, processRecord, processSummary, systemRecord, vmaRecord } from './view_records';
 import type {
-	DeviceRecord, DeviceSummary, Location, MemoryRead, MirrorTableEntry, PageRecord, ProcessKey, ProcessRecord, ProcessSummary, ResidencyCells,
+	DeviceRecord, DeviceSummary, Location, MemoryRead, MirrorTableEntry, PageCountField, PageRecord, ProcessKey, ProcessRecord, ProcessSummary, ResidencyCells,
 	ResidencyRecord, StackFrameRecord, SystemRecord, VmaRecord,
 } from './view_types';
 
@@ -94,6 +94,14 @@ export class MachineView {
 		const mm = this.mm(key);
 		if (!mm || !Number.isInteger(vpn) || vpn < 0) { return undefined; }
 		return pageRecord(this.kernel, mm, vpn);
+	}
+
+	/** refcount() / mapcount() / pincount(): one struct page count for [start, end), or 'mixed'. */
+	pageCount(key: ProcessKey, start: number, end: number, field: PageCountField): number | 'mixed' {
+		const mm = this.mm(key);
+		const r = span(start, end);
+		if (!mm || !r) { return 0; }
+		return pageCount(this.kernel, mm, r[0], r[1], field);
 	}
 
 	// ------------------------------------------------------------ residency

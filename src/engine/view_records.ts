@@ -2,22 +2,23 @@
 // devices. Every record is built fresh from the typed arrays and objects it describes.
 import type { Kernel } from './kernel';
 import type { Mm } from './mm/mm';
-import { PTE } from './mm/pagetable';
+import { PTE, PTRS_PER_PMD } from './mm/pagetable';
+import { PG } from './mm/frames';
 import type { Vma } from './mm/vma';
 import { PAGE_SIZE } from './mm/content';
 import type { Device } from './device/device';
 import { pageLocation } from './view_location';
 import { mirrorEntries, mirrorEntry } from './view_mirror';
 import type {
-	ContentState, DeviceRecord, DeviceSummary, PageRecord, ProcessRecord, ProcessSummary, PteRecord, PteType, StructPageRecord, SystemRecord, VmaRecord,
+	ContentState, PageCountField, DeviceRecord, DeviceSummary, PageRecord, ProcessRecord, ProcessSummary, PteRecord, PteType, StructPageRecord, SystemRecord, VmaRecord,
 } from './view_types';
 
 const PTE_TYPES: PteType[] = ['none', 'present', 'devpriv', 'excl', 'swap', 'migration'];
 
 /** PG_* bits by name, in bit order (see mm/frames.ts). */
-const PG_NAMES = ['ANON', 'FILE', 'DAX', 'DEV_PRIVATE', 'DEV_COHERENT', 'ZERO', 'HEAD', 'TAIL', 'DIRTY', 'LAZYFREE', 'SWAPBACKED'];
+const PG_NAMES = ['ANON', 'FILE', 'DAX', 'DEV_PRIVATE', 'DEV_COHERENT', 'ZERO', 'HEAD', 'TAIL', 'DIRTY', 'LAZYFREE', 'SWAPBACKED', 'REFERENCED', 'HUGETLB'];
 /** VM_* bits by name, in bit order (see mm/vma.ts). */
-const VM_NAMES = ['READ', 'WRITE', 'EXEC', 'SHARED', 'HUGEPAGE', 'NOHUGEPAGE'];
+const VM_NAMES = ['READ', 'WRITE', 'EXEC', 'SHARED', 'HUGEPAGE', 'NOHUGEPAGE', 'HUGETLB'];
 const VM_HUGEPAGE = 16;
 const VM_NOHUGEPAGE = 32;
 
@@ -73,7 +74,8 @@ export function processSummary(mm: Mm, current: Mm | undefined): ProcessSummary 
 
 export function processRecord(k: Kernel, mm: Mm, current: Mm | undefined): ProcessRecord {
 	return {
-		...processSummary(mm, current), rss: mm.rss(p => k.frames.isZero(p)),
+		// hugetlb pages are accounted apart (HugetlbPages), never in the RSS counters
+		...processSummary(mm, current), rss: mm.rss(p => k.frames.isZero(p) || (k.frames.flags[p] & PG.HUGETLB) !== 0),
 		mirroredBy: k.devices.filter(d => d.mirrors.has(mm)).map(d => d.name),
 	};
 }
@@ -101,4 +103,31 @@ export function systemRecord(k: Kernel): SystemRecord {
 		ramPages: k.frames.ramPages, ramUsedPages: k.frames.ramUsed, pmemPages: k.pmemPages,
 		swapPages: k.swap?.nslots ?? 0, swapUsedPages: k.swap?.inuse ?? 0, swapOuts: k.swap?.pswpout ?? 0, swapIns: k.swap?.pswpin ?? 0,
 	};
+}
+
+/** refcount(), mapcount(), pincount(): the struct page field of every page of [start, end), as one
+ * number, or 'mixed' when they differ. A page with no struct page behind its entry (nothing
+ * mapped, a swap entry) counts 0. Whole missing leaves are passed over at once. */
+export function pageCount(k: Kernel, mm: Mm, start: number, end: number, field: PageCountField): number | 'mixed' {
+	const arr = k.frames[field];
+	let v: number | undefined;
+	const see = (x: number): boolean => {
+		if (v === undefined) { v = x; }
+		return v === x;
+	};
+	for (let vpn = start; vpn < end;) {
+		const leafEnd = Math.min(end, vpn - (vpn & (PTRS_PER_PMD - 1)) + PTRS_PER_PMD);
+		const leaf = mm.pt.leaf(vpn);
+		if (!leaf) {
+			if (!see(0)) { return 'mixed'; }
+			vpn = leafEnd;
+			continue;
+		}
+		for (; vpn < leafEnd; vpn++) {
+			const i = vpn & (PTRS_PER_PMD - 1);
+			const t = leaf.pte[i] & PTE.TYPE_MASK;
+			if (!see(t === PTE.NONE || t === PTE.SWAP ? 0 : arr[leaf.pfn[i]])) { return 'mixed'; }
+		}
+	}
+	return v ?? 0;
 }

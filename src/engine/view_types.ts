@@ -211,3 +211,6 @@ export interface StackFrameRecord extends KernelFrameRecord {
 
 /** Bytes as the process would read them; `unreadable` bytes after them are not mapped. */
 export interface MemoryRead { data: Uint8Array; unreadable: number }
+
+/** The struct page counters refcount(), mapcount() and pincount() read. */
+export type PageCountField = 'refcount' | 'mapcount' | 'pincount';

@@ -64,12 +64,14 @@ export interface TruncateStmt extends StmtBase { kind: 'truncate'; name: string;
 export interface MirrorStmt extends StmtBase { kind: 'mirror'; device: string; process: string }
 export interface UnmirrorStmt extends StmtBase { kind: 'unmirror'; device: string; process: string }
 
-/** `X = mmap SIZE anon|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]` */
+/** `X = mmap SIZE anon|hugetlb[=SIZE]|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]` */
 export interface MmapStmt extends StmtBase {
 	kind: 'mmap';
 	target: string;
 	size: Expr;
-	backing: 'anon' | 'file' | 'dax';
+	backing: 'anon' | 'file' | 'dax' | 'hugetlb';
+	/** `hugetlb=SIZE`: the huge page size (2 MiB when left out) */
+	hugetlbSize?: Expr;
 	file?: string;
 	prot: Prot;
 	shared: boolean;
@@ -119,7 +121,8 @@ export interface ExclusiveStmt extends StmtBase { kind: 'exclusive'; range: Expr
 export interface ReleaseStmt extends StmtBase { kind: 'release'; device: string }
 /** `DEV fail_alloc`: HMM_DMIRROR_FLAGS(HMM_DMIRROR_FLAG_FAIL_ALLOC) on DEV's mirror of the current process */
 export interface FailAllocStmt extends StmtBase { kind: 'fail_alloc'; device: string }
-export interface PinStmt extends StmtBase { kind: 'pin'; range: Expr }
+/** `pin R [read]`: FOLL_WRITE when R's mapping is writable, unless `read` asks for a read-only pin. */
+export interface PinStmt extends StmtBase { kind: 'pin'; range: Expr; readOnly?: boolean }
 export interface UnpinStmt extends StmtBase { kind: 'unpin'; range: Expr }
 /** `S = DEV snapshot R` */
 export interface SnapshotStmt extends StmtBase { kind: 'snapshot'; target: string; device: string; range: Expr }

@@ -143,6 +143,7 @@ class Checker {
 			case 'mmap':
 				this.size(s.size);
 				if (s.offset !== undefined) { this.size(s.offset); }
+				if (s.hugetlbSize !== undefined) { this.size(s.hugetlbSize); }
 				if (s.file !== undefined && !this.files.has(s.file)) {
 					this.error(nameLoc(s, 'file'), `unknown file '${shortText(s.file)}'`);
 				}

@@ -202,6 +202,7 @@ function dispatch(callee: Builtin, args: Expr[], ctx: EvalContext, loc: Loc, iVa
 		case 'mapped': return wrap(() => m.mapped(name(args[0], ctx), range(ev(1), args[1].loc)));
 		case 'perm': return wrap(() => m.perm(name(args[0], ctx), range(ev(1), args[1].loc)));
 		case 'exclusive': return wrap(() => m.isExclusive(name(args[0], ctx), range(ev(1), args[1].loc)));
+		case 'refcount': case 'mapcount': case 'pincount': return wrap(() => m.pageCount(range(ev(0), args[0].loc), callee));
 		case 'matches': {
 			const o = rangeOrBuffer(ev(0), args[0].loc);
 			const expect = wordFunction(args[1], ctx);

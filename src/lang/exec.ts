@@ -7,7 +7,7 @@ import { LINK_PEAK } from '../engine/sim/cost';
 import type { ThpMode } from '../engine/kernel';
 import { compileFill, type EvalContext, evaluate, int, range, toByteRange, truthy } from './eval';
 import { formatValue, ScriptError } from './values';
-import { ADVISE_KEYS, kernelLineMessage, pendingStatement } from './vocabulary';
+import { ADVISE_KEYS, HUGETLB_DEFAULT_SIZE, kernelLineMessage, pendingStatement } from './vocabulary';
 import {
 	DEVICE_OPTION_FIELDS, DEVICE_OPTIONS, type OptionSpec, pendingOption, SYSTEM_OPTIONS, unknownOptionMessage, type ValueKind,
 } from './vocabularyOptions';
@@ -106,9 +106,10 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		case 'mirror': yield* m.mirror(s.device, s.process); return;
 		case 'unmirror': yield* m.unmirror(s.device, s.process); return;
 		case 'mmap': {
+			const hugetlb = s.backing !== 'hugetlb' ? undefined : s.hugetlbSize ? int(evaluate(s.hugetlbSize, h), s.hugetlbSize.loc) : HUGETLB_DEFAULT_SIZE;
 			const v = m.mmap({
-				len: int(evaluate(s.size, h), s.size.loc), prot: s.prot, backing: s.backing, file: s.file, shared: s.shared, huge: s.huge,
-				offset: s.offset ? int(evaluate(s.offset, h), s.offset.loc) : undefined,
+				len: int(evaluate(s.size, h), s.size.loc), prot: s.prot, backing: s.backing === 'hugetlb' ? 'anon' : s.backing, file: s.file,
+				shared: s.shared, huge: s.huge, offset: s.offset ? int(evaluate(s.offset, h), s.offset.loc) : undefined, hugetlb,
 			});
 			h.vars.set(s.target, { kind: 'range', addr: v.addr, len: v.len });
 			return;
@@ -144,7 +145,7 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		case 'exclusive': yield* m.exclusive(r(s.range), s.device); return;
 		case 'release': yield* m.release(s.device); return;
 		case 'fail_alloc': yield* m.failAlloc(s.device); return;
-		case 'pin': yield* m.pin(r(s.range)); return;
+		case 'pin': yield* m.pin(r(s.range), s.readOnly === true); return;
 		case 'unpin': yield* m.unpin(r(s.range)); return;
 		case 'snapshot': {
 			const bytes = yield* m.snapshot(s.device, r(s.range));

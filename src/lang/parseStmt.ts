@@ -3,7 +3,7 @@
 // `read = 3` and `fork use` all parse.
 
 import type {
-	AdviseStmt, Advice, DevReadStmt, Expr, FileStmt, IfStmt, Loc, MigrateStmt, MmapStmt, MremapStmt, Option, PrefetchStmt, Prot, SnapshotStmt, Stmt,
+	AdviseStmt, Advice, DevReadStmt, Expr, FileStmt, IfStmt, Loc, MigrateStmt, MmapStmt, MremapStmt, Option, PinStmt, PrefetchStmt, Prot, SnapshotStmt, Stmt,
 } from './ast';
 import { recordNameLoc, shortText } from './diagnostics';
 import type { Token } from './lexer';
@@ -129,9 +129,19 @@ export class StmtParser extends ParserBase {
 				const name = this.expectName('a file name');
 				return this.named({ kind: 'truncate', name: name.text, size: this.parseExpr(), loc }, 'name', name);
 			}
-			case 'munmap': case 'pin': case 'unpin':
+			case 'munmap': case 'unpin':
 				this.next();
-				return { kind: t.text as 'munmap' | 'pin' | 'unpin', range: this.parseExpr(), loc };
+				return { kind: t.text as 'munmap' | 'unpin', range: this.parseExpr(), loc };
+			case 'pin': {
+				this.next();
+				const s: PinStmt = { kind: 'pin', range: this.parseExpr(), loc };
+				const w = this.peek();
+				if (!this.atEnd() && w.kind === 'ident' && w.text === 'read') {
+					this.next();
+					s.readOnly = true;
+				}
+				return s;
+			}
 			case 'mprotect': {
 				this.next();
 				const range = this.parseExpr();
@@ -244,14 +254,18 @@ export class StmtParser extends ParserBase {
 	private mmapStmt(target: Token, loc: Loc): MmapStmt {
 		this.next();
 		const size = this.parseExpr();
-		const backingTok = this.expectName("'anon', 'file' or 'dax'");
+		const backingTok = this.expectName("'anon', 'hugetlb', 'file' or 'dax'");
 		const backing = backingTok.text;
-		if (backing !== 'anon' && backing !== 'file' && backing !== 'dax') {
-			this.fail(backingTok, `expected 'anon', 'file' or 'dax', found ${describe(backingTok)}`);
+		if (backing !== 'anon' && backing !== 'file' && backing !== 'dax' && backing !== 'hugetlb') {
+			this.fail(backingTok, `expected 'anon', 'hugetlb', 'file' or 'dax', found ${describe(backingTok)}`);
 		}
 		const s: MmapStmt = { kind: 'mmap', target: target.text, size, backing, prot: 'none', shared: false, loc };
 		this.named(s, 'target', target);
-		if (backing !== 'anon') {
+		if (backing === 'hugetlb' && this.isOp('=')) {
+			this.next();
+			s.hugetlbSize = this.parseExpr();
+		}
+		if (backing === 'file' || backing === 'dax') {
 			const f = this.expectName('a file name');
 			s.file = f.text;
 			this.named(s, 'file', f);

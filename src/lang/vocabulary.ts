@@ -41,7 +41,7 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	truncate: { words: ['truncate'], syntax: 'truncate NAME SIZE', doc: 'set a file\'s size (truncate(2)); a shrink unmaps and drops the pages beyond the new end' },
 	mirror: { deviceOp: true, words: ['mirror'], syntax: 'DEV mirror PROC', doc: 'the device mirrors PROC\'s address space (interval notifier)' },
 	unmirror: { deviceOp: true, words: ['unmirror'], syntax: 'DEV unmirror PROC', doc: 'stop mirroring; the device\'s pages of PROC go back to RAM' },
-	mmap: { words: ['mmap'], syntax: 'X = mmap SIZE anon|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]', doc: 'map memory into the current process' },
+	mmap: { words: ['mmap'], syntax: 'X = mmap SIZE anon|hugetlb[=SIZE]|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]', doc: 'map memory into the current process' },
 	mremap: { words: ['mremap'], syntax: 'X = mremap R SIZE [maymove] [fixed=ADDR] [dontunmap]', doc: 'resize or move a mapping with its pages (mremap(2)); X becomes the new range' },
 	munmap: { words: ['munmap'], syntax: 'munmap R', doc: 'unmap a range' },
 	mprotect: { words: ['mprotect'], syntax: 'mprotect R PROT', doc: 'change the protection of a range' },
@@ -62,7 +62,7 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	exclusive: { words: ['exclusive'], syntax: 'exclusive R -> DEV', doc: 'make_device_exclusive, then a device read (HMM_DMIRROR_EXCLUSIVE)' },
 	release: { deviceOp: true, words: ['release'], syntax: 'DEV release', doc: 'evict all of the device\'s memory to RAM (HMM_DMIRROR_RELEASE)' },
 	fail_alloc: { deviceOp: true, words: ['fail_alloc'], syntax: 'DEV fail_alloc', doc: 'the next page allocation of a migration through DEV\'s mirror of the current process fails, once (HMM_DMIRROR_FLAGS FAIL_ALLOC)' },
-	pin: { words: ['pin'], syntax: 'pin R', doc: 'long-term pin of R\'s pages (FOLL_LONGTERM)' },
+	pin: { words: ['pin'], syntax: 'pin R [read]', doc: 'long-term pin of R\'s pages (FOLL_LONGTERM; FOLL_WRITE if R is writable, unless `read`)' },
 	unpin: { words: ['unpin'], syntax: 'unpin R', doc: 'drop the pins of R' },
 	snapshot: { words: ['snapshot'], syntax: 'S = DEV snapshot R', doc: 'one byte per page as HMM_DMIRROR_SNAPSHOT reports it' },
 	assign: { words: [], syntax: 'X = EXPR', doc: 'assign a script variable', inKernel: true },
@@ -79,6 +79,9 @@ export const STATEMENT_KEYWORDS: readonly string[] = [...new Set(Object.values(S
 
 /** The second words that make a line a `DEV op` statement. */
 export const DEVICE_OPS: ReadonlySet<string> = new Set(Object.values(STATEMENTS).filter(s => s.deviceOp).map(s => s.words[0]));
+
+/** `mmap ... hugetlb` without `=SIZE`: 2 MiB huge pages (the default hstate). */
+export const HUGETLB_DEFAULT_SIZE = 2 * 2 ** 20;
 
 /** mmap modifiers after the protection. */
 export const MMAP_MODIFIERS = ['shared', 'private', 'huge', 'nohuge'] as const;
@@ -235,6 +238,9 @@ export const BUILTIN_SPECS = {
 	mapped: fixed(['device', 'range'], 'mapped(DEV, R)', 'pages of R in DEV\'s page table'),
 	perm: fixed(['device', 'range'], 'perm(DEV, R)', 'DEV\'s access to R: "none", "r", "rw", "atomic" or "mixed"'),
 	exclusive: fixed(['device', 'range'], 'exclusive(DEV, R)', 'any page of R still exclusive to DEV'),
+	refcount: fixed(['range'], 'refcount(R)', 'struct page refcount of R\'s pages (0 where no page is mapped), or "mixed"'),
+	mapcount: fixed(['range'], 'mapcount(R)', 'struct page mapcount of R\'s pages (0 where no page is mapped), or "mixed"'),
+	pincount: fixed(['range'], 'pincount(R)', 'long-term pins held on R\'s pages (0 where no page is mapped), or "mixed"'),
 	matches: fixed(['data', 'word'], 'matches(R or B, EXPR)', 'every int32 word equals EXPR with i = word index (no side effects)'),
 	word: fixed(['data', 'int'], 'word(R or B, K)', 'int32 word K (no side effects)'),
 	len: fixed(['data'], 'len(R or B)', 'bytes of a range, elements of a buffer'),

@@ -245,7 +245,7 @@ describe('mirror entries leave only through mmu notifier invalidations', () => {
 		assert.equal(m.device('gpu').mirrors.size, 0);
 	});
 
-	it('a CPU fault on a device-exclusive entry: EXCLUSIVE, counted as a CPU fault by the holder', () => {
+	it('a CPU fault on a device-exclusive entry (remove_device_exclusive_entry): CLEAR, counted as a CPU fault by the holder', () => {
 		const { m, X } = twoDevices();
 		drain(m.mirror('gpu', 'p'));
 		drain(m.mirror('gpu2', 'p'));
@@ -253,7 +253,7 @@ describe('mirror entries leave only through mmu notifier invalidations', () => {
 		drain(m.exclusive(P, 'gpu'));
 		drain(m.devRead('gpu2', { addr: X.addr + PAGE, len: PAGE }, false));
 		const { events, removed } = watchRemovals(m, m.cpuRead(P));
-		assert.deepEqual(events, ['EXCLUSIVE gpu p', 'EXCLUSIVE gpu2 p']);
+		assert.deepEqual(events, ['CLEAR gpu p', 'CLEAR gpu2 p']);
 		assert.equal(removed, 1);
 		assert.equal(m.device('gpu').stats.cpu_faults, 1);
 		assert.equal(m.device('gpu2').stats.cpu_faults, 0);

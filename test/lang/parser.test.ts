@@ -112,7 +112,7 @@ describe('parser', () => {
 			assert.deepEqual(errors('X = mmap 1 page file f rw shared huge'), ["1:34: 'huge' applies only to anon mappings"]);
 			assert.deepEqual(errors('X = mmap 1 page anon rw sharde'),
 				["1:25: expected an mmap option (shared, private, huge, nohuge, offset=SIZE), found 'sharde'"]);
-			assert.deepEqual(errors('X = mmap 1 page heap rw'), ["1:17: expected 'anon', 'file' or 'dax', found 'heap'"]);
+			assert.deepEqual(errors('X = mmap 1 page heap rw'), ["1:17: expected 'anon', 'hugetlb', 'file' or 'dax', found 'heap'"]);
 		});
 		it('munmap, mprotect, madvise, fork, exit', () => {
 			assert.deepEqual(ok('munmap X[4096:]\nmprotect X r\nmadvise page(X, 1) dontneed').map(plain), [

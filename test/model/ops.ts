@@ -188,15 +188,21 @@ export function resolve(op: Op, m: Model): Step {
 			const r = resolveRange(m, op.r);
 			const line = `exclusive ${r.text} -> ${op.dev}`;
 			if (!m.mirrored(op.dev)) { return { line, codes: ['EINVAL'], apply: unchanged }; }
+			// make_device_exclusive: GUP with FOLL_WRITE fails on a page that is not writable (EFAULT);
+			// a shared (shmem) page is not anonymous (EOPNOTSUPP); coherent device pages qualify
 			const bad = m.firstBad(r.s, r.e, pg => noWrite(pg) || !!pg?.shared);
-			const code = bad === r.e ? 'none' : noWrite(p.pages.get(bad)) ? 'EFAULT' : 'EINVAL';
-			// a page in coherent device memory is refused with EINVAL wherever it is in the range
-			return { line, range: r, codes: code === 'EINVAL' ? ['EINVAL'] : [code, 'EINVAL'], apply: unchanged };
+			const code = bad === r.e ? 'none' : noWrite(p.pages.get(bad)) ? 'EFAULT' : 'EOPNOTSUPP';
+			return { line, range: r, codes: [code], apply: unchanged };
 		}
 		case 'pin': case 'unpin': {
 			const r = resolveRange(m, op.r);
 			const line = `${op.t} ${r.text}`;
-			if (op.t === 'pin') { return { line, range: r, codes: [m.firstBad(r.s, r.e, noAccess) < r.e ? 'EFAULT' : 'none'], apply: unchanged }; }
+			if (op.t === 'pin') {
+				// one set of GUP flags for the whole call: FOLL_WRITE when the first page's mapping is
+				// writable, and then every page must be writable (check_vma_flags)
+				const write = !noWrite(p.pages.get(r.s));
+				return { line, range: r, codes: [m.firstBad(r.s, r.e, write ? noWrite : noAccess) < r.e ? 'EFAULT' : 'none'], apply: unchanged };
+			}
 			// pins live on pages, which the model does not track
 			return { line, range: r, codes: ['none', 'EINVAL'], apply: unchanged };
 		}

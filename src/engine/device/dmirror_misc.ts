@@ -1,4 +1,5 @@
-// HMM_DMIRROR_EXCLUSIVE / CHECK_EXCLUSIVE / SNAPSHOT, and long-term GUP pins.
+// HMM_DMIRROR_EXCLUSIVE / CHECK_EXCLUSIVE / SNAPSHOT, and the FOLL_LONGTERM hook of pin_user_pages
+// that moves device-coherent pages to RAM before they are pinned.
 import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
 import { fail } from '../sim/errors';
@@ -6,46 +7,38 @@ import type { Mm } from '../mm/mm';
 import type { Vma } from '../mm/vma';
 import { PTE, PTRS_PER_PMD } from '../mm/pagetable';
 import { PG, ZERO_PFN } from '../mm/frames';
-import { handle_mm_fault } from '../mm/fault';
-import { split_huge_pmd } from '../mm/thp';
+import { FOLL, get_user_page } from '../mm/gup';
 import { mmu_notifier_invalidate_range_start } from '../mm/mmu_notifier';
 import { HmmRange, HMM_PFN, hmm_range_fault } from '../hmm/hmm_range_fault';
 import { MigrateVma, SELECT, migrate_vma_setup } from '../hmm/migrate_device';
 import type { Device } from './device';
 import { dmirror_check_read, type DevOpResult, mirrorOf } from './dmirror_rw';
 import { finish_migration_to_ram } from './migrate_to_ram';
-import { get_page, put_page } from '../mm/page';
 import { PAGE_SIZE } from '../mm/content';
 
-/** GUP: fault a page in as a CPU access would (device-private pages come back to RAM). */
-function* gup_one(k: Kernel, mm: Mm, vpn: number, write: boolean): K<Vma> {
-	const vma = mm.vmas.find(vpn);
-	if (!vma || !vma.readable) { fail('EFAULT', `no readable mapping at 0x${(vpn * PAGE_SIZE).toString(16)}`); }
-	if (write && !vma.writable) { fail('EFAULT', `mapping at 0x${(vpn * PAGE_SIZE).toString(16)} is not writable`); }
-	for (let tries = 0; tries < 4; tries++) {
-		const pte = mm.pt.pte(vpn);
-		const t = pte & PTE.TYPE_MASK;
-		if (t === PTE.PRESENT && (!write || (pte & PTE.WRITE))) { return vma; }
-		yield* handle_mm_fault(k, mm, vma, vpn, write);
-	}
-	return vma;
-}
-
-/** make_device_exclusive: the page is faulted in writable and its PTE replaced by an exclusive entry. */
-function* make_device_exclusive(k: Kernel, mm: Mm, vpn: number, owner: Device): K<number> {
+/** make_device_exclusive (mm/rmap.c): GUP faults the page in writable, breaking COW and bringing
+ * device-private pages back; only anonymous, non-hugetlb folios qualify (a device-coherent page
+ * is anonymous and qualifies in place). The PTE becomes a device-exclusive entry naming the same
+ * page; MMU_NOTIFY_EXCLUSIVE carries the caller's owner so the caller can filter it out. */
+function* make_device_exclusive(k: Kernel, mm: Mm, vpn: number, owner: Device | undefined): K<number> {
 	yield* k.enter('make_device_exclusive', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name });
 	try {
-		yield* split_huge_pmd(k, mm, vpn);
-		const vma = yield* gup_one(k, mm, vpn, true);
-		yield* split_huge_pmd(k, mm, vpn);
-		const pfn = mm.pt.pfn(vpn);
-		if (!vma.isAnonPrivate || !(k.frames.flags[pfn] & PG.ANON) || k.frames.isDevice(pfn)) {
-			fail('EINVAL', 'exclusive access needs private anonymous memory in RAM');
+		for (let tries = 0; tries < 4; tries++) {
+			const { pfn } = yield* get_user_page(k, mm, vpn, FOLL.GET | FOLL.WRITE | FOLL.SPLIT_PMD);
+			const f = k.frames;
+			if (!(f.flags[pfn] & PG.ANON) || (f.flags[pfn] & PG.HUGETLB)) {
+				fail('EOPNOTSUPP', `page at 0x${(vpn * PAGE_SIZE).toString(16)} is not anonymous memory; only anonymous pages can be made device-exclusive`);
+			}
+			yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'EXCLUSIVE', owner });
+			// the second walk: still the same page, mapped writable by a PTE
+			const pte = mm.pt.pte(vpn);
+			if (mm.pt.pfn(vpn) !== pfn || (pte & PTE.TYPE_MASK) !== PTE.PRESENT || !(pte & PTE.WRITE) || mm.pt.isHuge(vpn)) { continue; }
+			if (pte & PTE.DIRTY) { f.flags[pfn] |= PG.DIRTY; }
+			// device-exclusive entries count as clean and old for core mm
+			mm.pt.set(vpn, pfn, PTE.EXCL | PTE.WRITE);
+			return pfn;
 		}
-		yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'EXCLUSIVE', owner });
-		const pte = mm.pt.pte(vpn);
-		mm.pt.set(vpn, pfn, PTE.EXCL | (pte & (PTE.WRITE | PTE.DIRTY)));
-		return pfn;
+		throw new Error(`make_device_exclusive at ${vpn * PAGE_SIZE} did not settle`);
 	} finally {
 		k.leave();
 	}
@@ -56,8 +49,11 @@ export function* dmirror_exclusive(k: Kernel, dev: Device, mm: Mm, start: number
 	if (end <= start) { fail('EINVAL', 'exclusive of zero pages'); }
 	const m = mirrorOf(dev, mm);
 	for (let vpn = start; vpn < end; vpn++) {
-		const pfn = yield* make_device_exclusive(k, mm, vpn, dev);
-		m.map(vpn, pfn, true, true);
+		// dmirror passes no owner, so its own notifier drops the old entry too
+		const pfn = yield* make_device_exclusive(k, mm, vpn, undefined);
+		// dmirror_atomic_map: tagged atomic, not writable; a device write faults and takes the
+		// page back from the CPU's exclusive entry (remove_device_exclusive_entry)
+		m.map(vpn, pfn, false, true);
 	}
 	const r = dmirror_check_read(k, dev, m, start, end);
 	if (r.missing) { fail('ENOENT', 'a page lost its exclusive entry before it could be read'); }
@@ -111,50 +107,17 @@ function mkentry(k: Kernel, dev: Device, pfn: number, flags: number): number {
 		b = SNAP.ZERO;
 	}
 	b |= flags & HMM_PFN.WRITE ? SNAP.WRITE : SNAP.READ;
-	if (flags & HMM_PFN.ORDER_PMD) { b |= SNAP.PMD; }
+	if (flags & HMM_PFN.ORDER_PMD) { b |= SNAP.PMD; } else if (flags & HMM_PFN.ORDER_PUD) { b |= SNAP.PUD; }
 	return b;
 }
 
-/** pin_user_pages(FOLL_LONGTERM): device pages are brought to RAM first (coherent ones too, so
- * device memory stays evictable); then each page holds a pin. */
-export function* pin_user_pages(k: Kernel, mm: Mm, start: number, end: number): K<number> {
-	if (end <= start) { fail('EINVAL', 'pin of zero pages'); }
-	yield* k.enter('pin_user_pages', { addr: start * PAGE_SIZE, npages: end - start, process: mm.name });
-	try {
-		for (let vpn = start; vpn < end; vpn++) {
-			const probe = mm.vmas.find(vpn);
-			const write = probe?.writable ?? false;
-			let vma = yield* gup_one(k, mm, vpn, write);
-			let pfn = mm.pt.pfn(vpn);
-			if (k.frames.flags[pfn] & PG.DEV_COHERENT) {
-				// migrate_device_coherent_folio
-				const dev = k.devices[k.frames.owner[pfn]];
-				const a = new MigrateVma(mm, vma, vpn, vpn + 1, SELECT.DEVICE_COHERENT, dev, `${dev.name} -> ram (long-term pin)`);
-				yield* migrate_vma_setup(k, a);
-				yield* finish_migration_to_ram(k, dev, a);
-				vma = yield* gup_one(k, mm, vpn, write);
-				pfn = mm.pt.pfn(vpn);
-			}
-			if (k.frames.isZero(pfn)) { continue; }
-			k.frames.pincount[pfn]++;
-			get_page(k, pfn);
-		}
-		return end - start;
-	} finally {
-		k.leave();
-	}
-}
-
-export function unpin_user_pages(k: Kernel, mm: Mm, start: number, end: number): number {
-	let n = 0;
-	for (let vpn = start; vpn < end; vpn++) {
-		const t = mm.pt.pte(vpn) & PTE.TYPE_MASK;
-		const pfn = mm.pt.pfn(vpn);
-		if (t === PTE.NONE || k.frames.pincount[pfn] <= 0) { continue; }
-		k.frames.pincount[pfn]--;
-		put_page(k, pfn);
-		n++;
-	}
-	if (n === 0) { fail('EINVAL', 'no pinned page in the range'); }
-	return n;
+/** The FOLL_LONGTERM hook of pin_user_pages: a device-coherent page is migrated to RAM before it is
+ * pinned, so device memory stays evictable (migrate_device_coherent_folio). */
+export function* migrate_device_coherent_folio(k: Kernel, mm: Mm, vma: Vma, vpn: number, pfn: number): K<boolean> {
+	if (!(k.frames.flags[pfn] & PG.DEV_COHERENT)) { return false; }
+	const dev = k.devices[k.frames.owner[pfn]];
+	const a = new MigrateVma(mm, vma, vpn, vpn + 1, SELECT.DEVICE_COHERENT, dev, `${dev.name} -> ram (long-term pin)`);
+	yield* migrate_vma_setup(k, a);
+	yield* finish_migration_to_ram(k, dev, a);
+	return true;
 }

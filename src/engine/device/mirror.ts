@@ -41,9 +41,9 @@ export class Mirror implements IntervalNotifierOps {
 	/** dmirror_interval_invalidate -> dmirror_do_update */
 	invalidate(_sub: IntervalNotifier, range: NotifierRange): number {
 		this.callbacks++;
-		if (range.event === 'EXCLUSIVE' && range.owner === undefined) {
-			// the CPU takes back a page this device holds for atomics (remove_device_exclusive_entry
-			// is the sender that names no owner): the CPU fault lands on this device
+		if (range.cpuFault) {
+			// the CPU takes back a page this device holds for atomics (remove_device_exclusive_entry):
+			// the CPU fault lands on this device
 			this.pt.forEach(range.start, range.end, (_v, _p, pte) => { if (pte & PTE.ATOMIC) { this.dev.stats.cpu_faults++; } });
 		}
 		const removed = this.erase(range.start, range.end);

@@ -20,6 +20,8 @@ export const enum HMM_PFN {
 	WRITE = 2,
 	ERROR = 4,
 	ORDER_PMD = 8,
+	/** map order PUD_SHIFT - PAGE_SHIFT (a 1 GiB hugetlb page) */
+	ORDER_PUD = 16,
 	REQ_FAULT = 1,
 	REQ_WRITE = 2,
 }
@@ -134,7 +136,8 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 		const pte = leaf ? leaf.pte[li] : 0;
 		const type = pte & PTE.TYPE_MASK;
 		const pfn = leaf ? leaf.pfn[li] : -1;
-		const order = leaf?.huge ? HMM_PFN.ORDER_PMD : 0;
+		// hmm_vma_walk_hugetlb_entry / hmm_vma_handle_pmd: the order of the mapping level
+		const order = leaf?.huge ? (leaf.pud ? HMM_PFN.ORDER_PUD : HMM_PFN.ORDER_PMD) : 0;
 		if (type === PTE.NONE) {
 			if (!(req & HMM_PFN.REQ_FAULT)) { range.flags[i] = 0; range.pfns[i] = -1; continue; }
 			const n = Math.min(end - vpn, PTRS_PER_PMD - li);

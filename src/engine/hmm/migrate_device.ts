@@ -2,6 +2,7 @@
 // The caller (a device driver) allocates destination pages and "copies" between setup and pages.
 // Copies are by reference: the driver points the destination at the source's content slot, and
 // finalize leaves the slot with whichever page survives.
+import { is_vm_hugetlb_page } from '../mm/hugetlb';
 import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
 import { fail } from '../sim/errors';
@@ -51,6 +52,7 @@ export class MigrateVma {
 export function* migrate_vma_setup(k: Kernel, a: MigrateVma): K {
 	if (a.start < a.vma.start || a.end > a.vma.end || a.npages <= 0) { fail('EINVAL', 'migrate_vma_setup: range outside its VMA'); }
 	if (a.vma.backing === 'dax') { fail('EINVAL', 'migrate_vma_setup: DAX mappings cannot migrate'); }
+	if (is_vm_hugetlb_page(a.vma)) { fail('EINVAL', 'migrate_vma_setup: hugetlb mappings cannot migrate'); }
 	yield* k.enter('migrate_vma_setup', { addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name, device: a.owner?.name });
 	try {
 		if (k.wants('migration')) {

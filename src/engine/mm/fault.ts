@@ -15,6 +15,7 @@ import { split_folio, split_huge_pmd } from './thp';
 import { PAGE_SIZE } from './content';
 import { do_swap_page } from './swap';
 import { balance_pgdat } from './vmscan';
+import { hugetlb_fault } from './hugetlb';
 
 /** Whether a fault at vpn may be served by a PMD-sized folio (THP policy, alignment, VMA fit). */
 export function thp_eligible(k: Kernel, vma: Vma, vpn: number): boolean {
@@ -50,6 +51,10 @@ export function* handle_mm_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write
 
 /** One pass of the fault handler; false means "retry the access". */
 function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K<boolean> {
+	if (vma.flags & VM.HUGETLB) {
+		yield* hugetlb_fault(k, mm, vma, vpn, write);
+		return true;
+	}
 	const leaf = mm.pt.leaf(vpn);
 	if ((!leaf || leaf.used === 0) && thp_eligible(k, vma, vpn)) {
 		if (yield* do_huge_pmd_anonymous_page(k, mm, vpn, write)) { return true; }
@@ -82,7 +87,7 @@ function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): 
 			return false;
 		}
 		case PTE.EXCL: {
-			// the devices holding the page learn of it from the EXCLUSIVE invalidation alone
+			// the devices holding the page learn of it from the invalidation alone
 			const pfn = mm.pt.pfn(vpn);
 			if (k.wants('cpu-fault')) {
 				yield { kind: 'cpu-fault', addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, write, fn: 'do_swap_page', detail: 'device-exclusive entry' };
@@ -194,7 +199,7 @@ export function* do_wp_page(k: Kernel, mm: Mm, vma: Vma, vpn: number): K {
 }
 
 /** The copy of copy-on-write: a new anonymous page with the old page's bytes. */
-function* wp_page_copy(k: Kernel, mm: Mm, vpn: number, old: number): K {
+export function* wp_page_copy(k: Kernel, mm: Mm, vpn: number, old: number): K {
 	yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'CLEAR' });
 	const pfn = k.frames.allocRam(PG.ANON);
 	k.frames.slot[pfn] = k.content.copy(k.frames.slot[old]);
@@ -234,10 +239,12 @@ function* do_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K 
 	if (write) { k.frames.flags[cache] |= PG.DIRTY; }
 }
 
-/** A CPU access to a device-exclusive entry gives the page back to the CPU: an EXCLUSIVE
- * invalidation with no owner (remove_device_exclusive_entry), so every holder lets go. */
+/** A CPU access to a device-exclusive entry gives the page back to the CPU
+ * (remove_device_exclusive_entry): an MMU_NOTIFY_CLEAR with no owner, so every device holding
+ * the page lets go. (Older kernels sent MMU_NOTIFY_EXCLUSIVE here; the newest mm tree and mainline
+ * since 6.15 send CLEAR and keep EXCLUSIVE for make_device_exclusive alone.) */
 export function* remove_device_exclusive_entry(k: Kernel, mm: Mm, vpn: number, pfn: number): K {
-	yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'EXCLUSIVE' });
+	yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'CLEAR', cpuFault: true });
 	const pte = mm.pt.pte(vpn);
 	mm.pt.set(vpn, pfn, PTE.PRESENT | PTE.YOUNG | (pte & (PTE.WRITE | PTE.DIRTY)));
 }

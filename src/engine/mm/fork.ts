@@ -83,7 +83,7 @@ function* copy_range(k: Kernel, src: Mm, dst: Mm, start: number, end: number, co
 	// PMD mappings stay PMD mappings in both (copy_huge_pmd)
 	for (let base = Math.floor(start / PTRS_PER_PMD) * PTRS_PER_PMD; base < end; base += PTRS_PER_PMD) {
 		const l = src.pt.leaf(base);
-		if (l?.huge) { dst.pt.leafFor(base).huge = true; }
+		if (l?.huge) { const d = dst.pt.leafFor(base); d.huge = true; d.pud = l.pud; }
 	}
 }
 

@@ -17,6 +17,7 @@ export const enum PG {
 	LAZYFREE = 1 << 9,    // MADV_FREE: may be dropped instead of written
 	SWAPBACKED = 1 << 10, // shared anon (shmem)
 	REFERENCED = 1 << 11, // PG_referenced: seen young once by reclaim (folio_check_references)
+	HUGETLB = 1 << 12,    // a hugetlbfs page
 }
 
 /** Which LRU list a frame is on (lruvec->lists; only anonymous memory is reclaimed here). */

@@ -12,6 +12,7 @@ import type { SimFile } from './pagecache';
 import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { split_folio, split_huge_pmd, split_huge_pmd_if_needed, split_pmd_entries } from './thp';
 import { PAGE_SIZE } from './content';
+import { hugetlb_check_range } from './hugetlb';
 import { MAX_MAP_COUNT } from '../sim/budget';
 import { swap_free } from './swap';
 import { madvise_cold_or_pageout } from './vmscan';
@@ -25,6 +26,8 @@ export interface MmapRequest {
 	/** file offset in pages */
 	pgoff: number;
 	huge?: 'huge' | 'nohuge';
+	/** MAP_HUGETLB: base pages per huge page (HPAGE_PMD_NR or HPAGE_PUD_NR) */
+	hugetlb?: number;
 }
 
 export function do_mmap(k: Kernel, mm: Mm, req: MmapRequest): number {
@@ -37,16 +40,20 @@ export function do_mmap(k: Kernel, mm: Mm, req: MmapRequest): number {
 	} else if (req.backing === 'file' && file!.dax) {
 		// a file on a DAX filesystem is always mapped DAX, whatever the mapping says
 	}
+	const hnr = req.hugetlb ?? 1;
+	// hugetlb_file_setup: whole huge pages, at an address aligned to them
+	if (hnr > 1 && (req.backing !== 'anon' || req.npages % hnr !== 0)) { fail('EINVAL', 'MAP_HUGETLB needs anonymous memory in whole huge pages'); }
 	if (req.backing === 'anon' && req.shared) { file = k.createShmem(req.npages * PAGE_SIZE); }
-	const align = req.huge === 'huge' || (req.backing === 'anon' && req.npages >= PTRS_PER_PMD) ? PTRS_PER_PMD : 1;
+	const align = hnr > 1 ? hnr : req.huge === 'huge' || (req.backing === 'anon' && req.npages >= PTRS_PER_PMD) ? PTRS_PER_PMD : 1;
 	if (mm.vmas.list.length >= MAX_MAP_COUNT) { fail('ENOMEM', `too many mappings (vm.max_map_count = ${MAX_MAP_COUNT})`); }
 	const start = mm.vmas.unmappedArea(req.npages, MMAP_TOP_VPN, align);
 	if (start < 0) { fail('ENOMEM', 'no room in the address space'); }
 	let flags = req.prot | (req.shared ? VM.SHARED : 0);
 	if (req.huge === 'huge') { flags |= VM.HUGEPAGE; }
 	if (req.huge === 'nohuge') { flags |= VM.NOHUGEPAGE; }
+	if (hnr > 1) { flags |= VM.HUGETLB; }
 	const backing: Backing = req.backing === 'file' && file?.dax ? 'dax' : req.backing;
-	mm.vmas.insert(new Vma(start, start + req.npages, flags, backing, file, req.backing === 'anon' && !req.shared ? 0 : req.pgoff));
+	mm.vmas.insert(new Vma(start, start + req.npages, flags, backing, file, req.backing === 'anon' && !req.shared ? 0 : req.pgoff, hnr));
 	if (backing === 'anon' && !req.shared) { mm.vmas.mergeAround(start, start + req.npages); }
 	return start;
 }
@@ -63,7 +70,8 @@ export function zap_page_range(k: Kernel, mm: Mm, start: number, end: number): v
 		// free_swap_and_cache: the entry's hold on its swap slot goes with it
 		if (t === PTE.SWAP) { swap_free(k, pfn); mm.pt.clear(vpn); return; }
 		if (!k.frames.isZero(pfn)) {
-			if (k.frames.isCompound(pfn)) { folios.add(k.frames.head[pfn]); }
+			// a hugetlb folio is never split, only freed whole
+			if (k.frames.isCompound(pfn) && !(k.frames.flags[pfn] & PG.HUGETLB)) { folios.add(k.frames.head[pfn]); }
 			page_remove_rmap(k, pfn);
 			put_page(k, pfn);
 		}
@@ -102,6 +110,7 @@ export function* do_munmap(k: Kernel, mm: Mm, start: number, end: number): K {
 	checkRange(start, end, 'munmap', mm);
 	// do_vmi_munmap: no VMA in the range, nothing to do (no notifier call either)
 	if (mm.vmas.overlapping(start, end).length === 0) { return; }
+	hugetlb_check_range(mm, start, end, 'munmap');
 	yield* splitPmdsAt(k, mm, start, end);
 	yield* mmu_notifier_invalidate_range_start(k, { mm, start, end, event: 'UNMAP' });
 	mm.vmas.splitAt(start);
@@ -131,6 +140,7 @@ export type Advice = 'dontneed' | 'free' | 'hugepage' | 'nohugepage' | 'collapse
 
 export function* do_madvise(k: Kernel, mm: Mm, start: number, end: number, advice: Advice): K {
 	checkRange(start, end, 'madvise', mm);
+	hugetlb_check_range(mm, start, end, 'madvise');
 	// madvise_walk_vmas: unmapped parts are skipped, the advice applies to the rest, and the
 	// call still returns ENOMEM at the end
 	const { vmas, hole } = coverage(mm, start, end);

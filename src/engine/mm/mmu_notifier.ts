@@ -18,6 +18,9 @@ export interface NotifierRange {
 	event: NotifyEvent;
 	/** MIGRATE/EXCLUSIVE: whose operation this is (migrate_vma pgmap_owner), so it can skip itself */
 	owner?: unknown;
+	/** not in the kernel's struct: set when a CPU fault on a device-exclusive entry sends this
+	 * invalidation, so a device can count the fault in its statistics */
+	cpuFault?: true;
 }
 
 export interface IntervalNotifierOps {

@@ -9,6 +9,7 @@ import { PROT_MASK, type Vma } from './vma';
 import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { split_huge_pmd_if_needed } from './thp';
 import { checkRange, coverage } from './mmap';
+import { hugetlb_check_range } from './hugetlb';
 import { PAGE_SIZE } from './content';
 
 /** pages one PUD entry covers (1 GiB) */
@@ -18,6 +19,7 @@ export const PTRS_PER_PUD_PAGES = PTRS_PER_PMD * PTRS_PER_PMD;
  * after that run fails with ENOMEM once the run is done. */
 export function* do_mprotect(k: Kernel, mm: Mm, start: number, end: number, prot: number): K {
 	checkRange(start, end, 'mprotect', mm);
+	hugetlb_check_range(mm, start, end, 'mprotect');
 	const { runEnd } = coverage(mm, start, end);
 	if (!mm.vmas.find(start) || runEnd <= start) { fail('ENOMEM', 'mprotect of an unmapped address'); }
 	for (const v of mm.vmas.overlapping(start, runEnd)) {

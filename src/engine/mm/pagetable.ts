@@ -50,8 +50,10 @@ export class PtLeaf {
 	readonly pfn: Int32Array;
 	readonly pte: Uint8Array;
 	constructor() { [this.pfn, this.pte] = carve(); }
-	/** PMD-mapped THP */
+	/** PMD-mapped THP or hugetlb page */
 	huge = false;
+	/** part of a PUD mapping (a 1 GiB hugetlb page): every leaf of it is `huge` and `pud` */
+	pud = false;
 	/** entries whose type is not NONE */
 	used = 0;
 }
@@ -183,7 +185,7 @@ export class PageTable {
 		const t = new PageTable();
 		for (const [k, l] of this.leaves) {
 			const c = new PtLeaf();
-			c.pfn.set(l.pfn); c.pte.set(l.pte); c.huge = l.huge; c.used = l.used;
+			c.pfn.set(l.pfn); c.pte.set(l.pte); c.huge = l.huge; c.pud = l.pud; c.used = l.used;
 			t.leaves.set(k, c);
 		}
 		return t;

@@ -9,6 +9,7 @@ export const enum VM {
 	SHARED = 8,
 	HUGEPAGE = 16,   // MADV_HUGEPAGE
 	NOHUGEPAGE = 32, // MADV_NOHUGEPAGE
+	HUGETLB = 64,    // MAP_HUGETLB: hugetlbfs pages, never split
 }
 
 export type Backing = 'anon' | 'file' | 'dax';
@@ -23,6 +24,8 @@ export class Vma {
 		public file: SimFile | undefined,
 		/** file page index of `start` */
 		public pgoff: number,
+		/** VM_HUGETLB: base pages per huge page (hstate size), else 1 */
+		public hpageNr = 1,
 	) { }
 
 	/** the VMA has an anon_vma: it has had anonymous pages (anon_vma_prepare), so fork copies it */
@@ -33,14 +36,14 @@ export class Vma {
 	get writable(): boolean { return (this.flags & VM.WRITE) !== 0; }
 	get shared(): boolean { return (this.flags & VM.SHARED) !== 0; }
 	/** private anonymous memory: the only kind migrate_vma moves */
-	get isAnonPrivate(): boolean { return this.backing === 'anon' && !this.shared; }
+	get isAnonPrivate(): boolean { return this.backing === 'anon' && !this.shared && !(this.flags & VM.HUGETLB); }
 	/** a private mapping whose written pages become anonymous (COW) */
 	get isCow(): boolean { return !this.shared && this.backing !== 'dax'; }
 
 	fileIndex(vpn: number): number { return this.pgoff + (vpn - this.start); }
 
 	clone(): Vma {
-		const v = new Vma(this.start, this.end, this.flags, this.backing, this.file, this.pgoff);
+		const v = new Vma(this.start, this.end, this.flags, this.backing, this.file, this.pgoff, this.hpageNr);
 		v.anonVma = this.anonVma;
 		return v;
 	}
@@ -51,6 +54,7 @@ export class Vma {
 	}
 
 	kindString(): string {
+		if (this.flags & VM.HUGETLB) { return `hugetlb ${this.hpageNr * 4}KiB ${this.shared ? 'shared' : 'private'}`; }
 		if (this.backing === 'anon') { return this.shared ? 'anon shared' : 'anon private'; }
 		return `${this.backing} ${this.file?.name ?? ''} ${this.shared ? 'shared' : 'private'}`;
 	}
@@ -109,7 +113,7 @@ export class VmaList {
 		for (let i = 0; i + 1 < this.list.length; i++) {
 			const a = this.list[i], b = this.list[i + 1];
 			if (b.start > end || a.end < start) { continue; }
-			if (a.end === b.start && a.flags === b.flags && a.backing === b.backing && a.file === b.file
+			if (a.end === b.start && a.flags === b.flags && a.backing === b.backing && a.file === b.file && a.hpageNr === b.hpageNr
 				&& (a.file === undefined || a.fileIndex(a.end) === b.pgoff)) {
 				a.end = b.end;
 				a.anonVma ||= b.anonVma;
