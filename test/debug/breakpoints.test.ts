@@ -86,14 +86,6 @@ describe('debug adapter: event, function and data breakpoints', function () {
 		assert.equal((await eventScope(s())).get('kind'), 'page-fault');
 	});
 
-	it('an option the engine cannot simulate yet fails the launch with the checker\'s located message', async () => {
-		const file = fixture('swap.hmmw');
-		await assert.rejects(s().dc.launchRequest({ program: file } as DebugProtocol.LaunchRequestArguments), (e: Error) => {
-			assert.match(e.message, /swap\.hmmw:2:18: not implemented yet: swap= needs swap-out/);
-			return true;
-		});
-	});
-
 	it("'expect' stops before a failing expectation, 'error' when a statement fails (not inside expect error)", async () => {
 		const prog = fixture('errors.hmmw');
 		await s().launch(prog);

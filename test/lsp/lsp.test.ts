@@ -69,7 +69,7 @@ describe('language server (hmmw lsp) over the protocol', function () {
 
 	it('publishes the checker\'s diagnostics, located, with the message `hmmw check` prints', async () => {
 		assert.deepEqual(await waitDiags(uri('ok.hmmw'), 1), []);
-		const bad = 'device gpu memory=64MiB\nprocess app\ngpuu mirror app\nX = mmap 4MiB anon rw\nprefetch X -> gpu\n';
+		const bad = 'device gpu memory=64MiB\nprocess app\ngpuu mirror app\nX = mmap 4MiB anon rw\nmadvise X dontned\n';
 		await open('bad.hmmw', bad);
 		const d = await waitDiags(uri('bad.hmmw'), 1);
 		const dir = mkdtempSync(path.join(os.tmpdir(), 'lsp-'));
@@ -79,7 +79,7 @@ describe('language server (hmmw lsp) over the protocol', function () {
 		assert.ok(expected.length >= 2, check.stderr);
 		assert.deepEqual(d.map(x => `${x.range.start.line + 1}:${x.range.start.character + 1}: ${x.message}`), expected);
 		assert.ok(d.some(x => /unknown device 'gpuu'/.test(x.message)));
-		assert.ok(d.some(x => /not implemented yet/.test(x.message)), 'a statement the engine cannot simulate yet is an error as you type');
+		assert.ok(d.some(x => /unknown advice 'dontned'/.test(x.message)), 'a checker error on a later line is reported too');
 	});
 
 	it('re-checks after an edit', async () => {
@@ -89,7 +89,7 @@ describe('language server (hmmw lsp) over the protocol', function () {
 		});
 		const d = await waitDiags(uri('bad.hmmw'), 2);
 		assert.ok(!d.some(x => /unknown device/.test(x.message)), JSON.stringify(d));
-		assert.ok(d.some(x => /not implemented yet/.test(x.message)), JSON.stringify(d));
+		assert.ok(d.some(x => /unknown advice/.test(x.message)), JSON.stringify(d));
 		assert.equal(diags.get(uri('bad.hmmw'))!.length, 2, 'one publish for the open, one for the edit');
 	});
 
