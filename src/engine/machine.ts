@@ -19,6 +19,10 @@ import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, pin_user_
 import * as Q from './query';
 import { mapped, perm } from './view_mirror';
 import { MachineView } from './view';
+import { UvmSpace, uvm_device_init } from './device/uvm/space';
+import { uvm_launch_kernel } from './device/uvm/kernel_exec';
+import { uvm_migrate_to_device, uvm_migrate_to_ram } from './device/uvm/api';
+import type { KernelAccess, KernelReport } from './device/uvm/types';
 
 /** A process, as `current`, `proc()` and `process()` hand it out. */
 export type { Mm } from './mm/mm';
@@ -26,9 +30,10 @@ export type { Mm } from './mm/mm';
 /** A byte range of the current process (page-granular for memory operations). */
 export interface ByteRange { addr: number; len: number }
 
-export interface LastOp { cpages: number; faults: number; error: ErrorCode | 'none' }
+/** What the last device operation reported; `moved` = pages that actually moved (UVM paths). */
+export interface LastOp { cpages: number; faults: number; moved: number; error: ErrorCode | 'none' }
 
-export interface MachineSnapshot { k: Kernel; current: Mm | undefined; last: LastOp; configured: boolean }
+export interface MachineSnapshot { k: Kernel; current: Mm | undefined; last: LastOp; configured: boolean; uvm: UvmSpace }
 
 export interface MmapArgs {
 	len: number;
@@ -43,7 +48,9 @@ export interface MmapArgs {
 export class Machine {
 	k: Kernel = new Kernel(DEFAULT_SYSTEM);
 	current: Mm | undefined;
-	readonly last: LastOp = { cpages: 0, faults: 0, error: 'none' };
+	readonly last: LastOp = { cpages: 0, faults: 0, moved: 0, error: 'none' };
+	/** machine-wide device-model state: advice per process, kernels launched */
+	uvm = new UvmSpace();
 	private configured = false;
 	private filter: EventFilter = NO_EVENTS;
 	/** The machine read-only, as plain records (the debugger's and the CLI report's window). */
@@ -57,7 +64,7 @@ export class Machine {
 
 	/** A deep copy of the whole machine (page contents shared copy-on-write). */
 	saveState(): MachineSnapshot {
-		return deepClone({ k: this.k, current: this.current, last: { ...this.last }, configured: this.configured });
+		return deepClone({ k: this.k, current: this.current, last: { ...this.last }, configured: this.configured, uvm: this.uvm });
 	}
 
 	/** Returns to a snapshot; the snapshot itself stays untouched and can be restored again. */
@@ -67,6 +74,7 @@ export class Machine {
 		this.current = c.current;
 		Object.assign(this.last, c.last);
 		this.configured = c.configured;
+		this.uvm = c.uvm;
 		this.k.events = this.filter;
 		this.k.stack.length = 0;
 	}
@@ -84,7 +92,7 @@ export class Machine {
 	addDevice(cfg: DeviceConfig): Device {
 		if (this.k.devices.some(d => d.name === cfg.name)) { fail('EINVAL', `device '${cfg.name}' already exists`); }
 		if (cfg.memoryBytes < PAGE_SIZE) { fail('EINVAL', 'device memory must hold at least one page'); }
-		return dmirror_device_init(this.k, cfg);
+		return cfg.policy === 'migrate' ? uvm_device_init(this.k, cfg) : dmirror_device_init(this.k, cfg);
 	}
 
 	process(name: string): Mm {
@@ -180,10 +188,10 @@ export class Machine {
 	unmirror(dev: string, proc: string): K { return dmirror_unmirror(this.k, this.k.device(dev), this.k.proc(proc)); }
 
 	/** Runs a device operation, recording last.cpages/faults/error as the ioctl reports them. */
-	private *op<T extends DevOpResult | void>(body: K<T>): K<T> {
+	private *op<T extends (DevOpResult & { moved?: number }) | void>(body: K<T>): K<T> {
 		try {
 			const r = yield* body;
-			if (r) { this.last.cpages = r.cpages; this.last.faults = r.faults; }
+			if (r) { this.last.cpages = r.cpages; this.last.faults = r.faults; this.last.moved = r.moved ?? 0; }
 			this.last.error = 'none';
 			return r;
 		} catch (e) {
@@ -212,20 +220,85 @@ export class Machine {
 		if (to === 'ram') {
 			// MIGRATE_TO_SYS from every device holding pages of the range (dmirror is per device)
 			const k = this.k;
-			return this.op((function* (): K<DevOpResult> {
+			return this.op((function* (): K<DevOpResult & { moved: number }> {
 				let cpages = 0;
+				let moved = 0;
 				let any = false;
 				for (const d of k.devices) {
 					if (!d.mirrors.has(mm)) { continue; }
 					any = true;
+					if (d.uvm) {
+						const n = yield* uvm_migrate_to_ram(k, d, mm, s, e, 'migrate');
+						cpages += n;
+						moved += n;
+						continue;
+					}
 					cpages += (yield* dmirror_migrate_to_system(k, d, mm, s, e)).cpages;
 				}
 				if (!any) { fail('EINVAL', `no device mirrors '${mm.name}'`); }
-				return { cpages, faults: 0 };
+				return { cpages, faults: 0, moved };
 			})());
 		}
-		return this.op(dmirror_migrate_to_device(this.k, this.k.device(to), mm, s, e));
+		const d = this.k.device(to);
+		if (d.uvm) { return this.op(this.uvmMove(d.name, mm, s, e, 'migrate')); }
+		return this.op(dmirror_migrate_to_device(this.k, d, mm, s, e));
 	}
+
+	/** UVM_MIGRATE on a policy=migrate device: cpages = pages of the range resident there after. */
+	private *uvmMove(dev: string, mm: Mm, s: number, e: number, cause: 'migrate' | 'user-prefetch'): K<DevOpResult & { moved: number }> {
+		const d = this.k.device(dev);
+		const moved = yield* uvm_migrate_to_device(this.k, d, mm, s, e, cause);
+		return { cpages: this.view.count(mm.id, s, e, d.name), faults: 0, moved };
+	}
+
+	// ------------------------------------------------------------ the device model
+
+	/** Every kernel launched, in order. */
+	get kernels(): KernelReport[] { return this.uvm.kernels; }
+
+	/** `kernel DEV ["name"] { ... }`: the body's accesses (whole pages, in program order) run on
+	 * the device; last.faults = pages faulted, last.moved = pages migrated. */
+	launchKernel(dev: string, name: string, accesses: KernelAccess[]): K<KernelReport> {
+		const d = this.k.device(dev);
+		const mm = this.cur();
+		const space = this.uvm;
+		const k = this.k;
+		return this.op((function* (): K<KernelReport & DevOpResult> {
+			const r = yield* uvm_launch_kernel(k, d, mm, space, name, accesses);
+			return { ...r, cpages: 0, faults: r.faults, moved: r.migrated };
+		})());
+	}
+
+	/** `prefetch R -> DEV|ram` (cudaMemPrefetchAsync): moves what can move, never fails for what
+	 * cannot; cause 'user-prefetch'. */
+	prefetch(r: ByteRange, to: string): K<DevOpResult> {
+		const [s, e] = this.pages(r);
+		const mm = this.cur();
+		if (to === 'ram') {
+			const k = this.k;
+			return this.op((function* (): K<DevOpResult & { moved: number }> {
+				let moved = 0;
+				for (const d of k.devices) {
+					if (d.uvm && d.mirrors.has(mm)) { moved += yield* uvm_migrate_to_ram(k, d, mm, s, e, 'user-prefetch'); }
+				}
+				return { cpages: moved, faults: 0, moved };
+			})());
+		}
+		const d = this.k.device(to);
+		if (!d.uvm) { fail('EINVAL', `prefetch needs a policy=migrate device ('${to}' is policy=${d.cfg.policy})`); }
+		return this.op(this.uvmMove(to, mm, s, e, 'user-prefetch'));
+	}
+
+	/** cudaMemAdvise: preferred location, accessed-by, read-mostly over the range. */
+	advise(r: ByteRange, a: { preferred?: string | null; accessedBy?: string; readMostly?: boolean }): void {
+		const [s, e] = this.pages(r);
+		if (a.preferred && a.preferred !== 'ram') { this.k.device(a.preferred); }
+		if (a.accessedBy) { this.k.device(a.accessedBy); }
+		this.uvm.adviceOf(this.cur().id).set(s, e, a);
+	}
+
+	/** Pages of the range with a copy at `loc` (without read duplication: the pages resident there). */
+	copies(r: ByteRange, loc: string): number { return this.count(r, loc); }
 
 	exclusive(r: ByteRange, dev: string): K<DevOpResult> {
 		const [s, e] = this.pages(r);

@@ -73,11 +73,11 @@ export function range(v: Value, loc?: Loc): RangeValue {
 // Member dispatch is keyed by the vocabulary's tables: a member added there without a reader here,
 // or here without a declaration there, does not compile.
 const LAST_READERS: { [P in keyof typeof LAST_MEMBERS]: (m: Machine) => Value } = {
-	cpages: m => m.last.cpages, faults: m => m.last.faults, error: m => m.last.error,
+	cpages: m => m.last.cpages, faults: m => m.last.faults, error: m => m.last.error, moved: m => m.last.moved,
 };
 const EVENT_READERS: { [P in keyof typeof EVENT_MEMBERS]: (ev: SimEvent) => Value } = {
 	kind: ev => ev.kind, addr: ev => ev.addr, npages: ev => ev.npages, device: ev => ev.device ?? '', process: ev => ev.process ?? '',
-	write: ev => ev.write ?? false, fn: ev => ev.fn ?? '', detail: ev => ev.detail ?? '',
+	write: ev => ev.write ?? false, fn: ev => ev.fn ?? '', detail: ev => ev.detail ?? '', cause: ev => ev.cause ?? '',
 };
 const DEVICE_READERS: Omit<{ [P in DeviceMember]: (d: DeviceSummary) => number }, keyof typeof DEVICE_COUNTERS> = {
 	used: d => d.usedPages * PAGE_SIZE, free: d => d.freePages * PAGE_SIZE,

@@ -143,6 +143,7 @@ export const LAST_MEMBERS: Readonly<Record<keyof LastOp, string>> = {
 	cpages: 'pages the last device operation or migration handled (dmirror cpages)',
 	faults: 'fault rounds of the last device operation (dmirror faults)',
 	error: 'error code of the last device operation, or "none"',
+	moved: 'pages that actually moved in the last kernel, prefetch or migrate (device model)',
 };
 
 /** `event.*`: exactly the fields of the engine's SimEvent. */
@@ -155,6 +156,7 @@ export const EVENT_MEMBERS: Readonly<Record<keyof SimEvent, string>> = {
 	write: 'true for a write access or write fault',
 	fn: 'the simulated kernel function raising it',
 	detail: 'notifier event, migration direction or reason, or ""',
+	cause: 'why pages moved (migration and eviction events), or ""',
 };
 
 /** Device counters: exactly the engine's DeviceStats. */
@@ -163,6 +165,11 @@ export const DEVICE_COUNTERS: Readonly<Record<keyof DeviceStats, string>> = {
 	fault_batches: 'device fault service rounds',
 	migrated_in: 'pages migrated to the device',
 	migrated_out: 'pages migrated from the device to RAM',
+	evicted: 'pages moved to RAM to free device memory (policy=migrate)',
+	prefetched: 'pages migrated by the prefetcher or a prefetch statement (policy=migrate)',
+	throttled: 'faults throttled by thrashing mitigation (policy=migrate)',
+	thrash_pins: 'pages pinned by thrashing mitigation (policy=migrate)',
+	remote_bytes: 'bytes kernels accessed over the link through remote mappings',
 	invalidations: 'notifier callbacks that removed mirror entries',
 	cpu_faults: 'CPU faults on this device\'s pages',
 };

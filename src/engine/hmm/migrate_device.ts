@@ -14,6 +14,7 @@ import { split_folio, split_huge_pmd } from '../mm/thp';
 import { mmu_notifier_invalidate_range_start } from '../mm/mmu_notifier';
 import { page_pgmap_owned, type PagemapOwner } from '../mm/memremap';
 import { PAGE_SIZE } from '../mm/content';
+import type { MigrationCause } from '../device/uvm/types';
 
 export const enum MPFN { VALID = 1, MIGRATE = 2, WRITE = 8, COMPOUND = 16 }
 export const enum SELECT { SYSTEM = 1, DEVICE_PRIVATE = 2, DEVICE_COHERENT = 4, COMPOUND = 8 }
@@ -26,6 +27,8 @@ export class MigrateVma {
 	readonly dst: Int32Array;
 	readonly dstF: Uint8Array;
 	cpages = 0;
+	/** why the pages move (the device model's MigrationCause), carried on the 'migration' event */
+	cause: MigrationCause | undefined;
 	/** where each collected page was mapped besides (mm, start+i): pages shared after fork */
 	readonly others = new Map<number, [Mm, number][]>();
 
@@ -54,7 +57,7 @@ export function* migrate_vma_setup(k: Kernel, a: MigrateVma): K {
 	yield* k.enter('migrate_vma_setup', { addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name, device: a.owner?.name });
 	try {
 		if (k.wants('migration')) {
-			yield { kind: 'migration', addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name, device: a.owner?.name, detail: a.direction, fn: 'migrate_vma_setup' };
+			yield { kind: 'migration', addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name, device: a.owner?.name, detail: a.direction, fn: 'migrate_vma_setup', ...(a.cause ? { cause: a.cause } : {}) };
 		}
 		yield* mmu_notifier_invalidate_range_start(k, { mm: a.mm, start: a.start, end: a.end, event: 'MIGRATE', owner: a.owner });
 		yield* collect(k, a);

@@ -1,13 +1,17 @@
 // Engine events. Kernel paths are generators: every point where a debugger may want to stop
 // (a fault, a migration, an invalidation, entry to a named kernel function) is a `yield`, so a
 // paused workload is simply a suspended generator and the engine never has to be re-entered.
+import type { MigrationCause } from '../device/uvm/types';
 
 export type EventKind =
 	| 'page-fault'    // any CPU page fault
 	| 'cpu-fault'     // the CPU touched a page a device holds (device-private or exclusive entry)
 	| 'device-fault'  // a device access missed its page table
 	| 'migration'     // pages move between RAM and a device
-	| 'eviction'      // a device makes room (raised by nothing until the device model exists; no filter offers it)
+	| 'eviction'      // a device makes room: one per evicted root chunk (evict_root_chunk)
+	| 'fault-batch'   // a device serviced one batch of faults: npages = pages after coalescing, detail = entries
+	| 'prefetch'      // the prefetcher chose a region of a VA block (uvm_perf_prefetch_get_hint)
+	| 'thrashing'     // thrashing mitigation acted on a page: detail throttle | pin | unpin
 	| 'invalidation'  // a notifier invalidates a device's mirror
 	| 'call'          // entry to a simulated kernel function (function breakpoints, stepIn)
 	| 'access'        // a CPU or device access to a range (data breakpoints)
@@ -25,6 +29,8 @@ export interface SimEvent {
 	fn?: string;
 	/** free text: notifier event name, migration direction, reason */
 	detail?: string;
+	/** on 'migration' (and 'eviction') events: why the pages moved */
+	cause?: MigrationCause;
 }
 
 /** A kernel path: yields events, returns T. */
