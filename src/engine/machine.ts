@@ -263,7 +263,7 @@ export class Machine {
 		const mm = this.cur();
 		const space = this.uvm;
 		const k = this.k;
-		return this.op((function* (): K<KernelReport & DevOpResult> {
+		return this.op((function* (): K<KernelReport & DevOpResult & { moved: number }> {
 			const r = yield* uvm_launch_kernel(k, d, mm, space, name, accesses);
 			return { ...r, cpages: 0, faults: r.faults, moved: r.migrated };
 		})());

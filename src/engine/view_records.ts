@@ -6,6 +6,7 @@ import { PTE } from './mm/pagetable';
 import type { Vma } from './mm/vma';
 import { PAGE_SIZE } from './mm/content';
 import type { Device } from './device/device';
+import { deviceModelRecord } from './view_device_model';
 import { pageLocation } from './view_location';
 import { mirrorEntries, mirrorEntry } from './view_mirror';
 import type {
@@ -84,14 +85,17 @@ export function deviceSummary(d: Device): DeviceSummary {
 	return { name: d.name, index: d.index, capacityPages: d.capacityPages, usedPages: d.usedPages, freePages: d.capacityPages - d.usedPages, counters };
 }
 
-export function deviceRecord(d: Device): DeviceRecord {
+export function deviceRecord(k: Kernel, d: Device): DeviceRecord {
 	return {
 		...deviceSummary(d), config: structuredClone(d.cfg), chunks: d.chunks.map(c => ({ first: c.first, npages: c.npages })),
 		mirrors: [...d.mirrors].map(([mm, m]) => ({
 			process: mm.name, processId: mm.id, entries: mirrorEntries(d, mm), notifierSeq: m.notifier.seq, callbacks: m.callbacks,
 		})),
-		// no device model keeps state beyond the dmirror basics yet; new state is reported here
-		extra: {},
+		extra: d.uvm ? {
+			policy: d.cfg.policy, pendingFaults: d.uvm.buffer.count, rootChunksUsed: d.uvm.pmm.chunksInUse, batches: d.uvm.batches,
+		} : { policy: d.cfg.policy },
+		byCause: structuredClone(d.byCause),
+		...(d.uvm ? { model: deviceModelRecord(k, d) } : {}),
 	};
 }
 

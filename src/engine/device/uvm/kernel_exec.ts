@@ -74,6 +74,8 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 		const f = k.frames;
 		const lru = dev.uvm !== undefined && dev.cfg.evict === 'lru';
 		let live = W, ready = W, idle = 0;
+		// access time is summed exactly and the clock follows it in whole ns
+		let accessNs = 0, charged = 0;
 
 		const service = function* (): K {
 			const batch = buffer.fetch(batchMax);
@@ -137,7 +139,9 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 				}
 				if (buffer.count >= batchMax) { yield* service(); }
 			}
-			k.advance(costs.local(local) + costs.remote(remote));
+			accessNs += costs.local(local) + costs.remote(remote);
+			k.advance(Math.round(accessNs) - charged);
+			charged = Math.round(accessNs);
 			dev.stats.remote_bytes += remote;
 			report.remoteBytes += remote;
 			if (live > 0 && ready === 0) {

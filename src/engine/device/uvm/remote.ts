@@ -13,12 +13,18 @@ import type { Device } from '../device';
 import type { Mirror } from '../mirror';
 import { ACCESS } from './fault_buffer';
 
+/** hmm_make_resident_cpu: pages held by another device are faulted back to RAM (that device's
+ * migrate_to_ram) so they can migrate here; nothing is mapped. */
+export function uvm_hmm_make_resident_cpu(k: Kernel, dev: Device, m: Mirror, lo: number, hi: number, want: Uint8Array): K<number> {
+	return uvm_hmm_map_in_place(k, dev, m, lo, hi, want, false);
+}
+
 /** HMM_RANGE_DEFAULT_TIMEOUT, as a bound on read_begin/read_retry rounds */
 const MAX_RETRIES = 1000;
 
 /** Faults pages [lo, hi) in with the access each asks for (0 = not wanted) and maps them on the
  * device; returns how many were mapped. The read_begin / hmm_range_fault / read_retry loop. */
-export function* uvm_hmm_map_in_place(k: Kernel, dev: Device, m: Mirror, lo: number, hi: number, want: Uint8Array): K<number> {
+export function* uvm_hmm_map_in_place(k: Kernel, dev: Device, m: Mirror, lo: number, hi: number, want: Uint8Array, map = true): K<number> {
 	const range = new HmmRange(m.notifier, lo, hi, 0, HMM_PFN.REQ_FAULT | HMM_PFN.REQ_WRITE, dev);
 	for (let tries = 0; ; tries++) {
 		if (tries >= MAX_RETRIES) { fail('EBUSY', 'hmm_range_fault kept racing with invalidations'); }
@@ -35,6 +41,7 @@ export function* uvm_hmm_map_in_place(k: Kernel, dev: Device, m: Mirror, lo: num
 				: `device '${dev.name}' wrote memory without write permission`);
 		}
 		if (m.notifier.readRetry(range.notifierSeq)) { continue; }
+		if (!map) { return 0; }
 		let mapped = 0;
 		let li = lo & (PTRS_PER_PMD - 1);
 		let leaf = m.pt.leafFor(lo);

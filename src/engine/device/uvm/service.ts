@@ -15,7 +15,7 @@ import { PAGE_SIZE } from '../../mm/content';
 import type { Device } from '../device';
 import { type CostBreakdown, DeviceCostModel, emptyBreakdown, totalNs } from '../cost';
 import { ACCESS, type FaultBatch } from './fault_buffer';
-import { uvm_hmm_map_in_place } from './remote';
+import { uvm_hmm_make_resident_cpu, uvm_hmm_map_in_place } from './remote';
 import {
 	causeCode, pageKey, residentOn, uvm_block_chunk, uvm_block_migrate_to_device, uvm_block_migrate_to_ram, uvmMirror,
 } from './migrate';
@@ -148,6 +148,7 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 		}
 		if (anyMove && u) {
 			if (dev.cfg.prefetch === 'density') { yield* prefetch(k, dev, mm, bs, move, d); }
+			yield* make_resident_cpu(k, dev, m, mm, bs, move, access);
 			yield* uvm_va_block_service_copy(k, dev, mm, bs, move, remote, access, acc, d);
 			for (let o = 0; o < VA_BLOCK_PAGES; o++) { if (remote[o]) { anyRemote = true; break; } }
 		}
@@ -238,6 +239,27 @@ function* uvm_va_block_service_copy(k: Kernel, dev: Device, mm: Mm, bs: number, 
 		}
 	} finally {
 		k.leave();
+	}
+}
+
+/** Pages of the move mask that another device holds come back to RAM first (that device's
+ * migrate_to_ram, reached from hmm_range_fault: a device fault, not a CPU one). */
+function* make_resident_cpu(k: Kernel, dev: Device, m: ReturnType<typeof uvmMirror>, mm: Mm, bs: number, move: Uint8Array, access: Uint8Array): K {
+	const foreign = new Uint8Array(VA_BLOCK_PAGES);
+	let any = false;
+	for (let o = 0; o < VA_BLOCK_PAGES; o++) {
+		if (!move[o]) { continue; }
+		const pte = mm.pt.pte(bs + o);
+		if ((pte & PTE.TYPE_MASK) === PTE.DEVPRIV && k.frames.owner[mm.pt.pfn(bs + o)] !== dev.index) { foreign[o] = access[o] || ACCESS.READ; any = true; }
+	}
+	if (!any) { return; }
+	for (let o = 0; o < VA_BLOCK_PAGES;) {
+		if (!foreign[o]) { o++; continue; }
+		const vma = mm.vmas.find(bs + o)!;
+		let e = o;
+		while (e < VA_BLOCK_PAGES && bs + e < vma.end) { e++; }
+		yield* uvm_hmm_make_resident_cpu(k, dev, m, bs + o, bs + e, foreign.subarray(o, e));
+		o = e;
 	}
 }
 
