@@ -82,7 +82,9 @@ export function processRecord(k: Kernel, mm: Mm, current: Mm | undefined): Proce
 export function deviceSummary(d: Device): DeviceSummary {
 	const counters: Record<string, number> = {};
 	for (const [name, v] of Object.entries(d.stats)) { if (typeof v === 'number') { counters[name] = v; } }
-	return { name: d.name, index: d.index, capacityPages: d.capacityPages, usedPages: d.usedPages, freePages: d.capacityPages - d.usedPages, counters };
+	const byCause: Record<string, { in: number; out: number }> = {};
+	for (const [c, v] of Object.entries(d.byCause)) { byCause[c] = { in: v.in, out: v.out }; }
+	return { name: d.name, index: d.index, capacityPages: d.capacityPages, usedPages: d.usedPages, freePages: d.capacityPages - d.usedPages, counters, byCause };
 }
 
 export function deviceRecord(k: Kernel, d: Device): DeviceRecord {
@@ -93,8 +95,7 @@ export function deviceRecord(k: Kernel, d: Device): DeviceRecord {
 		})),
 		extra: d.uvm ? {
 			policy: d.cfg.policy, pendingFaults: d.uvm.buffer.count, rootChunksUsed: d.uvm.pmm.chunksInUse, batches: d.uvm.batches,
-		} : { policy: d.cfg.policy },
-		byCause: structuredClone(d.byCause),
+		} : {},
 		...(d.uvm ? { model: deviceModelRecord(k, d) } : {}),
 	};
 }

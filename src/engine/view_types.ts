@@ -148,6 +148,8 @@ export interface DeviceSummary {
 	freePages: number;
 	/** DeviceStats, counter by counter */
 	counters: Record<string, number>;
+	/** pages moved in and out, by why they moved (MigrationCause) */
+	byCause: Record<string, { in: number; out: number }>;
 }
 
 export interface DeviceRecord extends DeviceSummary {
@@ -158,8 +160,6 @@ export interface DeviceRecord extends DeviceSummary {
 	mirrors: DeviceMirrorRecord[];
 	/** state of the device model beyond the dmirror basics, as scalars (policy, pending faults...) */
 	extra: Record<string, ViewValue>;
-	/** pages moved in and out by cause (every device) */
-	byCause: Record<string, { in: number; out: number }>;
 	/** the UVM state of a policy=migrate device */
 	model?: DeviceModelRecord;
 }
