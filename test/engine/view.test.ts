@@ -341,4 +341,3 @@ describe('machine.view', () => {
 		assert.equal(v.process('p')!.rss, 0);
 	});
 });
-
