@@ -22,6 +22,7 @@ import { MachineView } from './view';
 import { UvmSpace, uvm_device_init } from './device/uvm/space';
 import { uvm_launch_kernel } from './device/uvm/kernel_exec';
 import { uvm_migrate_to_device, uvm_migrate_to_ram } from './device/uvm/api';
+import { UvmMirror } from './device/uvm/migrate';
 import type { KernelAccess, KernelReport } from './device/uvm/types';
 
 /** A process, as `current`, `proc()` and `process()` hand it out. */
@@ -182,7 +183,7 @@ export class Machine {
 		const d = this.k.device(dev);
 		const mm = this.k.proc(proc);
 		if (d.mirrors.has(mm)) { fail('EINVAL', `device '${dev}' already mirrors '${proc}'`); }
-		d.mirrors.set(mm, new Mirror(d, mm));
+		d.mirrors.set(mm, d.uvm ? new UvmMirror(d, mm, this.k) : new Mirror(d, mm));
 	}
 
 	unmirror(dev: string, proc: string): K { return dmirror_unmirror(this.k, this.k.device(dev), this.k.proc(proc)); }
@@ -233,7 +234,9 @@ export class Machine {
 						moved += n;
 						continue;
 					}
+					const out0 = d.stats.migrated_out;
 					cpages += (yield* dmirror_migrate_to_system(k, d, mm, s, e)).cpages;
+					moved += d.stats.migrated_out - out0;
 				}
 				if (!any) { fail('EINVAL', `no device mirrors '${mm.name}'`); }
 				return { cpages, faults: 0, moved };
@@ -241,7 +244,12 @@ export class Machine {
 		}
 		const d = this.k.device(to);
 		if (d.uvm) { return this.op(this.uvmMove(d.name, mm, s, e, 'migrate')); }
-		return this.op(dmirror_migrate_to_device(this.k, d, mm, s, e));
+		const k = this.k;
+		return this.op((function* (): K<DevOpResult & { moved: number }> {
+			const in0 = d.stats.migrated_in;
+			const r = yield* dmirror_migrate_to_device(k, d, mm, s, e);
+			return { ...r, moved: d.stats.migrated_in - in0 };
+		})());
 	}
 
 	/** UVM_MIGRATE on a policy=migrate device: cpages = pages of the range resident there after. */

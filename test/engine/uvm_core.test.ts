@@ -255,6 +255,31 @@ describe('device model core (uvm)', () => {
 		});
 	});
 
+	describe('one semantics', () => {
+		it('watched (every event, every call) and unwatched runs agree on time, counters, residency and bytes', () => {
+			const run = (watch: boolean) => {
+				const m = machine({ sms: 2, warps: 32, evict: 'lru' }, 4 * MiB);
+				m.addDevice({ ...defaultDeviceConfig('gpu2', 64 * MiB), policy: 'migrate', sms: 2, warps: 32 });
+				m.setEvents({ wants: () => watch });
+				const X = anon(m, 6 * MiB);
+				m.createFile('f', MiB, { kind: 'linear', a: 5, b: 0 });
+				const F = m.mmap({ len: MiB, prot: 'r', backing: 'file', file: 'f', shared: false });
+				drain(m.cpuWrite({ addr: X.addr, len: MiB }, { kind: 'linear', a: 1, b: 0 }));
+				drain(m.launchKernel('gpu', 'a', [linear('write', { addr: X.addr + MiB, len: 5 * MiB }, 2, 1), line('read', F)]));
+				drain(m.launchKernel('gpu2', 'b', [line('read', { addr: X.addr, len: 3 * MiB })]));
+				drain(m.prefetch({ addr: X.addr, len: 2 * MiB }, 'gpu'));
+				drain(m.cpuRead({ addr: X.addr + 4 * MiB, len: MiB }));
+				drain(m.migrate(X, 'ram'));
+				sane(m);
+				return JSON.stringify({
+					t: m.time, d: m.k.devices.map(d => [d.stats, d.byCause, d.usedPages]), k: m.kernels,
+					w: [m.where(X), m.matches({ addr: X.addr + MiB, len: 5 * MiB }, i => 2 * i + 1), m.matches({ addr: X.addr, len: MiB }, i => i)],
+				});
+			};
+			assert.equal(run(true), run(false));
+		});
+	});
+
 	describe('machine API edges', () => {
 		it('policy=migrate needs one root chunk; prefetch needs a policy=migrate device', () => {
 			assert.throws(() => machine({}, 1 * MiB), /2 MiB root chunk/);

@@ -3,7 +3,7 @@
 // Copies are by reference: the driver points the destination at the source's content slot, and
 // finalize leaves the slot with whichever page survives.
 import type { Kernel } from '../kernel';
-import type { K } from '../sim/events';
+import type { K, SimEvent } from '../sim/events';
 import { fail } from '../sim/errors';
 import { HPAGE_NR, PG } from '../mm/frames';
 import type { Mm } from '../mm/mm';
@@ -14,7 +14,6 @@ import { split_folio, split_huge_pmd } from '../mm/thp';
 import { mmu_notifier_invalidate_range_start } from '../mm/mmu_notifier';
 import { page_pgmap_owned, type PagemapOwner } from '../mm/memremap';
 import { PAGE_SIZE } from '../mm/content';
-import type { MigrationCause } from '../device/uvm/types';
 
 export const enum MPFN { VALID = 1, MIGRATE = 2, WRITE = 8, COMPOUND = 16 }
 export const enum SELECT { SYSTEM = 1, DEVICE_PRIVATE = 2, DEVICE_COHERENT = 4, COMPOUND = 8 }
@@ -28,7 +27,7 @@ export class MigrateVma {
 	readonly dstF: Uint8Array;
 	cpages = 0;
 	/** why the pages move (the device model's MigrationCause), carried on the 'migration' event */
-	cause: MigrationCause | undefined;
+	cause: SimEvent['cause'];
 	/** where each collected page was mapped besides (mm, start+i): pages shared after fork */
 	readonly others = new Map<number, [Mm, number][]>();
 

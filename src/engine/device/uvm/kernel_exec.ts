@@ -37,7 +37,7 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 		if (!(l.end > l.start)) { fail('EINVAL', 'a kernel access needs a non-empty range'); }
 		if (l.kind === 'write' && !l.fill) { fail('EINVAL', 'a kernel write needs a value'); }
 	}
-	const m: Mirror = dev.uvm ? uvmMirror(dev, mm) : mirrorOf(dev, mm);
+	const m: Mirror = dev.uvm ? uvmMirror(k, dev, mm) : mirrorOf(dev, mm);
 	const costs = costsOf(dev);
 	const report: KernelReport = {
 		name, device: dev.name, startNs: k.clock, timeNs: 0, faultEntries: 0, faults: 0, batches: 0, migrated: 0, prefetched: 0, evicted: 0,

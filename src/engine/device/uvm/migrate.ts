@@ -7,6 +7,7 @@ import type { K } from '../../sim/events';
 import type { Mm } from '../../mm/mm';
 import type { Vma } from '../../mm/vma';
 import type { VmFault } from '../../mm/memremap';
+import type { IntervalNotifier, NotifierRange } from '../../mm/mmu_notifier';
 import { PTE } from '../../mm/pagetable';
 import { PAGE_SIZE } from '../../mm/content';
 import { MigrateVma, MPFN, SELECT, migrate_vma_finalize, migrate_vma_pages, migrate_vma_setup } from '../../hmm/migrate_device';
@@ -21,11 +22,23 @@ import { MIGRATION_CAUSES, type MigrationCause, VA_BLOCK_PAGES } from './types';
 /** Per-page cause codes in a block's want mask: 0 = leave, else MIGRATION_CAUSES[code - 1]. */
 export function causeCode(c: MigrationCause): number { return MIGRATION_CAUSES.indexOf(c) + 1; }
 
+/** A policy=migrate device's page table for one process. Its notifier callback is a TLB
+ * shootdown, and costs the device's `invalidate` term each time it removes entries. */
+export class UvmMirror extends Mirror {
+	constructor(dev: Device, mm: Mm, private readonly k: Kernel) { super(dev, mm); }
+
+	override invalidate(sub: IntervalNotifier, range: NotifierRange): number {
+		const removed = super.invalidate(sub, range);
+		if (removed > 0 && this.dev.uvm) { this.k.advance(this.dev.uvm.costs.c.invalidateNs); }
+		return removed;
+	}
+}
+
 /** The process's mirror on a policy=migrate device: UVM registers the mm on first use
  * (uvm_va_space_mm_register); the mirror's table is the device's page table for it. */
-export function uvmMirror(dev: Device, mm: Mm): Mirror {
+export function uvmMirror(k: Kernel, dev: Device, mm: Mm): Mirror {
 	let m = dev.mirrors.get(mm);
-	if (!m) { m = new Mirror(dev, mm); dev.mirrors.set(mm, m); }
+	if (!m) { m = new UvmMirror(dev, mm, k); dev.mirrors.set(mm, m); }
 	return m;
 }
 
@@ -65,7 +78,7 @@ export function* uvm_block_chunk(k: Kernel, dev: Device, mm: Mm, block: number, 
 export function* uvm_block_migrate_to_device(k: Kernel, dev: Device, mm: Mm, vma: Vma, lo: number, hi: number,
 	want: Uint8Array, chunk: number, fresh: boolean, acc: CostBreakdown): K<number[]> {
 	const u = dev.uvm!;
-	const m = uvmMirror(dev, mm);
+	const m = uvmMirror(k, dev, mm);
 	const moved = new Array<number>(MIGRATION_CAUSES.length + 1).fill(0);
 	const first = want.findIndex(w => w !== 0);
 	if (first < 0 || first >= hi - lo) { return moved; }
@@ -185,7 +198,8 @@ export function* evict_root_chunk(k: Kernel, dev: Device, c: number, acc: CostBr
 }
 
 /** uvm_hmm_migrate_to_ram: a fault on one of the device's pages. From the CPU it is a CPU fault
- * of this device; from another device's hmm_range_fault it is that device's fault, not a CPU one. */
+ * of this device (cause 'cpu-fault', or 'gup-pin' under a long-term pin); from another device's
+ * hmm_range_fault it is that device's fault, not a CPU one. */
 export function* uvm_hmm_migrate_to_ram(k: Kernel, dev: Device, vmf: VmFault): K {
 	const fromDevice = k.stack.some(f => f.fn === 'hmm_range_fault');
 	if (!fromDevice) { dev.stats.cpu_faults++; }
@@ -193,7 +207,8 @@ export function* uvm_hmm_migrate_to_ram(k: Kernel, dev: Device, vmf: VmFault): K
 	yield* k.enter('uvm_va_space_cpu_fault_hmm', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, device: dev.name });
 	try {
 		const acc = emptyBreakdown();
-		yield* uvm_block_migrate_to_ram(k, dev, mm, vma, vpn, vpn + 1, fromDevice ? 'device-fault' : 'cpu-fault', acc);
+		const pin = k.stack.some(f => f.fn === 'pin_user_pages');
+		yield* uvm_block_migrate_to_ram(k, dev, mm, vma, vpn, vpn + 1, fromDevice ? 'device-fault' : pin ? 'gup-pin' : 'cpu-fault', acc);
 		k.advance(totalNs(acc));
 	} finally {
 		k.leave();

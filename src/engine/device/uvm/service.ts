@@ -105,7 +105,7 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 			thrashing: 'none', prefetch: [],
 		};
 		out.record.blocks.push(d);
-		const m = uvmMirror(dev, mm);
+		const m = uvmMirror(k, dev, mm);
 		// per page of the block: access wanted in place (remote), and cause code to migrate
 		const remote = new Uint8Array(VA_BLOCK_PAGES);
 		const move = new Uint8Array(VA_BLOCK_PAGES);
