@@ -79,6 +79,17 @@ describe('device cost model v2', () => {
 		assert.ok(Math.abs(r.timeNs - want) < 64, `${r.timeNs} vs ${want}`);
 	});
 
+	it('a notifier callback that shoots down device entries costs `invalidate` (a TLB shootdown)', () => {
+		const m = machine({ sms: 1, warps: 32, costs: { invalidateNs: 7_000 } });
+		m.createFile('f', MiB);
+		const F = m.mmap({ len: MiB, prot: 'r', backing: 'file', file: 'f', shared: true });
+		drain(m.launchKernel('gpu', 'k', [line('read', F)]));
+		const t = m.time;
+		drain(m.munmap(F));
+		assert.equal(m.device('gpu').stats.invalidations, 1);
+		assert.equal(m.time - t, 7_000);
+	});
+
 	it('every cost term is overridable per device (COST_OPTIONS)', () => {
 		for (const [opt, { key }] of Object.entries(COST_OPTIONS)) {
 			assert.ok(key in DEFAULT_DEVICE_COSTS, opt);

@@ -12,8 +12,6 @@ export interface FaultBatch {
 	npages: number;
 	vpn: Float64Array;
 	access: Uint8Array;
-	/** per fetched entry, in fetch order: the faulting warp */
-	warps: Int32Array;
 	/** entries per coalesced page (duplicates included) */
 	dup: Int32Array;
 }
@@ -83,17 +81,17 @@ export class FaultBuffer {
 	/** fetch_fault_buffer_entries + preprocess_fault_batch: up to `max` entries, coalesced per page. */
 	fetch(max: number): FaultBatch {
 		const n = Math.min(max, this.count);
-		const warps = new Int32Array(n);
 		// sort key: page, then access type (reads before writes of the same page)
 		const keys = new Float64Array(n);
+		let sorted = true;
 		for (let i = 0; i < n; i++) {
 			const j = (this.head + i) % this.capacity;
-			warps[i] = this.warp[j];
 			keys[i] = this.vpn[j] * 4 + this.access[j];
+			if (i > 0 && keys[i] < keys[i - 1]) { sorted = false; }
 		}
 		this.head = (this.head + n) % this.capacity;
 		this.count -= n;
-		keys.sort();
+		if (!sorted) { keys.sort(); }
 		const vpn = new Float64Array(n), access = new Uint8Array(n), dup = new Int32Array(n);
 		let npages = 0;
 		for (let i = 0; i < n; i++) {
@@ -110,6 +108,6 @@ export class FaultBuffer {
 			dup[npages] = 1;
 			npages++;
 		}
-		return { entries: n, npages, vpn: vpn.subarray(0, npages), access: access.subarray(0, npages), warps, dup: dup.subarray(0, npages) };
+		return { entries: n, npages, vpn: vpn.subarray(0, npages), access: access.subarray(0, npages), dup: dup.subarray(0, npages) };
 	}
 }

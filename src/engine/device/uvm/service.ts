@@ -28,6 +28,9 @@ const PREFETCH_THRESHOLD = 51;
 /** pages of a batch kept in its record for the debugger */
 const RECORDED_PAGES = 64;
 
+/** Per page of one VA block: access wanted in place, cause code to migrate, access faulted. */
+interface BlockMasks { remote: Uint8Array; move: Uint8Array; access: Uint8Array }
+
 export interface BatchOutcome { record: BatchRecord; napNs: number; migrated: number; prefetched: number; remote: number }
 
 /** uvm_parent_gpu_service_replayable_faults for one batch: service, charge, record. */
@@ -79,12 +82,16 @@ export function mirrorCosts(dev: Device): DeviceCostModel {
 function* service_fault_batch(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, batch: FaultBatch, acc: CostBreakdown, out: BatchOutcome): K {
 	yield* k.enter('service_fault_batch', { addr: batch.npages > 0 ? batch.vpn[0] * PAGE_SIZE : 0, npages: batch.npages, device: dev.name, process: mm.name });
 	try {
+		const masks: BlockMasks = { remote: new Uint8Array(VA_BLOCK_PAGES), move: new Uint8Array(VA_BLOCK_PAGES), access: new Uint8Array(VA_BLOCK_PAGES) };
 		for (let i = 0; i < batch.npages;) {
 			const block = Math.floor(batch.vpn[i] / VA_BLOCK_PAGES);
 			let j = i;
 			while (j < batch.npages && Math.floor(batch.vpn[j] / VA_BLOCK_PAGES) === block) { j++; }
 			yield* k.tick(batch.vpn[i] * PAGE_SIZE);
-			yield* uvm_va_block_service_locked(k, dev, mm, space, batch, i, j, acc, out);
+			masks.remote.fill(0);
+			masks.move.fill(0);
+			masks.access.fill(0);
+			yield* uvm_va_block_service_locked(k, dev, mm, space, batch, i, j, acc, out, masks);
 			i = j;
 		}
 	} finally {
@@ -94,7 +101,7 @@ function* service_fault_batch(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, b
 
 /** The block's pages of the batch [from, to): access wanted per page of the block. */
 function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, batch: FaultBatch, from: number, to: number,
-	acc: CostBreakdown, out: BatchOutcome): K {
+	acc: CostBreakdown, out: BatchOutcome, masks: BlockMasks): K {
 	const bs = Math.floor(batch.vpn[from] / VA_BLOCK_PAGES) * VA_BLOCK_PAGES;
 	yield* k.enter('uvm_va_block_service_locked', { addr: bs * PAGE_SIZE, npages: VA_BLOCK_PAGES, device: dev.name, process: mm.name });
 	try {
@@ -107,9 +114,7 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 		out.record.blocks.push(d);
 		const m = uvmMirror(k, dev, mm);
 		// per page of the block: access wanted in place (remote), and cause code to migrate
-		const remote = new Uint8Array(VA_BLOCK_PAGES);
-		const move = new Uint8Array(VA_BLOCK_PAGES);
-		const access = new Uint8Array(VA_BLOCK_PAGES);
+		const { remote, move, access } = masks;
 		const u = dev.uvm;
 		const advice = space.adviceOf(mm.id);
 		let anyMove = false, anyRemote = false;
@@ -245,14 +250,16 @@ function* uvm_va_block_service_copy(k: Kernel, dev: Device, mm: Mm, bs: number, 
 /** Pages of the move mask that another device holds come back to RAM first (that device's
  * migrate_to_ram, reached from hmm_range_fault: a device fault, not a CPU one). */
 function* make_resident_cpu(k: Kernel, dev: Device, m: ReturnType<typeof uvmMirror>, mm: Mm, bs: number, move: Uint8Array, access: Uint8Array): K {
-	const foreign = new Uint8Array(VA_BLOCK_PAGES);
-	let any = false;
+	let foreign: Uint8Array | undefined;
+	const leaf = mm.pt.leaf(bs);
+	if (!leaf) { return; }
 	for (let o = 0; o < VA_BLOCK_PAGES; o++) {
-		if (!move[o]) { continue; }
-		const pte = mm.pt.pte(bs + o);
-		if ((pte & PTE.TYPE_MASK) === PTE.DEVPRIV && k.frames.owner[mm.pt.pfn(bs + o)] !== dev.index) { foreign[o] = access[o] || ACCESS.READ; any = true; }
+		if (move[o] && (leaf.pte[o] & PTE.TYPE_MASK) === PTE.DEVPRIV && k.frames.owner[leaf.pfn[o]] !== dev.index) {
+			foreign ??= new Uint8Array(VA_BLOCK_PAGES);
+			foreign[o] = access[o] || ACCESS.READ;
+		}
 	}
-	if (!any) { return; }
+	if (!foreign) { return; }
 	for (let o = 0; o < VA_BLOCK_PAGES;) {
 		if (!foreign[o]) { o++; continue; }
 		const vma = mm.vmas.find(bs + o)!;
