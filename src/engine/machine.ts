@@ -23,7 +23,7 @@ import { UvmSpace, uvm_device_init } from './device/uvm/space';
 import { uvm_launch_kernel } from './device/uvm/kernel_exec';
 import { uvm_migrate_to_device, uvm_migrate_to_ram } from './device/uvm/api';
 import { UvmMirror } from './device/uvm/migrate';
-import type { KernelAccess, KernelReport } from './device/uvm/types';
+import type { KernelAccess, KernelReport, MigrationCause } from './device/uvm/types';
 
 /** A process, as `current`, `proc()` and `process()` hand it out. */
 export type { Mm } from './mm/mm';
@@ -151,7 +151,7 @@ export class Machine {
 		if (data.length === 0) { return; }
 		const [s, e] = this.pages({ addr, len: data.length });
 		const mm = this.cur();
-		yield* cpu_access(this.k, mm, s, e, true);
+		yield* this.because('cpu-fault', cpu_access(this.k, mm, s, e, true));
 		for (let at = 0; at < data.length;) {
 			const a = addr + at;
 			const vpn = Math.floor(a / PAGE_SIZE);
@@ -164,12 +164,12 @@ export class Machine {
 		}
 	}
 
-	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return cpu_access(this.k, this.cur(), s, e, false); }
+	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, false)); }
 	/** With a fill, word i of the range (counted from its first byte) is fill(i); the rest of its
 	 * first and last pages keeps its bytes. Without one, the pages are written but unchanged. */
 	cpuWrite(r: ByteRange, fill?: Fill): K {
 		const [s, e] = this.pages(r);
-		return cpu_access(this.k, this.cur(), s, e, true, fill && this.rangeFill(r, fill));
+		return this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, true, fill && this.rangeFill(r, fill)));
 	}
 
 	private rangeFill(r: ByteRange, fill: Fill): RangeFill {
@@ -186,7 +186,23 @@ export class Machine {
 		d.mirrors.set(mm, d.uvm ? new UvmMirror(d, mm, this.k) : new Mirror(d, mm));
 	}
 
-	unmirror(dev: string, proc: string): K { return dmirror_unmirror(this.k, this.k.device(dev), this.k.proc(proc)); }
+	unmirror(dev: string, proc: string): K { return this.because('unmirror', dmirror_unmirror(this.k, this.k.device(dev), this.k.proc(proc))); }
+
+	/** Runs a path, counting what dmirror devices moved under `cause` (policy=migrate devices count
+	 * their own moves, each with its cause, in uvm/). */
+	private *because<T>(cause: MigrationCause, body: K<T>): K<T> {
+		const devs = this.k.devices.filter(d => !d.uvm);
+		if (devs.length === 0) { return yield* body; }
+		const before = devs.map(d => [d.stats.migrated_in, d.stats.migrated_out]);
+		try {
+			return yield* body;
+		} finally {
+			devs.forEach((d, i) => {
+				d.byCause[cause].in += d.stats.migrated_in - before[i][0];
+				d.byCause[cause].out += d.stats.migrated_out - before[i][1];
+			});
+		}
+	}
 
 	/** Runs a device operation, recording last.cpages/faults/error as the ioctl reports them. */
 	private *op<T extends (DevOpResult & { moved?: number }) | void>(body: K<T>): K<T> {
@@ -206,13 +222,13 @@ export class Machine {
 		const [s, e] = this.pages(r);
 		if (keep && (e - s) * PAGE_SIZE > 1 << 30) { fail('ENOMEM', 'a read buffer is limited to 1 GiB; discard the result (`DEV read R`) to read more'); }
 		const out = keep ? new Uint8Array((e - s) * PAGE_SIZE) : undefined;
-		yield* this.op(dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, false, out, undefined));
+		yield* this.op(this.because('device-fault', dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, false, out, undefined)));
 		return out;
 	}
 
 	devWrite(dev: string, r: ByteRange, fill: Fill): K<DevOpResult> {
 		const [s, e] = this.pages(r);
-		return this.op(dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, true, undefined, this.rangeFill(r, fill)));
+		return this.op(this.because('device-fault', dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, true, undefined, this.rangeFill(r, fill))));
 	}
 
 	migrate(r: ByteRange, to: string): K<DevOpResult> {
@@ -235,7 +251,11 @@ export class Machine {
 						continue;
 					}
 					const out0 = d.stats.migrated_out;
-					cpages += (yield* dmirror_migrate_to_system(k, d, mm, s, e)).cpages;
+					try {
+						cpages += (yield* dmirror_migrate_to_system(k, d, mm, s, e)).cpages;
+					} finally {
+						d.byCause.migrate.out += d.stats.migrated_out - out0;
+					}
 					moved += d.stats.migrated_out - out0;
 				}
 				if (!any) { fail('EINVAL', `no device mirrors '${mm.name}'`); }
@@ -247,8 +267,12 @@ export class Machine {
 		const k = this.k;
 		return this.op((function* (): K<DevOpResult & { moved: number }> {
 			const in0 = d.stats.migrated_in;
-			const r = yield* dmirror_migrate_to_device(k, d, mm, s, e);
-			return { ...r, moved: d.stats.migrated_in - in0 };
+			try {
+				const r = yield* dmirror_migrate_to_device(k, d, mm, s, e);
+				return { ...r, moved: d.stats.migrated_in - in0 };
+			} finally {
+				d.byCause.migrate.in += d.stats.migrated_in - in0;
+			}
 		})());
 	}
 
@@ -313,7 +337,7 @@ export class Machine {
 		return this.op(dmirror_exclusive(this.k, this.k.device(dev), this.cur(), s, e));
 	}
 
-	release(dev: string): K { return this.op(dmirror_release(this.k, this.k.device(dev))); }
+	release(dev: string): K { return this.op(this.because('release', dmirror_release(this.k, this.k.device(dev)))); }
 
 	*snapshot(dev: string, r: ByteRange): K<Uint8Array> {
 		const [s, e] = this.pages(r);
@@ -324,7 +348,7 @@ export class Machine {
 		return out.bytes;
 	}
 
-	*pin(r: ByteRange): K { const [s, e] = this.pages(r); yield* pin_user_pages(this.k, this.cur(), s, e); }
+	*pin(r: ByteRange): K { const [s, e] = this.pages(r); yield* this.because('gup-pin', pin_user_pages(this.k, this.cur(), s, e)); }
 	*unpin(r: ByteRange): K { const [s, e] = this.pages(r); unpin_user_pages(this.k, this.cur(), s, e); }
 
 	// ------------------------------------------------------------ queries (no side effects)

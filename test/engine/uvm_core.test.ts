@@ -196,6 +196,19 @@ describe('device model core (uvm)', () => {
 			assert.ok(m.matches(X, i => i));
 			sane(m);
 		});
+		it('dmirror devices (policy=mirror) count their moves by cause too', () => {
+			const m = machine({ policy: 'mirror' });
+			drain(m.mirror('gpu', 'p'));
+			const X = anon(m, 8 * PAGE);
+			drain(m.cpuWrite(X, { kind: 'linear', a: 1, b: 0 }));
+			drain(m.migrate(X, 'gpu'));
+			assert.equal(m.last.moved, 8);
+			drain(m.cpuRead(page(X, 0, 2)));
+			drain(m.migrate(X, 'ram'));
+			const d = m.device('gpu');
+			assert.deepEqual([d.byCause.migrate.in, d.byCause['cpu-fault'].out, d.byCause.migrate.out], [8, 2, 6]);
+			assert.deepEqual(m.view.deviceSummary('gpu')!.byCause.migrate, { in: 8, out: 6 });
+		});
 		it('every migration event carries its cause', () => {
 			const m = machine({ sms: 2, warps: 32 }, 2 * MiB);
 			const [A, B] = blocks(m, 2);
