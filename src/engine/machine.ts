@@ -21,7 +21,7 @@ import { mapped, perm } from './view_mirror';
 import { MachineView } from './view';
 import { UvmSpace, uvm_device_init } from './device/uvm/space';
 import { uvm_launch_kernel } from './device/uvm/kernel_exec';
-import { uvm_migrate_to_device, uvm_migrate_to_ram } from './device/uvm/api';
+import { uvm_migrate_to_device, uvm_migrate_to_ram, uvm_unregister } from './device/uvm/api';
 import { UvmMirror } from './device/uvm/migrate';
 import type { KernelAccess, KernelReport, MigrationCause } from './device/uvm/types';
 
@@ -186,7 +186,11 @@ export class Machine {
 		d.mirrors.set(mm, d.uvm ? new UvmMirror(d, mm, this.k) : new Mirror(d, mm));
 	}
 
-	unmirror(dev: string, proc: string): K { return this.because('unmirror', dmirror_unmirror(this.k, this.k.device(dev), this.k.proc(proc))); }
+	unmirror(dev: string, proc: string): K {
+		const d = this.k.device(dev);
+		const mm = this.k.proc(proc);
+		return d.uvm ? uvm_unregister(this.k, d, mm) : this.because('unmirror', dmirror_unmirror(this.k, d, mm));
+	}
 
 	/** Runs a path, counting what dmirror devices moved under `cause` (policy=migrate devices count
 	 * their own moves, each with its cause, in uvm/). */

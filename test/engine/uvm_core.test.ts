@@ -172,6 +172,9 @@ describe('device model core (uvm)', () => {
 			assert.equal(d.stats.migrated_in, 4 + 512 + 512 + 0);
 			drain(m.migrate(C, 'ram'));
 			assert.equal(d.byCause.migrate.out, 512);
+			drain(m.unmirror('gpu', 'p'));
+			assert.ok(d.byCause.unmirror.out > 0);
+			assert.equal(d.usedPages, 0, 'unmirror brought every page home');
 			assert.ok(m.matches(B, i => i + 1));
 			sane(m);
 		});

@@ -100,6 +100,17 @@ export const COST_OPTIONS: Readonly<Record<string, { key: keyof DeviceCosts; uni
 	cpu_coherent_bw: { key: 'cpuCoherentBw', unit: 'bandwidth' },
 };
 
+/** `device` option name -> ThrashingConfig key (uvm_perf_thrashing_* module parameters), all durations
+ * but the two counts. */
+export const THRASHING_OPTIONS: Readonly<Record<string, { key: 'threshold' | 'lapseNs' | 'pinThreshold' | 'napNs' | 'pinNs' | 'epochNs'; unit: 'duration' | 'count' }>> = {
+	thrashing_threshold: { key: 'threshold', unit: 'count' },
+	thrashing_lapse: { key: 'lapseNs', unit: 'duration' },
+	thrashing_pin_threshold: { key: 'pinThreshold', unit: 'count' },
+	thrashing_nap: { key: 'napNs', unit: 'duration' },
+	thrashing_pin: { key: 'pinNs', unit: 'duration' },
+	thrashing_epoch: { key: 'epochNs', unit: 'duration' },
+};
+
 /** What one fault batch (or one prefetch/migrate/eviction) cost, term by term, ns. */
 export interface CostBreakdown {
 	service: number;

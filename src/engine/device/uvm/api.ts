@@ -5,6 +5,7 @@
 import type { Kernel } from '../../kernel';
 import type { K } from '../../sim/events';
 import type { Mm } from '../../mm/mm';
+import { fail } from '../../sim/errors';
 import { PAGE_SIZE } from '../../mm/content';
 import type { Device } from '../device';
 import { emptyBreakdown, totalNs } from '../cost';
@@ -68,4 +69,14 @@ export function* uvm_migrate_to_ram(k: Kernel, dev: Device, mm: Mm, start: numbe
 	} finally {
 		k.leave();
 	}
+}
+
+/** `DEV unmirror PROC` on a policy=migrate device (uvm_va_space_mm_unregister): the process's
+ * pages come home (cause 'unmirror'), then the device's table for it goes. */
+export function* uvm_unregister(k: Kernel, dev: Device, mm: Mm): K {
+	const m = dev.mirrors.get(mm);
+	if (!m) { fail('EINVAL', `device '${dev.name}' does not mirror process '${mm.name}'`); }
+	for (const vma of [...mm.vmas.list]) { yield* uvm_migrate_to_ram(k, dev, mm, vma.start, vma.end, 'unmirror'); }
+	m.destroy();
+	dev.mirrors.delete(mm);
 }

@@ -62,11 +62,14 @@ export function* uvm_block_chunk(k: Kernel, dev: Device, mm: Mm, block: number, 
 	const u = dev.uvm!;
 	let c = u.pmm.chunkOf(blockKey(mm.id, block));
 	if (c >= 0) { return { c, fresh: false }; }
+	// a victim that could not be emptied is not chosen again
+	const tried = new Set(keep);
 	for (;;) {
 		c = u.pmm.tryAlloc(k, dev, mm.id, block);
 		if (c >= 0) { break; }
-		const victim = u.pmm.pickVictim(dev.cfg.evict, keep);
+		const victim = u.pmm.pickVictim(dev.cfg.evict, tried);
 		if (victim < 0) { return { c: -1, fresh: false }; }
+		tried.add(victim);
 		yield* evict_root_chunk(k, dev, victim, acc);
 	}
 	acc.zeroFill += u.costs.zeroFill(VA_BLOCK_PAGES * PAGE_SIZE);
