@@ -62,7 +62,7 @@ fi
 VSIX="$E2E/hmm-debug.vsix"
 rm -f "$VSIX"
 log "packaging $VSIX"
-npx --no-install vsce package --no-dependencies --baseContentUrl https://example.invalid/hmm-debug/blob/main --baseImagesUrl https://example.invalid/hmm-debug/raw/main --out "$VSIX" > "$E2E/vsce.log" 2>&1 || { cat "$E2E/vsce.log"; exit 1; }
+npx --no-install vsce package --no-dependencies --no-rewrite-relative-links --out "$VSIX" > "$E2E/vsce.log" 2>&1 || { cat "$E2E/vsce.log"; exit 1; }
 
 # --- a fresh, isolated profile: user data, extensions and XDG folders all live under $E2E/run, so
 # nothing is written to ~ and no earlier run's state (open editors, panels) leaks into this one.

@@ -15,6 +15,8 @@ interface Rule {
 	mayNotImport: string[];
 	/** source text those files may not contain (reaching around the imports) */
 	mayNotUse?: RegExp[];
+	/** inside `dir`, only these repo-relative modules may be imported (the public door) */
+	onlyThrough?: { dir: string; allow: string[] };
 }
 
 const RULES: Rule[] = [
@@ -28,6 +30,22 @@ const RULES: Rule[] = [
 		name: 'the engine imports nothing from the language, the debugger, the CLI or the extension',
 		files: ['src/engine'],
 		mayNotImport: ['src/lang', 'src/debug', 'src/cli', 'src/extension'],
+	},
+	{
+		name: 'the debugger, the CLI and the extension see the engine only through Machine and its read-only view',
+		files: ['src/debug', 'src/cli', 'src/extension'],
+		mayNotImport: [],
+		onlyThrough: {
+			dir: 'src/engine',
+			allow: ['src/engine/machine', 'src/engine/view', 'src/engine/view_types', 'src/engine/sim/events', 'src/engine/sim/errors', 'src/engine/device/uvm/types'],
+		},
+		mayNotUse: [/\.k\.|\.k\b(?!')/],
+	},
+	{
+		name: 'the language reaches the machine through its methods and view, never its kernel (machine.k)',
+		files: ['src/lang'],
+		mayNotImport: ['src/debug', 'src/cli', 'src/extension'],
+		mayNotUse: [/\.k\.|\.k\b(?!')/],
 	},
 ];
 
@@ -65,6 +83,8 @@ export function violations(rule: Rule, sources: Source[]): string[] {
 			const to = target(file, spec);
 			const hit = rule.mayNotImport.find(d => within(to, d));
 			if (hit) { bad.push(`${file}: imports '${spec}' (${hit})`); }
+			const door = rule.onlyThrough;
+			if (door && within(to, door.dir) && !door.allow.includes(to)) { bad.push(`${file}: imports '${spec}' (past the public door of ${door.dir})`); }
 		}
 		for (const re of rule.mayNotUse ?? []) {
 			const m = re.exec(text);
@@ -112,6 +132,11 @@ describe('architecture: layering of the sources', () => {
 		assert.equal(bad.filter(b => b.includes('imports')).length, 5);
 		assert.ok(bad.some(b => b.startsWith('src/engine/mm/x.ts: uses \'k.devices\' (line 11)')), bad.join('\n'));
 		assert.deepEqual(violations(RULES[1], [{ file: 'src/engine/mm/x.ts', text }]), [`src/engine/mm/x.ts: imports '../../lang/ast' (src/lang)`]);
+		// the debugger may import the engine's door, not what is behind it
+		const dbg = `import { Machine } from '../engine/machine';\nimport type { Kernel } from '../engine/kernel';\nconst n = rt.interp.machine.k.devices.length;`;
+		assert.deepEqual(violations(RULES[2], [{ file: 'src/debug/x.ts', text: dbg }]), [
+			`src/debug/x.ts: imports '../engine/kernel' (past the public door of src/engine)`, `src/debug/x.ts: uses '.k.' (line 3)`,
+		]);
 		// a folder name that merely starts like a forbidden one is not inside it
 		assert.deepEqual(violations(RULES[0], [{ file: 'src/engine/hmm/y.ts', text: `import { z } from '../devices2/z';` }]), []);
 	});

@@ -40,7 +40,7 @@ const BUILTINS = [...VOCAB_BUILTINS];
 const ERROR_CODES = [...VOCAB_ERROR_CODES];
 const UNITS = Object.keys(VOCAB_UNITS);
 const OPTION_WORDS = [...new Set([...Object.values(SYSTEM_OPTIONS), ...Object.values(DEVICE_OPTIONS)]
-	.flatMap((o) => typeof o.value === 'string' ? [] : [...o.value]))];
+	.flatMap(o => typeof o.value === 'string' ? [] : [...o.value]))];
 
 function readJson<T>(file: string): T {
 	return JSON.parse(readFileSync(path.join(root, file), 'utf8')) as T;
@@ -134,7 +134,7 @@ describe('hmmw grammar', () => {
 		const sorted = (xs: string[]): string[] => [...xs].sort();
 		const builtin = grammar.repository.builtin.match ?? '';
 		assert.deepEqual(sorted(alternationWith(builtin, 'where')), sorted(BUILTINS));
-		const codes = grammar.repository.constant.patterns?.map((r) => r.match ?? '').find((m) => m.includes('EFAULT')) ?? '';
+		const codes = grammar.repository.constant.patterns?.map(r => r.match ?? '').find(m => m.includes('EFAULT')) ?? '';
 		assert.deepEqual(sorted(alternationWith(codes, 'EFAULT')), sorted(ERROR_CODES));
 		const option = grammar.repository.option.patterns?.[0].match ?? '';
 		assert.deepEqual(sorted(alternationWith(option, 'madvise')), sorted(OPTION_WORDS));

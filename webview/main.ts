@@ -141,7 +141,7 @@ function onResidency(msg: Extract<ToWebview, { type: 'residency' }>): void {
 	renderProcesses(msg.processes, body.process);
 	resetButton.disabled = view.start === undefined && view.end === undefined;
 	rangeText.textContent = `${hex(body.start)}–${hex(body.end - 1)} · ${body.pagesPerCell} page${body.pagesPerCell === 1 ? '' : 's'}/cell · t=${body.time}`;
-	statusText.textContent = msg.ended === true ? `${msg.session}: session ended; showing its last stop.` : '';
+	statusText.textContent = msg.ended === true ? `${msg.session}: session ended; showing its last stop.` : msg.notice ?? '';
 	renderBands();
 	render();
 }

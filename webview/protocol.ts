@@ -38,6 +38,8 @@ export interface ResidencyArgs {
 export interface ProcessInfo {
 	name: string;
 	pid: number;
+	/** false once the process has exited (the adapter lists exited processes too) */
+	alive?: boolean;
 }
 
 /** What the webview asks for. It owns this (persisted with setState) so it survives hide/show. */
@@ -50,7 +52,7 @@ export interface ResidencyView {
 }
 
 export type ToWebview =
-	| { type: 'residency'; body: ResidencyBody; processes: ProcessInfo[]; view: ResidencyView; session: string; ended?: boolean }
+	| { type: 'residency'; body: ResidencyBody; processes: ProcessInfo[]; view: ResidencyView; session: string; ended?: boolean; notice?: string }
 	| { type: 'status'; text: string; keep?: boolean };
 
 export type FromWebview =

@@ -1,12 +1,14 @@
-// hmmw: run or check a workload script from the command line (spec §7).
+// hmmw: run or check a workload script from the command line (docs/language.md#command-line).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { compileSource } from '../lang/frontend';
 import { formatDiagnostic, hasErrors } from '../lang/diagnostics';
 import { runWorkload } from './run';
 import { report, summary } from './report';
+import { startServer } from '../lsp/server';
 
 const USAGE = `usage: hmmw run FILE [--json] [--trace OUT.json] [--max-steps N] [--timeout SECONDS]
-       hmmw check FILE`;
+       hmmw check FILE
+       hmmw lsp [--stdio | --node-ipc | --socket=PORT]   (the language server)`;
 
 function usage(msg?: string): number {
 	if (msg) { process.stderr.write(`hmmw: ${msg}\n`); }
@@ -65,9 +67,9 @@ async function main(argv: string[]): Promise<number> {
 		interrupted: () => interrupted,
 	});
 	if (out.error) { process.stderr.write(`${a.file}:${out.error.line}:${out.error.col}: ${out.error.message}\n`); }
-	if (a.trace) {
+	if (a.trace && out.trace) {
 		try {
-			writeFileSync(a.trace, JSON.stringify({ traceEvents: out.trace, displayTimeUnit: 'ns', otherData: { dropped: out.traceDropped } }));
+			writeFileSync(a.trace, out.trace.json());
 		} catch (e) {
 			process.stderr.write(`hmmw: cannot write trace ${a.trace}: ${(e as Error).message}\n`);
 		}
@@ -77,7 +79,16 @@ async function main(argv: string[]): Promise<number> {
 	return out.interp.failed > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(code => { process.exitCode = code; }, e => {
-	process.stderr.write(`hmmw: internal error: ${(e as Error).stack ?? e}\n`);
-	process.exitCode = 2;
-});
+if (process.argv[2] === 'lsp') {
+	// the language server owns the process from here; its transport comes from the remaining flags
+	startServer();
+} else {
+	void run();
+}
+
+function run(): Promise<void> {
+	return main(process.argv.slice(2)).then(code => { process.exitCode = code; }, e => {
+		process.stderr.write(`hmmw: internal error: ${(e as Error).stack ?? e}\n`);
+		process.exitCode = 2;
+	});
+}

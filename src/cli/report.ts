@@ -1,4 +1,4 @@
-// The end-of-run report: the JSON object of spec §7, and its human-readable form.
+// The end-of-run report: the JSON object of docs/language.md#command-line, and its human-readable form.
 import type { RunOutcome } from './run';
 import { PAGE_SIZE } from '../engine/view';
 

@@ -10,7 +10,7 @@ import { vocabularyError } from '../lang/vocabulary';
 import type { Interpreter } from '../lang/interp';
 import type { EventKind, SimEvent } from '../engine/sim/events';
 
-/** Exception filter ids (spec §8), in the order the Breakpoints view lists them. Each is an event
+/** Exception filter ids (docs/language.md#breakpoints), in the order the Breakpoints view lists them. Each is an event
  * kind the engine raises (a test runs scripts to prove it); `eviction` waits for the device model. */
 export const ENGINE_FILTERS = ['cpu-fault', 'device-fault', 'migration', 'invalidation', 'page-fault'] as const satisfies readonly EventKind[];
 export const FILTER_IDS = [...ENGINE_FILTERS, 'error', 'expect'] as const;

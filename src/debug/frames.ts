@@ -17,9 +17,12 @@ export function stackFrames(rt: HmmRuntime): DebugProtocol.StackFrame[] {
 	const loc = it.loc ?? (it.error ? { line: it.error.line, col: it.error.col } : undefined);
 	const frames: DebugProtocol.StackFrame[] = [];
 	if (rt.midStatement) {
-		const stack = it.machine.k.stack;
+		const stack = it.machine.view.stack();
 		for (let j = stack.length - 1; j >= 0; j--) {
-			frames.push({ id: KERNEL_FRAME + j, name: frameName(stack[j]), line: 0, column: 0, presentationHint: 'normal', source: { name: 'simulated kernel', presentationHint: 'deemphasize' } });
+			// No source: there is no file to open for a simulated kernel function (an editor tab
+			// would only say it cannot load it). Subtle frames are shown dimmed, and VS Code
+			// focuses the script line below them, so the script stays in view at a kernel stop.
+			frames.push({ id: KERNEL_FRAME + j, name: frameName(stack[j]), line: 0, column: 0, presentationHint: 'subtle' });
 		}
 	}
 	if (loc) {
@@ -35,7 +38,7 @@ export function scopes(rt: HmmRuntime, vs: VariableStore, ins: Inspector, frameI
 	const out: DebugProtocol.Scope[] = [];
 	const scope = (name: string, named: () => DebugProtocol.Variable[], hint?: string, expensive = false) =>
 		out.push({ name, variablesReference: vs.add({ named }), expensive, presentationHint: hint });
-	const frame = rt.midStatement && frameId >= KERNEL_FRAME ? rt.interp.machine.k.stack[frameId - KERNEL_FRAME] : undefined;
+	const frame = rt.midStatement && frameId >= KERNEL_FRAME ? rt.interp.machine.view.stack()[frameId - KERNEL_FRAME] : undefined;
 	if (frame) { scope('Arguments', () => vs.frame(frame), 'arguments'); }
 	const ev = rt.stop?.event;
 	if (ev) { scope('Event', () => vs.event(ev)); }
@@ -49,9 +52,10 @@ export function scopes(rt: HmmRuntime, vs: VariableStore, ins: Inspector, frameI
 export function exceptionInfo(rt: HmmRuntime): DebugProtocol.ExceptionInfoResponse['body'] | undefined {
 	const s = rt.stop;
 	if (!s || s.reason !== 'exception' || !s.exception) { return undefined; }
-	const stack = rt.midStatement ? [...rt.interp.machine.k.stack].reverse().map(frameName).join('\n') : undefined;
+	const stack = rt.midStatement ? rt.interp.machine.view.stack().reverse().map(frameName).join('\n') : undefined;
 	return {
-		exceptionId: s.exception.id,
+		// the widget's title: the errno (SIGSEGV, ENOMEM) of a failed statement, else the filter
+		exceptionId: s.exception.name ?? s.exception.id,
 		description: s.exception.description,
 		breakMode: 'always',
 		details: {

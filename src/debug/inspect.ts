@@ -28,18 +28,19 @@ export class Inspector {
 
 	process(p: ProcessSummary): V {
 		const vs = this.vs;
+		const m = (member: string) => ({ evaluateName: `${p.name}.${member}` });
 		return vs.container(p.name, `pid ${p.pid}, ${p.vmaCount} VMA${p.vmaCount === 1 ? '' : 's'}${p.alive ? '' : ' (exited)'}`, {
 			named: () => {
 				const r = this.view.process(p.id);
 				if (!r) { return []; }
 				return [
-					vs.leaf('pid', r.pid), vs.leaf('alive', r.alive), vs.leaf('current', r.current),
-					vs.leaf('rss (pages)', r.rss), vs.leaf('faults', r.faults),
+					vs.leaf('pid', r.pid, m('pid')), vs.leaf('alive', r.alive), vs.leaf('current', r.current),
+					vs.leaf('rss (pages)', r.rss, m('rss')), vs.leaf('faults', r.faults, m('faults')),
 					vs.container('VMAs', `${r.vmaCount}`, { indexed: { count: r.vmaCount, get: (s, c) => this.view.vmas(r.id, s, c).map(v => this.vma(r, v)) } }),
 					vs.leaf('mirrored by', r.mirroredBy.length ? r.mirroredBy.join(', ') : 'no device'),
 				];
 			},
-		});
+		}, { evaluateName: p.name });
 	}
 
 	vma(p: Proc, v: VmaRecord): V {
@@ -47,41 +48,44 @@ export class Inspector {
 		const label = this.varNames(v.start);
 		const name = `${hex(v.start)}${label ? ` ${label}` : ''}`;
 		vs.mark(name, { process: p.name, start: v.startVpn, end: v.endVpn, description: `VMA ${hex(v.start)}-${hex(v.end)}${label ? ` (${label})` : ''} of ${p.name}` });
+		const range = `at(${hex(v.start)}, ${hex(v.end - v.start)})`;
 		return vs.container(name, `${hex(v.start)}-${hex(v.end)} ${v.prot} ${v.kind}, ${v.npages} pages`, {
 			named: () => {
-				const kids = [vs.leaf('start', hex(v.start)), vs.leaf('end', hex(v.end)), vs.leaf('size', bytes(v.npages * PAGE)),
-					vs.leaf('prot', v.prot), vs.leaf('kind', v.kind), vs.leaf('pages', v.npages)];
+				const kids = [vs.leaf('start', hex(v.start), { evaluateName: `addr(${range})` }), vs.leaf('end', hex(v.end), { evaluateName: `addr(${range}) + len(${range})` }),
+					vs.leaf('size', bytes(v.npages * PAGE), { evaluateName: `len(${range})` }),
+					vs.leaf('prot', v.prot), vs.leaf('kind', v.kind), vs.leaf('pages', v.npages, { evaluateName: `npages(${range})` })];
 				if (v.file !== undefined) { kids.push(vs.leaf('file', v.file), vs.leaf('file offset', v.fileOffset ?? 0)); }
 				if (v.advice.length) { kids.push(vs.leaf('advice', v.advice.join(', '))); }
 				// counted only when opened: it walks the page table
 				kids.push(vs.container('residency', 'pages by location', {
-					named: () => Object.entries(this.view.residencyCounts(p.id, v.startVpn, v.endVpn)).map(([loc, n]) => vs.leaf(loc, n)),
+					named: () => Object.entries(this.view.residencyCounts(p.id, v.startVpn, v.endVpn)).map(([loc, n]) => vs.leaf(loc, n, { evaluateName: `count(${range}, ${loc})` })),
 				}));
 				return kids;
 			},
 			indexed: { count: v.npages, get: (s, c) => Array.from({ length: c }, (_, i) => this.page(p, v.startVpn + s + i)) },
-		}, { memoryReference: memoryReference(p, v.start) });
+		}, { memoryReference: memoryReference(p, v.start), evaluateName: range });
 	}
 
 	/** One page: location, CPU PTE per field, each mirroring device's entry, struct page. */
 	page(p: Proc, vpn: number): V {
 		const vs = this.vs;
 		const name = hex(vpn * PAGE);
+		const range = `at(${name}, ${hex(PAGE)})`;
 		const r = this.view.page(p.id, vpn);
-		if (!r) { return vs.leaf(name, 'none'); }
+		if (!r) { return vs.leaf(name, 'none', { evaluateName: range }); }
 		vs.mark(name, { process: p.name, start: vpn, end: vpn + 1, description: `page ${name} of ${p.name}` });
 		const pte = r.pte;
 		const bits = PTE_BITS.filter(b => pte[b]);
 		const summary = pte.type === 'none' ? 'none' : `${r.location}, ${PTE_LABELS[pte.type]}${bits.length ? ' ' + bits.join(' ') : ''}${pte.huge ? ' (PMD)' : ''}`;
 		return vs.container(name, summary, {
 			named: () => {
-				const kids: V[] = [vs.leaf('address', name), vs.leaf('location', r.location)];
+				const kids: V[] = [vs.leaf('address', name, { evaluateName: `addr(${range})` }), vs.leaf('location', r.location, { evaluateName: `where(${range})` })];
 				kids.push(vs.container('CPU PTE', pte.type === 'none' ? 'none' : `${PTE_LABELS[pte.type]} ${hex(pte.raw)}`, { named: () => this.pte(pte) }));
-				for (const m of r.mirrors) { kids.push(vs.leaf(`${m.device} mirror`, m.perm === 'none' ? 'none' : `${m.perm} pfn ${hex(m.pfn)}`)); }
+				for (const m of r.mirrors) { kids.push(vs.leaf(`${m.device} mirror`, m.perm === 'none' ? 'none' : `${m.perm} pfn ${hex(m.pfn)}`, { evaluateName: `perm(${m.device}, ${range})` })); }
 				kids.push(...this.structPage(r));
 				return kids;
 			},
-		}, { memoryReference: memoryReference(p, vpn * PAGE) });
+		}, { memoryReference: memoryReference(p, vpn * PAGE), evaluateName: range });
 	}
 
 	private pte(pte: PteRecord): V[] {
@@ -112,8 +116,8 @@ export class Inspector {
 		d => [this.vs.leaf('kind', d.config.kind), this.vs.leaf('policy', d.config.policy), this.vs.leaf('link', d.config.link),
 			this.vs.leaf('prefetch', d.config.prefetch), this.vs.leaf('evict', d.config.evict), this.vs.leaf('fault_batch', d.config.faultBatch),
 			this.vs.leaf('huge', d.config.huge)],
-		d => [this.vs.leaf('capacity', bytes(d.capacityPages * PAGE)), this.vs.leaf('used (pages)', d.usedPages),
-			this.vs.leaf('free (pages)', d.freePages)],
+		d => [this.vs.leaf('capacity', bytes(d.capacityPages * PAGE)), this.vs.leaf('used (pages)', d.usedPages, { evaluateName: `${d.name}.used / 4096` }),
+			this.vs.leaf('free (pages)', d.freePages, { evaluateName: `${d.name}.free / 4096` })],
 		d => this.vs.container('memory chunks', `${d.chunks.length}`, {
 			indexed: { count: d.chunks.length, get: (s, c) => d.chunks.slice(s, s + c).map((ch, i) => this.vs.leaf(`[${s + i}]`, `pfn ${hex(ch.first)}, ${ch.npages} pages`)) },
 		}),
@@ -130,12 +134,12 @@ export class Inspector {
 	devices(): V[] {
 		return this.view.devices().map(d => this.vs.container(d.name, `${d.config.kind}, ${bytes(d.capacityPages * PAGE)}, ${d.usedPages} pages used`, {
 			named: () => this.deviceSections.flatMap(s => s(d)),
-		}));
+		}, { evaluateName: d.name }));
 	}
 
 	counters(d: DeviceRecord): V {
 		return this.vs.container('counters', `faults ${d.counters.faults}, migrated in ${d.counters.migrated_in}`, {
-			named: () => Object.entries(d.counters).map(([n, v]) => this.vs.leaf(n, v)),
+			named: () => Object.entries(d.counters).map(([n, v]) => this.vs.leaf(n, v, { evaluateName: `${d.name}.${n}` })),
 		});
 	}
 
@@ -157,7 +161,7 @@ export class Inspector {
 		const it = vs.interp;
 		const sys = this.view.system();
 		return [
-			vs.leaf('simulated time', time(sys.time)), vs.leaf('time (ns)', sys.time), vs.leaf('steps', it.steps),
+			vs.leaf('simulated time', time(sys.time), { evaluateName: 'time' }), vs.leaf('time (ns)', sys.time, { evaluateName: 'time' }), vs.leaf('steps', it.steps),
 			vs.leaf('expectations passed', it.passed), vs.leaf('expectations failed', it.failed),
 			vs.leaf('RAM used (pages)', sys.ramUsedPages), vs.leaf('RAM (pages)', sys.ramPages),
 			...this.view.devices().map(d => { const c = this.counters(d); c.name = d.name; return c; }),

@@ -3,8 +3,7 @@
 // same memory view. Reads never fault or change state (the machine view's read); writes are CPU
 // writes through the current-process machinery, with their faults, exactly as a script write is.
 import type { Interpreter } from '../lang/interp';
-import type { Mm } from '../engine/machine';
-import { type MachineView, type ProcessSummary, writeProblem } from '../engine/view';
+import type { MachineView, ProcessSummary } from '../engine/view';
 import type { K } from '../engine/sim/events';
 
 export const MAX_READ = 16 << 20;
@@ -40,20 +39,12 @@ export function read(view: MachineView, p: { id: number; name: string }, addr: n
 
 /** Can the process write every page of [addr, addr+len)? (checked before the write starts, so a
  * refused write changes nothing; the view's writeProblem says the same of a process by name) */
-export function checkWritable(mm: Mm, addr: number, len: number): string | undefined {
-	if (!mm.alive) { return `process ${mm.name} has exited`; }
+export function checkWritable(view: MachineView, process: string, addr: number, len: number): string | undefined {
 	if (len > MAX_WRITE) { return `write of ${len} bytes is over the ${MAX_WRITE}-byte limit`; }
-	return writeProblem(mm, addr, len);
+	return view.writeProblem(process, addr, len);
 }
 
 /** The CPU write itself, as the given process (made current for its duration). */
-export function* cpuWriteBytes(interp: Interpreter, mm: Mm, addr: number, data: Uint8Array): K {
-	const m = interp.machine;
-	const saved = m.current;
-	m.current = mm;
-	try {
-		yield* m.writeBytes(addr, data);
-	} finally {
-		m.current = saved;
-	}
+export function cpuWriteBytes(interp: Interpreter, process: string, addr: number, data: Uint8Array): K {
+	return interp.machine.writeBytesAs(process, addr, data);
 }

@@ -1,26 +1,31 @@
 // The debugger's engine room: drives the interpreter one instruction (and one engine event) at a
 // time, decides where to stop, and travels back in time. No DAP here: the session translates.
 //
-// A paused workload is a suspended generator (the instruction being executed) plus the
-// interpreter. Running happens in time slices of ~20 ms with setImmediate in between, so pause,
-// terminate and every other request are answered promptly even inside one huge statement (the
-// engine offers 'tick' events in its long loops for exactly this).
+// A paused workload is the interpreter plus, when stopped inside a statement, that statement's
+// suspended generator, both held by the driver (src/lang/driver.ts). Running happens in the
+// driver's time slices of ~20 ms with setImmediate in between, so pause, terminate and every
+// other request are answered promptly even inside one huge statement. Run states and their
+// changes are in runState.ts.
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Program } from '../lang/ast';
 import { compileSource } from '../lang/frontend';
 import { formatDiagnostic, hasErrors } from '../lang/diagnostics';
 import { Interpreter } from '../lang/interp';
-import type { EventFilter, EventKind, K } from '../engine/sim/events';
+import type { EventKind } from '../engine/sim/events';
+import { Driver, type DriverHooks, type Span } from '../lang/driver';
+import { TRACED, TraceRecorder } from '../lang/trace';
 import { Breakpoints, ENGINE_FILTERS } from './breakpoints';
 import { boundaryStop, eventStop, expectStop, innermostLoop, isNewLine, type Mode, type Origin, type StopInfo } from './stops';
 import { describeEvent } from './describe';
 import { type Edit, stoppable, TimeMachine } from './timeTravel';
-import { TRACED, TraceRecorder } from './trace';
+import { type RunState, RunStateMachine } from './runState';
 import { checkWritable, cpuWriteBytes } from './memory';
+import { parseConsole, runConsole } from '../lang/console';
 
-export type { Mode, StopInfo, StopReason } from './stops';
+export type { Mode, StopInfo } from './stops';
+export type { RunState } from './runState';
 
 export interface Output { text: string; category: 'stdout' | 'stderr' | 'console'; line?: number; col?: number }
 
@@ -34,18 +39,16 @@ export class HmmRuntime extends EventEmitter {
 	program?: Program;
 	interp!: Interpreter;
 	readonly bps = new Breakpoints();
-	state: 'idle' | 'running' | 'stopped' | 'ended' = 'idle';
+	readonly runState = new RunStateMachine();
 	stop?: StopInfo;
 	trace?: TraceRecorder;
+	private tracePath?: string;
 	quiet = false;
 	readonly tt: TimeMachine;
 
-	private gen?: K;
-	/** after an instruction: the boundary still needs its checks; 'leave': they are done */
-	private phase: 'arrive' | 'leave' = 'leave';
+	driver!: Driver;
 	private mode: Mode = 'continue';
 	private origin: Origin = { mid: false };
-	private lastPc = -1;
 	private pauseRequested = false;
 	/** bumped whenever a run is superseded (stop, restart, terminate): stale slices see it and quit */
 	private runId = 0;
@@ -53,19 +56,13 @@ export class HmmRuntime extends EventEmitter {
 	private epoch = 0;
 	private expectChecked = -1;
 	private errorReported = false;
-	private stmtStart = 0;
 	private travelEpoch = 0;
-	private watch = new Set<EventKind>(['tick']);
-	private readonly filter: EventFilter = { wants: k => this.watch.has(k) };
 
 	constructor() {
 		super();
 		const rt = this;
 		this.tt = new TimeMachine({
-			get interp() { return rt.interp; },
-			set interp(i: Interpreter) { rt.interp = i; },
-			installFilter: i => this.installFilter(i),
-			setWatch: kinds => { this.watch = new Set(kinds); },
+			get driver() { return rt.driver; },
 			get quiet() { return rt.quiet; },
 			set quiet(q: boolean) { rt.quiet = q; },
 			interrupted: () => this.pauseRequested || this.state === 'ended' || this.travelEpoch !== this.epoch,
@@ -96,6 +93,8 @@ export class HmmRuntime extends EventEmitter {
 	load(file: string, source: string): string[] | undefined {
 		const { program, diagnostics } = compileSource(source, file);
 		if (hasErrors(diagnostics)) { return diagnostics.filter(d => d.severity === 'error').map(formatDiagnostic); }
+		this.supersede();
+		this.runState.transition('idle', 'load');
 		this.file = file;
 		this.source = source;
 		this.lines = source.split(/\r?\n/);
@@ -105,76 +104,86 @@ export class HmmRuntime extends EventEmitter {
 		return undefined;
 	}
 
+	get state(): RunState { return this.runState.state; }
+	/** running forward or replaying the past: a pause applies */
+	get busy(): boolean { return this.runState.busy; }
+
+	/** A new interpreter, with its driver due to check the boundary it starts at (entry). */
 	private newInterpreter(): Interpreter {
 		const it: Interpreter = new Interpreter(this.program!, this.source, {
 			print: line => { if (!this.quiet) { this.output({ text: line + '\n', category: 'stdout', line: it.loc?.line }); } },
 			onFailure: f => { if (!this.quiet) { this.output({ text: `${this.file}:${f.line}:${f.col}: ${f.message}\n`, category: 'stderr', line: f.line, col: f.col }); } },
 		});
-		this.installFilter(it);
+		this.driver = new Driver(it, { sliceMs: SLICE_MS }, true);
 		return it;
 	}
 
-	private installFilter(it: Interpreter): void {
-		it.machine.setEvents(this.filter);
+	/** Any run in flight (a forward slice or a reverse job) sees it was superseded and quits. */
+	private supersede(): void {
+		this.runId++;
+		this.epoch++;
 	}
 
 	private output(o: Output): void { this.emit('output', o); }
 
 	/** Starts (or restarts) the run from the beginning. */
 	start(stopOnEntry: boolean, tracePath?: string): void {
-		this.runId++;
-		this.epoch++;
-		this.gen = undefined;
+		this.supersede();
+		this.runState.transition('idle', 'start over');
+		this.driver.reset(false);
 		this.interp = this.newInterpreter();
 		this.tt.reset(this.interp);
 		this.bps.resetHits();
-		this.trace = tracePath ? new TraceRecorder(tracePath) : undefined;
+		this.trace = tracePath ? new TraceRecorder() : undefined;
+		this.tracePath = tracePath;
 		this.errorReported = false;
 		this.expectChecked = -1;
-		this.lastPc = -1;
 		this.quiet = false;
-		this.state = 'stopped';
-		this.phase = 'arrive';
-		this.resume(stopOnEntry ? 'entry' : 'continue');
+		this.go(stopOnEntry ? 'entry' : 'continue', 'start');
 	}
 
 	/** Where the run is in history: the boundary it is at, or the start of the current statement. */
-	get position(): number { return this.gen ? this.interp.steps - 1 : this.interp.steps; }
-	get midStatement(): boolean { return this.gen !== undefined; }
+	get position(): number { return this.midStatement ? this.interp.steps - 1 : this.interp.steps; }
+	get midStatement(): boolean { return this.driver.midStatement; }
 
 	resume(mode: Mode): boolean {
 		if (this.state !== 'stopped') { return false; }
+		this.go(mode, mode);
+		return true;
+	}
+
+	private go(mode: Mode, why: string): void {
 		const it = this.interp;
-		const stack = it.machine.k.stack;
-		this.origin = { mid: this.gen !== undefined, frame: this.gen ? stack[stack.length - 1] : undefined };
-		if (mode === 'stepOut' && !this.gen) {
+		const stack = it.machine.view.stack();
+		const mid = this.midStatement;
+		this.origin = { mid, frame: mid ? stack[stack.length - 1] : undefined };
+		if (mode === 'stepOut' && !mid) {
 			this.origin.loop = innermostLoop(it, it.pc);
 		}
+		this.runState.transition('running', why);
 		this.mode = mode;
 		it.event = undefined;
 		this.stop = undefined;
 		this.pauseRequested = false;
-		this.state = 'running';
 		this.rewatch();
 		const id = ++this.runId;
 		setImmediate(() => this.slice(id));
-		return true;
 	}
 
 	/** The event kinds the engine reports while running forward; breakpoints set while running
 	 * call this too, so they take effect at once. */
 	rewatch(): void {
 		if (this.state !== 'running' || this.quiet) { return; }
-		const w = new Set<EventKind>(['tick', ...this.bps.kindsWanted()]);
+		const w = new Set<EventKind>(this.bps.kindsWanted());
 		if (this.mode === 'stepIn' || (this.mode === 'stepOut' && this.origin.frame)) { for (const k of ALL_EVENTS) { w.add(k); } }
 		if (this.trace) { for (const k of TRACED) { w.add(k); } }
-		this.watch = w;
+		this.driver.watch(w);
 	}
 
-	pause(): void { if (this.state === 'running') { this.pauseRequested = true; } }
+	pause(): void { if (this.busy) { this.pauseRequested = true; } }
 
 	private halt(info: StopInfo): void {
-		this.state = 'stopped';
+		this.runState.transition('stopped', info.reason);
 		this.runId++;
 		this.stop = info;
 		if (info.event) { this.interp.event = info.event; }
@@ -184,47 +193,27 @@ export class HmmRuntime extends EventEmitter {
 	/** One time slice of forward execution. */
 	private slice(id: number): void {
 		if (id !== this.runId || this.state !== 'running') { return; }
-		const t0 = performance.now();
-		let mark = t0;
-		try {
-			for (;;) {
-				const it = this.interp;
-				if (!this.gen) {
-					if (this.phase === 'arrive') {
-						this.phase = 'leave';
-						const now = performance.now();
-						this.tt.ran(now - mark);
-						mark = now;
-						const s = this.arrive(it);
-						if (s === 'finish') { return this.finish(); }
-						if (s) { return this.halt(s); }
-					}
-					if (it.done) { return this.finish(); }
-					if (this.pauseRequested) { return this.halt({ reason: 'pause' }); }
-					const ex = this.checkExpect(it);
-					if (ex) { return this.halt(ex); }
-					if (performance.now() - t0 > SLICE_MS) { break; }
-					this.lastPc = it.pc;
-					this.stmtStart = it.machine.time;
-					this.gen = it.step();
-				}
-				const r = this.gen.next();
-				if (r.done) {
-					if (this.trace && !this.quiet) { this.trace.statement(it.prog.code[this.lastPc], it.steps, this.stmtStart, it.machine.time); }
-					this.gen = undefined;
-					this.phase = 'arrive';
-					continue;
-				}
-				const ev = r.value;
-				if (ev.kind === 'tick') {
-					if (this.pauseRequested) { return this.halt({ reason: 'pause' }); }
-					if (performance.now() - t0 > SLICE_MS) { break; }
-					continue;
-				}
+		const it = this.interp;
+		let mark = performance.now();
+		const hooks: DriverHooks<StopInfo | 'finish'> = {
+			boundary: span => {
+				const now = performance.now();
+				this.tt.ran(now - mark);
+				mark = now;
+				if (span && this.trace && !this.quiet) { this.trace.statement(span.ins, span.step, span.startNs, span.endNs); }
+				return this.arrive(it, span);
+			},
+			before: () => (this.pauseRequested ? { reason: 'pause' } : this.checkExpect(it)),
+			tick: () => (this.pauseRequested ? { reason: 'pause' } : undefined),
+			event: ev => {
 				this.trace?.event(ev, it.steps, it.machine.time);
-				const s = eventStop(ev, it, this.bps, this.mode, this.origin);
-				if (s) { return this.halt(s); }
-			}
+				return eventStop(ev, it, this.bps, this.mode, this.origin);
+			},
+		};
+		try {
+			const r = this.driver.run(hooks);
+			if (r.kind === 'stop') { return r.stop === 'finish' ? this.finish() : this.halt(r.stop); }
+			if (r.kind !== 'slice') { return this.finish(); }
 		} catch (e) {
 			this.output({ text: `internal error in the debugger: ${(e as Error).stack ?? e}\n`, category: 'stderr' });
 			return this.finish();
@@ -236,7 +225,7 @@ export class HmmRuntime extends EventEmitter {
 	}
 
 	/** Checks at a statement boundary reached by execution: errors, checkpoints, breakpoints, steps. */
-	private arrive(it: Interpreter): StopInfo | 'finish' | undefined {
+	private arrive(it: Interpreter, span: Span | undefined): StopInfo | 'finish' | undefined {
 		if (it.error) {
 			const e = it.error;
 			if (!this.errorReported) {
@@ -244,7 +233,7 @@ export class HmmRuntime extends EventEmitter {
 				this.output({ text: `${this.file}:${e.line}:${e.col}: ${e.message}\n`, category: 'stderr', line: e.line, col: e.col });
 			}
 			if (this.bps.scriptFilter('error', it)) {
-				return { reason: 'exception', description: e.message, text: e.message, exception: { id: 'error', description: e.message } };
+				return { reason: 'exception', description: e.message, text: e.message, exception: { id: 'error', description: e.message, name: e.code } };
 			}
 			return 'finish';
 		}
@@ -252,7 +241,7 @@ export class HmmRuntime extends EventEmitter {
 		this.tt.arrive(it);
 		if (!stoppable(it.instr)) { return undefined; }
 		if (this.mode === 'entry') { return { reason: 'entry' }; }
-		return this.checkExpect(it) ?? boundaryStop(it, this.bps, this.mode, this.origin, this.lastPc,
+		return this.checkExpect(it) ?? boundaryStop(it, this.bps, this.mode, this.origin, span?.pc ?? -1,
 			(text, line) => this.output({ text: text + '\n', category: 'console', line }));
 	}
 
@@ -266,7 +255,7 @@ export class HmmRuntime extends EventEmitter {
 
 	private finish(): void {
 		if (this.state === 'ended') { return; }
-		this.state = 'ended';
+		this.runState.transition('ended', 'finish');
 		this.runId++;
 		const it = this.interp;
 		if (it.error && !this.errorReported) {
@@ -275,15 +264,23 @@ export class HmmRuntime extends EventEmitter {
 		}
 		const done = it.done;
 		this.output({ text: `-- ${it.passed} expectations held, ${it.failed} failed${it.error ? ', run stopped by an error' : done ? '' : ', run terminated'}\n`, category: 'console' });
-		const bad = this.trace?.write();
-		if (bad) { this.output({ text: bad + '\n', category: 'stderr' }); }
+		this.writeTrace();
 		this.emit('end', it.error ? 2 : it.failed > 0 ? 1 : 0);
+	}
+
+	private writeTrace(): void {
+		if (!this.trace || !this.tracePath) { return; }
+		try {
+			writeFileSync(this.tracePath, this.trace.json());
+		} catch (e) {
+			this.output({ text: `cannot write trace ${this.tracePath}: ${(e as Error).message}\n`, category: 'stderr' });
+		}
 	}
 
 	/** Ends the run where it is (terminate / disconnect / restart). */
 	terminate(): void {
 		this.epoch++;
-		if (this.gen) { try { this.gen.return(); } catch { /* the state is being dropped anyway */ } this.gen = undefined; }
+		this.driver.reset(false);
 		this.finish();
 	}
 
@@ -330,13 +327,13 @@ export class HmmRuntime extends EventEmitter {
 	private async travel(find: (cur: number, mid: boolean) => Promise<{ step: number; info: StopInfo } | undefined>): Promise<void> {
 		if (this.state !== 'stopped') { return; }
 		const cur = this.position;
-		const mid = this.gen !== undefined;
+		const mid = this.midStatement;
 		const epoch = this.travelEpoch = this.epoch;
-		this.state = 'running';
+		this.runState.transition('replaying', 'reverse');
 		this.pauseRequested = false;
 		this.interp.event = undefined;
 		this.stop = undefined;
-		if (this.gen) { try { this.gen.return(); } catch { /* replaced by the replay */ } this.gen = undefined; }
+		this.driver.reset(false);
 		try {
 			const found = await find(cur, mid);
 			if (epoch !== this.epoch) { return; }
@@ -355,8 +352,7 @@ export class HmmRuntime extends EventEmitter {
 	/** A reverse job ended at a boundary in the past: forget the abandoned future's traces. */
 	private landed(info: StopInfo): void {
 		this.trace?.truncate(this.interp.steps);
-		this.phase = 'leave';
-		this.lastPc = -1;
+		this.driver.reset(false);
 		this.expectChecked = -1;
 		this.errorReported = false;
 		this.halt(info);
@@ -367,10 +363,8 @@ export class HmmRuntime extends EventEmitter {
 	/** writeMemory: a CPU write by process `mm` at a statement boundary, recorded for replay. */
 	writeMemory(process: string, addr: number, data: Uint8Array): string | undefined {
 		if (this.state !== 'stopped') { return 'memory can be written only while stopped'; }
-		if (this.gen) { return 'memory can be written only between statements: step to the end of this one first'; }
-		const mm = this.interp.machine.k.procs.get(process);
-		if (!mm) { return `no process '${process}'`; }
-		const bad = checkWritable(mm, addr, data.length);
+		if (this.midStatement) { return 'memory can be written only between statements: step to the end of this one first'; }
+		const bad = checkWritable(this.interp.machine.view, process, addr, data.length);
 		if (bad) { return bad; }
 		const e: Edit = { step: this.interp.steps, process, addr, bytes: data.slice() };
 		try { this.applyEdit(this.interp, e); } catch (err) { return (err as Error).message; }
@@ -378,10 +372,32 @@ export class HmmRuntime extends EventEmitter {
 		return undefined;
 	}
 
+	/** A statement typed in the Debug Console, run at this stop and recorded for replay (step back
+	 * to before it undoes it). Returns an error message, or undefined. */
+	consoleStatement(text: string): string | undefined {
+		if (this.state !== 'stopped') { return 'a statement can run only while stopped'; }
+		if (this.midStatement) { return 'a statement can run only between statements: step to the end of this one first'; }
+		const p = parseConsole(text);
+		if ('error' in p) { return p.error; }
+		const e: Edit = { step: this.interp.steps, statement: text };
+		try {
+			runConsole(this.interp, p.stmts);
+		} catch (err) {
+			return (err as Error).message;
+		}
+		this.tt.addEdit(e);
+		return undefined;
+	}
+
 	private applyEdit(it: Interpreter, e: Edit): void {
-		const mm = it.machine.k.procs.get(e.process);
-		if (!mm || checkWritable(mm, e.addr, e.bytes.length)) { return; }
-		const g = cpuWriteBytes(it, mm, e.addr, e.bytes);
+		if ('statement' in e) {
+			const p = parseConsole(e.statement);
+			// the same statement at the same state fails or succeeds the same way it did live
+			if ('stmts' in p) { try { runConsole(it, p.stmts); } catch { /* as it failed live */ } }
+			return;
+		}
+		if (checkWritable(it.machine.view, e.process, e.addr, e.bytes.length)) { return; }
+		const g = cpuWriteBytes(it, e.process, e.addr, e.bytes);
 		while (!g.next().done) { /* the write's events are not breakpoints */ }
 	}
 }

@@ -3,7 +3,7 @@
 // The runtime keeps the bookkeeping (what was checked already, where a step began).
 import type { Interpreter } from '../lang/interp';
 import { evaluate, truthy } from '../lang/eval';
-import type { KernelFrame } from '../engine/kernel';
+import type { StackFrameRecord } from '../engine/view';
 import type { SimEvent } from '../engine/sim/events';
 import type { Breakpoints, FilterId } from './breakpoints';
 import { describeEvent } from './describe';
@@ -19,11 +19,12 @@ export interface StopInfo {
 	/** the engine event stopped on (its `event.*` evaluates) */
 	event?: SimEvent;
 	/** for reason 'exception': the filter and what happened */
-	exception?: { id: FilterId; description: string };
+	/** `name` is what VS Code titles the exception with: the errno of a failed statement */
+	exception?: { id: FilterId; description: string; name?: string };
 }
 
 /** Where a step began: inside a kernel frame, inside a statement, or in a loop body (stepOut). */
-export interface Origin { frame?: KernelFrame; mid: boolean; loop?: [number, number] }
+export interface Origin { frame?: StackFrameRecord; mid: boolean; loop?: [number, number] }
 
 /** A boundary counts as a new line when the line changed or control went back (a loop). */
 export function isNewLine(it: Interpreter, lastPc: number): boolean {
@@ -85,7 +86,7 @@ export function eventStop(ev: SimEvent, it: Interpreter, bps: Breakpoints, mode:
 		}
 	}
 	if (mode === 'stepIn') { return { reason: 'step', event: ev, description: describeEvent(ev) }; }
-	if (mode === 'stepOut' && origin.frame && !it.machine.k.stack.includes(origin.frame)) {
+	if (mode === 'stepOut' && origin.frame && !it.machine.view.stack().some(f => f.id === origin.frame!.id)) {
 		return { reason: 'step', event: ev, description: describeEvent(ev) };
 	}
 	return undefined;

@@ -4,23 +4,22 @@
 // taken every so often while running (by execution time or by steps) and thinned when there
 // are too many, which bounds memory while keeping any replay short.
 //
-// Memory writes made from the debugger are inputs the script does not contain, so they are
-// recorded as edits at their step and re-applied whenever a replay passes that step.
+// Memory writes and console statements made from the debugger are inputs the script does not
+// contain, so they are recorded as edits at their step and re-applied whenever a replay passes
+// that step (stepping back to before it undoes it).
 import type { Interpreter, InterpSnapshot } from '../lang/interp';
 import type { Instr } from '../lang/program';
 import type { EventKind, SimEvent } from '../engine/sim/events';
+import type { Driver, DriverHooks } from '../lang/driver';
 
 export interface Checkpoint { step: number; snap: InterpSnapshot; bytes: number }
 
-export interface Edit { step: number; process: string; addr: number; bytes: Uint8Array }
+export type Edit = { step: number; process: string; addr: number; bytes: Uint8Array } | { step: number; statement: string };
 
 /** What replay needs from the runtime. */
 export interface ReplayHost {
-	interp: Interpreter;
-	/** re-installs the event filter after a restore (which may replace the kernel) */
-	installFilter(interp: Interpreter): void;
-	/** event kinds the engine should report during this replay */
-	setWatch(kinds: EventKind[]): void;
+	/** the driver of the current interpreter (a restart replaces both) */
+	readonly driver: Driver;
 	/** prints, failures and trace records are muted while replaying */
 	quiet: boolean;
 	/** true when the user paused or the session ended: replay stops at the next boundary */
@@ -116,10 +115,9 @@ export class TimeMachine {
 		return 0;
 	}
 
-	private restore(cp: Checkpoint): void {
-		const h = this.host;
-		h.interp.restore(cp.snap);
-		h.installFilter(h.interp);
+	private restore(d: Driver, cp: Checkpoint): void {
+		d.interp.restore(cp.snap);
+		d.reset(false);
 		this.execMs = 0;
 		this.stepsSince = 0;
 	}
@@ -130,36 +128,28 @@ export class TimeMachine {
 		const h = this.host;
 		// a restart or terminate may have come while a previous segment was replaying
 		if (h.interrupted()) { return false; }
+		const d = h.driver;
+		const it = d.interp;
 		h.quiet = true;
-		h.setWatch(['tick', ...(obs?.kinds ?? [])]);
+		d.watch(obs?.kinds ?? []);
 		try {
-			this.restore(this.cps[from ?? this.latestBefore(target, true)]);
-			let it = h.interp;
+			this.restore(d, this.cps[from ?? this.latestBefore(target, true)]);
 			for (const e of this.edits) { if (e.step === it.steps) { h.applyEdit(it, e); } }
 			obs?.boundary?.(it, -1);
-			let t0 = performance.now();
-			while (it.steps < target && !it.done) {
-				const lastPc = it.pc;
-				const g = it.step();
-				for (let r = g.next(); !r.done; r = g.next()) {
-					const ev = r.value;
-					if (ev.kind !== 'tick') { obs?.event?.(ev, it); } else if (performance.now() - t0 > SLICE_MS) {
-						await yieldToLoop();
-						t0 = performance.now();
-					}
-				}
-				this.arrive(it);
-				obs?.boundary?.(it, lastPc);
-				const now = performance.now();
-				if (now - t0 > SLICE_MS) {
-					this.ran(now - t0);
-					await yieldToLoop();
-					if (h.interrupted()) { return false; }
-					t0 = performance.now();
-					it = h.interp;
-				}
+			const hooks: DriverHooks<true> = {
+				boundary: span => { this.arrive(it); obs?.boundary?.(it, span?.pc ?? -1); return undefined; },
+				before: () => (it.steps >= target ? true : undefined),
+				event: ev => { obs?.event?.(ev, it); return undefined; },
+			};
+			for (;;) {
+				const t0 = performance.now();
+				const r = d.run(hooks, SLICE_MS);
+				if (r.kind !== 'slice') { return true; }
+				this.ran(performance.now() - t0);
+				await yieldToLoop();
+				// a pause waits for the boundary; a restart abandons this interpreter at once
+				if (h.driver !== d || (!d.midStatement && h.interrupted())) { return false; }
 			}
-			return true;
 		} finally {
 			h.quiet = false;
 		}

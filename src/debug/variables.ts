@@ -43,10 +43,11 @@ export class VariableStore {
 
 	num(n: number): string { return num(n, this.hex); }
 
-	/** A child with children. */
+	/** A child with children. Every variable has an evaluateName (Add to Watch, Copy as
+	 * Expression): the script expression for it where there is one, else its value as a literal. */
 	container(name: string, value: string, node: Node, extra: Partial<V> = {}): V {
 		const ref = this.add(node);
-		const v: V = { name, value, variablesReference: ref, ...extra };
+		const v: V = { name, value, variablesReference: ref, evaluateName: literal(value), ...extra };
 		if (node.indexed) { v.indexedVariables = node.indexed.count; }
 		if (node.indexed && node.named) { v.namedVariables = 1; }
 		return v;
@@ -54,9 +55,9 @@ export class VariableStore {
 
 	leaf(name: string, value: string | number | boolean, extra: Partial<V> = {}): V {
 		if (typeof value === 'number') {
-			return { name, value: this.num(value), variablesReference: 0, __vscodeVariableMenuContext: 'number', presentationHint: { attributes: ['readOnly'] }, ...extra } as V;
+			return { name, value: this.num(value), variablesReference: 0, evaluateName: String(value), __vscodeVariableMenuContext: 'number', presentationHint: { attributes: ['readOnly'] }, ...extra } as V;
 		}
-		return { name, value: String(value), variablesReference: 0, presentationHint: { attributes: ['readOnly'] }, ...extra };
+		return { name, value: String(value), variablesReference: 0, evaluateName: literal(String(value)), presentationHint: { attributes: ['readOnly'] }, ...extra };
 	}
 
 	/** Records that the child `name` of the node being listed can carry a data breakpoint. */
@@ -82,17 +83,19 @@ export class VariableStore {
 
 	// ------------------------------------------------------------ script values
 
-	/** A script value as a variable: ranges expand to address/length/where/pages, buffers to elements. */
-	value(name: string, v: Value): V {
-		if (typeof v === 'number') { return this.leaf(name, v); }
-		if (typeof v === 'boolean') { return this.leaf(name, v); }
-		if (typeof v === 'string') { return this.leaf(name, JSON.stringify(v)); }
+	/** A script value as a variable: ranges expand to address/length/where/pages, buffers to elements.
+	 * `expr` is the script expression that yields it (the variable's name for a local). */
+	value(name: string, v: Value, expr = name): V {
+		const e = { evaluateName: expr };
+		if (typeof v === 'number') { return this.leaf(name, v, e); }
+		if (typeof v === 'boolean') { return this.leaf(name, v, e); }
+		if (typeof v === 'string') { return this.leaf(name, JSON.stringify(v), e); }
 		if (v.kind === 'buffer') {
 			const n = bufferLength(v);
 			return this.container(name, formatValue(v), {
-				named: () => [this.leaf('length', n), this.leaf('element size', `${v.elem} byte${v.elem === 1 ? '' : 's'}`)],
-				indexed: { count: n, get: (s, c) => Array.from({ length: c }, (_, i) => this.leaf(`[${s + i}]`, bufferElement(v, s + i))) },
-			});
+				named: () => [this.leaf('length', n, { evaluateName: `len(${expr})` }), this.leaf('element size', `${v.elem} byte${v.elem === 1 ? '' : 's'}`)],
+				indexed: { count: n, get: (s, c) => Array.from({ length: c }, (_, i) => this.leaf(`[${s + i}]`, bufferElement(v, s + i), { evaluateName: `${expr}[${s + i}]` })) },
+			}, e);
 		}
 		const view = this.interp.machine.view;
 		const p = view.current();
@@ -101,12 +104,13 @@ export class VariableStore {
 		if (p) { this.mark(name, { process: p.name, start: first, end, description: `${name} [${hex(v.addr)}, ${hex(v.addr + v.len)}) of ${p.name}` }); }
 		return this.container(name, formatValue(v, true), {
 			named: () => {
-				const kids = [this.leaf('address', hex(v.addr)), this.leaf('length', v.len), this.leaf('end', hex(v.addr + v.len)), this.leaf('pages', end - first)];
-				if (p) { kids.push(this.leaf('process', p.name), this.leaf('where', v.len > 0 ? view.where(p.id, first, end) : 'none')); }
+				const kids = [this.leaf('address', hex(v.addr), { evaluateName: `addr(${expr})` }), this.leaf('length', v.len, { evaluateName: `len(${expr})` }),
+					this.leaf('end', hex(v.addr + v.len), { evaluateName: `addr(${expr}) + len(${expr})` }), this.leaf('pages', end - first, { evaluateName: `npages(${expr})` })];
+				if (p) { kids.push(this.leaf('process', p.name), this.leaf('where', v.len > 0 ? view.where(p.id, first, end) : 'none', { evaluateName: `where(${expr})` })); }
 				return kids;
 			},
-			indexed: p ? { count: end - first, get: (s, c) => Array.from({ length: c }, (_, i) => this.pageOf(p, first + s + i)) } : undefined,
-		}, p ? { memoryReference: memoryReference(p, v.addr) } : {});
+			indexed: p ? { count: end - first, get: (s, c) => Array.from({ length: c }, (_, i) => ({ ...this.pageOf(p, first + s + i), evaluateName: `page(${expr}, ${s + i})` })) } : undefined,
+		}, p ? { memoryReference: memoryReference(p, v.addr), ...e } : e);
 	}
 
 	/** Filled in by inspect.ts: one page of a process as a variable. */
@@ -124,12 +128,13 @@ export class VariableStore {
 
 	/** The Event scope: the engine event stopped on. */
 	event(ev: SimEvent): V[] {
-		const out = [this.leaf('kind', ev.kind), this.leaf('address', hex(ev.addr)), this.leaf('pages', ev.npages)];
-		if (ev.device !== undefined) { out.push(this.leaf('device', ev.device)); }
-		if (ev.process !== undefined) { out.push(this.leaf('process', ev.process)); }
-		if (ev.write !== undefined) { out.push(this.leaf('access', ev.write ? 'write' : 'read')); }
-		if (ev.fn !== undefined) { out.push(this.leaf('function', ev.fn)); }
-		if (ev.detail !== undefined) { out.push(this.leaf('detail', ev.detail)); }
+		const m = (member: keyof SimEvent) => ({ evaluateName: `event.${member}` });
+		const out = [this.leaf('kind', ev.kind, m('kind')), this.leaf('address', hex(ev.addr), m('addr')), this.leaf('pages', ev.npages, m('npages'))];
+		if (ev.device !== undefined) { out.push(this.leaf('device', ev.device, m('device'))); }
+		if (ev.process !== undefined) { out.push(this.leaf('process', ev.process, m('process'))); }
+		if (ev.write !== undefined) { out.push(this.leaf('access', ev.write ? 'write' : 'read', m('write'))); }
+		if (ev.fn !== undefined) { out.push(this.leaf('function', ev.fn, m('fn'))); }
+		if (ev.detail !== undefined) { out.push(this.leaf('detail', ev.detail, m('detail'))); }
 		return out;
 	}
 
@@ -142,4 +147,10 @@ export class VariableStore {
 		if (f.device !== undefined) { out.push(this.leaf('device', f.device)); }
 		return out;
 	}
+}
+
+/** A value shown in the Variables view as a script literal: hex and decimal numbers and booleans
+ * as they are, anything else as a string. */
+export function literal(value: string): string {
+	return /^(0x[0-9a-f]+|-?\d+|true|false)$/i.test(value) ? value : JSON.stringify(value);
 }

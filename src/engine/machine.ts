@@ -17,9 +17,10 @@ import { dmirror_rw, type DevOpResult } from './device/dmirror_rw';
 import { dmirror_migrate_to_device, dmirror_migrate_to_system, dmirror_release, dmirror_unmirror } from './device/dmirror_migrate';
 import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, pin_user_pages, unpin_user_pages } from './device/dmirror_misc';
 import * as Q from './query';
+import { checkInvariants, contentChecksum } from './sim/invariants';
 import { mapped, perm } from './view_mirror';
 import { MachineView } from './view';
-import { UvmSpace, uvm_device_init } from './device/uvm/space';
+import { countDmirrorMoves, UvmSpace, uvm_device_init } from './device/uvm/space';
 import { uvm_launch_kernel } from './device/uvm/kernel_exec';
 import { uvm_migrate_to_device, uvm_migrate_to_ram, uvm_unregister } from './device/uvm/api';
 import { UvmMirror } from './device/uvm/migrate';
@@ -164,6 +165,18 @@ export class Machine {
 		}
 	}
 
+	/** writeBytes as process `name` (the debugger's writeMemory on any live process's memory). */
+	*writeBytesAs(name: string, addr: number, data: Uint8Array): K {
+		const mm = this.k.proc(name);
+		const saved = this.current;
+		this.current = mm;
+		try {
+			yield* this.writeBytes(addr, data);
+		} finally {
+			this.current = saved;
+		}
+	}
+
 	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, false)); }
 	/** With a fill, word i of the range (counted from its first byte) is fill(i); the rest of its
 	 * first and last pages keeps its bytes. Without one, the pages are written but unchanged. */
@@ -192,21 +205,8 @@ export class Machine {
 		return d.uvm ? uvm_unregister(this.k, d, mm) : this.because('unmirror', dmirror_unmirror(this.k, d, mm));
 	}
 
-	/** Runs a path, counting what dmirror devices moved under `cause` (policy=migrate devices count
-	 * their own moves, each with its cause, in uvm/). */
-	private *because<T>(cause: MigrationCause, body: K<T>): K<T> {
-		const devs = this.k.devices.filter(d => !d.uvm);
-		if (devs.length === 0) { return yield* body; }
-		const before = devs.map(d => [d.stats.migrated_in, d.stats.migrated_out]);
-		try {
-			return yield* body;
-		} finally {
-			devs.forEach((d, i) => {
-				d.byCause[cause].in += d.stats.migrated_in - before[i][0];
-				d.byCause[cause].out += d.stats.migrated_out - before[i][1];
-			});
-		}
-	}
+	/** Runs a path, counting what dmirror devices moved under `cause` (uvm/space.ts). */
+	private because<T>(cause: MigrationCause, body: K<T>): K<T> { return countDmirrorMoves(this.k, cause, body); }
 
 	/** Runs a device operation, recording last.cpages/faults/error as the ioctl reports them. */
 	private *op<T extends (DevOpResult & { moved?: number }) | void>(body: K<T>): K<T> {
@@ -399,6 +399,11 @@ export class Machine {
 	}
 
 	proc(name: string): Mm { return this.k.proc(name); }
+
+	/** The whole machine's consistency checks (sim/invariants.ts), in words; empty when sane. */
+	checkInvariants(): string[] { return checkInvariants(this.k); }
+	/** A checksum of every byte every live process can read. */
+	contentChecksum(): number { return contentChecksum(this.k); }
 	device(name: string): Device { return this.k.device(name); }
 	get time(): number { return this.k.clock; }
 }

@@ -1,5 +1,5 @@
 // The HMM commands: run or debug the open workload (editor title "run" menu, palette), open the
-// page-residency panel, and toggle hex display of numbers in the Variables view.
+// page-residency panel, toggle hex display of numbers in the Variables view, and open an example.
 
 import * as vscode from 'vscode';
 import { DEBUG_TYPE, LANGUAGE_ID, activeWorkloadUri, launchConfigFor } from './configProvider';
@@ -49,11 +49,27 @@ async function toggleHex(arg?: VariableMenuArg): Promise<void> {
 	});
 }
 
+/** The walkthrough's first step: a copy of a bundled example where the user can edit and debug it
+ * (the first workspace folder, else the extension's storage), opened in an editor. */
+async function openExample(context: vscode.ExtensionContext): Promise<void> {
+	const name = 'migrate-roundtrip.hmmw';
+	const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? context.globalStorageUri;
+	const target = vscode.Uri.joinPath(folder, name);
+	try {
+		await vscode.workspace.fs.stat(target);
+	} catch {
+		await vscode.workspace.fs.createDirectory(folder);
+		await vscode.workspace.fs.copy(vscode.Uri.joinPath(context.extensionUri, 'examples', name), target);
+	}
+	await vscode.window.showTextDocument(target);
+}
+
 export function registerCommands(context: vscode.ExtensionContext): void {
 	context.subscriptions.push(
 		vscode.commands.registerCommand('hmm.runWorkload', (arg: unknown) => launch(arg, false)),
 		vscode.commands.registerCommand('hmm.debugWorkload', (arg: unknown) => launch(arg, true)),
 		vscode.commands.registerCommand('hmm.showResidency', () => ResidencyPanel.show(context)),
 		vscode.commands.registerCommand('hmm.toggleHex', (arg?: VariableMenuArg) => toggleHex(arg)),
+		vscode.commands.registerCommand('hmm.openExample', () => openExample(context)),
 	);
 }

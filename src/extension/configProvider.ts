@@ -29,9 +29,11 @@ class HmmConfigurationProvider implements vscode.DebugConfigurationProvider {
 	resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration):
 	vscode.ProviderResult<vscode.DebugConfiguration> {
 		if (!config.type && !config.request && !config.name) {
+			// F5 with no launch.json runs like any debugger: to the first breakpoint (HMM: Debug
+			// Workload is the command that stops on entry)
 			const uri = activeWorkloadUri();
 			if (uri !== undefined) {
-				return launchConfigFor(uri, true);
+				return launchConfigFor(uri, false);
 			}
 		}
 		if (!config.program) {

@@ -1,4 +1,4 @@
-// The VS Code extension's entry point: wires the language support (diagnostics), the `hmm` debug
+// The VS Code extension's entry point: wires the language support (the hmmw language server), the `hmm` debug
 // type (configuration provider, adapter factory), the page-residency panel and the commands.
 // Everything here is thin glue; the simulator and the DAP session live in src/engine and src/debug.
 
@@ -6,17 +6,18 @@ import type * as vscode from 'vscode';
 import { registerAdapterFactory } from './adapterFactory';
 import { registerCommands } from './commands';
 import { registerConfigurationProviders } from './configProvider';
-import { registerDiagnostics } from './diagnostics';
+import { registerLanguageClient, stopLanguageClient } from './languageClient';
 import { registerResidencyPanel } from './residencyPanel';
 
 export function activate(context: vscode.ExtensionContext): void {
-	registerDiagnostics(context);
+	registerLanguageClient(context);
 	registerConfigurationProviders(context);
 	registerAdapterFactory(context);
 	registerResidencyPanel(context);
 	registerCommands(context);
 }
 
-export function deactivate(): void {
-	// Every registration is in context.subscriptions, which VS Code disposes for us.
+export function deactivate(): Thenable<void> | undefined {
+	// everything else is in context.subscriptions; the language server is asked to shut down cleanly
+	return stopLanguageClient();
 }

@@ -95,6 +95,14 @@ export class ResidencyPanel {
 		}
 	}
 
+	/** Another session became the one to show: nothing of the previous one (its process, its zoom,
+	 * its picture) carries over. */
+	private follow(session: vscode.DebugSession): void {
+		this.session = session;
+		this.view = { maxCells: this.view.maxCells };
+		this.last = undefined;
+	}
+
 	private post(msg: ToWebview): Thenable<boolean> {
 		return this.panel.webview.postMessage(msg);
 	}
@@ -114,6 +122,7 @@ export class ResidencyPanel {
 	 * request is in flight, and the latest stop wins. */
 	async refresh(session?: vscode.DebugSession): Promise<void> {
 		if (session !== undefined) {
+			if (this.session?.id !== session.id) { this.follow(session); }
 			this.session = session;
 		}
 		if (this.session === undefined) {
@@ -149,17 +158,7 @@ export class ResidencyPanel {
 			}
 			return;
 		}
-		const args: ResidencyArgs = { process: this.view.process, start: this.view.start, end: this.view.end, maxCells: this.view.maxCells };
-		let body: ResidencyBody;
-		try {
-			body = await session.customRequest('residency', args) as ResidencyBody;
-		} catch (err) {
-			// Typically: the session is running (no stop yet) or the process has exited.
-			const why = err instanceof Error ? err.message : String(err);
-			await this.post({ type: 'status', text: `Residency unavailable: ${why}`, keep: this.last !== undefined });
-			return;
-		}
-		let processes: ProcessInfo[] = [{ name: body.process, pid: body.pid }];
+		let processes: ProcessInfo[] | undefined;
 		try {
 			const reply = await session.customRequest('processes') as { processes?: ProcessInfo[] };
 			if (Array.isArray(reply?.processes) && reply.processes.length > 0) {
@@ -168,7 +167,29 @@ export class ResidencyPanel {
 		} catch {
 			// An adapter without `processes` still gets a one-entry picker.
 		}
-		this.last = { type: 'residency', body, processes, view: this.view, session: session.name };
+		// The chosen process may be gone: it exited, or a restart or a step back went to before
+		// its fork. Say so, and show the current process instead of an old picture.
+		let notice: string | undefined;
+		const chosen = this.view.process;
+		if (chosen !== undefined && processes !== undefined && !processes.some(p => p.name === chosen && p.alive !== false)) {
+			const exited = processes.some(p => p.name === chosen);
+			notice = exited ? `Process '${chosen}' has exited; showing the current process.` : `There is no process '${chosen}' at this point; showing the current process.`;
+			this.view = { maxCells: this.view.maxCells };
+		}
+		const args: ResidencyArgs = { process: this.view.process, start: this.view.start, end: this.view.end, maxCells: this.view.maxCells };
+		let body: ResidencyBody;
+		try {
+			body = await session.customRequest('residency', args) as ResidencyBody;
+		} catch (err) {
+			// Typically: the session is running (no stop yet), or no process is alive. The old
+			// picture would be a lie about this stop: clear it.
+			const why = err instanceof Error ? err.message : String(err);
+			this.last = undefined;
+			await this.post({ type: 'status', text: `${notice ? notice + ' ' : ''}Residency unavailable: ${why}` });
+			return;
+		}
+		const live = (processes ?? [{ name: body.process, pid: body.pid }]).filter(p => p.alive !== false);
+		this.last = { type: 'residency', body, processes: live, view: this.view, session: session.name, notice };
 		await this.post(this.last);
 	}
 }

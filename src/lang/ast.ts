@@ -130,4 +130,4 @@ export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | 
 export interface Program { file: string; body: Stmt[] }
 
 // the error codes belong to the engine, which raises them
-export { ERROR_CODES, type ErrorCode } from '../engine/sim/errors';
+export { ERROR_CODES } from '../engine/sim/errors';

@@ -1,4 +1,4 @@
-// Expression evaluation: operators, ranges, buffers and the builtins of spec §4.
+// Expression evaluation: operators, ranges, buffers and the builtins of docs/language.md#builtins.
 import type { Expr, Loc } from './ast';
 import type { Machine, ByteRange } from '../engine/machine';
 import type { SimEvent } from '../engine/sim/events';

@@ -1,4 +1,4 @@
-// Token cursor, error recovery primitives and the expression grammar of spec §4.
+// Token cursor, error recovery primitives and the expression grammar of docs/language.md#expressions.
 
 import type { BinaryOp, Diagnostic, Expr, Loc } from './ast';
 import { makeDiagnostic, shortText } from './diagnostics';

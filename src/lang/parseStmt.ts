@@ -1,4 +1,4 @@
-// Statement grammar of spec §3. Names are never reserved: a keyword decides the statement only at
+// Statement grammar (docs/language.md#statements-names-and-the-current-process). Names are never reserved: a keyword decides the statement only at
 // the start of a line (or, for device statements, as the second word), so `process child`,
 // `read = 3` and `fork use` all parse.
 

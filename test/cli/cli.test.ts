@@ -1,4 +1,4 @@
-// The hmmw command line, as spec §7 describes it: exit codes, message formats, --json, --trace.
+// The hmmw command line, as docs/language.md#command-line describes it: exit codes, message formats, --json, --trace.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

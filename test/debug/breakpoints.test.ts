@@ -104,7 +104,8 @@ describe('debug adapter: event, function and data breakpoints', function () {
 		await s().cont();
 		const st = await s().stopped('exception', 8);
 		info = (await s().dc.exceptionInfoRequest({ threadId: 1 })).body;
-		assert.equal(info.exceptionId, 'error');
+		assert.equal(info.exceptionId, 'SIGSEGV', 'a failed statement is titled with its errno');
+		assert.equal(info.details?.typeName, 'error');
 		assert.match(info.description ?? '', /^SIGSEGV: write to 0x7effffffe000, mapped r--/);
 		assert.equal(st.frames[st.frames.length - 1].line, 8);
 		// the run has not ended yet: the state can be inspected
@@ -127,6 +128,13 @@ describe('debug adapter: event, function and data breakpoints', function () {
 		assert.deepEqual(names(st.frames), ['migrate_to_ram', 'do_swap_page', 'handle_mm_fault', 'cpu read page']);
 		assert.match(st.frames[0].name, /migrate_to_ram\(0x7effffffd000, 1 page, gpu/);
 		assert.equal(st.frames[3].line, 9);
+		// kernel frames have no source to load (no error tab in VS Code) and are dimmed, so the
+		// editor focuses the script line; the script frame has the script
+		for (const f of st.frames.slice(0, 3)) {
+			assert.equal(f.source, undefined, `${f.name} has no source`);
+			assert.equal(f.presentationHint, 'subtle');
+		}
+		assert.match(st.frames[3].source?.path ?? '', /migrate\.hmmw$/);
 		// the kernel frame has an Arguments scope
 		const args = await s().vars((await s().scopes(st.frames[0].id)).get('Arguments')!.variablesReference);
 		assert.deepEqual(args.map(a => [a.name, a.value]).slice(0, 3), [['function', 'migrate_to_ram'], ['address', '0x7effffffd000'], ['pages', '1']]);

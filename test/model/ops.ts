@@ -92,7 +92,7 @@ const noAccess = (pg: MPage | undefined) => !pg || pg.prot === 'none';
 const noWrite = (pg: MPage | undefined) => !pg || pg.prot !== 'rw';
 const unchanged = () => undefined;
 
-/** Page v after a fill over the byte range r: word i of r (counted from r's first byte, spec §3)
+/** Page v after a fill over the byte range r: word i of r (counted from r's first byte, docs/language.md#fills-and-the-int32-words-they-store)
  * holds fill(i); the words of the page outside r keep their old values. */
 function written(old: PageData | undefined, r: Range, fill: FillSpec, v: number): PageData {
 	const page = v * PAGE;

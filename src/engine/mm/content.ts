@@ -9,7 +9,6 @@
 import { checkHostMemory } from '../sim/budget';
 
 export const PAGE_SIZE = 4096;
-export const PAGE_SHIFT = 12;
 const SLAB_PAGES = 256;
 const SLAB_SHIFT = 8;
 /** slot ids from here on are pattern slots */

@@ -9,8 +9,6 @@ export type Fill =
 	| { kind: 'linear'; a: number; b: number }
 	| { kind: 'fn'; fn: (i: number) => number };
 
-export const ZERO_FILL: Fill = { kind: 'linear', a: 0, b: 0 };
-
 /** Evaluates a fill at word index i, as the int32 it stores. */
 export function fillWord(f: Fill, i: number): number {
 	return f.kind === 'linear' ? (Math.imul(f.a, i | 0) + f.b) | 0 : f.fn(i) | 0;

@@ -9,7 +9,7 @@ import { PTE, PTRS_PER_PMD } from './pagetable';
 import { page_add_anon_rmap, page_remove_rmap, put_page } from './page';
 import { type Backing, PROT_MASK, VM, Vma } from './vma';
 import type { SimFile } from './pagecache';
-import { mmu_notifier_invalidate_range_start, type NotifyEvent } from './mmu_notifier';
+import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { split_folio, split_huge_pmd, split_pmd_entries } from './thp';
 import { PAGE_SIZE } from './content';
 import { MAX_MAP_COUNT } from '../sim/budget';
@@ -224,5 +224,3 @@ function* collapse_range(k: Kernel, mm: Mm, v: Vma, start: number, end: number):
 		l.huge = true;
 	}
 }
-
-export type { NotifyEvent };

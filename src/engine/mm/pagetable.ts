@@ -7,7 +7,6 @@
 import { checkHostMemory } from '../sim/budget';
 
 export const PTRS_PER_PMD = 512;
-export const PMD_SHIFT = 9; // in pages
 // Page numbers exceed the small-integer range (user addresses reach 2^47), and `%` on them is a
 // slow floating-point remainder; `vpn & (PTRS_PER_PMD - 1)` is exact for any integer below 2^53.
 

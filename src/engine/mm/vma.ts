@@ -9,7 +9,6 @@ export const enum VM {
 	SHARED = 8,
 	HUGEPAGE = 16,   // MADV_HUGEPAGE
 	NOHUGEPAGE = 32, // MADV_NOHUGEPAGE
-	LOCKED_NONE = 0,
 }
 
 export type Backing = 'anon' | 'file' | 'dax';

@@ -1,4 +1,4 @@
-// Failures a statement can raise. They carry the errno/signal name the spec and the dmirror ioctls use.
+// Failures a statement can raise. They carry the errno/signal name docs/language.md#errors-and-signals lists and the dmirror ioctls use.
 // The engine owns this list; the language re-exports it for `expect error CODE`.
 
 export const ERROR_CODES = ['EFAULT', 'EPERM', 'EINVAL', 'ENOENT', 'ENOMEM', 'EBUSY', 'SIGSEGV', 'SIGBUS'] as const;

@@ -107,3 +107,19 @@ export function uvm_device_init(k: Kernel, cfg: DeviceConfig): Device {
 	dev.uvm = new UvmDevice(dev);
 	return dev;
 }
+
+/** Runs a path and counts what dmirror (policy=mirror) devices moved during it under `cause`;
+ * policy=migrate devices count their own moves, each with its cause. */
+export function* countDmirrorMoves<T>(k: Kernel, cause: MigrationCause, body: K<T>): K<T> {
+	const devs = k.devices.filter(d => !d.uvm);
+	if (devs.length === 0) { return yield* body; }
+	const before = devs.map(d => [d.stats.migrated_in, d.stats.migrated_out]);
+	try {
+		return yield* body;
+	} finally {
+		devs.forEach((d, i) => {
+			d.byCause[cause].in += d.stats.migrated_in - before[i][0];
+			d.byCause[cause].out += d.stats.migrated_out - before[i][1];
+		});
+	}
+}
