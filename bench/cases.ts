@@ -93,6 +93,20 @@ const cases: Record<string, () => object> = {
 		if (m.last.cpages !== 16 * GiB / PAGE) { throw new Error(`cpages ${m.last.cpages}`); }
 		return { seconds: s, pages: 16 * GiB / PAGE };
 	},
+	/** a streaming kernel writing 1 GiB of untouched memory on a policy=migrate device (no prefetch):
+	 * every page faults, is batched, migrated and mapped */
+	uvmStream() {
+		const m = new Machine();
+		m.configure({ ramBytes: 4 * GiB });
+		m.addDevice({ ...defaultDeviceConfig('gpu', 2 * GiB), policy: 'migrate' });
+		m.process('p');
+		const X = m.mmap({ len: GiB, prot: 'rw', backing: 'anon', shared: false });
+		const line = { kind: 'write' as const, start: X.addr / PAGE, end: (X.addr + X.len) / PAGE, fill: { fill: { kind: 'linear' as const, a: 1, b: 0 }, addr: X.addr, len: X.len } };
+		let report: { batches: number; faultEntries: number; timeNs: number } | undefined;
+		const s = timed(() => { report = drain(m.launchKernel('gpu', 'stream', [line])); });
+		if (m.word(X, 123457) !== 123457 || m.where(X) !== 'gpu') { throw new Error('stream kernel lost data'); }
+		return { seconds: s, pages: GiB / PAGE, batches: report!.batches, entries: report!.faultEntries, simSeconds: report!.timeNs / 1e9 };
+	},
 };
 
 const name = process.argv[2];

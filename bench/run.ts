@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { benchDebug } from './debug';
 
-interface CaseResult { name: string; seconds: number; pages: number; maxRssMB: number }
+interface CaseResult { name: string; seconds: number; pages: number; maxRssMB: number; batches?: number; entries?: number; simSeconds?: number }
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -41,6 +41,13 @@ async function main(): Promise<number> {
 	rows.push({ name: 'migrate 1 GiB to device and back', value: fmtRate(rate(mig)), ratio: rate(mig) / base, target: '>= 2x memcpy', ok: rate(mig) / base >= 2 });
 	const read = runCase('deviceRead');
 	rows.push({ name: 'device read of 16 GiB untouched (mirror)', value: fmtRate(rate(read)), ratio: rate(read) / base, target: '>= 5x memcpy', ok: rate(read) / base >= 5 });
+
+	const uvm = runCase('uvmStream');
+	rows.push({
+		name: 'kernel streaming 1 GiB, policy=migrate (wall)', value: `${(uvm.seconds * 1000).toFixed(0)} ms, ${fmtRate(rate(uvm))}`,
+		ratio: rate(uvm) / base, target: '< 3 s', ok: uvm.seconds < 3,
+	});
+	rows.push({ name: '  same kernel, simulated', value: `${uvm.batches} batches, ${uvm.entries} entries, ${uvm.simSeconds?.toFixed(2)} s simulated` });
 
 	for (const r of await benchDebug()) {
 		rows.push({ name: r.name, value: `${r.value.toFixed(r.value < 10 ? 2 : 0)} ${r.unit}`, target: r.target, ok: r.ok });

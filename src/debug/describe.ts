@@ -40,9 +40,9 @@ export function describeEvent(ev: SimEvent): string {
 		case 'device-fault': return `device ${rw}fault (mirror miss): ${where}${detail}${tail}`;
 		case 'migration': return `migration of ${where}${detail}${tail}`;
 		case 'eviction': return `eviction of ${where}${detail}${tail}`;
-		case 'fault-batch': return `device fault batch: ${where}${ev.detail ? ` (${ev.detail} entries)` : ''}${tail}`;
+		case 'fault-batch': return `fault batch: ${pages(ev.npages)} from ${ev.detail ?? '?'} entries at ${hex(ev.addr)}${tail}`;
 		case 'prefetch': return `prefetch of ${where}${detail}${tail}`;
-		case 'thrashing': return `thrashing ${ev.detail ?? ''}: ${where}${tail}`;
+		case 'thrashing': return `thrashing ${ev.detail ?? ''} at ${hex(ev.addr)}${tail}`;
 		case 'invalidation': return `mirror invalidation of ${where}${detail}${tail}`;
 		case 'call': return `call ${ev.fn ?? '?'}(${where})${tail}`;
 		case 'access': return `${ev.device ? `device ${ev.device}` : 'CPU'} ${rw}access to ${where}${ev.process ? ` of ${ev.process}` : ''}`;

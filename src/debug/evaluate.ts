@@ -2,11 +2,17 @@
 // console completions. Errors come back as messages, never exceptions.
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { parseExpression } from '../lang/parser';
+import { parsesAsStatements } from '../lang/console';
 import { evaluate } from '../lang/eval';
 import { builtinDocs, DEVICE_MEMBERS, EVENT_MEMBERS, EXPRESSION_WORDS, LAST_MEMBERS, memberDocs, PROCESS_MEMBERS } from '../lang/vocabulary';
 import type { Interpreter } from '../lang/interp';
 import type { Value } from '../lang/values';
 import type { VariableStore } from './variables';
+
+/** A console line that is a statement (`migrate buf -> gpu`, `X = 4`), not an expression. */
+export function isStatement(text: string): boolean {
+	return !parseExpression(text, '<expression>').expr && parsesAsStatements(text);
+}
 
 export function evalText(text: string, interp: Interpreter): { value: Value } | { error: string } {
 	const r = parseExpression(text, '<expression>');

@@ -22,6 +22,7 @@ import { describeEvent } from './describe';
 import { type Edit, stoppable, TimeMachine } from './timeTravel';
 import { type RunState, RunStateMachine } from './runState';
 import { checkWritable, cpuWriteBytes } from './memory';
+import { parseConsole, runConsole } from '../lang/console';
 
 export type { Mode, StopInfo } from './stops';
 export type { RunState } from './runState';
@@ -371,7 +372,30 @@ export class HmmRuntime extends EventEmitter {
 		return undefined;
 	}
 
+	/** A statement typed in the Debug Console, run at this stop and recorded for replay (step back
+	 * to before it undoes it). Returns an error message, or undefined. */
+	consoleStatement(text: string): string | undefined {
+		if (this.state !== 'stopped') { return 'a statement can run only while stopped'; }
+		if (this.midStatement) { return 'a statement can run only between statements: step to the end of this one first'; }
+		const p = parseConsole(text);
+		if ('error' in p) { return p.error; }
+		const e: Edit = { step: this.interp.steps, statement: text };
+		try {
+			runConsole(this.interp, p.stmts);
+		} catch (err) {
+			return (err as Error).message;
+		}
+		this.tt.addEdit(e);
+		return undefined;
+	}
+
 	private applyEdit(it: Interpreter, e: Edit): void {
+		if ('statement' in e) {
+			const p = parseConsole(e.statement);
+			// the same statement at the same state fails or succeeds the same way it did live
+			if ('stmts' in p) { try { runConsole(it, p.stmts); } catch { /* as it failed live */ } }
+			return;
+		}
 		if (checkWritable(it.machine.view, e.process, e.addr, e.bytes.length)) { return; }
 		const g = cpuWriteBytes(it, e.process, e.addr, e.bytes);
 		while (!g.next().done) { /* the write's events are not breakpoints */ }

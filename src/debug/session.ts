@@ -10,7 +10,8 @@ import { HmmRuntime, type Mode, type Output, type StopInfo } from './runtime';
 import type { LineBreakpoint } from './breakpoints';
 import { VariableStore } from './variables';
 import { Inspector } from './inspect';
-import { completions, evaluateRequest } from './evaluate';
+import { completions, evaluateRequest, isStatement } from './evaluate';
+import { time } from './describe';
 import { capabilities } from './capabilities';
 import { exceptionInfo, outputEvent, scopes, stackFrames } from './frames';
 import { dataBreakpointInfo, readMemory, writeMemory } from './memoryRequests';
@@ -331,11 +332,33 @@ export class HmmDebugSession extends LoggingDebugSession {
 	protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
 		this.guard(response, () => {
 			if (!this.needProgram(response)) { return; }
+			if (args.context === 'repl' && typeof args.expression === 'string' && isStatement(args.expression)) { return this.consoleStatement(response, args.expression); }
 			const r = evaluateRequest(args.expression, this.rt.interp, this.vs, this.vs.hex || !!args.format?.hex);
 			if (typeof r === 'string') { return this.fail(response, r); }
 			response.body = r;
 			this.sendResponse(response);
 		});
+	}
+
+	/** A statement typed in the Debug Console: it runs on the machine at this stop, is marked in
+	 * the output, recorded in history (step back undoes it), and every view is refreshed. */
+	private consoleStatement(response: DebugProtocol.EvaluateResponse, text: string): void {
+		if (!this.needStopped(response)) { return; }
+		const m = this.rt.interp.machine;
+		const t0 = m.time;
+		const err = this.rt.consoleStatement(text);
+		if (err) { return this.fail(response, err); }
+		const dt = m.time - t0;
+		const last = m.last;
+		response.body = {
+			result: `ran at step ${this.rt.interp.steps}: +${time(dt)} simulated${last.error === 'none' ? `, last.cpages = ${last.cpages}` : ''}`,
+			variablesReference: 0,
+		};
+		this.sendResponse(response);
+		this.sendEvent(new OutputEvent(`▶ ${text.trim()}   (console statement at step ${this.rt.interp.steps}; step back to undo)\n`, 'console'));
+		// the machine changed under the stop: views refetch, and a stop event makes VS Code and the
+		// residency panel redraw at the same position
+		this.onStopped({ reason: 'step', description: `after the console statement \`${text.trim()}\``, text: `console: ${text.trim()}` });
 	}
 
 	protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {

@@ -4,8 +4,9 @@
 // taken every so often while running (by execution time or by steps) and thinned when there
 // are too many, which bounds memory while keeping any replay short.
 //
-// Memory writes made from the debugger are inputs the script does not contain, so they are
-// recorded as edits at their step and re-applied whenever a replay passes that step.
+// Memory writes and console statements made from the debugger are inputs the script does not
+// contain, so they are recorded as edits at their step and re-applied whenever a replay passes
+// that step (stepping back to before it undoes it).
 import type { Interpreter, InterpSnapshot } from '../lang/interp';
 import type { Instr } from '../lang/program';
 import type { EventKind, SimEvent } from '../engine/sim/events';
@@ -13,7 +14,7 @@ import type { Driver, DriverHooks } from '../lang/driver';
 
 export interface Checkpoint { step: number; snap: InterpSnapshot; bytes: number }
 
-export interface Edit { step: number; process: string; addr: number; bytes: Uint8Array }
+export type Edit = { step: number; process: string; addr: number; bytes: Uint8Array } | { step: number; statement: string };
 
 /** What replay needs from the runtime. */
 export interface ReplayHost {

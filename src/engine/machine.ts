@@ -27,7 +27,11 @@ import * as Q from './query';
 import { checkInvariants, contentChecksum } from './sim/invariants';
 import { mapped, perm } from './view_mirror';
 import { MachineView, type PageCountField } from './view';
-import type { KernelAccess, KernelReport } from './device/uvm/types';
+import { countDmirrorMoves, UvmSpace, uvm_device_init } from './device/uvm/space';
+import { uvm_launch_kernel } from './device/uvm/kernel_exec';
+import { uvm_migrate_to_device, uvm_migrate_to_ram, uvm_unregister } from './device/uvm/api';
+import { UvmMirror } from './device/uvm/migrate';
+import type { KernelAccess, KernelReport, MigrationCause } from './device/uvm/types';
 import { try_to_free_pages } from './mm/vmscan';
 import { count as Q_count } from './view_location';
 
@@ -37,9 +41,10 @@ export type { Mm } from './mm/mm';
 /** A byte range of the current process (page-granular for memory operations). */
 export interface ByteRange { addr: number; len: number }
 
-export interface LastOp { cpages: number; faults: number; error: ErrorCode | 'none'; moved: number }
+/** What the last device operation reported; `moved` = pages that actually moved (UVM paths). */
+export interface LastOp { cpages: number; faults: number; moved: number; error: ErrorCode | 'none' }
 
-export interface MachineSnapshot { k: Kernel; current: Mm | undefined; last: LastOp; configured: boolean }
+export interface MachineSnapshot { k: Kernel; current: Mm | undefined; last: LastOp; configured: boolean; uvm: UvmSpace }
 
 export interface MmapArgs {
 	len: number;
@@ -56,7 +61,9 @@ export interface MmapArgs {
 export class Machine {
 	k: Kernel = new Kernel(DEFAULT_SYSTEM);
 	current: Mm | undefined;
-	readonly last: LastOp = { cpages: 0, faults: 0, error: 'none', moved: 0 };
+	readonly last: LastOp = { cpages: 0, faults: 0, moved: 0, error: 'none' };
+	/** machine-wide device-model state: advice per process, kernels launched */
+	uvm = new UvmSpace();
 	private configured = false;
 	private filter: EventFilter = NO_EVENTS;
 	/** The machine read-only, as plain records (the debugger's and the CLI report's window). */
@@ -70,7 +77,7 @@ export class Machine {
 
 	/** A deep copy of the whole machine (page contents shared copy-on-write). */
 	saveState(): MachineSnapshot {
-		return deepClone({ k: this.k, current: this.current, last: { ...this.last }, configured: this.configured });
+		return deepClone({ k: this.k, current: this.current, last: { ...this.last }, configured: this.configured, uvm: this.uvm });
 	}
 
 	/** Returns to a snapshot; the snapshot itself stays untouched and can be restored again. */
@@ -80,6 +87,7 @@ export class Machine {
 		this.current = c.current;
 		Object.assign(this.last, c.last);
 		this.configured = c.configured;
+		this.uvm = c.uvm;
 		this.k.events = this.filter;
 		this.k.stack.length = 0;
 	}
@@ -99,7 +107,7 @@ export class Machine {
 		// memory=0 is a device without memory (a mirror-only device such as an RDMA NIC with
 		// on-demand paging); anything else must hold at least one page
 		if (cfg.memoryBytes !== 0 && cfg.memoryBytes < PAGE_SIZE) { fail('EINVAL', 'device memory must be 0 or hold at least one page'); }
-		return dmirror_device_init(this.k, cfg);
+		return cfg.policy === 'migrate' ? uvm_device_init(this.k, cfg) : dmirror_device_init(this.k, cfg);
 	}
 
 	process(name: string): Mm {
@@ -178,7 +186,7 @@ export class Machine {
 		if (data.length === 0) { return; }
 		const [s, e] = this.pages({ addr, len: data.length });
 		const mm = this.cur();
-		yield* cpu_access(this.k, mm, s, e, true);
+		yield* this.because('cpu-fault', cpu_access(this.k, mm, s, e, true));
 		for (let at = 0; at < data.length;) {
 			const a = addr + at;
 			const vpn = Math.floor(a / PAGE_SIZE);
@@ -203,12 +211,12 @@ export class Machine {
 		}
 	}
 
-	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return cpu_access(this.k, this.cur(), s, e, false); }
+	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, false)); }
 	/** With a fill, word i of the range (counted from its first byte) is fill(i); the rest of its
 	 * first and last pages keeps its bytes. Without one, the pages are written but unchanged. */
 	cpuWrite(r: ByteRange, fill?: Fill): K {
 		const [s, e] = this.pages(r);
-		return cpu_access(this.k, this.cur(), s, e, true, fill && this.rangeFill(r, fill));
+		return this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, true, fill && this.rangeFill(r, fill)));
 	}
 
 	private rangeFill(r: ByteRange, fill: Fill): RangeFill {
@@ -225,21 +233,24 @@ export class Machine {
 		// self-skip (dmirror_interval_invalidate) compares the device, not the file, so the second
 		// file's table would keep stale entries across the first one's migrations
 		if (d.mirrors.has(mm)) { fail('EINVAL', `device '${dev}' already mirrors '${proc}' (one mirror per device and process)`); }
-		d.mirrors.set(mm, new Mirror(d, mm));
+		d.mirrors.set(mm, d.uvm ? new UvmMirror(d, mm, this.k) : new Mirror(d, mm));
 	}
 
 	*unmirror(dev: string, proc: string): K {
 		const d = this.k.device(dev);
 		const mm = this.k.proc(proc);
 		yield* try_to_free_pages(this.k, Q_count(this.k, mm, 0, Number.MAX_SAFE_INTEGER, d.name));
-		yield* dmirror_unmirror(this.k, d, mm);
+		yield* (d.uvm ? uvm_unregister(this.k, d, mm) : this.because('unmirror', dmirror_unmirror(this.k, d, mm)));
 	}
 
+	/** Runs a path, counting what dmirror devices moved under `cause` (uvm/space.ts). */
+	private because<T>(cause: MigrationCause, body: K<T>): K<T> { return countDmirrorMoves(this.k, cause, body); }
+
 	/** Runs a device operation, recording last.cpages/faults/error as the ioctl reports them. */
-	private *op<T extends DevOpResult | void>(body: K<T>): K<T> {
+	private *op<T extends (DevOpResult & { moved?: number }) | void>(body: K<T>): K<T> {
 		try {
 			const r = yield* body;
-			if (r) { this.last.cpages = r.cpages; this.last.faults = r.faults; }
+			if (r) { this.last.cpages = r.cpages; this.last.faults = r.faults; this.last.moved = r.moved ?? 0; }
 			this.last.error = 'none';
 			return r;
 		} catch (e) {
@@ -253,13 +264,13 @@ export class Machine {
 		const [s, e] = this.pages(r);
 		if (keep && (e - s) * PAGE_SIZE > 1 << 30) { fail('ENOMEM', 'a read buffer is limited to 1 GiB; discard the result (`DEV read R`) to read more'); }
 		const out = keep ? new Uint8Array((e - s) * PAGE_SIZE) : undefined;
-		yield* this.op(dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, false, out, undefined));
+		yield* this.op(this.because('device-fault', dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, false, out, undefined)));
 		return out;
 	}
 
 	devWrite(dev: string, r: ByteRange, fill: Fill): K<DevOpResult> {
 		const [s, e] = this.pages(r);
-		return this.op(dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, true, undefined, this.rangeFill(r, fill)));
+		return this.op(this.because('device-fault', dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, true, undefined, this.rangeFill(r, fill))));
 	}
 
 	/** `migrate R -> DEV`, `migrate R -> ram` (every device mirroring the process, in declaration
@@ -272,22 +283,102 @@ export class Machine {
 		if (to === 'ram') {
 			// MIGRATE_TO_SYS from every device holding pages of the range (dmirror is per device)
 			const k = this.k;
-			return this.op((function* (): K<DevOpResult> {
+			return this.op((function* (): K<DevOpResult & { moved: number }> {
 				let cpages = 0;
+				let moved = 0;
 				let any = false;
 				// the pages coming back need RAM: direct reclaim makes room first, if swap allows
 				yield* try_to_free_pages(k, k.devices.reduce((n, d) => n + (d.mirrors.has(mm) ? Q_count(k, mm, s, e, d.name) : 0), 0));
 				for (const d of k.devices) {
 					if (!d.mirrors.has(mm)) { continue; }
 					any = true;
-					cpages += (yield* dmirror_migrate_to_system(k, d, mm, s, e)).cpages;
+					if (d.uvm) {
+						const n = yield* uvm_migrate_to_ram(k, d, mm, s, e, 'migrate');
+						cpages += n;
+						moved += n;
+						continue;
+					}
+					const out0 = d.stats.migrated_out;
+					try {
+						cpages += (yield* dmirror_migrate_to_system(k, d, mm, s, e)).cpages;
+					} finally {
+						d.byCause.migrate.out += d.stats.migrated_out - out0;
+					}
+					moved += d.stats.migrated_out - out0;
 				}
 				if (!any) { fail('EINVAL', `no device mirrors '${mm.name}'`); }
-				return { cpages, faults: 0 };
+				return { cpages, faults: 0, moved };
 			})());
 		}
-		return this.op(dmirror_migrate_to_device(this.k, this.k.device(to), mm, s, e));
+		const d = this.k.device(to);
+		if (d.uvm) { return this.op(this.uvmMove(d.name, mm, s, e, 'migrate')); }
+		const k = this.k;
+		return this.op((function* (): K<DevOpResult & { moved: number }> {
+			const in0 = d.stats.migrated_in;
+			try {
+				const r = yield* dmirror_migrate_to_device(k, d, mm, s, e);
+				return { ...r, moved: d.stats.migrated_in - in0 };
+			} finally {
+				d.byCause.migrate.in += d.stats.migrated_in - in0;
+			}
+		})());
 	}
+
+	/** UVM_MIGRATE on a policy=migrate device: cpages = pages of the range resident there after. */
+	private *uvmMove(dev: string, mm: Mm, s: number, e: number, cause: 'migrate' | 'user-prefetch'): K<DevOpResult & { moved: number }> {
+		const d = this.k.device(dev);
+		const moved = yield* uvm_migrate_to_device(this.k, d, mm, s, e, cause);
+		return { cpages: this.view.count(mm.id, s, e, d.name), faults: 0, moved };
+	}
+
+	// ------------------------------------------------------------ the device model
+
+	/** Every kernel launched, in order. */
+	get kernels(): KernelReport[] { return this.uvm.kernels; }
+
+	/** `kernel DEV ["name"] { ... }`: the body's accesses (whole pages, in program order) run on
+	 * the device; last.faults = pages faulted, last.moved = pages migrated. */
+	launchKernel(dev: string, name: string, accesses: KernelAccess[]): K<KernelReport> {
+		const d = this.k.device(dev);
+		const mm = this.cur();
+		const space = this.uvm;
+		const k = this.k;
+		return this.op((function* (): K<KernelReport & DevOpResult & { moved: number }> {
+			const r = yield* uvm_launch_kernel(k, d, mm, space, name, accesses);
+			return { ...r, cpages: 0, faults: r.faults, moved: r.migrated };
+		})());
+	}
+
+	/** `prefetch R -> DEV|ram` (cudaMemPrefetchAsync): moves what can move, never fails for what
+	 * cannot; cause 'user-prefetch'. */
+	prefetch(r: ByteRange, to: string): K<DevOpResult> {
+		const [s, e] = this.pages(r);
+		const mm = this.cur();
+		if (to === 'ram') {
+			const k = this.k;
+			return this.op((function* (): K<DevOpResult & { moved: number }> {
+				let moved = 0;
+				for (const d of k.devices) {
+					if (d.uvm && d.mirrors.has(mm)) { moved += yield* uvm_migrate_to_ram(k, d, mm, s, e, 'user-prefetch'); }
+				}
+				return { cpages: moved, faults: 0, moved };
+			})());
+		}
+		const d = this.k.device(to);
+		if (!d.uvm) { fail('EINVAL', `prefetch needs a policy=migrate device ('${to}' is policy=${d.cfg.policy})`); }
+		return this.op(this.uvmMove(to, mm, s, e, 'user-prefetch'));
+	}
+
+	/** cudaMemAdvise: preferred location, accessed-by, read-mostly over the range. */
+	advise(r: ByteRange, a: { preferred?: string | null; accessedBy?: string; readMostly?: boolean }): void {
+		const [s, e] = this.pages(r);
+		if (a.preferred && a.preferred !== 'ram') { this.k.device(a.preferred); }
+		if (a.accessedBy) { this.k.device(a.accessedBy); }
+		this.uvm.adviceOf(this.cur().id).set(s, e, a);
+	}
+
+	/** Pages of the range with a copy at `loc` (without read duplication: the pages resident there). */
+	copies(r: ByteRange, loc: string): number { return this.count(r, loc); }
 
 	exclusive(r: ByteRange, dev: string): K<DevOpResult> {
 		const [s, e] = this.pages(r);
@@ -297,7 +388,7 @@ export class Machine {
 	*release(dev: string): K {
 		const d = this.k.device(dev);
 		yield* try_to_free_pages(this.k, d.usedPages);
-		yield* this.op(dmirror_release(this.k, d));
+		yield* this.op(this.because('release', dmirror_release(this.k, d)));
 	}
 
 	/** HMM_DMIRROR_FLAGS(FAIL_ALLOC): the flag is per open file, so per mirror (EINVAL without one). */
@@ -319,7 +410,7 @@ export class Machine {
 		const mm = this.cur();
 		const write = !readOnly && (mm.vmas.find(s)?.writable ?? false);
 		try {
-			yield* pin_user_pages(this.k, mm, s, e, write, migrate_device_coherent_folio);
+			yield* this.because('gup-pin', pin_user_pages(this.k, mm, s, e, write, migrate_device_coherent_folio));
 		} catch (err) {
 			// GUP turns a VM_FAULT_SIGBUS into -EFAULT (vm_fault_to_errno): no signal for a pin
 			if (err instanceof SimError && err.code === 'SIGBUS') { fail('EFAULT', err.message); }
@@ -376,14 +467,6 @@ export class Machine {
 		for (let w = 0; w < words; w++) { if (this.word(r, w) !== (expect(w) | 0)) { return false; } }
 		return true;
 	}
-
-	// DM-lang placeholder: replaced by the DM-core merge
-	readonly kernels: KernelReport[] = [];
-	launchKernel(_dev: string, _name: string, _accesses: KernelAccess[]): K<KernelReport> { fail('EINVAL', 'device model not merged'); }
-	prefetch(_r: ByteRange, _to: string): K<DevOpResult> { fail('EINVAL', 'device model not merged'); }
-	advise(_r: ByteRange, _a: { preferred?: string | null; accessedBy?: string; readMostly?: boolean }): void { fail('EINVAL', 'device model not merged'); }
-	copies(_r: ByteRange, _loc: string): number { fail('EINVAL', 'device model not merged'); }
-	// end of DM-lang placeholder
 
 	proc(name: string): Mm { return this.k.proc(name); }
 

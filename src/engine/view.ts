@@ -150,11 +150,11 @@ export class MachineView {
 
 	// ------------------------------------------------------------ devices
 
-	devices(): DeviceRecord[] { return this.kernel.devices.map(deviceRecord); }
+	devices(): DeviceRecord[] { return this.kernel.devices.map(d => deviceRecord(this.kernel, d)); }
 
 	device(name: string): DeviceRecord | undefined {
 		const d = this.kernel.devices.find(x => x.name === name);
-		return d && deviceRecord(d);
+		return d && deviceRecord(this.kernel, d);
 	}
 
 	/** Counters and memory use only: cheap enough for an expression evaluated in a loop. */

@@ -7,6 +7,7 @@ import { PG } from './mm/frames';
 import type { Vma } from './mm/vma';
 import { PAGE_SIZE } from './mm/content';
 import type { Device } from './device/device';
+import { deviceModelRecord } from './view_device_model';
 import { pageLocation } from './view_location';
 import { mirrorEntries, mirrorEntry } from './view_mirror';
 import type {
@@ -83,17 +84,21 @@ export function processRecord(k: Kernel, mm: Mm, current: Mm | undefined): Proce
 export function deviceSummary(d: Device): DeviceSummary {
 	const counters: Record<string, number> = {};
 	for (const [name, v] of Object.entries(d.stats)) { if (typeof v === 'number') { counters[name] = v; } }
-	return { name: d.name, index: d.index, capacityPages: d.capacityPages, usedPages: d.usedPages, freePages: d.capacityPages - d.usedPages, counters };
+	const byCause: Record<string, { in: number; out: number }> = {};
+	for (const [c, v] of Object.entries(d.byCause)) { byCause[c] = { in: v.in, out: v.out }; }
+	return { name: d.name, index: d.index, capacityPages: d.capacityPages, usedPages: d.usedPages, freePages: d.capacityPages - d.usedPages, counters, byCause };
 }
 
-export function deviceRecord(d: Device): DeviceRecord {
+export function deviceRecord(k: Kernel, d: Device): DeviceRecord {
 	return {
 		...deviceSummary(d), config: structuredClone(d.cfg), chunks: d.chunks.map(c => ({ first: c.first, npages: c.npages })),
 		mirrors: [...d.mirrors].map(([mm, m]) => ({
 			process: mm.name, processId: mm.id, entries: mirrorEntries(d, mm), notifierSeq: m.notifier.seq, callbacks: m.callbacks,
 		})),
-		// no device model keeps state beyond the dmirror basics yet; new state is reported here
-		extra: {},
+		extra: d.uvm ? {
+			policy: d.cfg.policy, pendingFaults: d.uvm.buffer.count, rootChunksUsed: d.uvm.pmm.chunksInUse, batches: d.uvm.batches,
+		} : {},
+		...(d.uvm ? { model: deviceModelRecord(k, d) } : {}),
 	};
 }
 

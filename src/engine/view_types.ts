@@ -148,6 +148,8 @@ export interface DeviceSummary {
 	freePages: number;
 	/** DeviceStats, counter by counter */
 	counters: Record<string, number>;
+	/** pages moved in and out, by why they moved (MigrationCause) */
+	byCause: Record<string, { in: number; out: number }>;
 }
 
 export interface DeviceRecord extends DeviceSummary {
@@ -156,8 +158,80 @@ export interface DeviceRecord extends DeviceSummary {
 	/** hotplugged chunks of device memory: first pfn and size */
 	chunks: { first: number; npages: number }[];
 	mirrors: DeviceMirrorRecord[];
-	/** state of the device model beyond the dmirror basics (fault queue, eviction order...) */
+	/** state of the device model beyond the dmirror basics, as scalars (policy, pending faults...) */
 	extra: Record<string, ViewValue>;
+	/** the UVM state of a policy=migrate device */
+	model?: DeviceModelRecord;
+}
+
+/** One pending entry of the replayable fault buffer. */
+export interface FaultEntryRecord { address: number; access: 'read' | 'write' | 'atomic'; warp: number }
+
+/** What the service decided for one VA block of the last batch. */
+export interface BlockDecisionRecord {
+	process: string;
+	/** the block's first byte and its end */
+	start: number;
+	end: number;
+	/** pages of the block in the batch (after coalescing) */
+	faulted: number;
+	/** where the faulted pages went: the device, 'ram' (mapped remotely) */
+	residency: string;
+	migrated: number;
+	prefetched: number;
+	remote: number;
+	/** pages already resident that only needed mapping */
+	mapped: number;
+	throttled: number;
+	/** the thrashing hint that applied: none, throttle or pin */
+	thrashing: string;
+	/** the prefetch tree's regions: pages [first, last) of the block, occupied / size of the subtree */
+	prefetch: { first: number; last: number; occupied: number; size: number }[];
+}
+
+export interface FaultBatchRecord {
+	seq: number;
+	entries: number;
+	/** pages after coalescing */
+	pages: number;
+	/** the coalesced pages (at most 64) with the entries each had */
+	faults: { address: number; access: 'read' | 'write' | 'atomic'; entries: number }[];
+	blocks: BlockDecisionRecord[];
+	/** the batch's cost by term, ns (docs/cost-model.md) */
+	cost: Record<string, number>;
+	timeNs: number;
+}
+
+/** A root chunk holding a VA block, in eviction order. */
+export interface RootChunkRecord {
+	chunk: number;
+	firstPfn: number;
+	process: string;
+	/** the VA block it backs */
+	start: number;
+	end: number;
+	/** pages of the block resident in it */
+	resident: number;
+	/** allocation order (fifo) and last access stamp (lru) */
+	allocSeq: number;
+	lastUse: number;
+}
+
+export interface DeviceModelRecord {
+	policy: string;
+	evict: string;
+	prefetch: string;
+	faultBatch: number;
+	/** warps a kernel runs: sms x warps */
+	warps: number;
+	/** entries waiting in the fault buffer (first 64), how many in all, and totals */
+	faultBuffer: { pending: FaultEntryRecord[]; count: number; written: number; flushed: number; peak: number };
+	lastBatch?: FaultBatchRecord;
+	/** root chunks with their blocks, the next victim first */
+	evictionOrder: RootChunkRecord[];
+	rootChunks: { total: number; used: number; free: number };
+	/** fault batches serviced since the device came up */
+	batches: number;
 }
 
 export interface SystemRecord {

@@ -4,6 +4,7 @@ import type { Machine } from '../engine/machine';
 import type { K } from '../engine/sim/events';
 import { defaultDeviceConfig, type DeviceConfig } from '../engine/device/device';
 import { LINK_PEAK } from '../engine/sim/cost';
+import { COST_OPTIONS, THRASHING_OPTIONS } from '../engine/device/cost';
 import type { ThpMode } from '../engine/kernel';
 import { compileFill, type EvalContext, evaluate, int, range, toByteRange, truthy } from './eval';
 import { formatValue, ScriptError } from './values';
@@ -53,8 +54,8 @@ function deviceConfig(s: Stmt & { kind: 'device' }, ctx: EvalContext): DeviceCon
 	for (const o of options) {
 		given.add(o.key);
 		const spec = DEVICE_OPTIONS[o.key];
-		const field = DEVICE_OPTION_FIELDS[o.key as keyof typeof DEVICE_OPTION_FIELDS];
 		if (o.key === 'memory') { continue; }
+		const field = DEVICE_OPTION_FIELDS[o.key as keyof typeof DEVICE_OPTION_FIELDS];
 		if (typeof spec.value !== 'string') {
 			const w = word(o);
 			if (!spec.value.includes(w)) { throw new ScriptError(`'${o.key}' must be one of ${spec.value.join(', ')}`, o.value.loc); }
@@ -65,10 +66,12 @@ function deviceConfig(s: Stmt & { kind: 'device' }, ctx: EvalContext): DeviceCon
 		const low = VALUE_MINIMUM[spec.value];
 		if (n < low.least) { throw new ScriptError(`'${o.key}' expects ${low.words}`, o.value.loc); }
 		if (spec.max !== undefined && n > spec.max) { throw new ScriptError(`'${o.key}' takes at most ${spec.max}`, o.value.loc); }
-		set[field] = n;
+		// the engine's own cost terms and thrashing parameters go to their tables in the config
+		const cost = Object.prototype.hasOwnProperty.call(COST_OPTIONS, o.key) ? COST_OPTIONS[o.key] : undefined;
+		const thrash = Object.prototype.hasOwnProperty.call(THRASHING_OPTIONS, o.key) ? THRASHING_OPTIONS[o.key] : undefined;
+		if (cost) { c.costs[cost.key] = n; } else if (thrash) { c.thrashing[thrash.key] = n; } else { set[field] = n; }
 	}
 	if (!given.has('link_bw')) { c.linkBw = LINK_PEAK[c.link] ?? c.linkBw; }
-	if (!given.has('remote_bw')) { c.remoteBw = c.linkBw; }
 	return c;
 }
 

@@ -161,7 +161,7 @@ export const LAST_MEMBERS: Readonly<Record<keyof LastOp, string>> = {
 	cpages: 'pages the last device operation or migration handled (dmirror cpages)',
 	faults: 'fault rounds of the last device operation (dmirror faults)',
 	error: 'error code of the last device operation, or "none"',
-	moved: 'pages the last migrate, prefetch or kernel actually moved',
+	moved: 'pages that actually moved in the last kernel, prefetch or migrate (device model)',
 };
 
 /** `event.*`: exactly the fields of the engine's SimEvent. */
@@ -183,11 +183,11 @@ export const DEVICE_COUNTERS: Readonly<Record<keyof DeviceStats, string>> = {
 	fault_batches: 'fault batches serviced (dmirror: device fault service rounds)',
 	migrated_in: 'pages migrated to the device',
 	migrated_out: 'pages migrated from the device to RAM',
-	evicted: 'pages evicted to RAM to make room on the device',
-	prefetched: 'pages migrated to the device by the density prefetcher',
-	throttled: 'times a thrashing page held back this device\'s faults (throttle)',
-	thrash_pins: 'times a thrashing page was pinned to one location',
-	remote_bytes: 'bytes kernels accessed over the link on pages mapped remotely',
+	evicted: 'pages moved to RAM to free device memory (policy=migrate)',
+	prefetched: 'pages migrated by the prefetcher or a prefetch statement (policy=migrate)',
+	throttled: 'faults throttled by thrashing mitigation (policy=migrate)',
+	thrash_pins: 'pages pinned by thrashing mitigation (policy=migrate)',
+	remote_bytes: 'bytes kernels accessed over the link through remote mappings',
 	invalidations: 'notifier callbacks that removed mirror entries',
 	cpu_faults: 'CPU faults on this device\'s pages',
 };

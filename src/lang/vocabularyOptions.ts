@@ -5,6 +5,8 @@
 import type { Option } from './ast';
 import { shortText } from './diagnostics';
 import type { DeviceConfig } from '../engine/device/device';
+import { COST_OPTIONS, DEFAULT_DEVICE_COSTS, type DeviceCosts, THRASHING_OPTIONS } from '../engine/device/cost';
+import { THRASHING_DEFAULTS } from '../engine/device/uvm/perf_thrashing';
 
 /** What a quantity option takes; a number literal carries one of the first three. */
 export type ValueKind = 'bytes' | 'ns' | 'bps' | 'count';
@@ -40,26 +42,43 @@ export const DEVICE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 	fault_batch: { value: 'count', default: '256', doc: 'fault buffer entries fetched and serviced per batch (uvm_perf_fault_batch_count)' },
 	sms: { value: 'count', default: '108', doc: 'streaming multiprocessors of the device' },
 	warps: { value: 'count', default: '64', doc: 'resident warps per SM; a kernel runs sms x warps warps at a time' },
-	launch: { value: 'ns', default: '5us', doc: 'fixed cost of launching a kernel' },
 	fault_latency: { value: 'ns', default: '45us', doc: 'fixed time to service one batch of device faults' },
 	link_bw: { value: 'bps', doc: 'peak link bandwidth per direction (default: the link\'s peak)' },
 	local_bw: { value: 'bps', default: '2000GB/s', doc: 'device memory bandwidth for a kernel\'s accesses to resident pages' },
 	huge: { value: ['on', 'off'], default: 'off', doc: 'migrate whole 2 MiB folios when a range allows it' },
-	zero_bw: { value: 'bps', default: '200GB/s', doc: 'rate of zero-filling new device pages (first touch)' },
-	dma_setup: { value: 'ns', default: '10us', doc: 'setup cost of one copy-engine transfer' },
-	map: { value: 'ns', default: '2us', doc: 'cost of updating the device page table for one VA block' },
-	unmap: { value: 'ns', default: '2us', doc: 'cost of unmapping one VA block from a processor' },
-	fault_fixed: { value: 'ns', default: '10us', doc: 'fixed cost of servicing the faults of one VA block' },
-	fault_per_page: { value: 'ns', default: '200ns', doc: 'cost per coalesced faulting page' },
-	invalidate: { value: 'ns', default: '1us', doc: 'cost of one mirror invalidation (TLB shootdown)' },
-	remote_bw: { value: 'bps', doc: 'bandwidth of accesses to pages mapped remotely over the link (default: link_bw)' },
-	thrash_threshold: { value: 'count', default: '3', doc: 'migrations of a page in a row, each within thrash_lapse, that make it thrashing' },
-	thrash_lapse: { value: 'ns', default: '500us', doc: 'longest gap between two migrations that still counts as thrashing' },
-	thrash_pin_threshold: { value: 'count', default: '10', doc: 'throttles of a page before it is pinned' },
-	thrash_nap: { value: 'ns', default: '500us', doc: 'how long a throttled processor waits before its faults are serviced' },
-	thrash_pin: { value: 'ns', default: '150ms', doc: 'how long a pinned page stays pinned' },
-	thrash_epoch: { value: 'ns', default: '1s', doc: 'after this long the thrashing history of a page starts again' },
-	prefetch_threshold: { value: 'count', default: '51', max: 100, doc: 'percent of a region that must be resident or faulting before prefetch=density fills it' },
+	// every device-side cost term and thrashing parameter, named and defaulted by the engine
+	...engineOptions(),
+};
+
+/** The engine's cost terms (device/cost.ts COST_OPTIONS, DEFAULT_DEVICE_COSTS) and thrashing
+ * parameters (THRASHING_OPTIONS, THRASHING_DEFAULTS) as options: one list, owned by the engine. */
+function engineOptions(): Record<string, OptionSpec> {
+	const out: Record<string, OptionSpec> = {};
+	const fmt = (unit: 'duration' | 'bandwidth' | 'count', v: number): string =>
+		unit === 'count' ? String(v) : unit === 'bandwidth' ? (v === 0 ? 'the link' : `${v / 1e9}GB/s`) : `${v}ns`;
+	for (const [name, o] of Object.entries(COST_OPTIONS)) {
+		out[name] = { value: o.unit === 'bandwidth' ? 'bps' : 'ns', default: fmt(o.unit, DEFAULT_DEVICE_COSTS[o.key]), doc: COST_DOCS[o.key] };
+	}
+	for (const [name, o] of Object.entries(THRASHING_OPTIONS)) {
+		out[name] = { value: o.unit === 'count' ? 'count' : 'ns', default: fmt(o.unit, THRASHING_DEFAULTS[o.key]), doc: `uvm_perf_${name} (thrashing detection)` };
+	}
+	return out;
+}
+
+const COST_DOCS: Readonly<Record<keyof DeviceCosts, string>> = {
+	faultEntryNs: 'cost per fault-buffer entry fetched, sorted and coalesced',
+	blockServiceNs: 'cost of servicing one VA block of a fault batch',
+	zeroFillNs: 'fixed cost of zero-filling a newly allocated root chunk',
+	dmaSetupNs: 'setup cost of one VA block\'s copy (DMA mapping, block GPU state)',
+	transferLatencyNs: 'fixed latency of one transfer on the link',
+	mapPageNs: 'device page-table update per 4 KiB page',
+	mapPmdNs: 'device page-table update per PMD',
+	unmapPageNs: 'device unmap per 4 KiB page',
+	unmapPmdNs: 'device unmap per PMD',
+	invalidateNs: 'one mirror invalidation (TLB shootdown) per notifier call',
+	launchNs: 'fixed cost of launching a kernel',
+	remoteBw: 'bandwidth of device accesses to pages mapped remotely (default: the link)',
+	cpuCoherentBw: 'bandwidth of CPU accesses to coherent device memory (default: the link)',
 };
 
 export const VALUE_NAMES: Readonly<Record<ValueKind, string>> = {
@@ -108,9 +127,5 @@ export function optionSyntax(specs: Readonly<Record<string, OptionSpec>>, requir
  * (in ns) with an `Ns` suffix. The only place the two spellings meet. */
 export const DEVICE_OPTION_FIELDS = {
 	memory: 'memoryBytes', kind: 'kind', link: 'link', policy: 'policy', prefetch: 'prefetch', evict: 'evict', fault_batch: 'faultBatch',
-	sms: 'sms', warps: 'warps', launch: 'launchNs', fault_latency: 'faultLatencyNs', link_bw: 'linkBw', local_bw: 'localBw', huge: 'huge',
-	zero_bw: 'zeroBw', dma_setup: 'dmaSetupNs', map: 'mapNs', unmap: 'unmapNs', fault_fixed: 'faultFixedNs', fault_per_page: 'faultPerPageNs',
-	invalidate: 'invalidateNs', remote_bw: 'remoteBw', thrash_threshold: 'thrashThreshold', thrash_lapse: 'thrashLapseNs',
-	thrash_pin_threshold: 'thrashPinThreshold', thrash_nap: 'thrashNapNs', thrash_pin: 'thrashPinNs', thrash_epoch: 'thrashEpochNs',
-	prefetch_threshold: 'prefetchThreshold',
+	sms: 'sms', warps: 'warps', fault_latency: 'faultLatencyNs', link_bw: 'linkBw', local_bw: 'localBw', huge: 'huge',
 } as const satisfies Record<string, keyof DeviceConfig>;

@@ -4,7 +4,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { deviceModelMerged } from '../lang/deviceModel';
 
 const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'hmmw-cli-'));
@@ -112,12 +111,6 @@ describe('hmmw CLI', function () {
 			+ 'kernel gpu "touch" {\n  read X\n}\nprefetch X -> ram\nadvise X preferred=gpu\nexpect copies(X, gpu) >= 0\n');
 		assert.equal(hmmw('check', k).code, 0);
 		const r = hmmw('run', k);
-		if (!deviceModelMerged()) {
-			// until the engine is merged, the launch is refused, located
-			assert.equal(r.code, 2);
-			assert.match(r.err, /kernel\.hmmw:6:1: EINVAL: device model not merged/);
-			return;
-		}
 		assert.equal(r.code, 0, r.err);
 		assert.match(r.err, /^ {3}kernel "touch" on gpu: .*, \d+ faults in \d+ batches, migrated 4, prefetched \d+, evicted 0 pages, remote 0 bytes$/m);
 		assert.match(r.err, /^ {3}gpu migrations by cause: device-fault 4 in \/ 0 out/m);

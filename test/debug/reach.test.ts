@@ -6,7 +6,6 @@ import { ENGINE_FILTERS, FILTER_IDS, KERNEL_FUNCTIONS } from '../../src/debug/br
 import { capabilities } from '../../src/debug/capabilities';
 import { compileSource } from '../../src/lang/frontend';
 import { Interpreter } from '../../src/lang/interp';
-import { deviceModelMerged } from '../lang/deviceModel';
 
 /** Small scripts, one statement per kernel path the debugger offers to break on. */
 const SCRIPTS: Record<string, string> = {
@@ -41,16 +40,11 @@ const SCRIPTS: Record<string, string> = {
 	].join('\n'),
 };
 
-/** The filters only the device model raises; they are checked once its engine is merged. */
-const DEVICE_MODEL_FILTERS = ['fault-batch', 'prefetch', 'thrashing', 'eviction'];
-const DEVICE_MODEL_FUNCTIONS = ['uvm_parent_gpu_service_replayable_faults', 'service_fault_batch', 'uvm_va_block_service_locked', 'uvm_va_block_service_copy'];
-
 /** Event kinds raised and kernel functions entered by the scripts, which must run cleanly. */
 function observe(scripts: Record<string, string>): { kinds: Set<string>; fns: Set<string> } {
 	const kinds = new Set<string>();
 	const fns = new Set<string>();
 	for (const [name, src] of Object.entries(scripts)) {
-		if (name === 'device model' && !deviceModelMerged()) { continue; }
 		const { program, diagnostics } = compileSource(src, `${name}.hmmw`);
 		assert.deepEqual(diagnostics, [], name);
 		const it = new Interpreter(program, src);
@@ -76,12 +70,12 @@ describe('debug adapter: everything offered can happen', function () {
 	it('every advertised engine exception filter is raised by some script', () => {
 		const advertised = (capabilities().exceptionBreakpointFilters ?? []).map(f => f.filter);
 		assert.deepEqual(advertised, [...FILTER_IDS]);
-		const expected = deviceModelMerged() ? [...ENGINE_FILTERS] : ENGINE_FILTERS.filter(f => !DEVICE_MODEL_FILTERS.includes(f));
+		const expected = [...ENGINE_FILTERS];
 		assert.deepEqual(expected.filter(f => !seen.kinds.has(f)), []);
 	});
 
 	it('every kernel function offered for function breakpoints is entered by some script', () => {
-		const expected = deviceModelMerged() ? KERNEL_FUNCTIONS : KERNEL_FUNCTIONS.filter(f => !DEVICE_MODEL_FUNCTIONS.includes(f));
+		const expected = KERNEL_FUNCTIONS;
 		assert.deepEqual(expected.filter(f => !seen.fns.has(f)), []);
 	});
 });

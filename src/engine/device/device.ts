@@ -10,7 +10,9 @@ import type { Mirror } from './mirror';
 import type { LinkKind } from '../sim/cost';
 import { LINK_PEAK } from '../sim/cost';
 import { dmirror_devmem_fault } from './migrate_to_ram';
-import { MIGRATION_CAUSES, type MigrationCause } from './uvm/types';
+import type { DeviceCosts } from './cost';
+import { MIGRATION_CAUSES, type MigrationCause, type ThrashingConfig } from './uvm/types';
+import type { UvmDevice } from './uvm/space';
 
 export const DEVMEM_CHUNK_PAGES = 65536; // 256 MiB
 
@@ -27,36 +29,21 @@ export interface DeviceConfig {
 	linkBw: number;
 	localBw: number;
 	huge: boolean;
-	// DM-lang placeholder: replaced by the DM-core merge
+	/** streaming multiprocessors, and resident warps per SM (a kernel runs sms x warps warps) */
 	sms: number;
 	warps: number;
-	launchNs: number;
-	zeroBw: number;
-	dmaSetupNs: number;
-	mapNs: number;
-	unmapNs: number;
-	faultFixedNs: number;
-	faultPerPageNs: number;
-	invalidateNs: number;
-	remoteBw: number;
-	thrashThreshold: number;
-	thrashLapseNs: number;
-	thrashPinThreshold: number;
-	thrashNapNs: number;
-	thrashPinNs: number;
-	thrashEpochNs: number;
-	prefetchThreshold: number;
+	/** overrides of the device cost terms (device/cost.ts COST_OPTIONS names them) */
+	costs: Partial<DeviceCosts>;
+	/** overrides of the uvm_perf_thrashing_* defaults */
+	thrashing: Partial<ThrashingConfig>;
 }
 
 export function defaultDeviceConfig(name: string, memoryBytes: number): DeviceConfig {
 	return {
 		name, memoryBytes, kind: 'private', link: 'pcie4', policy: 'mirror', prefetch: 'none', evict: 'fifo',
 		faultBatch: 256, faultLatencyNs: 45_000, linkBw: LINK_PEAK.pcie4, localBw: 2.0e12, huge: false,
-		// DM-lang placeholder: replaced by the DM-core merge
-		sms: 108, warps: 64, launchNs: 5_000, zeroBw: 200e9, dmaSetupNs: 10_000, mapNs: 2_000, unmapNs: 2_000,
-		faultFixedNs: 10_000, faultPerPageNs: 200, invalidateNs: 1_000, remoteBw: LINK_PEAK.pcie4,
-		thrashThreshold: 3, thrashLapseNs: 500_000, thrashPinThreshold: 10, thrashNapNs: 500_000, thrashPinNs: 150e6, thrashEpochNs: 1e9,
-		prefetchThreshold: 51,
+		// an A100: 108 SMs, 64 resident warps each (2048 threads per SM), PCIe Gen4, ~2 TB/s HBM2e
+		sms: 108, warps: 64, costs: {}, thrashing: {},
 	};
 }
 
@@ -67,22 +54,37 @@ export class DeviceStats {
 	fault_batches = 0;
 	migrated_in = 0;
 	migrated_out = 0;
+	/** pages moved to RAM to free device memory (evict_root_chunk) */
+	evicted = 0;
+	/** pages migrated because the prefetcher (or a `prefetch` statement) asked for them */
+	prefetched = 0;
+	/** faults left unserviced because their page was thrashing (the processor napped) */
+	throttled = 0;
+	/** pages pinned to one residency by thrashing mitigation */
+	thrash_pins = 0;
+	/** bytes the device accessed over the link through remote mappings */
+	remote_bytes = 0;
 	invalidations = 0;
 	cpu_faults = 0;
-	// DM-lang placeholder: replaced by the DM-core merge
-	evicted = 0;
-	prefetched = 0;
-	throttled = 0;
-	thrash_pins = 0;
-	remote_bytes = 0;
+}
+
+/** Pages moved in and out of a device, by why they moved. */
+export type CauseCounts = Record<MigrationCause, { in: number; out: number }>;
+
+export function emptyCauseCounts(): CauseCounts {
+	const c = {} as CauseCounts;
+	for (const m of MIGRATION_CAUSES) { c[m] = { in: 0, out: 0 }; }
+	return c;
 }
 
 export class Device {
 	readonly stats = new DeviceStats();
-	// DM-lang placeholder: replaced by the DM-core merge
-	readonly byCause = Object.fromEntries(MIGRATION_CAUSES.map(c => [c, { in: 0, out: 0 }])) as Record<MigrationCause, { in: number; out: number }>;
+	/** pages in and out by cause (the device model's "why did this page move") */
+	readonly byCause: CauseCounts = emptyCauseCounts();
 	/** its memory as core mm sees it: owner is the device itself (dmirror's pgmap owner) */
-	readonly pgmap = new DevPagemap(this, dmirror_devmem_ops);
+	readonly pgmap: DevPagemap;
+	/** UVM state of a policy=migrate device (uvm/space.ts), or undefined for a dmirror device */
+	uvm: UvmDevice | undefined;
 	readonly mirrors = new Map<Mm, Mirror>();
 	readonly capacityPages: number;
 	usedPages = 0;
@@ -91,8 +93,9 @@ export class Device {
 	private free: number[] = [];
 	private freeHuge: number[] = [];
 
-	constructor(readonly index: number, readonly cfg: DeviceConfig) {
+	constructor(readonly index: number, readonly cfg: DeviceConfig, ops: DevPagemapOps = dmirror_devmem_ops) {
 		this.capacityPages = Math.floor(cfg.memoryBytes / 4096);
+		this.pgmap = new DevPagemap(this, ops);
 	}
 
 	get name(): string { return this.cfg.name; }
@@ -158,6 +161,13 @@ export class Device {
 		this.freeHuge.push(head);
 	}
 
+	/** A whole 2 MiB run of device memory for the UVM allocator (uvm/pmm.ts), or -1; its pages
+	 * are not initialised until used. */
+	allocRootChunk(k: Kernel): number {
+		if (this.freeHuge.length === 0 && !this.allocateChunk(k)) { return -1; }
+		return this.freeHuge.pop() ?? -1;
+	}
+
 	/** Drops every chunk once all its pages are free (after `release`), as dmirror unplugs them. */
 	removeChunks(): void {
 		if (this.usedPages > 0) { return; }
@@ -189,8 +199,8 @@ const dmirror_devmem_ops: DevPagemapOps = {
 };
 
 /** dmirror_device_init: a new device, its memory registered with core mm (memremap_pages). */
-export function dmirror_device_init(k: Kernel, cfg: DeviceConfig): Device {
-	const dev = new Device(k.devices.length, cfg);
+export function dmirror_device_init(k: Kernel, cfg: DeviceConfig, ops?: DevPagemapOps): Device {
+	const dev = new Device(k.devices.length, cfg, ops);
 	if (memremap_pages(k, dev.pgmap) !== dev.index) { throw new Error('device and pagemap numbering differ'); }
 	k.devices.push(dev);
 	return dev;

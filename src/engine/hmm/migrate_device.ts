@@ -4,7 +4,7 @@
 // finalize leaves the slot with whichever page survives.
 import { is_vm_hugetlb_page } from '../mm/hugetlb';
 import type { Kernel } from '../kernel';
-import type { K } from '../sim/events';
+import type { K, SimEvent } from '../sim/events';
 import { fail } from '../sim/errors';
 import { HPAGE_NR, PG } from '../mm/frames';
 import type { Mm } from '../mm/mm';
@@ -27,6 +27,8 @@ export class MigrateVma {
 	readonly dst: Int32Array;
 	readonly dstF: Uint8Array;
 	cpages = 0;
+	/** why the pages move (the device model's MigrationCause), carried on the 'migration' event */
+	cause: SimEvent['cause'];
 	/** where each collected page was mapped besides (mm, start+i): pages shared after fork */
 	readonly others = new Map<number, [Mm, number][]>();
 
@@ -56,7 +58,7 @@ export function* migrate_vma_setup(k: Kernel, a: MigrateVma): K {
 	yield* k.enter('migrate_vma_setup', { addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name, device: a.owner?.name });
 	try {
 		if (k.wants('migration')) {
-			yield { kind: 'migration', addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name, device: a.owner?.name, detail: a.direction, fn: 'migrate_vma_setup' };
+			yield { kind: 'migration', addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name, device: a.owner?.name, detail: a.direction, fn: 'migrate_vma_setup', ...(a.cause ? { cause: a.cause } : {}) };
 		}
 		yield* mmu_notifier_invalidate_range_start(k, { mm: a.mm, start: a.start, end: a.end, event: 'MIGRATE', owner: a.owner });
 		yield* collect(k, a);

@@ -8,13 +8,14 @@ export type EventKind =
 	| 'cpu-fault'     // the CPU touched a page a device holds (device-private or exclusive entry)
 	| 'device-fault'  // a device access missed its page table
 	| 'migration'     // pages move between RAM and a device
-	| 'eviction'      // a device makes room (raised by nothing until the device model exists; no filter offers it)
+	| 'eviction'      // a device makes room: one per evicted root chunk (evict_root_chunk)
+	| 'fault-batch'   // a device serviced one batch of faults: npages = pages after coalescing, detail = entries
+	| 'prefetch'      // the prefetcher chose a region of a VA block (uvm_perf_prefetch_get_hint)
+	| 'thrashing'     // thrashing mitigation acted on a page: detail throttle | pin | unpin
 	| 'invalidation'  // a notifier invalidates a device's mirror
 	| 'call'          // entry to a simulated kernel function (function breakpoints, stepIn)
 	| 'access'        // a CPU or device access to a range (data breakpoints)
-	| 'tick'          // a long operation offers to be interrupted (pause)
-	// DM-lang placeholder: replaced by the DM-core merge
-	| 'fault-batch' | 'prefetch' | 'thrashing';
+	| 'tick';         // a long operation offers to be interrupted (pause)
 
 export interface SimEvent {
 	kind: EventKind;
@@ -28,7 +29,7 @@ export interface SimEvent {
 	fn?: string;
 	/** free text: notifier event name, migration direction, reason */
 	detail?: string;
-	/** DM-lang placeholder: replaced by the DM-core merge */
+	/** on 'migration' (and 'eviction') events: why the pages moved */
 	cause?: MigrationCause;
 }
 

@@ -1,0 +1,286 @@
+// Servicing one fetched fault batch (uvm_gpu_replayable_faults.c: service_fault_batch) VA block by
+// VA block (uvm_va_block_service_locked). policy=migrate follows UVM's HMM path: thrashing hint ->
+// residency (advice; what cannot move is mapped in place and accessed over the link) -> prefetch
+// hint (prefetch=density) -> uvm_va_block_service_copy (root chunk, migrate_vma_*) -> map.
+// policy=mirror maps every page where it is, through hmm_range_fault, as dmirror does, but a
+// batch at a time. Every term of the cost model is added to the batch's CostBreakdown.
+import type { Kernel } from '../../kernel';
+import type { K } from '../../sim/events';
+import { fail } from '../../sim/errors';
+import type { Mm } from '../../mm/mm';
+import type { Vma } from '../../mm/vma';
+import { PTE } from '../../mm/pagetable';
+import { PG } from '../../mm/frames';
+import { PAGE_SIZE } from '../../mm/content';
+import type { Device } from '../device';
+import { type CostBreakdown, DeviceCostModel, emptyBreakdown, totalNs } from '../cost';
+import { ACCESS, type FaultBatch } from './fault_buffer';
+import { uvm_hmm_make_resident_cpu, uvm_hmm_map_in_place } from './remote';
+import {
+	causeCode, pageKey, residentOn, uvm_block_chunk, uvm_block_migrate_to_device, uvm_block_migrate_to_ram, uvmMirror,
+} from './migrate';
+import type { BatchRecord, BlockDecision, UvmSpace } from './space';
+import { uvm_perf_prefetch_get_hint } from './perf_prefetch';
+import { MIGRATION_CAUSES, VA_BLOCK_PAGES } from './types';
+
+/** uvm_perf_prefetch_threshold */
+const PREFETCH_THRESHOLD = 51;
+/** pages of a batch kept in its record for the debugger */
+const RECORDED_PAGES = 64;
+
+/** Per page of one VA block: access wanted in place, cause code to migrate, access faulted. */
+interface BlockMasks { remote: Uint8Array; move: Uint8Array; access: Uint8Array }
+
+export interface BatchOutcome { record: BatchRecord; napNs: number; migrated: number; prefetched: number; remote: number }
+
+/** uvm_parent_gpu_service_replayable_faults for one batch: service, charge, record. */
+export function* uvm_parent_gpu_service_replayable_faults(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, batch: FaultBatch): K<BatchOutcome> {
+	const u = dev.uvm;
+	const addr = batch.npages > 0 ? batch.vpn[0] * PAGE_SIZE : 0;
+	yield* k.enter('uvm_parent_gpu_service_replayable_faults', { addr, npages: batch.npages, device: dev.name, process: mm.name });
+	try {
+		if (k.wants('fault-batch')) {
+			yield { kind: 'fault-batch', addr, npages: batch.npages, device: dev.name, process: mm.name, fn: 'uvm_parent_gpu_service_replayable_faults', detail: String(batch.entries) };
+		}
+		const acc = emptyBreakdown();
+		acc.service += costsOf(dev).batch(batch.entries);
+		const out: BatchOutcome = {
+			record: {
+				seq: u ? ++u.batches : dev.stats.fault_batches + 1, entries: batch.entries, npages: batch.npages, blocks: [], cost: acc, timeNs: 0,
+				pages: Array.from({ length: Math.min(RECORDED_PAGES, batch.npages) }, (_, i) => ({ vpn: batch.vpn[i], access: batch.access[i], entries: batch.dup[i] })),
+			},
+			napNs: 0, migrated: 0, prefetched: 0, remote: 0,
+		};
+		yield* service_fault_batch(k, dev, mm, space, batch, acc, out);
+		dev.stats.faults += batch.npages;
+		dev.stats.fault_batches++;
+		out.record.timeNs = totalNs(acc);
+		k.advance(out.record.timeNs + out.napNs);
+		if (u) {
+			u.last = out.record;
+			dev.stats.throttled = u.tracker.throttled;
+			dev.stats.thrash_pins = u.tracker.pins;
+		}
+		return out;
+	} finally {
+		k.leave();
+	}
+}
+
+export function costsOf(dev: Device): DeviceCostModel {
+	return dev.uvm?.costs ?? mirrorCosts(dev);
+}
+
+const mirrorModels = new WeakMap<Device, DeviceCostModel>();
+/** A policy=mirror device has no UVM state; its cost model is built from its configuration. */
+export function mirrorCosts(dev: Device): DeviceCostModel {
+	let c = mirrorModels.get(dev);
+	if (!c) { c = new DeviceCostModel(dev.cfg); mirrorModels.set(dev, c); }
+	return c;
+}
+
+function* service_fault_batch(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, batch: FaultBatch, acc: CostBreakdown, out: BatchOutcome): K {
+	yield* k.enter('service_fault_batch', { addr: batch.npages > 0 ? batch.vpn[0] * PAGE_SIZE : 0, npages: batch.npages, device: dev.name, process: mm.name });
+	try {
+		const masks: BlockMasks = { remote: new Uint8Array(VA_BLOCK_PAGES), move: new Uint8Array(VA_BLOCK_PAGES), access: new Uint8Array(VA_BLOCK_PAGES) };
+		for (let i = 0; i < batch.npages;) {
+			const block = Math.floor(batch.vpn[i] / VA_BLOCK_PAGES);
+			let j = i;
+			while (j < batch.npages && Math.floor(batch.vpn[j] / VA_BLOCK_PAGES) === block) { j++; }
+			yield* k.tick(batch.vpn[i] * PAGE_SIZE);
+			masks.remote.fill(0);
+			masks.move.fill(0);
+			masks.access.fill(0);
+			yield* uvm_va_block_service_locked(k, dev, mm, space, batch, i, j, acc, out, masks);
+			i = j;
+		}
+	} finally {
+		k.leave();
+	}
+}
+
+/** The block's pages of the batch [from, to): access wanted per page of the block. */
+function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, batch: FaultBatch, from: number, to: number,
+	acc: CostBreakdown, out: BatchOutcome, masks: BlockMasks): K {
+	const bs = Math.floor(batch.vpn[from] / VA_BLOCK_PAGES) * VA_BLOCK_PAGES;
+	yield* k.enter('uvm_va_block_service_locked', { addr: bs * PAGE_SIZE, npages: VA_BLOCK_PAGES, device: dev.name, process: mm.name });
+	try {
+		const costs = costsOf(dev);
+		acc.service += costs.c.blockServiceNs;
+		const d: BlockDecision = {
+			process: mm.name, blockVpn: bs, faulted: to - from, residency: dev.name, migrated: 0, prefetched: 0, remote: 0, mapped: 0, throttled: 0,
+			thrashing: 'none', prefetch: [],
+		};
+		out.record.blocks.push(d);
+		const m = uvmMirror(k, dev, mm);
+		// per page of the block: access wanted in place (remote), and cause code to migrate
+		const { remote, move, access } = masks;
+		const u = dev.uvm;
+		const advice = space.adviceOf(mm.id);
+		let anyMove = false, anyRemote = false;
+		for (let i = from; i < to; i++) {
+			const vpn = batch.vpn[i];
+			const a = batch.access[i];
+			const o = vpn - bs;
+			const vma = mm.vmas.find(vpn);
+			if (!vma || !vma.readable) { fail('EFAULT', `device '${dev.name}' faulted on 0x${(vpn * PAGE_SIZE).toString(16)}, which has no readable mapping`); }
+			if (a >= ACCESS.WRITE && !vma.writable) { fail('EPERM', `device '${dev.name}' wrote 0x${(vpn * PAGE_SIZE).toString(16)}, mapped ${vma.protString()}`); }
+			access[o] = a;
+			if (!u) { remote[o] = a; anyRemote = true; continue; }
+			const key = pageKey(mm, vpn);
+			const hint = u.tracker.uvm_perf_thrashing_get_hint(key, dev.index, k.clock);
+			if (hint.hint === 'throttle') {
+				// the faulting processor naps; the fault is replayed after it
+				d.throttled++;
+				d.thrashing = 'throttle';
+				out.napNs = Math.max(out.napNs, hint.napNs);
+				if (k.wants('thrashing')) { yield { kind: 'thrashing', addr: vpn * PAGE_SIZE, npages: 1, device: dev.name, process: mm.name, detail: 'throttle', fn: 'uvm_perf_thrashing_get_hint' }; }
+				continue;
+			}
+			if (hint.hint === 'pin') {
+				// for HMM the pin is to system memory: the CPU cannot map device-private memory
+				d.thrashing = 'pin';
+				if (k.wants('thrashing')) { yield { kind: 'thrashing', addr: vpn * PAGE_SIZE, npages: 1, device: dev.name, process: mm.name, detail: 'pin', fn: 'uvm_perf_thrashing_get_hint' }; }
+				if (residentOn(k, dev, mm, vpn)) { yield* uvm_block_migrate_to_ram(k, dev, mm, vma, vpn, vpn + 1, 'thrashing', acc); }
+				remote[o] = a; anyRemote = true;
+				continue;
+			}
+			if (residentOn(k, dev, mm, vpn)) { remote[o] = a; anyRemote = true; continue; }
+			const pref = advice.get(vpn).preferred;
+			if (!movable(k, mm, vma, vpn) || pref === 'ram') { remote[o] = a; anyRemote = true; continue; }
+			move[o] = causeCode('device-fault');
+			anyMove = true;
+		}
+		if (anyMove && u) {
+			if (dev.cfg.prefetch === 'density') { yield* prefetch(k, dev, mm, bs, move, d); }
+			yield* make_resident_cpu(k, dev, m, mm, bs, move, access);
+			yield* uvm_va_block_service_copy(k, dev, mm, bs, move, remote, access, acc, d);
+			for (let o = 0; o < VA_BLOCK_PAGES; o++) { if (remote[o]) { anyRemote = true; break; } }
+		}
+		if (anyRemote) {
+			yield* k.enter('uvm_va_block_service_finish', { addr: bs * PAGE_SIZE, npages: VA_BLOCK_PAGES, device: dev.name, process: mm.name });
+			try {
+				const n = yield* mapRuns(k, dev, m, mm, bs, remote);
+				acc.map += costs.map(n, 1);
+				let own = 0;
+				for (let o = 0; o < VA_BLOCK_PAGES; o++) { if (remote[o] && residentOn(k, dev, mm, bs + o)) { own++; } }
+				d.mapped += own;
+				d.remote += n - own;
+				if (u && n - own > 0 && d.migrated === 0) { d.residency = 'ram'; }
+				if (!u) { d.residency = 'in place'; }
+			} finally {
+				k.leave();
+			}
+		}
+		out.migrated += d.migrated;
+		out.prefetched += d.prefetched;
+		out.remote += d.remote;
+	} finally {
+		k.leave();
+	}
+}
+
+/** Can the page move to device memory? (uvm_hmm_must_use_sysmem: only private anonymous memory;
+ * a pinned page stays where its pin holds it) */
+export function movable(k: Kernel, mm: Mm, vma: Vma, vpn: number): boolean {
+	if (!vma.isAnonPrivate) { return false; }
+	const pte = mm.pt.pte(vpn);
+	if ((pte & PTE.TYPE_MASK) === PTE.PRESENT) {
+		const pfn = mm.pt.pfn(vpn);
+		if (k.frames.pincount[pfn] > 0 || (k.frames.flags[pfn] & PG.DAX)) { return false; }
+	}
+	const t = pte & PTE.TYPE_MASK;
+	return t === PTE.NONE || t === PTE.PRESENT || t === PTE.DEVPRIV;
+}
+
+/** uvm_perf_prefetch_get_hint over the block, clipped to the faulting VMA; prefetched pages
+ * join the migration with cause 'prefetch'. */
+function* prefetch(k: Kernel, dev: Device, mm: Mm, bs: number, move: Uint8Array, d: BlockDecision): K {
+	let firstMove = 0;
+	while (!move[firstMove]) { firstMove++; }
+	const vma = mm.vmas.find(bs + firstMove)!;
+	const first = Math.max(vma.start, bs) - bs, last = Math.min(vma.end, bs + VA_BLOCK_PAGES) - bs;
+	const resident = new Uint8Array(VA_BLOCK_PAGES);
+	const faulted = new Uint8Array(VA_BLOCK_PAGES);
+	for (let o = first; o < last; o++) {
+		if (residentOn(k, dev, mm, bs + o)) { resident[o] = 1; }
+		if (move[o]) { faulted[o] = 1; }
+	}
+	const hint = uvm_perf_prefetch_get_hint({ resident, faulted, first, last, threshold: PREFETCH_THRESHOLD });
+	d.prefetch = hint.regions.map(r => ({ ...r }));
+	let n = 0;
+	const code = causeCode('prefetch');
+	for (let o = first; o < last; o++) {
+		if (hint.pages[o] && !move[o] && !resident[o] && movable(k, mm, vma, bs + o)) { move[o] = code; n++; }
+	}
+	if (n > 0 && k.wants('prefetch')) {
+		yield { kind: 'prefetch', addr: bs * PAGE_SIZE, npages: n, device: dev.name, process: mm.name, fn: 'uvm_perf_prefetch_get_hint', detail: hint.regions.map(r => `[${r.first}, ${r.last}) ${r.occupied}/${r.size}`).join(' ') };
+	}
+}
+
+/** uvm_va_block_service_copy: the block's chunk, then migrate_vma_* per VMA of the block. Pages
+ * that could not move (no memory left to evict, or refused by migrate_vma) are mapped in place. */
+function* uvm_va_block_service_copy(k: Kernel, dev: Device, mm: Mm, bs: number, move: Uint8Array, remote: Uint8Array, access: Uint8Array,
+	acc: CostBreakdown, d: BlockDecision): K {
+	yield* k.enter('uvm_va_block_service_copy', { addr: bs * PAGE_SIZE, npages: VA_BLOCK_PAGES, device: dev.name, process: mm.name });
+	try {
+		const { c, fresh } = yield* uvm_block_chunk(k, dev, mm, bs / VA_BLOCK_PAGES, new Set<number>(), acc);
+		if (c >= 0) {
+			for (const vma of mm.vmas.overlapping(bs, bs + VA_BLOCK_PAGES)) {
+				const lo = Math.max(bs, vma.start), hi = Math.min(bs + VA_BLOCK_PAGES, vma.end);
+				const want = move.subarray(lo - bs, hi - bs);
+				if (!want.some(x => x !== 0)) { continue; }
+				const moved = yield* uvm_block_migrate_to_device(k, dev, mm, vma, lo, hi, want, c, fresh, acc);
+				for (let code = 1; code < moved.length; code++) {
+					if (MIGRATION_CAUSES[code - 1] === 'prefetch') { d.prefetched += moved[code]; } else { d.migrated += moved[code]; }
+				}
+			}
+			// a chunk that ended up holding nothing goes back
+			const u = dev.uvm!;
+			if (u.pmm.used[c] === 0) { u.pmm.release(c); }
+		}
+		for (let o = 0; o < VA_BLOCK_PAGES; o++) {
+			if (move[o] && access[o] && !residentOn(k, dev, mm, bs + o)) { remote[o] = access[o]; }
+		}
+	} finally {
+		k.leave();
+	}
+}
+
+/** Pages of the move mask that another device holds come back to RAM first (that device's
+ * migrate_to_ram, reached from hmm_range_fault: a device fault, not a CPU one). */
+function* make_resident_cpu(k: Kernel, dev: Device, m: ReturnType<typeof uvmMirror>, mm: Mm, bs: number, move: Uint8Array, access: Uint8Array): K {
+	let foreign: Uint8Array | undefined;
+	const leaf = mm.pt.leaf(bs);
+	if (!leaf) { return; }
+	for (let o = 0; o < VA_BLOCK_PAGES; o++) {
+		if (move[o] && (leaf.pte[o] & PTE.TYPE_MASK) === PTE.DEVPRIV && k.frames.owner[leaf.pfn[o]] !== dev.index) {
+			foreign ??= new Uint8Array(VA_BLOCK_PAGES);
+			foreign[o] = access[o] || ACCESS.READ;
+		}
+	}
+	if (!foreign) { return; }
+	for (let o = 0; o < VA_BLOCK_PAGES;) {
+		if (!foreign[o]) { o++; continue; }
+		const vma = mm.vmas.find(bs + o)!;
+		let e = o;
+		while (e < VA_BLOCK_PAGES && bs + e < vma.end) { e++; }
+		yield* uvm_hmm_make_resident_cpu(k, dev, m, bs + o, bs + e, foreign.subarray(o, e));
+		o = e;
+	}
+}
+
+/** Maps the wanted pages in place, one hmm_range_fault per contiguous run of one VMA. */
+function* mapRuns(k: Kernel, dev: Device, m: ReturnType<typeof uvmMirror>, mm: Mm, bs: number, want: Uint8Array): K<number> {
+	let n = 0;
+	for (let o = 0; o < VA_BLOCK_PAGES;) {
+		if (!want[o]) { o++; continue; }
+		const vma = mm.vmas.find(bs + o)!;
+		let e = o;
+		while (e < VA_BLOCK_PAGES && bs + e < vma.end) { e++; }
+		while (e > o && !want[e - 1]) { e--; }
+		n += yield* uvm_hmm_map_in_place(k, dev, m, bs + o, bs + e, want.subarray(o, e));
+		o = e;
+	}
+	return n;
+}

@@ -1,0 +1,125 @@
+// A policy=migrate device's UVM state (uvm_gpu / uvm_va_space in miniature): its root-chunk
+// allocator, replayable fault buffer, thrashing tracker and cost model, and the last batch it
+// serviced (for the debugger). Also the machine-wide part: memory advice per process and the
+// kernels launched. uvm_device_init registers the device's memory with its own pagemap ops.
+import type { Kernel } from '../../kernel';
+import type { K } from '../../sim/events';
+import type { DevPagemapOps, VmFault } from '../../mm/memremap';
+import { type Device, type DeviceConfig, dmirror_device_init, dmirror_page_to_device } from '../device';
+import { DeviceCostModel, type CostBreakdown } from '../cost';
+import { Pmm } from './pmm';
+import { FaultBuffer } from './fault_buffer';
+import { THRASHING_DEFAULTS, ThrashingTracker } from './perf_thrashing';
+import { AdviceTree } from './advice';
+import type { KernelReport, MigrationCause, PrefetchHint } from './types';
+import { fail } from '../../sim/errors';
+import { uvm_hmm_migrate_to_ram } from './migrate';
+
+/** What service decided for one VA block of a batch (the debugger's view of the service). */
+export interface BlockDecision {
+	process: string;
+	/** the block's first page, and the pages of it serviced [first, last) */
+	blockVpn: number;
+	faulted: number;
+	/** where the faulted pages were made resident: the device, 'ram' (remote mapping) or 'throttled' */
+	residency: string;
+	migrated: number;
+	prefetched: number;
+	remote: number;
+	/** pages that were resident already and only needed mapping */
+	mapped: number;
+	throttled: number;
+	thrashing: string;
+	/** the prefetch tree's regions: [first, last) pages of the block, pages occupied, subtree size */
+	prefetch: PrefetchHint['regions'];
+}
+
+export interface BatchRecord {
+	seq: number;
+	entries: number;
+	/** pages after coalescing */
+	npages: number;
+	/** the coalesced pages (first 64) with their entry counts */
+	pages: { vpn: number; access: number; entries: number }[];
+	blocks: BlockDecision[];
+	cost: CostBreakdown;
+	timeNs: number;
+}
+
+export class UvmDevice {
+	readonly pmm: Pmm;
+	readonly buffer: FaultBuffer;
+	readonly tracker: ThrashingTracker;
+	readonly costs: DeviceCostModel;
+	last: BatchRecord | undefined;
+	batches = 0;
+
+	constructor(dev: Device) {
+		this.pmm = new Pmm(dev.capacityPages);
+		this.buffer = new FaultBuffer(Math.max(dev.cfg.faultBatch, 1024));
+		this.tracker = new ThrashingTracker({ ...THRASHING_DEFAULTS, ...dev.cfg.thrashing });
+		this.costs = new DeviceCostModel(dev.cfg);
+	}
+}
+
+/** The machine-wide UVM state: advice per process (uvm_va_policy), and every kernel launched. */
+export class UvmSpace {
+	readonly advice = new Map<number, AdviceTree>();
+	readonly kernels: KernelReport[] = [];
+
+	adviceOf(mmId: number): AdviceTree {
+		let t = this.advice.get(mmId);
+		if (!t) { t = new AdviceTree(); this.advice.set(mmId, t); }
+		return t;
+	}
+}
+
+/** Counts pages that moved, by cause, on both sides of the move. */
+export function countMove(dev: Device, cause: MigrationCause, dir: 'in' | 'out', n: number): void {
+	if (n <= 0) { return; }
+	dev.byCause[cause][dir] += n;
+	if (dir === 'in') {
+		dev.stats.migrated_in += n;
+		if (cause === 'prefetch' || cause === 'user-prefetch') { dev.stats.prefetched += n; }
+	}
+}
+
+/** A frame of device memory no one references any more goes back to its root chunk. */
+function uvm_pmm_page_free(k: Kernel, pfn: number, nr: number): void {
+	const dev = dmirror_page_to_device(k, pfn);
+	for (let i = 0; i < nr; i++) { dev.uvm!.pmm.pageFree(dev, pfn + i); }
+}
+
+/** devmem_fault_handler -> uvm_va_space_cpu_fault_hmm: someone touched a device page. */
+function* uvm_devmem_fault(k: Kernel, vmf: VmFault): K {
+	yield* uvm_hmm_migrate_to_ram(k, dmirror_page_to_device(k, vmf.pfn), vmf);
+}
+
+const uvm_devmem_ops: DevPagemapOps = { page_free: uvm_pmm_page_free, migrate_to_ram: uvm_devmem_fault };
+
+/** uvm_gpu_init for HMM: the device's memory (MEMORY_DEVICE_PRIVATE, or COHERENT) registered
+ * with pagemap ops that free into root chunks and migrate back through UVM. */
+export function uvm_device_init(k: Kernel, cfg: DeviceConfig): Device {
+	if (cfg.memoryBytes < 2 * 2 ** 20) { fail('EINVAL', `policy=migrate needs at least one 2 MiB root chunk of device memory (device '${cfg.name}')`); }
+	if (!(cfg.faultBatch >= 1)) { fail('EINVAL', 'fault_batch must be at least 1'); }
+	if (!(cfg.sms >= 1) || !(cfg.warps >= 1)) { fail('EINVAL', 'sms and warps must be at least 1'); }
+	const dev = dmirror_device_init(k, cfg, uvm_devmem_ops);
+	dev.uvm = new UvmDevice(dev);
+	return dev;
+}
+
+/** Runs a path and counts what dmirror (policy=mirror) devices moved during it under `cause`;
+ * policy=migrate devices count their own moves, each with its cause. */
+export function* countDmirrorMoves<T>(k: Kernel, cause: MigrationCause, body: K<T>): K<T> {
+	const devs = k.devices.filter(d => !d.uvm);
+	if (devs.length === 0) { return yield* body; }
+	const before = devs.map(d => [d.stats.migrated_in, d.stats.migrated_out]);
+	try {
+		return yield* body;
+	} finally {
+		devs.forEach((d, i) => {
+			d.byCause[cause].in += d.stats.migrated_in - before[i][0];
+			d.byCause[cause].out += d.stats.migrated_out - before[i][1];
+		});
+	}
+}
