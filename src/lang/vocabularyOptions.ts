@@ -29,27 +29,6 @@ export const SYSTEM_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 	thp: { value: ['always', 'madvise', 'never'], default: 'madvise', doc: 'transparent huge pages policy' },
 };
 
-// Device options. Defaults follow a data-centre GPU and the UVM driver's module parameters
-// (uvm_perf_fault_batch_count, uvm_perf_prefetch_threshold, uvm_perf_thrashing_*); the engine's
-// defaultDeviceConfig holds the same values.
-export const DEVICE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-	memory: { value: 'bytes', doc: 'device memory size (required)' },
-	kind: { value: ['private', 'coherent'], default: 'private', doc: 'device-private memory (CPU cannot map it) or coherent memory (CPU maps it in place)' },
-	link: { value: ['pcie3', 'pcie4', 'pcie5', 'c2c'], default: 'pcie4', doc: 'the CPU-device link; sets the default link_bw' },
-	policy: { value: ['mirror', 'migrate'], default: 'mirror', doc: 'on a kernel\'s device fault: map pages where they are (dmirror), or migrate them to the device (UVM)' },
-	prefetch: { value: ['none', 'density'], default: 'none', doc: 'pages migrated along with faulting ones: none, or the density prefetcher\'s tree (uvm_perf_prefetch)' },
-	evict: { value: ['fifo', 'lru'], default: 'fifo', doc: 'which 2 MiB root chunk leaves a full device: oldest allocation (the driver) or least recently used' },
-	fault_batch: { value: 'count', default: '256', doc: 'fault buffer entries fetched and serviced per batch (uvm_perf_fault_batch_count)' },
-	sms: { value: 'count', default: '108', doc: 'streaming multiprocessors of the device' },
-	warps: { value: 'count', default: '64', doc: 'resident warps per SM; a kernel runs sms x warps warps at a time' },
-	fault_latency: { value: 'ns', default: '45us', doc: 'fixed time to service one batch of device faults' },
-	link_bw: { value: 'bps', doc: 'peak link bandwidth per direction (default: the link\'s peak)' },
-	local_bw: { value: 'bps', default: '2000GB/s', doc: 'device memory bandwidth for a kernel\'s accesses to resident pages' },
-	huge: { value: ['on', 'off'], default: 'off', doc: 'migrate whole 2 MiB folios when a range allows it' },
-	// every device-side cost term and thrashing parameter, named and defaulted by the engine
-	...engineOptions(),
-};
-
 /** The engine's cost terms (device/cost.ts COST_OPTIONS, DEFAULT_DEVICE_COSTS) and thrashing
  * parameters (THRASHING_OPTIONS, THRASHING_DEFAULTS) as options: one list, owned by the engine. */
 function engineOptions(): Record<string, OptionSpec> {
@@ -79,6 +58,27 @@ const COST_DOCS: Readonly<Record<keyof DeviceCosts, string>> = {
 	launchNs: 'fixed cost of launching a kernel',
 	remoteBw: 'bandwidth of device accesses to pages mapped remotely (default: the link)',
 	cpuCoherentBw: 'bandwidth of CPU accesses to coherent device memory (default: the link)',
+};
+
+// Device options. Defaults follow a data-centre GPU and the UVM driver's module parameters
+// (uvm_perf_fault_batch_count, uvm_perf_prefetch_threshold, uvm_perf_thrashing_*); the engine's
+// defaultDeviceConfig holds the same values.
+export const DEVICE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+	memory: { value: 'bytes', doc: 'device memory size (required)' },
+	kind: { value: ['private', 'coherent'], default: 'private', doc: 'device-private memory (CPU cannot map it) or coherent memory (CPU maps it in place)' },
+	link: { value: ['pcie3', 'pcie4', 'pcie5', 'c2c'], default: 'pcie4', doc: 'the CPU-device link; sets the default link_bw' },
+	policy: { value: ['mirror', 'migrate'], default: 'mirror', doc: 'on a kernel\'s device fault: map pages where they are (dmirror), or migrate them to the device (UVM)' },
+	prefetch: { value: ['none', 'density'], default: 'none', doc: 'pages migrated along with faulting ones: none, or the density prefetcher\'s tree (uvm_perf_prefetch)' },
+	evict: { value: ['fifo', 'lru'], default: 'fifo', doc: 'which 2 MiB root chunk leaves a full device: oldest allocation (the driver) or least recently used' },
+	fault_batch: { value: 'count', default: '256', doc: 'fault buffer entries fetched and serviced per batch (uvm_perf_fault_batch_count)' },
+	sms: { value: 'count', default: '108', doc: 'streaming multiprocessors of the device' },
+	warps: { value: 'count', default: '64', doc: 'resident warps per SM; a kernel runs sms x warps warps at a time' },
+	fault_latency: { value: 'ns', default: '45us', doc: 'fixed time to service one batch of device faults' },
+	link_bw: { value: 'bps', doc: 'peak link bandwidth per direction (default: the link\'s peak)' },
+	local_bw: { value: 'bps', default: '2000GB/s', doc: 'device memory bandwidth for a kernel\'s accesses to resident pages' },
+	huge: { value: ['on', 'off'], default: 'off', doc: 'migrate whole 2 MiB folios when a range allows it' },
+	// every device-side cost term and thrashing parameter, named and defaulted by the engine
+	...engineOptions(),
 };
 
 export const VALUE_NAMES: Readonly<Record<ValueKind, string>> = {

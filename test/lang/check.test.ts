@@ -53,8 +53,8 @@ describe('check', () => {
 		clean([
 			'device m memory=8GiB policy=migrate prefetch=density evict=lru fault_batch=64 sms=8 warps=16 launch=4us fault_latency=30us',
 			'device c memory=1GiB kind=coherent link=c2c link_bw=450GB/s local_bw=3000GB/s huge=off zero_bw=300GB/s dma_setup=5us map=1us unmap=1us',
-			'device t memory=1GiB fault_fixed=8us fault_per_page=100ns invalidate=500ns remote_bw=20GB/s thrash_threshold=4 thrash_lapse=1ms',
-			'device u memory=1GiB thrash_pin_threshold=5 thrash_nap=200us thrash_pin=10ms thrash_epoch=2s prefetch_threshold=75',
+			'device t memory=1GiB fault_fixed=8us fault_per_page=100ns invalidate=500ns remote_bw=20GB/s thrashing_threshold=4 thrashing_lapse=1ms',
+			'device u memory=1GiB thrashing_pin_threshold=5 thrashing_nap=200us thrashing_pin=10ms thrashing_epoch=2s prefetch_threshold=75',
 			'kernel m "saxpy" {', ' read X', ' for k in 0..4 { write page(X, k) = i * k }', ' repeat 2 { atomic page(X, 0) }',
 			' if k > 2 { read X } else { write X }', ' n = 3', '}', 'kernel m { }',
 			'prefetch X -> m', 'prefetch X -> ram', 'advise X preferred=m', 'advise X preferred=ram', 'advise X preferred=none',
@@ -81,7 +81,7 @@ describe('check', () => {
 				"2:38: 'fault_latency' expects a duration (ns, us, ms, s)",
 				"2:51: 'link_bw' expects a bandwidth (GB/s, MB/s)",
 				"2:67: 'fault_batch' expects a plain number"]);
-			assert.deepEqual(diags('device npu memory=1GiB fault_batch=0 thrash_nap=3GB/s remote_bw=1page'), [
+			assert.deepEqual(diags('device npu memory=1GiB fault_batch=0 thrashing_nap=3GB/s remote_bw=1page'), [
 				"1:36: 'fault_batch' expects a count of at least 1", "1:49: 'thrash_nap' expects a duration (ns, us, ms, s)",
 				"1:65: 'remote_bw' expects a bandwidth (GB/s, MB/s)"]);
 			assert.deepEqual(diags('device npu memory=1GiB prefetch_threshold=101 evict=random'), [
