@@ -19,9 +19,9 @@ function diags(src: string): string[] {
 	const line = (n: number): number => system && n === 1 ? 1 : n - PRELUDE_LINES;
 	return check(program).map(d => `${line(d.line)}:${d.col}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`);
 }
-const ALL_DEVICE_OPTIONS = 'memory, kind, link, policy, prefetch, evict, fault_batch, sms, warps, launch, fault_latency, link_bw, local_bw, huge, '
-	+ 'zero_bw, dma_setup, map, unmap, fault_fixed, fault_per_page, invalidate, remote_bw, thrash_threshold, thrash_lapse, thrash_pin_threshold, '
-	+ 'thrash_nap, thrash_pin, thrash_epoch, prefetch_threshold';
+const ALL_DEVICE_OPTIONS = 'memory, kind, link, policy, prefetch, evict, fault_batch, sms, warps, fault_latency, link_bw, local_bw, huge, '
+	+ 'fault_entry, block_service, zero_fill, dma_setup, transfer_latency, map_page, map_pmd, unmap_page, unmap_pmd, invalidate, launch, '
+	+ 'remote_bw, cpu_coherent_bw, thrashing_threshold, thrashing_lapse, thrashing_pin_threshold, thrashing_nap, thrashing_pin, thrashing_epoch';
 const IN_KERNEL = 'a kernel holds read, write, atomic, for, repeat, if and assignments';
 
 function clean(src: string): void {
@@ -52,9 +52,10 @@ describe('check', () => {
 	it('accepts the device model: every device option, kernels, prefetch, advise, copies and the new members', () => {
 		clean([
 			'device m memory=8GiB policy=migrate prefetch=density evict=lru fault_batch=64 sms=8 warps=16 launch=4us fault_latency=30us',
-			'device c memory=1GiB kind=coherent link=c2c link_bw=450GB/s local_bw=3000GB/s huge=off zero_bw=300GB/s dma_setup=5us map=1us unmap=1us',
-			'device t memory=1GiB fault_fixed=8us fault_per_page=100ns invalidate=500ns remote_bw=20GB/s thrashing_threshold=4 thrashing_lapse=1ms',
-			'device u memory=1GiB thrashing_pin_threshold=5 thrashing_nap=200us thrashing_pin=10ms thrashing_epoch=2s prefetch_threshold=75',
+			'device c memory=1GiB kind=coherent link=c2c link_bw=450GB/s local_bw=3000GB/s huge=off zero_fill=300us dma_setup=5us map_page=1us unmap_page=1us',
+			'device t memory=1GiB fault_entry=8us block_service=100us invalidate=500ns remote_bw=20GB/s thrashing_threshold=4 thrashing_lapse=1ms',
+			'device u memory=1GiB thrashing_pin_threshold=5 thrashing_nap=200us thrashing_pin=10ms thrashing_epoch=2s map_pmd=30us unmap_pmd=30us',
+			'device v memory=1GiB transfer_latency=10us cpu_coherent_bw=100GB/s',
 			'kernel m "saxpy" {', ' read X', ' for k in 0..4 { write page(X, k) = i * k }', ' repeat 2 { atomic page(X, 0) }',
 			' if k > 2 { read X } else { write X }', ' n = 3', '}', 'kernel m { }',
 			'prefetch X -> m', 'prefetch X -> ram', 'advise X preferred=m', 'advise X preferred=ram', 'advise X preferred=none',
@@ -82,10 +83,10 @@ describe('check', () => {
 				"2:51: 'link_bw' expects a bandwidth (GB/s, MB/s)",
 				"2:67: 'fault_batch' expects a plain number"]);
 			assert.deepEqual(diags('device npu memory=1GiB fault_batch=0 thrashing_nap=3GB/s remote_bw=1page'), [
-				"1:36: 'fault_batch' expects a count of at least 1", "1:49: 'thrash_nap' expects a duration (ns, us, ms, s)",
-				"1:65: 'remote_bw' expects a bandwidth (GB/s, MB/s)"]);
-			assert.deepEqual(diags('device npu memory=1GiB prefetch_threshold=101 evict=random'), [
-				"1:43: 'prefetch_threshold' takes at most 100", "1:53: 'evict' must be one of fifo, lru"]);
+				"1:36: 'fault_batch' expects a count of at least 1", "1:52: 'thrashing_nap' expects a duration (ns, us, ms, s)",
+				"1:68: 'remote_bw' expects a bandwidth (GB/s, MB/s)"]);
+			assert.deepEqual(diags('device npu memory=1GiB sms=0 evict=random'), [
+				"1:28: 'sms' expects a count of at least 1", "1:36: 'evict' must be one of fifo, lru"]);
 			assert.deepEqual(diags('system ram="big"'), ["1:12: 'ram' expects a size (B, KiB, MiB, GiB, TiB, pages)"]);
 		});
 		it('accepts unitless numbers and expressions over variables', () => {

@@ -53,7 +53,7 @@ describe('vocabulary', () => {
 			// a migrate-policy device: 2 root chunks for 8 MiB of data (evicted, prefetched); a pinned
 			// file page is accessed remotely (remote_bytes); CPU/GPU ping-pong on one page (throttled, thrash_pins)
 			const src = [
-				'device g memory=4MiB policy=migrate prefetch=density sms=2 warps=4', 'process q', 'g mirror q', 'file f size=1 page = 5',
+				'device g memory=4MiB policy=migrate prefetch=density sms=2 warps=4 thrashing_lapse=1ms thrashing_pin_threshold=4', 'process q', 'g mirror q', 'file f size=1 page = 5',
 				'Y = mmap 8MiB anon rw', 'F = mmap 1 page file f rw shared', 'cpu write Y = i',
 				'kernel g { read Y; read F }', 'repeat 40 { kernel g { write page(Y, 0) = 7 }; cpu write page(Y, 0) = 3 }',
 			].join('\n');
