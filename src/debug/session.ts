@@ -18,6 +18,7 @@ import { dataBreakpointInfo, readMemory, writeMemory } from './memoryRequests';
 import { residency, residencyArgs } from './residency';
 import { Progress } from './progress';
 import { CheckedSession } from './checkedSession';
+import { traceProblem } from '../lang/scriptFile';
 
 export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments { program?: string; stopOnEntry?: boolean; trace?: string; maxScriptSize?: number }
 
@@ -103,7 +104,9 @@ export class HmmDebugSession extends CheckedSession {
 
 	/** Reads and compiles the program; sends the diagnostics to the user on failure. */
 	private loadProgram(response: DebugProtocol.Response, args: LaunchArgs): boolean {
-		const bad = this.rt.loadFile(args.program);
+		const trace = args.trace !== undefined ? traceProblem(args.trace) : undefined;
+		if (trace) { this.fail(response, trace, true); return false; }
+		const bad = this.rt.loadFile(args.program, args.maxScriptSize);
 		if (bad) {
 			for (const d of bad.diagnostics) { this.sendEvent(new OutputEvent(d + '\n', 'stderr')); }
 			this.fail(response, bad.error, true);

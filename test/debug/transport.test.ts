@@ -116,4 +116,16 @@ describe('debug adapter: transport and request checking', function () {
 		}
 		assert.equal(c.events.filter(e => e.event === 'memory').length, 0);
 	});
+	it('launch refuses an unwritable trace path and a script over maxScriptSize, before running', async () => {
+		await c.request('initialize', { adapterID: 'hmm', pathFormat: 'path' }, 5000);
+		const t = await c.request('launch', { program: fixture('basic.hmmw'), trace: '/nonexistent-dir/t.json' }, 10_000);
+		assert.equal(t?.success, false);
+		assert.match(t?.message ?? '', /cannot write trace/);
+		const big = await c.request('launch', { program: fixture('basic.hmmw'), maxScriptSize: 10 }, 10_000);
+		assert.equal(big?.success, false);
+		assert.match(big?.message ?? '', /basic\.hmmw:1:1: the script is \d+ bytes, over the limit of 10 bytes/);
+		const dev = await c.request('launch', { program: '/dev/zero' }, 10_000);
+		assert.match(dev?.message ?? '', /not a regular file/);
+		await alive();
+	});
 });
