@@ -237,7 +237,7 @@ export class HmmRuntime extends EventEmitter {
 			return 'finish';
 		}
 		if (it.done) { return undefined; }
-		this.tt.arrive(it);
+		this.tt.arrive(it, span?.pc ?? -1);
 		if (!stoppable(it.instr)) { return undefined; }
 		if (this.mode === 'entry') { return { reason: 'entry' }; }
 		return this.checkExpect(it) ?? boundaryStop(it, this.bps, this.mode, this.origin, span?.pc ?? -1,
@@ -289,7 +289,8 @@ export class HmmRuntime extends EventEmitter {
 	async stepBack(): Promise<void> {
 		await this.travel(async (cur, mid) => {
 			if (mid) { return { step: cur, info: { reason: 'step' } }; }
-			const prev = await this.tt.previousBoundary(cur);
+			// the boundaries `next` stops on: stoppable, and on a new line (or a loop going back)
+			const prev = await this.tt.previousBoundary(cur, (it, lastPc) => stoppable(it.instr) && !it.done && isNewLine(it, lastPc));
 			return prev === undefined ? undefined : { step: prev, info: { reason: 'step' } };
 		});
 	}

@@ -11,7 +11,9 @@ import type { Instr } from '../lang/program';
 import type { EventKind, SimEvent } from '../engine/sim/events';
 import type { Driver, DriverHooks } from '../lang/driver';
 
-export interface Checkpoint { step: number; snap: InterpSnapshot; bytes: number }
+/** lastPc: the instruction executed just before this boundary (-1 at the start), so a replay
+ * from here judges "new line" exactly as the run did */
+export interface Checkpoint { step: number; snap: InterpSnapshot; bytes: number; lastPc: number }
 
 export interface Edit { step: number; process: string; addr: number; bytes: Uint8Array }
 
@@ -53,7 +55,7 @@ export class TimeMachine {
 	get checkpoints(): number { return this.cps.length; }
 
 	reset(interp: Interpreter): void {
-		this.cps = [{ step: interp.steps, snap: interp.snapshot(), bytes: 0 }];
+		this.cps = [{ step: interp.steps, snap: interp.snapshot(), bytes: 0, lastPc: -1 }];
 		this.edits = [];
 		this.known = undefined;
 		this.execMs = 0;
@@ -65,16 +67,16 @@ export class TimeMachine {
 
 	/** At a statement boundary: take a checkpoint if enough has run since the last one, then
 	 * re-apply the edits recorded at this step. */
-	arrive(interp: Interpreter): void {
+	arrive(interp: Interpreter, lastPc = -1): void {
 		this.stepsSince++;
 		const interval = Math.max(this.opts.intervalMs, 10 * this.snapCostMs);
 		if ((this.execMs >= interval || this.stepsSince >= this.opts.intervalSteps) && !interp.done) {
-			this.take(interp);
+			this.take(interp, lastPc);
 		}
 		for (const e of this.edits) { if (e.step === interp.steps) { this.host.applyEdit(interp, e); } }
 	}
 
-	private take(interp: Interpreter): void {
+	private take(interp: Interpreter, lastPc: number): void {
 		const step = interp.steps;
 		this.execMs = 0;
 		this.stepsSince = 0;
@@ -82,7 +84,7 @@ export class TimeMachine {
 		if (i >= 0 && this.cps[i].step === step) { return; }
 		const t0 = performance.now();
 		const m0 = memoryInUse();
-		const cp = { step, snap: interp.snapshot(), bytes: 0 };
+		const cp = { step, snap: interp.snapshot(), bytes: 0, lastPc };
 		// what the snapshot costs, in time (spaces checkpoints out) and memory (bounds their total)
 		cp.bytes = Math.max(0, memoryInUse() - m0);
 		this.snapCostMs = performance.now() - t0;
@@ -132,11 +134,12 @@ export class TimeMachine {
 		h.quiet = true;
 		d.watch(obs?.kinds ?? []);
 		try {
-			this.restore(d, this.cps[from ?? this.latestBefore(target, true)]);
+			const cp = this.cps[from ?? this.latestBefore(target, true)];
+			this.restore(d, cp);
 			for (const e of this.edits) { if (e.step === it.steps) { h.applyEdit(it, e); } }
-			obs?.boundary?.(it, -1);
+			obs?.boundary?.(it, cp.lastPc);
 			const hooks: DriverHooks<true> = {
-				boundary: span => { this.arrive(it); obs?.boundary?.(it, span?.pc ?? -1); return undefined; },
+				boundary: span => { this.arrive(it, span?.pc ?? -1); obs?.boundary?.(it, span?.pc ?? -1); return undefined; },
 				before: () => (it.steps >= target ? true : undefined),
 				event: ev => { obs?.event?.(ev, it); return undefined; },
 			};
@@ -174,8 +177,10 @@ export class TimeMachine {
 		return undefined;
 	}
 
-	/** The previous stoppable boundary before `cur` (cached from the last scan when possible). */
-	async previousBoundary(cur: number): Promise<number | undefined> {
+	/** The previous boundary before `cur` that `accept` takes (by default any stoppable one), cached
+	 * from the last scan when possible. stepBack passes the test `next` stops on, so each stepBack
+	 * retraces exactly one `next`. */
+	async previousBoundary(cur: number, accept: (it: Interpreter, lastPc: number) => boolean = it => stoppable(it.instr) && !it.done): Promise<number | undefined> {
 		const k = this.known;
 		if (k && cur > k.lo && cur <= k.hi) {
 			const before = k.steps.filter(s => s < cur);
@@ -183,7 +188,7 @@ export class TimeMachine {
 		}
 		const steps: number[] = [];
 		const found = await this.scanBack(cur, {
-			boundary: it => { if (stoppable(it.instr) && !it.done) { steps.push(it.steps); return true; } return false; },
+			boundary: (it, lastPc) => { if (accept(it, lastPc)) { steps.push(it.steps); return true; } return false; },
 		});
 		if (found !== undefined) {
 			const lo = this.cps[this.latestBefore(found, true)].step;
