@@ -46,6 +46,8 @@ export class CheckedSession extends DebugSession {
 		if (typeof response.command !== 'string') { response.command = ''; }
 		const problem = requestProblem(request);
 		if (problem) { return this.fail(response, problem); }
+		// every argument is optional for this command: handlers read fields of an empty object
+		request.arguments ??= {};
 		try {
 			super.dispatchRequest(request);
 		} catch (e) {

@@ -74,8 +74,14 @@ export class Framer {
 				}
 				return;
 			}
-			const header = this.buf.subarray(0, sep).toString('latin1');
+			let header = this.buf.subarray(0, sep).toString('latin1');
 			this.buf = this.buf.subarray(sep + SEP.length);
+			// bytes left over from a bad frame run into the next header: resynchronise on it
+			const at = header.search(/Content-Length:/i);
+			if (at > 0 && !/^Content-Length:/im.test(header)) {
+				this.sink.bad({ why: `${at} stray bytes before a header: skipped` });
+				header = header.slice(at);
+			}
 			const m = /^Content-Length:[ \t]*(\S*)[ \t]*$/im.exec(header);
 			const len = m && /^\d{1,16}$/.test(m[1]) ? Number(m[1]) : NaN;
 			if (!m || !Number.isSafeInteger(len)) {
