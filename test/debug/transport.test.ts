@@ -101,6 +101,14 @@ describe('debug adapter: transport and request checking', function () {
 			assert.match(r?.message ?? '', why);
 		}
 		assert.equal(c.events.filter(e => e.event === 'memory').length, 0, 'no memory event for a refused write');
+		// at the length limit, completions, evaluate and conditions take linear paths: answered at once
+		const long = 'a'.repeat(9_999);
+		const t0 = Date.now();
+		assert.ok((await c.request('completions', { text: `${long.slice(0, 4999)}.${long.slice(0, 5000)}`, column: 10_001 }, 5000))?.success);
+		assert.ok((await c.request('completions', { text: long, column: 10_000 }, 5000))?.success);
+		assert.equal((await c.request('evaluate', { expression: `${long} + 1`, context: 'repl' }, 5000))?.success, false);
+		assert.ok((await c.request('setBreakpoints', { source: { path: fixture('basic.hmmw') }, breakpoints: [{ line: 9, condition: `${'a.'.repeat(4999)}b`, hitCondition: `${' '.repeat(9_000)}x` }] }, 5000))?.success);
+		assert.ok(Date.now() - t0 < 3000, `long texts took ${Date.now() - t0} ms`);
 		await alive();
 	});
 
