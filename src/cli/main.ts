@@ -1,7 +1,7 @@
 // hmmw: run or check a workload script from the command line (docs/language.md#command-line).
 import { writeFileSync } from 'node:fs';
 import { compileSource } from '../lang/frontend';
-import { DEFAULT_MAX_SCRIPT, readScript, traceProblem } from '../lang/scriptFile';
+import { DEFAULT_MAX_SCRIPT, readScript, traceProblem } from './scriptFile';
 import { formatDiagnostic, hasErrors } from '../lang/diagnostics';
 import { runWorkload } from './run';
 import { report, summary } from './report';

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Program } from '../lang/ast';
 import { compileSource } from '../lang/frontend';
-import { readScript } from '../lang/scriptFile';
+import { readScript } from '../cli/scriptFile';
 import { formatDiagnostic, hasErrors } from '../lang/diagnostics';
 import { Interpreter } from '../lang/interp';
 import type { EventKind } from '../engine/sim/events';

@@ -18,7 +18,7 @@ import { dataBreakpointInfo, readMemory, writeMemory } from './memoryRequests';
 import { residency, residencyArgs } from './residency';
 import { Progress } from './progress';
 import { CheckedSession } from './checkedSession';
-import { traceProblem } from '../lang/scriptFile';
+import { traceProblem } from '../cli/scriptFile';
 
 export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments { program?: string; stopOnEntry?: boolean; trace?: string; maxScriptSize?: number }
 
