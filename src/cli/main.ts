@@ -1,13 +1,14 @@
 // hmmw: run or check a workload script from the command line (docs/language.md#command-line).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { compileSource } from '../lang/frontend';
+import { DEFAULT_MAX_SCRIPT, readScript, traceProblem } from './scriptFile';
 import { formatDiagnostic, hasErrors } from '../lang/diagnostics';
 import { runWorkload } from './run';
 import { report, summary } from './report';
 import { startServer } from '../lsp/server';
 
-const USAGE = `usage: hmmw run FILE [--json] [--trace OUT.json] [--max-steps N] [--timeout SECONDS]
-       hmmw check FILE
+const USAGE = `usage: hmmw run FILE [--json] [--trace OUT.json] [--max-steps N] [--timeout SECONDS] [--max-script-size BYTES]
+       hmmw check FILE [--max-script-size BYTES]
        hmmw lsp [--stdio | --node-ipc | --socket=PORT]   (the language server)`;
 
 function usage(msg?: string): number {
@@ -16,12 +17,12 @@ function usage(msg?: string): number {
 	return 64;
 }
 
-interface Args { cmd: string; file: string; json: boolean; trace?: string; maxSteps?: number; timeoutMs?: number }
+interface Args { cmd: string; file: string; json: boolean; trace?: string; maxSteps?: number; timeoutMs?: number; maxScriptSize: number }
 
 function parseArgs(argv: string[]): Args | string {
 	const [cmd, ...rest] = argv;
 	if (cmd !== 'run' && cmd !== 'check') { return cmd ? `unknown command '${cmd}'` : 'missing command'; }
-	const a: Args = { cmd, file: '', json: false };
+	const a: Args = { cmd, file: '', json: false, maxScriptSize: DEFAULT_MAX_SCRIPT };
 	for (let i = 0; i < rest.length; i++) {
 		const x = rest[i];
 		const value = () => { if (i + 1 >= rest.length) { throw new Error(`${x} needs a value`); } return rest[++i]; };
@@ -34,6 +35,10 @@ function parseArgs(argv: string[]): Args | string {
 				const n = Number(value());
 				if (!(n > 0)) { return '--timeout needs a positive number of seconds'; }
 				a.timeoutMs = n * 1000;
+			} else if (x === '--max-script-size') {
+				const n = Number(value());
+				if (!Number.isSafeInteger(n) || n <= 0) { return '--max-script-size needs a positive number of bytes'; }
+				a.maxScriptSize = n;
 			} else if (x.startsWith('-')) { return `unknown option '${x}'`; } else if (a.file) { return 'only one FILE'; } else { a.file = x; }
 		} catch (e) {
 			return (e as Error).message;
@@ -46,12 +51,15 @@ function parseArgs(argv: string[]): Args | string {
 async function main(argv: string[]): Promise<number> {
 	const a = parseArgs(argv);
 	if (typeof a === 'string') { return usage(a); }
-	let source: string;
-	try {
-		source = readFileSync(a.file, 'utf8');
-	} catch (e) {
-		return usage(`cannot read ${a.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+	const read = readScript(a.file, a.maxScriptSize);
+	if (!read.ok) {
+		if (read.kind === 'too-big') { process.stderr.write(read.message + '\n'); return 2; }
+		return usage(read.message);
 	}
+	const source = read.source;
+	// a trace that cannot be written is found out before the run, not after it
+	const traceBad = a.trace !== undefined ? traceProblem(a.trace) : undefined;
+	if (traceBad) { return usage(traceBad); }
 	const { program, diagnostics } = compileSource(source, a.file);
 	for (const d of diagnostics) { process.stderr.write(formatDiagnostic(d) + '\n'); }
 	if (hasErrors(diagnostics)) { return 2; }

@@ -46,7 +46,8 @@ export interface HitCondition { text: string; test?: (hits: number) => boolean; 
 
 export function compileHitCondition(text: string | undefined): HitCondition | undefined {
 	if (text === undefined || text.trim() === '') { return undefined; }
-	const m = /^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$/.exec(text);
+	// trimmed first: two \s* around an optional operator backtrack quadratically on long blanks
+	const m = /^(==|>=|<=|>|<|%)?\s*(\d+)$/.exec(text.trim());
 	if (!m) { return { text, error: `hit count '${text}' is not one of N, == N, >= N, > N, <= N, < N, % N` }; }
 	const n = Number(m[2]);
 	const tests: Record<string, (h: number) => boolean> = {

@@ -43,12 +43,28 @@ export function evaluateRequest(text: string, interp: Interpreter, vs: VariableS
 	}
 }
 
+const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const skipDigits = (s: string) => { let i = 0; while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) { i++; } return s.slice(i); };
+
+/** The identifier being typed at the end of `before`, and the name before a dot in front of it
+ * (`gpu.mig` -> gpu, mig). One backward scan: a regex anchored at the end would retry from every
+ * start position, quadratic in a long word. */
+function wordBefore(before: string): { owner: string; prefix: string } {
+	let i = before.length;
+	while (i > 0 && isWordChar(before.charCodeAt(i - 1))) { i--; }
+	const tail = before.slice(i);
+	if (i > 0 && before[i - 1] === '.') {
+		let j = i - 1;
+		while (j > 0 && isWordChar(before.charCodeAt(j - 1))) { j--; }
+		const owner = skipDigits(before.slice(j, i - 1));
+		if (owner !== '') { return { owner, prefix: tail }; }
+	}
+	return { owner: '', prefix: skipDigits(tail) };
+}
+
 /** Completions for the word before `column` (1-based) of `text`. */
 export function completions(text: string, column: number, interp: Interpreter | undefined): DebugProtocol.CompletionItem[] {
-	const before = text.slice(0, Math.max(0, column - 1));
-	const m = /([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z0-9_]*)$/.exec(before) ?? /()([A-Za-z_][A-Za-z0-9_]*)?$/.exec(before);
-	const owner = m?.[1] ?? '';
-	const prefix = m?.[2] ?? '';
+	const { owner, prefix } = wordBefore(text.slice(0, Math.max(0, column - 1)));
 	const view = interp?.machine.view;
 	const devices = view?.deviceNames() ?? [];
 	const processes = view?.processes().filter(p => p.alive).map(p => p.name) ?? [];

@@ -8,6 +8,17 @@ import type { K } from '../engine/sim/events';
 
 export const MAX_READ = 16 << 20;
 export const MAX_WRITE = 1 << 20;
+/** Addresses at or above this are outside any process (56-bit user space, the widest Linux
+ * has); below it every byte address is a safe integer, so page arithmetic is exact. */
+export const ADDRESS_LIMIT = 2 ** 56;
+
+/** Why [addr, addr+len) is not a range of user addresses, if it is not. */
+export function addressProblem(addr: number, len: number): string | undefined {
+	if (!Number.isSafeInteger(addr) || addr < 0 || addr + len > ADDRESS_LIMIT) {
+		return `address ${Number.isFinite(addr) ? '0x' + addr.toString(16) : addr} is outside the user address space [0, 0x${ADDRESS_LIMIT.toString(16)})`;
+	}
+	return undefined;
+}
 
 export function memoryReference(p: { id: number }, addr: number): string { return `${p.id}:0x${addr.toString(16)}`; }
 
@@ -23,8 +34,9 @@ export interface ReadResult { address: string; data: Uint8Array; unreadableBytes
 
 /** Bytes from `addr`; an unmapped start reports how far it is to the next mapped page. */
 export function read(view: MachineView, p: { id: number; name: string }, addr: number, count: number): ReadResult | string {
-	if (!Number.isInteger(addr) || addr < 0) { return `bad address ${addr}`; }
-	if (!Number.isInteger(count) || count < 0) { return `bad byte count ${count}`; }
+	if (!Number.isSafeInteger(count) || count < 0) { return `bad byte count ${count}`; }
+	const bad = addressProblem(addr, 0);
+	if (bad) { return bad; }
 	if (count > MAX_READ) { return `read of ${count} bytes is over the ${MAX_READ}-byte limit of one request`; }
 	const r = view.read(p.id, addr, count);
 	if (!r) { return `no process '${p.name}'`; }
@@ -41,6 +53,8 @@ export function read(view: MachineView, p: { id: number; name: string }, addr: n
  * refused write changes nothing; the view's writeProblem says the same of a process by name) */
 export function checkWritable(view: MachineView, process: string, addr: number, len: number): string | undefined {
 	if (len > MAX_WRITE) { return `write of ${len} bytes is over the ${MAX_WRITE}-byte limit`; }
+	const bad = addressProblem(addr, len);
+	if (bad) { return bad; }
 	return view.writeProblem(process, addr, len);
 }
 

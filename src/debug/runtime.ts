@@ -7,10 +7,11 @@
 // other request are answered promptly even inside one huge statement. Run states and their
 // changes are in runState.ts.
 import { EventEmitter } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Program } from '../lang/ast';
 import { compileSource } from '../lang/frontend';
+import { readScript } from '../cli/scriptFile';
 import { formatDiagnostic, hasErrors } from '../lang/diagnostics';
 import { Interpreter } from '../lang/interp';
 import type { EventKind } from '../engine/sim/events';
@@ -72,17 +73,16 @@ export class HmmRuntime extends EventEmitter {
 
 	/** Reads and compiles a program file. On failure: a message for the user and the located
 	 * diagnostics (`file:line:col: message`). */
-	loadFile(program: unknown): { error: string; diagnostics: string[] } | undefined {
+	loadFile(program: unknown, maxScriptSize?: number): { error: string; diagnostics: string[] } | undefined {
 		if (typeof program !== 'string' || program.trim() === '') {
 			return { error: 'launch needs "program": the path of the .hmmw workload script to run', diagnostics: [] };
 		}
 		const file = path.resolve(program);
-		let source: string;
-		try {
-			source = readFileSync(file, 'utf8');
-		} catch (e) {
-			return { error: `cannot read program ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, diagnostics: [] };
+		const read = readScript(file, maxScriptSize);
+		if (!read.ok) {
+			return read.kind === 'too-big' ? { error: read.message, diagnostics: [read.message] } : { error: read.message.replace(/^cannot read /, 'cannot read program '), diagnostics: [] };
 		}
+		const source = read.source;
 		const diags = this.load(file, source);
 		if (!diags) { return undefined; }
 		const more = diags.length > 5 ? `\n(and ${diags.length - 5} more)` : '';
@@ -238,7 +238,7 @@ export class HmmRuntime extends EventEmitter {
 			return 'finish';
 		}
 		if (it.done) { return undefined; }
-		this.tt.arrive(it);
+		this.tt.arrive(it, span?.pc ?? -1);
 		if (!stoppable(it.instr)) { return undefined; }
 		if (this.mode === 'entry') { return { reason: 'entry' }; }
 		return this.checkExpect(it) ?? boundaryStop(it, this.bps, this.mode, this.origin, span?.pc ?? -1,
@@ -290,7 +290,8 @@ export class HmmRuntime extends EventEmitter {
 	async stepBack(): Promise<void> {
 		await this.travel(async (cur, mid) => {
 			if (mid) { return { step: cur, info: { reason: 'step' } }; }
-			const prev = await this.tt.previousBoundary(cur);
+			// the boundaries `next` stops on: stoppable, and on a new line (or a loop going back)
+			const prev = await this.tt.previousBoundary(cur, (it, lastPc) => stoppable(it.instr) && !it.done && isNewLine(it, lastPc));
 			return prev === undefined ? undefined : { step: prev, info: { reason: 'step' } };
 		});
 	}

@@ -1,9 +1,10 @@
 // The DAP side of the debugger: translates requests into HmmRuntime calls and runtime events into
 // DAP events. It holds no simulation logic. Every request gets a response, errors included, and
-// nothing a client sends can make the adapter exit: handlers run inside guard().
+// nothing a client sends can make the adapter exit: frames are read by transport.ts, requests are
+// checked by validate.ts before any handler, and handlers run inside guard().
 import * as path from 'node:path';
 import {
-	BreakpointEvent, ExitedEvent, InitializedEvent, InvalidatedEvent, LoggingDebugSession, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent,
+	BreakpointEvent, ExitedEvent, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { HmmRuntime, type Mode, type Output, type StopInfo } from './runtime';
@@ -17,13 +18,15 @@ import { exceptionInfo, outputEvent, scopes, stackFrames } from './frames';
 import { dataBreakpointInfo, readMemory, writeMemory } from './memoryRequests';
 import { residency, residencyArgs } from './residency';
 import { Progress } from './progress';
+import { CheckedSession } from './checkedSession';
+import { traceProblem } from '../cli/scriptFile';
 
-export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments { program?: string; stopOnEntry?: boolean; trace?: string }
+export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments { program?: string; stopOnEntry?: boolean; trace?: string; maxScriptSize?: number }
 
 const THREAD = 1;
 const CONFIG_WAIT_MS = 5000;
 
-export class HmmDebugSession extends LoggingDebugSession {
+export class HmmDebugSession extends CheckedSession {
 	readonly rt = new HmmRuntime();
 	readonly vs = new VariableStore(this.rt);
 	readonly inspector: Inspector;
@@ -31,7 +34,6 @@ export class HmmDebugSession extends LoggingDebugSession {
 	private configDone!: () => void;
 	private readonly configured = new Promise<void>(resolve => { this.configDone = resolve; });
 	private launchArgs: LaunchArgs = {};
-	private responded = new Set<number>();
 	private readonly progress = new Progress(e => this.sendEvent(e), () => {
 		if (!this.rt.busy) { return undefined; }
 		const it = this.rt.interp;
@@ -58,28 +60,6 @@ export class HmmDebugSession extends LoggingDebugSession {
 	}
 
 	// ------------------------------------------------------------ plumbing
-
-	override sendResponse(response: DebugProtocol.Response): void {
-		if (this.responded.has(response.request_seq)) { return; }
-		this.responded.add(response.request_seq);
-		if (this.responded.size > 10_000) { this.responded = new Set([...this.responded].slice(-1000)); }
-		super.sendResponse(response);
-	}
-
-	private fail(response: DebugProtocol.Response, message: string, showUser = false): void {
-		this.sendErrorResponse(response, { id: 3000, format: '{_message}', variables: { _message: message }, showUser });
-	}
-
-	/** Runs a handler; whatever it throws or rejects becomes an error response. */
-	private guard(response: DebugProtocol.Response, body: () => void | Promise<void>): void {
-		const onError = (e: unknown) => this.fail(response, `${response.command} failed: ${(e as Error)?.message ?? String(e)}`);
-		try {
-			const r = body();
-			if (r instanceof Promise) { r.catch(onError); }
-		} catch (e) {
-			onError(e);
-		}
-	}
 
 	private needProgram(response: DebugProtocol.Response): boolean {
 		if (this.rt.program) { return true; }
@@ -125,7 +105,9 @@ export class HmmDebugSession extends LoggingDebugSession {
 
 	/** Reads and compiles the program; sends the diagnostics to the user on failure. */
 	private loadProgram(response: DebugProtocol.Response, args: LaunchArgs): boolean {
-		const bad = this.rt.loadFile(args.program);
+		const trace = args.trace !== undefined ? traceProblem(args.trace) : undefined;
+		if (trace) { this.fail(response, trace, true); return false; }
+		const bad = this.rt.loadFile(args.program, args.maxScriptSize);
 		if (bad) {
 			for (const d of bad.diagnostics) { this.sendEvent(new OutputEvent(d + '\n', 'stderr')); }
 			this.fail(response, bad.error, true);
@@ -385,6 +367,8 @@ export class HmmDebugSession extends LoggingDebugSession {
 			if (typeof r === 'string') { return this.fail(response, r); }
 			response.body = { bytesWritten: r.count };
 			this.sendResponse(response);
+			// nothing written, nothing changed: no memory event
+			if (r.count === 0) { return; }
 			this.sendEvent(new MemoryEvent(args.memoryReference, args.offset ?? 0, r.count));
 			this.vs.reset();
 			this.sendEvent(new InvalidatedEvent(['variables']));

@@ -2,7 +2,10 @@
 // script, same states), so any earlier statement boundary is reached by restoring the nearest
 // checkpoint at or before it and re-running instructions up to its step count. Checkpoints are
 // taken every so often while running (by execution time or by steps) and thinned when there
-// are too many, which bounds memory while keeping any replay short.
+// are too many or they hold more than the byte budget, which bounds memory while keeping any
+// replay short. What a checkpoint holds is measured, not guessed (snapshotHoldings): every
+// typed array it reaches (struct-page arrays, page-table leaves, content slabs), each buffer
+// counted once however many checkpoints share it copy-on-write, plus an estimate per object.
 //
 // Memory writes and console statements made from the debugger are inputs the script does not
 // contain, so they are recorded as edits at their step and re-applied whenever a replay passes
@@ -12,7 +15,43 @@ import type { Instr } from '../lang/program';
 import type { EventKind, SimEvent } from '../engine/sim/events';
 import type { Driver, DriverHooks } from '../lang/driver';
 
-export interface Checkpoint { step: number; snap: InterpSnapshot; bytes: number }
+/** lastPc: the instruction executed just before this boundary (-1 at the start), so a replay
+ * from here judges "new line" exactly as the run did */
+export interface Checkpoint { step: number; snap: InterpSnapshot; held: Holdings; lastPc: number }
+
+/** What a checkpoint keeps alive: its buffers, and its objects' estimated bytes. */
+interface Holdings { buffers: Set<ArrayBufferLike>; objectBytes: number }
+
+/** Rough size of one object, array or map entry besides its typed arrays (V8 headers, slots). */
+const OBJECT_BYTES = 48;
+
+/** Walks a snapshot's object graph (each object once) for its buffers and object count. */
+export function snapshotHoldings(root: unknown): Holdings {
+	const buffers = new Set<ArrayBufferLike>();
+	const seen = new Set<object>();
+	let objects = 0;
+	const stack: unknown[] = [root];
+	while (stack.length > 0) {
+		const v = stack.pop();
+		if (v === null || typeof v !== 'object' || seen.has(v)) { continue; }
+		seen.add(v);
+		if (ArrayBuffer.isView(v)) { buffers.add(v.buffer); continue; }
+		objects++;
+		if (v instanceof Map) {
+			objects += v.size;
+			for (const [k, x] of v) { stack.push(k, x); }
+		} else if (v instanceof Set) {
+			objects += v.size;
+			for (const x of v) { stack.push(x); }
+		} else if (Array.isArray(v)) {
+			objects += v.length >> 2;
+			for (const x of v) { if (x !== null && typeof x === 'object') { stack.push(x); } }
+		} else {
+			for (const x of Object.values(v)) { if (x !== null && typeof x === 'object') { stack.push(x); } }
+		}
+	}
+	return { buffers, objectBytes: objects * OBJECT_BYTES };
+}
 
 export type Edit = { step: number; process: string; addr: number; bytes: Uint8Array } | { step: number; statement: string };
 
@@ -35,13 +74,18 @@ export interface Observer {
 }
 
 const SLICE_MS = 20;
-const memoryInUse = () => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
 const yieldToLoop = () => new Promise<void>(resolve => setImmediate(resolve));
 
 export function stoppable(ins: Instr | undefined): boolean { return ins !== undefined && ins.op !== 'jump' && ins.op !== 'try-end'; }
 
 export class TimeMachine {
 	private cps: Checkpoint[] = [];
+	/** every buffer the checkpoints hold, with how many hold it, and the bytes they come to */
+	private bufferRefs = new Map<ArrayBufferLike, number>();
+	private heldBytes = 0;
+	/** the most bytes the checkpoints kept held at once, measured after thinning (a new one is
+	 * over the budget only until the thinning it triggers) */
+	peakBytes = 0;
 	private edits: Edit[] = [];
 	private execMs = 0;
 	private stepsSince = 0;
@@ -53,8 +97,36 @@ export class TimeMachine {
 
 	get checkpoints(): number { return this.cps.length; }
 
+	/** Bytes the checkpoints hold now (shared buffers once). */
+	get bytes(): number { return this.heldBytes; }
+
+	private hold(cp: Checkpoint, sign: 1 | -1): void {
+		this.heldBytes += sign * cp.held.objectBytes;
+		for (const b of cp.held.buffers) {
+			const n = (this.bufferRefs.get(b) ?? 0) + sign;
+			if (n === 0) { this.bufferRefs.delete(b); this.heldBytes -= b.byteLength; } else {
+				if (n === 1 && sign === 1) { this.heldBytes += b.byteLength; }
+				this.bufferRefs.set(b, n);
+			}
+		}
+	}
+
+	private checkpoint(step: number, snap: InterpSnapshot, lastPc: number): Checkpoint {
+		const cp = { step, snap, held: snapshotHoldings(snap), lastPc };
+		this.hold(cp, 1);
+		return cp;
+	}
+
+	/** Keeps the checkpoints for which keep() is true, releasing the others' holdings. */
+	private keepOnly(keep: (cp: Checkpoint, i: number) => boolean): void {
+		const out: Checkpoint[] = [];
+		this.cps.forEach((cp, i) => { if (keep(cp, i)) { out.push(cp); } else { this.hold(cp, -1); } });
+		this.cps = out;
+	}
+
 	reset(interp: Interpreter): void {
-		this.cps = [{ step: interp.steps, snap: interp.snapshot(), bytes: 0 }];
+		for (const cp of this.cps) { this.hold(cp, -1); }
+		this.cps = [this.checkpoint(interp.steps, interp.snapshot(), -1)];
 		this.edits = [];
 		this.known = undefined;
 		this.execMs = 0;
@@ -66,47 +138,48 @@ export class TimeMachine {
 
 	/** At a statement boundary: take a checkpoint if enough has run since the last one, then
 	 * re-apply the edits recorded at this step. */
-	arrive(interp: Interpreter): void {
+	arrive(interp: Interpreter, lastPc = -1): void {
 		this.stepsSince++;
 		const interval = Math.max(this.opts.intervalMs, 10 * this.snapCostMs);
 		if ((this.execMs >= interval || this.stepsSince >= this.opts.intervalSteps) && !interp.done) {
-			this.take(interp);
+			this.take(interp, lastPc);
 		}
 		for (const e of this.edits) { if (e.step === interp.steps) { this.host.applyEdit(interp, e); } }
 	}
 
-	private take(interp: Interpreter): void {
+	private take(interp: Interpreter, lastPc: number): void {
 		const step = interp.steps;
 		this.execMs = 0;
 		this.stepsSince = 0;
 		const i = this.cps.findIndex(c => c.step >= step);
 		if (i >= 0 && this.cps[i].step === step) { return; }
 		const t0 = performance.now();
-		const m0 = memoryInUse();
-		const cp = { step, snap: interp.snapshot(), bytes: 0 };
-		// what the snapshot costs, in time (spaces checkpoints out) and memory (bounds their total)
-		cp.bytes = Math.max(0, memoryInUse() - m0);
+		// what the snapshot costs in time spaces checkpoints out; what it holds counts to the budget
+		const cp = this.checkpoint(step, interp.snapshot(), lastPc);
 		this.snapCostMs = performance.now() - t0;
 		if (i < 0) { this.cps.push(cp); } else { this.cps.splice(i, 0, cp); }
-		while (this.cps.length > 2 && (this.cps.length > this.opts.maxCheckpoints || this.bytes() > this.opts.budgetBytes)) { this.thin(); }
+		while (this.cps.length > 1 && (this.cps.length > this.opts.maxCheckpoints || this.heldBytes > this.opts.budgetBytes)) { this.thin(); }
+		this.peakBytes = Math.max(this.peakBytes, this.heldBytes);
 	}
 
-	private bytes(): number { return this.cps.reduce((n, c) => n + c.bytes, 0); }
-
-	/** Drops every other checkpoint of the older part; the first (step 0) and the newest stay. */
+	/** Drops every other checkpoint of the older part; the first (the start, which every replay
+	 * can begin from) always stays, the newest while it fits. */
 	private thin(): void {
-		const keepNewest = Math.min(8, Math.max(1, Math.floor(this.cps.length / 4)));
-		const out: Checkpoint[] = [this.cps[0]];
-		const older = this.cps.length - keepNewest;
-		for (let i = 1; i < this.cps.length; i++) { if (i >= older || i % 2 === 0) { out.push(this.cps[i]); } }
-		if (out.length === this.cps.length) { out.splice(1, 1); }
-		this.cps = out;
+		const n = this.cps.length;
+		if (n === 2) { this.keepOnly((_, i) => i === 0); return; }
+		const keepNewest = Math.min(8, Math.max(1, Math.floor(n / 4)));
+		const older = n - keepNewest;
+		const keep = (i: number) => i === 0 || i >= older || i % 2 === 0;
+		let drop = 0;
+		for (let i = 0; i < n; i++) { if (!keep(i)) { drop++; } }
+		// nothing older to thin: drop the oldest after the start
+		this.keepOnly((_, i) => (drop === 0 ? i !== 1 : keep(i)));
 	}
 
 	/** A memory write from the debugger at `step`: the recorded future no longer holds. */
 	addEdit(e: Edit): void {
 		this.edits.push(e);
-		this.cps = this.cps.filter(c => c.step <= e.step);
+		this.keepOnly(c => c.step <= e.step);
 		this.known = undefined;
 	}
 
@@ -133,11 +206,12 @@ export class TimeMachine {
 		h.quiet = true;
 		d.watch(obs?.kinds ?? []);
 		try {
-			this.restore(d, this.cps[from ?? this.latestBefore(target, true)]);
+			const cp = this.cps[from ?? this.latestBefore(target, true)];
+			this.restore(d, cp);
 			for (const e of this.edits) { if (e.step === it.steps) { h.applyEdit(it, e); } }
-			obs?.boundary?.(it, -1);
+			obs?.boundary?.(it, cp.lastPc);
 			const hooks: DriverHooks<true> = {
-				boundary: span => { this.arrive(it); obs?.boundary?.(it, span?.pc ?? -1); return undefined; },
+				boundary: span => { this.arrive(it, span?.pc ?? -1); obs?.boundary?.(it, span?.pc ?? -1); return undefined; },
 				before: () => (it.steps >= target ? true : undefined),
 				event: ev => { obs?.event?.(ev, it); return undefined; },
 			};
@@ -175,8 +249,10 @@ export class TimeMachine {
 		return undefined;
 	}
 
-	/** The previous stoppable boundary before `cur` (cached from the last scan when possible). */
-	async previousBoundary(cur: number): Promise<number | undefined> {
+	/** The previous boundary before `cur` that `accept` takes (by default any stoppable one), cached
+	 * from the last scan when possible. stepBack passes the test `next` stops on, so each stepBack
+	 * retraces exactly one `next`. */
+	async previousBoundary(cur: number, accept: (it: Interpreter, lastPc: number) => boolean = it => stoppable(it.instr) && !it.done): Promise<number | undefined> {
 		const k = this.known;
 		if (k && cur > k.lo && cur <= k.hi) {
 			const before = k.steps.filter(s => s < cur);
@@ -184,7 +260,7 @@ export class TimeMachine {
 		}
 		const steps: number[] = [];
 		const found = await this.scanBack(cur, {
-			boundary: it => { if (stoppable(it.instr) && !it.done) { steps.push(it.steps); return true; } return false; },
+			boundary: (it, lastPc) => { if (accept(it, lastPc)) { steps.push(it.steps); return true; } return false; },
 		});
 		if (found !== undefined) {
 			const lo = this.cps[this.latestBefore(found, true)].step;

@@ -47,6 +47,14 @@ const BANDWIDTHS: Record<string, bigint> = { GB: 1000n ** 3n, MB: 1000n ** 2n };
 const OPERATORS = ['<<', '>>', '==', '!=', '<=', '>=', '..', '->',
 	'+', '-', '*', '/', '%', '|', '&', '^', '<', '>', '=', '(', ')', '[', ']', '{', '}', ',', ':', '.'];
 
+/** The operators by first character (longest first), so a token is matched without trying all. */
+const OPS_BY_CHAR = new Map<number, string[]>();
+for (const o of OPERATORS) {
+	const list = OPS_BY_CHAR.get(o.charCodeAt(0)) ?? [];
+	list.push(o);
+	OPS_BY_CHAR.set(o.charCodeAt(0), list);
+}
+
 function isIdentStart(c: number): boolean {
 	return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
@@ -131,7 +139,7 @@ export function lex(source: string, file: string): LexResult {
 			inGarbage = false;
 			continue;
 		}
-		const op = OPERATORS.find(o => source.startsWith(o, i));
+		const op = OPS_BY_CHAR.get(c)?.find(o => o.length === 1 || source.startsWith(o, i));
 		if (op !== undefined) {
 			tokens.push({ kind: 'op', text: op, line, col: col(start) });
 			i += op.length;
@@ -157,7 +165,8 @@ export function lex(source: string, file: string): LexResult {
 		const digitsStart = p;
 		const accept = hex ? isHexDigit : isDigit;
 		while (p < n && (accept(source.charCodeAt(p)) || source.charCodeAt(p) === 95)) { p++; }
-		const digits = source.slice(digitsStart, p).replace(/_/g, '');
+		const raw = source.slice(digitsStart, p);
+		const digits = raw.includes('_') ? raw.replace(/_/g, '') : raw;
 		let bad = false;
 		if (digits.length === 0) {
 			error(begin, `invalid number '${shortText(source.slice(begin, p))}': no digits`);
@@ -202,7 +211,12 @@ export function lex(source: string, file: string): LexResult {
 		}
 
 		let value = 0;
-		if (!bad) {
+		// the common case without BigInt: a short decimal whose scaled value is below 2^53 (exact,
+		// as a product of integers below 2^53 is); anything else takes the exact BigInt path
+		const fast = !bad && !hex && digits.length <= 15 ? Number(digits) * Number(scale) : Infinity;
+		if (fast < 2 ** 53) {
+			value = fast;
+		} else if (!bad) {
 			const significant = digits.replace(/^0+/, '');
 			// A literal this long is certainly beyond 2^53; BigInt is not asked to parse it.
 			if (significant.length > 24) {

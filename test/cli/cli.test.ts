@@ -118,4 +118,30 @@ describe('hmmw CLI', function () {
 		assert.deepEqual(j.kernels.map((x: { name: string; device: string; migrated: number }) => [x.name, x.device, x.migrated]), [['touch', 'gpu', 4]]);
 		assert.equal(j.migrations.gpu['device-fault'].in, 4);
 	});
+	// issue "Reliability II", item 5: bounded inputs
+	it('refuses a file that is not a regular file (exit 64), without reading it', () => {
+		const r = hmmw('check', '/dev/zero');
+		assert.equal(r.code, 64);
+		assert.match(r.err, /not a regular file/);
+		assert.equal(hmmw('run', dir).code, 64);
+	});
+
+	it('refuses a script over the size limit with a located error; --max-script-size raises it', () => {
+		const big = script('big.hmmw', 'process p\n' + 'x = 1\n'.repeat(20_000));
+		const r = hmmw('check', big, '--max-script-size', '1000');
+		assert.equal(r.code, 2);
+		assert.match(r.err, new RegExp(`^${big.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:1: the script is 120010 bytes, over the limit of 1000 bytes`));
+		assert.equal(hmmw('check', big, '--max-script-size', '200000').code, 0);
+		assert.equal(hmmw('check', big).code, 0, 'the default limit is a few MB');
+		assert.equal(hmmw('check', big, '--max-script-size', '-3').code, 64);
+	});
+
+	it('checks an unwritable --trace path before the run (exit 64, nothing run)', () => {
+		for (const bad of ['/nonexistent-dir/t.json', dir]) {
+			const r = hmmw('run', good, '--trace', bad);
+			assert.equal(r.code, 64, `${bad}: ${r.err}`);
+			assert.match(r.err, /cannot write trace/);
+			assert.equal(r.out, '', 'the workload did not run');
+		}
+	});
 });

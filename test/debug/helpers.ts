@@ -1,10 +1,12 @@
 // Test driver for the debug adapter: `node dist/debugAdapter.js` over stdio through
 // @vscode/debugadapter-testsupport's DebugClient, with every event buffered so a test never
-// misses one that arrived before it started waiting.
+// misses one that arrived before it started waiting. Every message the adapter sends is checked
+// against the DAP JSON schema (schema.ts); a test whose session saw a violation fails.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { schemaViolation } from './schema';
 
 const ROOT = process.cwd();
 const ADAPTER = path.join(ROOT, 'dist/debugAdapter.js');
@@ -32,8 +34,17 @@ export class Session {
 	program = '';
 	setBreakpointsResponse?: DebugProtocol.SetBreakpointsResponse;
 	capabilities?: DebugProtocol.Capabilities;
+	/** messages from the adapter that break the DAP schema */
+	readonly violations: string[] = [];
 
 	constructor() {
+		const client = this.dc as unknown as { dispatch(body: string): void };
+		const dispatch = client.dispatch.bind(client);
+		client.dispatch = (body: string) => {
+			const v = schemaViolation(JSON.parse(body));
+			if (v) { this.violations.push(v); }
+			dispatch(body);
+		};
 		for (const type of EVENTS) {
 			this.dc.on(type, (e: DebugProtocol.Event) => {
 				const w = this.waiters.get(type);
@@ -137,6 +148,12 @@ export function scriptFrame(frames: DebugProtocol.StackFrame[]): DebugProtocol.S
 export function useSession(): () => Session {
 	let s: Session | undefined;
 	beforeEach(async () => { s = await new Session().start(); });
-	afterEach(async () => { await s?.stop(); s = undefined; });
+	afterEach(async function () {
+		const seen = s?.violations ?? [];
+		await s?.stop();
+		s = undefined;
+		// a failed test already says why; a passing one must also have spoken the protocol
+		if (this.currentTest?.state === 'passed') { assert.deepEqual(seen, [], 'messages that break the DAP schema'); }
+	});
 	return () => s!;
 }

@@ -120,7 +120,8 @@ describe('debug adapter: lifecycle', function () {
 		await assert.rejects(s().dc.variablesRequest({ variablesReference: 987654 }), /out of date/);
 		await assert.rejects(s().dc.evaluateRequest({ expression: 'where(', context: 'repl' }), /expected/);
 		await assert.rejects(s().dc.evaluateRequest({ expression: 'nosuchvar + 1', context: 'repl' }), /has no value/);
-		await assert.rejects(s().dc.customRequest('frobnicate'), /unknown request/);
+		await assert.rejects(s().dc.customRequest('frobnicate'), /'frobnicate' request is not supported/);
+		await assert.rejects(s().dc.customRequest('source', { sourceReference: 1 }), /'source' request is not supported/);
 		await assert.rejects(s().dc.customRequest('readMemory', { memoryReference: 'garbage', count: 4 }), /not one this debugger gave out/);
 		await assert.rejects(s().dc.customRequest('writeMemory', { memoryReference: '0:0x10', data: 'AAAA' }), /names no process/);
 		await assert.rejects(s().dc.customRequest('residency', { process: 'nobody' }), /no process 'nobody'/);

@@ -62,6 +62,24 @@ describe('debug adapter: time travel', function () {
 		assert.equal(scriptFrame(again.frames)?.line, 2, 'stepBack at the beginning stays there');
 	});
 
+	it('each stepBack retraces one next, even over a line of several statements', async () => {
+		await s().launch(fixture('sameline.hmmw'), { stopOnEntry: true });
+		await s().stopped('entry', 2);
+		const forward: number[] = [];
+		for (let i = 0; i < 3; i++) {
+			await s().dc.nextRequest({ threadId: 1 });
+			forward.push(scriptFrame((await s().stopped('step')).frames)!.line);
+		}
+		assert.deepEqual(forward, [3, 4, 5]);
+		const first = scriptFrame((await back()).frames)!.line;
+		const second = scriptFrame((await back()).frames)!.line;
+		assert.deepEqual([first, second], [4, 3], 'two stepBacks land on the two boundaries next showed before');
+		// at the start of line 3, where next stopped: none of its statements has run
+		await assert.rejects(s().evaluate('a'), /has no value/);
+		await assert.rejects(s().evaluate('b'), /has no value/);
+		assert.equal(scriptFrame((await back()).frames)!.line, 2);
+	});
+
 	it('reverseContinue goes to the previous breakpoint hit, then to the start', async () => {
 		await s().launch(fixture('basic.hmmw'), { breakpoints: [{ line: 11 }] });
 		await s().stopped('breakpoint', 11);

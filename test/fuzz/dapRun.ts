@@ -2,7 +2,7 @@
 // if anything: a request without a response, a malformed response, the adapter exiting (other
 // than after disconnect), a protocol error, a stack trace on stderr, or an "internal error" the
 // adapter reported as output.
-import { harvest, type Pool, type Req, resolveRefs } from './dapGen';
+import { harvest, type Pool, type RawKind, type Req, resolveRefs } from './dapGen';
 import { type DapMessage, RawDapClient } from './dapClient';
 
 /** launch waits up to 5 s for configurationDone; everything else answers at once */
@@ -22,8 +22,49 @@ function defuse(command: string, args: unknown, strict: boolean): unknown {
 	return a;
 }
 
+const frame = (body: Buffer | string) => Buffer.concat([Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`), Buffer.from(body)]);
+
+/** Sends a malformed frame; resolves with a problem if the adapter did not answer one whose seq
+ * it could read. (The others are checked at the end: the adapter still answers and reported them.) */
+async function sendRaw(c: RawDapClient, kind: RawKind, timeoutMs: number): Promise<string | undefined> {
+	const seq = c.takeSeq();
+	const text = (s: string) => frame(s.replace('SEQ', String(seq)));
+	let answered = false;
+	switch (kind) {
+		case 'null': c.writeRaw(frame('null')); break;
+		case 'array': c.writeRaw(frame('[{"seq": 1}]')); break;
+		case 'string': c.writeRaw(frame('"threads"')); break;
+		case 'empty': c.writeRaw(frame('')); break;
+		case 'notJson': c.writeRaw(text('{"seq": SEQ, "type": "request", "command": "threads", "arguments": {')); answered = true; break;
+		case 'notUtf8':
+			c.writeRaw(frame(Buffer.concat([Buffer.from(`{"seq": ${seq}, "type": "request", "command": "evaluate", "arguments": {"expression": "`), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}}')])));
+			answered = true;
+			break;
+		case 'badLength': c.writeRaw('Content-Length: 12abc\r\n\r\n{}'); break;
+		case 'negativeLength': c.writeRaw('Content-Length: -1\r\n\r\n'); break;
+		case 'noLength': c.writeRaw('Content-Type: application/json\r\n\r\n'); break;
+		case 'noSeq': c.writeRaw(frame('{"type": "request", "command": "threads"}')); break;
+		case 'huge': { const b = Buffer.alloc(17 << 20, 0x20); c.writeRaw(Buffer.concat([Buffer.from(`Content-Length: ${b.length}\r\n\r\n`), b])); break; }
+		case 'split': {
+			// a good request in three pieces: it must be answered like any other
+			const f = text('{"seq": SEQ, "type": "request", "command": "threads"}');
+			c.writeRaw(f.subarray(0, 7));
+			await sleep(5);
+			c.writeRaw(f.subarray(7, 30));
+			await sleep(5);
+			c.writeRaw(f.subarray(30));
+			const r = await c.response(seq, timeoutMs);
+			return r?.success ? undefined : `a request sent in pieces got ${JSON.stringify(r)}`;
+		}
+	}
+	if (!answered) { return undefined; }
+	const r = await c.response(seq, timeoutMs);
+	if (!r) { return `no error response to a malformed request (${kind}) whose seq ${seq} is legible`; }
+	return r.success === false ? undefined : `a malformed request (${kind}) was answered with success`;
+}
+
 /** notes: error responses that come from an exception in a handler rather than a validation */
-export interface SeqResult { problem?: string; responses: number; failed: number; events: number; notes: string[] }
+export interface SeqResult { problem?: string; responses: number; failed: number; events: number; raw: number; notes: string[] }
 
 /** strict: a request left unanswered because a later disconnect ended the adapter is a failure
  * (the replay of saved sequences); otherwise it is a note, so a campaign goes on looking for
@@ -36,6 +77,11 @@ export async function runSequence(adapter: string, seq: Req[], timeoutMs = 8000,
 	const problem = await (async (): Promise<string | undefined> => {
 		for (let i = 0; i < seq.length; i++) {
 			const q = seq[i];
+			if (q.command === '$raw') {
+				const p = await sendRaw(c, (q.args as { kind: RawKind }).kind, timeoutMs);
+				if (p) { return `${p} (request #${i})`; }
+				continue;
+			}
 			const args = defuse(q.command, resolveRefs(q.args, pools), strict);
 			if (q.command === 'disconnect') { disconnectSent = true; }
 			// launch is answered after configurationDone: send what follows before waiting for it
@@ -56,6 +102,11 @@ export async function runSequence(adapter: string, seq: Req[], timeoutMs = 8000,
 		async function runTail(from: number): Promise<string | undefined> {
 			for (let j = from; j < seq.length; j++) {
 				const q = seq[j];
+				if (q.command === '$raw') {
+					const p = await sendRaw(c, (q.args as { kind: RawKind }).kind, timeoutMs);
+					if (p) { return `${p} (request #${j})`; }
+					continue;
+				}
 				if (q.command === 'disconnect') { disconnectSent = true; }
 				const r = await c.request(q.command, defuse(q.command, resolveRefs(q.args, pools), strict), SLOW.has(q.command) ? timeoutMs + 6000 : timeoutMs, q.omitArgs);
 				const p = check(q, r, j);
@@ -104,10 +155,12 @@ export async function runSequence(adapter: string, seq: Req[], timeoutMs = 8000,
 		if (!final && e.event === 'output' && typeof out === 'string' && /internal error/i.test(out)) { final = `output event reports an internal error: ${out.slice(0, 500)}`; }
 	}
 	if (!final && c.protocolErrors.length > 0) { final = `protocol: ${c.protocolErrors[0]}`; }
+	if (!final && c.schemaErrors.length > 0) { final = `schema: ${c.schemaErrors[0]}`; }
 	if (!final && (STACK.test(c.stderr) || /uncaught|unhandled/i.test(c.stderr))) { final = `stderr: ${c.stderr.slice(0, 1500)}`; }
 	c.kill();
 	await c.waitExit(2000);
-	return { problem: final, responses, failed, events: c.events.length, notes };
+	const raw = seq.filter(q => q.command === '$raw').length;
+	return { problem: final, responses, failed, events: c.events.length, raw, notes };
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));

@@ -102,6 +102,20 @@ export const pathological: fc.Arbitrary<string> = fc.oneof(
 		'print at(9007199254740991, 9007199254740991)', '\uFEFFprint 1', '\r\r\r\n\n\r', 'print "\\q"'),
 );
 
+/** Huge inputs (issue "Reliability II", item 7): scripts of megabytes, in many short lines or one
+ * long one, and the long words and dotted names that made regexes quadratic. */
+const HUGE_LINES = ['x = 1 + 2 * 3', 'print "v", x', 'cpu write page(X, 1) = i', 'expect x == 7', 'if x > 3 { y = x } else { y = 0 }', 'for k in 0..2 { z = k }'];
+export const huge: fc.Arbitrary<string> = fc.oneof(
+	fc.integer({ min: 10_000, max: 150_000 }).map(n => `process p\nX = mmap 8 pages anon rw\n${Array.from({ length: n }, (_, k) => HUGE_LINES[k % HUGE_LINES.length]).join('\n')}\n`),
+	fc.integer({ min: 100_000, max: 2_000_000 }).map(n => `x = ${'1 + '.repeat(n >> 2)}1`),
+	fc.integer({ min: 100_000, max: 2_000_000 }).map(n => `print "${'y'.repeat(n)}"`),
+	fc.integer({ min: 10_000, max: 80_000 }).map(n => `print ${'a'.repeat(n)}.${'b'.repeat(n)}`),
+	fc.integer({ min: 10_000, max: 80_000 }).map(n => `print ${'a.'.repeat(n >> 1)}b`),
+	fc.integer({ min: 10_000, max: 200_000 }).map(n => `# ${'#'.repeat(n)}\n`.repeat(8)),
+	fc.integer({ min: 10_000, max: 400_000 }).map(n => ' \t'.repeat(n) + 'x = 1'),
+	fc.integer({ min: 10_000, max: 300_000 }).map(n => '\r\n'.repeat(n) + 'print 1'),
+);
+
 /** Any UTF-16 code units, lone surrogates and NULs included: what a corrupted file decodes to. */
 export const garbage: fc.Arbitrary<string> = fc.oneof(
 	fc.string({ unit: 'binary', maxLength: 200 }),

@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fc from 'fast-check';
 import { FUZZ, ROOT, runs, seed } from './config';
-import { anyScript, corpus, garbage, mutated, pathological, statementSoup, tokenSoup } from './gen';
+import { anyScript, corpus, garbage, huge, mutated, pathological, statementSoup, tokenSoup } from './gen';
+import { compileSource } from '../../src/lang/frontend';
 import { program } from './programs';
 import { fuzzOne } from './harness';
 
@@ -48,6 +49,18 @@ describe('fuzz: scripts through compileSource and the interpreter', function () 
 	property('token soups', tokenSoup, share(500, 0.15), 103);
 	property('pathological shapes (nesting, huge literals, long names, unterminated strings)', pathological, share(150, 0.05), 104);
 	property('garbage bytes', garbage, share(300, 0.1), 105);
+	property('huge inputs (megabytes, long lines, long dotted names)', huge, share(12, 0.002), 107);
+
+	// checking is linear in the script's size: four times the lines, at most about four times the
+	// time (quadratic would be sixteen); best of three, so a busy machine does not decide it
+	it('checks in time linear in the number of lines', function () {
+		this.timeout(120_000);
+		const lines = (n: number) => `process p\nX = mmap 8 pages anon rw\n${'x = 1 + 2 * 3\nprint "v", x\ncpu write page(X, 1) = i\nexpect x == 7\n'.repeat(n / 4)}`;
+		const best = (src: string) => Math.min(...[0, 1, 2].map(() => { const t0 = performance.now(); compileSource(src, 'big.hmmw'); return performance.now() - t0; }));
+		const small = best(lines(25_000));
+		const big = best(lines(100_000));
+		assert.ok(big < 8 * small + 200, `25k lines: ${small.toFixed(0)} ms, 100k lines: ${big.toFixed(0)} ms`);
+	});
 });
 
 // -------------------------------------------------------------- the CLI on a sample

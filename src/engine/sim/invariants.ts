@@ -4,6 +4,9 @@ import type { Kernel } from '../kernel';
 import { PTE } from '../mm/pagetable';
 import { HPAGE_NR, HUGE_ZERO_PFN, LRU, PG, RAM_POOL } from '../mm/frames';
 import { peek, peekWord } from '../query';
+import type { SimFile } from '../mm/pagecache';
+import { PAGE_SIZE } from '../mm/content';
+import { fillWord } from '../mm/fill';
 
 const FIRST_FREE = HUGE_ZERO_PFN + HPAGE_NR;
 
@@ -155,18 +158,47 @@ function checkLru(k: Kernel, bad: string[]): void {
 	}
 }
 
-/** A checksum of every readable page of every live process: migrations must not change it. */
+/** A checksum of what every live process reads: migrations must not change it. A page counts
+ * only where it holds something a fault would not bring, so faulting memory in is not a change:
+ * zero pages are skipped, and a file, shmem or DAX page that the process maps straight from its
+ * file (the page cache or the persistent page, which an unfaulted read sees the same) counts
+ * once, through its file, and only where it differs from the file's initial content. Before
+ * this, a DAX page that `exclusive` faulted in (through make_device_exclusive's GUP) before
+ * refusing it counted after the statement but not before: a false "changed page contents". */
 export function contentChecksum(k: Kernel): number {
 	let h = 0x811c9dc5;
+	const files = new Set<SimFile>();
 	for (const mm of k.mms) {
 		if (!mm.alive) { continue; }
-		mm.pt.forEach(0, Number.MAX_SAFE_INTEGER, vpn => {
+		mm.pt.forEach(0, Number.MAX_SAFE_INTEGER, (vpn, pfn, pte) => {
 			// a swapped page counts as its bytes (peek reads them from the swap cache or the slot)
+			if ((pte & PTE.TYPE_MASK) !== PTE.SWAP) {
+				const vma = mm.vmas.find(vpn);
+				const file = vma?.file;
+				if (vma && file && (vma.shared || vma.backing !== 'anon')) {
+					files.add(file);
+					const index = vma.fileIndex(vpn);
+					if ((file.pages.pte(index) & PTE.TYPE_MASK) !== PTE.NONE && file.pages.pfn(index) === pfn) { return; }
+				}
+			}
 			const p = peek(k, mm, vpn);
-			// zero pages are skipped, so faulting zero-filled memory in does not count as a change
 			if (!p || ('slot' in p && p.slot < 0)) { return; }
 			h = Math.imul(h ^ vpn, 16777619);
 			for (let w = 0; w < 1024; w += 1) { h = Math.imul(h ^ peekWord(k, p, w), 16777619); }
+		});
+	}
+	for (const f of files) {
+		f.pages.forEach(0, Number.MAX_SAFE_INTEGER, (index, pfn) => {
+			const slot = k.frames.slot[pfn];
+			if (slot < 0) { return; }
+			const limit = f.init && index < f.npages ? Math.floor((f.size - index * PAGE_SIZE) / 4) : 0;
+			const initial = (w: number) => (w < limit ? fillWord(f.init!, index * 1024 + w) : 0);
+			let w = 0;
+			while (w < 1024 && k.content.word(slot, w) === initial(w)) { w++; }
+			if (w === 1024) { return; }
+			h = Math.imul(h ^ f.id, 16777619);
+			h = Math.imul(h ^ index, 16777619);
+			for (w = 0; w < 1024; w += 1) { h = Math.imul(h ^ k.content.word(slot, w), 16777619); }
 		});
 	}
 	return h >>> 0;

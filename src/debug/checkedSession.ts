@@ -1,0 +1,82 @@
+// The protocol plumbing under HmmDebugSession: frames read by transport.ts, every request checked
+// by validate.ts before a handler sees it, one response per request, errors as error responses,
+// and the traffic logged only when asked (protocolLog.ts).
+//
+// It is a DebugSession, not a LoggingDebugSession: that one keeps every message in a queue for
+// a logger that is never set up, so memory grew with every request and event.
+import { DebugSession, OutputEvent, Response } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { type BadFrame, Framer } from './transport';
+import { requestProblem } from './validate';
+import { ProtocolLog } from './protocolLog';
+
+export class CheckedSession extends DebugSession {
+	private responded = new Set<number>();
+	private readonly log = ProtocolLog.fromEnv();
+	private readonly framer = new Framer({ message: m => this.handleMessage(m as unknown as DebugProtocol.ProtocolMessage), bad: b => this.badFrame(b) });
+
+	constructor() {
+		super();
+		// ProtocolServer's stream reader calls this._handleData for every chunk it reads
+		(this as unknown as { _handleData(d: Buffer): void })._handleData = d => this.framer.feed(d);
+	}
+
+	override sendResponse(response: DebugProtocol.Response): void {
+		if (this.responded.has(response.request_seq)) { return; }
+		this.responded.add(response.request_seq);
+		if (this.responded.size > 10_000) { this.responded = new Set([...this.responded].slice(-1000)); }
+		this.log.write('->', response);
+		super.sendResponse(response);
+	}
+
+	override sendEvent(event: DebugProtocol.Event): void {
+		this.log.write('->', event);
+		super.sendEvent(event);
+	}
+
+	/** Every request is checked before a handler sees it: unserved commands and arguments of the
+	 * wrong type or range get an error response here. */
+	protected override dispatchRequest(request: DebugProtocol.Request): void {
+		this.log.write('<-', request);
+		if (!Number.isSafeInteger(request.seq)) {
+			this.badFrame({ why: `a request without a valid seq: ${JSON.stringify(request).slice(0, 120)}` });
+			return;
+		}
+		const response = new Response(request);
+		if (typeof response.command !== 'string') { response.command = ''; }
+		const problem = requestProblem(request);
+		if (problem) { return this.fail(response, problem); }
+		// every argument is optional for this command: handlers read fields of an empty object
+		request.arguments ??= {};
+		try {
+			super.dispatchRequest(request);
+		} catch (e) {
+			this.fail(response, `${request.command} failed: ${(e as Error)?.message ?? String(e)}`);
+		}
+	}
+
+	/** A frame that could not be read: answered when its seq is legible, else reported. */
+	private badFrame(b: BadFrame): void {
+		this.log.write('!!', b.why);
+		if (b.seq !== undefined && !this.responded.has(b.seq)) {
+			const response = new Response({ seq: b.seq, type: 'request', command: b.command ?? '' });
+			return this.fail(response, `the adapter could not read this request: ${b.why}`);
+		}
+		this.sendEvent(new OutputEvent(`hmm debug adapter: ignored ${b.why}\n`, 'stderr'));
+	}
+
+	protected fail(response: DebugProtocol.Response, message: string, showUser = false): void {
+		this.sendErrorResponse(response, { id: 3000, format: '{_message}', variables: { _message: message }, showUser });
+	}
+
+	/** Runs a handler; whatever it throws or rejects becomes an error response. */
+	protected guard(response: DebugProtocol.Response, body: () => void | Promise<void>): void {
+		const onError = (e: unknown) => this.fail(response, `${response.command} failed: ${(e as Error)?.message ?? String(e)}`);
+		try {
+			const r = body();
+			if (r instanceof Promise) { r.catch(onError); }
+		} catch (e) {
+			onError(e);
+		}
+	}
+}

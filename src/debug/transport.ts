@@ -1,0 +1,130 @@
+// The adapter's reading side of the wire: Content-Length framing that survives anything a client
+// (or a broken pipe) sends. @vscode/debugadapter's own reader ends the process on the first body
+// that is not JSON; this one hands each well-formed message on and reports every bad frame (with
+// the request's seq and command when they can still be read from it, so it can be answered),
+// then goes on with the next frame. Nothing it reads is buffered beyond MAX_BODY: a larger body
+// is reported and skipped as it streams past.
+
+/** The largest body read (a 1 MiB writeMemory is ~1.4 MB of base64). */
+export const MAX_BODY = 16 << 20;
+/** A header block longer than this has no end in sight: it is dropped. */
+const MAX_HEADER = 8192;
+const SEP = Buffer.from('\r\n\r\n');
+
+export interface BadFrame { why: string; seq?: number; command?: string }
+
+export interface FrameSink {
+	message(msg: Record<string, unknown>): void;
+	bad(b: BadFrame): void;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** seq and command of a request that could not be parsed whole, if they are legible */
+function salvage(text: string): { seq?: number; command?: string } {
+	const seq = /"seq"\s*:\s*(\d{1,15})\b/.exec(text.slice(0, 4096));
+	const command = /"command"\s*:\s*"([A-Za-z0-9_]{1,80})"/.exec(text.slice(0, 4096));
+	return { seq: seq ? Number(seq[1]) : undefined, command: command?.[1] };
+}
+
+export class Framer {
+	private buf: Buffer = Buffer.alloc(0);
+	/** bytes of an oversized body still to skip */
+	private skip = 0;
+	/** length of the body being collected (-1: reading a header), and its chunks so far */
+	private want = -1;
+	private chunks: Buffer[] = [];
+	private have = 0;
+
+	constructor(private readonly sink: FrameSink) { }
+
+	feed(data: Buffer): void {
+		if (this.want >= 0) {
+			// collecting a body: keep the chunks, join them once (no quadratic copying)
+			this.chunks.push(data);
+			this.have += data.length;
+			if (this.have < this.want) { return; }
+			data = Buffer.concat(this.chunks);
+			this.chunks = [];
+			this.have = 0;
+			const len = this.want;
+			this.want = -1;
+			this.body(data.subarray(0, len));
+			// a copy, so the joined body is not kept alive by what follows it
+			this.buf = Buffer.from(data.subarray(len));
+		} else {
+			this.buf = this.buf.length === 0 ? data : Buffer.concat([this.buf, data]);
+		}
+		this.frames();
+	}
+
+	private frames(): void {
+		for (;;) {
+			if (this.skip > 0) {
+				const n = Math.min(this.skip, this.buf.length);
+				this.skip -= n;
+				this.buf = this.buf.subarray(n);
+				if (this.skip > 0) { return; }
+			}
+			const sep = this.buf.indexOf(SEP);
+			if (sep < 0) {
+				if (this.buf.length > MAX_HEADER) {
+					this.sink.bad({ why: `a header of more than ${MAX_HEADER} bytes without an end: ${this.buf.length} bytes dropped` });
+					this.buf = Buffer.alloc(0);
+				}
+				return;
+			}
+			let header = this.buf.subarray(0, sep).toString('latin1');
+			this.buf = this.buf.subarray(sep + SEP.length);
+			// bytes left over from a bad frame run into the next header: resynchronise on it
+			const at = header.search(/Content-Length:/i);
+			if (at > 0 && !/^Content-Length:/im.test(header)) {
+				this.sink.bad({ why: `${at} stray bytes before a header: skipped` });
+				header = header.slice(at);
+			}
+			const m = /^Content-Length:[ \t]*(\S*)[ \t]*$/im.exec(header);
+			const len = m && /^\d{1,16}$/.test(m[1]) ? Number(m[1]) : NaN;
+			if (!m || !Number.isSafeInteger(len)) {
+				this.sink.bad({ why: m ? `bad Content-Length '${m[1].slice(0, 40)}'` : `a header without Content-Length: ${JSON.stringify(header.slice(0, 80))}` });
+				continue;
+			}
+			if (len > MAX_BODY) {
+				this.sink.bad({ why: `a message of ${len} bytes is over the ${MAX_BODY}-byte limit: skipped` });
+				this.skip = len;
+				continue;
+			}
+			if (this.buf.length < len) {
+				this.want = len;
+				this.chunks = this.buf.length ? [this.buf] : [];
+				this.have = this.buf.length;
+				this.buf = Buffer.alloc(0);
+				return;
+			}
+			const body = this.buf.subarray(0, len);
+			this.buf = this.buf.subarray(len);
+			this.body(body);
+		}
+	}
+
+	private body(bytes: Buffer): void {
+		let text: string;
+		try {
+			text = utf8.decode(bytes);
+		} catch {
+			this.sink.bad({ why: 'a message that is not valid UTF-8', ...salvage(bytes.toString('latin1')) });
+			return;
+		}
+		let msg: unknown;
+		try {
+			msg = JSON.parse(text);
+		} catch (e) {
+			this.sink.bad({ why: `a message that is not JSON (${(e as Error).message})`, ...salvage(text) });
+			return;
+		}
+		if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+			this.sink.bad({ why: `a message that is not a JSON object: ${JSON.stringify(msg)?.slice(0, 60)}` });
+			return;
+		}
+		this.sink.message(msg as Record<string, unknown>);
+	}
+}
