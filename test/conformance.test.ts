@@ -4,21 +4,13 @@
 // declares (`# expectations: N`): a script whose checks silently stop running fails too.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { hmmwFiles } from './hmmwFiles';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const DECLARATION = /^#\s*expectations:\s*(\d+)\s*$/;
-
-function scripts(dir: string): string[] {
-	const out: string[] = [];
-	for (const name of readdirSync(dir).sort()) {
-		const p = path.join(dir, name);
-		if (statSync(p).isDirectory()) { out.push(...scripts(p)); } else if (name.endsWith('.hmmw')) { out.push(p); }
-	}
-	return out;
-}
 
 /** The count in the script's `# expectations: N` line, which must be in its leading comment. */
 function declaredExpectations(source: string, rel: string): number {
@@ -48,7 +40,7 @@ describe('conformance headers', () => {
 describe('conformance scripts (hmm-tests ports and CPU semantics)', function () {
 	this.timeout(120_000);
 	const dir = path.join(ROOT, 'test', 'conformance');
-	const files = scripts(dir);
+	const files = hmmwFiles(dir);
 	it('finds the scripts', () => { assert.ok(files.length > 0, `no .hmmw script under ${dir}`); });
 	for (const file of files) {
 		const rel = path.relative(ROOT, file);

@@ -2,22 +2,15 @@
 // shows something the engine does not do, misleads whoever copies it.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { hmmwFiles } from './hmmwFiles';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 
-function scripts(dir: string): string[] {
-	return readdirSync(dir).sort().flatMap(n => {
-		const p = path.join(dir, n);
-		return statSync(p).isDirectory() ? scripts(p) : n.endsWith('.hmmw') ? [p] : [];
-	});
-}
-
 describe('examples run clean through hmmw', function () {
 	this.timeout(120_000);
-	const all = scripts(path.join(ROOT, 'examples'));
+	const all = hmmwFiles(path.join(ROOT, 'examples'));
 	it('has examples, the device model\'s included', () => {
 		assert.ok(all.length >= 8, all.join('\n'));
 		assert.ok(all.some(f => f.includes('device-model')));

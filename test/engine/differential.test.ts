@@ -5,7 +5,7 @@
 // expectations, the error, simulated time, every device and process counter, where every page
 // lives with its PTE bits, and a checksum of every byte a process can read.
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as fc from 'fast-check';
 import { compileSource } from '../../src/lang/frontend';
@@ -16,6 +16,7 @@ import { NO_EVENTS } from '../../src/engine/sim/events';
 import { contentChecksum } from '../../src/engine/sim/invariants';
 import { PTE } from '../../src/engine/mm/pagetable';
 import { program } from '../fuzz/programs';
+import { hmmwFiles } from '../hmmwFiles';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const EVERYTHING: EventFilter = { wants: () => true };
@@ -74,19 +75,10 @@ export function assertSame(source: string, file: string): { quiet: Outcome; watc
 	return { quiet, watched };
 }
 
-function scripts(dir: string): string[] {
-	const out: string[] = [];
-	for (const name of readdirSync(dir).sort()) {
-		const p = path.join(dir, name);
-		if (statSync(p).isDirectory()) { out.push(...scripts(p)); } else if (name.endsWith('.hmmw')) { out.push(p); }
-	}
-	return out;
-}
-
 describe('one semantics: watched and unwatched runs agree', function () {
 	this.timeout(120_000);
 	for (const dir of ['test/conformance', 'examples']) {
-		for (const file of scripts(path.join(ROOT, dir))) {
+		for (const file of hmmwFiles(path.join(ROOT, dir))) {
 			const rel = path.relative(ROOT, file);
 			it(rel, () => {
 				const r = assertSame(readFileSync(file, 'utf8'), rel);
