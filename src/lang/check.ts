@@ -7,7 +7,7 @@ import { makeDiagnostic, nameLoc, shortText, sortDiagnostics } from './diagnosti
 import {
 	ADVICE, ADVISE_KEYS, arityMessage, BUILTIN_SPECS, COUNT_LOCATIONS, DEVICE_MEMBERS, EVENT_MEMBERS, hasMember, isBuiltin, kernelLineMessage,
 	LAST_MEMBERS, noMemberMessage, notInKernelMessage, pendingStatement, PROCESS_MEMBERS, PROTECTIONS, RESERVED_DEVICE_NAMES, RESERVED_PROCESS_NAMES,
-	STATEMENTS, unknownFunctionMessage,
+	STATEMENTS, unknownFunctionMessage, pendingAdvice,
 } from './vocabulary';
 import {
 	DEVICE_OPTIONS, type OptionSpec, pendingOption, SYSTEM_OPTIONS, unknownOptionMessage, VALUE_NAMES, type ValueKind,
@@ -248,6 +248,8 @@ class Checker {
 	private advise(s: Stmt & { kind: 'advise' }): void {
 		this.expr(s.range, false);
 		const at = nameLoc(s, 'value');
+		const pending = pendingAdvice(s.advice);
+		if (pending !== undefined) { this.error(nameLoc(s, 'advice'), pending); return; }
 		switch (s.advice) {
 			case 'preferred':
 				if (s.value !== 'none') { this.location(s, 'value', s.value); }

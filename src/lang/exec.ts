@@ -8,7 +8,7 @@ import { COST_OPTIONS, THRASHING_OPTIONS } from '../engine/device/cost';
 import type { ThpMode } from '../engine/kernel';
 import { compileFill, type EvalContext, evaluate, int, range, toByteRange, truthy } from './eval';
 import { formatValue, ScriptError } from './values';
-import { ADVISE_KEYS, HUGETLB_DEFAULT_SIZE, kernelLineMessage, pendingStatement } from './vocabulary';
+import { ADVISE_KEYS, HUGETLB_DEFAULT_SIZE, kernelLineMessage, pendingAdvice, pendingStatement } from './vocabulary';
 import {
 	DEVICE_OPTION_FIELDS, DEVICE_OPTIONS, type OptionSpec, pendingOption, SYSTEM_OPTIONS, unknownOptionMessage, type ValueKind,
 } from './vocabularyOptions';
@@ -139,7 +139,12 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		case 'dev-write': yield* m.devWrite(s.device, r(s.range), compileFill(s.value, h)); return;
 		case 'migrate': yield* m.migrate(r(s.range), s.to, s.from); return;
 		case 'prefetch': yield* m.prefetch(r(s.range), s.to); return;
-		case 'advise': m.advise(r(s.range), adviceOf(s)); return;
+		case 'advise': {
+			const pending = pendingAdvice(s.advice);
+			if (pending !== undefined) { throw new ScriptError(pending, nameLoc(s, 'advice')); }
+			m.advise(r(s.range), adviceOf(s));
+			return;
+		}
 		case 'kernel': {
 			const accesses = yield* kernelAccesses(s.body, m, h);
 			yield* m.launchKernel(s.device, s.name ?? `line ${s.loc.line}`, accesses);

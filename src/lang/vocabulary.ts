@@ -141,6 +141,18 @@ export const ADVICE = Object.keys(ADVICE_DOCS) as readonly Advice[];
 /** `advise R KEY=VALUE` keys. */
 export const ADVISE_KEYS = ['preferred', 'accessed_by', 'read_mostly'] as const;
 
+/** Advice the device model keeps but its fault service does not act on yet: refused, in the same
+ * words at check time and at run time, rather than accepted and ignored. */
+const PENDING_ADVICE: Partial<Record<typeof ADVISE_KEYS[number], string>> = {
+	accessed_by: 'accessed-by mappings in the device model\'s fault service',
+	read_mostly: 'read duplication in the device model\'s fault service',
+};
+
+export function pendingAdvice(key: string): string | undefined {
+	const needs = (PENDING_ADVICE as Record<string, string | undefined>)[key];
+	return needs === undefined ? undefined : notImplementedMessage(`\`advise ${key}=\``, needs);
+}
+
 /** Location words `count(R, LOC)` accepts besides device names. */
 export const COUNT_LOCATIONS = ['ram', 'zero', 'none', 'swap'] as const;
 
