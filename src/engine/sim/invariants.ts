@@ -165,6 +165,18 @@ function checkLru(k: Kernel, bad: string[]): void {
  * once, through its file, and only where it differs from the file's initial content. Before
  * this, a DAX page that `exclusive` faulted in (through make_device_exclusive's GUP) before
  * refusing it counted after the statement but not before: a false "changed page contents". */
+/** Does content slot `slot` hold exactly what page `index` of the file holds (its page-cache page,
+ * or its initial content when not cached)? */
+function sameAsFile(k: Kernel, f: SimFile, index: number, slot: number): boolean {
+	const cached = (f.pages.pte(index) & PTE.TYPE_MASK) !== PTE.NONE ? k.frames.slot[f.pages.pfn(index)] : undefined;
+	const limit = f.init && index < f.npages ? Math.floor((f.size - index * PAGE_SIZE) / 4) : 0;
+	for (let w = 0; w < 1024; w++) {
+		const want = cached !== undefined ? k.content.word(cached, w) : (w < limit ? fillWord(f.init!, index * 1024 + w) : 0);
+		if (k.content.word(slot, w) !== want) { return false; }
+	}
+	return true;
+}
+
 export function contentChecksum(k: Kernel): number {
 	let h = 0x811c9dc5;
 	const files = new Set<SimFile>();
@@ -179,6 +191,9 @@ export function contentChecksum(k: Kernel): number {
 					files.add(file);
 					const index = vma.fileIndex(vpn);
 					if ((file.pages.pte(index) & PTE.TYPE_MASK) !== PTE.NONE && file.pages.pfn(index) === pfn) { return; }
+					// a private COW copy that still holds what the file holds reads as an unfaulted
+					// page would (a FOLL_WRITE GUP breaking COW, as make_device_exclusive's does)
+					if (!vma.shared && sameAsFile(k, file, index, k.frames.slot[pfn])) { return; }
 				}
 			}
 			const p = peek(k, mm, vpn);
