@@ -6,6 +6,7 @@ import type { DeviceMirrorRecord, DeviceRecord, MachineView, PageRecord, Process
 import { bytes, hex, PAGE, time } from './describe';
 import { memoryReference } from './memory';
 import type { V, VariableStore } from './variables';
+import { deviceModel } from './inspectModel';
 
 /** A process as the views name it: by id (stable across time travel), shown by name. */
 type Proc = Pick<ProcessSummary, 'id' | 'name'>;
@@ -125,6 +126,7 @@ export class Inspector {
 			named: () => d.mirrors.map(m => this.mirrorTable(d.name, m)),
 		}),
 		d => this.counters(d),
+		d => deviceModel(this.vs, d),
 		d => {
 			const extra = Object.entries(d.extra);
 			return extra.length ? [this.vs.container('state', `${extra.length} fields`, { named: () => extra.map(([n, v]) => this.vs.leaf(n, v)) })] : [];
