@@ -28,13 +28,26 @@ export function evalText(text: string, interp: Interpreter): { value: Value } | 
 	}
 }
 
-/** The evaluate response body, or an error message. */
-export function evaluateRequest(text: string, interp: Interpreter, vs: VariableStore, hex: boolean): DebugProtocol.EvaluateResponse['body'] | string {
+/** An expression that is an address (a call of addr()): shown in hex, as addresses are everywhere else. */
+function isAddress(text: string): boolean {
+	const e = parseExpression(text, '<expression>').expr;
+	return e?.kind === 'call' && e.callee === 'addr';
+}
+
+/** The evaluate response body, or an error message. A bare device or process name (not a script
+ * variable) evaluates to that device or process, as the Devices and Processes scopes show it. */
+export function evaluateRequest(text: string, interp: Interpreter, vs: VariableStore, hex: boolean,
+	named?: (name: string) => DebugProtocol.Variable | undefined): DebugProtocol.EvaluateResponse['body'] | string {
+	const word = text.trim();
+	if (named && /^[A-Za-z_][A-Za-z0-9_]*$/.test(word) && !interp.vars.has(word)) {
+		const n = named(word);
+		if (n) { return { result: n.value, variablesReference: n.variablesReference, type: 'device or process' }; }
+	}
 	const r = evalText(text, interp);
 	if ('error' in r) { return r.error; }
 	const v = r.value;
 	const saved = vs.hex;
-	vs.hex = hex;
+	vs.hex = hex || (typeof v === 'number' && isAddress(text));
 	try {
 		const asVar = vs.value(text, v);
 		return { result: asVar.value, variablesReference: asVar.variablesReference, indexedVariables: asVar.indexedVariables, namedVariables: asVar.namedVariables, memoryReference: asVar.memoryReference, type: typeof v === 'object' ? v.kind : typeof v };

@@ -133,6 +133,14 @@ export class Inspector {
 		},
 	];
 
+	/** A device or process named in the watch view, a hover or the console: the same node the
+	 * Devices and Processes scopes show (a bare name is not a script value, but it names one). */
+	named(name: string): V | undefined {
+		if (this.view.deviceNames().includes(name)) { return this.devices().find(d => d.name === name); }
+		const p = this.view.processSummary(name);
+		return p ? this.process(p) : undefined;
+	}
+
 	devices(): V[] {
 		return this.view.devices().map(d => this.vs.container(d.name, `${d.config.kind}, ${bytes(d.capacityPages * PAGE)}, ${d.usedPages} pages used`, {
 			named: () => this.deviceSections.flatMap(s => s(d)),

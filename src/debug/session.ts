@@ -315,7 +315,7 @@ export class HmmDebugSession extends CheckedSession {
 		this.guard(response, () => {
 			if (!this.needProgram(response)) { return; }
 			if (args.context === 'repl' && typeof args.expression === 'string' && isStatement(args.expression)) { return this.consoleStatement(response, args.expression); }
-			const r = evaluateRequest(args.expression, this.rt.interp, this.vs, this.vs.hex || !!args.format?.hex);
+			const r = evaluateRequest(args.expression, this.rt.interp, this.vs, this.vs.hex || !!args.format?.hex, name => this.inspector.named(name));
 			if (typeof r === 'string') { return this.fail(response, r); }
 			response.body = r;
 			this.sendResponse(response);

@@ -33,3 +33,23 @@ describe('debug adapter: evaluateName on every variable', function () {
 		}
 	});
 });
+
+describe('debug adapter: devices, processes and addresses in evaluate', function () {
+	this.timeout(30000);
+	const s = useSession();
+
+	it('a device or process name evaluates to it (expandable), an address in hex, arithmetic in decimal', async () => {
+		await s().launch(fixture('migrate.hmmw'), { breakpoints: [{ line: 9 }] });
+		await s().stopped('breakpoint', 9);
+		const gpu = (await s().dc.evaluateRequest({ expression: 'gpu', context: 'hover', frameId: 1 })).body;
+		assert.match(gpu.result, /^private, 64 MiB, 4 pages used$/);
+		assert.ok(gpu.variablesReference > 0);
+		const counters = await s().children((await s().children(gpu.variablesReference)).get('counters')!.variablesReference);
+		assert.equal(counters.get('migrated_in')?.value, '4');
+		const p = (await s().dc.evaluateRequest({ expression: 'p', context: 'watch', frameId: 1 })).body;
+		assert.match(p.result, /^pid 1000, 1 VMA$/);
+		assert.equal(await s().evaluate('addr(X)'), '0x7effffffc000');
+		assert.equal(await s().evaluate('addr(page(X, 1)) - addr(X)'), '4096');
+		await assert.rejects(s().dc.evaluateRequest({ expression: 'nosuch', context: 'watch', frameId: 1 }), /unknown name|no variable|nosuch/);
+	});
+});
