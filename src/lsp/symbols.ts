@@ -6,7 +6,6 @@
 import type { Diagnostic, Expr, Loc, Program, Stmt } from '../lang/ast';
 import { nameLoc } from '../lang/diagnostics';
 import { compileSource } from '../lang/frontend';
-import { parse } from '../lang/parser';
 
 export type NameKind = 'variable' | 'device' | 'process' | 'file';
 
@@ -43,13 +42,8 @@ export interface Analysis {
 /** Analyses a document. With syntax errors the checker does not run (as in `hmmw check`), but the
  * names of the partial tree still feed completion and navigation. */
 export function analyze(text: string, file: string): Analysis {
-	const { diagnostics } = compileSource(text, file);
-	let program: Program;
-	try {
-		program = parse(text, file).program;
-	} catch {
-		program = { file, body: [] };
-	}
+	// with syntax errors the front end still returns the partial tree its recovery built
+	const { program, diagnostics } = compileSource(text, file);
 	const lines = text.split(/\r?\n/);
 	const c = new Collector(lines);
 	c.block(program.body);
