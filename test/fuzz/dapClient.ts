@@ -97,17 +97,13 @@ export class RawDapClient {
 
 	/** Sends a request; resolves with its response, or with undefined after `timeoutMs` or on exit. */
 	request(command: string, args: unknown, timeoutMs: number, omitArgs = false): Promise<DapMessage | undefined> {
-		const seq = this.seq++;
+		const seq = this.takeSeq();
 		const msg: Record<string, unknown> = { seq, type: 'request', command };
 		if (!omitArgs) { msg.arguments = args; }
-		return new Promise(resolve => {
-			const timer = setTimeout(() => { this.pending.delete(seq); resolve(undefined); }, timeoutMs);
-			const done = (m: DapMessage | undefined) => { clearTimeout(timer); resolve(m); };
-			this.pending.set(seq, done);
-			if (this.exited !== undefined) { this.pending.delete(seq); done(undefined); return; }
-			this.exitWaiters.push(() => { if (this.pending.has(seq)) { this.pending.delete(seq); done(undefined); } });
-			this.write(msg);
-		});
+		// the wait is registered (synchronously) before the frame goes out
+		const answer = this.response(seq, timeoutMs);
+		if (this.exited === undefined) { this.write(msg); }
+		return answer;
 	}
 
 	/** Resolves when the process has exited, or after timeoutMs; true if it exited. */
