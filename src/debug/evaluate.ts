@@ -5,6 +5,7 @@ import { parseExpression } from '../lang/parser';
 import { parsesAsStatements } from '../lang/console';
 import { evaluate } from '../lang/eval';
 import { builtinDocs, DEVICE_MEMBERS, EVENT_MEMBERS, EXPRESSION_WORDS, LAST_MEMBERS, memberDocs, PROCESS_MEMBERS } from '../lang/vocabulary';
+import type { Expr } from '../lang/ast';
 import type { Interpreter } from '../lang/interp';
 import type { Value } from '../lang/values';
 import type { VariableStore } from './variables';
@@ -14,14 +15,14 @@ export function isStatement(text: string): boolean {
 	return !parseExpression(text, '<expression>').expr && parsesAsStatements(text);
 }
 
-export function evalText(text: string, interp: Interpreter): { value: Value } | { error: string } {
+export function evalText(text: string, interp: Interpreter): { value: Value; expr: Expr } | { error: string } {
 	const r = parseExpression(text, '<expression>');
 	if (!r.expr) {
 		const d = r.diagnostics[0];
 		return { error: d ? `${d.message} (column ${d.col})` : 'cannot parse the expression' };
 	}
 	try {
-		return { value: evaluate(r.expr, interp) };
+		return { value: evaluate(r.expr, interp), expr: r.expr };
 	} catch (e) {
 		if (e instanceof RangeError) { return { error: 'expression too deeply nested to evaluate' }; }
 		return { error: (e as Error).message };
@@ -29,9 +30,8 @@ export function evalText(text: string, interp: Interpreter): { value: Value } | 
 }
 
 /** An expression that is an address (a call of addr()): shown in hex, as addresses are everywhere else. */
-function isAddress(text: string): boolean {
-	const e = parseExpression(text, '<expression>').expr;
-	return e?.kind === 'call' && e.callee === 'addr';
+function isAddress(e: Expr): boolean {
+	return e.kind === 'call' && e.callee === 'addr';
 }
 
 /** The evaluate response body, or an error message. A bare device or process name (not a script
@@ -47,7 +47,7 @@ export function evaluateRequest(text: string, interp: Interpreter, vs: VariableS
 	if ('error' in r) { return r.error; }
 	const v = r.value;
 	const saved = vs.hex;
-	vs.hex = hex || (typeof v === 'number' && isAddress(text));
+	vs.hex = hex || (typeof v === 'number' && isAddress(r.expr));
 	try {
 		const asVar = vs.value(text, v);
 		return { result: asVar.value, variablesReference: asVar.variablesReference, indexedVariables: asVar.indexedVariables, namedVariables: asVar.namedVariables, memoryReference: asVar.memoryReference, type: typeof v === 'object' ? v.kind : typeof v };
