@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { benchDebug } from './debug';
+import { benchProposals, formatProposals } from './proposals';
 
 interface CaseResult { name: string; seconds: number; pages: number; maxRssMB: number; batches?: number; entries?: number; simSeconds?: number }
 
@@ -59,6 +60,8 @@ async function main(): Promise<number> {
 		const verdict = r.ok === undefined ? '' : r.ok ? 'meets' : 'MISSES';
 		process.stdout.write(`${r.name.padEnd(w)}  ${r.value.padEnd(40)} ${ratio.padEnd(14)} ${r.target ? `${verdict} target ${r.target}` : ''}\n`);
 	}
+	process.stdout.write('\nproposal modes against mainline, same workload (examples/proposals, simulated figures):\n');
+	for (const line of formatProposals(benchProposals(path.join(__dirname, '..', '..', 'examples', 'proposals')))) { process.stdout.write(`${line}\n`); }
 	return rows.some(r => r.ok === false) ? 1 : 0;
 }
 

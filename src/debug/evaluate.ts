@@ -4,7 +4,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { parseExpression } from '../lang/parser';
 import { parsesAsStatements } from '../lang/console';
 import { evaluate } from '../lang/eval';
-import { builtinDocs, DEVICE_MEMBERS, EVENT_MEMBERS, EXPRESSION_WORDS, LAST_MEMBERS, memberDocs, PROCESS_MEMBERS } from '../lang/vocabulary';
+import { builtinDocs, DEVICE_MEMBERS, EXPRESSION_WORDS, fixedMembers, memberDocs, PROCESS_MEMBERS } from '../lang/vocabulary';
 import type { Expr } from '../lang/ast';
 import type { Interpreter } from '../lang/interp';
 import type { Value } from '../lang/values';
@@ -87,7 +87,8 @@ export function completions(text: string, column: number, interp: Interpreter | 
 	};
 	const members = (table: Readonly<Record<string, string>>) => memberDocs(table).forEach(d => add(d.label, 'property', d.detail));
 	if (owner) {
-		if (owner === 'last') { members(LAST_MEMBERS); } else if (owner === 'event') { members(EVENT_MEMBERS); } else {
+		const fixed = fixedMembers(owner);
+		if (fixed) { members(fixed); } else {
 			if (devices.includes(owner)) { members(DEVICE_MEMBERS); }
 			if (processes.includes(owner)) { members(PROCESS_MEMBERS); }
 		}

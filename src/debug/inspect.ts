@@ -175,6 +175,13 @@ export class Inspector {
 			vs.leaf('expectations passed', it.passed), vs.leaf('expectations failed', it.failed),
 			vs.leaf('RAM used (pages)', sys.ramUsedPages), vs.leaf('RAM (pages)', sys.ramPages),
 			...(sys.swapPages > 0 ? [vs.leaf('swap used (pages)', sys.swapUsedPages), vs.leaf('swap (pages)', sys.swapPages), vs.leaf('swapped out / in (pages)', `${sys.swapOuts} / ${sys.swapIns}`)] : []),
+			vs.leaf('device struct pages (host RAM)', bytes(sys.structPageBytes), { evaluateName: 'system.struct_page_bytes' }),
+			vs.leaf('invalidations reaching devices', sys.invalidation.updates, { evaluateName: 'system.invalidations' }),
+			vs.leaf('waiting for device TLB flushes', time(sys.invalidation.chargedNs), { evaluateName: 'system.invalidate_ns' }),
+			...(sys.experimental.length > 0 ? [
+				vs.leaf('experimental modes', sys.experimental.join(', ')),
+				vs.leaf('saved by overlapping flushes', time(sys.invalidation.serialNs - sys.invalidation.chargedNs), { evaluateName: 'system.invalidate_saved_ns' }),
+			] : []),
 			...this.view.devices().map(d => { const c = this.counters(d); c.name = d.name; return c; }),
 		];
 	}

@@ -21,13 +21,20 @@ export const TICK_PAGES = 8192;
 
 export type ThpMode = 'always' | 'madvise' | 'never';
 
+/** Kernel designs HMM's proposal left open (docs/proposals.md). Each is off by default: mainline
+ * behaviour is the reference, and a mode changes only what its own doc names. */
+export const EXPERIMENTAL_MODES = ['pin_device', 'file_migration', 'dax_migration', 'parallel_invalidate', 'no_devpriv_struct_page'] as const;
+export type ExperimentalMode = typeof EXPERIMENTAL_MODES[number];
+
 export interface SystemConfig {
 	ramBytes: number;
 	swapBytes: number;
 	thp: ThpMode;
+	/** the experimental modes switched on (`system experimental=a,b`) */
+	experimental: readonly ExperimentalMode[];
 }
 
-export const DEFAULT_SYSTEM: SystemConfig = { ramBytes: 16 * 2 ** 30, swapBytes: 0, thp: 'madvise' };
+export const DEFAULT_SYSTEM: SystemConfig = { ramBytes: 16 * 2 ** 30, swapBytes: 0, thp: 'madvise', experimental: [] };
 
 /** Top of the mmap area (mmap_base); mappings are placed top-down below it. */
 export const MMAP_TOP_VPN = 0x7f0000000000 / PAGE_SIZE;
@@ -53,6 +60,11 @@ export class Kernel {
 	/** simulated time, ns */
 	clock = 0;
 	pmemPages = 0;
+	/** CPU page-table updates that reached mirroring devices (mmu_notifier_invalidate_range_start
+	 * calls with at least one callback), the device flushes they started, and their latency: as
+	 * charged, and as one flush after another would have cost (mainline's order, so the two are
+	 * equal unless experimental=parallel_invalidate overlaps the flushes) */
+	readonly invalidation = { updates: 0, flushes: 0, chargedNs: 0, serialNs: 0 };
 	private nextPid = 1000;
 	private nextFamily = 0;
 
@@ -62,6 +74,9 @@ export class Kernel {
 	}
 
 	get thp(): ThpMode { return this.config.thp; }
+
+	/** Is this experimental kernel design switched on? */
+	experimental(mode: ExperimentalMode): boolean { return this.config.experimental.includes(mode); }
 
 	// ------------------------------------------------------------ events and call stack
 

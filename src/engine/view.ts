@@ -160,7 +160,7 @@ export class MachineView {
 	/** Counters and memory use only: cheap enough for an expression evaluated in a loop. */
 	deviceSummary(name: string): DeviceSummary | undefined {
 		const d = this.kernel.devices.find(x => x.name === name);
-		return d && deviceSummary(d);
+		return d && deviceSummary(this.kernel, d);
 	}
 
 	deviceNames(): string[] { return this.kernel.devices.map(d => d.name); }

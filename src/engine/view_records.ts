@@ -7,6 +7,7 @@ import { PG } from './mm/frames';
 import type { Vma } from './mm/vma';
 import { PAGE_SIZE } from './mm/content';
 import type { Device } from './device/device';
+import { memmap_bytes } from './mm/memremap';
 import { deviceModelRecord } from './view_device_model';
 import { pageLocation } from './view_location';
 import { mirrorEntries, mirrorEntry } from './view_mirror';
@@ -81,17 +82,27 @@ export function processRecord(k: Kernel, mm: Mm, current: Mm | undefined): Proce
 	};
 }
 
-export function deviceSummary(d: Device): DeviceSummary {
+export function deviceSummary(k: Kernel, d: Device): DeviceSummary {
 	const counters: Record<string, number> = {};
 	for (const [name, v] of Object.entries(d.stats)) { if (typeof v === 'number') { counters[name] = v; } }
 	const byCause: Record<string, { in: number; out: number }> = {};
 	for (const [c, v] of Object.entries(d.byCause)) { byCause[c] = { in: v.in, out: v.out }; }
-	return { name: d.name, index: d.index, capacityPages: d.capacityPages, usedPages: d.usedPages, freePages: d.capacityPages - d.usedPages, counters, byCause };
+	return { name: d.name, index: d.index, capacityPages: d.capacityPages, usedPages: d.usedPages, freePages: d.capacityPages - d.usedPages, counters, byCause,
+		structPageBytes: deviceMemmapBytes(k, d),
+	};
+}
+
+/** Struct pages exist for the memory a driver registered with memremap_pages: dmirror hotplugs
+ * 256 MiB chunks as it needs them (dmirror_allocate_chunk); the UVM driver registers every page
+ * of the GPU when it starts (uvm_devmem_init). */
+function deviceMemmapBytes(k: Kernel, d: Device): number {
+	const registered = d.uvm ? d.capacityPages : d.chunks.reduce((n, c) => n + c.npages, 0);
+	return memmap_bytes(k, registered, d.coherent);
 }
 
 export function deviceRecord(k: Kernel, d: Device): DeviceRecord {
 	return {
-		...deviceSummary(d), config: structuredClone(d.cfg), chunks: d.chunks.map(c => ({ first: c.first, npages: c.npages })),
+		...deviceSummary(k, d), config: structuredClone(d.cfg), chunks: d.chunks.map(c => ({ first: c.first, npages: c.npages })),
 		mirrors: [...d.mirrors].map(([mm, m]) => ({
 			process: mm.name, processId: mm.id, entries: mirrorEntries(d, mm), notifierSeq: m.notifier.seq, callbacks: m.callbacks,
 		})),
@@ -107,6 +118,9 @@ export function systemRecord(k: Kernel): SystemRecord {
 		time: k.clock, ramBytes: k.config.ramBytes, swapBytes: k.config.swapBytes, thp: k.config.thp,
 		ramPages: k.frames.ramPages, ramUsedPages: k.frames.ramUsed, pmemPages: k.pmemPages,
 		swapPages: k.swap?.nslots ?? 0, swapUsedPages: k.swap?.inuse ?? 0, swapOuts: k.swap?.pswpout ?? 0, swapIns: k.swap?.pswpin ?? 0,
+		experimental: [...k.config.experimental],
+		structPageBytes: k.devices.reduce((n, d) => n + deviceMemmapBytes(k, d), 0),
+		invalidation: { ...k.invalidation },
 	};
 }
 

@@ -150,6 +150,8 @@ export interface DeviceSummary {
 	counters: Record<string, number>;
 	/** pages moved in and out, by why they moved (MigrationCause) */
 	byCause: Record<string, { in: number; out: number }>;
+	/** host RAM the struct pages of its hotplugged memory take (memremap_pages) */
+	structPageBytes: number;
 }
 
 export interface DeviceRecord extends DeviceSummary {
@@ -250,6 +252,13 @@ export interface SystemRecord {
 	swapIns: number;
 	/** persistent-memory pages of DAX files */
 	pmemPages: number;
+	/** experimental kernel designs switched on (docs/proposals.md) */
+	experimental: string[];
+	/** host RAM spent on struct pages of device memory, all devices */
+	structPageBytes: number;
+	/** CPU page-table updates that reached mirroring devices, their flushes, and the flush latency
+	 * charged versus one flush after another */
+	invalidation: { updates: number; flushes: number; chargedNs: number; serialNs: number };
 }
 
 export interface ResidencyRun { loc: Location; npages: number }

@@ -5,8 +5,8 @@
 import { ERROR_CODES, type Diagnostic, type Expr, type Loc, type Option, type Program, type Stmt } from './ast';
 import { makeDiagnostic, nameLoc, shortText, sortDiagnostics } from './diagnostics';
 import {
-	ADVICE, ADVISE_KEYS, arityMessage, BUILTIN_SPECS, COUNT_LOCATIONS, DEVICE_MEMBERS, EVENT_MEMBERS, hasMember, isBuiltin, kernelLineMessage,
-	LAST_MEMBERS, noMemberMessage, notInKernelMessage, pendingStatement, PROCESS_MEMBERS, PROTECTIONS, RESERVED_DEVICE_NAMES, RESERVED_PROCESS_NAMES,
+	ADVICE, ADVISE_KEYS, arityMessage, BUILTIN_SPECS, COUNT_LOCATIONS, DEVICE_MEMBERS, hasMember, fixedMembers, isBuiltin, kernelLineMessage,
+	noMemberMessage, notInKernelMessage, pendingStatement, PROCESS_MEMBERS, PROTECTIONS, RESERVED_DEVICE_NAMES, RESERVED_PROCESS_NAMES,
 	STATEMENTS, unknownFunctionMessage, pendingAdvice,
 } from './vocabulary';
 import {
@@ -271,7 +271,7 @@ class Checker {
 				this.error(o.loc, unknownOptionMessage(what, o.key, specs));
 				continue;
 			}
-			if (seen.has(o.key)) { this.error(o.loc, `option '${o.key}' given twice`); }
+			if (seen.has(o.key) && spec.list !== true) { this.error(o.loc, `option '${o.key}' given twice`); }
 			seen.add(o.key);
 			const pending = pendingOption(specs, o);
 			if (pending !== undefined) { this.error(o.loc, pending); }
@@ -336,16 +336,15 @@ class Checker {
 
 	private member(object: string, property: string, loc: Loc): void {
 		let table: Readonly<Record<string, string>>;
-		if (object === 'last') {
-			table = LAST_MEMBERS;
-		} else if (object === 'event') {
-			table = EVENT_MEMBERS;
+		const fixed = fixedMembers(object);
+		if (fixed) {
+			table = fixed;
 		} else if (this.devices.has(object)) {
 			table = DEVICE_MEMBERS;
 		} else if (this.processes.has(object)) {
 			table = PROCESS_MEMBERS;
 		} else {
-			this.error(loc, `unknown name '${shortText(object)}' (members exist on last, event, devices and processes)`);
+			this.error(loc, `unknown name '${shortText(object)}' (members exist on last, event, system, devices and processes)`);
 			return;
 		}
 		if (!hasMember(table, property)) { this.error(loc, noMemberMessage(object, property, table)); }

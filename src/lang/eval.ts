@@ -7,10 +7,10 @@ import { PAGE_SIZE } from '../engine/mm/content';
 import { SimError } from '../engine/sim/errors';
 import { type BufferValue, bufferElement, bufferLength, type RangeValue, ScriptError, typeName, type Value } from './values';
 import {
-	arityMessage, type Builtin, DEVICE_COUNTERS, DEVICE_MEMBERS, type DeviceMember, EVENT_MEMBERS, hasMember, isBuiltin, LAST_MEMBERS,
+	arityMessage, type Builtin, DEVICE_COUNTERS, DEVICE_MEMBERS, type DeviceMember, EVENT_MEMBERS, hasMember, isBuiltin, LAST_MEMBERS, SYSTEM_MEMBERS,
 	noMemberMessage, PROCESS_MEMBERS, type ProcessMember, unknownFunctionMessage,
 } from './vocabulary';
-import type { DeviceSummary, ProcessSummary } from '../engine/view';
+import type { DeviceSummary, ProcessSummary, SystemRecord } from '../engine/view';
 
 export interface EvalContext {
 	vars: Map<string, Value>;
@@ -80,7 +80,11 @@ const EVENT_READERS: { [P in keyof typeof EVENT_MEMBERS]: (ev: SimEvent) => Valu
 	write: ev => ev.write ?? false, fn: ev => ev.fn ?? '', detail: ev => ev.detail ?? '', cause: ev => ev.cause ?? '',
 };
 const DEVICE_READERS: Omit<{ [P in DeviceMember]: (d: DeviceSummary) => number }, keyof typeof DEVICE_COUNTERS> = {
-	used: d => d.usedPages * PAGE_SIZE, free: d => d.freePages * PAGE_SIZE,
+	used: d => d.usedPages * PAGE_SIZE, free: d => d.freePages * PAGE_SIZE, struct_page_bytes: d => d.structPageBytes,
+};
+const SYSTEM_READERS: { [P in keyof typeof SYSTEM_MEMBERS]: (s: SystemRecord) => number } = {
+	struct_page_bytes: s => s.structPageBytes, invalidations: s => s.invalidation.updates,
+	invalidate_ns: s => s.invalidation.chargedNs, invalidate_saved_ns: s => s.invalidation.serialNs - s.invalidation.chargedNs,
 };
 const PROCESS_READERS: { [P in ProcessMember]: (p: ProcessSummary, m: Machine) => number } = {
 	pid: p => p.pid, rss: (p, m) => m.view.process(p.name)?.rss ?? 0, faults: p => p.faults,
@@ -96,6 +100,10 @@ function member(object: string, prop: string, ctx: EvalContext, loc: Loc): Value
 		if (!hasMember(EVENT_MEMBERS, prop)) { throw new ScriptError(noMemberMessage(object, prop, EVENT_MEMBERS), loc); }
 		if (!ctx.event) { throw new ScriptError('`event` exists only while stopped on an engine event', loc); }
 		return EVENT_READERS[prop as keyof typeof EVENT_MEMBERS](ctx.event);
+	}
+	if (object === 'system') {
+		if (hasMember(SYSTEM_MEMBERS, prop)) { return SYSTEM_READERS[prop as keyof typeof SYSTEM_MEMBERS](m.view.system()); }
+		throw new ScriptError(noMemberMessage(object, prop, SYSTEM_MEMBERS), loc);
 	}
 	const dev = m.view.deviceSummary(object);
 	if (dev) {

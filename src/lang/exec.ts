@@ -5,7 +5,7 @@ import type { K } from '../engine/sim/events';
 import { defaultDeviceConfig, type DeviceConfig } from '../engine/device/device';
 import { LINK_PEAK } from '../engine/sim/cost';
 import { COST_OPTIONS, THRASHING_OPTIONS } from '../engine/device/cost';
-import type { ThpMode } from '../engine/kernel';
+import { EXPERIMENTAL_MODES, type ExperimentalMode, type ThpMode } from '../engine/kernel';
 import { compileFill, type EvalContext, evaluate, int, range, toByteRange, truthy } from './eval';
 import { formatValue, ScriptError } from './values';
 import { ADVISE_KEYS, HUGETLB_DEFAULT_SIZE, kernelLineMessage, pendingAdvice, pendingStatement } from './vocabulary';
@@ -24,6 +24,12 @@ export interface ExecHost extends EvalContext {
 function word(o: Option): string {
 	if (o.value.kind === 'ident') { return o.value.name; }
 	throw new ScriptError(`${o.key}= takes a word`, o.loc);
+}
+
+function experimentalMode(o: Option): ExperimentalMode {
+	const w = word(o);
+	if (!(EXPERIMENTAL_MODES as readonly string[]).includes(w)) { throw new ScriptError(`'experimental' must be one of ${EXPERIMENTAL_MODES.join(', ')}`, o.value.loc); }
+	return w as ExperimentalMode;
 }
 
 function num(o: Option, ctx: EvalContext): number { return int(evaluate(o.value, ctx), o.loc); }
@@ -94,9 +100,10 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 	switch (s.kind) {
 		case 'system': {
 			refuseOptions(s.options, SYSTEM_OPTIONS, 'system');
-			const cfg: { ramBytes?: number; swapBytes?: number; thp?: ThpMode } = {};
+			const cfg: { ramBytes?: number; swapBytes?: number; thp?: ThpMode; experimental?: ExperimentalMode[] } = {};
 			for (const o of s.options) {
 				if (o.key === 'ram') { cfg.ramBytes = num(o, h); } else if (o.key === 'swap') { cfg.swapBytes = num(o, h); } else if (o.key === 'thp') { cfg.thp = word(o) as ThpMode; }
+				if (o.key === 'experimental') { cfg.experimental = [...cfg.experimental ?? [], experimentalMode(o)]; }
 			}
 			m.configure(cfg);
 			return;

@@ -225,6 +225,14 @@ export class StmtParser extends ParserBase {
 			this.next();
 			this.next();
 			out.push({ key: key.text, value: this.parseExpr(), loc: this.loc(key) });
+			// `key=a,b`: a list of words, one option each (system experimental=)
+			while (this.isOp(',')) {
+				this.next();
+				const w = this.peek();
+				if (w.kind !== 'ident') { this.fail(w, `expected a word after ',' in '${key.text}=', found ${describe(w)}`); }
+				this.next();
+				out.push({ key: key.text, value: { kind: 'ident', name: w.text, loc: this.loc(w) }, loc: this.loc(w) });
+			}
 		}
 		return out;
 	}

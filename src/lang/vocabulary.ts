@@ -157,8 +157,8 @@ export function pendingAdvice(key: string): string | undefined {
 export const COUNT_LOCATIONS = ['ram', 'zero', 'none', 'swap'] as const;
 
 /** Names that would make `LOC`, `cpu read` or `last.x` ambiguous. */
-export const RESERVED_DEVICE_NAMES = ['ram', 'none', 'cpu', 'last', 'event'];
-export const RESERVED_PROCESS_NAMES = ['last', 'event'];
+export const RESERVED_DEVICE_NAMES = ['ram', 'none', 'cpu', 'last', 'event', 'system'];
+export const RESERVED_PROCESS_NAMES = ['last', 'event', 'system'];
 
 /** Words an expression may use besides variables, devices, processes and builtins. */
 export const EXPRESSION_WORDS: Readonly<Record<string, string>> = {
@@ -205,11 +205,25 @@ export const DEVICE_COUNTERS: Readonly<Record<keyof DeviceStats, string>> = {
 };
 
 /** `DEV.*`: the counters, and the memory figures. */
-export const DEVICE_MEMBERS: Readonly<Record<keyof DeviceStats | 'used' | 'free', string>> = {
+export const DEVICE_MEMBERS: Readonly<Record<keyof DeviceStats | 'used' | 'free' | 'struct_page_bytes', string>> = {
 	...DEVICE_COUNTERS,
 	used: 'device memory in use, in bytes',
 	free: 'device memory free, in bytes',
+	struct_page_bytes: 'host RAM spent on this device memory\'s struct pages (0 for device-private memory with experimental=no_devpriv_struct_page)',
 };
+
+/** `system.*`: machine-wide figures, those the experimental kernel designs change (docs/proposals.md). */
+export const SYSTEM_MEMBERS: Readonly<Record<'struct_page_bytes' | 'invalidations' | 'invalidate_ns' | 'invalidate_saved_ns', string>> = {
+	struct_page_bytes: 'host RAM spent on struct pages of device memory (64 bytes per 4 KiB page hotplugged)',
+	invalidations: 'CPU page-table updates that invalidated mirroring devices (invalidate_range_start calls)',
+	invalidate_ns: 'simulated time those updates spent waiting for device TLB flushes',
+	invalidate_saved_ns: 'flush latency saved by overlapping them (experimental=parallel_invalidate)',
+};
+
+/** The member table of a word that always names an object (`last`, `event`, `system`). */
+export function fixedMembers(object: string): Readonly<Record<string, string>> | undefined {
+	return object === 'last' ? LAST_MEMBERS : object === 'event' ? EVENT_MEMBERS : object === 'system' ? SYSTEM_MEMBERS : undefined;
+}
 
 export const PROCESS_MEMBERS: Readonly<Record<'pid' | 'rss' | 'faults', string>> = {
 	pid: 'process id',
@@ -305,6 +319,7 @@ export function vocabularyError(e: Expr): string | undefined {
 		case 'member':
 			if (e.object === 'last' && !hasMember(LAST_MEMBERS, e.property)) { return noMemberMessage(e.object, e.property, LAST_MEMBERS); }
 			if (e.object === 'event' && !hasMember(EVENT_MEMBERS, e.property)) { return noMemberMessage(e.object, e.property, EVENT_MEMBERS); }
+			if (e.object === 'system' && !hasMember(SYSTEM_MEMBERS, e.property)) { return noMemberMessage(e.object, e.property, SYSTEM_MEMBERS); }
 			return undefined;
 		case 'call': {
 			if (!isBuiltin(e.callee)) { return unknownFunctionMessage(e.callee); }

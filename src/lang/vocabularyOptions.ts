@@ -5,6 +5,7 @@
 import type { Option } from './ast';
 import { shortText } from './diagnostics';
 import type { DeviceConfig } from '../engine/device/device';
+import { EXPERIMENTAL_MODES } from '../engine/kernel';
 import { COST_OPTIONS, DEFAULT_DEVICE_COSTS, type DeviceCosts, THRASHING_OPTIONS } from '../engine/device/cost';
 import { THRASHING_DEFAULTS } from '../engine/device/uvm/perf_thrashing';
 
@@ -19,6 +20,8 @@ export interface OptionSpec {
 	doc: string;
 	/** the largest value a count may take */
 	max?: number;
+	/** the option takes a comma-separated list of its words (`experimental=a,b`) */
+	list?: true;
 	/** not simulated yet: every value (`true`) or only these words; `needs` says what is missing */
 	pending?: { values: true | readonly string[]; needs: string };
 }
@@ -27,6 +30,11 @@ export const SYSTEM_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 	ram: { value: 'bytes', default: '16GiB', doc: 'size of system RAM' },
 	swap: { value: 'bytes', default: '0', doc: 'size of the swap device: reclaim swaps cold anonymous pages out to it' },
 	thp: { value: ['always', 'madvise', 'never'], default: 'madvise', doc: 'transparent huge pages policy' },
+	experimental: {
+		value: EXPERIMENTAL_MODES, list: true, default: 'none (mainline)',
+		doc: 'kernel designs HMM\'s proposal left open, each off by default (docs/proposals.md)',
+		pending: { values: ['pin_device', 'file_migration', 'dax_migration'], needs: 'its simulation (docs/proposals.md)' },
+	},
 };
 
 /** The engine's cost terms (device/cost.ts COST_OPTIONS, DEFAULT_DEVICE_COSTS) and thrashing

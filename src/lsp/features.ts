@@ -3,8 +3,8 @@
 // data in and out (1-based positions); server.ts converts to and from the protocol's types.
 import { ERROR_CODES } from '../lang/ast';
 import {
-	ADVICE, ADVICE_DOCS, ADVISE_KEYS, BUILTIN_SPECS, BUILTINS, DEVICE_MEMBERS, EVENT_MEMBERS, EXPRESSION_WORDS, isBuiltin,
-	LAST_MEMBERS, MMAP_MODIFIERS, PROCESS_MEMBERS, protectionDoc, PROTECTIONS, STATEMENTS, type StatementSpec,
+	ADVICE, ADVICE_DOCS, ADVISE_KEYS, BUILTIN_SPECS, BUILTINS, DEVICE_MEMBERS, EXPRESSION_WORDS, fixedMembers, isBuiltin,
+	MMAP_MODIFIERS, PROCESS_MEMBERS, protectionDoc, PROTECTIONS, STATEMENTS, type StatementSpec,
 } from '../lang/vocabulary';
 import { DEVICE_OPTIONS, type OptionSpec, SYSTEM_OPTIONS } from '../lang/vocabularyOptions';
 import { type Analysis, nameAt, type NameInfo, namesOf } from './symbols';
@@ -58,8 +58,8 @@ export function complete(a: Analysis, line: number, col: number): Item[] {
 	const member = /([A-Za-z_][A-Za-z0-9_]*)\.[A-Za-z0-9_]*$/.exec(before);
 	if (member) {
 		const o = member[1];
-		if (o === 'last') { return members(LAST_MEMBERS); }
-		if (o === 'event') { return members(EVENT_MEMBERS); }
+		const fixed = fixedMembers(o);
+		if (fixed) { return members(fixed); }
 		if (namesOf(a, 'device').includes(o)) { return members(DEVICE_MEMBERS); }
 		if (namesOf(a, 'process').includes(o)) { return members(PROCESS_MEMBERS); }
 		return [];
@@ -114,8 +114,8 @@ export function hover(a: Analysis, line: number, col: number): HoverText | undef
 	const before = text.slice(0, w.start);
 	const obj = /([A-Za-z_][A-Za-z0-9_]*)\.$/.exec(before)?.[1];
 	if (obj) {
-		const table: Readonly<Record<string, string>> | undefined = obj === 'last' ? LAST_MEMBERS : obj === 'event' ? EVENT_MEMBERS
-			: namesOf(a, 'device').includes(obj) ? DEVICE_MEMBERS : namesOf(a, 'process').includes(obj) ? PROCESS_MEMBERS : undefined;
+		const table: Readonly<Record<string, string>> | undefined = fixedMembers(obj)
+			?? (namesOf(a, 'device').includes(obj) ? DEVICE_MEMBERS : namesOf(a, 'process').includes(obj) ? PROCESS_MEMBERS : undefined);
 		const doc = table?.[w.word];
 		return doc ? at(`\`${obj}.${w.word}\`: ${doc}`) : undefined;
 	}

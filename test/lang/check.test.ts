@@ -143,9 +143,9 @@ describe('check', () => {
 		it('checks member properties', () => {
 			assert.deepEqual(diags('print last.pages, gpu.pid, p.faults, event.colour, nobody.pid'), [
 				"1:7: 'last' has no property 'pages' (expected one of cpages, faults, error, moved)",
-				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, evicted, prefetched, throttled, thrash_pins, remote_bytes, invalidations, cpu_faults, used, free)",
+				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, evicted, prefetched, throttled, thrash_pins, remote_bytes, invalidations, cpu_faults, used, free, struct_page_bytes)",
 				"1:38: 'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail, cause)",
-				"1:52: unknown name 'nobody' (members exist on last, event, devices and processes)"]);
+				"1:52: unknown name 'nobody' (members exist on last, event, system, devices and processes)"]);
 		});
 		it('rejects duplicate and clashing declarations', () => {
 			assert.deepEqual(diags('device gpu memory=1GiB\nprocess gpu\nfile f size=1\nprocess p\ndevice ram memory=1GiB'), [

@@ -40,6 +40,19 @@ export function memremap_pages(k: Kernel, pgmap: DevPagemap): number {
 	return k.pgmaps.length - 1;
 }
 
+/** sizeof(struct page) on 64-bit kernels: memremap_pages gives every page of device memory one,
+ * in host RAM (the vmemmap), whether or not the page is ever used. */
+export const STRUCT_PAGE_BYTES = 64;
+
+/** Host RAM the struct pages of npages of device memory take. Device-private memory needs none
+ * under experimental=no_devpriv_struct_page (the RFC "Remove device private pages from physical
+ * address space", 2025, and the removal it prepares: pages addressed by a device index, not a
+ * pfn); coherent memory is ordinary physical memory and keeps them. */
+export function memmap_bytes(k: Kernel, npages: number, coherent: boolean): number {
+	if (!coherent && k.experimental('no_devpriv_struct_page')) { return 0; }
+	return npages * STRUCT_PAGE_BYTES;
+}
+
 /** page_pgmap: the pagemap of a device frame. */
 export function page_pgmap(k: Kernel, pfn: number): DevPagemap {
 	const pgmap = k.pgmaps[k.frames.owner[pfn]];

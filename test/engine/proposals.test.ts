@@ -1,0 +1,38 @@
+// Issue 14: the proposal modes measured against mainline on the same workload (bench/proposals.ts
+// builds the table `npm run bench` prints; these tests hold its figures to the cost model).
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { benchProposals } from '../../bench/proposals';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+
+describe('proposal modes against mainline (examples/proposals)', function () {
+	this.timeout(120_000);
+	const rows = benchProposals(path.join(ROOT, 'examples', 'proposals'));
+	const pair = (example: string) => {
+		const r = rows.filter(x => x.example === example);
+		assert.equal(r.length, 2, `${example}: a mainline row and a mode row`);
+		return { mainline: r.find(x => x.mode === 'mainline')!, mode: r.find(x => x.mode !== 'mainline')! };
+	};
+
+	it('parallel_invalidate: mmu_notifier_invalidate_range_start waits for the slowest flush, not the sum', () => {
+		const { mainline, mode } = pair('parallel-invalidate');
+		assert.equal(mainline.invalidations, 40);
+		assert.equal(mode.invalidations, 40);
+		// four GPUs flushing in 8, 8, 12 and 12 us
+		assert.equal(mainline.invalidateNs / mainline.invalidations, 40_000);
+		assert.equal(mode.invalidateNs / mode.invalidations, 12_000);
+		assert.equal(mainline.timeNs - mode.timeNs, mainline.invalidateNs - mode.invalidateNs, 'the saving is the whole difference');
+		assert.equal(mainline.faults, mode.faults);
+		assert.equal(mainline.bytesMoved, mode.bytesMoved);
+	});
+
+	it('no_devpriv_struct_page: uvm_devmem_init registers the whole GPU; without struct pages it costs no host RAM', () => {
+		const { mainline, mode } = pair('struct-page-cost');
+		// 80 GiB of GPU memory / 4 KiB x 64 bytes, plus one 256 MiB coherent chunk
+		assert.equal(mainline.structPageBytes, 80 * 2 ** 30 / 64 + 4 * 2 ** 20);
+		assert.equal(mode.structPageBytes, 4 * 2 ** 20, 'coherent memory keeps its struct pages');
+		assert.equal(mainline.timeNs, mode.timeNs, 'nothing else changes');
+		assert.equal(mainline.faults, mode.faults);
+	});
+});
