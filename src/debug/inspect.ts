@@ -106,6 +106,7 @@ export class Inspector {
 		return [
 			vs.leaf('pfn', pg.pfn), vs.leaf('memory', pg.memory === 'ram' ? 'ram' : `${pg.memory} (device)`),
 			vs.leaf('refcount', pg.refcount), vs.leaf('mapcount', pg.mapcount), vs.leaf('pincount', pg.pincount),
+			...(pg.devicePin ? [vs.leaf('pinned in device', pg.devicePin.untilNs === null ? 'until unpin' : `until ${time(pg.devicePin.untilNs)}`)] : []),
 			vs.leaf('flags', pg.flags.length ? pg.flags.join(' | ') : '0'),
 		];
 	}
@@ -118,7 +119,9 @@ export class Inspector {
 			this.vs.leaf('prefetch', d.config.prefetch), this.vs.leaf('evict', d.config.evict), this.vs.leaf('fault_batch', d.config.faultBatch),
 			this.vs.leaf('huge', d.config.huge)],
 		d => [this.vs.leaf('capacity', bytes(d.capacityPages * PAGE)), this.vs.leaf('used (pages)', d.usedPages, { evaluateName: `${d.name}.used / 4096` }),
-			this.vs.leaf('free (pages)', d.freePages, { evaluateName: `${d.name}.free / 4096` })],
+			this.vs.leaf('free (pages)', d.freePages, { evaluateName: `${d.name}.free / 4096` }),
+			this.vs.leaf('struct pages (host RAM)', bytes(d.structPageBytes), { evaluateName: `${d.name}.struct_page_bytes` }),
+			...(d.pinnedPages > 0 ? [this.vs.leaf('pinned (pages)', d.pinnedPages, { evaluateName: `${d.name}.pinned / 4096` })] : [])],
 		d => this.vs.container('memory chunks', `${d.chunks.length}`, {
 			indexed: { count: d.chunks.length, get: (s, c) => d.chunks.slice(s, s + c).map((ch, i) => this.vs.leaf(`[${s + i}]`, `pfn ${hex(ch.first)}, ${ch.npages} pages`)) },
 		}),
@@ -178,6 +181,10 @@ export class Inspector {
 			vs.leaf('device struct pages (host RAM)', bytes(sys.structPageBytes), { evaluateName: 'system.struct_page_bytes' }),
 			vs.leaf('invalidations reaching devices', sys.invalidation.updates, { evaluateName: 'system.invalidations' }),
 			vs.leaf('waiting for device TLB flushes', time(sys.invalidation.chargedNs), { evaluateName: 'system.invalidate_ns' }),
+			...(sys.pins.pages > 0 || sys.pins.blocked > 0 ? [
+				vs.leaf('pages pinned in devices', sys.pins.pages), vs.leaf('CPU accesses blocked by pins', sys.pins.blocked, { evaluateName: 'system.pin_blocked' }),
+				vs.leaf('waited for pins', time(sys.pins.waitedNs), { evaluateName: 'system.pin_wait_ns' }),
+			] : []),
 			...(sys.experimental.length > 0 ? [
 				vs.leaf('experimental modes', sys.experimental.join(', ')),
 				vs.leaf('saved by overlapping flushes', time(sys.invalidation.serialNs - sys.invalidation.chargedNs), { evaluateName: 'system.invalidate_saved_ns' }),

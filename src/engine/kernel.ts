@@ -12,6 +12,7 @@ import type { Device } from './device/device';
 import type { DevPagemap } from './mm/memremap';
 import { CostModel } from './sim/cost';
 import { SwapInfo } from './mm/swapfile';
+import { DevicePins, type PinDeviceMode } from './mm/device_pin';
 
 /** One simulated kernel function on the call stack, with what it was called for. */
 export interface KernelFrame { fn: string; addr?: number; npages?: number; process?: string; device?: string }
@@ -32,9 +33,11 @@ export interface SystemConfig {
 	thp: ThpMode;
 	/** the experimental modes switched on (`system experimental=a,b`) */
 	experimental: readonly ExperimentalMode[];
+	/** experimental=pin_device: what a CPU touching a page pinned in device memory gets */
+	pinDevice: PinDeviceMode;
 }
 
-export const DEFAULT_SYSTEM: SystemConfig = { ramBytes: 16 * 2 ** 30, swapBytes: 0, thp: 'madvise', experimental: [] };
+export const DEFAULT_SYSTEM: SystemConfig = { ramBytes: 16 * 2 ** 30, swapBytes: 0, thp: 'madvise', experimental: [], pinDevice: 'stall' };
 
 /** Top of the mmap area (mmap_base); mappings are placed top-down below it. */
 export const MMAP_TOP_VPN = 0x7f0000000000 / PAGE_SIZE;
@@ -65,6 +68,8 @@ export class Kernel {
 	 * charged, and as one flush after another would have cost (mainline's order, so the two are
 	 * equal unless experimental=parallel_invalidate overlaps the flushes) */
 	readonly invalidation = { updates: 0, flushes: 0, chargedNs: 0, serialNs: 0 };
+	/** pages pinned in device memory (experimental=pin_device) */
+	readonly pins = new DevicePins();
 	private nextPid = 1000;
 	private nextFamily = 0;
 

@@ -23,6 +23,7 @@ import {
 } from './device/dmirror_migrate';
 import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, migrate_device_coherent_folio } from './device/dmirror_misc';
 import { pin_user_pages, unpin_user_pages } from './mm/gup';
+import { device_pin_pages } from './mm/device_pin';
 import * as Q from './query';
 import { checkInvariants, contentChecksum } from './sim/invariants';
 import { mapped, perm } from './view_mirror';
@@ -387,6 +388,8 @@ export class Machine {
 
 	*release(dev: string): K {
 		const d = this.k.device(dev);
+		// the driver lets go of its pins in the memory it gives up (experimental=pin_device)
+		for (const pfn of [...this.k.pins.until.keys()]) { if (d.ownsPfn(this.k, pfn)) { this.k.pins.drop(this.k, pfn); } }
 		yield* try_to_free_pages(this.k, d.usedPages);
 		yield* this.op(this.because('release', dmirror_release(this.k, d)));
 	}
@@ -417,6 +420,20 @@ export class Machine {
 			throw err;
 		}
 	}
+	/** `pin R -> DEV [for DUR]` (experimental=pin_device): migrates R to DEV, then pins every page
+	 * there, until `unpin` or for `forNs`. Pages that could not be placed on DEV are an error
+	 * (EBUSY), after the others are pinned. */
+	*pinDevice(r: ByteRange, dev: string, forNs?: number): K {
+		if (!this.k.experimental('pin_device')) { fail('EINVAL', '`pin R -> DEV` needs `system experimental=pin_device`'); }
+		const [s, e] = this.pages(r);
+		const d = this.k.device(dev);
+		if (d.capacityPages === 0) { fail('EINVAL', `device '${dev}' has no memory to pin pages in`); }
+		yield* this.migrate(r, dev);
+		const until = forNs === undefined ? Infinity : this.k.clock + forNs;
+		const missing = device_pin_pages(this.k, this.cur(), s, e, d.index, until);
+		if (missing > 0) { fail('EBUSY', `${missing} of ${e - s} pages could not be placed in ${dev}'s memory to pin`); }
+	}
+
 	*unpin(r: ByteRange): K { const [s, e] = this.pages(r); unpin_user_pages(this.k, this.cur(), s, e); }
 
 	// ------------------------------------------------------------ queries (no side effects)

@@ -49,6 +49,7 @@ export function structPage(k: Kernel, pfn: number): StructPageRecord {
 	return {
 		pfn, flags: bitNames(f.flags[pfn], PG_NAMES), rawFlags: f.flags[pfn], refcount: f.refcount[pfn], mapcount: f.mapcount[pfn],
 		pincount: f.pincount[pfn], memory: owner >= 0 ? k.devices[owner]?.name ?? `device ${owner}` : 'ram', head: f.head[pfn], content,
+		...(k.pins.until.has(pfn) ? { devicePin: { untilNs: k.pins.until.get(pfn) === Infinity ? null : k.pins.until.get(pfn)! } } : {}),
 	};
 }
 
@@ -89,6 +90,7 @@ export function deviceSummary(k: Kernel, d: Device): DeviceSummary {
 	for (const [c, v] of Object.entries(d.byCause)) { byCause[c] = { in: v.in, out: v.out }; }
 	return { name: d.name, index: d.index, capacityPages: d.capacityPages, usedPages: d.usedPages, freePages: d.capacityPages - d.usedPages, counters, byCause,
 		structPageBytes: deviceMemmapBytes(k, d),
+		pinnedPages: k.pins.pinnedPages(d.index, k),
 	};
 }
 
@@ -121,6 +123,7 @@ export function systemRecord(k: Kernel): SystemRecord {
 		experimental: [...k.config.experimental],
 		structPageBytes: k.devices.reduce((n, d) => n + deviceMemmapBytes(k, d), 0),
 		invalidation: { ...k.invalidation },
+		pins: { pages: k.pins.until.size, blocked: k.pins.blocked, waitedNs: k.pins.waitedNs },
 	};
 }
 

@@ -47,6 +47,8 @@ export interface StructPageRecord {
 	refcount: number;
 	mapcount: number;
 	pincount: number;
+	/** pinned in device memory (experimental=pin_device): until when, or null until `unpin` */
+	devicePin?: { untilNs: number | null };
 	/** whose memory the frame is: 'ram' or a device name */
 	memory: string;
 	/** first frame of its folio (itself for a base page) */
@@ -152,6 +154,8 @@ export interface DeviceSummary {
 	byCause: Record<string, { in: number; out: number }>;
 	/** host RAM the struct pages of its hotplugged memory take (memremap_pages) */
 	structPageBytes: number;
+	/** pages pinned in its memory (experimental=pin_device) */
+	pinnedPages: number;
 }
 
 export interface DeviceRecord extends DeviceSummary {
@@ -259,6 +263,9 @@ export interface SystemRecord {
 	/** CPU page-table updates that reached mirroring devices, their flushes, and the flush latency
 	 * charged versus one flush after another */
 	invalidation: { updates: number; flushes: number; chargedNs: number; serialNs: number };
+	/** pins in device memory (experimental=pin_device): pages pinned, CPU accesses that hit one,
+	 * and the time those accesses waited */
+	pins: { pages: number; blocked: number; waitedNs: number };
 }
 
 export interface ResidencyRun { loc: Location; npages: number }

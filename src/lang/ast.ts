@@ -122,7 +122,8 @@ export interface ReleaseStmt extends StmtBase { kind: 'release'; device: string 
 /** `DEV fail_alloc`: HMM_DMIRROR_FLAGS(HMM_DMIRROR_FLAG_FAIL_ALLOC) on DEV's mirror of the current process */
 export interface FailAllocStmt extends StmtBase { kind: 'fail_alloc'; device: string }
 /** `pin R [read]`: FOLL_WRITE when R's mapping is writable, unless `read` asks for a read-only pin. */
-export interface PinStmt extends StmtBase { kind: 'pin'; range: Expr; readOnly?: boolean }
+/** `pin R [read]` (GUP), or `pin R -> DEV [for DUR]` (in device memory, experimental=pin_device) */
+export interface PinStmt extends StmtBase { kind: 'pin'; range: Expr; readOnly?: boolean; device?: string; duration?: Expr }
 export interface UnpinStmt extends StmtBase { kind: 'unpin'; range: Expr }
 /** `S = DEV snapshot R` */
 export interface SnapshotStmt extends StmtBase { kind: 'snapshot'; target: string; device: string; range: Expr }

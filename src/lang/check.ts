@@ -29,6 +29,8 @@ function bodies(s: Stmt): Stmt[][] {
 class Checker {
 	readonly out: Diagnostic[] = [];
 	private readonly devices = new Map<string, Stmt>();
+	/** experimental modes the script's `system` line switches on */
+	private readonly experimental = new Set<string>();
 	private readonly processes = new Set<string>();
 	private readonly files = new Set<string>();
 	private readonly variables = new Set<string>();
@@ -118,6 +120,10 @@ class Checker {
 				}
 				this.systemSeen = true;
 				this.options(s.options, SYSTEM_OPTIONS, 'system');
+				for (const o of s.options) { if (o.key === 'experimental' && o.value.kind === 'ident') { this.experimental.add(o.value.name); } }
+				if (s.options.some(o => o.key === 'pin_device') && !this.experimental.has('pin_device')) {
+					this.error(s.options.find(o => o.key === 'pin_device')!.loc, '`pin_device=` applies only with `experimental=pin_device`');
+				}
 				break;
 			case 'device':
 				this.options(s.options, DEVICE_OPTIONS, 'device');
@@ -166,7 +172,15 @@ class Checker {
 					this.error(nameLoc(s, 'advice'), `unknown advice '${shortText(s.advice)}' (expected one of ${oneOf(ADVICE)})`);
 				}
 				break;
-			case 'munmap': case 'pin': case 'unpin': case 'cpu-read':
+			case 'pin':
+				this.expr(s.range, false);
+				if (s.device !== undefined) {
+					this.device(s, 'device', s.device);
+					if (!this.experimental.has('pin_device')) { this.error(s.loc, '`pin R -> DEV` needs `system experimental=pin_device` (docs/proposals.md)'); }
+					if (s.duration !== undefined) { this.quantity(s.duration, 'ns', undefined); }
+				}
+				break;
+			case 'munmap': case 'unpin': case 'cpu-read':
 				this.expr(s.range, false);
 				break;
 			case 'cpu-write':

@@ -81,10 +81,12 @@ const EVENT_READERS: { [P in keyof typeof EVENT_MEMBERS]: (ev: SimEvent) => Valu
 };
 const DEVICE_READERS: Omit<{ [P in DeviceMember]: (d: DeviceSummary) => number }, keyof typeof DEVICE_COUNTERS> = {
 	used: d => d.usedPages * PAGE_SIZE, free: d => d.freePages * PAGE_SIZE, struct_page_bytes: d => d.structPageBytes,
+	pinned: d => d.pinnedPages * PAGE_SIZE,
 };
 const SYSTEM_READERS: { [P in keyof typeof SYSTEM_MEMBERS]: (s: SystemRecord) => number } = {
 	struct_page_bytes: s => s.structPageBytes, invalidations: s => s.invalidation.updates,
 	invalidate_ns: s => s.invalidation.chargedNs, invalidate_saved_ns: s => s.invalidation.serialNs - s.invalidation.chargedNs,
+	pin_blocked: s => s.pins.blocked, pin_wait_ns: s => s.pins.waitedNs,
 };
 const PROCESS_READERS: { [P in ProcessMember]: (p: ProcessSummary, m: Machine) => number } = {
 	pid: p => p.pid, rss: (p, m) => m.view.process(p.name)?.rss ?? 0, faults: p => p.faults,

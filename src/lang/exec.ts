@@ -6,6 +6,7 @@ import { defaultDeviceConfig, type DeviceConfig } from '../engine/device/device'
 import { LINK_PEAK } from '../engine/sim/cost';
 import { COST_OPTIONS, THRASHING_OPTIONS } from '../engine/device/cost';
 import { EXPERIMENTAL_MODES, type ExperimentalMode, type ThpMode } from '../engine/kernel';
+import type { PinDeviceMode } from '../engine/mm/device_pin';
 import { compileFill, type EvalContext, evaluate, int, range, toByteRange, truthy } from './eval';
 import { formatValue, ScriptError } from './values';
 import { ADVISE_KEYS, HUGETLB_DEFAULT_SIZE, kernelLineMessage, pendingAdvice, pendingStatement } from './vocabulary';
@@ -100,10 +101,11 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 	switch (s.kind) {
 		case 'system': {
 			refuseOptions(s.options, SYSTEM_OPTIONS, 'system');
-			const cfg: { ramBytes?: number; swapBytes?: number; thp?: ThpMode; experimental?: ExperimentalMode[] } = {};
+			const cfg: { ramBytes?: number; swapBytes?: number; thp?: ThpMode; experimental?: ExperimentalMode[]; pinDevice?: PinDeviceMode } = {};
 			for (const o of s.options) {
 				if (o.key === 'ram') { cfg.ramBytes = num(o, h); } else if (o.key === 'swap') { cfg.swapBytes = num(o, h); } else if (o.key === 'thp') { cfg.thp = word(o) as ThpMode; }
 				if (o.key === 'experimental') { cfg.experimental = [...cfg.experimental ?? [], experimentalMode(o)]; }
+				if (o.key === 'pin_device') { cfg.pinDevice = word(o) as PinDeviceMode; }
 			}
 			m.configure(cfg);
 			return;
@@ -160,7 +162,13 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		case 'exclusive': yield* m.exclusive(r(s.range), s.device); return;
 		case 'release': yield* m.release(s.device); return;
 		case 'fail_alloc': yield* m.failAlloc(s.device); return;
-		case 'pin': yield* m.pin(r(s.range), s.readOnly === true); return;
+		case 'pin':
+			if (s.device !== undefined) {
+				yield* m.pinDevice(r(s.range), s.device, s.duration ? int(evaluate(s.duration, h), s.duration.loc) : undefined);
+				return;
+			}
+			yield* m.pin(r(s.range), s.readOnly === true);
+			return;
 		case 'unpin': yield* m.unpin(r(s.range)); return;
 		case 'snapshot': {
 			const bytes = yield* m.snapshot(s.device, r(s.range));

@@ -135,6 +135,17 @@ export class StmtParser extends ParserBase {
 			case 'pin': {
 				this.next();
 				const s: PinStmt = { kind: 'pin', range: this.parseExpr(), loc };
+				if (this.isOp('->')) {
+					this.next();
+					const dev = this.expectName('a device name');
+					s.device = dev.text;
+					this.named(s, 'device', dev);
+					if (this.isWord('for')) {
+						this.next();
+						s.duration = this.parseExpr();
+					}
+					return s;
+				}
 				const w = this.peek();
 				if (!this.atEnd() && w.kind === 'ident' && w.text === 'read') {
 					this.next();

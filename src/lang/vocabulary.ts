@@ -62,7 +62,7 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	exclusive: { words: ['exclusive'], syntax: 'exclusive R -> DEV', doc: 'make_device_exclusive, then a device read (HMM_DMIRROR_EXCLUSIVE)' },
 	release: { deviceOp: true, words: ['release'], syntax: 'DEV release', doc: 'evict all of the device\'s memory to RAM (HMM_DMIRROR_RELEASE)' },
 	fail_alloc: { deviceOp: true, words: ['fail_alloc'], syntax: 'DEV fail_alloc', doc: 'the next page allocation of a migration through DEV\'s mirror of the current process fails, once (HMM_DMIRROR_FLAGS FAIL_ALLOC)' },
-	pin: { words: ['pin'], syntax: 'pin R [read]', doc: 'long-term pin of R\'s pages (FOLL_LONGTERM; FOLL_WRITE if R is writable, unless `read`)' },
+	pin: { words: ['pin'], syntax: 'pin R [read] | pin R -> DEV [for DUR]', doc: 'long-term pin of R\'s pages (FOLL_LONGTERM; FOLL_WRITE if R is writable, unless `read`); with experimental=pin_device, `-> DEV` pins them in device memory' },
 	unpin: { words: ['unpin'], syntax: 'unpin R', doc: 'drop the pins of R' },
 	snapshot: { words: ['snapshot'], syntax: 'S = DEV snapshot R', doc: 'one byte per page as HMM_DMIRROR_SNAPSHOT reports it' },
 	assign: { words: [], syntax: 'X = EXPR', doc: 'assign a script variable', inKernel: true },
@@ -205,19 +205,22 @@ export const DEVICE_COUNTERS: Readonly<Record<keyof DeviceStats, string>> = {
 };
 
 /** `DEV.*`: the counters, and the memory figures. */
-export const DEVICE_MEMBERS: Readonly<Record<keyof DeviceStats | 'used' | 'free' | 'struct_page_bytes', string>> = {
+export const DEVICE_MEMBERS: Readonly<Record<keyof DeviceStats | 'used' | 'free' | 'struct_page_bytes' | 'pinned', string>> = {
 	...DEVICE_COUNTERS,
 	used: 'device memory in use, in bytes',
 	free: 'device memory free, in bytes',
 	struct_page_bytes: 'host RAM spent on this device memory\'s struct pages (0 for device-private memory with experimental=no_devpriv_struct_page)',
+	pinned: 'bytes of device memory held by pins (experimental=pin_device)',
 };
 
 /** `system.*`: machine-wide figures, those the experimental kernel designs change (docs/proposals.md). */
-export const SYSTEM_MEMBERS: Readonly<Record<'struct_page_bytes' | 'invalidations' | 'invalidate_ns' | 'invalidate_saved_ns', string>> = {
+export const SYSTEM_MEMBERS: Readonly<Record<'struct_page_bytes' | 'invalidations' | 'invalidate_ns' | 'invalidate_saved_ns' | 'pin_blocked' | 'pin_wait_ns', string>> = {
 	struct_page_bytes: 'host RAM spent on struct pages of device memory (64 bytes per 4 KiB page hotplugged)',
 	invalidations: 'CPU page-table updates that invalidated mirroring devices (invalidate_range_start calls)',
 	invalidate_ns: 'simulated time those updates spent waiting for device TLB flushes',
 	invalidate_saved_ns: 'flush latency saved by overlapping them (experimental=parallel_invalidate)',
+	pin_blocked: 'CPU accesses that hit a page pinned in device memory (experimental=pin_device)',
+	pin_wait_ns: 'simulated time CPU accesses waited for pins in device memory to end (pin_device=stall)',
 };
 
 /** The member table of a word that always names an object (`last`, `event`, `system`). */

@@ -33,8 +33,9 @@ export const SYSTEM_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 	experimental: {
 		value: EXPERIMENTAL_MODES, list: true, default: 'none (mainline)',
 		doc: 'kernel designs HMM\'s proposal left open, each off by default (docs/proposals.md)',
-		pending: { values: ['pin_device', 'file_migration', 'dax_migration'], needs: 'its simulation (docs/proposals.md)' },
+		pending: { values: ['file_migration', 'dax_migration'], needs: 'its simulation (docs/proposals.md)' },
 	},
+	pin_device: { value: ['stall', 'sigbus'], default: 'stall', doc: 'with experimental=pin_device: a CPU touching a page pinned in device memory waits for the pin to end, or gets SIGBUS' },
 };
 
 /** The engine's cost terms (device/cost.ts COST_OPTIONS, DEFAULT_DEVICE_COSTS) and thrashing

@@ -27,6 +27,15 @@ describe('proposal modes against mainline (examples/proposals)', function () {
 		assert.equal(mainline.bytesMoved, mode.bytesMoved);
 	});
 
+	it('pin_device: pick_root_chunk_to_evict passes over a pinned chunk, so the table never moves again', () => {
+		const { mainline, mode } = pair('pin-device');
+		// mainline re-faults the 2 MiB table after each of the 4 streams evicted it
+		assert.equal(mainline.evicted - mode.evicted, 4 * 512);
+		assert.equal(mainline.bytesMoved - mode.bytesMoved, 2 * 4 * 512 * 4096, 'evicted and migrated back in, four times');
+		assert.equal(mainline.faults - mode.faults, 4 * 512);
+		assert.ok(mode.timeNs < mainline.timeNs);
+	});
+
 	it('no_devpriv_struct_page: uvm_devmem_init registers the whole GPU; without struct pages it costs no host RAM', () => {
 		const { mainline, mode } = pair('struct-page-cost');
 		// 80 GiB of GPU memory / 4 KiB x 64 bytes, plus one 256 MiB coherent chunk

@@ -143,7 +143,7 @@ describe('check', () => {
 		it('checks member properties', () => {
 			assert.deepEqual(diags('print last.pages, gpu.pid, p.faults, event.colour, nobody.pid'), [
 				"1:7: 'last' has no property 'pages' (expected one of cpages, faults, error, moved)",
-				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, evicted, prefetched, throttled, thrash_pins, remote_bytes, invalidations, cpu_faults, used, free, struct_page_bytes)",
+				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, evicted, prefetched, throttled, thrash_pins, remote_bytes, invalidations, cpu_faults, used, free, struct_page_bytes, pinned)",
 				"1:38: 'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail, cause)",
 				"1:52: unknown name 'nobody' (members exist on last, event, system, devices and processes)"]);
 		});
@@ -176,8 +176,8 @@ describe('check', () => {
 		});
 		it('checks expect error codes', () => {
 			assert.deepEqual(diags('expect error ENOTSUP { cpu read X }\nexpect error efault { }'), [
-				"1:14: unknown error code 'ENOTSUP' (expected one of EFAULT, EPERM, EINVAL, ENOENT, ENOMEM, EBUSY, EOPNOTSUPP, EAGAIN, SIGSEGV, SIGBUS)",
-				"2:14: unknown error code 'efault' (expected one of EFAULT, EPERM, EINVAL, ENOENT, ENOMEM, EBUSY, EOPNOTSUPP, EAGAIN, SIGSEGV, SIGBUS)"]);
+				"1:14: unknown error code 'ENOTSUP' (expected one of EFAULT, EPERM, EINVAL, ENOENT, ENOMEM, EBUSY, EOPNOTSUPP, EAGAIN, EDEADLK, SIGSEGV, SIGBUS)",
+				"2:14: unknown error code 'efault' (expected one of EFAULT, EPERM, EINVAL, ENOENT, ENOMEM, EBUSY, EOPNOTSUPP, EAGAIN, EDEADLK, SIGSEGV, SIGBUS)"]);
 			clean('expect error SIGBUS { cpu read X }');
 		});
 		it('rejects a zero loop step and assignments to true/false', () => {

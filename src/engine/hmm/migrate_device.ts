@@ -55,6 +55,8 @@ export function* migrate_vma_setup(k: Kernel, a: MigrateVma): K {
 	if (a.start < a.vma.start || a.end > a.vma.end || a.npages <= 0) { fail('EINVAL', 'migrate_vma_setup: range outside its VMA'); }
 	if (a.vma.backing === 'dax') { fail('EINVAL', 'migrate_vma_setup: DAX mappings cannot migrate'); }
 	if (is_vm_hugetlb_page(a.vma)) { fail('EINVAL', 'migrate_vma_setup: hugetlb mappings cannot migrate'); }
+	// pins in device memory whose time is up no longer hold their pages (experimental=pin_device)
+	k.pins.expire(k);
 	yield* k.enter('migrate_vma_setup', { addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name, device: a.owner?.name });
 	try {
 		if (k.wants('migration')) {

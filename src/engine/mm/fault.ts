@@ -6,6 +6,7 @@ import { HPAGE_NR, HUGE_ZERO_PFN, PG, ZERO_PFN } from './frames';
 import { PTE, PTRS_PER_PMD } from './pagetable';
 import type { Mm } from './mm';
 import { VM, type Vma } from './vma';
+import { device_pin_fault } from './device_pin';
 import { get_page, page_add_anon_rmap, page_dup_rmap, page_remove_rmap, put_page } from './page';
 import { filemap_get_page } from './pagecache';
 import { do_fault_around } from './filemap';
@@ -83,6 +84,9 @@ function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): 
 				yield { kind: 'cpu-fault', addr: vpn * PAGE_SIZE, npages: 1, device: pgmap.owner.name, process: mm.name, write, fn: 'do_swap_page' };
 			}
 			yield* k.enter('do_swap_page', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name });
+			if (k.experimental('pin_device')) {
+				try { device_pin_fault(k, mm, vpn, pfn); } catch (e) { k.leave(); throw e; }
+			}
 			try { yield* pgmap.ops.migrate_to_ram(k, { mm, vma, vpn, pfn, write }); } finally { k.leave(); }
 			return false;
 		}

@@ -154,6 +154,7 @@ export function* pin_user_pages(k: Kernel, mm: Mm, start: number, end: number, w
 /** unpin_user_pages for the pages [start, end) maps now. A page with no pin is an error (the
  * kernel would warn); the zero page is accepted, as gup_put_folio ignores it. */
 export function unpin_user_pages(k: Kernel, mm: Mm, start: number, end: number): number {
+	k.pins.expire(k);
 	let n = 0;
 	for (let vpn = start; vpn < end; vpn++) {
 		const t = mm.pt.pte(vpn) & PTE.TYPE_MASK;
@@ -161,7 +162,8 @@ export function unpin_user_pages(k: Kernel, mm: Mm, start: number, end: number):
 		if (t === PTE.NONE) { continue; }
 		if (k.frames.isZero(pfn)) { n++; continue; }
 		if (k.frames.pincount[pfn] <= 0) { continue; }
-		unpin_one(k, pfn);
+		// a pin taken in device memory (experimental=pin_device) ends here as well
+		if (k.pins.until.has(pfn)) { k.pins.drop(k, pfn); } else { unpin_one(k, pfn); }
 		n++;
 	}
 	if (n === 0) { fail('EINVAL', 'no pinned page in the range'); }

@@ -3,7 +3,7 @@
 
 // EOPNOTSUPP and EAGAIN are the kernel's answers for operations a page or a device cannot support
 // (make_device_exclusive on a non-anonymous folio) and for a retry the caller must make.
-export const ERROR_CODES = ['EFAULT', 'EPERM', 'EINVAL', 'ENOENT', 'ENOMEM', 'EBUSY', 'EOPNOTSUPP', 'EAGAIN', 'SIGSEGV', 'SIGBUS'] as const;
+export const ERROR_CODES = ['EFAULT', 'EPERM', 'EINVAL', 'ENOENT', 'ENOMEM', 'EBUSY', 'EOPNOTSUPP', 'EAGAIN', 'EDEADLK', 'SIGSEGV', 'SIGBUS'] as const;
 export type ErrorCode = typeof ERROR_CODES[number];
 
 export class SimError extends Error {

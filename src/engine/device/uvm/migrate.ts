@@ -64,6 +64,9 @@ export function* uvm_block_chunk(k: Kernel, dev: Device, mm: Mm, block: number, 
 	if (c >= 0) { return { c, fresh: false }; }
 	// a victim that could not be emptied is not chosen again
 	const tried = new Set(keep);
+	// nor one holding pages pinned in device memory (experimental=pin_device)
+	k.pins.expire(k);
+	for (const pfn of k.pins.until.keys()) { if (dev.ownsPfn(k, pfn)) { tried.add(u.pmm.chunkOfPfn(dev, pfn)); } }
 	for (;;) {
 		c = u.pmm.tryAlloc(k, dev, mm.id, block);
 		if (c >= 0) { break; }
