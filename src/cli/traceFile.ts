@@ -47,3 +47,4 @@ export class FileTraceSink implements TraceSink {
 		}
 	}
 }
+

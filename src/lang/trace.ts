@@ -34,6 +34,7 @@ export interface TraceSink {
 export const TRACED: readonly EventKind[] = [
 	'page-fault', 'cpu-fault', 'device-fault', 'fault-batch', 'migration', 'eviction', 'prefetch', 'thrashing', 'invalidation',
 ];
+const TRACED_SET: ReadonlySet<EventKind> = new Set(TRACED);
 const PAGE = 4096;
 /** RSS is a page-table walk: sample a process again only after this many of its events per
  * 64 resident pages, so sampling costs O(64 PTEs) per event however large the process is */
@@ -43,16 +44,19 @@ const SILENT_MEMORY = new Set(['munmap', 'mremap', 'madvise', 'exit', 'fork', 't
 const us = (ns: number) => ns / 1000;
 
 interface Open { ev: TraceEvent; startNs: number; step: number }
-interface FlowSource { track: Track; ts: number; id?: number; step: number }
+interface FlowSource { track: Track; ts: number }
 
 export class TraceRecorder {
 	private readonly tracks: TrackTable;
 	/** per track key, the span waiting for its end */
-	private readonly open = new Map<string, Open>();
+	private readonly open = new Map<number, Open>();
 	/** the last fault on a device or of a process in the current statement, for flow arrows */
-	private readonly sources = new Map<string, FlowSource>();
+	private readonly devSources = new Map<string, FlowSource>();
+	private readonly procSources = new Map<string, FlowSource>();
 	private readonly counters = new Map<string, number>();
-	private readonly rssDue = new Map<string, number>();
+	/** per process: events left before its RSS may be sampled again, and whether it changed */
+	private readonly procs = new Map<string, { due: number; dirty: boolean }>();
+	/** devices something happened on since the last sample */
 	private readonly dirty = new Set<string>();
 	private flows = 0;
 	private kernelsSeen = 0;
@@ -66,19 +70,24 @@ export class TraceRecorder {
 
 	/** An engine event raised by the statement numbered `step` on script line `line`, at simulated time `timeNs`. */
 	event(ev: SimEvent, step: number, timeNs: number, line?: number): void {
-		if (!TRACED.includes(ev.kind)) { return; }
-		if (step !== this.curStep) { this.curStep = step; this.sources.clear(); }
+		if (!TRACED_SET.has(ev.kind)) { return; }
+		if (step !== this.curStep) { this.curStep = step; this.clearSources(); }
 		this.engineEvents++;
 		const ts = us(timeNs);
-		const args: Record<string, unknown> = { line, addr: '0x' + ev.addr.toString(16), pages: ev.npages, process: ev.process, device: ev.device, fn: ev.fn };
-		if (ev.process) { this.touch(ev.process); }
+		// one args object per record, built once: this runs for every page fault of a run
+		const args: Record<string, unknown> = { line, addr: '0x' + ev.addr.toString(16), pages: ev.npages, fn: ev.fn };
 		const dev = ev.device, proc = ev.process;
+		if (proc !== undefined) { args.process = proc; this.touch(proc); }
+		if (dev !== undefined) { args.device = dev; }
+		if (ev.write !== undefined) { args.write = ev.write; }
+		if (ev.detail !== undefined) { args.detail = ev.detail; }
 		switch (ev.kind) {
 			case 'page-fault': case 'cpu-fault': {
 				const t = this.tracks.process(proc ?? '?', 'faults');
-				this.span(t, ev.kind, { ...args, write: ev.write, detail: ev.detail }, timeNs, step);
-				this.sources.set(`p:${proc}`, { track: t, ts, step });
-				if (dev) { this.sources.set(`d:${dev}`, { track: t, ts, step }); }
+				this.span(t, ev.kind, args, timeNs, step);
+				const src = { track: t, ts };
+				if (proc !== undefined) { this.procSources.set(proc, src); }
+				if (dev !== undefined) { this.devSources.set(dev, src); }
 				return;
 			}
 			case 'device-fault': case 'fault-batch': {
@@ -89,29 +98,32 @@ export class TraceRecorder {
 					args.entries = Number(ev.detail);
 					this.write({ name: 'faults per batch', cat: 'counter', ph: 'C', ts, pid: t.pid, args: { faults: ev.npages, entries: Number(ev.detail) } }, step);
 				}
-				this.span(t, ev.kind === 'fault-batch' ? 'fault batch' : 'device-fault', { ...args, write: ev.write }, timeNs, step, ev.kind);
-				this.sources.set(`d:${dev}`, { track: t, ts, step });
-				if (proc) { this.sources.set(`p:${proc}`, { track: t, ts, step }); }
+				this.span(t, ev.kind === 'fault-batch' ? 'fault batch' : 'device-fault', args, timeNs, step, ev.kind);
+				const src = { track: t, ts };
+				if (dev !== undefined) { this.devSources.set(dev, src); }
+				if (proc !== undefined) { this.procSources.set(proc, src); }
 				return;
 			}
 			case 'migration': case 'eviction': {
 				const t = dev ? this.tracks.device(dev, 'migrations') : this.tracks.process(proc ?? '?', 'migrations');
 				const cause = ev.cause ?? (ev.kind === 'eviction' ? 'eviction' : 'migrate');
 				const name = `${ev.kind} (${cause})`;
-				this.span(t, name, { ...args, cause, bytes: ev.npages * PAGE, detail: ev.detail }, timeNs, step, ev.kind);
+				args.cause = cause;
+				args.bytes = ev.npages * PAGE;
+				this.span(t, name, args, timeNs, step, ev.kind);
 				if (dev) { this.dirty.add(dev); }
-				const src = (dev && this.sources.get(`d:${dev}`)) || (proc && this.sources.get(`p:${proc}`)) || undefined;
+				const src = (dev !== undefined ? this.devSources.get(dev) : undefined) ?? (proc !== undefined ? this.procSources.get(proc) : undefined);
 				if (src) { this.flow(src, t, ts, step); }
 				return;
 			}
 			case 'invalidation': {
 				const t = dev ? this.tracks.device(dev, 'invalidations') : this.tracks.process(proc ?? '?', 'invalidations');
-				this.write({ name: `invalidation (${ev.detail ?? '?'})`, cat: ev.kind, ph: 'i', s: 't', ts, ...t, args: { ...args, event: ev.detail, notifier: dev } }, step);
+				this.write({ name: `invalidation (${ev.detail ?? '?'})`, cat: ev.kind, ph: 'i', s: 't', ts, pid: t.pid, tid: t.tid, args: Object.assign(args, { event: ev.detail, notifier: dev }) }, step);
 				return;
 			}
 			default: {
 				const t = this.tracks.device(dev ?? '?', ev.kind === 'prefetch' ? 'prefetch' : 'thrashing');
-				this.write({ name: ev.kind === 'thrashing' ? `thrashing (${ev.detail})` : 'prefetch', cat: ev.kind, ph: 'i', s: 't', ts, ...t, args: { ...args, detail: ev.detail } }, step);
+				this.write({ name: ev.kind === 'thrashing' ? `thrashing (${ev.detail})` : 'prefetch', cat: ev.kind, ph: 'i', s: 't', ts, pid: t.pid, tid: t.tid, args }, step);
 			}
 		}
 	}
@@ -121,7 +133,7 @@ export class TraceRecorder {
 	statement(ins: Instr | undefined, step: number, startNs: number, endNs: number, m?: Machine): void {
 		for (const o of [...this.open.values()]) { this.end(o, endNs); }
 		this.open.clear();
-		this.sources.clear();
+		this.clearSources();
 		if (m) { this.kernels(m, step); }
 		if (!ins || ins.op !== 'exec') { return; }
 		const name = `${ins.stmt.kind} (line ${ins.loc.line})`;
@@ -139,7 +151,7 @@ export class TraceRecorder {
 	truncate(step: number): void {
 		this.sink.truncate?.(step);
 		this.open.clear();
-		this.sources.clear();
+		this.clearSources();
 		this.counters.clear();
 		this.kernelsSeen = 0;
 		this.curStep = -1;
@@ -151,20 +163,29 @@ export class TraceRecorder {
 		return this.sink.json({ engineEvents: this.engineEvents });
 	}
 
-	private touch(proc: string): void { this.rssDue.set(proc, (this.rssDue.get(proc) ?? 0) - 1); this.dirty.add(`p:${proc}`); }
+	private touch(proc: string): void {
+		const p = this.procs.get(proc);
+		if (p) { p.due--; p.dirty = true; } else { this.procs.set(proc, { due: -1, dirty: true }); }
+	}
+
+	private clearSources(): void {
+		if (this.devSources.size) { this.devSources.clear(); }
+		if (this.procSources.size) { this.procSources.clear(); }
+	}
 
 	private write(ev: TraceEvent, step: number): void { this.sink.write(ev, step); }
 
-	private key(t: Track): string { return `${t.pid}:${t.tid}`; }
+	private key(t: Track): number { return t.pid * 64 + t.tid; }
 
 	private span(t: Track, name: string, args: Record<string, unknown>, startNs: number, step: number, cat = name): void {
 		this.close(t, startNs);
-		this.open.set(this.key(t), { ev: { name, cat, ph: 'X', ts: us(startNs), ...t, args }, startNs, step });
+		this.open.set(this.key(t), { ev: { name, cat, ph: 'X', ts: us(startNs), dur: 0, pid: t.pid, tid: t.tid, args }, startNs, step });
 	}
 
 	private close(t: Track, endNs: number): void {
-		const o = this.open.get(this.key(t));
-		if (o) { this.open.delete(this.key(t)); this.end(o, endNs); }
+		const k = this.key(t);
+		const o = this.open.get(k);
+		if (o) { this.open.delete(k); this.end(o, endNs); }
 	}
 
 	private end(o: Open, endNs: number): void {
@@ -203,15 +224,14 @@ export class TraceRecorder {
 			const d = view.deviceSummary(name)!;
 			this.counter(`d:${name}`, 'memory used', this.tracks.devicePid(name), ts, d.usedPages * PAGE, step);
 		}
+		this.dirty.clear();
 		for (const p of view.processes()) {
-			const due = this.rssDue.get(p.name) ?? 0;
-			if (!(all || (this.dirty.has(`p:${p.name}`) && due <= 0))) { continue; }
+			const st = this.procs.get(p.name);
+			if (!(all || (st && st.dirty && st.due <= 0))) { continue; }
 			const rss = view.process(p.id)?.rss ?? 0;
-			this.rssDue.set(p.name, Math.floor(rss / RSS_PAGES_PER_EVENT));
+			this.procs.set(p.name, { due: Math.floor(rss / RSS_PAGES_PER_EVENT), dirty: false });
 			this.counter(`p:${p.name}`, 'rss', this.tracks.processPid(p.name), ts, rss * PAGE, step);
-			this.dirty.delete(`p:${p.name}`);
 		}
-		for (const k of [...this.dirty]) { if (!k.startsWith('p:')) { this.dirty.delete(k); } }
 	}
 
 	private counter(key: string, name: string, pid: number, ts: number, bytes: number, step: number): void {

@@ -19,7 +19,7 @@ export type ProcessTrack = typeof PROCESS_TRACKS[number];
 export class TrackTable {
 	private readonly devices = new Map<string, number>();
 	private readonly processes = new Map<string, number>();
-	private readonly named = new Set<string>();
+	private readonly named = new Set<number>();
 
 	/** `emit` receives each metadata record once, the first time its track is asked for. */
 	constructor(private readonly emit: (ev: TraceEvent) => void, scriptName: string) {
@@ -57,7 +57,7 @@ export class TrackTable {
 	processPid(name: string): number { return this.process(name, 'faults').pid; }
 
 	private thread(pid: number, tid: number, name: string): Track {
-		const key = `${pid}:${tid}`;
+		const key = pid * 64 + tid;
 		if (!this.named.has(key)) {
 			this.named.add(key);
 			this.emit(meta('thread_name', pid, tid, { name }));
