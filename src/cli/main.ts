@@ -85,9 +85,9 @@ async function main(argv: string[]): Promise<number> {
 	let outputDropped = 0;
 	const print = a.json
 		? (line: string) => {
-			process.stderr.write(line + '\n');
-			if (output.length < MAX_OUTPUT_LINES) { output.push(line); } else { outputDropped++; }
-		}
+				process.stderr.write(line + '\n');
+				if (output.length < MAX_OUTPUT_LINES) { output.push(line); } else { outputDropped++; }
+			}
 		: (line: string) => { process.stdout.write(line + '\n'); };
 	const out = await runWorkload(program, source, {
 		maxSteps: a.maxSteps, timeoutMs: a.timeoutMs, trace: sink, scriptName: path.basename(a.file),

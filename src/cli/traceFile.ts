@@ -47,4 +47,3 @@ export class FileTraceSink implements TraceSink {
 		}
 	}
 }
-

@@ -6,8 +6,10 @@
 // Tracks (src/lang/traceTracks.ts): the script's statements; per device its kernels, fault batches
 // and device faults, migrations and evictions, prefetch, thrashing, invalidations; per process its
 // CPU faults, migrations and invalidations; counters for device memory used, process RSS and faults
-// per batch. Every engine event of a traced kind becomes exactly one record whose `cat` is the
-// event's kind (a span or an instant), so a trace can be counted against the engine.
+// per batch. Every engine event of a traced kind becomes exactly one record of category `engine`
+// whose args.kind is the event's kind (a span or an instant), so a trace can be counted against
+// the engine. Flow arrows share that category: DevTools binds a flow's ends to records of the same
+// category at the same timestamp and thread, and Perfetto and chrome://tracing to the enclosing span.
 //
 // Simulated time does not advance inside one engine operation (a fault batch is charged when it is
 // done), so an engine span lasts from its event to the next event on its track, or to the end of
@@ -35,6 +37,8 @@ export const TRACED: readonly EventKind[] = [
 	'page-fault', 'cpu-fault', 'device-fault', 'fault-batch', 'migration', 'eviction', 'prefetch', 'thrashing', 'invalidation',
 ];
 const TRACED_SET: ReadonlySet<EventKind> = new Set(TRACED);
+/** the category of every record made from an engine event, and of the flow arrows between them */
+export const ENGINE_CAT = 'engine';
 const PAGE = 4096;
 /** RSS is a page-table walk: sample a process again only after this many of its events per
  * 64 resident pages, so sampling costs O(64 PTEs) per event however large the process is */
@@ -75,7 +79,7 @@ export class TraceRecorder {
 		this.engineEvents++;
 		const ts = us(timeNs);
 		// one args object per record, built once: this runs for every page fault of a run
-		const args: Record<string, unknown> = { line, addr: '0x' + ev.addr.toString(16), pages: ev.npages, fn: ev.fn };
+		const args: Record<string, unknown> = { kind: ev.kind, line, addr: '0x' + ev.addr.toString(16), pages: ev.npages, fn: ev.fn };
 		const dev = ev.device, proc = ev.process;
 		if (proc !== undefined) { args.process = proc; this.touch(proc); }
 		if (dev !== undefined) { args.device = dev; }
@@ -98,7 +102,7 @@ export class TraceRecorder {
 					args.entries = Number(ev.detail);
 					this.write({ name: 'faults per batch', cat: 'counter', ph: 'C', ts, pid: t.pid, args: { faults: ev.npages, entries: Number(ev.detail) } }, step);
 				}
-				this.span(t, ev.kind === 'fault-batch' ? 'fault batch' : 'device-fault', args, timeNs, step, ev.kind);
+				this.span(t, ev.kind === 'fault-batch' ? 'fault batch' : 'device-fault', args, timeNs, step);
 				const src = { track: t, ts };
 				if (dev !== undefined) { this.devSources.set(dev, src); }
 				if (proc !== undefined) { this.procSources.set(proc, src); }
@@ -110,7 +114,7 @@ export class TraceRecorder {
 				const name = `${ev.kind} (${cause})`;
 				args.cause = cause;
 				args.bytes = ev.npages * PAGE;
-				this.span(t, name, args, timeNs, step, ev.kind);
+				this.span(t, name, args, timeNs, step);
 				if (dev) { this.dirty.add(dev); }
 				const src = (dev !== undefined ? this.devSources.get(dev) : undefined) ?? (proc !== undefined ? this.procSources.get(proc) : undefined);
 				if (src) { this.flow(src, t, ts, step); }
@@ -118,12 +122,12 @@ export class TraceRecorder {
 			}
 			case 'invalidation': {
 				const t = dev ? this.tracks.device(dev, 'invalidations') : this.tracks.process(proc ?? '?', 'invalidations');
-				this.write({ name: `invalidation (${ev.detail ?? '?'})`, cat: ev.kind, ph: 'i', s: 't', ts, pid: t.pid, tid: t.tid, args: Object.assign(args, { event: ev.detail, notifier: dev }) }, step);
+				this.write({ name: `invalidation (${ev.detail ?? '?'})`, cat: ENGINE_CAT, ph: 'i', s: 't', ts, pid: t.pid, tid: t.tid, args: Object.assign(args, { event: ev.detail, notifier: dev }) }, step);
 				return;
 			}
 			default: {
 				const t = this.tracks.device(dev ?? '?', ev.kind === 'prefetch' ? 'prefetch' : 'thrashing');
-				this.write({ name: ev.kind === 'thrashing' ? `thrashing (${ev.detail})` : 'prefetch', cat: ev.kind, ph: 'i', s: 't', ts, pid: t.pid, tid: t.tid, args }, step);
+				this.write({ name: ev.kind === 'thrashing' ? `thrashing (${ev.detail})` : 'prefetch', cat: ENGINE_CAT, ph: 'i', s: 't', ts, pid: t.pid, tid: t.tid, args }, step);
 			}
 		}
 	}
@@ -177,9 +181,9 @@ export class TraceRecorder {
 
 	private key(t: Track): number { return t.pid * 64 + t.tid; }
 
-	private span(t: Track, name: string, args: Record<string, unknown>, startNs: number, step: number, cat = name): void {
+	private span(t: Track, name: string, args: Record<string, unknown>, startNs: number, step: number): void {
 		this.close(t, startNs);
-		this.open.set(this.key(t), { ev: { name, cat, ph: 'X', ts: us(startNs), dur: 0, pid: t.pid, tid: t.tid, args }, startNs, step });
+		this.open.set(this.key(t), { ev: { name, cat: ENGINE_CAT, ph: 'X', ts: us(startNs), dur: 0, pid: t.pid, tid: t.tid, args }, startNs, step });
 	}
 
 	private close(t: Track, endNs: number): void {
@@ -196,8 +200,8 @@ export class TraceRecorder {
 	/** A flow arrow from a fault (bound to its span) to the migration it led to. */
 	private flow(src: FlowSource, to: Track, ts: number, step: number): void {
 		const id = ++this.flows;
-		this.write({ name: 'fault → migration', cat: 'flow', ph: 's', ts: src.ts, ...src.track, id }, step);
-		this.write({ name: 'fault → migration', cat: 'flow', ph: 'f', bp: 'e', ts, ...to, id }, step);
+		this.write({ name: 'fault → migration', cat: ENGINE_CAT, ph: 's', ts: src.ts, ...src.track, id }, step);
+		this.write({ name: 'fault → migration', cat: ENGINE_CAT, ph: 'f', bp: 'e', ts, ...to, id }, step);
 	}
 
 	/** Kernel spans, from the machine's launch records (they are known once the kernel is done). */
@@ -261,4 +265,3 @@ export class MemoryTraceSink implements TraceSink {
 		return JSON.stringify({ traceEvents: this.events.map(e => e.ev), displayTimeUnit: 'ns', otherData: { ...other, dropped: this.dropped } });
 	}
 }
-

@@ -227,7 +227,7 @@ describe('trace recorder', () => {
 		assert.ok(spans.every((e: { pid: number; tid: number }) => e.pid === 1 && e.tid === 1));
 		assert.ok(spans.some((e: { name: string }) => e.name === 'migrate (line 7)'));
 		assert.ok(!spans.some((e: { name: string }) => /^for/.test(e.name)), 'loop control leaves no span');
-		const kinds = new Set(all.traceEvents.filter((e: { cat: string }) => !['statement', '__metadata', 'counter', 'flow', 'kernel'].includes(e.cat)).map((e: { cat: string }) => e.cat));
+		const kinds = new Set(all.traceEvents.filter((e: { cat: string; ph: string }) => e.cat === 'engine' && e.ph !== 's' && e.ph !== 'f').map((e: { args: { kind: string } }) => e.args.kind));
 		assert.ok(kinds.has('migration') && kinds.has('page-fault'));
 		assert.ok([...kinds].every(k => TRACED.includes(k as EventKind)), 'call, access and tick are not traced');
 		const before = all.traceEvents.length;
