@@ -64,6 +64,10 @@ export class TraceRecorder {
 	private readonly dirty = new Set<string>();
 	private flows = 0;
 	private kernelsSeen = 0;
+	/** after time went back: the kernels launched before the next statement are already recorded */
+	private resyncKernels = false;
+	/** the machine of the last statement (counters sampled between statements read it) */
+	private machine?: Machine;
 	private curStep = -1;
 	/** engine events recorded, each as exactly one record */
 	engineEvents = 0;
@@ -101,6 +105,9 @@ export class TraceRecorder {
 					this.close(this.tracks.device(dev ?? '?', 'migrations'), timeNs);
 					args.entries = Number(ev.detail);
 					this.write({ name: 'faults per batch', cat: 'counter', ph: 'C', ts, pid: t.pid, args: { faults: ev.npages, entries: Number(ev.detail) } }, step);
+					// device memory as the kernel goes: what the batches before this one left resident
+					const used = dev !== undefined ? this.machine?.view.deviceSummary(dev)?.usedPages : undefined;
+					if (used !== undefined) { this.counter(`d:${dev}`, 'memory used', t.pid, ts, used * PAGE, step); }
 				}
 				this.span(t, ev.kind === 'fault-batch' ? 'fault batch' : 'device-fault', args, timeNs, step);
 				const src = { track: t, ts };
@@ -138,7 +145,7 @@ export class TraceRecorder {
 		for (const o of [...this.open.values()]) { this.end(o, endNs); }
 		this.open.clear();
 		this.clearSources();
-		if (m) { this.kernels(m, step); }
+		if (m) { this.machine = m; this.kernels(m, step, startNs); }
 		if (!ins || ins.op !== 'exec') { return; }
 		const name = `${ins.stmt.kind} (line ${ins.loc.line})`;
 		const args = { line: ins.loc.line, step };
@@ -157,7 +164,8 @@ export class TraceRecorder {
 		this.open.clear();
 		this.clearSources();
 		this.counters.clear();
-		this.kernelsSeen = 0;
+		this.resyncKernels = true;
+		this.machine = undefined;
 		this.curStep = -1;
 	}
 
@@ -205,8 +213,12 @@ export class TraceRecorder {
 	}
 
 	/** Kernel spans, from the machine's launch records (they are known once the kernel is done). */
-	private kernels(m: Machine, step: number): void {
+	private kernels(m: Machine, step: number, startNs: number): void {
 		const ks = m.kernels;
+		if (this.resyncKernels) {
+			this.resyncKernels = false;
+			this.kernelsSeen = ks.filter(k => k.startNs < startNs).length;
+		}
 		if (ks.length < this.kernelsSeen) { this.kernelsSeen = ks.length; }
 		for (; this.kernelsSeen < ks.length; this.kernelsSeen++) {
 			const k = ks[this.kernelsSeen];
