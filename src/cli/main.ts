@@ -99,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
 	if (out.error) { process.stderr.write(`${a.file}:${out.error.line}:${out.error.col}: ${out.error.message}\n`); }
 	if (sink && out.trace) {
 		try {
-			sink.close({ engineEvents: out.trace.engineEvents, dropped: 0 });
+			sink.close({ engineEvents: out.trace.engineEvents });
 		} catch (e) {
 			process.stderr.write(`hmmw: cannot write trace ${a.trace}: ${(e as Error).message}\n`);
 		}
