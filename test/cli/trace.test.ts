@@ -10,7 +10,7 @@ import { runWorkload } from '../../src/cli/run';
 import { FileTraceSink } from '../../src/cli/traceFile';
 import { Interpreter } from '../../src/lang/interp';
 import { Driver } from '../../src/lang/driver';
-import { ENGINE_CAT, TRACED, type TraceEvent } from '../../src/lang/trace';
+import { ENGINE_CAT, MemoryTraceSink, TRACED, type TraceEvent } from '../../src/lang/trace';
 import { hmmwFiles } from '../hmmwFiles';
 import { validateTrace } from './traceValidate';
 
@@ -140,5 +140,25 @@ describe('hmmw run --trace: the streamed Chrome trace', function () {
 		assert.equal(t.otherData.engineEvents, 256_000);
 		assert.ok(!('dropped' in t.otherData) || t.otherData.dropped === 0);
 		assert.ok(statSync(file).size > 256_000 * 100);
+	});
+
+	it('reports a write that fails (disk full) when the file is closed, and drops the rest', () => {
+		const sink = new FileTraceSink('/dev/full');
+		const ev: TraceEvent = { name: 'x', cat: 'statement', ph: 'i', s: 't', ts: 0, pid: 1, tid: 1, args: { pad: 'p'.repeat(1000) } };
+		for (let i = 0; i < 3000; i++) { sink.write(ev); }
+		assert.throws(() => sink.close({}), /ENOSPC/);
+	});
+
+	it('the debugger\'s in-memory sink keeps metadata always, counts what its cap drops, and forgets a future', () => {
+		const sink = new MemoryTraceSink(3);
+		const ev = (step: number): TraceEvent => ({ name: `s${step}`, cat: 'statement', ph: 'i', s: 't', ts: step, pid: 1, tid: 1 });
+		sink.write({ name: 'process_name', cat: '__metadata', ph: 'M', ts: 0, pid: 1, args: { name: 'p' } }, -1);
+		for (let step = 1; step <= 4; step++) { sink.write(ev(step), step); }
+		let j = JSON.parse(sink.json()) as Trace;
+		assert.deepEqual(j.traceEvents.map(e => e.name), ['process_name', 's1', 's2']);
+		assert.equal(j.otherData.dropped, 2);
+		sink.truncate(1);
+		j = JSON.parse(sink.json()) as Trace;
+		assert.deepEqual(j.traceEvents.map(e => e.name), ['process_name', 's1']);
 	});
 });
