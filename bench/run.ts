@@ -6,7 +6,10 @@ import * as path from 'node:path';
 import { benchDebug } from './debug';
 import { benchProposals, formatProposals } from './proposals';
 
-interface CaseResult { name: string; seconds: number; pages: number; maxRssMB: number; batches?: number; entries?: number; simSeconds?: number }
+interface CaseResult {
+	name: string; seconds: number; pages: number; maxRssMB: number; batches?: number; entries?: number; simSeconds?: number;
+	records?: number; engineEvents?: number; traceBytes?: number;
+}
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -49,6 +52,19 @@ async function main(): Promise<number> {
 		ratio: rate(uvm) / base, target: '< 3 s', ok: uvm.seconds < 3,
 	});
 	rows.push({ name: '  same kernel, simulated', value: `${uvm.batches} batches, ${uvm.entries} entries, ${uvm.simSeconds?.toFixed(2)} s simulated` });
+
+	// issue 12: a 1 GiB streaming workload traced completely, memory bounded, at most 2x the untraced run
+	const off = runCase('traceStreamOff');
+	const on = runCase('traceStreamOn');
+	const slow = on.seconds / off.seconds;
+	rows.push({ name: 'hmmw run 1 GiB stream, untraced', value: `${(off.seconds * 1000).toFixed(0)} ms, peak RSS ${off.maxRssMB.toFixed(0)} MB` });
+	rows.push({
+		name: '  same, --trace (streamed)', value: `${(on.seconds * 1000).toFixed(0)} ms, ${on.records} records, ${((on.traceBytes ?? 0) / 2 ** 20).toFixed(0)} MiB`,
+		target: '<= 2x untraced', ok: slow <= 2,
+	});
+	rows.push({ name: '    trace time / untraced', value: `${slow.toFixed(2)}x, ${on.engineEvents} engine events, all recorded` });
+	const grow = on.maxRssMB - off.maxRssMB;
+	rows.push({ name: '    peak RSS growth with --trace', value: `${grow.toFixed(0)} MB for a ${((on.traceBytes ?? 0) / 2 ** 20).toFixed(0)} MiB file`, target: '< 64 MB', ok: grow < 64 });
 
 	for (const r of await benchDebug()) {
 		rows.push({ name: r.name, value: `${r.value.toFixed(r.value < 10 ? 2 : 0)} ${r.unit}`, target: r.target, ok: r.ok });

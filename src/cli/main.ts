@@ -1,11 +1,16 @@
 // hmmw: run or check a workload script from the command line (docs/language.md#command-line).
-import { writeFileSync } from 'node:fs';
 import { compileSource } from '../lang/frontend';
 import { DEFAULT_MAX_SCRIPT, readScript, traceProblem } from './scriptFile';
 import { formatDiagnostic, hasErrors } from '../lang/diagnostics';
 import { runWorkload } from './run';
-import { report, summary } from './report';
+import { summary } from './report';
+import { buildRunDocument } from './jsonReport';
+import { FileTraceSink } from './traceFile';
 import { startServer } from '../lsp/server';
+import * as path from 'node:path';
+
+/** print lines kept in the --json document (all of them still go to stderr) */
+const MAX_OUTPUT_LINES = 10_000;
 
 const USAGE = `usage: hmmw run FILE [--json] [--trace OUT.json] [--max-steps N] [--timeout SECONDS] [--max-script-size BYTES]
        hmmw check FILE [--max-script-size BYTES]
@@ -67,24 +72,46 @@ async function main(argv: string[]): Promise<number> {
 
 	let interrupted = false;
 	process.on('SIGINT', () => { interrupted = true; });
+	let sink: FileTraceSink | undefined;
+	if (a.trace !== undefined) {
+		try {
+			sink = new FileTraceSink(a.trace);
+		} catch (e) {
+			return usage(`cannot write trace ${a.trace}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+		}
+	}
+	// with --json, stdout holds the document alone: print lines go to stderr and into the document
+	const output: string[] = [];
+	let outputDropped = 0;
+	const print = a.json
+		? (line: string) => {
+				process.stderr.write(line + '\n');
+				if (output.length < MAX_OUTPUT_LINES) { output.push(line); } else { outputDropped++; }
+			}
+		: (line: string) => { process.stdout.write(line + '\n'); };
 	const out = await runWorkload(program, source, {
-		maxSteps: a.maxSteps, timeoutMs: a.timeoutMs, trace: a.trace !== undefined,
+		maxSteps: a.maxSteps, timeoutMs: a.timeoutMs, trace: sink, scriptName: path.basename(a.file),
 		checkInvariants: process.env.HMMW_CHECK_INVARIANTS === '1',
-		print: line => process.stdout.write(line + '\n'),
+		print,
 		onFailure: f => process.stderr.write(`${a.file}:${f.line}:${f.col}: ${f.message}\n`),
 		interrupted: () => interrupted,
 	});
 	if (out.error) { process.stderr.write(`${a.file}:${out.error.line}:${out.error.col}: ${out.error.message}\n`); }
-	if (a.trace && out.trace) {
+	if (sink && out.trace) {
 		try {
-			writeFileSync(a.trace, out.trace.json());
+			sink.close({ engineEvents: out.trace.engineEvents });
 		} catch (e) {
 			process.stderr.write(`hmmw: cannot write trace ${a.trace}: ${(e as Error).message}\n`);
 		}
 	}
-	if (a.json) { process.stdout.write(JSON.stringify(report(out)) + '\n'); } else { process.stderr.write(summary(out)); }
-	if (out.error) { return 2; }
-	return out.interp.failed > 0 ? 1 : 0;
+	const code = out.error ? 2 : out.interp.failed > 0 ? 1 : 0;
+	if (a.json) {
+		const trace = sink && out.trace ? { path: a.trace!, records: sink.count, engineEvents: out.trace.engineEvents } : undefined;
+		process.stdout.write(JSON.stringify(buildRunDocument(out, { file: a.file, source, output, outputDropped, exitCode: code, trace })) + '\n');
+	} else {
+		process.stderr.write(summary(out));
+	}
+	return code;
 }
 
 if (process.argv[2] === 'lsp') {

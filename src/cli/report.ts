@@ -1,4 +1,4 @@
-// The end-of-run report: the JSON object of docs/language.md#command-line, and its human-readable form.
+// The end-of-run report's parts, and its human-readable form (the JSON document is src/cli/jsonReport.ts).
 import type { RunOutcome } from './run';
 import { PAGE_SIZE } from '../engine/view';
 import type { Machine } from '../engine/machine';
@@ -29,23 +29,6 @@ export function migrationsByCause(m: Machine): Record<string, Record<MigrationCa
 		out[name] = Object.fromEntries(MIGRATION_CAUSES.map(c => [c, { in: by[c].in, out: by[c].out }])) as Record<MigrationCause, { in: number; out: number }>;
 	}
 	return out;
-}
-
-export function report(out: RunOutcome): object {
-	const i = out.interp;
-	const failures = i.failures.map(f => ({ line: f.line, message: f.message }));
-	if (out.error) { failures.push({ line: out.error.line, message: out.error.message }); }
-	return {
-		ok: !out.error && i.failed === 0,
-		passed: i.passed,
-		failed: i.failed,
-		time_ns: Math.round(i.machine.time),
-		devices: deviceCounters(out),
-		kernels: kernelReports(i.machine),
-		migrations: migrationsByCause(i.machine),
-		failures,
-		...(out.error ? { error: { line: out.error.line, col: out.error.col, code: out.error.code, message: out.error.message } } : {}),
-	};
 }
 
 function fmtTime(ns: number): string {

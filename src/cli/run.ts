@@ -1,15 +1,17 @@
 // Runs a workload to completion for the CLI, through the driver in time slices, so Ctrl-C and
 // --timeout are noticed even inside one long statement.
-import { Interpreter, type Failure, type RunError } from '../lang/interp';
+import { Interpreter, type ExpectResult, type Failure, type RunError } from '../lang/interp';
 import type { Program } from '../lang/ast';
 import { Driver, type DriverHooks } from '../lang/driver';
-import { TRACED, TraceRecorder } from '../lang/trace';
+import { TRACED, TraceRecorder, type TraceSink } from '../lang/trace';
 
 export interface RunOptions {
 	maxSteps?: number;
 	timeoutMs?: number;
-	/** record a Chrome trace */
-	trace?: boolean;
+	/** record a Chrome trace into this sink */
+	trace?: TraceSink;
+	/** the script's name on the trace's script track */
+	scriptName?: string;
 	print: (line: string) => void;
 	onFailure: (f: Failure) => void;
 	/** tests: check the machine's invariants after every statement */
@@ -22,28 +24,33 @@ export interface RunOutcome {
 	interp: Interpreter;
 	error?: RunError;
 	trace?: TraceRecorder;
+	/** every expectation decided, in the order decided */
+	expectations: ExpectResult[];
+	/** wall-clock time of the run, ms */
+	wallMs: number;
 }
 
 const SLICE_MS = 30;
 
 export function runWorkload(program: Program, source: string, opts: RunOptions): Promise<RunOutcome> {
-	const interp = new Interpreter(program, source, { print: opts.print, onFailure: opts.onFailure });
+	const expectations: ExpectResult[] = [];
+	const interp = new Interpreter(program, source, { print: opts.print, onFailure: opts.onFailure, onExpect: r => expectations.push(r) });
 	const m = interp.machine;
-	const trace = opts.trace ? new TraceRecorder() : undefined;
+	const trace = opts.trace ? new TraceRecorder(opts.trace, opts.scriptName) : undefined;
 	const driver = new Driver(interp, { sliceMs: SLICE_MS, invariants: opts.checkInvariants });
 	if (trace) { driver.watch(TRACED); }
 	const started = Date.now();
 	const hooks: DriverHooks<string> = {
 		before: () => opts.maxSteps !== undefined && interp.steps >= opts.maxSteps ? `stopped after --max-steps ${opts.maxSteps} statements` : undefined,
-		event: ev => { trace?.event(ev, interp.steps, m.time); return undefined; },
+		event: ev => { trace?.event(ev, interp.steps, m.time, driver.current?.loc.line); return undefined; },
 		boundary: span => {
-			if (span) { trace?.statement(span.ins, span.step, span.startNs, span.endNs); }
+			if (span) { trace?.statement(span.ins, span.step, span.startNs, span.endNs, m); }
 			return undefined;
 		},
 	};
 
 	return new Promise(resolve => {
-		const finish = (error?: RunError) => resolve({ interp, error: error ?? interp.error, trace });
+		const finish = (error?: RunError) => resolve({ interp, error: error ?? interp.error, trace, expectations, wallMs: Date.now() - started });
 		const slice = () => {
 			let r;
 			try {

@@ -200,13 +200,13 @@ export class HmmRuntime extends EventEmitter {
 				const now = performance.now();
 				this.tt.ran(now - mark);
 				mark = now;
-				if (span && this.trace && !this.quiet) { this.trace.statement(span.ins, span.step, span.startNs, span.endNs); }
+				if (span && this.trace && !this.quiet) { this.trace.statement(span.ins, span.step, span.startNs, span.endNs, it.machine); }
 				return this.arrive(it, span);
 			},
 			before: () => (this.pauseRequested ? { reason: 'pause' } : this.checkExpect(it)),
 			tick: () => (this.pauseRequested ? { reason: 'pause' } : undefined),
 			event: ev => {
-				this.trace?.event(ev, it.steps, it.machine.time);
+				this.trace?.event(ev, it.steps, it.machine.time, this.driver.current?.loc.line);
 				return eventStop(ev, it, this.bps, this.mode, this.origin);
 			},
 		};

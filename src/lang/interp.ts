@@ -28,7 +28,12 @@ export interface InterpreterOptions {
 	print?: (line: string) => void;
 	/** a failed expectation, as it happens */
 	onFailure?: (f: Failure) => void;
+	/** every expectation's result (`expect` and `expect error` blocks), passed ones too, as it is decided */
+	onExpect?: (r: ExpectResult) => void;
 }
+
+/** One decided expectation: where it is written, and whether it held. */
+export interface ExpectResult { line: number; col: number; kind: 'expect' | 'expect-error'; ok: boolean; message?: string }
 
 export class Interpreter implements ExecHost {
 	readonly prog: CompiledProgram;
@@ -60,16 +65,17 @@ export class Interpreter implements ExecHost {
 	print(line: string): void { this.opts.print?.(line); }
 
 	expectResult(ok: boolean, s: Stmt & { kind: 'expect' }, message: string): void {
-		if (ok) { this.passed++; return; }
+		if (ok) { this.passed++; this.opts.onExpect?.({ line: s.loc.line, col: s.loc.col, kind: 'expect', ok }); return; }
 		const text = this.lines[s.loc.line - 1]?.slice(s.loc.col - 1).replace(/\s+#.*$/, '').trim() ?? 'expect';
-		this.fail(s.loc, message ? `${message} (${text})` : `expectation failed: ${text}`);
+		this.fail(s.loc, message ? `${message} (${text})` : `expectation failed: ${text}`, 'expect');
 	}
 
-	private fail(loc: Loc, message: string): void {
+	private fail(loc: Loc, message: string, kind: ExpectResult['kind']): void {
 		this.failed++;
 		const f = { line: loc.line, col: loc.col, message };
 		this.failures.push(f);
 		this.opts.onFailure?.(f);
+		this.opts.onExpect?.({ ...f, kind, ok: false });
 	}
 
 	/** Executes the instruction at pc. Errors become the run's outcome, never exceptions. */
@@ -142,7 +148,7 @@ export class Interpreter implements ExecHost {
 				return;
 			case 'try-end':
 				this.handlers.pop();
-				this.fail(ins.loc, `expected error ${ins.code}, but the block succeeded`);
+				this.fail(ins.loc, `expected error ${ins.code}, but the block succeeded`, 'expect-error');
 				this.pc++;
 				return;
 		}
@@ -152,8 +158,11 @@ export class Interpreter implements ExecHost {
 		if (e instanceof SimError && this.handlers.length > 0) {
 			const t = this.handlers.pop()!;
 			const tryIns = this.prog.code[t] as { code: string; end: number; loc: Loc };
-			if (e.code === tryIns.code) { this.passed++; } else {
-				this.fail(tryIns.loc, `expected error ${tryIns.code}, got ${e.code} at line ${loc.line}: ${e.message}`);
+			if (e.code === tryIns.code) {
+				this.passed++;
+				this.opts.onExpect?.({ line: tryIns.loc.line, col: tryIns.loc.col, kind: 'expect-error', ok: true });
+			} else {
+				this.fail(tryIns.loc, `expected error ${tryIns.code}, got ${e.code} at line ${loc.line}: ${e.message}`, 'expect-error');
 			}
 			// loops opened inside the block are abandoned with it
 			for (const pc of [...this.loops.keys()]) { if (pc > t && pc < tryIns.end) { this.loops.delete(pc); } }

@@ -2,7 +2,8 @@
 // per-cause counts are set by hand: one summary line per kernel, the causes that moved pages, and
 // the same figures in the --json object.
 import * as assert from 'node:assert/strict';
-import { report, summary } from '../../src/cli/report';
+import { summary } from '../../src/cli/report';
+import { buildRunDocument } from '../../src/cli/jsonReport';
 import type { RunOutcome } from '../../src/cli/run';
 import { compileSource } from '../../src/lang/frontend';
 import { Interpreter } from '../../src/lang/interp';
@@ -20,7 +21,7 @@ function outcome(): RunOutcome {
 	by['device-fault'].in = 416;
 	by.prefetch.in = 96;
 	by['cpu-fault'].out = 5;
-	return { interp };
+	return { interp, expectations: [], wallMs: 0 };
 }
 
 describe('hmmw report: kernels and migrations by cause', () => {
@@ -35,7 +36,7 @@ describe('hmmw report: kernels and migrations by cause', () => {
 	});
 
 	it('gives the same figures in the JSON object: a kernels array and every cause per device', () => {
-		const j = report(outcome()) as {
+		const j = buildRunDocument(outcome(), { file: 'r.hmmw', source: '', exitCode: 0 }) as {
 			kernels: Record<string, unknown>[];
 			migrations: Record<string, Record<string, { in: number; out: number }>>;
 			devices: Record<string, Record<string, number>>;

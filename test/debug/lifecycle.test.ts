@@ -106,8 +106,8 @@ describe('debug adapter: lifecycle', function () {
 			await s().launch(fixture('migrate.hmmw'), { trace: out });
 			await s().next('terminated');
 			assert.ok(existsSync(out));
-			const t = JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { name: string; cat: string }[] };
-			assert.ok(t.traceEvents.some(e => e.name === 'migration'), 'migration events');
+			const t = JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { name: string; cat: string; args?: { kind?: string } }[] };
+			assert.ok(t.traceEvents.some(e => e.args?.kind === 'migration'), 'migration events');
 			assert.ok(t.traceEvents.some(e => e.cat === 'statement' && /migrate \(line 7\)/.test(e.name)), 'statement spans');
 		} finally {
 			rmSync(dir, { recursive: true, force: true });

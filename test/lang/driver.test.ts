@@ -221,12 +221,13 @@ describe('trace recorder', () => {
 		});
 		const all = JSON.parse(t.json());
 		assert.equal(all.displayTimeUnit, 'ns');
-		assert.deepEqual(all.otherData, { dropped: 0 });
-		const spans = all.traceEvents.filter((e: { ph: string }) => e.ph === 'X');
-		assert.ok(spans.every((e: { cat: string; tid: number }) => e.cat === 'statement' && e.tid === 0));
+		assert.equal(all.otherData.dropped, 0);
+		assert.equal(all.otherData.engineEvents, t.engineEvents);
+		const spans = all.traceEvents.filter((e: { cat: string }) => e.cat === 'statement');
+		assert.ok(spans.every((e: { pid: number; tid: number }) => e.pid === 1 && e.tid === 1));
 		assert.ok(spans.some((e: { name: string }) => e.name === 'migrate (line 7)'));
 		assert.ok(!spans.some((e: { name: string }) => /^for/.test(e.name)), 'loop control leaves no span');
-		const kinds = new Set(all.traceEvents.filter((e: { ph: string }) => e.ph === 'i').map((e: { name: string }) => e.name));
+		const kinds = new Set(all.traceEvents.filter((e: { cat: string; ph: string }) => e.cat === 'engine' && e.ph !== 's' && e.ph !== 'f').map((e: { args: { kind: string } }) => e.args.kind));
 		assert.ok(kinds.has('migration') && kinds.has('page-fault'));
 		assert.ok([...kinds].every(k => TRACED.includes(k as EventKind)), 'call, access and tick are not traced');
 		const before = all.traceEvents.length;
