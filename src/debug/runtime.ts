@@ -18,7 +18,7 @@ import type { EventKind } from '../engine/sim/events';
 import { Driver, type DriverHooks, type Span } from '../lang/driver';
 import { TRACED, TraceRecorder } from '../lang/trace';
 import { Breakpoints, ENGINE_FILTERS } from './breakpoints';
-import { boundaryStop, eventStop, expectStop, innermostLoop, isNewLine, type Mode, type Origin, type StopInfo } from './stops';
+import { boundaryStop, eventStop, expectStop, innermostLoop, isIssue, isNewLine, type Mode, type Origin, type StopInfo } from './stops';
 import { describeEvent } from './describe';
 import { type Edit, stoppable, TimeMachine } from './timeTravel';
 import { type RunState, RunStateMachine } from './runState';
@@ -171,7 +171,7 @@ export class HmmRuntime extends EventEmitter {
 		const it = this.interp;
 		const stack = it.machine.view.stack();
 		const mid = this.midStatement;
-		this.origin = { mid, frame: mid ? stack[stack.length - 1] : undefined };
+		this.origin = { mid, frame: mid ? stack[stack.length - 1] : undefined, issue: mid && isIssue(this.stop?.event) };
 		if (mode === 'stepOut' && !mid) {
 			this.origin.loop = innermostLoop(it, it.pc);
 		}
@@ -191,6 +191,8 @@ export class HmmRuntime extends EventEmitter {
 		if (this.state !== 'running' || this.quiet) { return; }
 		const w = new Set<EventKind>(this.bps.kindsWanted());
 		if (this.mode === 'stepIn' || (this.mode === 'stepOut' && this.origin.frame)) { for (const k of ALL_EVENTS) { w.add(k); } }
+		// next from a kernel access: over the driver's work, to the kernel's next access
+		if (this.mode === 'next' && this.origin.issue) { w.add('access'); }
 		if (this.trace) { for (const k of TRACED) { w.add(k); } }
 		this.driver.watch(w);
 	}
