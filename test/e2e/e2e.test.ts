@@ -292,11 +292,26 @@ for (const theme of themes) {
 			await frame.locator('#status', { hasText: 'session ended' }).waitFor({ timeout: 15000 });
 		});
 
-		it('a second session: stops on a fault batch with the kernel stack, no error tab; the panel shows its process', async () => {
+		it('a second session: steps into a kernel, stops on a fault batch with the kernel stack, no error tab; the panel shows its process', async () => {
 			await openFile(page, 'second.hmmw');
 			await runCommand(page, 'HMM: Debug Workload');
 			await page.keyboard.press('Control+Shift+D');
 			await page.getByText(/^paused on entry$/i).first().waitFor({ timeout: 30000 });
+			// step to the kernel line, then into the kernel: the launch, then its access as warp 0
+			// issues it, with a warp frame on the body statement
+			for (const line of [4, 5, 6, 7]) {
+				await page.keyboard.press('F10');
+				await page.locator('.debug-call-stack .monaco-list-row', { hasText: `${line}:1` }).first().waitFor({ timeout: 30000 });
+			}
+			await page.keyboard.press('F11');
+			// the stop's description heads the Call Stack
+			await page.getByText(/^call kernel touch\(/).first().waitFor({ timeout: 30000 });
+			await page.keyboard.press('F11');
+			const warp = page.locator('.debug-call-stack .monaco-list-row', { hasText: 'warp 0 · SM 0: read Y' }).first();
+			await warp.waitFor({ timeout: 30000 });
+			assert.match(await warp.innerText(), /7:22/);
+			await page.getByText(/warp 0 on SM 0 issues read access to 256 pages/).first().waitFor({ timeout: 15000 });
+			await shot('9-kernel-access');
 			// "break on" the driver's fault batches, from the Breakpoints view
 			const filter = page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'Device fault batch' }).first();
 			await filter.waitFor({ timeout: 15000 });
@@ -325,7 +340,7 @@ for (const theme of themes) {
 			const frame = residencyFrame(page);
 			await frame.locator('#process option', { hasText: /^q \(pid/ }).first().waitFor({ state: 'attached', timeout: 30000 });
 			assert.doesNotMatch(await frame.locator('#process').innerText(), /^p \(pid/m);
-			await shot('9-fault-batch-stop');
+			await shot('10-fault-batch-stop');
 			// leave the filter off for the next run, and let this one finish
 			await box.click();
 			await filter.locator('input:checked, [role="checkbox"][aria-checked="true"]').first().waitFor({ state: 'detached', timeout: 15000 });
@@ -356,7 +371,7 @@ for (const theme of themes) {
 			// a modal would have come with the failed launch; give it the time it would take
 			await page.waitForTimeout(1000);
 			await assertNoDialog(page, 'after a launch with a script error');
-			await shot('10-launch-error');
+			await shot('11-launch-error');
 		});
 	});
 }
