@@ -64,12 +64,15 @@ rm -f "$VSIX"
 log "packaging $VSIX"
 npx --no-install vsce package --no-dependencies --no-rewrite-relative-links --out "$VSIX" > "$E2E/vsce.log" 2>&1 || { cat "$E2E/vsce.log"; exit 1; }
 
-# --- a fresh, isolated profile: user data, extensions and XDG folders all live under $E2E/run, so
-# nothing is written to ~ and no earlier run's state (open editors, panels) leaks into this one.
+# --- fresh, isolated profiles, one per colour theme (the test runs everything in each): user data,
+# workspace and XDG folders live under $E2E/run, so nothing is written to ~ and no earlier run's
+# state (open editors, panels) leaks into this one; extensions are shared.
 RUN="$E2E/run"
 rm -rf "$RUN"
-mkdir -p "$RUN/user-data/User" "$RUN/extensions" "$RUN/xdg/config" "$RUN/xdg/data" "$RUN/xdg/cache"
-cat > "$RUN/user-data/User/settings.json" <<'JSON'
+mkdir -p "$RUN/extensions" "$RUN/xdg/config" "$RUN/xdg/data" "$RUN/xdg/cache"
+profile() { # theme-id colour-theme
+	mkdir -p "$RUN/$1/user-data/User" "$RUN/$1/workspace/.vscode"
+	cat > "$RUN/$1/user-data/User/settings.json" <<JSON
 {
 	"workbench.startupEditor": "none",
 	"security.workspace.trust.enabled": false,
@@ -80,7 +83,7 @@ cat > "$RUN/user-data/User/settings.json" <<'JSON'
 	"extensions.autoUpdate": false,
 	"update.mode": "none",
 	"chat.disableAIFeatures": true,
-	"workbench.colorTheme": "Default Dark Modern",
+	"workbench.colorTheme": "$2",
 	"editor.minimap.enabled": false,
 	"git.enabled": false,
 	"git.openRepositoryInParentFolders": "never",
@@ -88,28 +91,32 @@ cat > "$RUN/user-data/User/settings.json" <<'JSON'
 	"window.commandCenter": false
 }
 JSON
+	# the workspace the test opens: good scripts (debugged), broken ones (diagnostics, a launch
+	# error) and a launch.json for the script launched without being opened
+	cp "$ROOT/test/e2e/fixtures/"*.hmmw "$RUN/$1/workspace/"
+	cp "$ROOT/test/e2e/fixtures/.vscode/launch.json" "$RUN/$1/workspace/.vscode/"
+}
+profile dark "Default Dark Modern"
+profile light "Default Light Modern"
 printf 'auth: none\ncert: false\n' > "$RUN/config.yaml"
 export XDG_CONFIG_HOME="$RUN/xdg/config" XDG_DATA_HOME="$RUN/xdg/data" XDG_CACHE_HOME="$RUN/xdg/cache"
 log "installing the extension into the isolated profile"
-"$N24/bin/node" "$CS/out/node/entry.js" --config "$RUN/config.yaml" --user-data-dir "$RUN/user-data" \
+"$N24/bin/node" "$CS/out/node/entry.js" --config "$RUN/config.yaml" --user-data-dir "$RUN/dark/user-data" \
 	--extensions-dir "$RUN/extensions" --install-extension "$VSIX" --force > "$RUN/install.log" 2>&1 \
 	|| { cat "$RUN/install.log"; exit 1; }
 grep -qi 'successfully installed' "$RUN/install.log" || { cat "$RUN/install.log"; exit 1; }
-
-# --- the workspace the test opens: a good script (debugged) and a broken one (diagnostics)
-WS="$RUN/workspace"
-mkdir -p "$WS"
-cp "$ROOT/test/e2e/fixtures/"*.hmmw "$WS/"
 
 cat > "$E2E/env.json" <<JSON
 {
 	"node": "$N24/bin/node",
 	"codeServer": "$CS/out/node/entry.js",
 	"config": "$RUN/config.yaml",
-	"userDataDir": "$RUN/user-data",
 	"extensionsDir": "$RUN/extensions",
 	"xdg": "$RUN/xdg",
-	"workspace": "$WS",
+	"themes": {
+		"dark": { "userDataDir": "$RUN/dark/user-data", "workspace": "$RUN/dark/workspace", "kind": "vs-dark" },
+		"light": { "userDataDir": "$RUN/light/user-data", "workspace": "$RUN/light/workspace", "kind": "vs" }
+	},
 	"debugAdapter": $( [ -f "$ROOT/dist/debugAdapter.js" ] && echo true || echo false )
 }
 JSON

@@ -45,7 +45,11 @@ export function describeEvent(ev: SimEvent): string {
 		case 'thrashing': return `thrashing ${ev.detail ?? ''} at ${hex(ev.addr)}${tail}`;
 		case 'invalidation': return `mirror invalidation of ${where}${detail}${tail}`;
 		case 'call': return `call ${ev.fn ?? '?'}(${where})${tail}`;
-		case 'access': return `${ev.device ? `device ${ev.device}` : 'CPU'} ${rw}access to ${where}${ev.process ? ` of ${ev.process}` : ''}`;
+		case 'access':
+			if (ev.warp !== undefined) {
+				return `warp ${ev.warp} on SM ${ev.sm ?? '?'} issues ${rw}access to ${where}${ev.process ? ` of ${ev.process}` : ''}: page ${hex(ev.page ?? ev.addr)}, ${ev.detail ?? ''}`;
+			}
+			return `${ev.device ? `device ${ev.device}` : 'CPU'} ${rw}access to ${where}${ev.process ? ` of ${ev.process}` : ''}`;
 		case 'tick': return `running at ${hex(ev.addr)}`;
 	}
 }

@@ -8,15 +8,47 @@ import type { HmmRuntime, Output } from './runtime';
 import type { VariableStore } from './variables';
 import type { Inspector } from './inspect';
 import { describeEvent, frameName, statementText } from './describe';
+import { isIssue } from './stops';
+import type { Stmt } from '../lang/ast';
 
 export const SCRIPT_FRAME = 1;
+const WARP_FRAME = 2;
 const KERNEL_FRAME = 1000;
+
+/** The kernel-body statement at a line of the kernel being run (of the access kind given, when a
+ * line holds several): its column and its text up to the next `;` or `}`. */
+function bodyStatement(rt: HmmRuntime, line: number, kind: string | undefined): { col: number; text: string } {
+	const ins = rt.interp.instr;
+	const found: Stmt[] = [];
+	const walk = (list: Stmt[]): void => {
+		for (const s of list) {
+			if (s.loc.line === line && (s.kind === 'kernel-read' || s.kind === 'kernel-write' || s.kind === 'kernel-atomic')) { found.push(s); }
+			if (s.kind === 'for' || s.kind === 'repeat') { walk(s.body); }
+			if (s.kind === 'if') { walk(s.then); walk(s.else ?? []); }
+		}
+	};
+	if (ins?.op === 'exec' && ins.stmt.kind === 'kernel') { walk(ins.stmt.body); }
+	const s = found.find(f => f.kind === `kernel-${kind}`) ?? found[0];
+	const col = s?.loc.col ?? 1;
+	const text = (rt.lines[line - 1] ?? '').slice(col - 1).split(/[;}#]/)[0].trim();
+	return { col, text: text.length > 60 ? text.slice(0, 59) + '…' : text || `line ${line}` };
+}
 
 export function stackFrames(rt: HmmRuntime): DebugProtocol.StackFrame[] {
 	const it = rt.interp;
 	const loc = it.loc ?? (it.error ? { line: it.error.line, col: it.error.col } : undefined);
 	const frames: DebugProtocol.StackFrame[] = [];
 	if (rt.midStatement) {
+		const ev = rt.stop?.event;
+		if (ev !== undefined && isIssue(ev) && ev.line) {
+			// a warp issuing a body statement: the frame shows that statement in the script, so
+			// stepping access by access walks the kernel's lines
+			const at = bodyStatement(rt, ev.line, ev.detail?.split(' ')[0]);
+			frames.push({
+				id: WARP_FRAME, name: `warp ${ev.warp} · SM ${ev.sm}: ${at.text}`, line: ev.line, column: at.col,
+				source: { name: path.basename(rt.file), path: rt.file },
+			});
+		}
 		const stack = it.machine.view.stack();
 		for (let j = stack.length - 1; j >= 0; j--) {
 			// No source: there is no file to open for a simulated kernel function (an editor tab

@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Program } from '../lang/ast';
+import type { Diagnostic, Program } from '../lang/ast';
 import { compileSource } from '../lang/frontend';
 import { readScript } from '../cli/scriptFile';
 import { formatDiagnostic, hasErrors } from '../lang/diagnostics';
@@ -18,7 +18,7 @@ import type { EventKind } from '../engine/sim/events';
 import { Driver, type DriverHooks, type Span } from '../lang/driver';
 import { TRACED, TraceRecorder } from '../lang/trace';
 import { Breakpoints, ENGINE_FILTERS } from './breakpoints';
-import { boundaryStop, eventStop, expectStop, innermostLoop, isNewLine, type Mode, type Origin, type StopInfo } from './stops';
+import { boundaryStop, eventStop, expectStop, innermostLoop, isIssue, isNewLine, type Mode, type Origin, type StopInfo } from './stops';
 import { describeEvent } from './describe';
 import { type Edit, stoppable, TimeMachine } from './timeTravel';
 import { type RunState, RunStateMachine } from './runState';
@@ -27,6 +27,14 @@ import { parseConsole, runConsole } from '../lang/console';
 
 export type { Mode, StopInfo } from './stops';
 export type { RunState } from './runState';
+
+/** Why a launch could not load its program. */
+export interface LoadFailure {
+	error: string;
+	diagnostics: string[];
+	/** the script was read but has errors: they are the user's to fix in the script, not in launch.json */
+	script?: { file: string; errors: Diagnostic[] };
+}
 
 export interface Output { text: string; category: 'stdout' | 'stderr' | 'console'; line?: number; col?: number }
 
@@ -72,8 +80,9 @@ export class HmmRuntime extends EventEmitter {
 	}
 
 	/** Reads and compiles a program file. On failure: a message for the user and the located
-	 * diagnostics (`file:line:col: message`). */
-	loadFile(program: unknown, maxScriptSize?: number): { error: string; diagnostics: string[] } | undefined {
+	 * diagnostics (`file:line:col: message`); `script` holds the errors when the file was read but
+	 * does not compile (a script error, not a launch configuration error). */
+	loadFile(program: unknown, maxScriptSize?: number): LoadFailure | undefined {
 		if (typeof program !== 'string' || program.trim() === '') {
 			return { error: 'launch needs "program": the path of the .hmmw workload script to run', diagnostics: [] };
 		}
@@ -83,16 +92,22 @@ export class HmmRuntime extends EventEmitter {
 			return read.kind === 'too-big' ? { error: read.message, diagnostics: [read.message] } : { error: read.message.replace(/^cannot read /, 'cannot read program '), diagnostics: [] };
 		}
 		const source = read.source;
-		const diags = this.load(file, source);
-		if (!diags) { return undefined; }
+		const errors = this.compile(file, source);
+		if (!errors) { return undefined; }
+		const diags = errors.map(formatDiagnostic);
 		const more = diags.length > 5 ? `\n(and ${diags.length - 5} more)` : '';
-		return { error: `${path.basename(file)} does not compile:\n${diags.slice(0, 5).join('\n')}${more}`, diagnostics: diags };
+		return { error: `${path.basename(file)} does not compile:\n${diags.slice(0, 5).join('\n')}${more}`, diagnostics: diags, script: { file, errors } };
 	}
 
 	/** Compiles the program; returns located diagnostics (`file:line:col: message`) on errors. */
 	load(file: string, source: string): string[] | undefined {
+		return this.compile(file, source)?.map(formatDiagnostic);
+	}
+
+	/** Compiles and, when it compiles, installs the program; returns the errors otherwise. */
+	private compile(file: string, source: string): Diagnostic[] | undefined {
 		const { program, diagnostics } = compileSource(source, file);
-		if (hasErrors(diagnostics)) { return diagnostics.filter(d => d.severity === 'error').map(formatDiagnostic); }
+		if (hasErrors(diagnostics)) { return diagnostics.filter(d => d.severity === 'error'); }
 		this.supersede();
 		this.runState.transition('idle', 'load');
 		this.file = file;
@@ -156,7 +171,7 @@ export class HmmRuntime extends EventEmitter {
 		const it = this.interp;
 		const stack = it.machine.view.stack();
 		const mid = this.midStatement;
-		this.origin = { mid, frame: mid ? stack[stack.length - 1] : undefined };
+		this.origin = { mid, frame: mid ? stack[stack.length - 1] : undefined, issue: mid && isIssue(this.stop?.event) };
 		if (mode === 'stepOut' && !mid) {
 			this.origin.loop = innermostLoop(it, it.pc);
 		}
@@ -176,6 +191,8 @@ export class HmmRuntime extends EventEmitter {
 		if (this.state !== 'running' || this.quiet) { return; }
 		const w = new Set<EventKind>(this.bps.kindsWanted());
 		if (this.mode === 'stepIn' || (this.mode === 'stepOut' && this.origin.frame)) { for (const k of ALL_EVENTS) { w.add(k); } }
+		// next from a kernel access: over the driver's work, to the kernel's next access
+		if (this.mode === 'next' && this.origin.issue) { w.add('access'); }
 		if (this.trace) { for (const k of TRACED) { w.add(k); } }
 		this.driver.watch(w);
 	}

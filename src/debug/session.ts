@@ -4,7 +4,7 @@
 // checked by validate.ts before any handler, and handlers run inside guard().
 import * as path from 'node:path';
 import {
-	BreakpointEvent, ExitedEvent, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent,
+	BreakpointEvent, Event, ExitedEvent, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { HmmRuntime, type Mode, type Output, type StopInfo } from './runtime';
@@ -20,6 +20,8 @@ import { residency, residencyArgs } from './residency';
 import { Progress } from './progress';
 import { CheckedSession } from './checkedSession';
 import { traceProblem } from '../cli/scriptFile';
+import type { Diagnostic } from '../lang/ast';
+import { formatDiagnostic } from '../lang/diagnostics';
 
 export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments { program?: string; stopOnEntry?: boolean; trace?: string; maxScriptSize?: number }
 
@@ -103,24 +105,44 @@ export class HmmDebugSession extends CheckedSession {
 		this.sendResponse(response);
 	}
 
-	/** Reads and compiles the program; sends the diagnostics to the user on failure. */
-	private loadProgram(response: DebugProtocol.Response, args: LaunchArgs): boolean {
+	/** Reads and compiles the program. A launch configuration problem (no program, unreadable,
+	 * too big, bad trace path) fails the request, and VS Code rightly points at launch.json. A
+	 * script that does not compile is not a configuration problem: see scriptErrors. */
+	private loadProgram(response: DebugProtocol.Response, args: LaunchArgs): 'ok' | 'failed' | 'script' {
 		const trace = args.trace !== undefined ? traceProblem(args.trace) : undefined;
-		if (trace) { this.fail(response, trace, true); return false; }
+		if (trace) { this.fail(response, trace, true); return 'failed'; }
 		const bad = this.rt.loadFile(args.program, args.maxScriptSize);
+		if (bad?.script) { this.scriptErrors(response, bad.script.file, bad.script.errors); return 'script'; }
 		if (bad) {
 			for (const d of bad.diagnostics) { this.sendEvent(new OutputEvent(d + '\n', 'stderr')); }
 			this.fail(response, bad.error, true);
-			return false;
+			return 'failed';
 		}
 		this.launchArgs = args;
-		return true;
+		return 'ok';
+	}
+
+	/** A script with errors is run the way a compiler runs it: the request succeeds, each error
+	 * goes to the Debug Console as `file:line:col: message` linked to its place, the
+	 * `hmmScriptErrors` event lets the extension show them in Problems, and the session ends
+	 * (exit code 2, as `hmmw run`). No error response, so no modal pointing at launch.json. */
+	private scriptErrors(response: DebugProtocol.Response, file: string, errors: Diagnostic[]): void {
+		for (const d of errors) { this.sendEvent(outputEvent({ text: formatDiagnostic(d) + '\n', category: 'stderr', line: d.line, col: d.col }, file)); }
+		this.sendEvent(new Event('hmmScriptErrors', { program: file, errors: errors.map(d => ({ line: d.line, col: d.col, message: d.message })) }));
+		this.sendResponse(response);
+		this.ended = true;
+		this.configDone();
+		// a restart into a broken script ends the run it replaces
+		if (this.rt.program && this.rt.state !== 'ended' && this.rt.state !== 'idle') { this.rt.terminate(); return; }
+		this.sendEvent(new ExitedEvent(2));
+		this.sendEvent(new TerminatedEvent());
 	}
 
 	protected override launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArgs): void {
 		this.guard(response, async () => {
 			args ??= {};
-			if (!this.loadProgram(response, args)) { return; }
+			this.ended = false;
+			if (this.loadProgram(response, args) !== 'ok') { return; }
 			// configuration requests may come now that breakpoints can be placed on the program
 			this.sendEvent(new InitializedEvent());
 			let timer: NodeJS.Timeout | undefined;
@@ -137,7 +159,7 @@ export class HmmDebugSession extends CheckedSession {
 			const next = { ...this.launchArgs, ...(args?.arguments as LaunchArgs | undefined ?? {}) };
 			this.ended = false;
 			if (this.rt.busy) { this.rt.pause(); }
-			if (!this.loadProgram(response, next)) { return; }
+			if (this.loadProgram(response, next) !== 'ok') { return; }
 			this.sendResponse(response);
 			this.run(() => this.rt.start(!!next.stopOnEntry, next.trace));
 		});

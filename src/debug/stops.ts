@@ -23,8 +23,14 @@ export interface StopInfo {
 	exception?: { id: FilterId; description: string; name?: string };
 }
 
-/** Where a step began: inside a kernel frame, inside a statement, or in a loop body (stepOut). */
-export interface Origin { frame?: StackFrameRecord; mid: boolean; loop?: [number, number] }
+/** Where a step began: inside a kernel frame, inside a statement, or in a loop body (stepOut);
+ * `issue`: at a kernel access a warp issued, where `next` goes to the kernel's next access. */
+export interface Origin { frame?: StackFrameRecord; mid: boolean; loop?: [number, number]; issue?: boolean }
+
+/** A kernel's issue event: a warp first issues one access of the body (kernel_exec.ts). */
+export function isIssue(ev: SimEvent | undefined): boolean {
+	return ev?.kind === 'access' && ev.warp !== undefined;
+}
 
 /** A boundary counts as a new line when the line changed or control went back (a loop). */
 export function isNewLine(it: Interpreter, lastPc: number): boolean {
@@ -85,7 +91,7 @@ export function eventStop(ev: SimEvent, it: Interpreter, bps: Breakpoints, mode:
 			return { reason: 'exception', event: ev, description, text: f.error ?? description, exception: { id: f.id, description } };
 		}
 	}
-	if (mode === 'stepIn') { return { reason: 'step', event: ev, description: describeEvent(ev) }; }
+	if (mode === 'stepIn' || (mode === 'next' && origin.issue && isIssue(ev))) { return { reason: 'step', event: ev, description: describeEvent(ev) }; }
 	if (mode === 'stepOut' && origin.frame && !it.machine.view.stack().some(f => f.id === origin.frame!.id)) {
 		return { reason: 'step', event: ev, description: describeEvent(ev) };
 	}

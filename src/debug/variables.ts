@@ -135,6 +135,11 @@ export class VariableStore {
 		if (ev.write !== undefined) { out.push(this.leaf('access', ev.write ? 'write' : 'read', m('write'))); }
 		if (ev.fn !== undefined) { out.push(this.leaf('function', ev.fn, m('fn'))); }
 		if (ev.detail !== undefined) { out.push(this.leaf('detail', ev.detail, m('detail'))); }
+		// a kernel access as a warp issues it: which warp, where it runs, what it touches
+		if (ev.warp !== undefined) { out.push(this.leaf('warp', ev.warp, m('warp'))); }
+		if (ev.sm !== undefined) { out.push(this.leaf('SM', ev.sm, m('sm'))); }
+		if (ev.page !== undefined) { out.push(this.leaf('page', hex(ev.page), m('page'))); }
+		if (ev.line !== undefined) { out.push(this.leaf('line', ev.line, m('line'))); }
 		return out;
 	}
 

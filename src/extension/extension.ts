@@ -8,11 +8,13 @@ import { registerCommands } from './commands';
 import { registerConfigurationProviders } from './configProvider';
 import { registerLanguageClient, stopLanguageClient } from './languageClient';
 import { registerResidencyPanel } from './residencyPanel';
+import { registerScriptErrors } from './scriptErrors';
 
 export function activate(context: vscode.ExtensionContext): void {
 	registerLanguageClient(context);
 	registerConfigurationProviders(context);
 	registerAdapterFactory(context);
+	registerScriptErrors(context);
 	registerResidencyPanel(context);
 	registerCommands(context);
 }

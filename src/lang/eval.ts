@@ -78,6 +78,7 @@ const LAST_READERS: { [P in keyof typeof LAST_MEMBERS]: (m: Machine) => Value } 
 const EVENT_READERS: { [P in keyof typeof EVENT_MEMBERS]: (ev: SimEvent) => Value } = {
 	kind: ev => ev.kind, addr: ev => ev.addr, npages: ev => ev.npages, device: ev => ev.device ?? '', process: ev => ev.process ?? '',
 	write: ev => ev.write ?? false, fn: ev => ev.fn ?? '', detail: ev => ev.detail ?? '', cause: ev => ev.cause ?? '',
+	warp: ev => ev.warp ?? -1, sm: ev => ev.sm ?? -1, page: ev => ev.page ?? -1, line: ev => ev.line ?? 0,
 };
 const DEVICE_READERS: Omit<{ [P in DeviceMember]: (d: DeviceSummary) => number }, keyof typeof DEVICE_COUNTERS> = {
 	used: d => d.usedPages * PAGE_SIZE, free: d => d.freePages * PAGE_SIZE, struct_page_bytes: d => d.structPageBytes,

@@ -36,7 +36,7 @@ class BodyEval {
 			case 'kernel-read': case 'kernel-atomic': case 'kernel-write': {
 				const r = range(evaluate(s.range, h), s.range.loc);
 				const [start, end] = this.m.pages(r);
-				const a: KernelAccess = { kind: s.kind === 'kernel-read' ? 'read' : s.kind === 'kernel-write' ? 'write' : 'atomic', start, end };
+				const a: KernelAccess = { kind: s.kind === 'kernel-read' ? 'read' : s.kind === 'kernel-write' ? 'write' : 'atomic', start, end, line: s.loc.line };
 				if (s.kind === 'kernel-write' && s.value !== undefined) {
 					if (r.addr % 4 !== 0) { fail('EINVAL', 'a written value needs a range that starts on a 4-byte boundary'); }
 					// the fill runs when the device stores, after the loop variables have moved on:

@@ -187,6 +187,10 @@ export const EVENT_MEMBERS: Readonly<Record<keyof SimEvent, string>> = {
 	fn: 'the simulated kernel function raising it',
 	detail: 'notifier event, migration direction, fault-batch entries, thrashing action, or ""',
 	cause: `why pages moved, on a migration: ${MIGRATION_CAUSES.join(', ')}; "" otherwise`,
+	warp: 'on a kernel access as a warp first issues it: the warp (0 to sms x warps - 1); -1 otherwise',
+	sm: 'on a kernel access as a warp first issues it: the SM the warp runs on; -1 otherwise',
+	page: 'on a kernel access as a warp first issues it: address of the page the warp touches; -1 otherwise',
+	line: 'on a kernel access as a warp first issues it: the script line of the kernel-body statement; 0 otherwise',
 };
 
 /** Device counters: exactly the engine's DeviceStats. */

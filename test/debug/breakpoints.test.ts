@@ -59,7 +59,7 @@ describe('debug adapter: event, function and data breakpoints', function () {
 			{ filterId: 'device-fault', condition: 'event.fn == "dmirror_fault" and where(X) == "ram"' }] });
 		assert.deepEqual(r.body?.breakpoints?.map(b => [b.verified, b.message]), [
 			[false, "unknown filter 'swap-out'"], [false, 'expected an expression, found end of file'],
-			[false, "'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail, cause)"], [true, undefined]]);
+			[false, "'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail, cause, warp, sm, page, line)"], [true, undefined]]);
 	});
 
 	it('cpu-fault, device-fault and invalidation filters', async () => {

@@ -13,7 +13,7 @@ const ADAPTER = path.join(ROOT, 'dist/debugAdapter.js');
 export const fixture = (name: string): string => path.join(ROOT, 'test/debug/fixtures', name);
 
 const EVENTS = ['initialized', 'stopped', 'output', 'terminated', 'exited', 'breakpoint', 'progressStart', 'progressUpdate',
-	'progressEnd', 'invalidated', 'memory', 'continued'];
+	'progressEnd', 'invalidated', 'memory', 'continued', 'hmmScriptErrors'];
 
 export interface LaunchOptions {
 	stopOnEntry?: boolean;

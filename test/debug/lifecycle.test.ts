@@ -49,20 +49,45 @@ describe('debug adapter: lifecycle', function () {
 		assert.equal(out.find(o => o.output.startsWith('wrote'))?.line, 9, 'print output carries its line');
 	});
 
-	it('rejects a launch without a program, with an unreadable one, and with syntax errors (located)', async () => {
+	it('rejects a launch without a program or with an unreadable one (a launch.json problem)', async () => {
 		await s().dc.initializeRequest();
 		await assert.rejects(s().dc.launchRequest({} as DebugProtocol.LaunchRequestArguments), /"program"/);
 		await assert.rejects(s().dc.launchRequest({ program: fixture('no-such-file.hmmw') } as DebugProtocol.LaunchRequestArguments), /cannot read program .*ENOENT/);
-		const bad = fixture('syntax.hmmw');
-		await assert.rejects(s().dc.launchRequest({ program: bad } as DebugProtocol.LaunchRequestArguments), (e: Error) => {
-			assert.match(e.message, /syntax\.hmmw:3:15: expected an expression/);
-			return true;
-		});
-		const errs = s().drain('output').map(e => (e as DebugProtocol.OutputEvent).body).filter(o => o.category === 'stderr').map(o => o.output);
-		assert.ok(errs.includes(`${bad}:3:15: expected an expression, found '='\n`), errs.join(''));
-		assert.ok(errs.some(e => e.startsWith(`${bad}:4:5:`)));
 		// the adapter is still there and answers
 		assert.equal((await s().dc.threadsRequest()).body.threads.length, 1);
+	});
+
+	it('a script with errors launches, reports each error located and linked, then ends (no error response)', async () => {
+		await s().dc.initializeRequest();
+		const bad = fixture('syntax.hmmw');
+		const r = await s().dc.launchRequest({ program: bad } as DebugProtocol.LaunchRequestArguments);
+		assert.equal(r.success, true, 'an error response would make VS Code open its launch.json modal');
+		assert.equal((await s().next<DebugProtocol.ExitedEvent>('exited')).body.exitCode, 2);
+		await s().next('terminated');
+		const errs = s().drain('output').map(e => (e as DebugProtocol.OutputEvent).body).filter(o => o.category === 'stderr');
+		assert.deepEqual(errs.map(o => o.output), [`${bad}:3:15: expected an expression, found '='\n`, `${bad}:4:5: expected an expression, found end of line\n`]);
+		// each carries its place, so the Debug Console links it to the script
+		assert.deepEqual(errs.map(o => [o.source?.path, o.line, o.column]), [[bad, 3, 15], [bad, 4, 5]]);
+		// the extension puts them in Problems from this event
+		const ev = await s().next('hmmScriptErrors');
+		assert.deepEqual(ev.body, { program: bad, errors: [{ line: 3, col: 15, message: "expected an expression, found '='" }, { line: 4, col: 5, message: 'expected an expression, found end of line' }] });
+		assert.equal(s().drain('initialized').length, 0, 'no configuration phase for a script that cannot run');
+		// the adapter still answers, and a good program launches on it afterwards
+		assert.equal((await s().dc.threadsRequest()).body.threads.length, 1);
+		const launched = s().dc.launchRequest({ program: fixture('basic.hmmw'), stopOnEntry: true } as DebugProtocol.LaunchRequestArguments);
+		await s().next('initialized');
+		await s().dc.configurationDoneRequest();
+		await launched;
+		await s().stopped('entry', 2);
+	});
+
+	it('a restart into a script that no longer compiles ends the session with the errors', async () => {
+		await s().launch(fixture('basic.hmmw'), { stopOnEntry: true });
+		await s().stopped('entry', 2);
+		const r = await s().dc.restartRequest({ arguments: { program: fixture('syntax.hmmw') } as DebugProtocol.LaunchRequestArguments });
+		assert.equal(r.success, true);
+		await s().next('terminated');
+		assert.equal((await s().next('hmmScriptErrors')).body.errors.length, 2);
 	});
 
 	it('waits for configurationDone: breakpoints set after "initialized" are honoured', async () => {

@@ -130,8 +130,8 @@ describe('vocabulary', () => {
 		});
 		it('event members are the SimEvent fields, each readable while stopped on an event', () => {
 			const it = ran('process p');
-			it.event = { kind: 'migration', addr: 4096, npages: 2, device: 'gpu', process: 'p', write: true, fn: 'migrate_vma_setup', detail: 'ram -> gpu', cause: 'prefetch' } satisfies Required<SimEvent>;
-			const want: Record<string, unknown> = { kind: 'migration', addr: 4096, npages: 2, device: 'gpu', process: 'p', write: true, fn: 'migrate_vma_setup', detail: 'ram -> gpu', cause: 'prefetch' };
+			it.event = { kind: 'migration', addr: 4096, npages: 2, device: 'gpu', process: 'p', write: true, fn: 'migrate_vma_setup', detail: 'ram -> gpu', cause: 'prefetch', warp: 3, sm: 1, page: 8192, line: 7 } satisfies Required<SimEvent>;
+			const want: Record<string, unknown> = { kind: 'migration', addr: 4096, npages: 2, device: 'gpu', process: 'p', write: true, fn: 'migrate_vma_setup', detail: 'ram -> gpu', cause: 'prefetch', warp: 3, sm: 1, page: 8192, line: 7 };
 			for (const m of Object.keys(EVENT_MEMBERS)) { assert.equal(evaluate(expr(`event.${m}`), it), want[m], m); }
 		});
 	});
@@ -162,7 +162,7 @@ describe('vocabulary', () => {
 		});
 		it('finds member and builtin mistakes in a lone expression (debugger conditions)', () => {
 			assert.equal(vocabularyError(expr('event.npages > 1 and event.detail == "CLEAR" and last.faults == 0')), undefined);
-			assert.equal(vocabularyError(expr('1 + -event.colour')), "'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail, cause)");
+			assert.equal(vocabularyError(expr('1 + -event.colour')), "'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail, cause, warp, sm, page, line)");
 			assert.equal(vocabularyError(expr('X[0:where(X, X)]')), 'where() takes 1 argument, got 2');
 			assert.match(vocabularyError(expr('B[size(1)]')) ?? '', /^unknown function 'size'/);
 		});

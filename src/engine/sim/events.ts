@@ -31,6 +31,12 @@ export interface SimEvent {
 	detail?: string;
 	/** on 'migration' (and 'eviction') events: why the pages moved */
 	cause?: MigrationCause;
+	/** on a kernel's issue event (an 'access' raised when a warp first issues one access of the
+	 * body): the warp, its SM, the address of the page its instruction touches, the body's line */
+	warp?: number;
+	sm?: number;
+	page?: number;
+	line?: number;
 }
 
 /** A kernel path: yields events, returns T. */

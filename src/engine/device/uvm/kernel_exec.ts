@@ -7,7 +7,7 @@
 // buffer is flushed and every stalled warp retries). Time: launch + each round's accesses
 // (device memory at local_bw, remote mappings over the link) + each batch's service.
 import type { Kernel } from '../../kernel';
-import type { K } from '../../sim/events';
+import type { K, SimEvent } from '../../sim/events';
 import { fail } from '../../sim/errors';
 import type { Mm } from '../../mm/mm';
 import { PTE, PTRS_PER_PMD } from '../../mm/pagetable';
@@ -48,11 +48,6 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 	yield* k.enter(`kernel ${name}`, { addr: lines[0]?.start * PAGE_SIZE || 0, npages: 0, device: dev.name, process: mm.name });
 	try {
 		k.advance(costs.c.launchNs);
-		if (k.wants('access')) {
-			for (const l of lines) {
-				yield { kind: 'access', addr: l.start * PAGE_SIZE, npages: l.end - l.start, device: dev.name, process: mm.name, write: l.kind !== 'read' };
-			}
-		}
 		const L = lines.length;
 		const start = new Float64Array(L), instrs = new Float64Array(L), acc = new Uint8Array(L);
 		let maxInstr = 0;
@@ -74,6 +69,17 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 		const f = k.frames;
 		const lru = dev.uvm !== undefined && dev.cfg.evict === 'lru';
 		let live = W, ready = W, idle = 0;
+		// Issue events (stepping access by access, data breakpoints): one per access, raised when
+		// a warp first issues it, hit or fault. A debugger changes what it watches only while the
+		// run is suspended at a yield, so `watch` is read again after each one.
+		const issued = new Uint8Array(L);
+		let watch = k.wants('access');
+		const issue = (w: number, l: number, vpn: number, fault: boolean, local: boolean): SimEvent => {
+			const a = lines[l];
+			const detail = fault ? `${a.kind} faults: fault buffer ${buffer.count}/${batchMax} entries` : `${a.kind} hits ${local ? 'device memory' : 'a remote mapping'}`;
+			return { kind: 'access', addr: a.start * PAGE_SIZE, npages: a.end - a.start, device: dev.name, process: mm.name, write: a.kind !== 'read',
+				fn: `kernel ${name}`, detail, warp: w, sm: Math.floor(w / dev.cfg.warps), page: vpn * PAGE_SIZE, line: a.line };
+		};
 		// access time is summed exactly and the clock follows it in whole ns
 		let accessNs = 0, charged = 0;
 
@@ -108,10 +114,19 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 					const pte = leaf ? leaf.pte[i] : 0;
 					if (pte === 0 || (acc[l] >= ACCESS.WRITE && !(pte & PTE.WRITE))) {
 						buffer.push(vpn, acc[l], w);
+						if (issued[l] === 0) {
+							issued[l] = 1;
+							if (watch) { yield issue(w, l, vpn, true, false); watch = k.wants('access'); }
+						}
 						break;
 					}
 					const pfn = leaf!.pfn[i];
-					if (f.owner[pfn] === dev.index) { local += WARP_BYTES; } else { remote += WARP_BYTES; }
+					const here = f.owner[pfn] === dev.index;
+					if (issued[l] === 0) {
+						issued[l] = 1;
+						if (watch) { yield issue(w, l, vpn, false, here); watch = k.wants('access'); }
+					}
+					if (here) { local += WARP_BYTES; } else { remote += WARP_BYTES; }
 					if (j % INSTR_PER_PAGE === 0) {
 						// the line's first instruction on the page: its write lands, its block is used
 						const rf = lines[l].fill;
@@ -137,7 +152,7 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 					wj[w] = j + W;
 					if (wj[w] >= maxInstr) { state[w] = DONE; live--; ready--; }
 				}
-				if (buffer.count >= batchMax) { yield* service(); }
+				if (buffer.count >= batchMax) { yield* service(); watch = k.wants('access'); }
 			}
 			accessNs += costs.local(local) + costs.remote(remote);
 			k.advance(Math.round(accessNs) - charged);
@@ -148,6 +163,7 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 				if (buffer.count === 0) { throw new Error(`kernel '${name}': warps stalled with no fault pending`); }
 				yield* k.tick(0);
 				yield* service();
+				watch = k.wants('access');
 			}
 		}
 		report.evicted = dev.stats.evicted - evicted0;

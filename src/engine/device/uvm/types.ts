@@ -23,6 +23,8 @@ export interface KernelAccess {
 	end: number;
 	/** the value written, word by word from the range's first byte (write only) */
 	fill?: RangeFill;
+	/** script line of the body statement it came from: its issue event points there (stepping) */
+	line?: number;
 }
 
 /** What one kernel launch did, for `last.*`, the CLI summary and the debugger. */
