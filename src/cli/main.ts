@@ -6,9 +6,15 @@ import { formatDiagnostic, hasErrors } from '../lang/diagnostics';
 import { runWorkload } from './run';
 import { report, summary } from './report';
 import { startServer } from '../lsp/server';
+import { profileTable } from './profile';
+import { paramValues, splitAssignment, unknownParamsMessage } from '../lang/params';
+import { SWEEP_USAGE, sweepMain } from './sweep';
+import { REPORT_USAGE, reportMain } from './htmlReportMain';
 
-const USAGE = `usage: hmmw run FILE [--json] [--trace OUT.json] [--max-steps N] [--timeout SECONDS] [--max-script-size BYTES]
-       hmmw check FILE [--max-script-size BYTES]
+const USAGE = `usage: hmmw run FILE [--json] [--trace OUT.json] [--profile] [--set NAME=VALUE ...] [--max-steps N] [--timeout SECONDS] [--max-script-size BYTES]
+       hmmw check FILE [--set NAME=VALUE ...] [--max-script-size BYTES]
+${SWEEP_USAGE}
+${REPORT_USAGE}
        hmmw lsp [--stdio | --node-ipc | --socket=PORT]   (the language server)`;
 
 function usage(msg?: string): number {
@@ -17,17 +23,21 @@ function usage(msg?: string): number {
 	return 64;
 }
 
-interface Args { cmd: string; file: string; json: boolean; trace?: string; maxSteps?: number; timeoutMs?: number; maxScriptSize: number }
+interface Args { cmd: string; file: string; json: boolean; profile: boolean; set: Record<string, string>; trace?: string; maxSteps?: number; timeoutMs?: number; maxScriptSize: number }
 
 function parseArgs(argv: string[]): Args | string {
 	const [cmd, ...rest] = argv;
 	if (cmd !== 'run' && cmd !== 'check') { return cmd ? `unknown command '${cmd}'` : 'missing command'; }
-	const a: Args = { cmd, file: '', json: false, maxScriptSize: DEFAULT_MAX_SCRIPT };
+	const a: Args = { cmd, file: '', json: false, profile: false, set: {}, maxScriptSize: DEFAULT_MAX_SCRIPT };
 	for (let i = 0; i < rest.length; i++) {
 		const x = rest[i];
 		const value = () => { if (i + 1 >= rest.length) { throw new Error(`${x} needs a value`); } return rest[++i]; };
 		try {
-			if (x === '--json' && cmd === 'run') { a.json = true; } else if (x === '--trace' && cmd === 'run') { a.trace = value(); } else if (x === '--max-steps' && cmd === 'run') {
+			if (x === '--set') {
+				const kv = splitAssignment(value());
+				if (typeof kv === 'string') { return kv; }
+				a.set[kv.name] = kv.value;
+			} else if (x === '--profile' && cmd === 'run') { a.profile = true; } else if (x === '--json' && cmd === 'run') { a.json = true; } else if (x === '--trace' && cmd === 'run') { a.trace = value(); } else if (x === '--max-steps' && cmd === 'run') {
 				const n = Number(value());
 				if (!Number.isInteger(n) || n <= 0) { return '--max-steps needs a positive integer'; }
 				a.maxSteps = n;
@@ -60,7 +70,9 @@ async function main(argv: string[]): Promise<number> {
 	// a trace that cannot be written is found out before the run, not after it
 	const traceBad = a.trace !== undefined ? traceProblem(a.trace) : undefined;
 	if (traceBad) { return usage(traceBad); }
-	const { program, diagnostics } = compileSource(source, a.file);
+	const { program, diagnostics } = compileSource(source, a.file, a.set);
+	const unknownParam = unknownParamsMessage(program, Object.keys(a.set));
+	if (unknownParam) { return usage(unknownParam); }
 	for (const d of diagnostics) { process.stderr.write(formatDiagnostic(d) + '\n'); }
 	if (hasErrors(diagnostics)) { return 2; }
 	if (a.cmd === 'check') { return 0; }
@@ -68,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
 	let interrupted = false;
 	process.on('SIGINT', () => { interrupted = true; });
 	const out = await runWorkload(program, source, {
-		maxSteps: a.maxSteps, timeoutMs: a.timeoutMs, trace: a.trace !== undefined,
+		maxSteps: a.maxSteps, timeoutMs: a.timeoutMs, trace: a.trace !== undefined, profile: a.profile,
 		checkInvariants: process.env.HMMW_CHECK_INVARIANTS === '1',
 		print: line => process.stdout.write(line + '\n'),
 		onFailure: f => process.stderr.write(`${a.file}:${f.line}:${f.col}: ${f.message}\n`),
@@ -82,7 +94,15 @@ async function main(argv: string[]): Promise<number> {
 			process.stderr.write(`hmmw: cannot write trace ${a.trace}: ${(e as Error).message}\n`);
 		}
 	}
-	if (a.json) { process.stdout.write(JSON.stringify(report(out)) + '\n'); } else { process.stderr.write(summary(out)); }
+	const prof = out.profile?.result();
+	if (a.json) {
+		// params (and the profile) ride along until the clean JSON document carries them itself
+		const params = paramValues(program, source, a.set);
+		process.stdout.write(JSON.stringify({ ...report(out), ...(Object.keys(params).length > 0 ? { params } : {}), ...(prof ? { profile: prof } : {}) }) + '\n');
+	} else {
+		process.stderr.write(summary(out));
+		if (prof) { process.stdout.write(profileTable(prof, source.split(/\r?\n/))); }
+	}
 	if (out.error) { return 2; }
 	return out.interp.failed > 0 ? 1 : 0;
 }
@@ -90,6 +110,12 @@ async function main(argv: string[]): Promise<number> {
 if (process.argv[2] === 'lsp') {
 	// the language server owns the process from here; its transport comes from the remaining flags
 	startServer();
+} else if (process.argv[2] === 'sweep' || process.argv[2] === 'report') {
+	const sub = process.argv[2] === 'sweep' ? sweepMain : reportMain;
+	void sub(process.argv.slice(3)).then(code => { process.exitCode = code; }, e => {
+		process.stderr.write(`hmmw: internal error: ${(e as Error).stack ?? e}\n`);
+		process.exitCode = 2;
+	});
 } else {
 	void run();
 }

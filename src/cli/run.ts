@@ -4,6 +4,7 @@ import { Interpreter, type Failure, type RunError } from '../lang/interp';
 import type { Program } from '../lang/ast';
 import { Driver, type DriverHooks } from '../lang/driver';
 import { TRACED, TraceRecorder } from '../lang/trace';
+import { LineProfiler } from '../lang/profile';
 
 export interface RunOptions {
 	maxSteps?: number;
@@ -14,6 +15,8 @@ export interface RunOptions {
 	onFailure: (f: Failure) => void;
 	/** tests: check the machine's invariants after every statement */
 	checkInvariants?: boolean;
+	/** charge every statement's time and counters to its line (--profile) */
+	profile?: boolean;
 	/** polled between slices; true stops the run (Ctrl-C) */
 	interrupted?: () => boolean;
 }
@@ -22,6 +25,7 @@ export interface RunOutcome {
 	interp: Interpreter;
 	error?: RunError;
 	trace?: TraceRecorder;
+	profile?: LineProfiler;
 }
 
 const SLICE_MS = 30;
@@ -30,6 +34,7 @@ export function runWorkload(program: Program, source: string, opts: RunOptions):
 	const interp = new Interpreter(program, source, { print: opts.print, onFailure: opts.onFailure });
 	const m = interp.machine;
 	const trace = opts.trace ? new TraceRecorder() : undefined;
+	const profile = opts.profile ? new LineProfiler(() => m) : undefined;
 	const driver = new Driver(interp, { sliceMs: SLICE_MS, invariants: opts.checkInvariants });
 	if (trace) { driver.watch(TRACED); }
 	const started = Date.now();
@@ -37,13 +42,16 @@ export function runWorkload(program: Program, source: string, opts: RunOptions):
 		before: () => opts.maxSteps !== undefined && interp.steps >= opts.maxSteps ? `stopped after --max-steps ${opts.maxSteps} statements` : undefined,
 		event: ev => { trace?.event(ev, interp.steps, m.time); return undefined; },
 		boundary: span => {
-			if (span) { trace?.statement(span.ins, span.step, span.startNs, span.endNs); }
+			if (span) {
+				trace?.statement(span.ins, span.step, span.startNs, span.endNs);
+				profile?.statement(span);
+			}
 			return undefined;
 		},
 	};
 
 	return new Promise(resolve => {
-		const finish = (error?: RunError) => resolve({ interp, error: error ?? interp.error, trace });
+		const finish = (error?: RunError) => resolve({ interp, error: error ?? interp.error, trace, profile });
 		const slice = () => {
 			let r;
 			try {

@@ -37,3 +37,14 @@ export function splitAssignment(text: string): { name: string; value: string } |
 	if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) { return `--set expects NAME=VALUE, got '${text}'`; }
 	return { name, value: text.slice(eq + 1).trim() };
 }
+
+/** Each declared param's value as written: the `--set` text, or the default as the script spells it. */
+export function paramValues(program: Program, source: string, set: Readonly<Record<string, string>>): Record<string, string> {
+	const lines = source.split(/\r?\n/);
+	const out: Record<string, string> = {};
+	for (const p of declaredParams(program)) {
+		const text = (lines[p.value.loc.line - 1] ?? '').slice(p.value.loc.col - 1);
+		out[p.name] = set[p.name] ?? text.replace(/#.*$/, '').trim();
+	}
+	return out;
+}

@@ -1,0 +1,2 @@
+export const REPORT_USAGE = '';
+export function reportMain(_argv: string[]): Promise<number> { return Promise.resolve(0); }
