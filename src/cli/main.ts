@@ -11,7 +11,7 @@ import { paramValues, splitAssignment, unknownParamsMessage } from '../lang/para
 import { SWEEP_USAGE, sweepMain } from './sweep';
 import { REPORT_USAGE, reportMain } from './htmlReportMain';
 
-const USAGE = `usage: hmmw run FILE [--json] [--trace OUT.json] [--profile] [--set NAME=VALUE ...] [--max-steps N] [--timeout SECONDS] [--max-script-size BYTES]
+const USAGE = `usage: hmmw run FILE [--json] [--trace OUT.json] [--profile] [--timeline] [--set NAME=VALUE ...] [--max-steps N] [--timeout SECONDS] [--max-script-size BYTES]
        hmmw check FILE [--set NAME=VALUE ...] [--max-script-size BYTES]
 ${SWEEP_USAGE}
 ${REPORT_USAGE}
@@ -23,12 +23,12 @@ function usage(msg?: string): number {
 	return 64;
 }
 
-interface Args { cmd: string; file: string; json: boolean; profile: boolean; set: Record<string, string>; trace?: string; maxSteps?: number; timeoutMs?: number; maxScriptSize: number }
+interface Args { cmd: string; file: string; json: boolean; profile: boolean; timeline: boolean; set: Record<string, string>; trace?: string; maxSteps?: number; timeoutMs?: number; maxScriptSize: number }
 
 function parseArgs(argv: string[]): Args | string {
 	const [cmd, ...rest] = argv;
 	if (cmd !== 'run' && cmd !== 'check') { return cmd ? `unknown command '${cmd}'` : 'missing command'; }
-	const a: Args = { cmd, file: '', json: false, profile: false, set: {}, maxScriptSize: DEFAULT_MAX_SCRIPT };
+	const a: Args = { cmd, file: '', json: false, profile: false, timeline: false, set: {}, maxScriptSize: DEFAULT_MAX_SCRIPT };
 	for (let i = 0; i < rest.length; i++) {
 		const x = rest[i];
 		const value = () => { if (i + 1 >= rest.length) { throw new Error(`${x} needs a value`); } return rest[++i]; };
@@ -37,7 +37,7 @@ function parseArgs(argv: string[]): Args | string {
 				const kv = splitAssignment(value());
 				if (typeof kv === 'string') { return kv; }
 				a.set[kv.name] = kv.value;
-			} else if (x === '--profile' && cmd === 'run') { a.profile = true; } else if (x === '--json' && cmd === 'run') { a.json = true; } else if (x === '--trace' && cmd === 'run') { a.trace = value(); } else if (x === '--max-steps' && cmd === 'run') {
+			} else if (x === '--profile' && cmd === 'run') { a.profile = true; } else if (x === '--timeline' && cmd === 'run') { a.timeline = true; } else if (x === '--json' && cmd === 'run') { a.json = true; } else if (x === '--trace' && cmd === 'run') { a.trace = value(); } else if (x === '--max-steps' && cmd === 'run') {
 				const n = Number(value());
 				if (!Number.isInteger(n) || n <= 0) { return '--max-steps needs a positive integer'; }
 				a.maxSteps = n;
@@ -80,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
 	let interrupted = false;
 	process.on('SIGINT', () => { interrupted = true; });
 	const out = await runWorkload(program, source, {
-		maxSteps: a.maxSteps, timeoutMs: a.timeoutMs, trace: a.trace !== undefined, profile: a.profile,
+		maxSteps: a.maxSteps, timeoutMs: a.timeoutMs, trace: a.trace !== undefined, profile: a.profile, timeline: a.timeline,
 		checkInvariants: process.env.HMMW_CHECK_INVARIANTS === '1',
 		print: line => process.stdout.write(line + '\n'),
 		onFailure: f => process.stderr.write(`${a.file}:${f.line}:${f.col}: ${f.message}\n`),
@@ -98,7 +98,8 @@ async function main(argv: string[]): Promise<number> {
 	if (a.json) {
 		// params (and the profile) ride along until the clean JSON document carries them itself
 		const params = paramValues(program, source, a.set);
-		process.stdout.write(JSON.stringify({ ...report(out), ...(Object.keys(params).length > 0 ? { params } : {}), ...(prof ? { profile: prof } : {}) }) + '\n');
+		const timeline = out.timeline?.result();
+		process.stdout.write(JSON.stringify({ ...report(out), ...(Object.keys(params).length > 0 ? { params } : {}), ...(prof ? { profile: prof } : {}), ...(timeline ? { timeline } : {}) }) + '\n');
 	} else {
 		process.stderr.write(summary(out));
 		if (prof) { process.stdout.write(profileTable(prof, source.split(/\r?\n/))); }

@@ -5,6 +5,7 @@ import type { Program } from '../lang/ast';
 import { Driver, type DriverHooks } from '../lang/driver';
 import { TRACED, TraceRecorder } from '../lang/trace';
 import { LineProfiler } from '../lang/profile';
+import { TimelineRecorder } from '../lang/timeline';
 
 export interface RunOptions {
 	maxSteps?: number;
@@ -17,6 +18,8 @@ export interface RunOptions {
 	checkInvariants?: boolean;
 	/** charge every statement's time and counters to its line (--profile) */
 	profile?: boolean;
+	/** record statement spans and residency samples (--timeline) */
+	timeline?: boolean;
 	/** polled between slices; true stops the run (Ctrl-C) */
 	interrupted?: () => boolean;
 }
@@ -26,6 +29,7 @@ export interface RunOutcome {
 	error?: RunError;
 	trace?: TraceRecorder;
 	profile?: LineProfiler;
+	timeline?: TimelineRecorder;
 }
 
 const SLICE_MS = 30;
@@ -35,23 +39,26 @@ export function runWorkload(program: Program, source: string, opts: RunOptions):
 	const m = interp.machine;
 	const trace = opts.trace ? new TraceRecorder() : undefined;
 	const profile = opts.profile ? new LineProfiler(() => m) : undefined;
+	const timeline = opts.timeline ? new TimelineRecorder(m) : undefined;
 	const driver = new Driver(interp, { sliceMs: SLICE_MS, invariants: opts.checkInvariants });
 	if (trace) { driver.watch(TRACED); }
 	const started = Date.now();
 	const hooks: DriverHooks<string> = {
 		before: () => opts.maxSteps !== undefined && interp.steps >= opts.maxSteps ? `stopped after --max-steps ${opts.maxSteps} statements` : undefined,
 		event: ev => { trace?.event(ev, interp.steps, m.time); return undefined; },
+		tick: timeline ? () => { timeline.tick(); return undefined; } : undefined,
 		boundary: span => {
 			if (span) {
 				trace?.statement(span.ins, span.step, span.startNs, span.endNs);
 				profile?.statement(span);
+				timeline?.statement(span);
 			}
 			return undefined;
 		},
 	};
 
 	return new Promise(resolve => {
-		const finish = (error?: RunError) => resolve({ interp, error: error ?? interp.error, trace, profile });
+		const finish = (error?: RunError) => resolve({ interp, error: error ?? interp.error, trace, profile, timeline });
 		const slice = () => {
 			let r;
 			try {

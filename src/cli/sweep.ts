@@ -82,22 +82,25 @@ function emitJobs(a: SweepArgs, file: string, configs: Config[], dir: string): n
 }
 
 /** The run documents in `dir`, in file-name order; their params that vary are the table's columns. */
-function collect(a: SweepArgs, dir: string): number {
+export function collectDir(dir: string, metrics: string[]): SweepResults | string {
 	let names: string[];
 	try {
 		names = readdirSync(dir).filter(n => n.endsWith('.json')).sort();
 	} catch (e) {
-		return fail(`cannot read ${dir}: ${(e as Error).message}`, 64);
+		return `cannot read ${dir}: ${(e as Error).message}`;
 	}
 	const runs: SweepRun[] = [];
 	for (const n of names) {
-		const text = readFileSync(path.join(dir, n), 'utf8');
-		const doc = parseRunOutput(text);
-		const row = sweepRow(doc?.params ?? {}, doc, doc ? (doc.error ? 2 : doc.ok ? 0 : 1) : 2, 0, a.metrics, doc ? '' : `${n}: no run document`);
-		runs.push(row);
+		const doc = parseRunOutput(readFileSync(path.join(dir, n), 'utf8'));
+		runs.push(sweepRow(doc?.params ?? {}, doc, doc ? (doc.error ? 2 : doc.ok ? 0 : 1) : 2, 0, metrics, doc ? '' : `${n}: no run document`));
 	}
-	if (runs.length === 0) { return fail(`no run documents (*.json) in ${dir}`, 2); }
+	if (runs.length === 0) { return `no run documents (*.json) in ${dir}`; }
 	const keys = [...new Set(runs.flatMap(r => Object.keys(r.config)))];
 	const varying = keys.filter(k => new Set(runs.map(r => r.config[k])).size > 1);
-	return finish(a, { kind: 'hmmw-sweep', version: 1, script: dir, params: varying.length > 0 ? varying : keys, metrics: a.metrics, runs });
+	return { kind: 'hmmw-sweep', version: 1, script: dir, params: varying.length > 0 ? varying : keys, metrics, runs };
+}
+
+function collect(a: SweepArgs, dir: string): number {
+	const res = collectDir(dir, a.metrics);
+	return typeof res === 'string' ? fail(res, 2) : finish(a, res);
 }
