@@ -4,7 +4,7 @@
 // checked by validate.ts before any handler, and handlers run inside guard().
 import * as path from 'node:path';
 import {
-	BreakpointEvent, ExitedEvent, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent,
+	BreakpointEvent, Event, ExitedEvent, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { HmmRuntime, type Mode, type Output, type StopInfo } from './runtime';
@@ -20,6 +20,7 @@ import { residency, residencyArgs } from './residency';
 import { Progress } from './progress';
 import { CheckedSession } from './checkedSession';
 import { traceProblem } from '../cli/scriptFile';
+import { profileBody } from './profile';
 
 export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments { program?: string; stopOnEntry?: boolean; trace?: string; maxScriptSize?: number }
 
@@ -51,6 +52,7 @@ export class HmmDebugSession extends CheckedSession {
 		this.rt.on('output', (o: Output) => this.onOutput(o));
 		this.rt.on('end', (code: number) => {
 			this.progress.end();
+			if (this.rt.profile) { this.sendEvent(new Event('hmm.profile', profileBody(this.rt.file, this.rt.profile.result(), this.rt.profileComplete))); }
 			this.sendEvent(new ExitedEvent(code));
 			this.sendEvent(new TerminatedEvent());
 		});
@@ -386,6 +388,11 @@ export class HmmDebugSession extends CheckedSession {
 					return;
 				case 'processes':
 					response.body = { processes: this.rt.program ? this.rt.interp.machine.view.processes().map(p => ({ name: p.name, pid: p.pid, alive: p.alive })) : [] };
+					this.sendResponse(response);
+					return;
+				case 'profile':
+					if (!this.rt.profile) { return this.fail(response, 'no run yet'); }
+					response.body = profileBody(this.rt.file, this.rt.profile.result(), this.rt.profileComplete);
 					this.sendResponse(response);
 					return;
 				case 'residency': {
