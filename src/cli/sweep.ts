@@ -45,7 +45,7 @@ export async function sweepMain(argv: string[]): Promise<number> {
 		jobs: a.jobs, metrics: a.metrics, timeoutS: a.timeoutS,
 		onDone: (r, n) => process.stderr.write(`  [${n}/${configs.length}] ${configText(r.config)}: ${r.error ? 'error' : r.exit === 0 ? 'ok' : `exit ${r.exit}`} (${r.wall_ms} ms)\n`),
 	});
-	return finish(a, { kind: 'hmmw-sweep', version: 1, script: file, params: a.axes.map(x => x.name), metrics: a.metrics, runs });
+	return finish(a, { kind: 'hmmw-sweep', version: 1, script: a.file!, params: a.axes.map(x => x.name), metrics: a.metrics, runs });
 }
 
 function configText(c: Config): string {
