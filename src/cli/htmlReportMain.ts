@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { reportHtml, type ReportInput } from './htmlReport';
-import { badMetric, DEFAULT_METRICS, parseRunOutput } from './runDoc';
+import { badMetric, DEFAULT_METRICS, metricOf, parseRunOutput } from './runDoc';
 import { collectDir } from './sweep';
 import type { SweepResults } from './sweepTable';
 
@@ -38,7 +38,10 @@ export function readReportInput(input: string, metrics: string[] | undefined): R
 		const doc = JSON.parse(text) as Partial<SweepResults>;
 		if (doc.kind === 'hmmw-sweep') {
 			const sweep = doc as SweepResults;
-			return { kind: 'sweep', sweep: metrics ? { ...sweep, metrics: metrics.filter(m => sweep.runs.some(r => m in r.metrics)) } : sweep };
+			if (!metrics) { return { kind: 'sweep', sweep }; }
+			// other metrics than the sweep printed: computed again from each run's document
+			const runs = sweep.runs.map(r => ({ ...r, metrics: Object.fromEntries(metrics.map(m => [m, r.run ? metricOf(r.run, m) ?? null : r.metrics[m] ?? null])) }));
+			return { kind: 'sweep', sweep: { ...sweep, metrics, runs } };
 		}
 	} catch { /* not one JSON document: perhaps a run's stdout with print lines */ }
 	const run = parseRunOutput(text);

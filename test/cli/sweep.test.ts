@@ -10,6 +10,7 @@ import { grid, parseSweepArgs } from '../../src/cli/sweepArgs';
 import { formatTable, type SweepResults } from '../../src/cli/sweepTable';
 import { metricOf, parseRunOutput, type RunDoc } from '../../src/cli/runDoc';
 import { shq } from '../../src/cli/sweep';
+import { readReportInput } from '../../src/cli/htmlReportMain';
 import { compileSource } from '../../src/lang/frontend';
 import { Interpreter } from '../../src/lang/interp';
 import { Driver } from '../../src/lang/driver';
@@ -182,5 +183,16 @@ describe('hmmw sweep', function () {
 		const merged = hmmw('sweep', '--collect', out, '--format', 'md');
 		assert.equal(merged.code, 0, merged.err);
 		assert.equal(merged.out, direct.out);
+	});
+
+	it('a report can chart other metrics than the sweep printed, from the runs it kept', () => {
+		const run: RunDoc = { ok: true, passed: 1, failed: 0, time_ns: 9, kernels: [], devices: { gpu: { evicted: 5 } }, migrations: {} };
+		const res: SweepResults = { kind: 'hmmw-sweep', version: 1, script: 's', params: ['A'], metrics: ['time_ns'], runs: [{ config: { A: '1' }, exit: 0, wall_ms: 1, metrics: { time_ns: 9 }, run }] };
+		const file = path.join(dir, 'res.json');
+		writeFileSync(file, JSON.stringify(res));
+		const got = readReportInput(file, ['evicted', 'gpu.evicted']);
+		assert.ok(typeof got !== 'string' && got.kind === 'sweep');
+		assert.deepEqual(got.sweep.runs[0].metrics, { evicted: 5, 'gpu.evicted': 5 });
+		assert.equal(readReportInput(path.join(dir, 'nope.json'), undefined), `cannot read ${path.join(dir, 'nope.json')}: ENOENT`);
 	});
 });
