@@ -55,6 +55,7 @@ function parseArgs(argv: string[]): Args | string {
 		}
 	}
 	if (!a.file) { return 'missing FILE'; }
+	if (a.timeline && !a.json) { return '--timeline goes into the JSON document: use it with --json'; }
 	return a;
 }
 
