@@ -1,6 +1,6 @@
 // Bundles the extension, the stdio debug adapter and the CLI into dist/.
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync } from 'node:fs';
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' };
 await Promise.all([
@@ -11,3 +11,5 @@ await Promise.all([
 	build({ ...common, platform: 'browser', target: 'es2022', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' }),
 ]);
 chmodSync('dist/cli.js', 0o755);
+// hmmw report inlines Chart.js into every HTML report it writes (no network when the report is viewed)
+copyFileSync('node_modules/chart.js/dist/chart.umd.min.js', 'dist/chart.umd.min.js');

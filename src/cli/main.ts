@@ -11,9 +11,15 @@ import * as path from 'node:path';
 
 /** print lines kept in the --json document (all of them still go to stderr) */
 const MAX_OUTPUT_LINES = 10_000;
+import { profileTable } from './profile';
+import { paramValues, splitAssignment, unknownParamsMessage } from '../lang/params';
+import { SWEEP_USAGE, sweepMain } from './sweep';
+import { REPORT_USAGE, reportMain } from './htmlReportMain';
 
-const USAGE = `usage: hmmw run FILE [--json] [--trace OUT.json] [--max-steps N] [--timeout SECONDS] [--max-script-size BYTES]
-       hmmw check FILE [--max-script-size BYTES]
+const USAGE = `usage: hmmw run FILE [--json] [--trace OUT.json] [--profile] [--timeline] [--set NAME=VALUE ...] [--max-steps N] [--timeout SECONDS] [--max-script-size BYTES]
+       hmmw check FILE [--set NAME=VALUE ...] [--max-script-size BYTES]
+${SWEEP_USAGE}
+${REPORT_USAGE}
        hmmw lsp [--stdio | --node-ipc | --socket=PORT]   (the language server)`;
 
 function usage(msg?: string): number {
@@ -22,17 +28,21 @@ function usage(msg?: string): number {
 	return 64;
 }
 
-interface Args { cmd: string; file: string; json: boolean; trace?: string; maxSteps?: number; timeoutMs?: number; maxScriptSize: number }
+interface Args { cmd: string; file: string; json: boolean; profile: boolean; timeline: boolean; set: Record<string, string>; trace?: string; maxSteps?: number; timeoutMs?: number; maxScriptSize: number }
 
 function parseArgs(argv: string[]): Args | string {
 	const [cmd, ...rest] = argv;
 	if (cmd !== 'run' && cmd !== 'check') { return cmd ? `unknown command '${cmd}'` : 'missing command'; }
-	const a: Args = { cmd, file: '', json: false, maxScriptSize: DEFAULT_MAX_SCRIPT };
+	const a: Args = { cmd, file: '', json: false, profile: false, timeline: false, set: {}, maxScriptSize: DEFAULT_MAX_SCRIPT };
 	for (let i = 0; i < rest.length; i++) {
 		const x = rest[i];
 		const value = () => { if (i + 1 >= rest.length) { throw new Error(`${x} needs a value`); } return rest[++i]; };
 		try {
-			if (x === '--json' && cmd === 'run') { a.json = true; } else if (x === '--trace' && cmd === 'run') { a.trace = value(); } else if (x === '--max-steps' && cmd === 'run') {
+			if (x === '--set') {
+				const kv = splitAssignment(value());
+				if (typeof kv === 'string') { return kv; }
+				a.set[kv.name] = kv.value;
+			} else if (x === '--profile' && cmd === 'run') { a.profile = true; } else if (x === '--timeline' && cmd === 'run') { a.timeline = true; } else if (x === '--json' && cmd === 'run') { a.json = true; } else if (x === '--trace' && cmd === 'run') { a.trace = value(); } else if (x === '--max-steps' && cmd === 'run') {
 				const n = Number(value());
 				if (!Number.isInteger(n) || n <= 0) { return '--max-steps needs a positive integer'; }
 				a.maxSteps = n;
@@ -50,6 +60,7 @@ function parseArgs(argv: string[]): Args | string {
 		}
 	}
 	if (!a.file) { return 'missing FILE'; }
+	if (a.timeline && !a.json) { return '--timeline goes into the JSON document: use it with --json'; }
 	return a;
 }
 
@@ -65,7 +76,9 @@ async function main(argv: string[]): Promise<number> {
 	// a trace that cannot be written is found out before the run, not after it
 	const traceBad = a.trace !== undefined ? traceProblem(a.trace) : undefined;
 	if (traceBad) { return usage(traceBad); }
-	const { program, diagnostics } = compileSource(source, a.file);
+	const { program, diagnostics } = compileSource(source, a.file, a.set);
+	const unknownParam = unknownParamsMessage(program, Object.keys(a.set));
+	if (unknownParam) { return usage(unknownParam); }
 	for (const d of diagnostics) { process.stderr.write(formatDiagnostic(d) + '\n'); }
 	if (hasErrors(diagnostics)) { return 2; }
 	if (a.cmd === 'check') { return 0; }
@@ -90,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
 			}
 		: (line: string) => { process.stdout.write(line + '\n'); };
 	const out = await runWorkload(program, source, {
-		maxSteps: a.maxSteps, timeoutMs: a.timeoutMs, trace: sink, scriptName: path.basename(a.file),
+		maxSteps: a.maxSteps, timeoutMs: a.timeoutMs, trace: sink, scriptName: path.basename(a.file), profile: a.profile, timeline: a.timeline,
 		checkInvariants: process.env.HMMW_CHECK_INVARIANTS === '1',
 		print,
 		onFailure: f => process.stderr.write(`${a.file}:${f.line}:${f.col}: ${f.message}\n`),
@@ -105,11 +118,18 @@ async function main(argv: string[]): Promise<number> {
 		}
 	}
 	const code = out.error ? 2 : out.interp.failed > 0 ? 1 : 0;
+	const prof = out.profile?.result();
 	if (a.json) {
 		const trace = sink && out.trace ? { path: a.trace!, records: sink.count, engineEvents: out.trace.engineEvents } : undefined;
-		process.stdout.write(JSON.stringify(buildRunDocument(out, { file: a.file, source, output, outputDropped, exitCode: code, trace })) + '\n');
+		const params = paramValues(program, source, a.set);
+		const timeline = out.timeline?.result();
+		process.stdout.write(JSON.stringify(buildRunDocument(out, {
+			file: a.file, source, output, outputDropped, exitCode: code, trace,
+			...(Object.keys(params).length > 0 ? { params } : {}), ...(prof ? { profile: prof } : {}), ...(timeline ? { timeline } : {}),
+		})) + '\n');
 	} else {
 		process.stderr.write(summary(out));
+		if (prof) { process.stdout.write(profileTable(prof, source.split(/\r?\n/))); }
 	}
 	return code;
 }
@@ -117,6 +137,12 @@ async function main(argv: string[]): Promise<number> {
 if (process.argv[2] === 'lsp') {
 	// the language server owns the process from here; its transport comes from the remaining flags
 	startServer();
+} else if (process.argv[2] === 'sweep' || process.argv[2] === 'report') {
+	const sub = process.argv[2] === 'sweep' ? sweepMain : reportMain;
+	void sub(process.argv.slice(3)).then(code => { process.exitCode = code; }, e => {
+		process.stderr.write(`hmmw: internal error: ${(e as Error).stack ?? e}\n`);
+		process.exitCode = 2;
+	});
 } else {
 	void run();
 }

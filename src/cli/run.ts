@@ -4,6 +4,8 @@ import { Interpreter, type ExpectResult, type Failure, type RunError } from '../
 import type { Program } from '../lang/ast';
 import { Driver, type DriverHooks } from '../lang/driver';
 import { TRACED, TraceRecorder, type TraceSink } from '../lang/trace';
+import { LineProfiler } from '../lang/profile';
+import { TimelineRecorder } from '../lang/timeline';
 
 export interface RunOptions {
 	maxSteps?: number;
@@ -16,6 +18,10 @@ export interface RunOptions {
 	onFailure: (f: Failure) => void;
 	/** tests: check the machine's invariants after every statement */
 	checkInvariants?: boolean;
+	/** charge every statement's time and counters to its line (--profile) */
+	profile?: boolean;
+	/** record statement spans and residency samples (--timeline) */
+	timeline?: boolean;
 	/** polled between slices; true stops the run (Ctrl-C) */
 	interrupted?: () => boolean;
 }
@@ -28,6 +34,8 @@ export interface RunOutcome {
 	expectations: ExpectResult[];
 	/** wall-clock time of the run, ms */
 	wallMs: number;
+	profile?: LineProfiler;
+	timeline?: TimelineRecorder;
 }
 
 const SLICE_MS = 30;
@@ -37,20 +45,27 @@ export function runWorkload(program: Program, source: string, opts: RunOptions):
 	const interp = new Interpreter(program, source, { print: opts.print, onFailure: opts.onFailure, onExpect: r => expectations.push(r) });
 	const m = interp.machine;
 	const trace = opts.trace ? new TraceRecorder(opts.trace, opts.scriptName) : undefined;
+	const profile = opts.profile ? new LineProfiler(() => m) : undefined;
+	const timeline = opts.timeline ? new TimelineRecorder(m) : undefined;
 	const driver = new Driver(interp, { sliceMs: SLICE_MS, invariants: opts.checkInvariants });
 	if (trace) { driver.watch(TRACED); }
 	const started = Date.now();
 	const hooks: DriverHooks<string> = {
 		before: () => opts.maxSteps !== undefined && interp.steps >= opts.maxSteps ? `stopped after --max-steps ${opts.maxSteps} statements` : undefined,
 		event: ev => { trace?.event(ev, interp.steps, m.time, driver.current?.loc.line); return undefined; },
+		tick: timeline ? () => { timeline.tick(); return undefined; } : undefined,
 		boundary: span => {
-			if (span) { trace?.statement(span.ins, span.step, span.startNs, span.endNs, m); }
+			if (span) {
+				trace?.statement(span.ins, span.step, span.startNs, span.endNs, m);
+				profile?.statement(span);
+				timeline?.statement(span);
+			}
 			return undefined;
 		},
 	};
 
 	return new Promise(resolve => {
-		const finish = (error?: RunError) => resolve({ interp, error: error ?? interp.error, trace, expectations, wallMs: Date.now() - started });
+		const finish = (error?: RunError) => resolve({ interp, error: error ?? interp.error, trace, expectations, wallMs: Date.now() - started, profile, timeline });
 		const slice = () => {
 			let r;
 			try {

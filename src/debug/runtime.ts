@@ -17,6 +17,7 @@ import { Interpreter } from '../lang/interp';
 import type { EventKind } from '../engine/sim/events';
 import { Driver, type DriverHooks, type Span } from '../lang/driver';
 import { TRACED, TraceRecorder } from '../lang/trace';
+import { LineProfiler } from '../lang/profile';
 import { Breakpoints, ENGINE_FILTERS } from './breakpoints';
 import { boundaryStop, eventStop, expectStop, innermostLoop, isIssue, isNewLine, type Mode, type Origin, type StopInfo } from './stops';
 import { describeEvent } from './describe';
@@ -51,6 +52,9 @@ export class HmmRuntime extends EventEmitter {
 	readonly runState = new RunStateMachine();
 	stop?: StopInfo;
 	trace?: TraceRecorder;
+	/** the run's flat profile; `profileComplete` is false once the run went back in time */
+	profile?: LineProfiler;
+	profileComplete = true;
 	private tracePath?: string;
 	quiet = false;
 	readonly tt: TimeMachine;
@@ -150,6 +154,8 @@ export class HmmRuntime extends EventEmitter {
 		this.tt.reset(this.interp);
 		this.bps.resetHits();
 		this.trace = tracePath ? new TraceRecorder() : undefined;
+		this.profile = new LineProfiler(() => this.interp.machine);
+		this.profileComplete = true;
 		this.tracePath = tracePath;
 		this.errorReported = false;
 		this.expectChecked = -1;
@@ -218,6 +224,7 @@ export class HmmRuntime extends EventEmitter {
 				this.tt.ran(now - mark);
 				mark = now;
 				if (span && this.trace && !this.quiet) { this.trace.statement(span.ins, span.step, span.startNs, span.endNs, it.machine); }
+				if (span && !this.quiet) { this.profile?.statement(span); }
 				return this.arrive(it, span);
 			},
 			before: () => (this.pauseRequested ? { reason: 'pause' } : this.checkExpect(it)),
@@ -370,6 +377,8 @@ export class HmmRuntime extends EventEmitter {
 	/** A reverse job ended at a boundary in the past: forget the abandoned future's traces. */
 	private landed(info: StopInfo): void {
 		this.trace?.truncate(this.interp.steps);
+		this.profile?.restart();
+		this.profileComplete = false;
 		this.driver.reset(false);
 		this.expectChecked = -1;
 		this.errorReported = false;

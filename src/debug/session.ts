@@ -22,6 +22,7 @@ import { CheckedSession } from './checkedSession';
 import { traceProblem } from '../cli/scriptFile';
 import type { Diagnostic } from '../lang/ast';
 import { formatDiagnostic } from '../lang/diagnostics';
+import { profileBody } from './profile';
 
 export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments { program?: string; stopOnEntry?: boolean; trace?: string; maxScriptSize?: number }
 
@@ -53,6 +54,7 @@ export class HmmDebugSession extends CheckedSession {
 		this.rt.on('output', (o: Output) => this.onOutput(o));
 		this.rt.on('end', (code: number) => {
 			this.progress.end();
+			if (this.rt.profile) { this.sendEvent(new Event('hmm.profile', profileBody(this.rt.file, this.rt.profile.result(), this.rt.profileComplete))); }
 			this.sendEvent(new ExitedEvent(code));
 			this.sendEvent(new TerminatedEvent());
 		});
@@ -408,6 +410,11 @@ export class HmmDebugSession extends CheckedSession {
 					return;
 				case 'processes':
 					response.body = { processes: this.rt.program ? this.rt.interp.machine.view.processes().map(p => ({ name: p.name, pid: p.pid, alive: p.alive })) : [] };
+					this.sendResponse(response);
+					return;
+				case 'profile':
+					if (!this.rt.profile) { return this.fail(response, 'no run yet'); }
+					response.body = profileBody(this.rt.file, this.rt.profile.result(), this.rt.profileComplete);
 					this.sendResponse(response);
 					return;
 				case 'residency': {

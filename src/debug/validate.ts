@@ -69,10 +69,11 @@ const COMMANDS: Record<string, Fields> = {
 	readMemory: { memoryReference: req('string'), offset: { int: [-SAFE, SAFE] }, count: req(count) },
 	writeMemory: { memoryReference: req('string'), offset: { int: [-SAFE, SAFE] }, allowPartial: 'boolean', data: req('string') },
 	exceptionInfo: { threadId: req(id) },
-	// custom requests of this adapter (the residency view and the hex toggle)
+	// custom requests of this adapter (the residency view, the hex toggle, the profile hints)
 	residency: { process: 'string', start: { int: [0, SAFE] }, end: { int: [0, SAFE] }, maxCells: { int: [1, 1 << 20] } },
 	processes: {},
 	toggleFormatting: {},
+	profile: {},
 };
 
 export function isServed(command: string): boolean { return Object.hasOwn(COMMANDS, command); }

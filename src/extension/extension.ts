@@ -1,5 +1,5 @@
 // The VS Code extension's entry point: wires the language support (the hmmw language server), the `hmm` debug
-// type (configuration provider, adapter factory), the page-residency panel and the commands.
+// type (configuration provider, adapter factory), the page-residency panel, the profile hints and the commands.
 // Everything here is thin glue; the simulator and the DAP session live in src/engine and src/debug.
 
 import type * as vscode from 'vscode';
@@ -9,6 +9,7 @@ import { registerConfigurationProviders } from './configProvider';
 import { registerLanguageClient, stopLanguageClient } from './languageClient';
 import { registerResidencyPanel } from './residencyPanel';
 import { registerScriptErrors } from './scriptErrors';
+import { registerProfileHints } from './profileHints';
 
 export function activate(context: vscode.ExtensionContext): void {
 	registerLanguageClient(context);
@@ -16,6 +17,7 @@ export function activate(context: vscode.ExtensionContext): void {
 	registerAdapterFactory(context);
 	registerScriptErrors(context);
 	registerResidencyPanel(context);
+	registerProfileHints(context);
 	registerCommands(context);
 }
 

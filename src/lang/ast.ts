@@ -129,6 +129,9 @@ export interface UnpinStmt extends StmtBase { kind: 'unpin'; range: Expr }
 export interface SnapshotStmt extends StmtBase { kind: 'snapshot'; target: string; device: string; range: Expr }
 
 export interface AssignStmt extends StmtBase { kind: 'assign'; target: string; value: Expr }
+/** `param NAME = CONSTANT`: a tunable. The parser substitutes its value (the default, or the
+ * `--set NAME=VALUE` override, then `overridden` is true) for every later use of NAME. */
+export interface ParamStmt extends StmtBase { kind: 'param'; name: string; value: Expr; overridden: boolean }
 /** `for V in A..B [step S] { }`: V runs from A while V < B (or V > B for a negative step). */
 export interface ForStmt extends StmtBase { kind: 'for'; variable: string; from: Expr; to: Expr; step?: Expr; body: Stmt[] }
 export interface RepeatStmt extends StmtBase { kind: 'repeat'; count: Expr; body: Stmt[] }
@@ -143,7 +146,7 @@ export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | 
 	| CpuReadStmt | CpuWriteStmt | DevReadStmt | DevWriteStmt
 	| KernelStmt | KernelReadStmt | KernelWriteStmt | KernelAtomicStmt
 	| MigrateStmt | PrefetchStmt | AdviseStmt | ExclusiveStmt | ReleaseStmt | FailAllocStmt | PinStmt | UnpinStmt | SnapshotStmt
-	| AssignStmt | ForStmt | RepeatStmt | IfStmt | PrintStmt | ExpectStmt | ExpectErrorStmt;
+	| AssignStmt | ParamStmt | ForStmt | RepeatStmt | IfStmt | PrintStmt | ExpectStmt | ExpectErrorStmt;
 
 export interface Program { file: string; body: Stmt[] }
 

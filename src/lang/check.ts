@@ -34,6 +34,7 @@ class Checker {
 	private readonly processes = new Set<string>();
 	private readonly files = new Set<string>();
 	private readonly variables = new Set<string>();
+	private readonly params = new Set<string>();
 	private systemSeen = false;
 	private processSeen = false;
 
@@ -58,6 +59,7 @@ class Checker {
 					this.files.add(s.name);
 					break;
 				case 'assign': case 'mmap': case 'mremap': case 'snapshot': this.variables.add(s.target); break;
+				case 'param': this.params.add(s.name); this.variables.add(s.name); break;
 				case 'dev-read': if (s.target !== undefined) { this.variables.add(s.target); } break;
 				case 'for': this.variables.add(s.variable); break;
 			}
@@ -215,8 +217,12 @@ class Checker {
 				}
 				break;
 			case 'advise': this.advise(s); break;
+			case 'param':
+				if (this.devices.has(s.name) || this.processes.has(s.name)) { this.error(nameLoc(s, 'name'), `'${shortText(s.name)}' is already a device or process name`); }
+				break;
 			case 'assign':
 				if (s.target === 'true' || s.target === 'false') { this.error(s.loc, `cannot assign to '${s.target}'`); }
+				if (this.params.has(s.target)) { this.error(nameLoc(s, 'target'), `cannot assign to param '${shortText(s.target)}' (a param is a constant)`); }
 				this.expr(s.value, false);
 				break;
 			case 'for':

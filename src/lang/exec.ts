@@ -178,6 +178,8 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		case 'kernel-read': case 'kernel-write': case 'kernel-atomic':
 			throw new ScriptError(kernelLineMessage(s.kind), s.loc);
 		case 'assign': h.vars.set(s.target, evaluate(s.value, h)); return;
+		// uses were substituted by the parser; the variable is there for watches and hovers
+		case 'param': h.vars.set(s.name, s.value.kind === 'ident' ? s.value.name : evaluate(s.value, h)); return;
 		case 'print': h.print(s.args.map(a => formatValue(evaluate(a, h))).join(' ')); return;
 		case 'expect': {
 			const ok = truthy(evaluate(s.cond, h), s.cond.loc);

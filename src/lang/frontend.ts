@@ -13,9 +13,9 @@ export interface CompileResult {
 /** Parse, then check. The checker runs only on a tree without syntax errors: on a partial tree a
  * statement lost to recovery (say, a `device` line) would turn every later use into a spurious
  * "unknown device". */
-export function compileSource(source: string, file: string): CompileResult {
+export function compileSource(source: string, file: string, params?: Readonly<Record<string, string>>): CompileResult {
 	try {
-		const { program, diagnostics } = parse(source, file);
+		const { program, diagnostics } = parse(source, file, params);
 		if (hasErrors(diagnostics)) { return { program, diagnostics }; }
 		return { program, diagnostics: sortDiagnostics([...diagnostics, ...check(program)]) };
 	} catch (err) {

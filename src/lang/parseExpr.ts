@@ -31,6 +31,8 @@ export class ParserBase {
 	protected pos = 0;
 	protected depth = 0;
 	private readonly heights = new WeakMap<Expr, number>();
+	/** values of the `param`s declared so far: a later use of the name is replaced by the value */
+	protected readonly params = new Map<string, Expr>();
 
 	constructor(protected readonly tokens: Token[], protected readonly file: string,
 		protected readonly diagnostics: Diagnostic[]) {}
@@ -247,6 +249,8 @@ export class ParserBase {
 			const prop = this.expectName(`a property name after '${shortText(t.text)}.'`);
 			return { kind: 'member', object: t.text, property: prop.text, loc };
 		}
+		const param = this.params.get(t.text);
+		if (param !== undefined) { return { ...param, loc }; }
 		return { kind: 'ident', name: t.text, loc };
 	}
 }

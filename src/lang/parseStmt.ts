@@ -8,12 +8,16 @@ import type {
 import { recordNameLoc, shortText } from './diagnostics';
 import type { Token } from './lexer';
 import { ParseAbort, ParserBase, describe } from './parseExpr';
+import { CONSTANT_WORDS, isConstant } from './params';
 import { ADVICE, DEVICE_OPS, MMAP_MODIFIERS, MREMAP_MODIFIERS, PROTECTIONS } from './vocabulary';
 
 const EXPECT_PROT = `a protection (${PROTECTIONS.join(', ')})`;
 const EXPECT_ADVICE = `an advice (${ADVICE.join(', ')})`;
 
 export class StmtParser extends ParserBase {
+	/** `--set NAME=VALUE` values, already parsed; each replaces the default of `param NAME` */
+	overrides: ReadonlyMap<string, Expr> = new Map();
+
 	parseProgram(): Stmt[] {
 		const body: Stmt[] = [];
 		for (;;) {
@@ -109,6 +113,7 @@ export class StmtParser extends ParserBase {
 		const loc = this.loc(t);
 		if (t.kind !== 'ident') { this.fail(t, `expected a statement, found ${describe(t)}`); }
 		if (this.isOp('=', 1)) { return this.assignment(t, loc); }
+		if (t.text === 'param' && this.peek(1).kind === 'ident' && this.isOp('=', 2)) { return this.param(loc); }
 		switch (t.text) {
 			case 'system':
 				this.next();
@@ -246,6 +251,22 @@ export class StmtParser extends ParserBase {
 			}
 		}
 		return out;
+	}
+
+	private param(loc: Loc): Stmt {
+		this.next();
+		const name = this.next();
+		this.next();
+		const value = this.parseExpr();
+		if (!isConstant(value)) { this.fail(this.tokenAt(value.loc), `param '${shortText(name.text)}' must be ${CONSTANT_WORDS}`); }
+		if (this.params.has(name.text)) { this.report(this.loc(name), `param '${shortText(name.text)}' is declared twice`); }
+		const override = this.overrides.get(name.text);
+		this.params.set(name.text, override ?? value);
+		return this.named({ kind: 'param', name: name.text, value: override ?? value, overridden: override !== undefined, loc }, 'name', name);
+	}
+
+	private tokenAt(at: Loc): Token {
+		return this.tokens.find(k => k.line === at.line && k.col === at.col) ?? this.peek();
 	}
 
 	private assignment(t: Token, loc: Loc): Stmt {

@@ -3,7 +3,8 @@
 // including an internal failure, comes back as a Diagnostic.
 
 import type { Diagnostic, Expr, Program, Stmt } from './ast';
-import { makeDiagnostic, sortDiagnostics } from './diagnostics';
+import { makeDiagnostic, shortText, sortDiagnostics } from './diagnostics';
+import { CONSTANT_WORDS, isConstant } from './params';
 import { lex, type Token } from './lexer';
 import { StmtParser } from './parseStmt';
 
@@ -12,14 +13,17 @@ export interface ParseResult {
 	diagnostics: Diagnostic[];
 }
 
-export function parse(source: string, file: string): ParseResult {
+/** `params`: `--set NAME=VALUE` overrides of the script's `param` defaults (value as typed). */
+export function parse(source: string, file: string, params?: Readonly<Record<string, string>>): ParseResult {
 	const diagnostics: Diagnostic[] = [];
 	let body: Stmt[] = [];
 	try {
 		const { tokens, diagnostics: lexDiags } = lex(source, file);
 		for (const d of lexDiags) { diagnostics.push(d); }
 		checkBraces(tokens, file, diagnostics);
-		body = new StmtParser(tokens, file, diagnostics).parseProgram();
+		const parser = new StmtParser(tokens, file, diagnostics);
+		parser.overrides = parseOverrides(params ?? {}, diagnostics);
+		body = parser.parseProgram();
 	} catch (err) {
 		diagnostics.push(internalError(file, err));
 	}
@@ -39,6 +43,21 @@ export function parseExpression(source: string, file = '<expression>'): { expr?:
 	}
 	const sorted = sortDiagnostics(diagnostics);
 	return expr === undefined || sorted.length > 0 ? { diagnostics: sorted } : { expr, diagnostics: sorted };
+}
+
+/** Each `--set` value must be a constant, as a `param` default must. */
+function parseOverrides(params: Readonly<Record<string, string>>, out: Diagnostic[]): Map<string, Expr> {
+	const values = new Map<string, Expr>();
+	for (const [name, text] of Object.entries(params)) {
+		const where = `--set ${name}`;
+		const { expr, diagnostics } = parseExpression(text, where);
+		if (expr !== undefined && isConstant(expr)) {
+			values.set(name, expr);
+		} else {
+			out.push(makeDiagnostic(where, 1, 1, `'${shortText(text)}' is not ${CONSTANT_WORDS}${diagnostics[0] ? `: ${diagnostics[0].message}` : ''}`));
+		}
+	}
+	return values;
 }
 
 function internalError(file: string, err: unknown): Diagnostic {

@@ -66,6 +66,7 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	unpin: { words: ['unpin'], syntax: 'unpin R', doc: 'drop the pins of R' },
 	snapshot: { words: ['snapshot'], syntax: 'S = DEV snapshot R', doc: 'one byte per page as HMM_DMIRROR_SNAPSHOT reports it' },
 	assign: { words: [], syntax: 'X = EXPR', doc: 'assign a script variable', inKernel: true },
+	param: { words: ['param'], syntax: 'param NAME = CONSTANT', doc: 'declare a tunable constant (a number with its unit, a word, a string or a boolean); `hmmw run --set NAME=VALUE` and `hmmw sweep` override it' },
 	for: { words: ['for', 'in', 'step'], syntax: 'for V in A..B [step S] { ... }', doc: 'V from A while before B', inKernel: true },
 	repeat: { words: ['repeat'], syntax: 'repeat N { ... }', doc: 'run the block N times', inKernel: true },
 	if: { words: ['if', 'else'], syntax: 'if COND { ... } [else { ... }]', doc: 'run a block if COND holds', inKernel: true },

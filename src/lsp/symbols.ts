@@ -165,6 +165,7 @@ class Collector {
 				this.expr(s.range);
 				break;
 			case 'assign': this.def(s.target, 'variable', nameLoc(s, 'target'), this.text(s)); this.expr(s.value); break;
+			case 'param': this.def(s.name, 'variable', nameLoc(s, 'name'), this.text(s)); break;
 			case 'for':
 				this.def(s.variable, 'variable', nameLoc(s, 'variable'), this.text(s));
 				this.expr(s.from); this.expr(s.to); if (s.step) { this.expr(s.step); }
