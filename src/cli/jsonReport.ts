@@ -24,6 +24,12 @@ export interface RunDocumentInput {
 	exitCode: number;
 	/** the trace file written, if any */
 	trace?: { path: string; records: number; engineEvents: number };
+	/** the script's `param` values as run (defaults and --set) */
+	params?: Record<string, unknown>;
+	/** --profile: the flat profile */
+	profile?: unknown;
+	/** --timeline: samples for `hmmw report` */
+	timeline?: unknown;
 }
 
 /** The tool's version, from the package.json next to the bundle (dist/) or the compiled tests (out/). */
@@ -69,13 +75,15 @@ export function buildRunDocument(out: RunOutcome, input: RunDocumentInput): Reco
 		steps: i.steps,
 		wall_ms: Math.round(out.wallMs),
 		config: {
-			system: { ram_bytes: sys.ramBytes, swap_bytes: sys.swapBytes, thp: sys.thp },
+			system: { ram_bytes: sys.ramBytes, swap_bytes: sys.swapBytes, thp: sys.thp, experimental: sys.experimental },
 			devices: deviceConfig,
 		},
 		expectations: out.expectations.map(e => ({ line: e.line, col: e.col, kind: e.kind, result: e.ok ? 'passed' : 'failed', ...(e.message !== undefined ? { message: e.message } : {}) })),
 		system: {
 			ram_pages: sys.ramPages, ram_used_pages: sys.ramUsedPages, swap_pages: sys.swapPages, swap_used_pages: sys.swapUsedPages,
 			swap_outs: sys.swapOuts, swap_ins: sys.swapIns,
+			struct_page_bytes: sys.structPageBytes, invalidations: sys.invalidation.updates, invalidate_ns: sys.invalidation.chargedNs,
+			invalidate_saved_ns: sys.invalidation.serialNs - sys.invalidation.chargedNs, pin_blocked: sys.pins.blocked, pin_wait_ns: sys.pins.waitedNs,
 		},
 		devices: deviceCounters(out),
 		processes,
@@ -86,5 +94,8 @@ export function buildRunDocument(out: RunOutcome, input: RunDocumentInput): Reco
 		output: input.output ?? [],
 		...(input.outputDropped ? { output_dropped: input.outputDropped } : {}),
 		...(input.trace ? { trace: { path: input.trace.path, records: input.trace.records, engine_events: input.trace.engineEvents } } : {}),
+		...(input.params ? { params: input.params } : {}),
+		...(input.profile ? { profile: input.profile } : {}),
+		...(input.timeline ? { timeline: input.timeline } : {}),
 	};
 }
