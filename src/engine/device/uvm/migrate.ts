@@ -17,6 +17,7 @@ import { Mirror } from '../mirror';
 import { type CostBreakdown, emptyBreakdown, totalNs, transferNs } from '../cost';
 import { blockKey } from './pmm';
 import { countMove } from './space';
+import { uvm_map_accessed_by } from './accessed_by';
 import { MIGRATION_CAUSES, type MigrationCause, VA_BLOCK_PAGES } from './types';
 
 /** Per-page cause codes in a block's want mask: 0 = leave, else MIGRATION_CAUSES[code - 1]. */
@@ -57,11 +58,12 @@ export function residentOn(k: Kernel, dev: Device, mm: Mm, vpn: number): boolean
 }
 
 /** The block's root chunk, allocated on first use (zero-filled: block_zero_new_gpu_chunk),
- * evicting others when the device is full. `keep` holds chunks the caller is using. */
+ * evicting others when the device is full. `keep` holds chunks the caller is using. The chunk is
+ * held (not evictable, not released when it empties) until uvm_block_chunk_done. */
 export function* uvm_block_chunk(k: Kernel, dev: Device, mm: Mm, block: number, keep: Set<number>, acc: CostBreakdown): K<{ c: number; fresh: boolean }> {
 	const u = dev.uvm!;
 	let c = u.pmm.chunkOf(blockKey(mm.id, block));
-	if (c >= 0) { return { c, fresh: false }; }
+	if (c >= 0) { u.pmm.hold(c); return { c, fresh: false }; }
 	// a victim that could not be emptied is not chosen again
 	const tried = new Set(keep);
 	for (;;) {
@@ -73,7 +75,13 @@ export function* uvm_block_chunk(k: Kernel, dev: Device, mm: Mm, block: number, 
 		yield* evict_root_chunk(k, dev, victim, acc);
 	}
 	acc.zeroFill += u.costs.zeroFill(VA_BLOCK_PAGES * PAGE_SIZE);
+	u.pmm.hold(c);
 	return { c, fresh: true };
+}
+
+/** The service is done with the chunk: one that ended up holding nothing goes back. */
+export function uvm_block_chunk_done(dev: Device, c: number): void {
+	if (c >= 0) { dev.uvm!.pmm.unhold(c); }
 }
 
 /** Migrates the pages of [lo, hi) (one VMA, one block) whose want code is set to the device.
@@ -171,6 +179,8 @@ export function* uvm_block_migrate_to_ram(k: Kernel, dev: Device, mm: Mm, vma: V
 		for (let v = lo; v < hi; v++) { u.tracker.uvm_perf_thrashing_event(pageKey(mm, v), -1, k.clock); }
 	}
 	countMove(dev, cause, 'out', moved);
+	// uvm_va_block_add_mappings_after_migration: accessed-by devices map the pages in RAM again
+	if (moved > 0) { yield* uvm_map_accessed_by(k, u.space, mm, lo, hi, acc); }
 	return moved;
 }
 
@@ -184,6 +194,8 @@ export function* evict_root_chunk(k: Kernel, dev: Device, c: number, acc: CostBr
 	try {
 		let moved = 0;
 		if (mm?.alive) {
+			// read-duplicate copies are dropped, not moved: the CPU holds the page (block_evict_pages_from_gpu)
+			dev.mirrors.get(mm)?.dropCopies(bs, bs + VA_BLOCK_PAGES);
 			for (const vma of mm.vmas.overlapping(bs, bs + VA_BLOCK_PAGES)) {
 				const lo = Math.max(bs, vma.start), hi = Math.min(bs + VA_BLOCK_PAGES, vma.end);
 				moved += yield* uvm_block_migrate_to_ram(k, dev, mm, vma, lo, hi, 'eviction', acc);
