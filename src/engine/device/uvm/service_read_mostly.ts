@@ -23,9 +23,9 @@ import { VA_BLOCK_PAGES } from './types';
 function* vmaRuns(mm: Mm, bs: number, mask: Uint8Array, fn: (lo: number, hi: number) => K<unknown>): K {
 	for (let o = 0; o < VA_BLOCK_PAGES;) {
 		if (!mask[o]) { o++; continue; }
-		const vma = mm.vmas.find(bs + o);
+		const limit = Math.min(VA_BLOCK_PAGES, (mm.vmas.find(bs + o)?.end ?? bs + VA_BLOCK_PAGES) - bs);
 		let e = o;
-		while (e < VA_BLOCK_PAGES && mask[e] && (!vma || bs + e < vma.end)) { e++; }
+		while (e < limit && mask[e]) { e++; }
 		yield* fn(bs + o, bs + e);
 		o = e;
 	}
