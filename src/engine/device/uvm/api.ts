@@ -32,10 +32,10 @@ export function* uvm_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start: nu
 				}
 				if (any) {
 					const acc = emptyBreakdown();
-					const { c, fresh } = yield* uvm_block_chunk(k, dev, mm, bs / VA_BLOCK_PAGES, new Set<number>(), acc);
+					const { c } = yield* uvm_block_chunk(k, dev, mm, bs / VA_BLOCK_PAGES, new Set<number>(), acc);
 					if (c >= 0) {
 						try {
-							const n = yield* uvm_block_migrate_to_device(k, dev, mm, vma, lo, hi, want, c, fresh, acc);
+							const n = yield* uvm_block_migrate_to_device(k, dev, mm, vma, lo, hi, want, c, acc);
 							moved += n[code];
 						} finally {
 							uvm_block_chunk_done(dev, c);

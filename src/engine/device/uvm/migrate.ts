@@ -9,6 +9,7 @@ import type { Vma } from '../../mm/vma';
 import type { VmFault } from '../../mm/memremap';
 import type { IntervalNotifier, NotifierRange } from '../../mm/mmu_notifier';
 import { PTE } from '../../mm/pagetable';
+import { HPAGE_NR, HUGE_ZERO_PFN, ZERO_PFN } from '../../mm/frames';
 import { PAGE_SIZE } from '../../mm/content';
 import { MigrateVma, MPFN, SELECT, migrate_vma_finalize, migrate_vma_pages, migrate_vma_setup } from '../../hmm/migrate_device';
 import { finish_migration_to_ram } from '../migrate_to_ram';
@@ -74,9 +75,29 @@ export function* uvm_block_chunk(k: Kernel, dev: Device, mm: Mm, block: number, 
 		tried.add(victim);
 		yield* evict_root_chunk(k, dev, victim, acc);
 	}
-	acc.zeroFill += u.costs.zeroFill(VA_BLOCK_PAGES * PAGE_SIZE);
+	// block_zero_new_gpu_chunk: only the pages resident nowhere are zeroed, in one memset push;
+	// a chunk whose pages all hold data somewhere is not zeroed at all
+	const zero = pagesResidentNowhere(mm, block * VA_BLOCK_PAGES);
+	if (zero > 0) { acc.zeroFill += u.costs.zeroFill(zero * PAGE_SIZE); }
 	u.pmm.hold(c);
 	return { c, fresh: true };
+}
+
+const isZeroPfn = (pfn: number) => pfn === ZERO_PFN || (pfn >= HUGE_ZERO_PFN && pfn < HUGE_ZERO_PFN + HPAGE_NR);
+
+/** Pages of the block's VMAs that hold data nowhere: no CPU page (the zero page is none), no swap
+ * entry, no device page. */
+function pagesResidentNowhere(mm: Mm, bs: number): number {
+	let n = 0;
+	for (const vma of mm.vmas.overlapping(bs, bs + VA_BLOCK_PAGES)) {
+		const lo = Math.max(bs, vma.start), hi = Math.min(bs + VA_BLOCK_PAGES, vma.end);
+		n += hi - lo;
+		mm.pt.forEach(lo, hi, (_vpn, pfn, pte) => {
+			const t = pte & PTE.TYPE_MASK;
+			if (t === PTE.SWAP || t === PTE.DEVPRIV || (t === PTE.PRESENT && !isZeroPfn(pfn))) { n--; }
+		});
+	}
+	return n;
 }
 
 /** The service is done with the chunk: one that ended up holding nothing goes back. */
@@ -87,7 +108,7 @@ export function uvm_block_chunk_done(dev: Device, c: number): void {
 /** Migrates the pages of [lo, hi) (one VMA, one block) whose want code is set to the device.
  * Returns the pages moved per cause code. */
 export function* uvm_block_migrate_to_device(k: Kernel, dev: Device, mm: Mm, vma: Vma, lo: number, hi: number,
-	want: Uint8Array, chunk: number, fresh: boolean, acc: CostBreakdown): K<number[]> {
+	want: Uint8Array, chunk: number, acc: CostBreakdown): K<number[]> {
 	const u = dev.uvm!;
 	const m = uvmMirror(k, dev, mm);
 	const moved = new Array<number>(MIGRATION_CAUSES.length + 1).fill(0);
@@ -118,8 +139,8 @@ export function* uvm_block_migrate_to_device(k: Kernel, dev: Device, mm: Mm, vma
 		inRun = true;
 		bytes += PAGE_SIZE;
 	}
-	// pages with no source are zeroed on the device: a fresh chunk was zeroed whole already
-	if (holes > 0 && !fresh) { acc.zeroFill += u.costs.zeroFill(holes * PAGE_SIZE); }
+	// pages with no source need no zeroing here: block_zero_new_gpu_chunk zeroed every page of the
+	// chunk that was resident nowhere when the chunk was populated
 	if (bytes > 0) {
 		// contiguous runs are one transfer each; the bandwidth part follows the link's curve by run size
 		acc.transfer += runs * u.costs.c.transferLatencyNs + transferByRuns(u.costs.linkBw, a, want, start - lo);

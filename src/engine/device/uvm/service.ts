@@ -260,14 +260,14 @@ function* uvm_va_block_service_copy(k: Kernel, dev: Device, mm: Mm, bs: number, 
 	acc: CostBreakdown, d: BlockDecision): K {
 	yield* k.enter('uvm_va_block_service_copy', { addr: bs * PAGE_SIZE, npages: VA_BLOCK_PAGES, device: dev.name, process: mm.name });
 	try {
-		const { c, fresh } = yield* uvm_block_chunk(k, dev, mm, bs / VA_BLOCK_PAGES, new Set<number>(), acc);
+		const { c } = yield* uvm_block_chunk(k, dev, mm, bs / VA_BLOCK_PAGES, new Set<number>(), acc);
 		if (c >= 0) {
 			try {
 				for (const vma of mm.vmas.overlapping(bs, bs + VA_BLOCK_PAGES)) {
 					const lo = Math.max(bs, vma.start), hi = Math.min(bs + VA_BLOCK_PAGES, vma.end);
 					const want = move.subarray(lo - bs, hi - bs);
 					if (!want.some(x => x !== 0)) { continue; }
-					const moved = yield* uvm_block_migrate_to_device(k, dev, mm, vma, lo, hi, want, c, fresh, acc);
+					const moved = yield* uvm_block_migrate_to_device(k, dev, mm, vma, lo, hi, want, c, acc);
 					for (let code = 1; code < moved.length; code++) {
 						if (MIGRATION_CAUSES[code - 1] === 'prefetch') { d.prefetched += moved[code]; } else { d.migrated += moved[code]; }
 					}
