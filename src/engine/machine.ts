@@ -36,6 +36,7 @@ import { try_to_free_pages } from './mm/vmscan';
 import { read_copies, uvm_collapse_read_duplicates } from './device/uvm/read_dup';
 import { uvm_map_accessed_by } from './device/uvm/accessed_by';
 import { emptyBreakdown, totalNs } from './device/cost';
+import { cpu_coherent_access_ns } from './device/coherent_access';
 import { count as Q_count } from './view_location';
 
 /** A process, as `current`, `proc()` and `process()` hand it out. */
@@ -214,12 +215,18 @@ export class Machine {
 		}
 	}
 
-	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, false)); }
+	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return this.coherentCharge(r, this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, false))); }
 	/** With a fill, word i of the range (counted from its first byte) is fill(i); the rest of its
 	 * first and last pages keeps its bytes. Without one, the pages are written but unchanged. */
 	cpuWrite(r: ByteRange, fill?: Fill): K {
 		const [s, e] = this.pages(r);
-		return this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, true, fill && this.rangeFill(r, fill)));
+		return this.coherentCharge(r, this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, true, fill && this.rangeFill(r, fill))));
+	}
+
+	/** A CPU access, then the time its bytes on coherent device memory took over the link. */
+	private *coherentCharge(r: ByteRange, body: K): K {
+		yield* body;
+		this.k.advance(cpu_coherent_access_ns(this.k, this.cur(), r.addr, r.len));
 	}
 
 	private rangeFill(r: ByteRange, fill: Fill): RangeFill {
