@@ -10,6 +10,7 @@ import type { Kernel } from '../../kernel';
 import type { K } from '../../sim/events';
 import type { Mm } from '../../mm/mm';
 import { PAGE_SIZE } from '../../mm/content';
+import { PTE } from '../../mm/pagetable';
 import type { Device } from '../device';
 import { type CostBreakdown, transferNs } from '../cost';
 import { ACCESS } from './fault_buffer';
@@ -33,7 +34,8 @@ function* vmaRuns(mm: Mm, bs: number, mask: Uint8Array, fn: (lo: number, hi: num
 
 /** Read duplication of the block's pages in `dup`: each is made CPU-resident first (a swapped,
  * untouched or other-device page is faulted in, hmm_make_resident_cpu), then copied into the
- * device's root chunk and mapped read-only. A page that gets no copy (no memory left to evict,
+ * device's root chunk and mapped read-only. A policy=migrate device that held one of the pages
+ * keeps a copy of it, as the driver keeps every other copy (no transfer: its data was there). A page that gets no copy (no memory left to evict,
  * or pinned) is mapped in place instead (`remote`). */
 export function* uvm_service_read_duplicate(k: Kernel, dev: Device, mm: Mm, bs: number, dup: Uint8Array, remote: Uint8Array,
 	acc: CostBreakdown, d: BlockDecision): K {
@@ -42,20 +44,22 @@ export function* uvm_service_read_duplicate(k: Kernel, dev: Device, mm: Mm, bs: 
 		const u = dev.uvm!;
 		const m = uvmMirror(k, dev, mm);
 		const want = new Uint8Array(VA_BLOCK_PAGES);
-		for (let o = 0; o < VA_BLOCK_PAGES; o++) { if (dup[o]) { want[o] = ACCESS.READ; } }
-		yield* vmaRuns(mm, bs, dup, (lo, hi) => uvm_hmm_map_in_place(k, dev, m, lo, hi, want.subarray(lo - bs, hi - bs), false));
-		const { c } = yield* uvm_block_chunk(k, dev, mm, bs / VA_BLOCK_PAGES, new Set<number>(), acc);
-		let copied = 0;
-		if (c >= 0) {
-			try {
-				yield* vmaRuns(mm, bs, dup, function* (lo, hi) {
-					copied += yield* uvm_read_duplicate(k, dev, mm, mm.vmas.find(lo)!, lo, hi, vpn => u.pmm.pageIn(k, dev, c, vpn & (VA_BLOCK_PAGES - 1)));
-				});
-			} finally {
-				uvm_block_chunk_done(dev, c);
-			}
-			u.pmm.touch(c);
+		// pages another policy=migrate device holds: it keeps a copy once they are duplicated
+		const holders = new Map<Device, Uint8Array>();
+		const leaf = mm.pt.leaf(bs);
+		for (let o = 0; o < VA_BLOCK_PAGES; o++) {
+			if (!dup[o]) { continue; }
+			want[o] = ACCESS.READ;
+			if (!leaf || (leaf.pte[o] & PTE.TYPE_MASK) !== PTE.DEVPRIV) { continue; }
+			const holder = k.devices[k.frames.owner[leaf.pfn[o]]];
+			if (!holder?.uvm || holder === dev) { continue; }
+			let mask = holders.get(holder);
+			if (!mask) { mask = new Uint8Array(VA_BLOCK_PAGES); holders.set(holder, mask); }
+			mask[o] = 1;
 		}
+		yield* vmaRuns(mm, bs, dup, (lo, hi) => uvm_hmm_map_in_place(k, dev, m, lo, hi, want.subarray(lo - bs, hi - bs), false));
+		const copied = yield* duplicate_on(k, dev, mm, bs, dup, acc);
+		for (const [holder, mask] of holders) { yield* duplicate_on(k, holder, mm, bs, mask, acc); }
 		// the copies' transfers: one per contiguous run of pages copied, on the link's curve
 		let runs = 0, run = 0, bw = 0;
 		for (let o = 0; o <= VA_BLOCK_PAGES; o++) {
@@ -75,6 +79,23 @@ export function* uvm_service_read_duplicate(k: Kernel, dev: Device, mm: Mm, bs: 
 	} finally {
 		k.leave();
 	}
+}
+
+/** Copies on `dev` of the block's pages in `mask` (CPU-resident by now), in the block's root chunk. */
+function* duplicate_on(k: Kernel, dev: Device, mm: Mm, bs: number, mask: Uint8Array, acc: CostBreakdown): K<number> {
+	const u = dev.uvm!;
+	const { c } = yield* uvm_block_chunk(k, dev, mm, bs / VA_BLOCK_PAGES, new Set<number>(), acc);
+	if (c < 0) { return 0; }
+	let copied = 0;
+	try {
+		yield* vmaRuns(mm, bs, mask, function* (lo, hi) {
+			copied += yield* uvm_read_duplicate(k, dev, mm, mm.vmas.find(lo)!, lo, hi, vpn => u.pmm.pageIn(k, dev, c, vpn & (VA_BLOCK_PAGES - 1)));
+		});
+	} finally {
+		uvm_block_chunk_done(dev, c);
+	}
+	u.pmm.touch(c);
+	return copied;
 }
 
 /** A write or atomic fault on read-duplicated pages (`collapse`): every other copy goes, and the
