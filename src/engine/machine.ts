@@ -34,6 +34,10 @@ import { uvm_migrate_to_device, uvm_migrate_to_ram, uvm_unregister } from './dev
 import { UvmMirror } from './device/uvm/migrate';
 import type { KernelAccess, KernelReport, MigrationCause } from './device/uvm/types';
 import { try_to_free_pages } from './mm/vmscan';
+import { read_copies, uvm_collapse_read_duplicates } from './device/uvm/read_dup';
+import { uvm_map_accessed_by } from './device/uvm/accessed_by';
+import { emptyBreakdown, totalNs } from './device/cost';
+import { cpu_coherent_access_ns } from './device/coherent_access';
 import { count as Q_count } from './view_location';
 
 /** A process, as `current`, `proc()` and `process()` hand it out. */
@@ -108,7 +112,7 @@ export class Machine {
 		// memory=0 is a device without memory (a mirror-only device such as an RDMA NIC with
 		// on-demand paging); anything else must hold at least one page
 		if (cfg.memoryBytes !== 0 && cfg.memoryBytes < PAGE_SIZE) { fail('EINVAL', 'device memory must be 0 or hold at least one page'); }
-		return cfg.policy === 'migrate' ? uvm_device_init(this.k, cfg) : dmirror_device_init(this.k, cfg);
+		return cfg.policy === 'migrate' ? uvm_device_init(this.k, cfg, this.uvm) : dmirror_device_init(this.k, cfg);
 	}
 
 	process(name: string): Mm {
@@ -212,12 +216,18 @@ export class Machine {
 		}
 	}
 
-	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, false)); }
+	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return this.coherentCharge(r, this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, false))); }
 	/** With a fill, word i of the range (counted from its first byte) is fill(i); the rest of its
 	 * first and last pages keeps its bytes. Without one, the pages are written but unchanged. */
 	cpuWrite(r: ByteRange, fill?: Fill): K {
 		const [s, e] = this.pages(r);
-		return this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, true, fill && this.rangeFill(r, fill)));
+		return this.coherentCharge(r, this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, true, fill && this.rangeFill(r, fill))));
+	}
+
+	/** A CPU access, then the time its bytes on coherent device memory took over the link. */
+	private *coherentCharge(r: ByteRange, body: K): K {
+		yield* body;
+		this.k.advance(cpu_coherent_access_ns(this.k, this.cur(), r.addr, r.len));
 	}
 
 	private rangeFill(r: ByteRange, fill: Fill): RangeFill {
@@ -370,16 +380,31 @@ export class Machine {
 		return this.op(this.uvmMove(to, mm, s, e, 'user-prefetch'));
 	}
 
-	/** cudaMemAdvise: preferred location, accessed-by, read-mostly over the range. */
-	advise(r: ByteRange, a: { preferred?: string | null; accessedBy?: string; readMostly?: boolean }): void {
+	/** cudaMemAdvise: preferred location, accessed-by, read-mostly over the range. Setting
+	 * accessed-by maps the pages where they are now (uvm_va_block_set_accessed_by); unsetting
+	 * read-mostly collapses the copies (uvm_va_block_unset_read_duplication). */
+	*advise(r: ByteRange, a: { preferred?: string | null; accessedBy?: string; readMostly?: boolean }): K {
 		const [s, e] = this.pages(r);
 		if (a.preferred && a.preferred !== 'ram') { this.k.device(a.preferred); }
 		if (a.accessedBy) { this.k.device(a.accessedBy); }
-		this.uvm.adviceOf(this.cur().id).set(s, e, a);
+		const mm = this.cur();
+		this.uvm.adviceOf(mm.id).set(s, e, a);
+		if (a.readMostly === false) { yield* uvm_collapse_read_duplicates(this.k, mm, s, e, undefined); }
+		if (a.accessedBy) {
+			const acc = emptyBreakdown();
+			yield* uvm_map_accessed_by(this.k, this.uvm, mm, s, e, acc);
+			this.k.advance(totalNs(acc));
+		}
 	}
 
-	/** Pages of the range with a copy at `loc` (without read duplication: the pages resident there). */
-	copies(r: ByteRange, loc: string): number { return this.count(r, loc); }
+	/** Pages of the range with a copy at `loc`: resident there, or (on a device) a read-only
+	 * read-mostly copy there. A duplicated page counts at RAM and at every device holding a copy. */
+	copies(r: ByteRange, loc: string): number {
+		const n = this.count(r, loc);
+		if (loc === 'ram' || !this.k.devices.some(d => d.name === loc)) { return n; }
+		const [s, e] = this.pages(r);
+		return n + read_copies(this.k, this.cur(), s, e, loc);
+	}
 
 	exclusive(r: ByteRange, dev: string): K<DevOpResult> {
 		const [s, e] = this.pages(r);

@@ -9,6 +9,7 @@ import { PAGE_SIZE } from './mm/content';
 import { readBytes } from './query';
 import * as L from './view_location';
 import { mirrorTable } from './view_mirror';
+import { copyCells, copyCounts } from './view_copies';
 import { deviceRecord, deviceSummary, pageCount, pageRecord, processRecord, processSummary, systemRecord, vmaRecord } from './view_records';
 import type {
 	DeviceRecord, DeviceSummary, Location, MemoryRead, MirrorTableEntry, PageCountField, PageRecord, ProcessKey, ProcessRecord, ProcessSummary, ResidencyCells,
@@ -131,7 +132,8 @@ export class MachineView {
 		const runs = L.runs(this.kernel, mm, r[0], r[1]);
 		const counts: Record<Location, number> = {};
 		for (const { loc, npages } of runs) { counts[loc] = (counts[loc] ?? 0) + npages; }
-		return { process: mm.name, startVpn: r[0], endVpn: r[1], runs, counts };
+		const copies = copyCounts(this.kernel, mm, r[0], r[1]);
+		return { process: mm.name, startVpn: r[0], endVpn: r[1], runs, counts, ...(Object.keys(copies).length > 0 ? { copies } : {}) };
 	}
 
 	/** Pages per location only (no runs): what a summary needs, for a walk's cost. */
@@ -145,7 +147,11 @@ export class MachineView {
 	residencyCells(key: ProcessKey, start: number, end: number, maxCells: number): ResidencyCells | undefined {
 		const mm = this.mm(key);
 		const r = span(start, end);
-		return mm && r ? L.cells(this.kernel, mm, r[0], r[1], maxCells) : undefined;
+		if (!mm || !r) { return undefined; }
+		const cells = L.cells(this.kernel, mm, r[0], r[1], maxCells);
+		const ncells = cells.runs.reduce((n, x, i) => (i % 2 === 1 ? n + x : n), 0);
+		const copies = copyCells(this.kernel, mm, r[0], r[1], cells.pagesPerCell, ncells);
+		return copies ? { ...cells, copies } : cells;
 	}
 
 	// ------------------------------------------------------------ devices

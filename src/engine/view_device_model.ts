@@ -5,6 +5,7 @@ import type { Device } from './device/device';
 import { PAGE_SIZE } from './mm/content';
 import { VA_BLOCK_PAGES } from './device/uvm/types';
 import type { BatchRecord } from './device/uvm/space';
+import { copyCounts } from './view_copies';
 import type { DeviceModelRecord, FaultBatchRecord, RootChunkRecord } from './view_types';
 
 const ACCESS_NAMES = ['read', 'read', 'write', 'atomic'] as const;
@@ -17,7 +18,7 @@ function batchRecord(b: BatchRecord): FaultBatchRecord {
 		blocks: b.blocks.map(d => ({
 			process: d.process, start: d.blockVpn * PAGE_SIZE, end: (d.blockVpn + VA_BLOCK_PAGES) * PAGE_SIZE, faulted: d.faulted, residency: d.residency,
 			migrated: d.migrated, prefetched: d.prefetched, remote: d.remote, mapped: d.mapped, throttled: d.throttled, thrashing: d.thrashing,
-			prefetch: d.prefetch.map(r => ({ ...r })),
+			prefetch: d.prefetch.map(r => ({ ...r })), duplicated: d.duplicated,
 		})),
 	};
 }
@@ -30,7 +31,8 @@ export function deviceModelRecord(k: Kernel, d: Device): DeviceModelRecord {
 		const start = pmm.block[c] * VA_BLOCK_PAGES;
 		return {
 			chunk: c, firstPfn: pmm.base[c], process: mm?.name ?? '?', start: start * PAGE_SIZE, end: (start + VA_BLOCK_PAGES) * PAGE_SIZE,
-			resident: pmm.used[c], allocSeq: pmm.allocSeq[c], lastUse: pmm.lastUse[c],
+			resident: pmm.used[c], copies: mm ? copyCounts(k, mm, start, start + VA_BLOCK_PAGES)[d.name] ?? 0 : 0,
+			allocSeq: pmm.allocSeq[c], lastUse: pmm.lastUse[c],
 		};
 	});
 	return {

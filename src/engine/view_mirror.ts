@@ -18,7 +18,7 @@ export function mirrorEntry(dev: Device, mm: Mm, vpn: number): MirrorEntryRecord
 	const m = dev.mirrors.get(mm);
 	const pte = m ? m.pt.pte(vpn) : 0;
 	const perm = mirrorPerm(pte);
-	return { device: dev.name, vpn, address: vpn * PAGE_SIZE, perm, pfn: perm === 'none' ? -1 : m!.pt.pfn(vpn) };
+	return { device: dev.name, vpn, address: vpn * PAGE_SIZE, perm, pfn: perm === 'none' ? -1 : m!.pt.pfn(vpn), ...(pte & PTE.COPY ? { copy: true as const } : {}) };
 }
 
 /** mapped(): entries the device holds for [start, end). */
@@ -61,7 +61,10 @@ export function mirrorTable(k: Kernel, dev: Device, mm: Mm, start: number, end: 
 			if ((e & PTE.TYPE_MASK) === PTE.NONE) { continue; }
 			if (left > 0) { left--; continue; }
 			const vpn = base + i;
-			out.push({ device: dev.name, vpn, address: vpn * PAGE_SIZE, perm: mirrorPerm(e), pfn: l.pfn[i], location: pageLocation(k, mm, vpn) });
+			out.push({
+				device: dev.name, vpn, address: vpn * PAGE_SIZE, perm: mirrorPerm(e), pfn: l.pfn[i], location: pageLocation(k, mm, vpn),
+				...(e & PTE.COPY ? { copy: true as const } : {}),
+			});
 		}
 		if (out.length >= limit) { break; }
 	}

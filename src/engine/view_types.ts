@@ -63,6 +63,8 @@ export interface MirrorEntryRecord {
 	perm: MirrorPerm;
 	/** the frame the device maps, or -1 without an entry */
 	pfn: number;
+	/** set when the entry is a read-only read-mostly copy in the device's own memory (the CPU keeps the page) */
+	copy?: true;
 }
 
 /** An entry of a device's mirror table, with where the page's data is. */
@@ -193,6 +195,8 @@ export interface BlockDecisionRecord {
 	thrashing: string;
 	/** the prefetch tree's regions: pages [first, last) of the block, occupied / size of the subtree */
 	prefetch: { first: number; last: number; occupied: number; size: number }[];
+	/** read-only copies made (read-mostly reads) */
+	duplicated: number;
 }
 
 export interface FaultBatchRecord {
@@ -216,8 +220,10 @@ export interface RootChunkRecord {
 	/** the VA block it backs */
 	start: number;
 	end: number;
-	/** pages of the block resident in it */
+	/** pages of the chunk in use: the block's resident pages and its read-mostly copies */
 	resident: number;
+	/** of those, read-mostly copies */
+	copies: number;
 	/** allocation order (fifo) and last access stamp (lru) */
 	allocSeq: number;
 	lastUse: number;
@@ -278,6 +284,9 @@ export interface ResidencyRecord {
 	runs: ResidencyRun[];
 	/** pages per location, in order of first appearance; absent locations are left out */
 	counts: Record<Location, number>;
+	/** read-mostly copies per device (pages whose owner is counted above and that a device also
+	 * holds a read-only copy of); absent when no page of the range has one */
+	copies?: Record<Location, number>;
 }
 
 /** Residency binned into cells of `pagesPerCell` pages, for the residency map. */
@@ -287,6 +296,9 @@ export interface ResidencyCells {
 	pagesPerCell: number;
 	/** pairs (code, number of cells), consecutive cells of one code merged */
 	runs: number[];
+	/** pairs (1: some page of the cell has a read-mostly copy on a device, 0: none, number of
+	 * cells), merged like runs; absent when no page has a copy */
+	copies?: number[];
 }
 
 /** The simulated kernel function on the call stack, with what it was called for. */

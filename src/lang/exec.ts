@@ -151,7 +151,7 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		case 'advise': {
 			const pending = pendingAdvice(s.advice);
 			if (pending !== undefined) { throw new ScriptError(pending, nameLoc(s, 'advice')); }
-			m.advise(r(s.range), adviceOf(s));
+			yield* m.advise(r(s.range), adviceOf(s));
 			return;
 		}
 		case 'kernel': {

@@ -144,10 +144,7 @@ export const ADVISE_KEYS = ['preferred', 'accessed_by', 'read_mostly'] as const;
 
 /** Advice the device model keeps but its fault service does not act on yet: refused, in the same
  * words at check time and at run time, rather than accepted and ignored. */
-const PENDING_ADVICE: Partial<Record<typeof ADVISE_KEYS[number], string>> = {
-	accessed_by: 'accessed-by mappings in the device model\'s fault service',
-	read_mostly: 'read duplication in the device model\'s fault service',
-};
+const PENDING_ADVICE: Partial<Record<typeof ADVISE_KEYS[number], string>> = {};
 
 export function pendingAdvice(key: string): string | undefined {
 	const needs = (PENDING_ADVICE as Record<string, string | undefined>)[key];
@@ -205,6 +202,7 @@ export const DEVICE_COUNTERS: Readonly<Record<keyof DeviceStats, string>> = {
 	throttled: 'faults throttled by thrashing mitigation (policy=migrate)',
 	thrash_pins: 'pages pinned by thrashing mitigation (policy=migrate)',
 	remote_bytes: 'bytes kernels accessed over the link through remote mappings',
+	read_duplicated: 'read-only copies made on the device by read faults on read-mostly ranges (policy=migrate)',
 	invalidations: 'notifier callbacks that removed mirror entries',
 	cpu_faults: 'CPU faults on this device\'s pages',
 };

@@ -143,7 +143,7 @@ describe('check', () => {
 		it('checks member properties', () => {
 			assert.deepEqual(diags('print last.pages, gpu.pid, p.faults, event.colour, nobody.pid'), [
 				"1:7: 'last' has no property 'pages' (expected one of cpages, faults, error, moved)",
-				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, evicted, prefetched, throttled, thrash_pins, remote_bytes, invalidations, cpu_faults, used, free, struct_page_bytes, pinned)",
+				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, evicted, prefetched, throttled, thrash_pins, remote_bytes, read_duplicated, invalidations, cpu_faults, used, free, struct_page_bytes, pinned)",
 				"1:38: 'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail, cause, warp, sm, page, line)",
 				"1:52: unknown name 'nobody' (members exist on last, event, system, devices and processes)"]);
 		});
@@ -164,8 +164,6 @@ describe('check', () => {
 		it('checks advise keys and values', () => {
 			assert.deepEqual(diags('advise X preferred=cpu\nadvise X accessed_by=gpu\nadvise X read_mostly=on\nadvise X hot=on\nadvise Y preferred=gpu'), [
 				"1:20: unknown location 'cpu' (expected 'ram' or a device name)",
-				"2:10: not implemented yet: `advise accessed_by=` needs accessed-by mappings in the device model's fault service",
-				"3:10: not implemented yet: `advise read_mostly=` needs read duplication in the device model's fault service",
 				"4:10: unknown advice 'hot' (expected one of preferred, accessed_by, read_mostly)",
 				"5:8: unknown name 'Y'"]);
 		});

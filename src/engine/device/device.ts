@@ -64,6 +64,8 @@ export class DeviceStats {
 	thrash_pins = 0;
 	/** bytes the device accessed over the link through remote mappings */
 	remote_bytes = 0;
+	/** read-only copies made on the device by read-mostly read faults (read duplication) */
+	read_duplicated = 0;
 	invalidations = 0;
 	cpu_faults = 0;
 }

@@ -9,7 +9,7 @@ import { fail } from '../../sim/errors';
 import { PAGE_SIZE } from '../../mm/content';
 import type { Device } from '../device';
 import { emptyBreakdown, totalNs } from '../cost';
-import { causeCode, residentOn, uvm_block_chunk, uvm_block_migrate_to_device, uvm_block_migrate_to_ram } from './migrate';
+import { causeCode, residentOn, uvm_block_chunk, uvm_block_chunk_done, uvm_block_migrate_to_device, uvm_block_migrate_to_ram } from './migrate';
 import { movable } from './service';
 import { type MigrationCause, VA_BLOCK_PAGES } from './types';
 
@@ -32,11 +32,14 @@ export function* uvm_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start: nu
 				}
 				if (any) {
 					const acc = emptyBreakdown();
-					const { c, fresh } = yield* uvm_block_chunk(k, dev, mm, bs / VA_BLOCK_PAGES, new Set<number>(), acc);
+					const { c } = yield* uvm_block_chunk(k, dev, mm, bs / VA_BLOCK_PAGES, new Set<number>(), acc);
 					if (c >= 0) {
-						const n = yield* uvm_block_migrate_to_device(k, dev, mm, vma, lo, hi, want, c, fresh, acc);
-						moved += n[code];
-						if (dev.uvm!.pmm.used[c] === 0) { dev.uvm!.pmm.release(c); }
+						try {
+							const n = yield* uvm_block_migrate_to_device(k, dev, mm, vma, lo, hi, want, c, acc);
+							moved += n[code];
+						} finally {
+							uvm_block_chunk_done(dev, c);
+						}
 					}
 					k.advance(totalNs(acc));
 				}

@@ -9,6 +9,7 @@ import type { Vma } from '../../mm/vma';
 import type { VmFault } from '../../mm/memremap';
 import type { IntervalNotifier, NotifierRange } from '../../mm/mmu_notifier';
 import { PTE } from '../../mm/pagetable';
+import { HPAGE_NR, HUGE_ZERO_PFN, ZERO_PFN } from '../../mm/frames';
 import { PAGE_SIZE } from '../../mm/content';
 import { MigrateVma, MPFN, SELECT, migrate_vma_finalize, migrate_vma_pages, migrate_vma_setup } from '../../hmm/migrate_device';
 import { finish_migration_to_ram } from '../migrate_to_ram';
@@ -17,6 +18,7 @@ import { Mirror } from '../mirror';
 import { type CostBreakdown, emptyBreakdown, totalNs, transferNs } from '../cost';
 import { blockKey } from './pmm';
 import { countMove } from './space';
+import { uvm_map_accessed_by } from './accessed_by';
 import { MIGRATION_CAUSES, type MigrationCause, VA_BLOCK_PAGES } from './types';
 
 /** Per-page cause codes in a block's want mask: 0 = leave, else MIGRATION_CAUSES[code - 1]. */
@@ -57,11 +59,12 @@ export function residentOn(k: Kernel, dev: Device, mm: Mm, vpn: number): boolean
 }
 
 /** The block's root chunk, allocated on first use (zero-filled: block_zero_new_gpu_chunk),
- * evicting others when the device is full. `keep` holds chunks the caller is using. */
+ * evicting others when the device is full. `keep` holds chunks the caller is using. The chunk is
+ * held (not evictable, not released when it empties) until uvm_block_chunk_done. */
 export function* uvm_block_chunk(k: Kernel, dev: Device, mm: Mm, block: number, keep: Set<number>, acc: CostBreakdown): K<{ c: number; fresh: boolean }> {
 	const u = dev.uvm!;
 	let c = u.pmm.chunkOf(blockKey(mm.id, block));
-	if (c >= 0) { return { c, fresh: false }; }
+	if (c >= 0) { u.pmm.hold(c); return { c, fresh: false }; }
 	// a victim that could not be emptied is not chosen again
 	const tried = new Set(keep);
 	// nor one holding pages pinned in device memory (experimental=pin_device)
@@ -75,14 +78,40 @@ export function* uvm_block_chunk(k: Kernel, dev: Device, mm: Mm, block: number, 
 		tried.add(victim);
 		yield* evict_root_chunk(k, dev, victim, acc);
 	}
-	acc.zeroFill += u.costs.zeroFill(VA_BLOCK_PAGES * PAGE_SIZE);
+	// block_zero_new_gpu_chunk: only the pages resident nowhere are zeroed, in one memset push;
+	// a chunk whose pages all hold data somewhere is not zeroed at all
+	const zero = pagesResidentNowhere(mm, block * VA_BLOCK_PAGES);
+	if (zero > 0) { acc.zeroFill += u.costs.zeroFill(zero * PAGE_SIZE); }
+	u.pmm.hold(c);
 	return { c, fresh: true };
+}
+
+const isZeroPfn = (pfn: number) => pfn === ZERO_PFN || (pfn >= HUGE_ZERO_PFN && pfn < HUGE_ZERO_PFN + HPAGE_NR);
+
+/** Pages of the block's VMAs that hold data nowhere: no CPU page (the zero page is none), no swap
+ * entry, no device page. */
+function pagesResidentNowhere(mm: Mm, bs: number): number {
+	let n = 0;
+	for (const vma of mm.vmas.overlapping(bs, bs + VA_BLOCK_PAGES)) {
+		const lo = Math.max(bs, vma.start), hi = Math.min(bs + VA_BLOCK_PAGES, vma.end);
+		n += hi - lo;
+		mm.pt.forEach(lo, hi, (_vpn, pfn, pte) => {
+			const t = pte & PTE.TYPE_MASK;
+			if (t === PTE.SWAP || t === PTE.DEVPRIV || (t === PTE.PRESENT && !isZeroPfn(pfn))) { n--; }
+		});
+	}
+	return n;
+}
+
+/** The service is done with the chunk: one that ended up holding nothing goes back. */
+export function uvm_block_chunk_done(dev: Device, c: number): void {
+	if (c >= 0) { dev.uvm!.pmm.unhold(c); }
 }
 
 /** Migrates the pages of [lo, hi) (one VMA, one block) whose want code is set to the device.
  * Returns the pages moved per cause code. */
 export function* uvm_block_migrate_to_device(k: Kernel, dev: Device, mm: Mm, vma: Vma, lo: number, hi: number,
-	want: Uint8Array, chunk: number, fresh: boolean, acc: CostBreakdown): K<number[]> {
+	want: Uint8Array, chunk: number, acc: CostBreakdown): K<number[]> {
 	const u = dev.uvm!;
 	const m = uvmMirror(k, dev, mm);
 	const moved = new Array<number>(MIGRATION_CAUSES.length + 1).fill(0);
@@ -113,8 +142,8 @@ export function* uvm_block_migrate_to_device(k: Kernel, dev: Device, mm: Mm, vma
 		inRun = true;
 		bytes += PAGE_SIZE;
 	}
-	// pages with no source are zeroed on the device: a fresh chunk was zeroed whole already
-	if (holes > 0 && !fresh) { acc.zeroFill += u.costs.zeroFill(holes * PAGE_SIZE); }
+	// pages with no source need no zeroing here: block_zero_new_gpu_chunk zeroed every page of the
+	// chunk that was resident nowhere when the chunk was populated
 	if (bytes > 0) {
 		// contiguous runs are one transfer each; the bandwidth part follows the link's curve by run size
 		acc.transfer += runs * u.costs.c.transferLatencyNs + transferByRuns(u.costs.linkBw, a, want, start - lo);
@@ -174,6 +203,8 @@ export function* uvm_block_migrate_to_ram(k: Kernel, dev: Device, mm: Mm, vma: V
 		for (let v = lo; v < hi; v++) { u.tracker.uvm_perf_thrashing_event(pageKey(mm, v), -1, k.clock); }
 	}
 	countMove(dev, cause, 'out', moved);
+	// uvm_va_block_add_mappings_after_migration: accessed-by devices map the pages in RAM again
+	if (moved > 0) { yield* uvm_map_accessed_by(k, u.space, mm, lo, hi, acc); }
 	return moved;
 }
 
@@ -187,6 +218,8 @@ export function* evict_root_chunk(k: Kernel, dev: Device, c: number, acc: CostBr
 	try {
 		let moved = 0;
 		if (mm?.alive) {
+			// read-duplicate copies are dropped, not moved: the CPU holds the page (block_evict_pages_from_gpu)
+			dev.mirrors.get(mm)?.dropCopies(bs, bs + VA_BLOCK_PAGES);
 			for (const vma of mm.vmas.overlapping(bs, bs + VA_BLOCK_PAGES)) {
 				const lo = Math.max(bs, vma.start), hi = Math.min(bs + VA_BLOCK_PAGES, vma.end);
 				moved += yield* uvm_block_migrate_to_ram(k, dev, mm, vma, lo, hi, 'eviction', acc);

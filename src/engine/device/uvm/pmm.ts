@@ -34,6 +34,9 @@ export class Pmm {
 	lastUse: number[] = [];
 	/** chunks that hold no block */
 	free: number[] = [];
+	/** services holding a chunk (uvm_block_chunk .. uvm_block_chunk_done): never evicted, and not
+	 * released when it empties on the way (a migration dropping the device's own copies) */
+	held: number[] = [];
 	/** block key -> chunk index */
 	readonly byBlock = new Map<number, number>();
 	/** chunk index by run key (runKey: which 2 MiB run of which hotplugged device chunk) */
@@ -65,6 +68,7 @@ export class Pmm {
 			c = this.base.length;
 			this.base.push(first);
 			this.owner.push(-1); this.mmId.push(-1); this.block.push(-1); this.used.push(0); this.allocSeq.push(0); this.lastUse.push(0);
+			this.held.push(0);
 			this.byRun.set(runKey(dev, first), c);
 		}
 		this.owner[c] = 1;
@@ -82,7 +86,7 @@ export class Pmm {
 	pickVictim(policy: 'fifo' | 'lru', keep: Set<number>): number {
 		let best = -1;
 		for (let c = 0; c < this.base.length; c++) {
-			if (this.owner[c] < 0 || keep.has(c)) { continue; }
+			if (this.owner[c] < 0 || keep.has(c) || this.held[c] > 0) { continue; }
 			const v = policy === 'fifo' ? this.allocSeq[c] : this.lastUse[c];
 			if (best < 0 || v < (policy === 'fifo' ? this.allocSeq[best] : this.lastUse[best])) { best = c; }
 		}
@@ -112,7 +116,14 @@ export class Pmm {
 		if (c < 0) { throw new Error(`pfn ${pfn} is not in a root chunk of ${dev.name}`); }
 		this.used[c]--;
 		dev.usedPages--;
-		if (this.used[c] === 0) { this.release(c); }
+		if (this.used[c] === 0 && this.held[c] === 0) { this.release(c); }
+	}
+
+	/** A service starts or stops using chunk c; an unheld chunk left empty goes back. */
+	hold(c: number): void { this.held[c]++; }
+	unhold(c: number): void {
+		if (this.held[c] > 0) { this.held[c]--; }
+		if (this.held[c] === 0 && this.used[c] === 0) { this.release(c); }
 	}
 
 	/** Frees a chunk's block binding (its pages are all gone). */

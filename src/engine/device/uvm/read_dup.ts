@@ -55,11 +55,14 @@ function mirrorFor(dev: Device, mm: Mm): Mirror {
 	return m;
 }
 
-/** Read-only copies on `dev` of the CPU-resident pages of [start, end) ∩ vma. Returns the pages
+/** Read-only copies on `dev` of the CPU-resident pages of [start, end) ∩ vma, each in a page
+ * `alloc` gives (-1: none left; a policy=migrate device takes the page's slot of the block's root
+ * chunk, uvm/pmm.ts, so copies are accounted and evicted with the block). Returns the pages
  * newly copied (the caller charges the transfer); stops early, without error, when the device's
  * memory is full. Pages that are not CPU-resident are skipped: the caller makes them resident
  * first (hmm_make_resident_cpu) or maps them otherwise. */
-export function* uvm_read_duplicate(k: Kernel, dev: Device, mm: Mm, vma: Vma, start: number, end: number): K<number> {
+export function* uvm_read_duplicate(k: Kernel, dev: Device, mm: Mm, vma: Vma, start: number, end: number,
+	alloc: (vpn: number) => number = () => dev.allocPage(k)): K<number> {
 	const m = mirrorFor(dev, mm);
 	const s = Math.max(start, vma.start), e = Math.min(end, vma.end);
 	if (e <= s || !vma.isAnonPrivate || !vma.readable) { return 0; }
@@ -80,7 +83,7 @@ export function* uvm_read_duplicate(k: Kernel, dev: Device, mm: Mm, vma: Vma, st
 		const f = k.frames;
 		for (let vpn = s; vpn < e; vpn++) {
 			if (!duplicable(k, mm, vpn) || m.isCopy(vpn)) { continue; }
-			const pfn = dev.allocPage(k);
+			const pfn = alloc(vpn);
 			if (pfn < 0) { break; }
 			mm.pt.setFlags(vpn, (mm.pt.pte(vpn) & ~PTE.WRITE) | PTE.WP_NOTIFY);
 			// the copy gets its own content slot with the same bytes (a pattern stays a pattern)

@@ -17,19 +17,22 @@ import { type CostBreakdown, DeviceCostModel, emptyBreakdown, totalNs } from '..
 import { ACCESS, type FaultBatch } from './fault_buffer';
 import { uvm_hmm_make_resident_cpu, uvm_hmm_map_in_place } from './remote';
 import {
-	causeCode, pageKey, residentOn, uvm_block_chunk, uvm_block_migrate_to_device, uvm_block_migrate_to_ram, uvmMirror,
+	causeCode, pageKey, residentOn, uvm_block_chunk, uvm_block_chunk_done, uvm_block_migrate_to_device, uvm_block_migrate_to_ram, uvmMirror,
 } from './migrate';
 import type { BatchRecord, BlockDecision, UvmSpace } from './space';
 import { uvm_perf_prefetch_get_hint } from './perf_prefetch';
 import { MIGRATION_CAUSES, VA_BLOCK_PAGES } from './types';
+import { uvm_service_collapse, uvm_service_read_duplicate } from './service_read_mostly';
+import { uvm_map_accessed_by } from './accessed_by';
 
 /** uvm_perf_prefetch_threshold */
 const PREFETCH_THRESHOLD = 51;
 /** pages of a batch kept in its record for the debugger */
 const RECORDED_PAGES = 64;
 
-/** Per page of one VA block: access wanted in place, cause code to migrate, access faulted. */
-interface BlockMasks { remote: Uint8Array; move: Uint8Array; access: Uint8Array }
+/** Per page of one VA block: access wanted in place, cause code to migrate, access faulted, read
+ * duplication wanted (read-mostly reads), copies to collapse first (read-mostly writes). */
+interface BlockMasks { remote: Uint8Array; move: Uint8Array; access: Uint8Array; dup: Uint8Array; collapse: Uint8Array }
 
 export interface BatchOutcome { record: BatchRecord; napNs: number; migrated: number; prefetched: number; remote: number }
 
@@ -82,7 +85,10 @@ export function mirrorCosts(dev: Device): DeviceCostModel {
 function* service_fault_batch(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, batch: FaultBatch, acc: CostBreakdown, out: BatchOutcome): K {
 	yield* k.enter('service_fault_batch', { addr: batch.npages > 0 ? batch.vpn[0] * PAGE_SIZE : 0, npages: batch.npages, device: dev.name, process: mm.name });
 	try {
-		const masks: BlockMasks = { remote: new Uint8Array(VA_BLOCK_PAGES), move: new Uint8Array(VA_BLOCK_PAGES), access: new Uint8Array(VA_BLOCK_PAGES) };
+		const masks: BlockMasks = {
+			remote: new Uint8Array(VA_BLOCK_PAGES), move: new Uint8Array(VA_BLOCK_PAGES), access: new Uint8Array(VA_BLOCK_PAGES),
+			dup: new Uint8Array(VA_BLOCK_PAGES), collapse: new Uint8Array(VA_BLOCK_PAGES),
+		};
 		for (let i = 0; i < batch.npages;) {
 			const block = Math.floor(batch.vpn[i] / VA_BLOCK_PAGES);
 			let j = i;
@@ -91,6 +97,8 @@ function* service_fault_batch(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, b
 			masks.remote.fill(0);
 			masks.move.fill(0);
 			masks.access.fill(0);
+			masks.dup.fill(0);
+			masks.collapse.fill(0);
 			yield* uvm_va_block_service_locked(k, dev, mm, space, batch, i, j, acc, out, masks);
 			i = j;
 		}
@@ -109,15 +117,15 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 		acc.service += costs.c.blockServiceNs;
 		const d: BlockDecision = {
 			process: mm.name, blockVpn: bs, faulted: to - from, residency: dev.name, migrated: 0, prefetched: 0, remote: 0, mapped: 0, throttled: 0,
-			thrashing: 'none', prefetch: [],
+			duplicated: 0, thrashing: 'none', prefetch: [],
 		};
 		out.record.blocks.push(d);
 		const m = uvmMirror(k, dev, mm);
 		// per page of the block: access wanted in place (remote), and cause code to migrate
-		const { remote, move, access } = masks;
+		const { remote, move, access, dup, collapse } = masks;
 		const u = dev.uvm;
 		const advice = space.adviceOf(mm.id);
-		let anyMove = false, anyRemote = false;
+		let anyMove = false, anyRemote = false, anyDup = false, anyCollapse = false;
 		for (let i = from; i < to; i++) {
 			const vpn = batch.vpn[i];
 			const a = batch.access[i];
@@ -146,11 +154,30 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 				continue;
 			}
 			if (residentOn(k, dev, mm, vpn)) { remote[o] = a; anyRemote = true; continue; }
-			const pref = advice.get(vpn).preferred;
-			if (!movable(k, mm, vma, vpn) || pref === 'ram') { remote[o] = a; anyRemote = true; continue; }
+			// block_select_processor_residency, in the driver's order (uvm/advice.ts numbers the rules)
+			const adv = advice.get(vpn);
+			const canMove = movable(k, mm, vma, vpn);
+			if (canMove && adv.readMostly) {
+				// 2-3: a read duplicates onto the reader; a write or atomic collapses onto the writer
+				if (a === ACCESS.READ) { dup[o] = 1; anyDup = true; continue; }
+				if (mm.pt.pte(vpn) & PTE.WP_NOTIFY) { collapse[o] = 1; anyCollapse = true; }
+				move[o] = causeCode('device-fault');
+				anyMove = true;
+				continue;
+			}
+			// 1 (cannot move), 7 and 10 (preferred location system memory): map in place
+			if (!canMove || adv.preferred === 'ram') { remote[o] = a; anyRemote = true; continue; }
+			// 8: an accessed-by device maps the page where it is when it can reach it (the CPU's memory)
+			if (adv.preferred !== dev.name && adv.accessedBy.includes(dev.name) && cpuReachable(mm, vpn)) { remote[o] = a; anyRemote = true; continue; }
 			move[o] = causeCode('device-fault');
 			anyMove = true;
 		}
+		if (anyCollapse && u) { yield* uvm_service_collapse(k, dev, mm, bs, collapse, move, acc, d); }
+		if (anyDup && u) {
+			yield* uvm_service_read_duplicate(k, dev, mm, bs, dup, remote, acc, d);
+			for (let o = 0; o < VA_BLOCK_PAGES; o++) { if (remote[o]) { anyRemote = true; break; } }
+		}
+		anyMove &&= move.some(x => x !== 0);
 		if (anyMove && u) {
 			if (dev.cfg.prefetch === 'density') { yield* prefetch(k, dev, mm, bs, move, d); }
 			yield* make_resident_cpu(k, dev, m, mm, bs, move, access);
@@ -172,12 +199,21 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 				k.leave();
 			}
 		}
+		// uvm_va_block_service_finish: accessed-by devices map the pages that changed residency
+		if (u && (anyMove || anyDup || anyCollapse)) { yield* uvm_map_accessed_by(k, space, mm, bs, bs + VA_BLOCK_PAGES, acc); }
 		out.migrated += d.migrated;
 		out.prefetched += d.prefetched;
 		out.remote += d.remote;
 	} finally {
 		k.leave();
 	}
+}
+
+/** Is the page where a device can map it without moving it: in the CPU's table (present, or
+ * swapped and faulted back in by hmm_range_fault)? */
+function cpuReachable(mm: Mm, vpn: number): boolean {
+	const t = mm.pt.pte(vpn) & PTE.TYPE_MASK;
+	return t === PTE.PRESENT || t === PTE.SWAP;
 }
 
 /** Can the page move to device memory? (uvm_hmm_must_use_sysmem: only private anonymous memory;
@@ -224,20 +260,22 @@ function* uvm_va_block_service_copy(k: Kernel, dev: Device, mm: Mm, bs: number, 
 	acc: CostBreakdown, d: BlockDecision): K {
 	yield* k.enter('uvm_va_block_service_copy', { addr: bs * PAGE_SIZE, npages: VA_BLOCK_PAGES, device: dev.name, process: mm.name });
 	try {
-		const { c, fresh } = yield* uvm_block_chunk(k, dev, mm, bs / VA_BLOCK_PAGES, new Set<number>(), acc);
+		const { c } = yield* uvm_block_chunk(k, dev, mm, bs / VA_BLOCK_PAGES, new Set<number>(), acc);
 		if (c >= 0) {
-			for (const vma of mm.vmas.overlapping(bs, bs + VA_BLOCK_PAGES)) {
-				const lo = Math.max(bs, vma.start), hi = Math.min(bs + VA_BLOCK_PAGES, vma.end);
-				const want = move.subarray(lo - bs, hi - bs);
-				if (!want.some(x => x !== 0)) { continue; }
-				const moved = yield* uvm_block_migrate_to_device(k, dev, mm, vma, lo, hi, want, c, fresh, acc);
-				for (let code = 1; code < moved.length; code++) {
-					if (MIGRATION_CAUSES[code - 1] === 'prefetch') { d.prefetched += moved[code]; } else { d.migrated += moved[code]; }
+			try {
+				for (const vma of mm.vmas.overlapping(bs, bs + VA_BLOCK_PAGES)) {
+					const lo = Math.max(bs, vma.start), hi = Math.min(bs + VA_BLOCK_PAGES, vma.end);
+					const want = move.subarray(lo - bs, hi - bs);
+					if (!want.some(x => x !== 0)) { continue; }
+					const moved = yield* uvm_block_migrate_to_device(k, dev, mm, vma, lo, hi, want, c, acc);
+					for (let code = 1; code < moved.length; code++) {
+						if (MIGRATION_CAUSES[code - 1] === 'prefetch') { d.prefetched += moved[code]; } else { d.migrated += moved[code]; }
+					}
 				}
+			} finally {
+				// a chunk that ended up holding nothing goes back
+				uvm_block_chunk_done(dev, c);
 			}
-			// a chunk that ended up holding nothing goes back
-			const u = dev.uvm!;
-			if (u.pmm.used[c] === 0) { u.pmm.release(c); }
 		}
 		for (let o = 0; o < VA_BLOCK_PAGES; o++) {
 			if (move[o] && access[o] && !residentOn(k, dev, mm, bs + o)) { remote[o] = access[o]; }
@@ -248,13 +286,19 @@ function* uvm_va_block_service_copy(k: Kernel, dev: Device, mm: Mm, bs: number, 
 }
 
 /** Pages of the move mask that another device holds come back to RAM first (that device's
- * migrate_to_ram, reached from hmm_range_fault: a device fault, not a CPU one). */
+ * migrate_to_ram, reached from hmm_range_fault: a device fault, not a CPU one); pages a write
+ * faulted on that the CPU maps read-only (write-protected, COW) take the CPU's write fault first,
+ * so they migrate writable (hmm_make_resident_cpu faults with the access wanted). */
 function* make_resident_cpu(k: Kernel, dev: Device, m: ReturnType<typeof uvmMirror>, mm: Mm, bs: number, move: Uint8Array, access: Uint8Array): K {
 	let foreign: Uint8Array | undefined;
 	const leaf = mm.pt.leaf(bs);
 	if (!leaf) { return; }
 	for (let o = 0; o < VA_BLOCK_PAGES; o++) {
-		if (move[o] && (leaf.pte[o] & PTE.TYPE_MASK) === PTE.DEVPRIV && k.frames.owner[leaf.pfn[o]] !== dev.index) {
+		if (!move[o]) { continue; }
+		const t = leaf.pte[o] & PTE.TYPE_MASK;
+		const other = t === PTE.DEVPRIV && k.frames.owner[leaf.pfn[o]] !== dev.index;
+		const wp = t === PTE.PRESENT && access[o] >= ACCESS.WRITE && !(leaf.pte[o] & PTE.WRITE);
+		if (other || wp) {
 			foreign ??= new Uint8Array(VA_BLOCK_PAGES);
 			foreign[o] = access[o] || ACCESS.READ;
 		}

@@ -29,6 +29,8 @@ export interface BlockDecision {
 	/** pages that were resident already and only needed mapping */
 	mapped: number;
 	throttled: number;
+	/** read-only copies made (read-mostly reads: read duplication) */
+	duplicated: number;
 	thrashing: string;
 	/** the prefetch tree's regions: [first, last) pages of the block, pages occupied, subtree size */
 	prefetch: PrefetchHint['regions'];
@@ -54,7 +56,8 @@ export class UvmDevice {
 	last: BatchRecord | undefined;
 	batches = 0;
 
-	constructor(dev: Device) {
+	/** `space`: the machine-wide state (advice) the device's services and evictions read */
+	constructor(dev: Device, readonly space: UvmSpace) {
 		this.pmm = new Pmm(dev.capacityPages);
 		this.buffer = new FaultBuffer(Math.max(dev.cfg.faultBatch, 1024));
 		this.tracker = new ThrashingTracker({ ...THRASHING_DEFAULTS, ...dev.cfg.thrashing });
@@ -99,12 +102,12 @@ const uvm_devmem_ops: DevPagemapOps = { page_free: uvm_pmm_page_free, migrate_to
 
 /** uvm_gpu_init for HMM: the device's memory (MEMORY_DEVICE_PRIVATE, or COHERENT) registered
  * with pagemap ops that free into root chunks and migrate back through UVM. */
-export function uvm_device_init(k: Kernel, cfg: DeviceConfig): Device {
+export function uvm_device_init(k: Kernel, cfg: DeviceConfig, space: UvmSpace): Device {
 	if (cfg.memoryBytes < 2 * 2 ** 20) { fail('EINVAL', `policy=migrate needs at least one 2 MiB root chunk of device memory (device '${cfg.name}')`); }
 	if (!(cfg.faultBatch >= 1)) { fail('EINVAL', 'fault_batch must be at least 1'); }
 	if (!(cfg.sms >= 1) || !(cfg.warps >= 1)) { fail('EINVAL', 'sms and warps must be at least 1'); }
 	const dev = dmirror_device_init(k, cfg, uvm_devmem_ops);
-	dev.uvm = new UvmDevice(dev);
+	dev.uvm = new UvmDevice(dev, space);
 	return dev;
 }
 
