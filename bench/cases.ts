@@ -3,6 +3,9 @@
 import { Machine } from '../src/engine/machine';
 import { defaultDeviceConfig } from '../src/engine/device/device';
 import type { K } from '../src/engine/sim/events';
+import { compileSource } from '../src/lang/frontend';
+import { Interpreter } from '../src/lang/interp';
+import { runWorkload } from '../src/cli/run';
 
 const GiB = 2 ** 30;
 const PAGE = 4096;
@@ -19,7 +22,22 @@ function timed(f: () => void): number {
 	return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-const cases: Record<string, () => object> = {
+/** Runs a script; returns the seconds each instruction on one of `lines` took (in order). */
+function scriptTimes(source: string, lines: number[]): number[] {
+	const { program, diagnostics } = compileSource(source, 'bench.hmmw');
+	if (diagnostics.length > 0) { throw new Error(diagnostics.map(d => `${d.line}: ${d.message}`).join('\n')); }
+	const it = new Interpreter(program, source);
+	const out: number[] = [];
+	while (!it.done) {
+		const line = it.loc?.line ?? 0;
+		const s = timed(() => { const g = it.step(); while (!g.next().done) { /* unwatched */ } });
+		if (lines.includes(line)) { out.push(s); }
+	}
+	if (it.error || it.failed > 0) { throw new Error(`bench script failed: ${it.error?.message ?? it.failures[0].message}`); }
+	return out;
+}
+
+const cases: Record<string, () => object | Promise<object>> = {
 	/** memcpy of `bytes` in 4 KiB pages between two preallocated buffers: the baseline */
 	memcpy() {
 		const bytes = GiB;
@@ -49,6 +67,33 @@ const cases: Record<string, () => object> = {
 		const s = timed(() => drain(m.cpuWrite(X, { kind: 'fn', fn: i => (i * i) & 0xffff })));
 		if (m.word(X, 1000) !== (1000 * 1000) % 65536) { throw new Error('wrong content'); }
 		return { seconds: s, pages: GiB / PAGE };
+	},
+	/** the same fill from script text, compiled by the interpreter: the first statement in a fresh
+	 * process (cold: host page faults, JIT) and the same statement again over the written range (warm) */
+	scriptFill() {
+		const [cold, warm] = scriptTimes(['system ram=4GiB', 'process p', 'X = mmap 1GiB anon rw',
+			'cpu write X = (i * i) & 0xFFFF', 'cpu write X = (i * i) & 0xFFFF',
+			'expect word(X, 1000) == 16960', 'expect word(X, 200000000) == (200000000 * 200000000) & 0xFFFF',
+			'expect matches(X, (i * i) & 0xFFFF)'].join('\n'), [4, 5]);
+		return { seconds: cold, warmSeconds: warm, pages: GiB / PAGE };
+	},
+	/** simple statements per second through the CLI's run loop (driver, time slices): the first run
+	 * in a fresh process (cold) and a second one (warm), in CPU time, which a loaded machine
+	 * distorts less than wall time */
+	async statements() {
+		const source = ['n = 0', 'for j in 0..1000000 {', '\tif j % 3 == 0 {', '\t\tn = n + j', '\t} else {', '\t\tn = n - 1', '\t}', '}',
+			'expect n == 166666833333 - 666666'].join('\n');
+		const { program } = compileSource(source, 'bench.hmmw');
+		const once = async () => {
+			const c0 = process.cpuUsage();
+			const { interp, error } = await runWorkload(program, source, { print: () => undefined, onFailure: f => { throw new Error(f.message); } });
+			const c = process.cpuUsage(c0);
+			if (error || interp.failed > 0) { throw new Error(`statements: ${error?.message ?? 'expectation failed'}`); }
+			return { steps: interp.steps, seconds: (c.user + c.system) / 1e6 };
+		};
+		const cold = await once();
+		const warm = await once();
+		return { seconds: cold.seconds, warmSeconds: warm.seconds, pages: 0, steps: cold.steps };
 	},
 	/** a 1 TiB mapping with 4096 pages touched: peak RSS */
 	sparse() {
@@ -112,5 +157,4 @@ const cases: Record<string, () => object> = {
 const name = process.argv[2];
 const f = cases[name];
 if (!f) { process.stderr.write(`unknown case ${name}\n`); process.exit(64); }
-const r = f();
-process.stdout.write(JSON.stringify({ name, ...r, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+void Promise.resolve(f()).then(r => process.stdout.write(JSON.stringify({ name, ...r, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + '\n'));

@@ -35,9 +35,11 @@ export function runWorkload(program: Program, source: string, opts: RunOptions):
 	const started = Date.now();
 	const hooks: DriverHooks<string> = {
 		before: () => opts.maxSteps !== undefined && interp.steps >= opts.maxSteps ? `stopped after --max-steps ${opts.maxSteps} statements` : undefined,
+		// statements that cannot pause run in batches until --max-steps (the driver's fast path)
+		quietUntil: opts.maxSteps ?? Infinity,
 		event: ev => { trace?.event(ev, interp.steps, m.time); return undefined; },
-		boundary: span => {
-			if (span) { trace?.statement(span.ins, span.step, span.startNs, span.endNs); }
+		boundary: !trace ? undefined : span => {
+			if (span) { trace.statement(span.ins, span.step, span.startNs, span.endNs); }
 			return undefined;
 		},
 	};
