@@ -95,6 +95,19 @@ const cases: Record<string, () => object | Promise<object>> = {
 		const warm = await once();
 		return { seconds: cold.seconds, warmSeconds: warm.seconds, pages: 0, steps: cold.steps };
 	},
+	/** fork of a process with 1 GiB touched (every page private anonymous, copied COW): the first
+	 * fork in a fresh process (cold) and a second one (warm) */
+	fork() {
+		const m = new Machine();
+		m.configure({ ramBytes: 4 * GiB });
+		m.process('p');
+		const X = m.mmap({ len: GiB, prot: 'rw', backing: 'anon', shared: false });
+		drain(m.cpuWrite(X, { kind: 'linear', a: 1, b: 0 }));
+		const cold = timed(() => drain(m.fork('c1')));
+		const warm = timed(() => drain(m.fork('c2')));
+		if (m.view.processSummary('c2') === undefined || m.word(X, 4242) !== 4242) { throw new Error('fork lost the child or the data'); }
+		return { seconds: cold, warmSeconds: warm, pages: GiB / PAGE };
+	},
 	/** a 1 TiB mapping with 4096 pages touched: peak RSS */
 	sparse() {
 		const m = new Machine();

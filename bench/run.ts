@@ -47,6 +47,10 @@ async function main(): Promise<number> {
 		const rate = st.steps! / sec;
 		rows.push({ name: `simple statements per second (CLI run loop, CPU time), ${when}`, value: `${(rate / 1e6).toFixed(1)} M statements/s`, target: '>= 15 M/s', ok: rate >= 15e6 });
 	}
+	const fork = runCase('fork');
+	for (const [when, sec] of [['cold', fork.seconds], ['warm', fork.warmSeconds!]] as const) {
+		rows.push({ name: `fork of a process with 1 GiB touched, ${when}`, value: `${(sec * 1000).toFixed(1)} ms, ${fmtRate(fork.pages / sec)}`, ratio: fork.pages / sec / base, target: '<= 40 ms', ok: sec <= 0.04 });
+	}
 	const sparse = runCase('sparse');
 	rows.push({ name: '1 TiB mapping, 4096 pages touched: peak RSS', value: `${sparse.maxRssMB.toFixed(0)} MB`, target: '< 300 MB', ok: sparse.maxRssMB < 300 });
 	const mig = runCase('migrateRoundTrip');
