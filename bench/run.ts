@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { benchDebug } from './debug';
 
-interface CaseResult { name: string; seconds: number; warmSeconds?: number; steps?: number; pages: number; maxRssMB: number; batches?: number; entries?: number; simSeconds?: number }
+interface CaseResult { name: string; seconds: number; warmSeconds?: number; coldSeconds?: number; steps?: number; pages: number; maxRssMB: number; batches?: number; entries?: number; simSeconds?: number }
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -15,9 +15,12 @@ function runCase(name: string): CaseResult {
 		const p = spawnSync(process.execPath, [path.join(__dirname, 'cases.js'), name], { encoding: 'utf8' });
 		if (p.status !== 0) { throw new Error(`bench case ${name} failed:\n${p.stderr}`); }
 		const res = JSON.parse(p.stdout.trim().split('\n').pop()!) as CaseResult;
-		if (!best || res.seconds < best.seconds) {
-			best = { ...res, warmSeconds: Math.min(res.warmSeconds ?? Infinity, best?.warmSeconds ?? Infinity), maxRssMB: Math.max(res.maxRssMB, best?.maxRssMB ?? 0) };
-		} else if (res.warmSeconds !== undefined) { best.warmSeconds = Math.min(best.warmSeconds ?? Infinity, res.warmSeconds); }
+		const keep = (k: 'warmSeconds' | 'coldSeconds') => Math.min(res[k] ?? Infinity, best?.[k] ?? Infinity);
+		const warm = keep('warmSeconds'), cold = keep('coldSeconds');
+		if (!best || res.seconds < best.seconds) { best = { ...res, maxRssMB: Math.max(res.maxRssMB, best?.maxRssMB ?? 0) }; }
+		// the best of each figure, each over every run
+		if (warm !== Infinity) { best.warmSeconds = warm; }
+		if (cold !== Infinity) { best.coldSeconds = cold; }
 	}
 	return best!;
 }
@@ -54,10 +57,17 @@ async function main(): Promise<number> {
 	const sparse = runCase('sparse');
 	rows.push({ name: '1 TiB mapping, 4096 pages touched: peak RSS', value: `${sparse.maxRssMB.toFixed(0)} MB`, target: '< 300 MB', ok: sparse.maxRssMB < 300 });
 	const mig = runCase('migrateRoundTrip');
-	rows.push({ name: 'migrate 1 GiB to device and back', value: fmtRate(rate(mig)), ratio: rate(mig) / base, target: '>= 2x memcpy', ok: rate(mig) / base >= 2 });
+	const migCold = mig.pages / mig.coldSeconds!;
+	rows.push({ name: 'migrate 1 GiB to device and back, cold (first round trip)', value: fmtRate(migCold), ratio: migCold / base, target: '>= 3x memcpy', ok: migCold / base >= 3 });
+	rows.push({ name: 'migrate 1 GiB to device and back, warm', value: fmtRate(rate(mig)), ratio: rate(mig) / base, target: '>= 10x memcpy', ok: rate(mig) / base >= 10 });
 	const read = runCase('deviceRead');
 	rows.push({ name: 'device read of 16 GiB untouched (mirror)', value: fmtRate(rate(read)), ratio: rate(read) / base, target: '>= 5x memcpy', ok: rate(read) / base >= 5 });
 
+	const watched = runCase('deviceReadWatched');
+	for (const [when, sec] of [['cold', watched.seconds], ['warm', watched.warmSeconds!]] as const) {
+		const r = watched.pages / sec / base;
+		rows.push({ name: `device read of 2 GiB untouched, page faults watched (debugger), ${when}`, value: fmtRate(watched.pages / sec), ratio: r, target: '>= 1x memcpy', ok: r >= 1 });
+	}
 	const uvm = runCase('uvmStream');
 	rows.push({
 		name: 'kernel streaming 1 GiB, policy=migrate (wall)', value: `${(uvm.seconds * 1000).toFixed(0)} ms, ${fmtRate(rate(uvm))}`,
