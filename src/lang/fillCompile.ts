@@ -35,20 +35,20 @@ const ARITH = new Set<string>(['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>
 function lower(e: Expr, ev: ConstEval): FillNode | undefined {
 	if (!usesI(e)) {
 		const v = ev(e);
-		return typeof v === 'number' ? { k: 'c', v } : undefined;
+		return typeof v === 'number' ? { kind: 'c', v } : undefined;
 	}
-	if (e.kind === 'ident') { return { k: 'i' }; }
-	if (e.kind === 'unary' && e.op === '-') { const a = lower(e.arg, ev); return a && { k: 'neg', a }; }
+	if (e.kind === 'ident') { return { kind: 'i' }; }
+	if (e.kind === 'unary' && e.op === '-') { const a = lower(e.arg, ev); return a && { kind: 'neg', a }; }
 	if (e.kind !== 'binary' || !ARITH.has(e.op)) { return undefined; }
 	const a = lower(e.left, ev);
 	if (!a) { return undefined; }
 	const b = lower(e.right, ev);
-	return b && { k: 'bin', op: e.op as ArithOp, a, b, loc: e.loc };
+	return b && { kind: 'bin', op: e.op as ArithOp, a, b, loc: e.loc };
 }
 
 /** a*i + b for a tree linear in i, else undefined */
 function linear(n: FillNode): { a: number; b: number } | undefined {
-	switch (n.k) {
+	switch (n.kind) {
 		case 'c': return { a: 0, b: n.v };
 		case 'i': return { a: 1, b: 0 };
 		case 'neg': { const x = linear(n.a); return x && { a: -x.a, b: -x.b }; }
@@ -66,9 +66,9 @@ function linear(n: FillNode): { a: number; b: number } | undefined {
 
 /** The per-word closure: operands left to right, each operator exactly as the interpreter's. */
 function scalar(n: FillNode): Fn {
-	if (n.k === 'i') { return i => i; }
-	if (n.k === 'c') { const v = n.v; return () => v; }
-	if (n.k === 'neg') { const a = scalar(n.a); return i => -a(i); }
+	if (n.kind === 'i') { return i => i; }
+	if (n.kind === 'c') { const v = n.v; return () => v; }
+	if (n.kind === 'neg') { const a = scalar(n.a); return i => -a(i); }
 	const a = scalar(n.a), b = scalar(n.b), loc = n.loc;
 	switch (n.op) {
 		case '+': return i => a(i) + b(i);
@@ -85,7 +85,7 @@ function scalar(n: FillNode): Fn {
 }
 
 function size(n: FillNode): number {
-	return n.k === 'neg' ? 1 + size(n.a) : n.k === 'bin' ? 1 + size(n.a) + size(n.b) : 1;
+	return n.kind === 'neg' ? 1 + size(n.a) : n.kind === 'bin' ? 1 + size(n.a) + size(n.b) : 1;
 }
 
 /** A per-word expression as a Fill. `perWord` is the interpreter's own evaluation, for trees

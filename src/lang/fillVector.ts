@@ -15,10 +15,10 @@ export type ArithOp = '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>
 
 /** An integer expression of the word index i; everything else in it is already a constant. */
 export type FillNode =
-	| { k: 'i' }
-	| { k: 'c'; v: number }
-	| { k: 'neg'; a: FillNode }
-	| { k: 'bin'; op: ArithOp; a: FillNode; b: FillNode; loc: Loc };
+	| { kind: 'i' }
+	| { kind: 'c'; v: number }
+	| { kind: 'neg'; a: FillNode }
+	| { kind: 'bin'; op: ArithOp; a: FillNode; b: FillNode; loc: Loc };
 
 export type PageFill = (w: Int32Array, o: number, base: number, from: number, to: number) => void;
 
@@ -132,7 +132,7 @@ class Program {
 
 	constructor(root: FillNode) {
 		// a bare leaf (i or a constant) is i + 0 or c + 0, which stores the same int32
-		this.emit(root.k === 'i' || root.k === 'c' ? { k: 'bin', op: '+', a: root, b: { k: 'c', v: 0 }, loc: { line: 0, col: 0 } } : root, 0);
+		this.emit(root.kind === 'i' || root.kind === 'c' ? { kind: 'bin', op: '+', a: root, b: { kind: 'c', v: 0 }, loc: { line: 0, col: 0 } } : root, 0);
 		this.lo = new Float64Array(this.op.length);
 		this.hi = new Float64Array(this.op.length);
 		this.form = this.op.slice();
@@ -140,11 +140,11 @@ class Program {
 
 	/** Registers are a stack: an operator at depth d writes register d. */
 	private emit(n: FillNode, depth: number): Operand {
-		if (n.k === 'i') { this.usesI = true; return { m: M.I, r: -1, c: 0 }; }
-		if (n.k === 'c') { return { m: M.CONST, r: -1, c: n.v }; }
+		if (n.kind === 'i') { this.usesI = true; return { m: M.I, r: -1, c: 0 }; }
+		if (n.kind === 'c') { return { m: M.CONST, r: -1, c: n.v }; }
 		const x = this.emit(n.a, depth);
-		const y = n.k === 'bin' ? this.emit(n.b, depth + 1) : { m: M.CONST, r: -1, c: 0 };
-		this.op.push(n.k === 'neg' ? Op.NEG : OPS[n.op]);
+		const y = n.kind === 'bin' ? this.emit(n.b, depth + 1) : { m: M.CONST, r: -1, c: 0 };
+		this.op.push(n.kind === 'neg' ? Op.NEG : OPS[n.op]);
 		this.xm.push(x.m); this.xr.push(x.r); this.xc.push(x.c);
 		this.ym.push(y.m); this.yr.push(y.r); this.yc.push(y.c);
 		this.reg.push(depth);
