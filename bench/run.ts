@@ -7,8 +7,8 @@ import { benchDebug } from './debug';
 import { benchProposals, formatProposals } from './proposals';
 
 interface CaseResult {
-	name: string; seconds: number; pages: number; maxRssMB: number; batches?: number; entries?: number; simSeconds?: number;
-	records?: number; engineEvents?: number; traceBytes?: number;
+	name: string; seconds: number; warmSeconds?: number; coldSeconds?: number; steps?: number; pages: number; maxRssMB: number;
+	batches?: number; entries?: number; simSeconds?: number; records?: number; engineEvents?: number; traceBytes?: number;
 }
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -19,7 +19,12 @@ function runCase(name: string): CaseResult {
 		const p = spawnSync(process.execPath, [path.join(__dirname, 'cases.js'), name], { encoding: 'utf8' });
 		if (p.status !== 0) { throw new Error(`bench case ${name} failed:\n${p.stderr}`); }
 		const res = JSON.parse(p.stdout.trim().split('\n').pop()!) as CaseResult;
+		const keep = (k: 'warmSeconds' | 'coldSeconds') => Math.min(res[k] ?? Infinity, best?.[k] ?? Infinity);
+		const warm = keep('warmSeconds'), cold = keep('coldSeconds');
 		if (!best || res.seconds < best.seconds) { best = { ...res, maxRssMB: Math.max(res.maxRssMB, best?.maxRssMB ?? 0) }; }
+		// the best of each figure, each over every run
+		if (warm !== Infinity) { best.warmSeconds = warm; }
+		if (cold !== Infinity) { best.coldSeconds = cold; }
 	}
 	return best!;
 }
@@ -39,13 +44,34 @@ async function main(): Promise<number> {
 	rows.push({ name: 'cpu write 1 GiB = i (pattern pages)', value: `${fmtRate(rate(cpu))}, ${(cpu.seconds * 1000).toFixed(0)} ms`, ratio: rate(cpu) / base, target: '< 1 s', ok: cpu.seconds < 1 });
 	const bytes = runCase('cpuWriteBytes');
 	rows.push({ name: 'cpu write 1 GiB = (i * i) & 0xFFFF (stored bytes)', value: `${fmtRate(rate(bytes))}, ${(bytes.seconds * 1000).toFixed(0)} ms`, ratio: rate(bytes) / base });
+	const fill = runCase('scriptFill');
+	for (const [when, sec] of [['cold', fill.seconds], ['warm', fill.warmSeconds!]] as const) {
+		const r = fill.pages / sec / base;
+		rows.push({ name: `cpu write 1 GiB = (i * i) & 0xFFFF from script text, ${when}`, value: `${fmtRate(fill.pages / sec)}, ${(sec * 1000).toFixed(0)} ms`, ratio: r, target: '>= 0.5x memcpy', ok: r >= 0.5 });
+	}
+	const st = runCase('statements');
+	for (const [when, sec] of [['cold', st.seconds], ['warm', st.warmSeconds!]] as const) {
+		const rate = st.steps! / sec;
+		rows.push({ name: `simple statements per second (CLI run loop, CPU time), ${when}`, value: `${(rate / 1e6).toFixed(1)} M statements/s`, target: '>= 15 M/s', ok: rate >= 15e6 });
+	}
+	const fork = runCase('fork');
+	for (const [when, sec] of [['cold', fork.seconds], ['warm', fork.warmSeconds!]] as const) {
+		rows.push({ name: `fork of a process with 1 GiB touched, ${when}`, value: `${(sec * 1000).toFixed(1)} ms, ${fmtRate(fork.pages / sec)}`, ratio: fork.pages / sec / base, target: '<= 40 ms', ok: sec <= 0.04 });
+	}
 	const sparse = runCase('sparse');
 	rows.push({ name: '1 TiB mapping, 4096 pages touched: peak RSS', value: `${sparse.maxRssMB.toFixed(0)} MB`, target: '< 300 MB', ok: sparse.maxRssMB < 300 });
 	const mig = runCase('migrateRoundTrip');
-	rows.push({ name: 'migrate 1 GiB to device and back', value: fmtRate(rate(mig)), ratio: rate(mig) / base, target: '>= 2x memcpy', ok: rate(mig) / base >= 2 });
+	const migCold = mig.pages / mig.coldSeconds!;
+	rows.push({ name: 'migrate 1 GiB to device and back, cold (first round trip)', value: fmtRate(migCold), ratio: migCold / base, target: '>= 3x memcpy', ok: migCold / base >= 3 });
+	rows.push({ name: 'migrate 1 GiB to device and back, warm', value: fmtRate(rate(mig)), ratio: rate(mig) / base, target: '>= 10x memcpy', ok: rate(mig) / base >= 10 });
 	const read = runCase('deviceRead');
 	rows.push({ name: 'device read of 16 GiB untouched (mirror)', value: fmtRate(rate(read)), ratio: rate(read) / base, target: '>= 5x memcpy', ok: rate(read) / base >= 5 });
 
+	const watched = runCase('deviceReadWatched');
+	for (const [when, sec] of [['cold', watched.seconds], ['warm', watched.warmSeconds!]] as const) {
+		const r = watched.pages / sec / base;
+		rows.push({ name: `device read of 2 GiB untouched, page faults watched (debugger), ${when}`, value: fmtRate(watched.pages / sec), ratio: r, target: '>= 1x memcpy', ok: r >= 1 });
+	}
 	const uvm = runCase('uvmStream');
 	rows.push({
 		name: 'kernel streaming 1 GiB, policy=migrate (wall)', value: `${(uvm.seconds * 1000).toFixed(0)} ms, ${fmtRate(rate(uvm))}`,

@@ -52,9 +52,12 @@ export function runWorkload(program: Program, source: string, opts: RunOptions):
 	const started = Date.now();
 	const hooks: DriverHooks<string> = {
 		before: () => opts.maxSteps !== undefined && interp.steps >= opts.maxSteps ? `stopped after --max-steps ${opts.maxSteps} statements` : undefined,
+		// statements that cannot pause run in batches until --max-steps (the driver's fast path);
+		// a per-statement hook (trace, profile, timeline) turns the fast path off, as it must
+		quietUntil: opts.maxSteps ?? Infinity,
 		event: ev => { trace?.event(ev, interp.steps, m.time, driver.current?.loc.line); return undefined; },
 		tick: timeline ? () => { timeline.tick(); return undefined; } : undefined,
-		boundary: span => {
+		boundary: !trace && !profile && !timeline ? undefined : span => {
 			if (span) {
 				trace?.statement(span.ins, span.step, span.startNs, span.endNs, m);
 				profile?.statement(span);

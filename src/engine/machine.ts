@@ -14,7 +14,7 @@ import { do_mremap } from './mm/mremap';
 import { do_exit, do_fork } from './mm/fork';
 import { hstate_pages } from './mm/hugetlb';
 import { cpu_access, type RangeFill } from './mm/access';
-import type { Fill } from './mm/fill';
+import { type Fill, fillWord } from './mm/fill';
 import { type Device, type DeviceConfig, dmirror_device_init } from './device/device';
 import { Mirror } from './device/mirror';
 import { dmirror_rw, type DevOpResult } from './device/dmirror_rw';
@@ -491,8 +491,10 @@ export class Machine {
 		return new DataView(b.data.buffer, b.data.byteOffset, 4).getInt32(0, true);
 	}
 
-	/** Does every int32 word of the range equal fill(i)? Reads without faulting. */
-	matches(r: ByteRange, expect: (i: number) => number): boolean {
+	/** Does every int32 word of the range equal fill(i)? Reads without faulting. Pattern pages
+	 * compare as patterns against a linear fill, other pages a page of words at a time. */
+	matches(r: ByteRange, expect: Fill | ((i: number) => number)): boolean {
+		const fill: Fill = typeof expect === 'function' ? { kind: 'fn', fn: expect } : expect;
 		const mm = this.cur();
 		const words = Math.floor(r.len / 4);
 		if (r.addr % PAGE_SIZE === 0) {
@@ -500,13 +502,12 @@ export class Machine {
 				const p = Q.peek(this.k, mm, vpn);
 				if (!p) { fail('EFAULT', `address 0x${(vpn * PAGE_SIZE).toString(16)} is not mapped`); }
 				const n = Math.min(1024, words - w);
-				for (let j = 0; j < n; j++, w++) {
-					if (Q.peekWord(this.k, p, j) !== (expect(w) | 0)) { return false; }
-				}
+				if (!Q.pageMatches(this.k, p, fill, w, n)) { return false; }
+				w += n;
 			}
 			return true;
 		}
-		for (let w = 0; w < words; w++) { if (this.word(r, w) !== (expect(w) | 0)) { return false; } }
+		for (let w = 0; w < words; w++) { if (this.word(r, w) !== fillWord(fill, w)) { return false; } }
 		return true;
 	}
 

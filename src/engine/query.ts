@@ -3,8 +3,8 @@
 import type { Kernel } from './kernel';
 import type { Mm } from './mm/mm';
 import { PTE } from './mm/pagetable';
-import { PAGE_SIZE } from './mm/content';
-import { fillWord } from './mm/fill';
+import { PAGE_SIZE, PATTERN_SLOT } from './mm/content';
+import { type Fill, fillWord } from './mm/fill';
 
 /** The content slot a CPU read of vpn would see, without faulting: -1 reads as zeroes, and
  * undefined means the page is not readable at all (no VMA). File pages not yet cached read as
@@ -35,6 +35,36 @@ export function peek(k: Kernel, mm: Mm, vpn: number): Peek {
 
 export function peekWord(k: Kernel, p: Exclude<Peek, undefined>, w: number): number {
 	return 'slot' in p ? k.content.word(p.slot, w) : p.file.word(w);
+}
+
+const scratch = new Int32Array(1024);
+
+/** Do words 0..n-1 of a page equal fill(first + j)? (matches()) A pattern page against a linear
+ * fill compares the two patterns: two int32 progressions agree on words 0 and 1 exactly when
+ * their starts and steps agree, and then on every word. */
+export function pageMatches(k: Kernel, p: Exclude<Peek, undefined>, f: Fill, first: number, n: number): boolean {
+	if (!('slot' in p)) {
+		for (let j = 0; j < n; j++) { if (p.file.word(j) !== fillWord(f, first + j)) { return false; } }
+		return true;
+	}
+	const slot = p.slot;
+	if (f.kind === 'linear' && Math.abs(f.b) < 2 ** 52 && (slot < 0 || slot >= PATTERN_SLOT)) {
+		// exact: imul gives a*i mod 2^32, and adding b loses nothing below 2^53
+		const c = (Math.imul(f.a, first | 0) + f.b) | 0;
+		const pa = slot < 0 ? 0 : k.content.patternA(slot), pc = slot < 0 ? 0 : k.content.patternC(slot);
+		return pc === c && (n < 2 || pa === (f.a | 0));
+	}
+	if (f.kind === 'fn' && f.page) {
+		let whole = true;
+		// a word that throws must throw only if every word before it matched: redo word by word
+		try { f.page(scratch, 0, first, 0, n); } catch { whole = false; }
+		if (whole) {
+			for (let j = 0; j < n; j++) { if (k.content.word(slot, j) !== scratch[j]) { return false; } }
+			return true;
+		}
+	}
+	for (let j = 0; j < n; j++) { if (k.content.word(slot, j) !== fillWord(f, first + j)) { return false; } }
+	return true;
 }
 
 /** readMemory: bytes [addr, addr+len) as the process would read them; unreadable pages are

@@ -2,7 +2,9 @@
 import type { Expr, Loc } from './ast';
 import type { Machine, ByteRange } from '../engine/machine';
 import type { SimEvent } from '../engine/sim/events';
-import type { Fill } from '../engine/mm/fill';
+import { type Fill, fillWord } from '../engine/mm/fill';
+import { fillOf } from './fillCompile';
+import { bitwise, divide, modulo, shiftLeft, shiftRight } from './intOps';
 import { PAGE_SIZE } from '../engine/mm/content';
 import { SimError } from '../engine/sim/errors';
 import { type BufferValue, bufferElement, bufferLength, type RangeValue, ScriptError, typeName, type Value } from './values';
@@ -140,29 +142,13 @@ function binary(op: string, e: Expr & { kind: 'binary' }, ctx: EvalContext, iVal
 		case '+': return x + y;
 		case '-': return x - y;
 		case '*': return x * y;
-		case '/': if (y === 0) { throw new ScriptError('division by zero', e.loc); } return Math.trunc(x / y);
-		case '%': if (y === 0) { throw new ScriptError('division by zero', e.loc); } return x % y;
+		case '/': return divide(x, y, e.loc);
+		case '%': return modulo(x, y, e.loc);
 		case '|': case '&': case '^': return bitwise(op, x, y);
-		case '<<': return x * 2 ** shift(y, e.loc);
-		case '>>': return Math.floor(x / 2 ** shift(y, e.loc));
+		case '<<': return shiftLeft(x, y, e.loc);
+		case '>>': return shiftRight(x, y, e.loc);
 	}
 	throw new ScriptError(`unknown operator ${op}`, e.loc);
-}
-
-const I32 = 2 ** 31;
-
-function shift(y: number, loc: Loc): number {
-	if (y < 0 || y > 63) { throw new ScriptError(`shift by ${y}: shifts take 0 to 63`, loc); }
-	return y;
-}
-
-/** Bitwise operators on integers up to 2^53: int32 operands take the fast path. */
-function bitwise(op: string, x: number, y: number): number {
-	if (x >= -I32 && x < I32 && y >= -I32 && y < I32) {
-		return op === '|' ? x | y : op === '&' ? x & y : x ^ y;
-	}
-	const a = BigInt(x), b = BigInt(y);
-	return Number(op === '|' ? a | b : op === '&' ? a & b : a ^ b);
 }
 
 function compare(op: string, d: number): boolean {
@@ -216,10 +202,10 @@ function dispatch(callee: Builtin, args: Expr[], ctx: EvalContext, loc: Loc, iVa
 		case 'refcount': case 'mapcount': case 'pincount': return wrap(() => m.pageCount(range(ev(0), args[0].loc), callee));
 		case 'matches': {
 			const o = rangeOrBuffer(ev(0), args[0].loc);
-			const expect = wordFunction(args[1], ctx);
+			const expect = compileFill(args[1], ctx);
 			if (o.kind === 'buffer') {
 				const n = bufferLength(o);
-				for (let i = 0; i < n; i++) { if (bufferElement(o, i) !== (expect(i) | 0)) { return false; } }
+				for (let i = 0; i < n; i++) { if (bufferElement(o, i) !== fillWord(expect, i)) { return false; } }
 				return true;
 			}
 			return wrap(() => m.matches(o, expect));
@@ -264,82 +250,8 @@ export function toByteRange(r: RangeValue): ByteRange { return { addr: r.addr, l
 
 // ---------------------------------------------------------------- fills
 
-function usesI(e: Expr): boolean {
-	switch (e.kind) {
-		case 'ident': return e.name === 'i';
-		case 'unary': return usesI(e.arg);
-		case 'binary': return usesI(e.left) || usesI(e.right);
-		case 'call': return e.args.some(usesI);
-		case 'slice': return usesI(e.object) || (e.lo ? usesI(e.lo) : false) || (e.hi ? usesI(e.hi) : false);
-		case 'index': return usesI(e.object) || usesI(e.index);
-		default: return false;
-	}
-}
-
-/** a*i + b for an expression linear in i, else undefined. */
-function linear(e: Expr, ctx: EvalContext): { a: number; b: number } | undefined {
-	if (!usesI(e)) {
-		const v = evaluate(e, ctx);
-		return typeof v === 'number' ? { a: 0, b: v } : undefined;
-	}
-	if (e.kind === 'ident') { return { a: 1, b: 0 }; }
-	if (e.kind === 'unary' && e.op === '-') {
-		const x = linear(e.arg, ctx);
-		return x && { a: -x.a, b: -x.b };
-	}
-	if (e.kind !== 'binary') { return undefined; }
-	if (e.op === '+' || e.op === '-') {
-		const x = linear(e.left, ctx), y = linear(e.right, ctx);
-		if (!x || !y) { return undefined; }
-		return e.op === '+' ? { a: x.a + y.a, b: x.b + y.b } : { a: x.a - y.a, b: x.b - y.b };
-	}
-	if (e.op === '*') {
-		const x = linear(e.left, ctx), y = linear(e.right, ctx);
-		if (!x || !y || (x.a !== 0 && y.a !== 0)) { return undefined; }
-		return x.a === 0 ? { a: x.b * y.a, b: x.b * y.b } : { a: y.b * x.a, b: y.b * x.b };
-	}
-	return undefined;
-}
-
-/** Turns a per-word expression into a Fill: linear forms a*i + b (int32 slope) become patterns
- * and typed-array loops, anything else a compiled closure. */
+/** Turns a per-word expression into a Fill (fillCompile.ts): linear forms a*i + b (int32 slope)
+ * become patterns and typed-array loops, other integer expressions compiled operator trees. */
 export function compileFill(e: Expr, ctx: EvalContext): Fill {
-	const l = linear(e, ctx);
-	if (l && Number.isSafeInteger(l.a) && Number.isSafeInteger(l.b) && Math.abs(l.a) < 2 ** 31) {
-		return { kind: 'linear', a: l.a, b: l.b };
-	}
-	return { kind: 'fn', fn: wordFunction(e, ctx) };
-}
-
-/** Compiles a per-word expression to a closure: variables are read once, since they cannot change
- * within one statement. Integer operators only; anything else falls back to evaluate(). */
-export function wordFunction(e: Expr, ctx: EvalContext): (i: number) => number {
-	const c = closure(e, ctx);
-	return c ?? ((i: number) => int(evaluate(e, ctx, i), e.loc));
-}
-
-type Fn = (i: number) => number;
-
-function closure(e: Expr, ctx: EvalContext): Fn | undefined {
-	if (!usesI(e)) {
-		const v = evaluate(e, ctx);
-		if (typeof v !== 'number') { return undefined; }
-		return () => v;
-	}
-	if (e.kind === 'ident') { return e.name === 'i' ? (i => i) : undefined; }
-	if (e.kind === 'unary' && e.op === '-') { const a = closure(e.arg, ctx); return a && (i => -a(i)); }
-	if (e.kind !== 'binary') { return undefined; }
-	const a = closure(e.left, ctx), b = closure(e.right, ctx);
-	if (!a || !b) { return undefined; }
-	switch (e.op) {
-		case '+': return i => a(i) + b(i);
-		case '-': return i => a(i) - b(i);
-		case '*': return i => a(i) * b(i);
-		case '/': return i => { const y = b(i); if (y === 0) { throw new ScriptError('division by zero', e.loc); } return Math.trunc(a(i) / y); };
-		case '%': return i => { const y = b(i); if (y === 0) { throw new ScriptError('division by zero', e.loc); } return a(i) % y; };
-		case '|': case '&': case '^': { const op = e.op; return i => bitwise(op, a(i), b(i)); }
-		case '<<': return i => a(i) * 2 ** shift(b(i), e.loc);
-		case '>>': return i => Math.floor(a(i) / 2 ** shift(b(i), e.loc));
-		default: return undefined;
-	}
+	return fillOf(e, x => evaluate(x, ctx), i => int(evaluate(e, ctx, i), e.loc));
 }

@@ -93,6 +93,24 @@ function adviceOf(s: Stmt & { kind: 'advise' }): { preferred?: string | null; ac
 	throw new ScriptError(`unknown advice '${String(s.advice)}' (expected one of ${ADVISE_KEYS.join(', ')})`, nameLoc(s, 'advice'));
 }
 
+/** Statements that touch no engine operation: they cannot pause, so the interpreter's fast path
+ * runs them without a generator (interp.ts runSimple). */
+export const SIMPLE_STATEMENTS: ReadonlySet<Stmt['kind']> = new Set(['assign', 'print', 'expect']);
+
+export function execSimple(s: Stmt, h: ExecHost): void {
+	switch (s.kind) {
+		case 'assign': h.vars.set(s.target, evaluate(s.value, h)); return;
+		case 'print': h.print(s.args.map(a => formatValue(evaluate(a, h))).join(' ')); return;
+		case 'expect': {
+			const ok = truthy(evaluate(s.cond, h), s.cond.loc);
+			const msg = s.message ? formatValue(evaluate(s.message, h)) : '';
+			h.expectResult(ok, s, msg);
+			return;
+		}
+		default: throw new ScriptError(`statement '${s.kind}' cannot run here`, s.loc);
+	}
+}
+
 export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 	const r = (e: Expr) => toByteRange(range(evaluate(e, h), e.loc));
 	// a statement the engine does not simulate must not quietly do nothing
@@ -177,16 +195,9 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		}
 		case 'kernel-read': case 'kernel-write': case 'kernel-atomic':
 			throw new ScriptError(kernelLineMessage(s.kind), s.loc);
-		case 'assign': h.vars.set(s.target, evaluate(s.value, h)); return;
+		case 'assign': case 'print': case 'expect': execSimple(s, h); return;
 		// uses were substituted by the parser; the variable is there for watches and hovers
 		case 'param': h.vars.set(s.name, s.value.kind === 'ident' ? s.value.name : evaluate(s.value, h)); return;
-		case 'print': h.print(s.args.map(a => formatValue(evaluate(a, h))).join(' ')); return;
-		case 'expect': {
-			const ok = truthy(evaluate(s.cond, h), s.cond.loc);
-			const msg = s.message ? formatValue(evaluate(s.message, h)) : '';
-			h.expectResult(ok, s, msg);
-			return;
-		}
 		default:
 			throw new ScriptError(`statement '${s.kind}' cannot run here`, s.loc);
 	}

@@ -8,7 +8,7 @@ import { deepClone } from '../engine/sim/clone';
 import type { K, SimEvent } from '../engine/sim/events';
 import { SimError } from '../engine/sim/errors';
 import { evaluate, int, truthy } from './eval';
-import { execStmt, type ExecHost } from './exec';
+import { execSimple, execStmt, type ExecHost, SIMPLE_STATEMENTS } from './exec';
 import { ScriptError, type Value } from './values';
 
 export interface InterpSnapshot {
@@ -52,8 +52,12 @@ export class Interpreter implements ExecHost {
 	event?: SimEvent;
 	private readonly lines: string[];
 
+	/** per instruction: true when it cannot pause (runSimple may run it) */
+	private readonly simple: boolean[];
+
 	constructor(program: Program, source: string, private readonly opts: InterpreterOptions = {}) {
 		this.prog = compile(program);
+		this.simple = this.prog.code.map(i => i.op !== 'exec' || SIMPLE_STATEMENTS.has(i.stmt.kind));
 		this.lines = source.split(/\r?\n/);
 	}
 
@@ -91,9 +95,43 @@ export class Interpreter implements ExecHost {
 	}
 
 	private *run(ins: Instr): K {
+		if (ins.op === 'exec' && !this.simple[this.pc]) {
+			yield* execStmt(ins.stmt, this.machine, this);
+			this.pc++;
+			return;
+		}
+		this.runSync(ins);
+	}
+
+	/** Runs instructions that cannot pause (control flow, assignments, print, expect) without a
+	 * generator, until `limit` steps in all, the first instruction that can pause (an engine
+	 * statement), the end or a run error. Exactly what step() would do, one instruction at a time;
+	 * the caller polls its clock and pause flag between calls. Returns the instructions run. */
+	runSimple(limit: number): number {
+		const code = this.prog.code, simple = this.simple;
+		let n = 0;
+		while (this.steps < limit && this.error === undefined) {
+			const pc = this.pc;
+			if (pc >= code.length || !simple[pc]) { break; }
+			const ins = code[pc];
+			this.steps++;
+			n++;
+			try {
+				this.runSync(ins);
+			} catch (e) {
+				this.onError(e, ins.loc);
+			}
+		}
+		return n;
+	}
+
+	/** Whether the next instruction cannot pause (runSimple would run it). */
+	get atSimple(): boolean { return this.pc < this.simple.length && this.simple[this.pc] && this.error === undefined; }
+
+	private runSync(ins: Instr): void {
 		switch (ins.op) {
 			case 'exec':
-				yield* execStmt(ins.stmt, this.machine, this);
+				execSimple(ins.stmt, this);
 				this.pc++;
 				return;
 			case 'jump':
@@ -211,6 +249,7 @@ export class Interpreter implements ExecHost {
 	/** Runs to the end with nobody watching events (the CLI's and the tests' way). */
 	runToEnd(maxSteps = Infinity): void {
 		while (!this.done && this.steps < maxSteps) {
+			if (this.runSimple(maxSteps) > 0) { continue; }
 			const g = this.step();
 			while (!g.next().done) { /* events are not watched */ }
 		}

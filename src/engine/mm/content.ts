@@ -105,6 +105,10 @@ export class ContentStore {
 		return PATTERN_SLOT + p;
 	}
 
+	/** a and c of a pattern slot (word w reads (c + a*w) | 0) */
+	patternA(slot: number): number { return this.patA[slot - PATTERN_SLOT]; }
+	patternC(slot: number): number { return this.patC[slot - PATTERN_SLOT]; }
+
 	/** Turns a pattern slot into a byte slot with the same content (the slot id changes). */
 	materialize(slot: number): number {
 		if (slot < PATTERN_SLOT) { return slot; }

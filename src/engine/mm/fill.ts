@@ -7,7 +7,9 @@ import type { ContentStore } from './content';
 export type Fill =
 	/** a is an int32, b any integer: word i = (a*i + b) mod 2^32 */
 	| { kind: 'linear'; a: number; b: number }
-	| { kind: 'fn'; fn: (i: number) => number };
+	/** `page`, when given, writes words [from, to) of a page (word k is fn(base + k)) into w[o + k],
+	 * exactly as calling fn per word would, only faster */
+	| { kind: 'fn'; fn: (i: number) => number; page?: (w: Int32Array, o: number, base: number, from: number, to: number) => void };
 
 /** Evaluates a fill at word index i, as the int32 it stores. */
 export function fillWord(f: Fill, i: number): number {
@@ -33,6 +35,7 @@ export function fillPage(store: ContentStore, slot: number, f: Fill, base: numbe
 		for (let k = o + from; k < end; k++) { w[k] = v; v = (v + f.a) | 0; }
 		return slot;
 	}
+	if (f.page) { f.page(w, o, base, from, to); return slot; }
 	for (let k = from; k < to; k++) { w[o + k] = f.fn(base + k) | 0; }
 	return slot;
 }

@@ -3,7 +3,7 @@ import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
 import type { Mm } from './mm';
 import type { Vma } from './vma';
-import { PTE, PTRS_PER_PMD } from './pagetable';
+import { PTE, PTRS_PER_PMD, type PtLeaf } from './pagetable';
 import { get_page, page_add_anon_rmap, page_dup_rmap } from './page';
 import { PG } from './frames';
 import { mmu_notifier_invalidate_range_start, mmu_notifier_release } from './mmu_notifier';
@@ -40,17 +40,37 @@ export function* do_fork(k: Kernel, parent: Mm, name: string): K<Mm> {
 export function vma_needs_copy(k: Kernel, mm: Mm, v: Vma): boolean {
 	if (v.anonVma) { return true; }
 	if (v.shared) { return false; }
+	// the first anonymous (or not plainly present) entry decides: stop there
+	const f = k.frames;
 	let anon = false;
-	mm.pt.forEach(v.start, v.end, (_vpn, pfn, pte, leaf) => {
-		if (anon) { return; }
-		const t = pte & PTE.TYPE_MASK;
-		if (t !== PTE.PRESENT || leaf.huge || (k.frames.flags[pfn] & PG.ANON)) { anon = true; }
-	});
+	for (const [base, l] of mm.pt.leavesIn(v.start, v.end)) {
+		const lo = Math.max(v.start, base) - base, hi = Math.min(v.end, base + PTRS_PER_PMD) - base;
+		for (let i = lo; i < hi && !anon; i++) {
+			const t = l.pte[i] & PTE.TYPE_MASK;
+			if (t !== PTE.NONE && (t !== PTE.PRESENT || l.huge || (f.flags[l.pfn[i]] & PG.ANON))) { anon = true; }
+		}
+		if (anon) { break; }
+	}
 	if (anon) { v.anonVma = true; }
 	return anon;
 }
 
 function* copy_range(k: Kernel, src: Mm, dst: Mm, start: number, end: number, cow: boolean): K {
+	if (!hasExclusive(src, start, end)) {
+		copy_leaves(k, src, dst, start, end, cow);
+	} else {
+		yield* copy_entries(k, src, dst, start, end, cow);
+	}
+	// PMD mappings stay PMD mappings in both (copy_huge_pmd)
+	for (let base = Math.floor(start / PTRS_PER_PMD) * PTRS_PER_PMD; base < end; base += PTRS_PER_PMD) {
+		const l = src.pt.leaf(base);
+		if (l?.huge) { const d = dst.pt.leafFor(base); d.huge = true; d.pud = l.pud; }
+	}
+}
+
+/** The entry-by-entry copy, for a range holding device-exclusive entries: each is given back to
+ * the CPU (a device notification, which may yield) before it is copied. */
+function* copy_entries(k: Kernel, src: Mm, dst: Mm, start: number, end: number, cow: boolean): K {
 	const entries: [number, number, number][] = [];
 	src.pt.forEach(start, end, (vpn, pfn, pte) => { entries.push([vpn, pfn, pte]); });
 	for (let [vpn, pfn, pte] of entries) {
@@ -80,10 +100,50 @@ function* copy_range(k: Kernel, src: Mm, dst: Mm, start: number, end: number, co
 		if (!zero) { get_page(k, pfn); page_dup_rmap(k, pfn); }
 		dst.pt.set(vpn, pfn, pte);
 	}
-	// PMD mappings stay PMD mappings in both (copy_huge_pmd)
-	for (let base = Math.floor(start / PTRS_PER_PMD) * PTRS_PER_PMD; base < end; base += PTRS_PER_PMD) {
-		const l = src.pt.leaf(base);
-		if (l?.huge) { const d = dst.pt.leafFor(base); d.huge = true; d.pud = l.pud; }
+}
+
+function hasExclusive(mm: Mm, start: number, end: number): boolean {
+	for (const [base, l] of mm.pt.leavesIn(start, end)) {
+		const lo = Math.max(start, base) - base, hi = Math.min(end, base + PTRS_PER_PMD) - base;
+		for (let i = lo; i < hi; i++) { if ((l.pte[i] & PTE.TYPE_MASK) === PTE.EXCL) { return true; } }
+	}
+	return false;
+}
+
+/** copy_pte_range a whole leaf at a time: the same per-entry decisions as copy_entries (swap
+ * entries duplicated, pinned anon pages copied, private pages write-protected in both and
+ * referenced once more), written straight into the child's leaf, with no call per entry. */
+function copy_leaves(k: Kernel, src: Mm, dst: Mm, start: number, end: number, cow: boolean): void {
+	const f = k.frames;
+	for (const [base, l] of src.pt.leavesIn(start, end)) {
+		const lo = Math.max(start, base) - base, hi = Math.min(end, base + PTRS_PER_PMD) - base;
+		let d: PtLeaf | undefined;
+		for (let i = lo; i < hi; i++) {
+			let pte = l.pte[i];
+			const type = pte & PTE.TYPE_MASK;
+			if (type === PTE.NONE) { continue; }
+			let pfn = l.pfn[i];
+			if (type === PTE.SWAP) {
+				swap_duplicate(k, pfn);
+			} else if (f.flags[pfn] & PG.ZERO) {
+				if (cow) { pte &= ~PTE.WRITE; l.pte[i] = pte; }
+			} else if (cow && (f.flags[pfn] & PG.ANON) && f.pincount[pfn] > 0 && type !== PTE.DEVPRIV) {
+				// a pinned anon page cannot be shared COW: the child gets its own copy (copy_present_page)
+				const copy = f.allocRam(PG.ANON);
+				f.slot[copy] = k.content.copy(f.slot[pfn]);
+				page_add_anon_rmap(k, copy, dst, base + i);
+				pfn = copy;
+			} else {
+				if (cow) { pte &= ~PTE.WRITE; l.pte[i] = pte; }
+				f.refcount[pfn]++;
+				f.mapcount[pfn]++;
+			}
+			// the child's leaf is new: every entry written here was empty
+			d ??= dst.pt.leafFor(base);
+			d.pte[i] = pte;
+			d.pfn[i] = pfn;
+			d.used++;
+		}
 	}
 }
 

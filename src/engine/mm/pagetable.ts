@@ -154,6 +154,21 @@ export class PageTable {
 		}
 	}
 
+	/** The leaves overlapping [start, end) in address order, with the page number of their entry 0. */
+	*leavesIn(start: number, end: number): Generator<[number, PtLeaf]> {
+		const first = Math.floor(start / PTRS_PER_PMD);
+		const last = Math.floor((end - 1) / PTRS_PER_PMD);
+		const keys = last - first + 1 <= this.leaves.size ? null : [...this.leaves.keys()].filter(k => k >= first && k <= last).sort((a, b) => a - b);
+		if (keys) {
+			for (const key of keys) { yield [key * PTRS_PER_PMD, this.leaves.get(key)!]; }
+			return;
+		}
+		for (let key = first; key <= last; key++) {
+			const l = this.leaves.get(key);
+			if (l) { yield [key * PTRS_PER_PMD, l]; }
+		}
+	}
+
 	/** Number of non-none entries in [start, end). */
 	countPresent(start: number, end: number): number {
 		let n = 0;
