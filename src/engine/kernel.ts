@@ -53,6 +53,8 @@ export class Kernel {
 	/** simulated time, ns */
 	clock = 0;
 	pmemPages = 0;
+	/** the OOM killer's kills, oldest first: the line __oom_kill_process prints for each */
+	readonly oomKills: string[] = [];
 	private nextPid = 1000;
 	private nextFamily = 0;
 
@@ -109,6 +111,8 @@ export class Kernel {
 
 	proc(name: string): Mm {
 		const mm = this.procs.get(name);
+		const killed = mm ? undefined : [...this.mms].reverse().find(m => m.name === name && m.oomKilled !== '');
+		if (killed) { fail('SIGKILL', `process '${name}' was killed by the OOM killer (${killed.oomKilled})`); }
 		if (!mm || !mm.alive) { fail('EINVAL', `no process '${name}'`); }
 		return mm;
 	}

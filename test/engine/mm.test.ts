@@ -61,8 +61,10 @@ describe('CPU-side mm', () => {
 		run(`file f size=4096\nprocess p\nA = mmap 2 pages file f r shared\ncpu read page(A, 0)\nexpect error SIGBUS {\n cpu read page(A, 1)\n}`);
 	});
 
-	it('running out of RAM is ENOMEM at the statement', () => {
-		run(`system ram=16 pages\nprocess p\nX = mmap 64 pages anon rw\nexpect error ENOMEM {\n cpu write X = 1\n}\nexpect count(X, ram) == 16`);
+	it('running out of RAM runs the OOM killer: the only process is killed at the statement (out_of_memory)', () => {
+		const i = run(`system ram=16 pages\nprocess p\nX = mmap 64 pages anon rw\nexpect error SIGKILL {\n cpu write X = 1\n}\nexpect error SIGKILL {\n use p\n}`);
+		assert.equal(i.machine.k.frames.ramUsed, 0, 'exit_mmap freed its pages');
+		assert.match(i.machine.k.oomKills[0], /^Out of memory: Killed process 1000 \(p\) rss:64kB/);
 	});
 
 	it('a 1 TiB mapping with 4096 touched pages stays small', () => {

@@ -1,7 +1,7 @@
 // struct page, as parallel typed arrays indexed by pfn. RAM and every device's memory share one
 // pfn space; `owner` says whose memory a frame is. Frames are handed out from per-pool free
 // lists, so a freed pfn is reused and the arrays only grow with the peak number of live pages.
-import { fail } from '../sim/errors';
+import { RamExhausted } from '../sim/errors';
 
 /** page flags (PG_*) */
 export const enum PG {
@@ -142,7 +142,7 @@ export class Frames {
 
 	/** alloc_page(): a RAM frame with refcount 1, or ENOMEM when RAM is exhausted. */
 	allocRam(flags: number): number {
-		if (this.ramUsed >= this.ramPages) { fail('ENOMEM', `out of memory: all ${this.ramPages} pages of RAM are in use`); }
+		if (this.ramUsed >= this.ramPages) { throw new RamExhausted(`out of memory: all ${this.ramPages} pages of RAM are in use`); }
 		let pfn = this.freeRam.pop();
 		if (pfn === undefined) {
 			const run = this.freeRamHuge.pop();
