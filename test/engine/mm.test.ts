@@ -67,6 +67,18 @@ describe('CPU-side mm', () => {
 		assert.match(i.machine.k.oomKills[0], /^Out of memory: Killed process 1000 \(p\) rss:64kB/);
 	});
 
+	it('select_bad_process: the highest oom_badness is killed, and on a tie the later process', () => {
+		const i = run([
+			'system ram=64 pages', 'process a', 'X = mmap 28 pages anon rw', 'cpu write X = 1',
+			'process b', 'Y = mmap 28 pages anon rw', 'cpu write Y = 1',
+			'process c', 'Z = mmap 40 pages anon rw',
+			'expect error SIGKILL {\n cpu write Z = 1\n}', // a and b tie at 31 points: b (the later) goes first; then c itself, at 39
+			'process d', 'W = mmap 10 pages anon rw', 'cpu write W = 1',
+			'use a', 'expect matches(X, 1)',
+		].join('\n'));
+		assert.deepEqual(i.machine.k.oomKills.map(l => /\((\w)\)/.exec(l)![1]), ['b', 'c']);
+	});
+
 	it('a 1 TiB mapping with 4096 touched pages stays small', () => {
 		const before = process.memoryUsage().rss;
 		const i = run(`process p\nX = mmap 1TiB anon rw\nfor k in 0..4096 {\n cpu write page(X, k * 65536) = k\n}\nexpect count(X, ram) == 4096\nexpect word(page(X, 65536 * 4095), 0) == 4095`, { invariants: false });
