@@ -54,7 +54,7 @@ export function summary(out: RunOutcome): string {
 	}
 	const view = i.machine.view;
 	for (const p of view.processes().map(s => view.process(s.id)!)) {
-		lines.push(`   process ${p.name} (pid ${p.pid}${p.alive ? '' : ', exited'}): ${p.faults} faults, rss ${p.rss} pages`);
+		lines.push(`   process ${p.name} (pid ${p.pid}${p.alive ? '' : p.oomKilled ? ', killed by the OOM killer' : ', exited'}): ${p.faults} faults, rss ${p.rss} pages`);
 	}
 	return lines.join('\n') + '\n';
 }

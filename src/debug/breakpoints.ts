@@ -25,6 +25,7 @@ export const KERNEL_FUNCTIONS = [
 	'hmm_range_fault', 'invalidate_range_start', 'make_device_exclusive', 'dmirror_fault', 'dmirror_read', 'dmirror_write',
 	'dmirror_migrate_to_device', 'dmirror_migrate_to_system', 'dmirror_fops_release', 'dmirror_device_remove_chunks',
 	'copy_process', 'exit_mmap', 'pin_user_pages', 'balance_pgdat', 'shrink_folio_list',
+	'out_of_memory', 'oom_kill_process',
 	// the device model's fault service (nvidia-uvm)
 	'uvm_parent_gpu_service_replayable_faults', 'service_fault_batch', 'uvm_va_block_service_locked', 'uvm_va_block_service_copy',
 ];

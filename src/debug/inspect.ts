@@ -30,7 +30,7 @@ export class Inspector {
 	process(p: ProcessSummary): V {
 		const vs = this.vs;
 		const m = (member: string) => ({ evaluateName: `${p.name}.${member}` });
-		return vs.container(p.name, `pid ${p.pid}, ${p.vmaCount} VMA${p.vmaCount === 1 ? '' : 's'}${p.alive ? '' : ' (exited)'}`, {
+		return vs.container(p.name, `pid ${p.pid}, ${p.vmaCount} VMA${p.vmaCount === 1 ? '' : 's'}${p.alive ? '' : p.oomKilled ? ' (killed by the OOM killer)' : ' (exited)'}`, {
 			named: () => {
 				const r = this.view.process(p.id);
 				if (!r) { return []; }

@@ -70,6 +70,8 @@ export class Kernel {
 	readonly invalidation = { updates: 0, flushes: 0, chargedNs: 0, serialNs: 0 };
 	/** pages pinned in device memory (experimental=pin_device) */
 	readonly pins = new DevicePins();
+	/** the OOM killer's kills, oldest first: the line __oom_kill_process prints for each */
+	readonly oomKills: string[] = [];
 	private nextPid = 1000;
 	private nextFamily = 0;
 
@@ -129,6 +131,8 @@ export class Kernel {
 
 	proc(name: string): Mm {
 		const mm = this.procs.get(name);
+		const killed = mm ? undefined : [...this.mms].reverse().find(m => m.name === name && m.oomKilled !== '');
+		if (killed) { fail('SIGKILL', `process '${name}' was killed by the OOM killer (${killed.oomKilled})`); }
 		if (!mm || !mm.alive) { fail('EINVAL', `no process '${name}'`); }
 		return mm;
 	}

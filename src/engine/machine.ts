@@ -131,6 +131,7 @@ export class Machine {
 	truncate(name: string, size: number): K { return do_truncate(this.k, this.k.file(name), size); }
 
 	cur(): Mm {
+		if (this.current?.oomKilled) { fail('SIGKILL', `process '${this.current.name}' was killed by the OOM killer (${this.current.oomKilled})`); }
 		if (!this.current || !this.current.alive) { fail('EINVAL', 'no current process (start with `process NAME`)'); }
 		return this.current;
 	}

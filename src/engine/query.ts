@@ -5,6 +5,7 @@ import type { Mm } from './mm/mm';
 import { PTE } from './mm/pagetable';
 import { PAGE_SIZE, PATTERN_SLOT } from './mm/content';
 import { type Fill, fillWord } from './mm/fill';
+import { file_stored_slot } from './mm/pagecache';
 
 /** The content slot a CPU read of vpn would see, without faulting: -1 reads as zeroes, and
  * undefined means the page is not readable at all (no VMA). File pages not yet cached read as
@@ -25,8 +26,8 @@ export function peek(k: Kernel, mm: Mm, vpn: number): Peek {
 	if (vma.backing === 'anon' && !vma.shared) { return { slot: -1 }; }
 	const file = vma.file!;
 	const index = vma.fileIndex(vpn);
-	const cached = file.pages.pte(index) & PTE.TYPE_MASK;
-	if (cached !== PTE.NONE) { return { slot: k.frames.slot[file.pages.pfn(index)] }; }
+	const stored = file_stored_slot(k, file, index);
+	if (stored !== undefined) { return { slot: stored }; }
 	if (!file.init || index >= file.npages) { return { slot: -1 }; }
 	const init = file.init;
 	const limit = Math.floor((file.size - index * PAGE_SIZE) / 4);

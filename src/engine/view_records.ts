@@ -72,7 +72,10 @@ export function vmaRecord(mm: Mm, v: Vma): VmaRecord {
 }
 
 export function processSummary(mm: Mm, current: Mm | undefined): ProcessSummary {
-	return { id: mm.id, name: mm.name, pid: mm.pid, alive: mm.alive, current: current === mm, vmaCount: mm.vmas.list.length, faults: mm.faults };
+	return {
+		id: mm.id, name: mm.name, pid: mm.pid, alive: mm.alive, current: current === mm, vmaCount: mm.vmas.list.length, faults: mm.faults,
+		...(mm.oomKilled ? { oomKilled: mm.oomKilled } : {}),
+	};
 }
 
 export function processRecord(k: Kernel, mm: Mm, current: Mm | undefined): ProcessRecord {

@@ -119,6 +119,8 @@ export interface ProcessSummary {
 	vmaCount: number;
 	/** CPU page faults taken */
 	faults: number;
+	/** set when the OOM killer killed it: the line it printed (mm/oom_kill.c) */
+	oomKilled?: string;
 }
 
 export interface ProcessRecord extends ProcessSummary {

@@ -38,6 +38,11 @@ const SCRIPTS: Record<string, string> = {
 		'cpu write X = 1', // kswapd: balance_pgdat, shrink_folio_list; cpu read: do_swap_page on a swap entry
 		'madvise page(X, 0) pageout', 'cpu read X',
 	].join('\n'),
+	oom: [
+		'system ram=8MiB', 'process big', 'X = mmap 6MiB anon rw', 'cpu write X = 1',
+		'process p', 'Y = mmap 4MiB anon rw',
+		'cpu write Y = 2', // out_of_memory, oom_kill_process: big is killed, p's write completes
+	].join('\n'),
 };
 
 /** Event kinds raised and kernel functions entered by the scripts, which must run cleanly. */

@@ -61,8 +61,22 @@ describe('CPU-side mm', () => {
 		run(`file f size=4096\nprocess p\nA = mmap 2 pages file f r shared\ncpu read page(A, 0)\nexpect error SIGBUS {\n cpu read page(A, 1)\n}`);
 	});
 
-	it('running out of RAM is ENOMEM at the statement', () => {
-		run(`system ram=16 pages\nprocess p\nX = mmap 64 pages anon rw\nexpect error ENOMEM {\n cpu write X = 1\n}\nexpect count(X, ram) == 16`);
+	it('running out of RAM runs the OOM killer: the only process is killed at the statement (out_of_memory)', () => {
+		const i = run(`system ram=16 pages\nprocess p\nX = mmap 64 pages anon rw\nexpect error SIGKILL {\n cpu write X = 1\n}\nexpect error SIGKILL {\n use p\n}`);
+		assert.equal(i.machine.k.frames.ramUsed, 0, 'exit_mmap freed its pages');
+		assert.match(i.machine.k.oomKills[0], /^Out of memory: Killed process 1000 \(p\) rss:64kB/);
+	});
+
+	it('select_bad_process: the highest oom_badness is killed, and on a tie the later process', () => {
+		const i = run([
+			'system ram=64 pages', 'process a', 'X = mmap 28 pages anon rw', 'cpu write X = 1',
+			'process b', 'Y = mmap 28 pages anon rw', 'cpu write Y = 1',
+			'process c', 'Z = mmap 40 pages anon rw',
+			'expect error SIGKILL {\n cpu write Z = 1\n}', // a and b tie at 31 points: b (the later) goes first; then c itself, at 39
+			'process d', 'W = mmap 10 pages anon rw', 'cpu write W = 1',
+			'use a', 'expect matches(X, 1)',
+		].join('\n'));
+		assert.deepEqual(i.machine.k.oomKills.map(l => /\((\w)\)/.exec(l)![1]), ['b', 'c']);
 	});
 
 	it('a 1 TiB mapping with 4096 touched pages stays small', () => {

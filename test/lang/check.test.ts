@@ -174,8 +174,8 @@ describe('check', () => {
 		});
 		it('checks expect error codes', () => {
 			assert.deepEqual(diags('expect error ENOTSUP { cpu read X }\nexpect error efault { }'), [
-				"1:14: unknown error code 'ENOTSUP' (expected one of EFAULT, EPERM, EINVAL, ENOENT, ENOMEM, EBUSY, EOPNOTSUPP, EAGAIN, EDEADLK, SIGSEGV, SIGBUS)",
-				"2:14: unknown error code 'efault' (expected one of EFAULT, EPERM, EINVAL, ENOENT, ENOMEM, EBUSY, EOPNOTSUPP, EAGAIN, EDEADLK, SIGSEGV, SIGBUS)"]);
+				"1:14: unknown error code 'ENOTSUP' (expected one of EFAULT, EPERM, EINVAL, ENOENT, ENOMEM, EBUSY, EOPNOTSUPP, EAGAIN, EDEADLK, SIGSEGV, SIGBUS, SIGKILL)",
+				"2:14: unknown error code 'efault' (expected one of EFAULT, EPERM, EINVAL, ENOENT, ENOMEM, EBUSY, EOPNOTSUPP, EAGAIN, EDEADLK, SIGSEGV, SIGBUS, SIGKILL)"]);
 			clean('expect error SIGBUS { cpu read X }');
 		});
 		it('rejects a zero loop step and assignments to true/false', () => {

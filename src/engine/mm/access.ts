@@ -52,7 +52,7 @@ export function* cpu_access(k: Kernel, mm: Mm, start: number, end: number, write
 				leaf = mm.pt.leaf(vpn);
 				t = leaf ? leaf.pte[i] : 0;
 			}
-			if (!watched && t === 0 && vma.isAnonPrivate && !thp_eligible(k, vma, vpn)) {
+			if (!watched && t === 0 && vma.isAnonPrivate && !thp_eligible(k, vma, vpn) && f.ramUsed < f.ramPages) {
 				// the common first touch, without the generator machinery of the general path
 				mm.faults++;
 				k.advance(k.costs.cpuFaultNs);

@@ -1,7 +1,7 @@
 // The CPU fault path (mm/memory.c): handle_mm_fault and the handlers it dispatches to.
 import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
-import { fail } from '../sim/errors';
+import { fail, RamExhausted } from '../sim/errors';
 import { HPAGE_NR, HUGE_ZERO_PFN, PG, ZERO_PFN } from './frames';
 import { PTE, PTRS_PER_PMD } from './pagetable';
 import type { Mm } from './mm';
@@ -16,6 +16,7 @@ import { split_folio, split_huge_pmd } from './thp';
 import { PAGE_SIZE } from './content';
 import { do_swap_page } from './swap';
 import { balance_pgdat } from './vmscan';
+import { out_of_memory } from './oom_kill';
 import { hugetlb_fault } from './hugetlb';
 
 /** Whether a fault at vpn may be served by a PMD-sized folio (THP policy, alignment, VMA fit). */
@@ -42,7 +43,13 @@ export function* handle_mm_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write
 		k.advance(k.costs.cpuFaultNs);
 		// a device entry is resolved first, and then the access is retried, as after a real fault
 		for (let tries = 0; tries < 4; tries++) {
-			if (yield* handle_one(k, mm, vma, vpn, write)) { return; }
+			try {
+				if (yield* handle_one(k, mm, vma, vpn, write)) { return; }
+			} catch (e) {
+				// RAM is full and reclaim found nothing: the allocation's slow path runs the OOM
+				// killer (__alloc_pages_may_oom) and the fault is tried again with the memory it freed
+				if (!(e instanceof RamExhausted) || !(yield* out_of_memory(k, mm))) { throw e; }
+			}
 		}
 		throw new Error(`fault at ${vpn * PAGE_SIZE} did not resolve`);
 	} finally {

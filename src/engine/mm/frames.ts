@@ -1,7 +1,7 @@
 // struct page, as parallel typed arrays indexed by pfn. RAM and every device's memory share one
 // pfn space; `owner` says whose memory a frame is. Frames are handed out from per-pool free
 // lists, so a freed pfn is reused and the arrays only grow with the peak number of live pages.
-import { fail } from '../sim/errors';
+import { RamExhausted } from '../sim/errors';
 
 /** page flags (PG_*) */
 export const enum PG {
@@ -20,8 +20,9 @@ export const enum PG {
 	HUGETLB = 1 << 12,    // a hugetlbfs page
 }
 
-/** Which LRU list a frame is on (lruvec->lists; only anonymous memory is reclaimed here). */
-export const enum LRU { NONE = 0, INACTIVE_ANON = 1, ACTIVE_ANON = 2 }
+/** Which LRU list a frame is on (lruvec->lists). Swap-backed pages (anonymous and shmem) are on
+ * the anon lists, page-cache pages on the file lists (folio_is_file_lru). */
+export const enum LRU { NONE = 0, INACTIVE_ANON = 1, ACTIVE_ANON = 2, INACTIVE_FILE = 3, ACTIVE_FILE = 4 }
 
 export const RAM_POOL = -1;
 export const ZERO_PFN = 0;
@@ -54,9 +55,9 @@ export class Frames {
 	lruNext = new Int32Array(0);
 	lruPrev = new Int32Array(0);
 	/** per list (indexed by LRU): first (most recent) and last (oldest) entry, and pages on it */
-	readonly lruHead = new Int32Array([-1, -1, -1]);
-	readonly lruTail = new Int32Array([-1, -1, -1]);
-	readonly lruPages = new Float64Array(3);
+	readonly lruHead = new Int32Array([-1, -1, -1, -1, -1]);
+	readonly lruTail = new Int32Array([-1, -1, -1, -1, -1]);
+	readonly lruPages = new Float64Array(5);
 	/** kswapd_failures: reclaim runs that freed nothing since a page was last freed */
 	reclaimFailures = 0;
 
@@ -142,7 +143,7 @@ export class Frames {
 
 	/** alloc_page(): a RAM frame with refcount 1, or ENOMEM when RAM is exhausted. */
 	allocRam(flags: number): number {
-		if (this.ramUsed >= this.ramPages) { fail('ENOMEM', `out of memory: all ${this.ramPages} pages of RAM are in use`); }
+		if (this.ramUsed >= this.ramPages) { throw new RamExhausted(`out of memory: all ${this.ramPages} pages of RAM are in use`); }
 		let pfn = this.freeRam.pop();
 		if (pfn === undefined) {
 			const run = this.freeRamHuge.pop();
@@ -167,7 +168,8 @@ export class Frames {
 		const head = this.freeRamHuge.pop() ?? this.reserve(HPAGE_NR);
 		this.ramUsed += HPAGE_NR;
 		this.initHuge(head, RAM_POOL, flags);
-		if (flags & PG.ANON) { this.lruAdd(head, LRU.INACTIVE_ANON); }
+		// hugetlb folios are never on an LRU list (the hugetlb pool is not reclaimed)
+		if ((flags & (PG.ANON | PG.HUGETLB)) === PG.ANON) { this.lruAdd(head, LRU.INACTIVE_ANON); }
 		return head;
 	}
 

@@ -9,6 +9,8 @@ export class Mm {
 	/** CPU page faults taken */
 	faults = 0;
 	alive = true;
+	/** the OOM killer's line if it killed this process (mm/oom_kill.c), else '' */
+	oomKilled = '';
 	/** mmu interval notifiers registered on this mm (device mirrors) */
 	readonly notifiers: IntervalNotifier[] = [];
 

@@ -221,18 +221,25 @@ function exclusiveFolio(k: Kernel, head: number): boolean {
 	return true;
 }
 
-/** MADV_COLLAPSE: every fully covered, aligned 2 MiB block of private anon memory becomes one THP
- * (independent of the thp= setting, as in Linux). */
+/** MADV_COLLAPSE (madvise_collapse): every fully covered, aligned 2 MiB block of private anon
+ * memory becomes one THP (independent of the thp= setting, as in Linux). A block holding a page
+ * with a reference its mappings do not explain (a GUP pin: is_refcount_suitable fails,
+ * SCAN_PAGE_COUNT) is left alone and the walk goes on to the next block; the call then ends with
+ * EAGAIN (madvise_collapse_errno: "trying again might succeed", once the pin is gone). */
 function* collapse_range(k: Kernel, mm: Mm, v: Vma, start: number, end: number): K {
 	if (!v.isAnonPrivate) { return; }
+	let pageCount = 0;
 	for (let base = Math.ceil(start / PTRS_PER_PMD) * PTRS_PER_PMD; base + PTRS_PER_PMD <= end; base += PTRS_PER_PMD) {
 		const leaf = mm.pt.leaf(base);
 		if (leaf?.huge && !k.frames.isZero(leaf.pfn[0])) { continue; }
 		let ok = true;
+		let pinned = false;
 		mm.pt.forEach(base, base + PTRS_PER_PMD, (_vpn, pfn, pte) => {
 			// swapped-out pages are not read back here, and swap-cache pages keep their slot's bytes
 			if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || (!k.frames.isZero(pfn) && (k.frames.mapcount[pfn] !== 1 || k.frames.swap[pfn] >= 0))) { ok = false; }
+			if ((pte & PTE.TYPE_MASK) === PTE.PRESENT && !refcount_suitable(k, pfn)) { pinned = true; }
 		});
+		if (pinned) { pageCount++; continue; }
 		if (!ok) { continue; }
 		const head = k.frames.allocRamHuge(PG.ANON);
 		if (head < 0) { fail('ENOMEM', 'no memory to collapse into a huge page'); }
@@ -254,4 +261,12 @@ function* collapse_range(k: Kernel, mm: Mm, v: Vma, start: number, end: number):
 		l.used = HPAGE_NR;
 		l.huge = true;
 	}
+	if (pageCount > 0) { fail('EAGAIN', `MADV_COLLAPSE: ${pageCount} block${pageCount === 1 ? '' : 's'} left as they are: a page has a reference its mappings do not explain (a pin; SCAN_PAGE_COUNT)`); }
+}
+
+/** is_refcount_suitable: an anon page's references are its mappings plus the swap cache's. */
+function refcount_suitable(k: Kernel, pfn: number): boolean {
+	const f = k.frames;
+	if (f.isZero(pfn)) { return true; }
+	return f.refcount[pfn] === f.mapcount[pfn] + (f.swap[pfn] >= 0 ? 1 : 0);
 }

@@ -1,15 +1,28 @@
 // Simulated files and their page cache. Nothing on the host is read or written: a file is a
 // size and an initial content rule, and its pages come into being when first touched.
 // A shared anonymous mapping is backed by an unnamed shmem object of the same kind.
+//
+// Reclaim (vmscan_file.ts) can take pages out of the cache. A page-cache page's bytes then go
+// to the file's `disk` (written back if dirty; a clean page's bytes are what the disk holds), and
+// the next access reads them from there. A shmem page goes to swap: its cache entry becomes a
+// swap entry (shmem_writepage), and the next access swaps it in (shmem_swapin_folio). Either way
+// the bytes move by reference: exactly one of the cache page, the disk and the swap slot owns them.
 import { PageTable, PTE } from './pagetable';
 import { type Fill, fillPage, isZeroFill } from './fill';
-import { PG } from './frames';
+import { LRU, PG } from './frames';
 import type { Kernel } from '../kernel';
 import { PAGE_SIZE } from './content';
+import { get_page } from './page';
+import { delete_from_swap_cache } from './swap';
+import { SWAP_READ_NS } from './swapfile';
 
 export class SimFile {
-	/** page index -> pfn of the cached (or persistent DAX) page */
+	/** page index -> pfn of the cached (or persistent DAX) page; for shmem, a swap entry (slot)
+	 * while the page is swapped out */
 	readonly pages = new PageTable();
+	/** page index -> content slot (-1: zeroes) of a page reclaim took out of the cache: the
+	 * file's bytes on disk where they differ from, or replace, its initial content */
+	readonly disk = new PageTable();
 	/** set by the first DAX mapping: pages then live in persistent memory, outside RAM */
 	dax = false;
 	/** bytes of the initial content that survive: a truncation below them drops the rest for good */
@@ -26,21 +39,69 @@ export class SimFile {
 	get npages(): number { return Math.ceil(this.size / PAGE_SIZE); }
 }
 
-/** find_or_create_page: the file's page at `index`, reading its initial content on a miss. */
+/** Where page `index`'s bytes are while no cache page holds them: a content slot (-1: zeroes) on
+ * disk or in a shmem swap slot, or undefined for the file's initial content. */
+export function file_stored_slot(k: Kernel, f: SimFile, index: number): number | undefined {
+	const t = f.pages.pte(index) & PTE.TYPE_MASK;
+	if (t === PTE.PRESENT) { return k.frames.slot[f.pages.pfn(index)]; }
+	if (t === PTE.SWAP) {
+		const slot = f.pages.pfn(index);
+		const cached = k.swap!.cache[slot];
+		return cached >= 0 ? k.frames.slot[cached] : k.swap!.data[slot];
+	}
+	if ((f.disk.pte(index) & PTE.TYPE_MASK) === PTE.PRESENT) { return f.disk.pfn(index); }
+	return undefined;
+}
+
+/** find_or_create_page: the file's page at `index`, reading its content on a miss (from the
+ * disk if reclaim wrote it there, else the initial content), or swapping a shmem page in. */
 export function filemap_get_page(k: Kernel, f: SimFile, index: number): number {
-	const have = f.pages.pte(index);
-	if ((have & PTE.TYPE_MASK) === PTE.PRESENT) { return f.pages.pfn(index); }
+	const have = f.pages.pte(index) & PTE.TYPE_MASK;
+	if (have === PTE.PRESENT) { return f.pages.pfn(index); }
+	if (have === PTE.SWAP) { return shmem_swapin_folio(k, f, index); }
 	const flags = f.dax ? PG.DAX : PG.FILE | (f.shmem ? PG.SWAPBACKED : 0);
 	const pfn = f.dax ? k.allocPmem() : k.frames.allocRam(flags);
 	k.frames.flags[pfn] = flags;
 	k.frames.mapping[pfn] = f.id;
 	k.frames.index[pfn] = index;
-	if (f.init && !isZeroFill(f.init) && index * PAGE_SIZE < f.dataEnd) {
+	if ((f.disk.pte(index) & PTE.TYPE_MASK) === PTE.PRESENT) {
+		// the bytes reclaim wrote back: the page takes them over
+		k.frames.slot[pfn] = f.disk.pfn(index);
+		f.disk.clear(index);
+	} else if (f.init && !isZeroFill(f.init) && index * PAGE_SIZE < f.dataEnd) {
 		// bytes past the end of the file read as zero, as in the last page of a real file
 		const tail = Math.min(f.size, f.dataEnd) - index * PAGE_SIZE;
 		k.frames.slot[pfn] = fillPage(k.content, -1, f.init, index * 1024, 0, tail >= PAGE_SIZE ? 1024 : Math.floor(tail / 4));
 	}
 	// the cache holds one reference of its own
 	f.pages.set(index, pfn, PTE.PRESENT);
+	if (!f.dax) { k.frames.lruAdd(pfn, f.shmem ? LRU.INACTIVE_ANON : LRU.INACTIVE_FILE); }
+	return pfn;
+}
+
+/** shmem_swapin_folio: the page comes from the swap cache or is read back into a new page, takes
+ * the cache entry's place, and the slot is freed (shmem never shares a slot). */
+function shmem_swapin_folio(k: Kernel, f: SimFile, index: number): number {
+	const fr = k.frames;
+	const si = k.swap!;
+	const slot = f.pages.pfn(index);
+	let pfn = si.cache[slot];
+	if (pfn < 0) {
+		pfn = fr.allocRam(PG.FILE | PG.SWAPBACKED);
+		si.cache[slot] = pfn;
+		fr.swap[pfn] = slot;
+		fr.slot[pfn] = si.data[slot];
+		si.data[slot] = -1;
+		si.pswpin++;
+		k.advance(SWAP_READ_NS);
+	}
+	fr.flags[pfn] = PG.FILE | PG.SWAPBACKED;
+	fr.mapping[pfn] = f.id;
+	fr.index[pfn] = index;
+	get_page(k, pfn);
+	f.pages.set(index, pfn, PTE.PRESENT);
+	si.map[slot]--;
+	delete_from_swap_cache(k, pfn);
+	fr.lruAdd(pfn, LRU.INACTIVE_ANON);
 	return pfn;
 }

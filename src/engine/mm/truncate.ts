@@ -3,7 +3,8 @@ import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
 import { fail } from '../sim/errors';
 import { PAGE_SIZE } from './content';
-import type { SimFile } from './pagecache';
+import { filemap_get_page, type SimFile } from './pagecache';
+import { swap_free } from './swap';
 import { PTE } from './pagetable';
 import { put_page } from './page';
 import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
@@ -45,21 +46,30 @@ function* unmap_mapping_range(k: Kernel, file: SimFile, first: number): K {
 }
 
 /** truncate_inode_pages: cache pages wholly beyond `size` leave the cache (their last reference
- * goes with it); a partial last page keeps its head and is zeroed from `size` on
- * (truncate_inode_partial_folio). */
+ * goes with it), and so do their bytes on disk (or a shmem page's swap slot); a partial last page
+ * keeps its head and is zeroed from `size` on (truncate_inode_partial_folio). A partial last page
+ * reclaim wrote to disk is read back for that. */
 function truncate_inode_pages(k: Kernel, file: SimFile, size: number): void {
 	const first = Math.ceil(size / PAGE_SIZE);
 	const drop: number[] = [];
 	file.pages.forEach(first, Number.MAX_SAFE_INTEGER, (index, pfn, pte) => {
-		if ((pte & PTE.TYPE_MASK) === PTE.PRESENT) { drop.push(index, pfn); }
+		const t = pte & PTE.TYPE_MASK;
+		if (t === PTE.PRESENT || t === PTE.SWAP) { drop.push(index, pfn, t); }
 	});
-	for (let i = 0; i < drop.length; i += 2) {
+	for (let i = 0; i < drop.length; i += 3) {
 		file.pages.clear(drop[i]);
-		put_page(k, drop[i + 1]);
+		if (drop[i + 2] === PTE.SWAP) { swap_free(k, drop[i + 1]); } else { put_page(k, drop[i + 1]); }
+	}
+	const gone: number[] = [];
+	file.disk.forEach(first, Number.MAX_SAFE_INTEGER, (index, slot) => { gone.push(index, slot); });
+	for (let i = 0; i < gone.length; i += 2) {
+		file.disk.clear(gone[i]);
+		if (gone[i + 1] >= 0) { k.content.release(gone[i + 1]); }
 	}
 	const off = size % PAGE_SIZE;
 	if (off === 0) { return; }
 	const last = Math.floor(size / PAGE_SIZE);
+	if ((file.disk.pte(last) & PTE.TYPE_MASK) === PTE.PRESENT) { filemap_get_page(k, file, last); }
 	if ((file.pages.pte(last) & PTE.TYPE_MASK) !== PTE.PRESENT) { return; }
 	const pfn = file.pages.pfn(last);
 	const slot = k.frames.slot[pfn];

@@ -1,5 +1,6 @@
-// Page reclaim (mm/vmscan.c): the anonymous LRU lists, aged by the young bits of the PTEs, and
-// swap-out of their cold end. kswapd's balance_pgdat runs at the points where the fault path is
+// Page reclaim (mm/vmscan.c): the anon and file LRU lists, aged by the young bits of the PTEs;
+// swap-out of the cold end of the anon lists, and dropping (after writeback) of the file lists'
+// (vmscan_file.ts). kswapd's balance_pgdat runs at the points where the fault path is
 // about to allocate (cpu_access, handle_mm_fault): when free RAM is below the low watermark it
 // reclaims up to the high one, so allocations themselves never need to reclaim. Every decision
 // depends on the machine state alone, so a run is the same whoever watches it.
@@ -12,6 +13,7 @@ import { page_remove_rmap, put_page, rmap_walk } from './page';
 import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { split_huge_pmd, split_folio } from './thp';
 import { add_to_swap, pageout, try_to_unmap } from './swap';
+import { file_folio_reclaimable, is_file_folio, reclaim_file_folio } from './vmscan_file';
 import { PAGE_SIZE } from './content';
 
 /** pages isolated per batch */
@@ -23,11 +25,20 @@ const MAX_RECLAIM_RETRIES = 16;
 
 const enum Ref { ACTIVATE, KEEP, RECLAIM }
 
+/** Can the anon lists be reclaimed: is there swap left (can_reclaim_anon_pages)? */
+function can_reclaim_anon(k: Kernel): boolean {
+	return k.swap !== undefined && k.swap.freeSlots > 0;
+}
+
+/** Pages on the file lists. */
+function file_lru_pages(k: Kernel): number {
+	return k.frames.lruPages[LRU.INACTIVE_FILE] + k.frames.lruPages[LRU.ACTIVE_FILE];
+}
+
 /** Is it worth waking kswapd before an allocation of `need` pages? Cheap enough for every fault. */
 export function needs_reclaim(k: Kernel, need: number): boolean {
 	const f = k.frames;
-	const si = k.swap;
-	return si !== undefined && si.freeSlots > 0 && f.reclaimFailures < MAX_RECLAIM_RETRIES
+	return (can_reclaim_anon(k) || file_lru_pages(k) > 0) && f.reclaimFailures < MAX_RECLAIM_RETRIES
 		&& f.ramPages - f.ramUsed < f.wmarkLow + need;
 }
 
@@ -52,67 +63,81 @@ export function* try_to_free_pages(k: Kernel, nr: number): K {
 	yield* balance_pgdat(k, nr);
 }
 
-/** shrink_node / shrink_lruvec: scan both lists at falling priority until `nr` pages are freed;
- * the active list is aged only while the inactive one is too small (inactive_is_low). */
+/** shrink_node / shrink_lruvec: scan the lists at falling priority until `nr` pages are freed;
+ * an active list is aged only while its inactive one is too small (inactive_is_low). The file
+ * lists are scanned first at each priority, the anon lists only while swap has room
+ * (get_scan_count: with plenty of inactive page cache, cache_trim_mode reclaims the file lists
+ * alone; with no swap, SCAN_FILE). */
 export function* shrink_node(k: Kernel, nr: number): K<number> {
-	const f = k.frames;
 	let reclaimed = 0;
 	for (let priority = DEF_PRIORITY; priority >= 0 && reclaimed < nr; priority--) {
-		let nrActive = Math.floor(f.lruPages[LRU.ACTIVE_ANON] / 2 ** priority);
-		let nrInactive = Math.floor(f.lruPages[LRU.INACTIVE_ANON] / 2 ** priority);
-		while ((nrActive > 0 || nrInactive > 0) && reclaimed < nr) {
-			if (nrActive > 0) {
-				const batch = Math.min(nrActive, SWAP_CLUSTER_MAX);
-				nrActive -= batch;
-				if (inactive_is_low(k)) { shrink_active_list(k, batch); }
-			}
-			if (nrInactive > 0) {
-				const batch = Math.min(nrInactive, SWAP_CLUSTER_MAX);
-				nrInactive -= batch;
-				reclaimed += yield* shrink_inactive_list(k, batch);
-			}
-			if (!k.swap || k.swap.freeSlots === 0) { return reclaimed; }
+		reclaimed += yield* shrink_lruvec(k, nr - reclaimed, priority, LRU.INACTIVE_FILE, LRU.ACTIVE_FILE);
+		if (reclaimed < nr && can_reclaim_anon(k)) {
+			reclaimed += yield* shrink_lruvec(k, nr - reclaimed, priority, LRU.INACTIVE_ANON, LRU.ACTIVE_ANON);
 		}
 	}
 	return reclaimed;
 }
 
-/** inactive_is_low: inactive * sqrt(10 * GiB of anon LRU) < active (ratio 1 below 1 GiB). */
-function inactive_is_low(k: Kernel): boolean {
+/** One priority's pass over an inactive/active pair, in SWAP_CLUSTER_MAX batches. */
+function* shrink_lruvec(k: Kernel, nr: number, priority: number, inactive: LRU, active: LRU): K<number> {
 	const f = k.frames;
-	const inactive = f.lruPages[LRU.INACTIVE_ANON];
-	const active = f.lruPages[LRU.ACTIVE_ANON];
+	const anon = inactive === LRU.INACTIVE_ANON;
+	let reclaimed = 0;
+	let nrActive = Math.floor(f.lruPages[active] / 2 ** priority);
+	let nrInactive = Math.floor(f.lruPages[inactive] / 2 ** priority);
+	while ((nrActive > 0 || nrInactive > 0) && reclaimed < nr) {
+		if (nrActive > 0) {
+			const batch = Math.min(nrActive, SWAP_CLUSTER_MAX);
+			nrActive -= batch;
+			if (inactive_is_low(k, inactive, active)) { shrink_active_list(k, batch, active, inactive); }
+		}
+		if (nrInactive > 0) {
+			const batch = Math.min(nrInactive, SWAP_CLUSTER_MAX);
+			nrInactive -= batch;
+			reclaimed += yield* shrink_inactive_list(k, batch, inactive);
+		}
+		if (anon && !can_reclaim_anon(k)) { break; }
+	}
+	return reclaimed;
+}
+
+/** inactive_is_low: inactive * sqrt(10 * GiB of the pair) < active (ratio 1 below 1 GiB). */
+function inactive_is_low(k: Kernel, inactiveList: LRU, activeList: LRU): boolean {
+	const f = k.frames;
+	const inactive = f.lruPages[inactiveList];
+	const active = f.lruPages[activeList];
 	const gb = Math.floor((inactive + active) * PAGE_SIZE / 2 ** 30);
 	const ratio = gb > 0 ? Math.floor(Math.sqrt(10 * gb)) : 1;
 	return inactive * ratio < active;
 }
 
 /** shrink_active_list: the oldest active pages move to the inactive list; their young bits are
- * cleared on the way (folio_referenced), and anonymous pages are deactivated either way. */
-function shrink_active_list(k: Kernel, nr: number): void {
+ * cleared on the way (folio_referenced), and they are deactivated either way. */
+function shrink_active_list(k: Kernel, nr: number, active: LRU, inactive: LRU): void {
 	const f = k.frames;
 	for (let scanned = 0; scanned < nr;) {
-		const pfn = f.lruTail[LRU.ACTIVE_ANON];
+		const pfn = f.lruTail[active];
 		if (pfn < 0) { return; }
 		scanned += f.lruNr(pfn);
 		folio_referenced(k, pfn);
 		f.flags[pfn] &= ~PG.REFERENCED;
-		f.lruAdd(pfn, LRU.INACTIVE_ANON);
+		f.lruAdd(pfn, inactive);
 	}
 }
 
-/** shrink_inactive_list: isolate the oldest `nr` pages of the inactive list and reclaim them. */
-export function* shrink_inactive_list(k: Kernel, nr: number): K<number> {
+/** shrink_inactive_list: isolate the oldest `nr` pages of an inactive list and reclaim them. */
+export function* shrink_inactive_list(k: Kernel, nr: number, list: LRU = LRU.INACTIVE_ANON): K<number> {
 	const f = k.frames;
-	const list: number[] = [];
+	const isolated: number[] = [];
 	for (let scanned = 0; scanned < nr;) {
-		const pfn = f.lruTail[LRU.INACTIVE_ANON];
+		const pfn = f.lruTail[list];
 		if (pfn < 0) { break; }
 		scanned += f.lruNr(pfn);
 		f.lruDel(pfn);
-		list.push(pfn);
+		isolated.push(pfn);
 	}
-	return yield* shrink_folio_list(k, list, false);
+	return yield* shrink_folio_list(k, isolated, false);
 }
 
 /** folio_referenced: how many PTEs mapping the page were young; the bits are cleared
@@ -174,10 +199,19 @@ export function* shrink_folio_list(k: Kernel, list: number[], ignoreRefs: boolea
 		for (let i = 0; i < list.length; i++) {
 			const pfn = list[i];
 			if (f.refcount[pfn] <= 0) { continue; }
-			if (!reclaimable(k, pfn)) { f.lruAdd(pfn, LRU.ACTIVE_ANON); continue; }
+			// folio_is_file_lru: page-cache pages go back to the file lists, the rest to the anon ones
+			const fileLru = (f.flags[pfn] & (PG.FILE | PG.SWAPBACKED)) === PG.FILE;
+			const active = fileLru ? LRU.ACTIVE_FILE : LRU.ACTIVE_ANON;
+			const file = is_file_folio(k, pfn);
+			if (!(file ? file_folio_reclaimable(k, pfn) : reclaimable(k, pfn))) { f.lruAdd(pfn, active); continue; }
 			const ref = ignoreRefs ? Ref.RECLAIM : folio_check_references(k, pfn);
-			if (ref === Ref.ACTIVATE) { f.lruAdd(pfn, LRU.ACTIVE_ANON); continue; }
-			if (ref === Ref.KEEP) { f.lruAdd(pfn, LRU.INACTIVE_ANON); continue; }
+			if (ref === Ref.ACTIVATE) { f.lruAdd(pfn, active); continue; }
+			if (ref === Ref.KEEP) { f.lruAdd(pfn, fileLru ? LRU.INACTIVE_FILE : LRU.INACTIVE_ANON); continue; }
+			if (file) {
+				// page cache: written back if dirty and dropped; shmem: to swap (vmscan_file.ts)
+				if (yield* reclaim_file_folio(k, pfn)) { freed++; } else { f.lruAdd(pfn, active); }
+				continue;
+			}
 			if (f.isHead(pfn)) {
 				// no THP swap here: the folio is split (split_folio_to_list) and its pages join this list
 				const places: [number, number][] = [];

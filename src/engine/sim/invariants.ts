@@ -4,7 +4,7 @@ import type { Kernel } from '../kernel';
 import { PTE } from '../mm/pagetable';
 import { HPAGE_NR, HUGE_ZERO_PFN, LRU, PG, RAM_POOL } from '../mm/frames';
 import { peek, peekWord } from '../query';
-import type { SimFile } from '../mm/pagecache';
+import { file_stored_slot, type SimFile } from '../mm/pagecache';
 import { PAGE_SIZE } from '../mm/content';
 import { fillWord } from '../mm/fill';
 
@@ -41,7 +41,12 @@ export function checkInvariants(k: Kernel): string[] {
 		});
 	}
 	for (const file of k.fileById) {
-		file.pages.forEach(0, Number.MAX_SAFE_INTEGER, (_i, pfn) => { cacheRefs[pfn]++; });
+		file.pages.forEach(0, Number.MAX_SAFE_INTEGER, (index, pfn, pte) => {
+			if ((pte & PTE.TYPE_MASK) !== PTE.SWAP) { cacheRefs[pfn]++; return; }
+			// a swapped-out shmem page: its cache entry holds the slot (shmem_writepage)
+			if (!si || pfn < 0 || pfn >= si.nslots || !si.used(pfn)) { bad.push(`${file.name} page ${index}: swap entry for slot ${pfn}, which is not in use`); return; }
+			swapRefs[pfn]++;
+		});
 	}
 	// a read-duplicate copy is referenced by its mirror entry alone (device/uvm/read_dup.ts)
 	for (const d of k.devices) {
@@ -140,17 +145,21 @@ function checkSwap(k: Kernel, refs: Uint32Array, slots: Map<number, number>, bad
 	if (si.inuse + si.freeSlots !== si.nslots) { bad.push(`swap accounting: ${si.inuse} in use + ${si.freeSlots} free != ${si.nslots} slots`); }
 }
 
-/** The LRU lists are well-linked lists of live anonymous RAM pages, and their page counts add up. */
+/** The LRU lists are well-linked lists of live RAM pages (folio heads), swap-backed ones (anon and
+ * shmem) on the anon lists and page-cache pages on the file lists, and their page counts add up. */
 function checkLru(k: Kernel, bad: string[]): void {
 	const f = k.frames;
-	for (const list of [LRU.INACTIVE_ANON, LRU.ACTIVE_ANON]) {
+	for (const list of [LRU.INACTIVE_ANON, LRU.ACTIVE_ANON, LRU.INACTIVE_FILE, LRU.ACTIVE_FILE]) {
+		const fileList = list === LRU.INACTIVE_FILE || list === LRU.ACTIVE_FILE;
 		let pages = 0;
 		let prev = -1;
 		let n = 0;
 		for (let p = f.lruHead[list]; p >= 0; prev = p, p = f.lruNext[p]) {
 			if (++n > f.size) { bad.push(`LRU list ${list} has a cycle`); return; }
 			if (f.lru[p] !== list || f.lruPrev[p] !== prev) { bad.push(`pfn ${p}: badly linked on LRU list ${list}`); return; }
-			if (f.refcount[p] <= 0 || f.owner[p] !== RAM_POOL || !(f.flags[p] & PG.ANON) || (f.flags[p] & PG.TAIL)) { bad.push(`pfn ${p}: on LRU list ${list} but not a live anonymous RAM page or folio head`); }
+			const kind = f.flags[p] & (PG.ANON | PG.FILE | PG.SWAPBACKED | PG.DAX | PG.HUGETLB);
+			const fits = fileList ? kind === PG.FILE : kind === PG.ANON || kind === (PG.FILE | PG.SWAPBACKED) || kind === (PG.ANON | PG.SWAPBACKED);
+			if (f.refcount[p] <= 0 || f.owner[p] !== RAM_POOL || !fits || (f.flags[p] & PG.TAIL)) { bad.push(`pfn ${p}: on LRU list ${list} but not a live RAM page of that list or a folio head`); }
 			pages += f.lruNr(p);
 		}
 		if (f.lruTail[list] !== prev) { bad.push(`LRU list ${list}: tail ${f.lruTail[list]} but the last entry is ${prev}`); }
@@ -168,7 +177,7 @@ function checkLru(k: Kernel, bad: string[]): void {
 /** Does content slot `slot` hold exactly what page `index` of the file holds (its page-cache page,
  * or its initial content when not cached)? */
 function sameAsFile(k: Kernel, f: SimFile, index: number, slot: number): boolean {
-	const cached = (f.pages.pte(index) & PTE.TYPE_MASK) !== PTE.NONE ? k.frames.slot[f.pages.pfn(index)] : undefined;
+	const cached = file_stored_slot(k, f, index);
 	const limit = f.init && index < f.npages ? Math.floor((f.size - index * PAGE_SIZE) / 4) : 0;
 	for (let w = 0; w < 1024; w++) {
 		const want = cached !== undefined ? k.content.word(cached, w) : (w < limit ? fillWord(f.init!, index * 1024 + w) : 0);
@@ -179,7 +188,6 @@ function sameAsFile(k: Kernel, f: SimFile, index: number, slot: number): boolean
 
 export function contentChecksum(k: Kernel): number {
 	let h = 0x811c9dc5;
-	const files = new Set<SimFile>();
 	for (const mm of k.mms) {
 		if (!mm.alive) { continue; }
 		mm.pt.forEach(0, Number.MAX_SAFE_INTEGER, (vpn, pfn, pte) => {
@@ -188,9 +196,8 @@ export function contentChecksum(k: Kernel): number {
 				const vma = mm.vmas.find(vpn);
 				const file = vma?.file;
 				if (vma && file && (vma.shared || vma.backing !== 'anon')) {
-					files.add(file);
 					const index = vma.fileIndex(vpn);
-					if ((file.pages.pte(index) & PTE.TYPE_MASK) !== PTE.NONE && file.pages.pfn(index) === pfn) { return; }
+					if ((file.pages.pte(index) & PTE.TYPE_MASK) === PTE.PRESENT && file.pages.pfn(index) === pfn) { return; }
 					// a private COW copy that still holds what the file holds reads as an unfaulted
 					// page would (a FOLL_WRITE GUP breaking COW, as make_device_exclusive's does)
 					if (!vma.shared && sameAsFile(k, file, index, k.frames.slot[pfn])) { return; }
@@ -202,19 +209,24 @@ export function contentChecksum(k: Kernel): number {
 			for (let w = 0; w < 1024; w += 1) { h = Math.imul(h ^ peekWord(k, p, w), 16777619); }
 		});
 	}
-	for (const f of files) {
-		f.pages.forEach(0, Number.MAX_SAFE_INTEGER, (index, pfn) => {
-			const slot = k.frames.slot[pfn];
-			if (slot < 0) { return; }
+	// every file counts, mapped or not: reclaim may have unmapped all of it, and its bytes (in the
+	// cache, on disk or in a shmem swap slot) are still what a mapping would read
+	for (const f of k.fileById) {
+		const indices = new Set<number>();
+		f.pages.forEach(0, Number.MAX_SAFE_INTEGER, index => { indices.add(index); });
+		f.disk.forEach(0, Number.MAX_SAFE_INTEGER, index => { indices.add(index); });
+		for (const index of [...indices].sort((a, b) => a - b)) {
+			const slot = file_stored_slot(k, f, index)!;
+			if (slot < 0) { continue; }
 			const limit = f.init && index < f.npages ? Math.floor((f.size - index * PAGE_SIZE) / 4) : 0;
 			const initial = (w: number) => (w < limit ? fillWord(f.init!, index * 1024 + w) : 0);
 			let w = 0;
 			while (w < 1024 && k.content.word(slot, w) === initial(w)) { w++; }
-			if (w === 1024) { return; }
+			if (w === 1024) { continue; }
 			h = Math.imul(h ^ f.id, 16777619);
 			h = Math.imul(h ^ index, 16777619);
 			for (w = 0; w < 1024; w += 1) { h = Math.imul(h ^ k.content.word(slot, w), 16777619); }
-		});
+		}
 	}
 	return h >>> 0;
 }
