@@ -24,6 +24,7 @@ import { type Edit, stoppable, TimeMachine } from './timeTravel';
 import { type RunState, RunStateMachine } from './runState';
 import { checkWritable, cpuWriteBytes } from './memory';
 import { parseConsole, runConsole } from '../lang/console';
+import { TIMELINE_KINDS, Timeline } from './timeline';
 
 export type { Mode, StopInfo } from './stops';
 export type { RunState } from './runState';
@@ -46,6 +47,8 @@ export class HmmRuntime extends EventEmitter {
 	private tracePath?: string;
 	quiet = false;
 	readonly tt: TimeMachine;
+	/** what the forward run did over simulated time, for the residency panel */
+	readonly timeline = new Timeline();
 
 	driver!: Driver;
 	private mode: Mode = 'continue';
@@ -133,6 +136,7 @@ export class HmmRuntime extends EventEmitter {
 		this.driver.reset(false);
 		this.interp = this.newInterpreter();
 		this.tt.reset(this.interp);
+		this.timeline.clear();
 		this.bps.resetHits();
 		this.trace = tracePath ? new TraceRecorder() : undefined;
 		this.tracePath = tracePath;
@@ -161,6 +165,8 @@ export class HmmRuntime extends EventEmitter {
 			this.origin.loop = innermostLoop(it, it.pc);
 		}
 		this.runState.transition('running', why);
+		// the recorded future (kept for clicks after a trip back) is about to be run again
+		this.timeline.truncate(it.steps, it.machine.view);
 		this.mode = mode;
 		it.event = undefined;
 		this.stop = undefined;
@@ -177,6 +183,7 @@ export class HmmRuntime extends EventEmitter {
 		const w = new Set<EventKind>(this.bps.kindsWanted());
 		if (this.mode === 'stepIn' || (this.mode === 'stepOut' && this.origin.frame)) { for (const k of ALL_EVENTS) { w.add(k); } }
 		if (this.trace) { for (const k of TRACED) { w.add(k); } }
+		for (const k of TIMELINE_KINDS) { w.add(k); }
 		this.driver.watch(w);
 	}
 
@@ -201,12 +208,14 @@ export class HmmRuntime extends EventEmitter {
 				this.tt.ran(now - mark);
 				mark = now;
 				if (span && this.trace && !this.quiet) { this.trace.statement(span.ins, span.step, span.startNs, span.endNs); }
+				if (span && span.endNs > span.startNs) { this.timeline.cpuFaults(it.machine.view, span.step - 1, span.startNs); }
 				return this.arrive(it, span);
 			},
 			before: () => (this.pauseRequested ? { reason: 'pause' } : this.checkExpect(it)),
 			tick: () => (this.pauseRequested ? { reason: 'pause' } : undefined),
 			event: ev => {
 				this.trace?.event(ev, it.steps, it.machine.time);
+				this.timeline.event(ev, it.steps - 1, it.machine.time);
 				return eventStop(ev, it, this.bps, this.mode, this.origin);
 			},
 		};
@@ -323,6 +332,12 @@ export class HmmRuntime extends EventEmitter {
 		});
 	}
 
+	/** Time travel to the boundary at `step` (the start of the statement that raised a timeline
+	 * event), backwards or forwards. */
+	async goToStep(step: number, description: string): Promise<void> {
+		await this.travel(async () => ({ step: Math.max(0, Math.floor(step)), info: { reason: 'step', description } }));
+	}
+
 	/** Runs a reverse job: find the target step, replay to it, stop there. A pause (or the session
 	 * ending) interrupts the replay at some earlier boundary, which is then where it stops. */
 	private async travel(find: (cur: number, mid: boolean) => Promise<{ step: number; info: StopInfo } | undefined>): Promise<void> {
@@ -353,6 +368,7 @@ export class HmmRuntime extends EventEmitter {
 	/** A reverse job ended at a boundary in the past: forget the abandoned future's traces. */
 	private landed(info: StopInfo): void {
 		this.trace?.truncate(this.interp.steps);
+
 		this.driver.reset(false);
 		this.expectChecked = -1;
 		this.errorReported = false;
@@ -370,6 +386,7 @@ export class HmmRuntime extends EventEmitter {
 		const e: Edit = { step: this.interp.steps, process, addr, bytes: data.slice() };
 		try { this.applyEdit(this.interp, e); } catch (err) { return (err as Error).message; }
 		this.tt.addEdit(e);
+		this.timeline.truncate(e.step);
 		return undefined;
 	}
 
@@ -387,6 +404,7 @@ export class HmmRuntime extends EventEmitter {
 			return (err as Error).message;
 		}
 		this.tt.addEdit(e);
+		this.timeline.truncate(e.step);
 		return undefined;
 	}
 

@@ -16,7 +16,8 @@ import { time } from './describe';
 import { capabilities } from './capabilities';
 import { exceptionInfo, outputEvent, scopes, stackFrames } from './frames';
 import { dataBreakpointInfo, readMemory, writeMemory } from './memoryRequests';
-import { residency, residencyArgs } from './residency';
+import { residency, residencyArgs, ResidencyHistory } from './residency';
+import { residencyPage, residencyPageArgs } from './residencyPage';
 import { Progress } from './progress';
 import { CheckedSession } from './checkedSession';
 import { traceProblem } from '../cli/scriptFile';
@@ -41,6 +42,9 @@ export class HmmDebugSession extends CheckedSession {
 	});
 	/** terminate or disconnect came: a launch still waiting for configurationDone must not start */
 	private ended = false;
+	/** stops so far, and the page locations the residency panel saw at the previous one */
+	private stopSeq = 0;
+	private readonly residencyHistory = new ResidencyHistory();
 
 	constructor() {
 		super();
@@ -75,6 +79,7 @@ export class HmmDebugSession extends CheckedSession {
 	}
 
 	private onStopped(s: StopInfo): void {
+		this.stopSeq++;
 		this.progress.end();
 		this.vs.reset();
 		const ev = new StoppedEvent(s.reason, THREAD, s.text) as DebugProtocol.StoppedEvent;
@@ -139,6 +144,7 @@ export class HmmDebugSession extends CheckedSession {
 			if (this.rt.busy) { this.rt.pause(); }
 			if (!this.loadProgram(response, next)) { return; }
 			this.sendResponse(response);
+			this.residencyHistory.clear();
 			this.run(() => this.rt.start(!!next.stopOnEntry, next.trace));
 		});
 	}
@@ -390,10 +396,37 @@ export class HmmDebugSession extends CheckedSession {
 					return;
 				case 'residency': {
 					if (!this.needProgram(response)) { return; }
-					const r = residency(this.rt.interp.machine.view, residencyArgs(args), addr => this.vs.rangeNameAt(addr));
+					const r = residency(this.rt.interp.machine.view, residencyArgs(args), addr => this.vs.rangeNameAt(addr), this.residencyHistory, this.stopSeq);
 					if (typeof r === 'string') { return this.fail(response, r); }
 					response.body = r;
 					this.sendResponse(response);
+					return;
+				}
+				case 'residencyPage': {
+					if (!this.needProgram(response)) { return; }
+					const a = residencyPageArgs(args);
+					const r = typeof a === 'string' ? a : residencyPage(this.rt.interp.machine.view, a);
+					if (typeof r === 'string') { return this.fail(response, r); }
+					response.body = r;
+					this.sendResponse(response);
+					return;
+				}
+				case 'timeline': {
+					if (!this.needProgram(response)) { return; }
+					const a = (args ?? {}) as Record<string, unknown>;
+					const n = (k: string) => (typeof a[k] === 'number' ? a[k] as number : undefined);
+					response.body = this.rt.timeline.query({ start: n('start'), end: n('end'), bins: n('bins') }, this.rt.interp.machine.time);
+					this.sendResponse(response);
+					return;
+				}
+				case 'timelineGoto': {
+					// a click on a timeline event: time travel to the start of the statement that raised it
+					if (!this.needStopped(response)) { return; }
+					const a = (args ?? {}) as Record<string, unknown>;
+					if (typeof a.step !== 'number' || !Number.isFinite(a.step) || a.step < 0) { return this.fail(response, 'timelineGoto needs a step'); }
+					const what = typeof a.label === 'string' ? a.label : 'timeline event';
+					this.sendResponse(response);
+					this.run(() => this.rt.goToStep(a.step as number, `timeline: before ${what}`));
 					return;
 				}
 			}

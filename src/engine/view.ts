@@ -8,11 +8,12 @@ import type { Mm } from './mm/mm';
 import { PAGE_SIZE } from './mm/content';
 import { readBytes } from './query';
 import * as L from './view_location';
+import * as R from './view_residency';
 import { mirrorTable } from './view_mirror';
 import { deviceRecord, deviceSummary, pageCount, pageRecord, processRecord, processSummary, systemRecord, vmaRecord } from './view_records';
 import type {
 	DeviceRecord, DeviceSummary, Location, MemoryRead, MirrorTableEntry, PageCountField, PageRecord, ProcessKey, ProcessRecord, ProcessSummary, ResidencyCells,
-	ResidencyRecord, StackFrameRecord, SystemRecord, VmaRecord,
+	ResidencyLayers, ResidencyRecord, StackFrameRecord, SystemRecord, VmaRecord,
 } from './view_types';
 
 export type * from './view_types';
@@ -146,6 +147,21 @@ export class MachineView {
 		const mm = this.mm(key);
 		const r = span(start, end);
 		return mm && r ? L.cells(this.kernel, mm, r[0], r[1], maxCells) : undefined;
+	}
+
+	/** Marks over the cells of `pagesPerCell` pages from `start` (what residencyCells gave):
+	 * CPU-table marks and what each device maps, as view_residency's MARK bits. */
+	residencyLayers(key: ProcessKey, start: number, end: number, pagesPerCell: number): ResidencyLayers | undefined {
+		const mm = this.mm(key);
+		const r = span(start, end);
+		return mm && r ? R.layers(this.kernel, mm, r[0], r[1], Math.max(1, Math.floor(pagesPerCell))) : undefined;
+	}
+
+	/** The location code of every page of [start, end), one byte each (a fresh array). */
+	residencyPageCodes(key: ProcessKey, start: number, end: number): Uint8Array | undefined {
+		const mm = this.mm(key);
+		const r = span(start, end);
+		return mm && r ? R.pageCodes(this.kernel, mm, r[0], r[1]) : undefined;
 	}
 
 	// ------------------------------------------------------------ devices

@@ -177,6 +177,7 @@ export function cells(k: Kernel, mm: Mm, start: number, end: number, maxCells: n
 	const names = legend(k);
 	const MIXED = names.length;
 	const out: number[] = [];
+	const counts = new Array<number>(names.length).fill(0);
 	const cell = (c: number, n: number) => {
 		const l = out.length;
 		if (l > 0 && out[l - 2] === c) { out[l - 1] += n; } else { out.push(c, n); }
@@ -184,6 +185,7 @@ export function cells(k: Kernel, mm: Mm, start: number, end: number, maxCells: n
 	let partCode = -1;
 	let partFill = 0;
 	walk(k, mm, start, end, (c, n) => {
+		counts[c] += n;
 		while (n > 0) {
 			if (partFill > 0) {
 				const take = Math.min(n, ppc - partFill);
@@ -199,5 +201,5 @@ export function cells(k: Kernel, mm: Mm, start: number, end: number, maxCells: n
 		}
 	});
 	if (partFill > 0) { cell(partCode, 1); }
-	return { legend: [...names, 'mixed'], pagesPerCell: ppc, runs: out };
+	return { legend: [...names, 'mixed'], pagesPerCell: ppc, runs: out, counts };
 }

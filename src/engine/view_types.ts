@@ -61,6 +61,10 @@ export interface MirrorEntryRecord {
 	perm: MirrorPerm;
 	/** the frame the device maps, or -1 without an entry */
 	pfn: number;
+	/** the entry maps the device's read-duplicated copy of the page (mirror PTE.COPY) */
+	copy?: boolean;
+	/** the frame is in the device's own memory */
+	own?: boolean;
 }
 
 /** An entry of a device's mirror table, with where the page's data is. */
@@ -150,6 +154,8 @@ export interface DeviceSummary {
 	counters: Record<string, number>;
 	/** pages moved in and out, by why they moved (MigrationCause) */
 	byCause: Record<string, { in: number; out: number }>;
+	/** root chunks (2 MiB) of a policy=migrate device: allocated, and in all */
+	rootChunks?: { used: number; total: number };
 }
 
 export interface DeviceRecord extends DeviceSummary {
@@ -271,6 +277,26 @@ export interface ResidencyCells {
 	pagesPerCell: number;
 	/** pairs (code, number of cells), consecutive cells of one code merged */
 	runs: number[];
+	/** exact pages per location code (the walk counts pages, not cells; no 'mixed' entry) */
+	counts: number[];
+}
+
+/** What one device's mirror table maps over the cells of a residency map. */
+export interface DeviceLayerRecord {
+	device: string;
+	/** pairs (MARK bits OR-ed over the cell's pages, number of cells) */
+	runs: number[];
+	/** pages mapped, by kind: its own memory, memory elsewhere mapped in place, read-duplicated
+	 * copies; of those, read-only and atomic ones */
+	pages: { resident: number; remote: number; copy: number; readonly: number; atomic: number };
+}
+
+/** The marks layers of a residency map (view_residency.ts MARK bits), over the same cells. */
+export interface ResidencyLayers {
+	/** CPU page-table marks: read-only, exclusive, pinned, mapped in place by a device */
+	cpu: number[];
+	/** each device mirroring the process, in device order */
+	devices: DeviceLayerRecord[];
 }
 
 /** The simulated kernel function on the call stack, with what it was called for. */
