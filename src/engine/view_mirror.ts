@@ -65,7 +65,11 @@ export function mirrorTable(k: Kernel, dev: Device, mm: Mm, start: number, end: 
 			if ((e & PTE.TYPE_MASK) === PTE.NONE) { continue; }
 			if (left > 0) { left--; continue; }
 			const vpn = base + i;
-			out.push({ device: dev.name, vpn, address: vpn * PAGE_SIZE, perm: mirrorPerm(e), pfn: l.pfn[i], location: pageLocation(k, mm, vpn) });
+			const pfn = l.pfn[i];
+			out.push({
+				device: dev.name, vpn, address: vpn * PAGE_SIZE, perm: mirrorPerm(e), pfn, ...(e & PTE.COPY ? { copy: true } : {}),
+				...(dev.ownsPfn(k, pfn) ? { own: true } : {}), location: pageLocation(k, mm, vpn),
+			});
 		}
 		if (out.length >= limit) { break; }
 	}
