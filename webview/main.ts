@@ -9,6 +9,7 @@ import { RunIndex, cellRange, describeCell, hex, layoutGrid, type GridLayout } f
 import { deviceRuns, forMarked, glyphBits, marksOf, markWords } from './layers';
 import { processOptions, renderAxes, renderBands, renderDeviceLegend, renderGauges, renderKey, renderLegend, renderOptions } from './panels';
 import { PAGE_SIZE, type FromWebview, type ResidencyBody, type ResidencyView, type TimelineBody, type ToWebview } from './protocol';
+import { rasterGrid } from './raster';
 import { drawChanged, drawGrid, drawMarks, markColors, themeColors } from './render';
 import { drawTimeline, formatNs, timelineHit } from './timeline';
 import { cellBits, detailText, place } from './tooltip';
@@ -104,11 +105,18 @@ function render(): void {
 	layout = layoutGrid(index.cells, Math.max(100, wrap.clientWidth || window.innerWidth - 200), height);
 	const colors = layerColors(body);
 	const background = getComputedStyle(document.body).backgroundColor || '#1e1e1e';
-	drawGrid(canvas, shownRuns(body), index.cells, layout, colors, background);
 	const marks = markColors();
 	const cpu = layer === 'cpu';
-	drawMarks(canvas, layout, marksOf(body, layer), bits => glyphBits(bits, cpu), marks);
-	if (body.changed !== undefined && body.changed.pages > 0) { drawChanged(canvas, layout, body.changed.runs, marks); }
+	const glyph = (bits: number) => glyphBits(bits, cpu);
+	const changed = body.changed !== undefined && body.changed.pages > 0 ? body.changed.runs : undefined;
+	if (layout.cell < 6) {
+		// small cells (a big range): one pixel buffer, whatever the number of runs
+		rasterGrid(canvas, layout, { runs: shownRuns(body), cells: index.cells, colors, background, marks: marksOf(body, layer), glyph, changed, markColors: marks });
+	} else {
+		drawGrid(canvas, shownRuns(body), index.cells, layout, colors, background);
+		drawMarks(canvas, layout, marksOf(body, layer), glyph, marks);
+		if (changed !== undefined) { drawChanged(canvas, layout, changed, marks); }
+	}
 	// Exposed for tests and for screen readers' sake; the canvas itself carries no text.
 	canvas.dataset.cols = String(layout.cols);
 	canvas.dataset.cell = String(layout.cell);
