@@ -11,7 +11,8 @@ import { processOptions, renderAxes, renderBands, renderDeviceLegend, renderGaug
 import { PAGE_SIZE, type FromWebview, type ResidencyBody, type ResidencyView, type TimelineBody, type ToWebview } from './protocol';
 import { rasterGrid } from './raster';
 import { drawChanged, drawGrid, drawMarks, markColors, themeColors } from './render';
-import { drawTimeline, formatNs, timelineHit } from './timeline';
+import { formatNs, timelineHit } from './timeline';
+import { drawTimeline } from './timelineDraw';
 import { cellBits, detailText, place } from './tooltip';
 import { ZoomHistory, cellSpan } from './zoom';
 

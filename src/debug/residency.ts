@@ -16,8 +16,6 @@ export function residencyArgs(args: unknown): ResidencyArgs {
 
 /** The cells a request gets when it does not say: what the panel asks for at most. */
 export const DEFAULT_CELLS = 1 << 16;
-/** Ranges longer than this are not compared between stops (one byte a page is kept). */
-const DIFF_PAGES = 1 << 24;
 
 export interface DeviceGauge {
 	name: string;
@@ -42,37 +40,48 @@ export interface ResidencyBody {
 	changed?: { pages: number; runs: number[] };
 }
 
-/** The location of every page of the last range shown, kept per stop, so the next stop's
- * picture can outline what moved. */
-export class ResidencyHistory {
-	private cur?: { stop: number; pid: number; start: number; codes: Uint8Array };
-	private prev?: { stop: number; pid: number; start: number; codes: Uint8Array };
+/** The page locations of the last range shown, as (code, pages) runs, kept per stop, so the
+ * next stop's picture can outline what moved (comparing runs costs O(runs), not O(pages)). */
+export interface PageRuns { start: number; runs: ArrayLike<number> }
 
-	/** Records this stop's codes and returns the previous stop's (same process), if any. */
-	exchange(stop: number, pid: number, start: number, codes: Uint8Array): { start: number; codes: Uint8Array } | undefined {
+export class ResidencyHistory {
+	private cur?: PageRuns & { stop: number; pid: number };
+	private prev?: PageRuns & { stop: number; pid: number };
+
+	/** Records this stop's runs and returns the previous stop's (same process), if any. */
+	exchange(stop: number, pid: number, now: PageRuns): PageRuns | undefined {
 		if (this.cur && this.cur.stop !== stop) { this.prev = this.cur; }
-		this.cur = { stop, pid, start, codes };
+		this.cur = { stop, pid, ...now };
 		return this.prev && this.prev.pid === pid ? this.prev : undefined;
 	}
 
 	clear(): void { this.cur = this.prev = undefined; }
 }
 
-/** Pages of [start, start+codes.length) whose code differs in `before`, and the cells (of `ppc`
- * pages) holding them. Pages `before` does not cover are not compared. */
-export function diffCells(start: number, codes: Uint8Array, before: { start: number; codes: Uint8Array }, ppc: number): { pages: number; runs: number[] } {
-	const ncells = Math.ceil(codes.length / ppc);
-	const flag = new Uint8Array(ncells);
-	const lo = Math.max(start, before.start);
-	const hi = Math.min(start + codes.length, before.start + before.codes.length);
+/** Pages of `now` whose location differs in `before`, and the cells (of `ppc` pages from
+ * now.start) holding them, as (0|1, cells) runs. Pages `before` does not cover are not compared. */
+export function diffRuns(now: PageRuns, before: PageRuns, ppc: number): { pages: number; runs: number[] } {
+	let total = 0;
+	for (let k = 1; k < now.runs.length; k += 2) { total += now.runs[k]; }
+	const flag = new Uint8Array(Math.ceil(total / ppc));
 	let pages = 0;
-	for (let vpn = lo; vpn < hi; vpn++) {
-		if (codes[vpn - start] !== before.codes[vpn - before.start]) { pages++; flag[Math.floor((vpn - start) / ppc)] = 1; }
+	// two cursors over the runs, segment by segment where neither changes
+	let i = 0, j = 0;
+	let a = now.start, aEnd = now.start + (now.runs[1] ?? 0);
+	let b = before.start, bEnd = before.start + (before.runs[1] ?? 0);
+	while (i < now.runs.length && j < before.runs.length) {
+		const lo = Math.max(a, b);
+		const hi = Math.min(aEnd, bEnd);
+		if (hi > lo && now.runs[i] !== before.runs[j]) {
+			pages += hi - lo;
+			flag.fill(1, Math.floor((lo - now.start) / ppc), Math.floor((hi - 1 - now.start) / ppc) + 1);
+		}
+		if (aEnd <= bEnd) { i += 2; a = aEnd; aEnd += now.runs[i + 1] ?? 0; } else { j += 2; b = bEnd; bEnd += before.runs[j + 1] ?? 0; }
 	}
 	const runs: number[] = [];
-	for (let i = 0; i < ncells; i++) {
+	for (let c = 0; c < flag.length; c++) {
 		const l = runs.length;
-		if (l > 0 && runs[l - 2] === flag[i]) { runs[l - 1]++; } else { runs.push(flag[i], 1); }
+		if (l > 0 && runs[l - 2] === flag[c]) { runs[l - 1]++; } else { runs.push(flag[c], 1); }
 	}
 	return { pages, runs };
 }
@@ -110,7 +119,7 @@ export function residency(view: MachineView, a: ResidencyArgs, varName: (addr: n
 	if (!Number.isFinite(startB) || !Number.isFinite(endB) || startB < 0 || endB < startB) { return `bad range [${startB}, ${endB})`; }
 	const start = Math.floor(startB / PAGE);
 	const end = Math.ceil(endB / PAGE);
-	const cells = view.residencyCells(p.id, start, end, a.maxCells ?? DEFAULT_CELLS);
+	const cells = view.residencyCells(p.id, start, end, a.maxCells ?? DEFAULT_CELLS, history !== undefined);
 	const layers = view.residencyLayers(p.id, start, end, cells?.pagesPerCell ?? 1);
 	if (!cells || !layers) { return `no process '${p.name}'`; }
 	const vmas = list.filter(v => v.endVpn > start && v.startVpn < end).map(v => {
@@ -118,10 +127,10 @@ export function residency(view: MachineView, a: ResidencyArgs, varName: (addr: n
 		return { start: v.start, end: v.end, prot: v.prot, kind: v.backing + (v.shared ? ' shared' : ''), ...(name ? { name } : {}) };
 	});
 	let changed: ResidencyBody['changed'];
-	if (history && end - start <= DIFF_PAGES) {
-		const codes = view.residencyPageCodes(p.id, start, end)!;
-		const before = history.exchange(stop, p.pid, start, codes);
-		if (before) { changed = diffCells(start, codes, before, cells.pagesPerCell); }
+	if (history && cells.pageRuns) {
+		const now = { start, runs: cells.pageRuns };
+		const before = history.exchange(stop, p.pid, now);
+		if (before) { changed = diffRuns(now, before, cells.pagesPerCell); }
 	}
 	return {
 		process: p.name, pid: p.pid, start: start * PAGE, end: end * PAGE, pagesPerCell: cells.pagesPerCell, legend: cells.legend, runs: cells.runs,

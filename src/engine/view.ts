@@ -142,11 +142,12 @@ export class MachineView {
 		return mm && r ? L.counts(this.kernel, mm, r[0], r[1]) : {};
 	}
 
-	/** Residency in at most `maxCells` cells of equal size (the residency map). */
-	residencyCells(key: ProcessKey, start: number, end: number, maxCells: number): ResidencyCells | undefined {
+	/** Residency in at most `maxCells` cells of equal size (the residency map); `pageRuns` adds
+	 * the page-granular runs the cells were built from. */
+	residencyCells(key: ProcessKey, start: number, end: number, maxCells: number, pageRuns = false): ResidencyCells | undefined {
 		const mm = this.mm(key);
 		const r = span(start, end);
-		return mm && r ? L.cells(this.kernel, mm, r[0], r[1], maxCells) : undefined;
+		return mm && r ? L.cells(this.kernel, mm, r[0], r[1], maxCells, pageRuns) : undefined;
 	}
 
 	/** Marks over the cells of `pagesPerCell` pages from `start` (what residencyCells gave):
@@ -155,13 +156,6 @@ export class MachineView {
 		const mm = this.mm(key);
 		const r = span(start, end);
 		return mm && r ? R.layers(this.kernel, mm, r[0], r[1], Math.max(1, Math.floor(pagesPerCell))) : undefined;
-	}
-
-	/** The location code of every page of [start, end), one byte each (a fresh array). */
-	residencyPageCodes(key: ProcessKey, start: number, end: number): Uint8Array | undefined {
-		const mm = this.mm(key);
-		const r = span(start, end);
-		return mm && r ? R.pageCodes(this.kernel, mm, r[0], r[1]) : undefined;
 	}
 
 	// ------------------------------------------------------------ devices

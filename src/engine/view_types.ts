@@ -279,6 +279,8 @@ export interface ResidencyCells {
 	runs: number[];
 	/** exact pages per location code (the walk counts pages, not cells; no 'mixed' entry) */
 	counts: number[];
+	/** when asked for: (code, pages) runs page by page, in address order */
+	pageRuns?: Float64Array;
 }
 
 /** What one device's mirror table maps over the cells of a residency map. */
