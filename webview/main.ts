@@ -151,8 +151,9 @@ function updateToolbar(): void {
 }
 
 function onResidency(msg: Extract<ToWebview, { type: 'residency' }>): void {
-	if (session !== undefined && msg.session !== session) { zoom.clear(); }
-	session = msg.session;
+	const id = msg.sessionId ?? msg.session;
+	if (session !== undefined && id !== session) { zoom.clear(); }
+	session = id;
 	body = msg.body;
 	timeline = msg.timeline;
 	index = new RunIndex(body.runs);

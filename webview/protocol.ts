@@ -109,7 +109,8 @@ export interface ResidencyView {
 }
 
 export type ToWebview =
-	| { type: 'residency'; body: ResidencyBody; processes: ProcessInfo[]; view: ResidencyView; session: string; ended?: boolean; notice?: string; timeline?: TimelineBody }
+	/** `sessionId` tells sessions of the same name apart: a new one starts with no zoom history */
+	| { type: 'residency'; body: ResidencyBody; processes: ProcessInfo[]; view: ResidencyView; session: string; sessionId?: string; ended?: boolean; notice?: string; timeline?: TimelineBody }
 	| { type: 'status'; text: string; keep?: boolean }
 	/** The answer to a `hover`: details of the cell's first page and the cell's breakdown. */
 	| { type: 'page'; seq: number; detail?: PageDetail; error?: string };

@@ -242,7 +242,7 @@ export class ResidencyPanel {
 			// an adapter without a timeline: the strip stays hidden
 		}
 		const live = (processes ?? [{ name: body.process, pid: body.pid }]).filter(p => p.alive !== false);
-		this.last = { type: 'residency', body, processes: live, view: this.view, session: session.name, notice, timeline };
+		this.last = { type: 'residency', body, processes: live, view: this.view, session: session.name, sessionId: session.id, notice, timeline };
 		await this.post(this.last);
 	}
 }
