@@ -10,7 +10,7 @@ export const LABEL_WIDTH = 150;
 /** CSS variable per lane kind (migrations share one per cause family). */
 export function laneVariable(lane: string): string {
 	if (lane === 'page-fault') { return '--hmm-tl-fault'; }
-	if (lane === 'cpu-fault' || lane === 'device-fault') { return '--hmm-tl-devfault'; }
+	if (lane === 'device-fault') { return '--hmm-tl-devfault'; }
 	if (lane === 'fault-batch') { return '--hmm-tl-batch'; }
 	if (lane === 'eviction' || lane === 'migration: eviction') { return '--hmm-tl-evict'; }
 	if (lane === 'invalidation') { return '--hmm-tl-inval'; }
@@ -22,7 +22,7 @@ export interface TimelineHit { lane: string; bin: number; events: number; pages:
 
 /** Lanes in a stable order: faults first, then the rest by name. */
 export function laneOrder(body: TimelineBody): number[] {
-	const rank = (l: string) => ['page-fault', 'cpu-fault', 'device-fault', 'fault-batch'].indexOf(l);
+	const rank = (l: string) => ['page-fault', 'device-fault', 'fault-batch'].indexOf(l);
 	return body.lanes.map((_, i) => i).sort((a, b) => {
 		const ra = rank(body.lanes[a]);
 		const rb = rank(body.lanes[b]);

@@ -9,9 +9,11 @@
 import type { EventKind, SimEvent } from '../engine/sim/events';
 import type { MachineView } from '../engine/view';
 
-/** The engine events the timeline watches. CPU page faults are not among them: watching
- * 'page-fault' takes the engine off its bulk paths, so those are counted per statement. */
-export const TIMELINE_KINDS: readonly EventKind[] = ['cpu-fault', 'device-fault', 'fault-batch', 'migration', 'eviction', 'invalidation', 'prefetch'];
+/** The engine events the timeline watches: one per fault round, batch, migration call, evicted
+ * chunk, notifier callback or prefetch decision, never one per page. CPU faults are not among
+ * them: watching 'page-fault' or 'cpu-fault' takes cpu_access and hmm_range_fault off their bulk
+ * paths, so every CPU fault is counted per statement instead (the 'page-fault' lane). */
+export const TIMELINE_KINDS: readonly EventKind[] = ['device-fault', 'fault-batch', 'migration', 'eviction', 'invalidation', 'prefetch'];
 
 /** At most this many events are kept; later ones are only counted (`dropped`). */
 const LIMIT = 1 << 19;

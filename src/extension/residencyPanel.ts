@@ -125,18 +125,23 @@ export class ResidencyPanel {
 		if (session === undefined) { return; }
 		const expression = `at(0x${msg.address.toString(16)}, 0x${(msg.pages * 4096).toString(16)})`;
 		const other = this.last !== undefined && this.last.body.process !== msg.process ? ` (evaluated in the current process, not ${msg.process})` : '';
-		if (msg.action === 'evaluate') {
+		const evaluate = async (): Promise<void> => {
 			try {
 				const r = await session.customRequest('evaluate', { expression, context: 'repl' }) as { result: string };
 				vscode.debug.activeDebugConsole.appendLine(`${expression} = ${r.result}${other}`);
 			} catch (err) {
 				vscode.debug.activeDebugConsole.appendLine(`${expression}: ${err instanceof Error ? err.message : String(err)}`);
 			}
-			return;
+		};
+		if (msg.action === 'evaluate') { return evaluate(); }
+		try {
+			// VS Code's own "Add to Watch": the page then expands in the Run and Debug view
+			await vscode.commands.executeCommand('debug.addToWatchExpressions', { variable: { evaluateName: expression } });
+			await vscode.commands.executeCommand('workbench.debug.action.focusWatchView');
+		} catch {
+			// a VS Code without that command: the Debug Console shows the page instead
+			return evaluate();
 		}
-		// VS Code's own "Add to Watch": the page then expands in the Run and Debug view
-		await vscode.commands.executeCommand('debug.addToWatchExpressions', { variable: { evaluateName: expression } });
-		await vscode.commands.executeCommand('workbench.debug.action.focusWatchView');
 		if (msg.action === 'dataBreakpoint') {
 			void vscode.window.showInformationMessage(`${expression} is in the Watch view${other}: right-click it and choose "Break on Value Change" to stop on writes to it.`);
 		}
