@@ -59,12 +59,3 @@ export function marksOf(body: ResidencyBody, layer: string): number[] {
 	if (layer === 'cpu') { return body.marks ?? []; }
 	return body.devices?.find(d => d.device === layer)?.runs ?? [];
 }
-
-/** Visits the cells whose bits are not zero: f(firstCell, count, bits). */
-export function forMarked(runs: readonly number[], f: (first: number, count: number, bits: number) => void): void {
-	let cell = 0;
-	for (let k = 0; k + 1 < runs.length; k += 2) {
-		if (runs[k] !== 0) { f(cell, runs[k + 1], runs[k]); }
-		cell += runs[k + 1];
-	}
-}

@@ -6,7 +6,7 @@
 
 import './residency.css';
 import { RunIndex, cellRange, describeCell, hex, layoutGrid, type GridLayout } from './grid';
-import { deviceRuns, forMarked, glyphBits, marksOf, markWords } from './layers';
+import { deviceRuns, glyphBits, marksOf, markWords } from './layers';
 import { processOptions, renderAxes, renderBands, renderDeviceLegend, renderGauges, renderKey, renderLegend, renderOptions } from './panels';
 import { PAGE_SIZE, type FromWebview, type ResidencyBody, type ResidencyView, type TimelineBody, type ToWebview } from './protocol';
 import { rasterGrid } from './raster';
@@ -125,16 +125,24 @@ function render(): void {
 	canvas.dataset.layer = layer;
 	canvas.setAttribute('aria-label', `Residency of ${index.cells} cells, ${body.pagesPerCell} page(s) per cell`);
 	renderAxes(axis, topAxis, body, layout);
-	if (cpu) {
+	canvas.dataset.drawMs = (performance.now() - t0).toFixed(1);
+	renderTimeline();
+}
+
+/** The legend and the marks key: on new data, a layer switch or a theme change, not on every
+ * resize (and before the grid, whose height depends on theirs). */
+function renderPanels(): void {
+	if (body === undefined) { return; }
+	const colors = layerColors(body);
+	if (layer === 'cpu') {
 		let mixed = 0;
-		forMarked(body.runs.map((v, i) => (i % 2 === 0 ? (v === body!.legend.length - 1 ? 1 : 0) : v)), (_, n) => { mixed += n; });
+		const code = body.legend.length - 1;
+		for (let k = 0; k + 1 < body.runs.length; k += 2) { if (body.runs[k] === code) { mixed += body.runs[k + 1]; } }
 		renderLegend(legendList, body, colors, mixed);
 	} else {
 		renderDeviceLegend(legendList, body, layer, colors);
 	}
-	renderKey(key, body, cpu);
-	canvas.dataset.drawMs = (performance.now() - t0).toFixed(1);
-	renderTimeline();
+	renderKey(key, body, layer === 'cpu');
 }
 
 function renderTimeline(): void {
@@ -170,6 +178,7 @@ function onResidency(msg: Extract<ToWebview, { type: 'residency' }>): void {
 	const colors = themeColors(body.legend);
 	renderGauges(gaugesBox, body.gauges ?? [], name => colors[body!.legend.indexOf(name)] ?? '#89d185');
 	renderBands(bands, body, view, address => post({ type: 'cellClicked', address, view: zoomFrom() }));
+	renderPanels();
 	render();
 }
 
@@ -357,6 +366,7 @@ processSelect.addEventListener('change', () => {
 layerSelect.addEventListener('change', () => {
 	layer = layerSelect.value;
 	saveView(view);
+	renderPanels();
 	render();
 });
 resetButton.addEventListener('click', () => {
@@ -387,7 +397,7 @@ new ResizeObserver(() => {
 	}, 100);
 }).observe(wrap);
 // VS Code switches themes by changing the body class: the canvas must pick up the new colors.
-new MutationObserver(() => render()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+new MutationObserver(() => { renderPanels(); render(); }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 saveView({ ...view, maxCells: wantedCells() });
 post({ type: 'ready', view });

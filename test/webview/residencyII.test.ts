@@ -231,16 +231,19 @@ describe('residency webview II (Chromium)', function () {
 				...b, pagesPerCell: 64, end, runs, marks, changed: { pages: cells * 32, runs: changed }, counts: [0, 0, 1, 1, 1, 1, 0],
 				devices: [{ ...b.devices![0], runs: gpu }], vmas: [{ start: base, end, prot: 'rw-', kind: 'anon', name: 'big' }],
 			};
-			const out: number[] = [];
+			const handled: number[] = [];
+			const drawn: number[] = [];
 			for (let k = 0; k < 3; k++) {
 				const t0 = performance.now();
 				window.dispatchEvent(new MessageEvent('message', { data: { ...msg, body } }));
-				out.push(performance.now() - t0);
+				handled.push(performance.now() - t0);
+				drawn.push(Number(document.getElementById('grid').dataset.drawMs));
 			}
-			return out;
+			return { handled, drawn };
 		}, [BASE, MESSAGE] as const);
-		const draw = Number(await page.getAttribute('#grid', 'data-draw-ms'));
-		const best = Math.min(...times);
+		// best of three, as the benches take it (the machine running the tests may be busy)
+		const draw = Math.min(...times.drawn);
+		const best = Math.min(...times.handled);
 		assert.equal(await page.getAttribute('#grid', 'data-cells'), '65536');
 		await shot('#grid', 'residency-4M.png');
 		console.log(`      (4M pages, 65536 runs + marks + outlines: message handled in ${best.toFixed(0)} ms, grid drawn in ${draw.toFixed(0)} ms)`);
