@@ -10,7 +10,7 @@ import { deviceRuns, glyphBits, marksOf, markWords } from './layers';
 import { processOptions, renderAxes, renderBands, renderDeviceLegend, renderGauges, renderKey, renderLegend, renderOptions } from './panels';
 import { PAGE_SIZE, type FromWebview, type ResidencyBody, type ResidencyView, type TimelineBody, type ToWebview } from './protocol';
 import { rasterGrid } from './raster';
-import { drawChanged, drawGrid, drawMarks, markColors, themeColors } from './render';
+import { drawChanged, drawGrid, drawMarks, layerColors, markColors, themeColors } from './render';
 import { formatNs, timelineHit } from './timeline';
 import { drawTimeline } from './timelineDraw';
 import { cellBits, detailText, place } from './tooltip';
@@ -88,15 +88,6 @@ function shownRuns(b: ResidencyBody): number[] {
 	return dev ? deviceRuns(dev) : b.runs;
 }
 
-function layerColors(b: ResidencyBody): string[] {
-	const loc = themeColors(b.legend);
-	if (layer === 'cpu') { return loc; }
-	const style = getComputedStyle(document.documentElement);
-	const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
-	const dev = b.legend.indexOf(layer);
-	return [read('--hmm-none', '#454545'), loc[dev] ?? '#89d185', read('--hmm-remote', '#bc3fbc'), read('--hmm-copy', '#29b8db'), read('--hmm-mixed', '#f14c4c')];
-}
-
 function render(): void {
 	if (body === undefined || index === undefined) {
 		return;
@@ -104,7 +95,7 @@ function render(): void {
 	const t0 = performance.now();
 	const height = Math.max(120, window.innerHeight - wrap.getBoundingClientRect().top - legendList.offsetHeight - key.offsetHeight - timelineBox.offsetHeight - 40);
 	layout = layoutGrid(index.cells, Math.max(100, wrap.clientWidth || window.innerWidth - 200), height);
-	const colors = layerColors(body);
+	const colors = layerColors(body, layer);
 	const background = getComputedStyle(document.body).backgroundColor || '#1e1e1e';
 	const marks = markColors();
 	const cpu = layer === 'cpu';
@@ -133,7 +124,7 @@ function render(): void {
  * resize (and before the grid, whose height depends on theirs). */
 function renderPanels(): void {
 	if (body === undefined) { return; }
-	const colors = layerColors(body);
+	const colors = layerColors(body, layer);
 	if (layer === 'cpu') {
 		let mixed = 0;
 		const code = body.legend.length - 1;

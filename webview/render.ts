@@ -30,6 +30,16 @@ export function themeColors(legend: readonly string[], root: Element = document.
 	});
 }
 
+/** Colors by code of the layer shown: locations (the CPU view) or, for a device, DEVICE_CODES
+ * (not mapped, resident in the device's color, mapped in place, copy, mixed). */
+export function layerColors(b: { legend: readonly string[] }, layer: string): string[] {
+	const loc = themeColors(b.legend);
+	if (layer === 'cpu') { return loc; }
+	const style = getComputedStyle(document.documentElement);
+	const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+	return [read('--hmm-none', '#454545'), loc[b.legend.indexOf(layer)] ?? '#89d185', read('--hmm-remote', '#bc3fbc'), read('--hmm-copy', '#29b8db'), read('--hmm-mixed', '#f14c4c')];
+}
+
 /** Draws the runs: at most three fillRects per run, then gutters, so cost grows with runs and
  * rows/cols, never with pages. */
 export function drawGrid(canvas: HTMLCanvasElement, runs: readonly number[], cells: number, layout: GridLayout,

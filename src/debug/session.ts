@@ -16,8 +16,8 @@ import { time } from './describe';
 import { capabilities } from './capabilities';
 import { exceptionInfo, outputEvent, scopes, stackFrames } from './frames';
 import { dataBreakpointInfo, readMemory, writeMemory } from './memoryRequests';
-import { residency, residencyArgs, ResidencyHistory } from './residency';
-import { residencyPage, residencyPageArgs } from './residencyPage';
+import { ResidencyHistory } from './residency';
+import { PANEL_READS, panelRequest, timelineGotoArgs } from './panelRequests';
 import { Progress } from './progress';
 import { CheckedSession } from './checkedSession';
 import { traceProblem } from '../cli/scriptFile';
@@ -394,41 +394,26 @@ export class HmmDebugSession extends CheckedSession {
 					response.body = { processes: this.rt.program ? this.rt.interp.machine.view.processes().map(p => ({ name: p.name, pid: p.pid, alive: p.alive })) : [] };
 					this.sendResponse(response);
 					return;
-				case 'residency': {
-					if (!this.needProgram(response)) { return; }
-					const r = residency(this.rt.interp.machine.view, residencyArgs(args), addr => this.vs.rangeNameAt(addr), this.residencyHistory, this.stopSeq);
-					if (typeof r === 'string') { return this.fail(response, r); }
-					response.body = r;
-					this.sendResponse(response);
-					return;
-				}
-				case 'residencyPage': {
-					if (!this.needProgram(response)) { return; }
-					const a = residencyPageArgs(args);
-					const r = typeof a === 'string' ? a : residencyPage(this.rt.interp.machine.view, a);
-					if (typeof r === 'string') { return this.fail(response, r); }
-					response.body = r;
-					this.sendResponse(response);
-					return;
-				}
-				case 'timeline': {
-					if (!this.needProgram(response)) { return; }
-					const a = (args ?? {}) as Record<string, unknown>;
-					const n = (k: string) => (typeof a[k] === 'number' ? a[k] as number : undefined);
-					response.body = this.rt.timeline.query({ start: n('start'), end: n('end'), bins: n('bins') }, this.rt.interp.machine.time);
-					this.sendResponse(response);
-					return;
-				}
 				case 'timelineGoto': {
 					// a click on a timeline event: time travel to the start of the statement that raised it
 					if (!this.needStopped(response)) { return; }
-					const a = (args ?? {}) as Record<string, unknown>;
-					if (typeof a.step !== 'number' || !Number.isFinite(a.step) || a.step < 0) { return this.fail(response, 'timelineGoto needs a step'); }
-					const what = typeof a.label === 'string' ? a.label : 'timeline event';
+					const g = timelineGotoArgs(args);
+					if (typeof g === 'string') { return this.fail(response, g); }
 					this.sendResponse(response);
-					this.run(() => this.rt.goToStep(a.step as number, `timeline: before ${what}`));
+					this.run(() => this.rt.goToStep(g.step, `timeline: before ${g.label}`));
 					return;
 				}
+			}
+			if (PANEL_READS.includes(command)) {
+				if (!this.needProgram(response)) { return; }
+				const m = this.rt.interp.machine;
+				const r = panelRequest(command, args, {
+					view: m.view, timeline: this.rt.timeline, time: m.time, history: this.residencyHistory, stop: this.stopSeq, varName: addr => this.vs.rangeNameAt(addr),
+				});
+				if (typeof r === 'string') { return this.fail(response, r); }
+				response.body = r;
+				this.sendResponse(response);
+				return;
 			}
 			this.fail(response, `unknown request '${command}'`);
 		});
