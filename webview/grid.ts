@@ -99,9 +99,12 @@ export function vmaAt(vmas: readonly VmaInfo[], address: number): VmaInfo | unde
 	return vmas.find(v => v.start <= address && address < v.end);
 }
 
-/** Pages per location code. Exact when pagesPerCell is 1; otherwise cells x pagesPerCell, with
- * the final cell clipped to the span (a mixed cell's pages all count as 'mixed'). */
+/** Pages per location code: the adapter's exact counts; without them (an older adapter), exact
+ * when pagesPerCell is 1, else cells x pagesPerCell (a mixed cell's pages all count as 'mixed'). */
 export function legendCounts(body: ResidencyBody): number[] {
+	if (body.counts !== undefined && body.counts.length === body.legend.length) {
+		return [...body.counts];
+	}
 	const counts = new Array<number>(body.legend.length).fill(0);
 	const totalPages = Math.max(0, Math.ceil((body.end - body.start) / PAGE_SIZE));
 	let pages = 0;

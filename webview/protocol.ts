@@ -25,6 +25,63 @@ export interface ResidencyBody {
 	runs: number[];
 	vmas: VmaInfo[];
 	time: number;
+	/** Exact pages per legend code (older adapters leave it out: the panel then estimates). */
+	counts?: number[];
+	/** CPU-table marks per cell: (MARK bits, cells) runs over the same cells. */
+	marks?: number[];
+	/** What each device mirroring the process maps, per cell, and its pages by kind. */
+	devices?: DeviceLayer[];
+	gauges?: DeviceGauge[];
+	/** Pages whose location changed since the previous stop, and the cells holding them as
+	 * (0|1, cells) runs. */
+	changed?: { pages: number; runs: number[] };
+}
+
+/** Bits of the marks runs (src/engine/view_residency.ts MARK; test/webview/grid.test.ts checks
+ * they agree). */
+export const MARK = { RESIDENT: 1, REMOTE: 2, COPY: 4, READONLY: 8, EXCLUSIVE: 16, PINNED: 32 } as const;
+
+export interface DeviceLayer {
+	device: string;
+	runs: number[];
+	pages: { resident: number; remote: number; copy: number; readonly: number; atomic: number };
+}
+
+export interface DeviceGauge {
+	name: string;
+	usedPages: number;
+	capacityPages: number;
+	/** root chunks of a policy=migrate device */
+	chunks?: { used: number; total: number };
+}
+
+/** Body of the `timeline` custom request (src/debug/timeline.ts). */
+export interface TimelineBody {
+	start: number;
+	end: number;
+	now: number;
+	bins: number;
+	lanes: string[];
+	/** per non-empty (lane, bin): lane, bin, events, pages, first event's step, its time (ns) */
+	cells: number[];
+	totals: number[];
+	dropped: number;
+}
+
+/** Body of the `residencyPage` custom request (src/debug/residencyPage.ts): the tooltip's details. */
+export interface PageDetail {
+	process: string;
+	address: number;
+	vpn: number;
+	location: string;
+	pte: { type: string; flags: string[]; pfn: number };
+	refcount?: number;
+	mapcount?: number;
+	pincount?: number;
+	mappedBy: { device: string; perm: string; how: string }[];
+	vma?: string;
+	breakdown: Record<string, number>;
+	pages: number;
 }
 
 /** Arguments of the `residency` custom request. */
@@ -52,13 +109,22 @@ export interface ResidencyView {
 }
 
 export type ToWebview =
-	| { type: 'residency'; body: ResidencyBody; processes: ProcessInfo[]; view: ResidencyView; session: string; ended?: boolean; notice?: string }
-	| { type: 'status'; text: string; keep?: boolean };
+	/** `sessionId` tells sessions of the same name apart: a new one starts with no zoom history */
+	| { type: 'residency'; body: ResidencyBody; processes: ProcessInfo[]; view: ResidencyView; session: string; sessionId?: string; ended?: boolean; notice?: string; timeline?: TimelineBody }
+	| { type: 'status'; text: string; keep?: boolean }
+	/** The answer to a `hover`: details of the cell's first page and the cell's breakdown. */
+	| { type: 'page'; seq: number; detail?: PageDetail; error?: string };
 
 export type FromWebview =
 	| { type: 'ready'; view: ResidencyView }
 	| { type: 'setView'; view: ResidencyView }
-	/** A click on a cell: the extension zooms to the VMA holding `address`. */
-	| { type: 'cellClicked'; address: number; view: ResidencyView };
+	/** A click on a VMA band: the extension zooms to the VMA holding `address`. */
+	| { type: 'cellClicked'; address: number; view: ResidencyView }
+	/** The mouse rests on a cell: details of its pages, answered by a `page` message. */
+	| { type: 'hover'; seq: number; process: string; address: number; pages: number }
+	/** Click on a cell (reveal the page in the debugger) or its context menu's actions. */
+	| { type: 'pageAction'; action: 'reveal' | 'evaluate' | 'dataBreakpoint'; process: string; address: number; pages: number }
+	/** A click on a timeline event: time travel to the statement that raised it. */
+	| { type: 'timelineClicked'; step: number; label: string };
 
 export const PAGE_SIZE = 4096;

@@ -1,8 +1,10 @@
 // Canvas drawing of the residency grid. Colors come from CSS custom properties that default to
 // VS Code's theme variables (residency.css), so the map follows the user's theme; they are
-// re-read on every draw, which is cheap and catches theme switches.
+// re-read on every draw, which is cheap and catches theme switches. Marks and outlines are drawn
+// over the cells afterwards, on the same canvas.
 
 import { type GridLayout, spanRects } from './grid';
+import { MARK } from './protocol';
 
 /** CSS variable per fixed code (0 none, 1 zero, 2 ram, 3 swap); devices use --hmm-dev0..3. */
 const FIXED = ['--hmm-none', '--hmm-zero', '--hmm-ram', '--hmm-swap'];
@@ -26,6 +28,16 @@ export function themeColors(legend: readonly string[], root: Element = document.
 		// More devices than named colors: spread the rest around the hue circle.
 		return `hsl(${(dev * 137) % 360} 55% 55%)`;
 	});
+}
+
+/** Colors by code of the layer shown: locations (the CPU view) or, for a device, DEVICE_CODES
+ * (not mapped, resident in the device's color, mapped in place, copy, mixed). */
+export function layerColors(b: { legend: readonly string[] }, layer: string): string[] {
+	const loc = themeColors(b.legend);
+	if (layer === 'cpu') { return loc; }
+	const style = getComputedStyle(document.documentElement);
+	const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+	return [read('--hmm-none', '#454545'), loc[b.legend.indexOf(layer)] ?? '#89d185', read('--hmm-remote', '#bc3fbc'), read('--hmm-copy', '#29b8db'), read('--hmm-mixed', '#f14c4c')];
 }
 
 /** Draws the runs: at most three fillRects per run, then gutters, so cost grows with runs and
@@ -64,5 +76,81 @@ export function drawGrid(canvas: HTMLCanvasElement, runs: readonly number[], cel
 		for (let r = 1; r <= layout.rows; r++) {
 			ctx.fillRect(0, r * px - 1, cssW, 1);
 		}
+	}
+}
+
+/** Colors of the marks glyphs and outlines, from the theme. */
+export interface MarkColors { mark: string; changed: string; selection: string }
+
+export function markColors(root: Element = document.documentElement): MarkColors {
+	const style = getComputedStyle(root);
+	const read = (name: string, fallback: string): string => style.getPropertyValue(name).trim() || fallback;
+	return { mark: read('--hmm-mark', '#ffffff'), changed: read('--hmm-changed', '#cca700'), selection: read('--hmm-selection', 'rgba(0,127,212,0.35)') };
+}
+
+/** The drawing context of a grid drawGrid drew, in CSS pixels. */
+function context(canvas: HTMLCanvasElement): CanvasRenderingContext2D | null {
+	const ctx = canvas.getContext('2d', { alpha: false });
+	const dpr = window.devicePixelRatio || 1;
+	ctx?.setTransform(dpr, 0, 0, dpr, 0, 0);
+	return ctx;
+}
+
+/** Glyphs for marks over the grid: mapped in place (top-right triangle), read-only (top-left),
+ * exclusive/atomic (bottom-right), pinned (bottom-left). Cells under 6 px get a strip along their
+ * top edge instead, so a device mapping pages still shows at 4M pages. */
+export function drawMarks(canvas: HTMLCanvasElement, layout: GridLayout, runs: readonly number[], glyph: (bits: number) => number, colors: MarkColors): void {
+	const ctx = context(canvas);
+	if (ctx === null) { return; }
+	const px = layout.cell;
+	ctx.fillStyle = colors.mark;
+	let cell = 0;
+	for (let k = 0; k + 1 < runs.length; k += 2) {
+		const bits = glyph(runs[k]);
+		const count = runs[k + 1];
+		if (bits !== 0) {
+			if (px < 6) {
+				const strip = Math.max(1, Math.floor(px / 2));
+				for (const [c, r, w, h] of spanRects(cell, count, layout.cols)) {
+					for (let row = r; row < r + h; row++) { ctx.fillRect(c * px, row * px, w * px, strip); }
+				}
+			} else {
+				const g = Math.max(2, Math.floor(px / 3));
+				for (let i = cell; i < cell + count; i++) {
+					const x = (i % layout.cols) * px;
+					const y = Math.floor(i / layout.cols) * px;
+					if (bits & (MARK.REMOTE | MARK.COPY)) {
+						ctx.beginPath();
+						ctx.moveTo(x + px - 1 - g - 1, y);
+						ctx.lineTo(x + px - 1, y);
+						ctx.lineTo(x + px - 1, y + g + 1);
+						ctx.fill();
+					}
+					if (bits & MARK.READONLY) { ctx.fillRect(x, y, g, 2); }
+					if (bits & MARK.EXCLUSIVE) { ctx.fillRect(x + px - 1 - g, y + px - 1 - g, g, g); }
+					if (bits & MARK.PINNED) { ctx.fillRect(x, y + px - 1 - g, g, g); }
+				}
+			}
+		}
+		cell += count;
+	}
+}
+
+/** Outlines the cells flagged in (0|1, cells) runs: what changed since the previous stop. */
+export function drawChanged(canvas: HTMLCanvasElement, layout: GridLayout, runs: readonly number[], colors: MarkColors): void {
+	const ctx = context(canvas);
+	if (ctx === null) { return; }
+	const px = layout.cell;
+	ctx.strokeStyle = colors.changed;
+	ctx.lineWidth = px >= 6 ? 2 : 1;
+	const inset = ctx.lineWidth / 2;
+	let cell = 0;
+	for (let k = 0; k + 1 < runs.length; k += 2) {
+		if (runs[k] !== 0) {
+			for (const [c, r, w, h] of spanRects(cell, runs[k + 1], layout.cols)) {
+				ctx.strokeRect(c * px + inset, r * px + inset, w * px - (layout.gap ? 1 : 0) - 2 * inset, h * px - (layout.gap ? 1 : 0) - 2 * inset);
+			}
+		}
+		cell += runs[k + 1];
 	}
 }

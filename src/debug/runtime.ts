@@ -25,6 +25,7 @@ import { type Edit, stoppable, TimeMachine } from './timeTravel';
 import { type RunState, RunStateMachine } from './runState';
 import { checkWritable, cpuWriteBytes } from './memory';
 import { parseConsole, runConsole } from '../lang/console';
+import { TIMELINE_KINDS, Timeline } from './timeline';
 
 export type { Mode, StopInfo } from './stops';
 export type { RunState } from './runState';
@@ -58,6 +59,8 @@ export class HmmRuntime extends EventEmitter {
 	private tracePath?: string;
 	quiet = false;
 	readonly tt: TimeMachine;
+	/** what the forward run did over simulated time, for the residency panel */
+	readonly timeline = new Timeline();
 
 	driver!: Driver;
 	private mode: Mode = 'continue';
@@ -152,6 +155,7 @@ export class HmmRuntime extends EventEmitter {
 		this.driver.reset(false);
 		this.interp = this.newInterpreter();
 		this.tt.reset(this.interp);
+		this.timeline.clear();
 		this.bps.resetHits();
 		this.trace = tracePath ? new TraceRecorder() : undefined;
 		this.profile = new LineProfiler(() => this.interp.machine);
@@ -182,6 +186,8 @@ export class HmmRuntime extends EventEmitter {
 			this.origin.loop = innermostLoop(it, it.pc);
 		}
 		this.runState.transition('running', why);
+		// the recorded future (kept for clicks after a trip back) is about to be run again
+		this.timeline.truncate(it.steps, it.machine.view);
 		this.mode = mode;
 		it.event = undefined;
 		this.stop = undefined;
@@ -200,6 +206,7 @@ export class HmmRuntime extends EventEmitter {
 		// next from a kernel access: over the driver's work, to the kernel's next access
 		if (this.mode === 'next' && this.origin.issue) { w.add('access'); }
 		if (this.trace) { for (const k of TRACED) { w.add(k); } }
+		for (const k of TIMELINE_KINDS) { w.add(k); }
 		this.driver.watch(w);
 	}
 
@@ -225,12 +232,14 @@ export class HmmRuntime extends EventEmitter {
 				mark = now;
 				if (span && this.trace && !this.quiet) { this.trace.statement(span.ins, span.step, span.startNs, span.endNs, it.machine); }
 				if (span && !this.quiet) { this.profile?.statement(span); }
+				if (span && span.endNs > span.startNs) { this.timeline.cpuFaults(it.machine.view, span.step - 1, span.startNs); }
 				return this.arrive(it, span);
 			},
 			before: () => (this.pauseRequested ? { reason: 'pause' } : this.checkExpect(it)),
 			tick: () => (this.pauseRequested ? { reason: 'pause' } : undefined),
 			event: ev => {
 				this.trace?.event(ev, it.steps, it.machine.time, this.driver.current?.loc.line);
+				this.timeline.event(ev, it.steps - 1, it.machine.time);
 				return eventStop(ev, it, this.bps, this.mode, this.origin);
 			},
 		};
@@ -347,6 +356,12 @@ export class HmmRuntime extends EventEmitter {
 		});
 	}
 
+	/** Time travel to the boundary at `step` (the start of the statement that raised a timeline
+	 * event), backwards or forwards. */
+	async goToStep(step: number, description: string): Promise<void> {
+		await this.travel(async () => ({ step: Math.max(0, Math.floor(step)), info: { reason: 'step', description } }));
+	}
+
 	/** Runs a reverse job: find the target step, replay to it, stop there. A pause (or the session
 	 * ending) interrupts the replay at some earlier boundary, which is then where it stops. */
 	private async travel(find: (cur: number, mid: boolean) => Promise<{ step: number; info: StopInfo } | undefined>): Promise<void> {
@@ -396,6 +411,7 @@ export class HmmRuntime extends EventEmitter {
 		const e: Edit = { step: this.interp.steps, process, addr, bytes: data.slice() };
 		try { this.applyEdit(this.interp, e); } catch (err) { return (err as Error).message; }
 		this.tt.addEdit(e);
+		this.timeline.truncate(e.step);
 		return undefined;
 	}
 
@@ -413,6 +429,7 @@ export class HmmRuntime extends EventEmitter {
 			return (err as Error).message;
 		}
 		this.tt.addEdit(e);
+		this.timeline.truncate(e.step);
 		return undefined;
 	}
 

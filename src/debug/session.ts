@@ -16,7 +16,8 @@ import { time } from './describe';
 import { capabilities } from './capabilities';
 import { exceptionInfo, outputEvent, scopes, stackFrames } from './frames';
 import { dataBreakpointInfo, readMemory, writeMemory } from './memoryRequests';
-import { residency, residencyArgs } from './residency';
+import { ResidencyHistory } from './residency';
+import { PANEL_READS, panelRequest, timelineGotoArgs } from './panelRequests';
 import { Progress } from './progress';
 import { CheckedSession } from './checkedSession';
 import { traceProblem } from '../cli/scriptFile';
@@ -44,6 +45,9 @@ export class HmmDebugSession extends CheckedSession {
 	});
 	/** terminate or disconnect came: a launch still waiting for configurationDone must not start */
 	private ended = false;
+	/** stops so far, and the page locations the residency panel saw at the previous one */
+	private stopSeq = 0;
+	private readonly residencyHistory = new ResidencyHistory();
 
 	constructor() {
 		super();
@@ -79,6 +83,7 @@ export class HmmDebugSession extends CheckedSession {
 	}
 
 	private onStopped(s: StopInfo): void {
+		this.stopSeq++;
 		this.progress.end();
 		this.vs.reset();
 		const ev = new StoppedEvent(s.reason, THREAD, s.text) as DebugProtocol.StoppedEvent;
@@ -163,6 +168,7 @@ export class HmmDebugSession extends CheckedSession {
 			if (this.rt.busy) { this.rt.pause(); }
 			if (this.loadProgram(response, next) !== 'ok') { return; }
 			this.sendResponse(response);
+			this.residencyHistory.clear();
 			this.run(() => this.rt.start(!!next.stopOnEntry, next.trace));
 		});
 	}
@@ -417,14 +423,26 @@ export class HmmDebugSession extends CheckedSession {
 					response.body = profileBody(this.rt.file, this.rt.profile.result(), this.rt.profileComplete);
 					this.sendResponse(response);
 					return;
-				case 'residency': {
-					if (!this.needProgram(response)) { return; }
-					const r = residency(this.rt.interp.machine.view, residencyArgs(args), addr => this.vs.rangeNameAt(addr));
-					if (typeof r === 'string') { return this.fail(response, r); }
-					response.body = r;
+				case 'timelineGoto': {
+					// a click on a timeline event: time travel to the start of the statement that raised it
+					if (!this.needStopped(response)) { return; }
+					const g = timelineGotoArgs(args);
+					if (typeof g === 'string') { return this.fail(response, g); }
 					this.sendResponse(response);
+					this.run(() => this.rt.goToStep(g.step, `timeline: before ${g.label}`));
 					return;
 				}
+			}
+			if (PANEL_READS.includes(command)) {
+				if (!this.needProgram(response)) { return; }
+				const m = this.rt.interp.machine;
+				const r = panelRequest(command, args, {
+					view: m.view, timeline: this.rt.timeline, time: m.time, history: this.residencyHistory, stop: this.stopSeq, varName: addr => this.vs.rangeNameAt(addr),
+				});
+				if (typeof r === 'string') { return this.fail(response, r); }
+				response.body = r;
+				this.sendResponse(response);
+				return;
 			}
 			this.fail(response, `unknown request '${command}'`);
 		});

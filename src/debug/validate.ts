@@ -71,6 +71,9 @@ const COMMANDS: Record<string, Fields> = {
 	exceptionInfo: { threadId: req(id) },
 	// custom requests of this adapter (the residency view, the hex toggle, the profile hints)
 	residency: { process: 'string', start: { int: [0, SAFE] }, end: { int: [0, SAFE] }, maxCells: { int: [1, 1 << 20] } },
+	residencyPage: { process: 'string', address: req({ int: [0, SAFE] }), pages: { int: [1, 1 << 26] } },
+	timeline: { start: { int: [0, SAFE] }, end: { int: [0, SAFE] }, bins: { int: [1, 4096] } },
+	timelineGoto: { step: req({ int: [0, SAFE] }), label: 'string' },
 	processes: {},
 	toggleFormatting: {},
 	profile: {},

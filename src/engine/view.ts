@@ -8,12 +8,13 @@ import type { Mm } from './mm/mm';
 import { PAGE_SIZE } from './mm/content';
 import { readBytes } from './query';
 import * as L from './view_location';
+import * as R from './view_residency';
 import { mirrorTable } from './view_mirror';
 import { copyCells, copyCounts } from './view_copies';
 import { deviceRecord, deviceSummary, pageCount, pageRecord, processRecord, processSummary, systemRecord, vmaRecord } from './view_records';
 import type {
 	DeviceRecord, DeviceSummary, Location, MemoryRead, MirrorTableEntry, PageCountField, PageRecord, ProcessKey, ProcessRecord, ProcessSummary, ResidencyCells,
-	ResidencyRecord, StackFrameRecord, SystemRecord, VmaRecord,
+	ResidencyLayers, ResidencyRecord, StackFrameRecord, SystemRecord, VmaRecord,
 } from './view_types';
 
 export type * from './view_types';
@@ -143,15 +144,24 @@ export class MachineView {
 		return mm && r ? L.counts(this.kernel, mm, r[0], r[1]) : {};
 	}
 
-	/** Residency in at most `maxCells` cells of equal size (the residency map). */
-	residencyCells(key: ProcessKey, start: number, end: number, maxCells: number): ResidencyCells | undefined {
+	/** Residency in at most `maxCells` cells of equal size (the residency map); `pageRuns` adds
+	 * the page-granular runs the cells were built from. */
+	residencyCells(key: ProcessKey, start: number, end: number, maxCells: number, pageRuns = false): ResidencyCells | undefined {
 		const mm = this.mm(key);
 		const r = span(start, end);
 		if (!mm || !r) { return undefined; }
-		const cells = L.cells(this.kernel, mm, r[0], r[1], maxCells);
+		const cells = L.cells(this.kernel, mm, r[0], r[1], maxCells, pageRuns);
 		const ncells = cells.runs.reduce((n, x, i) => (i % 2 === 1 ? n + x : n), 0);
 		const copies = copyCells(this.kernel, mm, r[0], r[1], cells.pagesPerCell, ncells);
 		return copies ? { ...cells, copies } : cells;
+	}
+
+	/** Marks over the cells of `pagesPerCell` pages from `start` (what residencyCells gave):
+	 * CPU-table marks and what each device maps, as view_residency's MARK bits. */
+	residencyLayers(key: ProcessKey, start: number, end: number, pagesPerCell: number): ResidencyLayers | undefined {
+		const mm = this.mm(key);
+		const r = span(start, end);
+		return mm && r ? R.layers(this.kernel, mm, r[0], r[1], Math.max(1, Math.floor(pagesPerCell))) : undefined;
 	}
 
 	// ------------------------------------------------------------ devices

@@ -168,15 +168,36 @@ export function count(k: Kernel, mm: Mm, start: number, end: number, loc: Locati
 	return n;
 }
 
+/** (code, pages) pairs in a growing typed buffer: pushing 2^19 numbers onto an array costs more
+ * than the walk that produces them. */
+class RunSink {
+	private buf = new Float64Array(4096);
+	private n = 0;
+	push(c: number, pages: number): void {
+		if (this.n + 2 > this.buf.length) {
+			const g = new Float64Array(this.buf.length * 4);
+			g.set(this.buf);
+			this.buf = g;
+		}
+		this.buf[this.n] = c;
+		this.buf[this.n + 1] = pages;
+		this.n += 2;
+	}
+	done(): Float64Array { return this.buf.subarray(0, this.n); }
+}
+
 /** Residency in cells of ceil(npages / maxCells) pages: whole cells of one location in O(1),
- * a cell holding more than one location is 'mixed' (the last legend entry). */
-export function cells(k: Kernel, mm: Mm, start: number, end: number, maxCells: number): ResidencyCells {
+ * a cell holding more than one location is 'mixed' (the last legend entry). With `pageRuns`,
+ * the walk's (code, pages) runs are kept too (for a diff between stops, in O(runs)). */
+export function cells(k: Kernel, mm: Mm, start: number, end: number, maxCells: number, keepRuns = false): ResidencyCells {
 	const npages = Math.max(0, end - start);
 	// NaN or less than one cell means one cell
 	const ppc = Math.max(1, Math.ceil(npages / (maxCells >= 1 ? Math.floor(maxCells) : 1)));
 	const names = legend(k);
 	const MIXED = names.length;
 	const out: number[] = [];
+	const counts = new Array<number>(names.length).fill(0);
+	const pageRuns = keepRuns ? new RunSink() : undefined;
 	const cell = (c: number, n: number) => {
 		const l = out.length;
 		if (l > 0 && out[l - 2] === c) { out[l - 1] += n; } else { out.push(c, n); }
@@ -184,6 +205,8 @@ export function cells(k: Kernel, mm: Mm, start: number, end: number, maxCells: n
 	let partCode = -1;
 	let partFill = 0;
 	walk(k, mm, start, end, (c, n) => {
+		counts[c] += n;
+		if (pageRuns) { pageRuns.push(c, n); }
 		while (n > 0) {
 			if (partFill > 0) {
 				const take = Math.min(n, ppc - partFill);
@@ -199,5 +222,5 @@ export function cells(k: Kernel, mm: Mm, start: number, end: number, maxCells: n
 		}
 	});
 	if (partFill > 0) { cell(partCode, 1); }
-	return { legend: [...names, 'mixed'], pagesPerCell: ppc, runs: out };
+	return { legend: [...names, 'mixed'], pagesPerCell: ppc, runs: out, counts, ...(pageRuns ? { pageRuns: pageRuns.done() } : {}) };
 }

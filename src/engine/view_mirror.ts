@@ -14,11 +14,15 @@ export function mirrorPerm(pte: number): MirrorPerm {
 }
 
 /** The entry of `dev` for page vpn of mm ('none' when the device has none or does not mirror mm). */
-export function mirrorEntry(dev: Device, mm: Mm, vpn: number): MirrorEntryRecord {
+export function mirrorEntry(k: Kernel, dev: Device, mm: Mm, vpn: number): MirrorEntryRecord {
 	const m = dev.mirrors.get(mm);
 	const pte = m ? m.pt.pte(vpn) : 0;
 	const perm = mirrorPerm(pte);
-	return { device: dev.name, vpn, address: vpn * PAGE_SIZE, perm, pfn: perm === 'none' ? -1 : m!.pt.pfn(vpn), ...(pte & PTE.COPY ? { copy: true as const } : {}) };
+	const pfn = perm === 'none' ? -1 : m!.pt.pfn(vpn);
+	// own: the frame is in the device's memory (its resident page, or its read-duplicated copy)
+	const copy = perm !== 'none' && (pte & PTE.COPY) !== 0;
+	const own = pfn >= 0 && dev.ownsPfn(k, pfn);
+	return { device: dev.name, vpn, address: vpn * PAGE_SIZE, perm, pfn, ...(copy ? { copy } : {}), ...(own ? { own } : {}) };
 }
 
 /** mapped(): entries the device holds for [start, end). */
@@ -61,9 +65,10 @@ export function mirrorTable(k: Kernel, dev: Device, mm: Mm, start: number, end: 
 			if ((e & PTE.TYPE_MASK) === PTE.NONE) { continue; }
 			if (left > 0) { left--; continue; }
 			const vpn = base + i;
+			const pfn = l.pfn[i];
 			out.push({
-				device: dev.name, vpn, address: vpn * PAGE_SIZE, perm: mirrorPerm(e), pfn: l.pfn[i], location: pageLocation(k, mm, vpn),
-				...(e & PTE.COPY ? { copy: true as const } : {}),
+				device: dev.name, vpn, address: vpn * PAGE_SIZE, perm: mirrorPerm(e), pfn, ...(e & PTE.COPY ? { copy: true } : {}),
+				...(dev.ownsPfn(k, pfn) ? { own: true } : {}), location: pageLocation(k, mm, vpn),
 			});
 		}
 		if (out.length >= limit) { break; }

@@ -55,7 +55,7 @@ export function structPage(k: Kernel, pfn: number): StructPageRecord {
 
 export function pageRecord(k: Kernel, mm: Mm, vpn: number): PageRecord {
 	const pte = pteRecord(mm, vpn);
-	const mirrors = k.devices.filter(d => d.mirrors.has(mm)).map(d => mirrorEntry(d, mm, vpn));
+	const mirrors = k.devices.filter(d => d.mirrors.has(mm)).map(d => mirrorEntry(k, d, mm, vpn));
 	return {
 		process: mm.name, pid: mm.pid, vpn, address: vpn * PAGE_SIZE, location: pageLocation(k, mm, vpn), pte, pfn: pte.pfn,
 		...(pte.pfn >= 0 ? { page: structPage(k, pte.pfn) } : {}), mirrors,
@@ -91,9 +91,12 @@ export function deviceSummary(k: Kernel, d: Device): DeviceSummary {
 	for (const [name, v] of Object.entries(d.stats)) { if (typeof v === 'number') { counters[name] = v; } }
 	const byCause: Record<string, { in: number; out: number }> = {};
 	for (const [c, v] of Object.entries(d.byCause)) { byCause[c] = { in: v.in, out: v.out }; }
-	return { name: d.name, index: d.index, capacityPages: d.capacityPages, usedPages: d.usedPages, freePages: d.capacityPages - d.usedPages, counters, byCause,
+	const pmm = d.uvm?.pmm;
+	return {
+		name: d.name, index: d.index, capacityPages: d.capacityPages, usedPages: d.usedPages, freePages: d.capacityPages - d.usedPages, counters, byCause,
 		structPageBytes: deviceMemmapBytes(k, d),
 		pinnedPages: k.pins.pinnedPages(d.index, k),
+		...(pmm ? { rootChunks: { used: pmm.chunksInUse, total: pmm.capacityChunks } } : {}),
 	};
 }
 

@@ -63,8 +63,10 @@ export interface MirrorEntryRecord {
 	perm: MirrorPerm;
 	/** the frame the device maps, or -1 without an entry */
 	pfn: number;
-	/** set when the entry is a read-only read-mostly copy in the device's own memory (the CPU keeps the page) */
-	copy?: true;
+	/** the entry maps the device's read-duplicated copy of the page (mirror PTE.COPY) */
+	copy?: boolean;
+	/** the frame is in the device's own memory */
+	own?: boolean;
 }
 
 /** An entry of a device's mirror table, with where the page's data is. */
@@ -160,6 +162,8 @@ export interface DeviceSummary {
 	structPageBytes: number;
 	/** pages pinned in its memory (experimental=pin_device) */
 	pinnedPages: number;
+	/** root chunks (2 MiB) of a policy=migrate device: allocated, and in all */
+	rootChunks?: { used: number; total: number };
 }
 
 export interface DeviceRecord extends DeviceSummary {
@@ -301,6 +305,28 @@ export interface ResidencyCells {
 	/** pairs (1: some page of the cell has a read-mostly copy on a device, 0: none, number of
 	 * cells), merged like runs; absent when no page has a copy */
 	copies?: number[];
+	/** exact pages per location code (the walk counts pages, not cells; no 'mixed' entry) */
+	counts: number[];
+	/** when asked for: (code, pages) runs page by page, in address order */
+	pageRuns?: Float64Array;
+}
+
+/** What one device's mirror table maps over the cells of a residency map. */
+export interface DeviceLayerRecord {
+	device: string;
+	/** pairs (MARK bits OR-ed over the cell's pages, number of cells) */
+	runs: number[];
+	/** pages mapped, by kind: its own memory, memory elsewhere mapped in place, read-duplicated
+	 * copies; of those, read-only and atomic ones */
+	pages: { resident: number; remote: number; copy: number; readonly: number; atomic: number };
+}
+
+/** The marks layers of a residency map (view_residency.ts MARK bits), over the same cells. */
+export interface ResidencyLayers {
+	/** CPU page-table marks: read-only, exclusive, pinned, mapped in place by a device */
+	cpu: number[];
+	/** each device mirroring the process, in device order */
+	devices: DeviceLayerRecord[];
 }
 
 /** The simulated kernel function on the call stack, with what it was called for. */

@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
-import type { FromWebview, ProcessInfo, ResidencyArgs, ResidencyBody, ResidencyView, ToWebview } from '../../webview/protocol';
+import type { FromWebview, PageDetail, ProcessInfo, ResidencyArgs, ResidencyBody, ResidencyView, TimelineBody, ToWebview } from '../../webview/protocol';
 import { vmaAt } from '../../webview/grid';
 import { DEBUG_TYPE } from './configProvider';
 import { residencyHtml } from './residencyHtml';
@@ -92,6 +92,58 @@ export class ResidencyPanel {
 				}
 				break;
 			}
+			case 'hover':
+				void this.hover(msg);
+				break;
+			case 'pageAction':
+				void this.pageAction(msg);
+				break;
+			case 'timelineClicked':
+				// the adapter travels and then stops, which refreshes the panel
+				this.session?.customRequest('timelineGoto', { step: msg.step, label: msg.label }).then(undefined, (err: unknown) => {
+					void this.post({ type: 'status', text: `Cannot travel there: ${err instanceof Error ? err.message : String(err)}`, keep: true });
+				});
+				break;
+		}
+	}
+
+	/** The tooltip's details of a cell, from the adapter. */
+	private async hover(msg: Extract<FromWebview, { type: 'hover' }>): Promise<void> {
+		const session = this.session;
+		if (session === undefined) { return; }
+		try {
+			const detail = await session.customRequest('residencyPage', { process: msg.process, address: msg.address, pages: msg.pages }) as PageDetail;
+			await this.post({ type: 'page', seq: msg.seq, detail });
+		} catch (err) {
+			await this.post({ type: 'page', seq: msg.seq, error: err instanceof Error ? err.message : String(err) });
+		}
+	}
+
+	/** A click on a cell or its context menu: the page as an expression of the language. */
+	private async pageAction(msg: Extract<FromWebview, { type: 'pageAction' }>): Promise<void> {
+		const session = this.session;
+		if (session === undefined) { return; }
+		const expression = `at(0x${msg.address.toString(16)}, 0x${(msg.pages * 4096).toString(16)})`;
+		const other = this.last !== undefined && this.last.body.process !== msg.process ? ` (evaluated in the current process, not ${msg.process})` : '';
+		const evaluate = async (): Promise<void> => {
+			try {
+				const r = await session.customRequest('evaluate', { expression, context: 'repl' }) as { result: string };
+				vscode.debug.activeDebugConsole.appendLine(`${expression} = ${r.result}${other}`);
+			} catch (err) {
+				vscode.debug.activeDebugConsole.appendLine(`${expression}: ${err instanceof Error ? err.message : String(err)}`);
+			}
+		};
+		if (msg.action === 'evaluate') { return evaluate(); }
+		try {
+			// VS Code's own "Add to Watch": the page then expands in the Run and Debug view
+			await vscode.commands.executeCommand('debug.addToWatchExpressions', { variable: { evaluateName: expression } });
+			await vscode.commands.executeCommand('workbench.debug.action.focusWatchView');
+		} catch {
+			// a VS Code without that command: the Debug Console shows the page instead
+			return evaluate();
+		}
+		if (msg.action === 'dataBreakpoint') {
+			void vscode.window.showInformationMessage(`${expression} is in the Watch view${other}: right-click it and choose "Break on Value Change" to stop on writes to it.`);
 		}
 	}
 
@@ -188,8 +240,14 @@ export class ResidencyPanel {
 			await this.post({ type: 'status', text: `${notice ? notice + ' ' : ''}Residency unavailable: ${why}` });
 			return;
 		}
+		let timeline: TimelineBody | undefined;
+		try {
+			timeline = await session.customRequest('timeline', { bins: 800 }) as TimelineBody;
+		} catch {
+			// an adapter without a timeline: the strip stays hidden
+		}
 		const live = (processes ?? [{ name: body.process, pid: body.pid }]).filter(p => p.alive !== false);
-		this.last = { type: 'residency', body, processes: live, view: this.view, session: session.name, notice };
+		this.last = { type: 'residency', body, processes: live, view: this.view, session: session.name, sessionId: session.id, notice, timeline };
 		await this.post(this.last);
 	}
 }

@@ -229,6 +229,8 @@ describe('debug adapter: variables, evaluate, memory, residency', function () {
 			process: 'p', pid: 1000, start: X, end: X + 16384, pagesPerCell: 1,
 			legend: ['none', 'zero', 'ram', 'swap', 'gpu', 'mixed'], runs: [4, 4],
 			vmas: [{ start: X, end: X + 16384, prot: 'rw-', kind: 'anon', name: 'X' }], time: r.time,
+			counts: [0, 0, 0, 0, 4, 0], marks: [0, 4], devices: [{ device: 'gpu', runs: [1, 4], pages: { resident: 4, remote: 0, copy: 0, readonly: 0, atomic: 0 } }],
+			gauges: [{ name: 'gpu', usedPages: 4, capacityPages: 16384 }],
 		});
 		await s().dc.nextRequest({ threadId: 1 });
 		await s().stopped('step', 10);
@@ -246,7 +248,7 @@ describe('debug adapter: variables, evaluate, memory, residency', function () {
 		await s().launch(fixture('big.hmmw'), { breakpoints: [{ line: 6 }] });
 		await s().stopped('breakpoint', 6);
 		const r = (await s().dc.customRequest('residency')).body as { pagesPerCell: number; runs: number[] };
-		assert.equal(r.pagesPerCell, 16);
-		assert.deepEqual(r.runs, [2, 1024, 0, 262144 - 1024]);
+		assert.equal(r.pagesPerCell, 64, 'at most 65536 cells unless asked');
+		assert.deepEqual(r.runs, [2, 256, 0, 65536 - 256]);
 	});
 });

@@ -200,6 +200,9 @@ describe('machine.view', () => {
 			assert.equal(c.pagesPerCell, Math.max(1, Math.ceil((end - start) / maxCells)));
 			assert.deepEqual(c.runs, slowCells(v, 'p', start, end, c.pagesPerCell), `maxCells ${maxCells}`);
 			assert.deepEqual(c.legend, ['none', 'zero', 'ram', 'swap', 'gpu', 'mixed']);
+			// exact pages per location however many pages a cell holds
+			const exact = v.residency('p', start, end)!.counts;
+			assert.deepEqual(c.counts, c.legend.slice(0, -1).map(loc => exact[loc] ?? 0), `counts, maxCells ${maxCells}`);
 		}
 		// where and count, short ranges (page by page) and long ones (the walk) alike
 		for (const len of [1, 2, 15, 16, 17, 40, 600]) {
@@ -257,7 +260,11 @@ describe('machine.view', () => {
 		assert.deepEqual(entries.slice(0, 3).map(e => e.location), ['gpu', 'gpu', 'gpu']);
 		assert.deepEqual(v.mirrorEntries('gpu', 'p', { start: xv.startVpn, end: xv.endVpn, skip: 2, limit: 2 }), entries.slice(2, 4));
 		assert.deepEqual(v.mirrorEntries('gpu', 'p', { skip: 1 << 30 }), []);
-		for (const e of entries) { assert.deepEqual(v.page('p', e.vpn)!.mirrors[0], { device: e.device, vpn: e.vpn, address: e.address, perm: e.perm, pfn: e.pfn }); }
+		for (const e of entries) {
+			const { location: _, ...entry } = e;
+			assert.deepEqual(v.page('p', e.vpn)!.mirrors[0], entry);
+		}
+		assert.ok(entries.some(e => e.own) && entries.some(e => !e.own), 'entries of device memory are marked own, RAM mapped in place is not');
 
 		const sys = v.system();
 		assert.deepEqual([sys.time, sys.ramPages, sys.thp], [it.machine.time, 16 * 2 ** 30 / PAGE, 'madvise']);

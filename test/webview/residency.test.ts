@@ -149,17 +149,19 @@ describe('residency webview (Chromium)', function () {
 		assert.equal(await page.isHidden('#tooltip'), true);
 	});
 
-	it('asks the extension to zoom on a click and to switch process from the picker', async () => {
+	it('reveals a page on a click, zooms on a VMA band and switches process from the picker', async () => {
 		const { x, y } = await cellCenter(page, 350);
 		await page.mouse.click(x, y);
+		await page.click('#bands .band >> nth=1');
 		assert.deepEqual(await page.selectOption('#process', 'q'), ['q']);
-		const posted = await page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted.slice(-2));
-		const click = posted[0] as unknown as { type: string; address: number; view: { process: string } };
+		const posted = await page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted.filter(m => m.type !== 'hover').slice(-3));
+		assert.deepEqual(posted[0], { type: 'pageAction', action: 'reveal', process: 'p', address: BASE + 350 * PAGE, pages: 1 });
+		const click = posted[1] as unknown as { type: string; address: number; view: { process: string } };
 		assert.equal(click.type, 'cellClicked');
-		assert.equal(click.address, BASE + 350 * PAGE);
+		assert.equal(click.address, BASE + 524 * PAGE);
 		assert.equal(click.view.process, 'p');
-		assert.equal(posted[1].type, 'setView');
-		assert.equal((posted[1] as unknown as { view: { process: string } }).view.process, 'q');
+		assert.equal(posted[2].type, 'setView');
+		assert.equal((posted[2] as unknown as { view: { process: string } }).view.process, 'q');
 		// The view is what survives a hide/show (retainContextWhenHidden is off).
 		const state = await page.evaluate(() => (window as unknown as { __state: { view: { process: string } } }).__state);
 		assert.equal(state.view.process, 'q');
