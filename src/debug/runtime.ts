@@ -205,6 +205,7 @@ export class HmmRuntime extends EventEmitter {
 			},
 			before: () => (this.pauseRequested ? { reason: 'pause' } : this.checkExpect(it)),
 			tick: () => (this.pauseRequested ? { reason: 'pause' } : undefined),
+			prepare: true,
 			event: ev => {
 				this.trace?.event(ev, it.steps, it.machine.time);
 				return eventStop(ev, it, this.bps, this.mode, this.origin);

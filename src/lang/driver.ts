@@ -25,6 +25,10 @@ export interface DriverHooks<S> {
 	event?(ev: SimEvent): S | undefined;
 	/** A 'tick': a long engine operation offers to be interrupted. */
 	tick?(): S | undefined;
+	/** `before` evaluates the next `expect`'s condition (the debugger's expect filter, through
+	 * Interpreter.prepared): the driver first runs Interpreter.prepare(), which computes the
+	 * condition's scans with ticks, so that a pause reaches inside them. */
+	prepare?: boolean;
 }
 
 export type DriveResult<S> =
@@ -52,6 +56,10 @@ export class Driver {
 	private last?: Span;
 	private arriveDue: boolean;
 	private readonly check?: InvariantCheck;
+	/** gen is Interpreter.prepare(), not the statement */
+	private preparing = false;
+	/** prepare() finished for the instruction at pc: the `before` hook and the statement are next */
+	private prepared = false;
 
 	/** `arrive`: the boundary hook is due at the starting position (a debugger stops on entry). */
 	constructor(readonly interp: Interpreter, opts: DriverOptions = {}, arrive = false) {
@@ -89,6 +97,8 @@ export class Driver {
 		}
 		this.cur = undefined;
 		this.last = undefined;
+		this.preparing = false;
+		this.prepared = false;
 		this.arriveDue = arrive;
 		this.install();
 	}
@@ -108,6 +118,14 @@ export class Driver {
 					if (s !== undefined) { return { kind: 'stop', stop: s }; }
 				}
 				if (it.done) { return { kind: 'done' }; }
+				const ins = it.instr;
+				if (hooks.prepare && !this.prepared && ins?.op === 'exec' && ins.stmt.kind === 'expect') {
+					this.cur = { ins, pc: it.pc, startNs: it.machine.time };
+					this.gen = it.prepare();
+					this.preparing = true;
+				}
+			}
+			if (!this.gen) {
 				const s = hooks.before?.();
 				if (s !== undefined) { return { kind: 'stop', stop: s }; }
 				// every run starts at least one instruction, so slicing always makes progress
@@ -115,9 +133,18 @@ export class Driver {
 				this.cur = { ins: it.instr, pc: it.pc, startNs: it.machine.time };
 				this.check?.begin(it.instr);
 				this.gen = it.step();
+				this.prepared = false;
 			}
 			const r = this.gen.next();
 			moved = true;
+			if (r.done && this.preparing) {
+				// nothing changed yet: the `before` hook and the statement come next
+				this.gen = undefined;
+				this.cur = undefined;
+				this.preparing = false;
+				this.prepared = true;
+				continue;
+			}
 			if (r.done) {
 				const c = this.cur!;
 				this.gen = undefined;

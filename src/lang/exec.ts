@@ -14,6 +14,7 @@ import {
 } from './vocabularyOptions';
 import { kernelAccesses } from './kernelBody';
 import { nameLoc } from './diagnostics';
+import { resolveScans } from './scans';
 
 export interface ExecHost extends EvalContext {
 	print(line: string): void;
@@ -162,10 +163,15 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		}
 		case 'kernel-read': case 'kernel-write': case 'kernel-atomic':
 			throw new ScriptError(kernelLineMessage(s.kind), s.loc);
-		case 'assign': h.vars.set(s.target, evaluate(s.value, h)); return;
-		case 'print': h.print(s.args.map(a => formatValue(evaluate(a, h))).join(' ')); return;
+		case 'assign': h.vars.set(s.target, evaluate(yield* resolveScans(s.value, h), h)); return;
+		case 'print': {
+			const args: Expr[] = [];
+			for (const a of s.args) { args.push(yield* resolveScans(a, h)); }
+			h.print(args.map(a => formatValue(evaluate(a, h))).join(' '));
+			return;
+		}
 		case 'expect': {
-			const ok = truthy(evaluate(s.cond, h), s.cond.loc);
+			const ok = truthy(evaluate(yield* resolveScans(s.cond, h), h), s.cond.loc);
 			const msg = s.message ? formatValue(evaluate(s.message, h)) : '';
 			h.expectResult(ok, s, msg);
 			return;

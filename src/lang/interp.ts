@@ -1,7 +1,7 @@
 // The interpreter: runs a compiled program one instruction at a time. `step()` is a generator that
 // passes engine events up to whoever drives it (the CLI drains it; the debugger may stop at any
 // event and resume later), so the interpreter never needs to know who is watching.
-import type { Loc, Program, Stmt } from './ast';
+import type { Expr, Loc, Program, Stmt } from './ast';
 import { compile, type CompiledProgram, type Instr } from './program';
 import { Machine, type MachineSnapshot } from '../engine/machine';
 import { deepClone } from '../engine/sim/clone';
@@ -9,6 +9,7 @@ import type { K, SimEvent } from '../engine/sim/events';
 import { SimError } from '../engine/sim/errors';
 import { evaluate, int, truthy } from './eval';
 import { execStmt, type ExecHost } from './exec';
+import { resolveScans } from './scans';
 import { ScriptError, type Value } from './values';
 
 export interface InterpSnapshot {
@@ -46,6 +47,8 @@ export class Interpreter implements ExecHost {
 	steps = 0;
 	event?: SimEvent;
 	private readonly lines: string[];
+	/** an `expect` condition with its scans computed by prepare(), for the step it was made at */
+	private prep?: { steps: number; pc: number; cond: Expr; resolved: Expr };
 
 	constructor(program: Program, source: string, private readonly opts: InterpreterOptions = {}) {
 		this.prog = compile(program);
@@ -72,6 +75,25 @@ export class Interpreter implements ExecHost {
 		this.opts.onFailure?.(f);
 	}
 
+	/** Computes the scans (scans.ts) of the next instruction's `expect` condition, with pause
+	 * points, so that a hook that evaluates the condition before the statement runs (the
+	 * debugger's expect filter) does not scan gigabytes in one go. The statement computes its own
+	 * values again when it runs: the state may change in between (a console statement). */
+	*prepare(): K {
+		const ins = this.instr;
+		if (!ins || this.error || ins.op !== 'exec' || ins.stmt.kind !== 'expect') { return; }
+		const cond = ins.stmt.cond;
+		let resolved = cond;
+		try { resolved = yield* resolveScans(cond, this); } catch { /* evaluation reports it */ }
+		this.prep = { steps: this.steps, pc: this.pc, cond, resolved };
+	}
+
+	/** `e` with the scans prepare() computed for the next instruction, else `e` itself. */
+	prepared(e: Expr): Expr {
+		const p = this.prep;
+		return p && p.cond === e && p.steps === this.steps && p.pc === this.pc ? p.resolved : e;
+	}
+
 	/** Executes the instruction at pc. Errors become the run's outcome, never exceptions. */
 	*step(): K {
 		const ins = this.instr;
@@ -94,7 +116,7 @@ export class Interpreter implements ExecHost {
 				this.pc = ins.to;
 				return;
 			case 'branch':
-				this.pc = truthy(evaluate(ins.cond, this), ins.cond.loc) ? this.pc + 1 : ins.else;
+				this.pc = truthy(evaluate(yield* resolveScans(ins.cond, this), this), ins.cond.loc) ? this.pc + 1 : ins.else;
 				return;
 			case 'for-init': {
 				const s = ins.stmt;
@@ -197,6 +219,7 @@ export class Interpreter implements ExecHost {
 		this.error = st.error;
 		this.steps = st.steps;
 		this.event = undefined;
+		this.prep = undefined;
 	}
 
 	/** Runs to the end with nobody watching events (the CLI's and the tests' way). */

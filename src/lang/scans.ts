@@ -1,0 +1,72 @@
+// Builtins that may scan gigabytes run ahead of the rest of their expression, as generators with
+// pause points, so that pause and --timeout reach inside `expect matches(X, i)` over 8 GiB.
+// Expressions are pure, so computing such a call first and putting its value in its place gives
+// the result evaluation would have given. A call whose operands or scan fail is left in place:
+// evaluation then raises the same error it always did, and only if it reaches the call (`and`
+// and `or` may never reach it).
+import type { Expr } from './ast';
+import type { K } from '../engine/sim/events';
+import { type EvalContext, evaluate, toByteRange, wordFunction } from './eval';
+
+/** Which expressions hold a scanning call, so that the common case costs one lookup. */
+const scanning = new WeakMap<Expr, boolean>();
+
+function hasScan(e: Expr): boolean {
+	const known = scanning.get(e);
+	if (known !== undefined) { return known; }
+	let found = false;
+	switch (e.kind) {
+		case 'call': found = e.callee === 'matches' || e.args.some(hasScan); break;
+		case 'unary': found = hasScan(e.arg); break;
+		case 'binary': found = hasScan(e.left) || hasScan(e.right); break;
+		case 'slice': found = hasScan(e.object) || (e.lo !== undefined && hasScan(e.lo)) || (e.hi !== undefined && hasScan(e.hi)); break;
+		case 'index': found = hasScan(e.object) || hasScan(e.index); break;
+		default: break;
+	}
+	scanning.set(e, found);
+	return found;
+}
+
+/** `e` with every `matches(RANGE, EXPR)` it can compute replaced by its value (the scan offers
+ * the driver a tick every leaf of pages); `e` itself when it holds none. */
+export function* resolveScans(e: Expr, ctx: EvalContext): K<Expr> {
+	if (!hasScan(e)) { return e; }
+	switch (e.kind) {
+		case 'call': {
+			if (e.callee === 'matches' && e.args.length === 2) {
+				const value = yield* scanMatches(e.args, ctx);
+				// the per-word expression is evaluated per word (with `i`): nothing to resolve in it
+				return value === undefined ? e : { kind: 'bool', value, loc: e.loc };
+			}
+			const args: Expr[] = [];
+			for (const a of e.args) { args.push(yield* resolveScans(a, ctx)); }
+			return { ...e, args };
+		}
+		case 'unary': return { ...e, arg: yield* resolveScans(e.arg, ctx) };
+		case 'binary': return { ...e, left: yield* resolveScans(e.left, ctx), right: yield* resolveScans(e.right, ctx) };
+		case 'slice': return {
+			...e, object: yield* resolveScans(e.object, ctx),
+			lo: e.lo && (yield* resolveScans(e.lo, ctx)), hi: e.hi && (yield* resolveScans(e.hi, ctx)),
+		};
+		case 'index': return { ...e, object: yield* resolveScans(e.object, ctx), index: yield* resolveScans(e.index, ctx) };
+		default: return e;
+	}
+}
+
+/** matches() over a range, or undefined when evaluation should decide (a buffer, or an error). */
+function* scanMatches(args: Expr[], ctx: EvalContext): K<boolean | undefined> {
+	let o;
+	let expect;
+	try {
+		o = evaluate(args[0], ctx);
+		if (typeof o !== 'object' || o.kind !== 'range') { return undefined; }
+		expect = wordFunction(args[1], ctx);
+	} catch {
+		return undefined;
+	}
+	try {
+		return yield* ctx.machine.scanMatches(toByteRange(o), expect);
+	} catch {
+		return undefined;
+	}
+}
