@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { benchDebug } from './debug';
+import { benchPause } from './pause';
 
 interface CaseResult { name: string; seconds: number; pages: number; maxRssMB: number; batches?: number; entries?: number; simSeconds?: number }
 
@@ -49,7 +50,7 @@ async function main(): Promise<number> {
 	});
 	rows.push({ name: '  same kernel, simulated', value: `${uvm.batches} batches, ${uvm.entries} entries, ${uvm.simSeconds?.toFixed(2)} s simulated` });
 
-	for (const r of await benchDebug()) {
+	for (const r of [...await benchDebug(), ...await benchPause()]) {
 		rows.push({ name: r.name, value: `${r.value.toFixed(r.value < 10 ? 2 : 0)} ${r.unit}`, target: r.target, ok: r.ok });
 	}
 

@@ -19,7 +19,7 @@ import { Driver, type DriverHooks, type Span } from '../lang/driver';
 import { TRACED, TraceRecorder } from '../lang/trace';
 import { Breakpoints, ENGINE_FILTERS } from './breakpoints';
 import { boundaryStop, eventStop, expectStop, innermostLoop, isNewLine, type Mode, type Origin, type StopInfo } from './stops';
-import { describeEvent } from './describe';
+import { describeEvent, hex } from './describe';
 import { type Edit, stoppable, TimeMachine } from './timeTravel';
 import { type RunState, RunStateMachine } from './runState';
 import { checkWritable, cpuWriteBytes } from './memory';
@@ -204,7 +204,7 @@ export class HmmRuntime extends EventEmitter {
 				return this.arrive(it, span);
 			},
 			before: () => (this.pauseRequested ? { reason: 'pause' } : this.checkExpect(it)),
-			tick: () => (this.pauseRequested ? { reason: 'pause' } : undefined),
+			tick: ev => (this.pauseRequested ? insideStop(it, ev.addr) : undefined),
 			prepare: true,
 			event: ev => {
 				this.trace?.event(ev, it.steps, it.machine.time);
@@ -402,4 +402,13 @@ export class HmmRuntime extends EventEmitter {
 		const g = cpuWriteBytes(it, e.process, e.addr, e.bytes);
 		while (!g.next().done) { /* the write's events are not breakpoints */ }
 	}
+}
+
+/** A pause that lands inside a long statement: the statement is suspended and resumes where it
+ * is; the call stack shows the kernel frames it is in. */
+function insideStop(it: Interpreter, addr: number): StopInfo {
+	const line = it.loc?.line;
+	const where = addr ? ` at ${hex(addr)}` : '';
+	const description = `Paused inside the statement${line ? ` on line ${line}` : ''}${where}; it resumes from there`;
+	return { reason: 'pause', description, text: description };
 }

@@ -23,8 +23,8 @@ export interface DriverHooks<S> {
 	before?(): S | undefined;
 	/** A watched engine event other than 'tick'. */
 	event?(ev: SimEvent): S | undefined;
-	/** A 'tick': a long engine operation offers to be interrupted. */
-	tick?(): S | undefined;
+	/** A 'tick': a long engine operation offers to be interrupted (`ev.addr`: where it is, or 0). */
+	tick?(ev: SimEvent): S | undefined;
 	/** `before` evaluates the next `expect`'s condition (the debugger's expect filter, through
 	 * Interpreter.prepared): the driver first runs Interpreter.prepare(), which computes the
 	 * condition's scans with ticks, so that a pause reaches inside them. */
@@ -157,7 +157,7 @@ export class Driver {
 			}
 			const ev = r.value;
 			if (ev.kind === 'tick') {
-				const s = hooks.tick?.();
+				const s = hooks.tick?.(ev);
 				if (s !== undefined) { return { kind: 'stop', stop: s }; }
 				if (this.now() - t0 > sliceMs) { return { kind: 'slice' }; }
 				continue;

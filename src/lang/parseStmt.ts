@@ -408,7 +408,7 @@ export class StmtParser extends ParserBase {
 		let k = 0;
 		while (this.peek(k).kind === 'eol') { k++; }
 		if (!this.isWord('else', k) || this.isOp('=', k + 1)) { return s; }
-		this.pos += k + 1;
+		for (let j = 0; j <= k; j++) { this.next(); }
 		if (this.isWord('if')) {
 			// `else if` chains nest; counting them keeps a huge chain from exhausting the stack.
 			this.enter(this.peek());

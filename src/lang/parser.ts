@@ -4,7 +4,7 @@
 
 import type { Diagnostic, Expr, Program, Stmt } from './ast';
 import { makeDiagnostic, sortDiagnostics } from './diagnostics';
-import { lex, type Token } from './lexer';
+import { lex, type Token, tokenizer } from './lexer';
 import { StmtParser } from './parseStmt';
 
 export interface ParseResult {
@@ -12,18 +12,21 @@ export interface ParseResult {
 	diagnostics: Diagnostic[];
 }
 
+/** Lexing, the brace pass and parsing run together over a stream of tokens, so memory holds the
+ * tree and a few tokens, never all tokens of a long script. Each pass keeps its own diagnostics,
+ * concatenated in pass order before the (stable) sort, as when the passes ran one after another. */
 export function parse(source: string, file: string): ParseResult {
+	const lexDiags: Diagnostic[] = [];
+	const braceDiags: Diagnostic[] = [];
 	const diagnostics: Diagnostic[] = [];
 	let body: Stmt[] = [];
 	try {
-		const { tokens, diagnostics: lexDiags } = lex(source, file);
-		for (const d of lexDiags) { diagnostics.push(d); }
-		checkBraces(tokens, file, diagnostics);
+		const tokens = checkBraces(tokenizer(source, file, lexDiags), file, braceDiags);
 		body = new StmtParser(tokens, file, diagnostics).parseProgram();
 	} catch (err) {
 		diagnostics.push(internalError(file, err));
 	}
-	return { program: { file, body }, diagnostics: sortDiagnostics(diagnostics) };
+	return { program: { file, body }, diagnostics: sortDiagnostics([...lexDiags, ...braceDiags, ...diagnostics]) };
 }
 
 /** A lone expression, as typed into a watch, a hover or the debug console. */
@@ -47,14 +50,21 @@ function internalError(file: string, err: unknown): Diagnostic {
 }
 
 /** Braces only ever delimit blocks, so their balance is a purely lexical matter; checking it here
- * lets the diagnostic point at the brace itself rather than at wherever the parser gave up. */
-function checkBraces(tokens: readonly Token[], file: string, out: Diagnostic[]): void {
+ * lets the diagnostic point at the brace itself rather than at wherever the parser gave up. The
+ * check watches the token stream on its way to the parser. */
+function checkBraces(next: () => Token, file: string, out: Diagnostic[]): () => Token {
 	const open: Token[] = [];
-	for (const t of tokens) {
-		if (t.kind !== 'op') { continue; }
-		if (t.text === '{') { open.push(t); } else if (t.text === '}') {
-			if (open.pop() === undefined) { out.push(makeDiagnostic(file, t.line, t.col, "unmatched '}'")); }
+	let done = false;
+	return () => {
+		const t = next();
+		if (t.kind === 'op') {
+			if (t.text === '{') { open.push(t); } else if (t.text === '}') {
+				if (open.pop() === undefined) { out.push(makeDiagnostic(file, t.line, t.col, "unmatched '}'")); }
+			}
+		} else if (t.kind === 'eof' && !done) {
+			done = true;
+			for (const o of open) { out.push(makeDiagnostic(file, o.line, o.col, "unclosed '{'")); }
 		}
-	}
-	for (const t of open) { out.push(makeDiagnostic(file, t.line, t.col, "unclosed '{'")); }
+		return t;
+	};
 }

@@ -61,29 +61,31 @@ export function do_mmap(k: Kernel, mm: Mm, req: MmapRequest): number {
 
 /** zap_page_range: drop every mapping in [start, end) of one VMA's pages. */
 export function zap_page_range(k: Kernel, mm: Mm, start: number, end: number): void {
-	const folios = zap_begin(k, mm, start, end);
+	splitPmdEntriesAt(k, mm, start, end);
+	// the VMA's anon_vma outlives the anonymous pages dropped here (vma_needs_copy still copies)
+	const v = mm.vmas.find(start);
+	if (v && !v.anonVma && !v.shared) { v.anonVma = vma_has_anon(k, mm, start, end); }
+	const folios = new Set<number>();
 	zap_ptes(k, mm, start, end, folios);
 	zap_end(k, folios);
 }
 
 /** zap_page_range for the long paths (munmap, MADV_DONTNEED, exit_mmap): the same work, with a
- * pause point between groups of leaves where zap_pmd_range calls cond_resched(). Large folios
- * are still split once, after the last entry, as in one call. */
+ * pause point between groups of leaves where zap_pmd_range calls cond_resched(). Whether the VMA
+ * held anonymous pages is learnt span by span before each is zapped (no walk of the whole range
+ * first), and large folios are still split once, after the last entry, as in one call. */
 export function* zap_page_range_resched(k: Kernel, mm: Mm, start: number, end: number): K {
-	const folios = zap_begin(k, mm, start, end);
+	splitPmdEntriesAt(k, mm, start, end);
+	const v = mm.vmas.find(start);
+	let anon = v === undefined || v.anonVma || v.shared;
+	const folios = new Set<number>();
 	for (const [s, e] of leafSpans(mm.pt, start, end)) {
+		if (!anon) { anon = vma_has_anon(k, mm, s, e); }
 		zap_ptes(k, mm, s, e, folios);
 		yield* k.tick(s * PAGE_SIZE);
 	}
+	if (v && !v.anonVma && !v.shared) { v.anonVma = anon; }
 	zap_end(k, folios);
-}
-
-function zap_begin(k: Kernel, mm: Mm, start: number, end: number): Set<number> {
-	splitPmdEntriesAt(k, mm, start, end);
-	// the VMA's anon_vma outlives the anonymous pages dropped here (vma_needs_copy still copies)
-	const v = mm.vmas.find(start);
-	if (v && !v.anonVma && !v.shared) { v.anonVma = vma_has_anon(k, mm, start, end); }
-	return new Set<number>();
 }
 
 function zap_ptes(k: Kernel, mm: Mm, start: number, end: number, folios: Set<number>): void {
