@@ -50,6 +50,11 @@ async function main(): Promise<number> {
 	});
 	rows.push({ name: '  same kernel, simulated', value: `${uvm.batches} batches, ${uvm.entries} entries, ${uvm.simSeconds?.toFixed(2)} s simulated` });
 
+	const check4m = runCase('check4m');
+	rows.push({ name: 'check a script of 4M lines (24 MB)', value: `${check4m.seconds.toFixed(2)} s, peak RSS ${check4m.maxRssMB.toFixed(0)} MB`, target: '< 10 s, < 1.5 GB', ok: check4m.seconds < 10 && check4m.maxRssMB < 1536 });
+	const run4m = runCase('run4m');
+	rows.push({ name: 'check and run a script of 4M lines', value: `${run4m.seconds.toFixed(2)} s, peak RSS ${run4m.maxRssMB.toFixed(0)} MB` });
+
 	for (const r of [...await benchDebug(), ...await benchPause()]) {
 		rows.push({ name: r.name, value: `${r.value.toFixed(r.value < 10 ? 2 : 0)} ${r.unit}`, target: r.target, ok: r.ok });
 	}

@@ -46,6 +46,9 @@ const NAME_LOCS = Symbol('nameLocs');
 type Named = { [NAME_LOCS]?: Record<string, Loc> };
 
 export function recordNameLoc(node: object, field: string, loc: Loc): void {
+	// a name where its statement starts (`x = 1`) needs no record: nameLoc falls back to it
+	const at = (node as { loc?: Loc }).loc;
+	if (at !== undefined && at.line === loc.line && at.col === loc.col) { return; }
 	let m = (node as Named)[NAME_LOCS];
 	if (m === undefined) {
 		m = {};

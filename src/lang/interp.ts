@@ -46,13 +46,16 @@ export class Interpreter implements ExecHost {
 	/** instructions executed */
 	steps = 0;
 	event?: SimEvent;
-	private readonly lines: string[];
+	/** the script, for the text of a failed expectation (lines are found on demand: a script of
+	 * millions of lines is not copied line by line) */
+	private readonly source: string;
+	private lineStarts?: Int32Array;
 	/** an `expect` condition with its scans computed by prepare(), for the step it was made at */
 	private prep?: { steps: number; pc: number; cond: Expr; resolved: Expr };
 
 	constructor(program: Program, source: string, private readonly opts: InterpreterOptions = {}) {
 		this.prog = compile(program);
-		this.lines = source.split(/\r?\n/);
+		this.source = source;
 	}
 
 	get done(): boolean { return this.error !== undefined || this.pc >= this.prog.code.length; }
@@ -64,8 +67,26 @@ export class Interpreter implements ExecHost {
 
 	expectResult(ok: boolean, s: Stmt & { kind: 'expect' }, message: string): void {
 		if (ok) { this.passed++; return; }
-		const text = this.lines[s.loc.line - 1]?.slice(s.loc.col - 1).replace(/\s+#.*$/, '').trim() ?? 'expect';
+		const text = this.line(s.loc.line)?.slice(s.loc.col - 1).replace(/\s+#.*$/, '').trim() ?? 'expect';
 		this.fail(s.loc, message ? `${message} (${text})` : `expectation failed: ${text}`);
+	}
+
+	/** Line `n` (1-based) of the script, as split at \n, \r\n or a lone \r (the lexer's lines). */
+	private line(n: number): string | undefined {
+		if (!this.lineStarts) {
+			const src = this.source;
+			const starts = [0];
+			for (let i = 0; i < src.length; i++) {
+				const c = src.charCodeAt(i);
+				if (c === 13 && src.charCodeAt(i + 1) === 10) { i++; }
+				if (c === 10 || c === 13) { starts.push(i + 1); }
+			}
+			this.lineStarts = Int32Array.from(starts);
+		}
+		const at = this.lineStarts;
+		if (n < 1 || n > at.length) { return undefined; }
+		const text = this.source.slice(at[n - 1], n < at.length ? at[n] : this.source.length);
+		return text.replace(/(\r\n|\n|\r)$/, '');
 	}
 
 	private fail(loc: Loc, message: string): void {

@@ -32,7 +32,9 @@ export type TokenSource = Token[] | (() => Token);
 
 export class ParserBase {
 	protected depth = 0;
-	private readonly heights = new WeakMap<Expr, number>();
+	/** heights of the expressions of the statement being parsed (forgetStatement() empties it: a
+	 * table of every expression of a long script cost more in garbage collection than parsing) */
+	private readonly heights = new Map<Expr, number>();
 	/** the lookahead: tokens pulled but not consumed, from `head` on */
 	private buf: Token[] = [];
 	private head = 0;
@@ -47,6 +49,9 @@ export class ParserBase {
 			this.pull = () => tokens[Math.min(at++, tokens.length - 1)];
 		}
 	}
+
+	/** A new statement begins: the expressions of the last one are complete, their heights unneeded. */
+	protected forgetStatement(): void { this.heights.clear(); }
 
 	protected peek(ahead = 0): Token {
 		while (this.buf.length - this.head <= ahead) {

@@ -44,6 +44,7 @@ export class StmtParser extends ParserBase {
 	}
 
 	private parseStatement(): Stmt | undefined {
+		this.forgetStatement();
 		const savedDepth = this.depth;
 		try {
 			const s = this.statement();

@@ -8,23 +8,17 @@ import type { Expr } from './ast';
 import type { K } from '../engine/sim/events';
 import { type EvalContext, evaluate, toByteRange, wordFunction } from './eval';
 
-/** Which expressions hold a scanning call, so that the common case costs one lookup. */
-const scanning = new WeakMap<Expr, boolean>();
-
+/** Does `e` hold a scanning call? A walk of the tree, no bigger than evaluating it: no cache, as
+ * a table keyed by millions of expressions costs the garbage collector more than the walks. */
 function hasScan(e: Expr): boolean {
-	const known = scanning.get(e);
-	if (known !== undefined) { return known; }
-	let found = false;
 	switch (e.kind) {
-		case 'call': found = e.callee === 'matches' || e.args.some(hasScan); break;
-		case 'unary': found = hasScan(e.arg); break;
-		case 'binary': found = hasScan(e.left) || hasScan(e.right); break;
-		case 'slice': found = hasScan(e.object) || (e.lo !== undefined && hasScan(e.lo)) || (e.hi !== undefined && hasScan(e.hi)); break;
-		case 'index': found = hasScan(e.object) || hasScan(e.index); break;
-		default: break;
+		case 'call': return e.callee === 'matches' || e.args.some(hasScan);
+		case 'unary': return hasScan(e.arg);
+		case 'binary': return hasScan(e.left) || hasScan(e.right);
+		case 'slice': return hasScan(e.object) || (e.lo !== undefined && hasScan(e.lo)) || (e.hi !== undefined && hasScan(e.hi));
+		case 'index': return hasScan(e.object) || hasScan(e.index);
+		default: return false;
 	}
-	scanning.set(e, found);
-	return found;
 }
 
 /** `e` with every `matches(RANGE, EXPR)` it can compute replaced by its value (the scan offers
