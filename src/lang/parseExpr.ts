@@ -51,7 +51,7 @@ export class ParserBase {
 	}
 
 	/** A new statement begins: the expressions of the last one are complete, their heights unneeded. */
-	protected forgetStatement(): void { this.heights.clear(); }
+	protected forgetStatement(): void { if (this.heights.size > 0) { this.heights.clear(); } }
 
 	protected peek(ahead = 0): Token {
 		while (this.buf.length - this.head <= ahead) {
