@@ -250,6 +250,9 @@ export class HmmRuntime extends EventEmitter {
 	private checkExpect(it: Interpreter): StopInfo | undefined {
 		const ins = it.instr;
 		if (!ins || ins.op !== 'exec' || ins.stmt.kind !== 'expect' || this.expectChecked === it.steps) { return undefined; }
+		// a condition that scans memory (matches over gigabytes) is checked in `before`, once the
+		// driver has computed its scans with pause points, not at the boundary in one go
+		if (it.awaitsPrepare(ins.stmt.cond)) { return undefined; }
 		this.expectChecked = it.steps;
 		return expectStop(it, this.bps, this.lines);
 	}

@@ -9,7 +9,7 @@ import type { K, SimEvent } from '../engine/sim/events';
 import { SimError } from '../engine/sim/errors';
 import { evaluate, int, truthy } from './eval';
 import { execStmt, type ExecHost } from './exec';
-import { resolveScans } from './scans';
+import { hasScan, resolveScans } from './scans';
 import { ScriptError, type Value } from './values';
 
 export interface InterpSnapshot {
@@ -107,6 +107,14 @@ export class Interpreter implements ExecHost {
 		let resolved = cond;
 		try { resolved = yield* resolveScans(cond, this); } catch { /* evaluation reports it */ }
 		this.prep = { steps: this.steps, pc: this.pc, cond, resolved };
+	}
+
+	/** True when `e`, the next `expect`'s condition, holds scans prepare() has not computed yet:
+	 * a check of it should wait for the driver to run prepare(). */
+	awaitsPrepare(e: Expr): boolean {
+		const p = this.prep;
+		if (p && p.cond === e && p.steps === this.steps && p.pc === this.pc) { return false; }
+		return hasScan(e);
 	}
 
 	/** `e` with the scans prepare() computed for the next instruction, else `e` itself. */

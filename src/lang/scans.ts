@@ -10,7 +10,7 @@ import { type EvalContext, evaluate, toByteRange, wordFunction } from './eval';
 
 /** Does `e` hold a scanning call? A walk of the tree, no bigger than evaluating it: no cache, as
  * a table keyed by millions of expressions costs the garbage collector more than the walks. */
-function hasScan(e: Expr): boolean {
+export function hasScan(e: Expr): boolean {
 	switch (e.kind) {
 		case 'call': return e.callee === 'matches' || e.args.some(hasScan);
 		case 'unary': return hasScan(e.arg);
