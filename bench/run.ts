@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { benchDebug } from './debug';
 import { benchPause } from './pause';
+import { benchMemoryLoop } from './memoryLoop';
 
 interface CaseResult { name: string; seconds: number; pages: number; maxRssMB: number; batches?: number; entries?: number; simSeconds?: number }
 
@@ -55,7 +56,7 @@ async function main(): Promise<number> {
 	const run4m = runCase('run4m');
 	rows.push({ name: 'check and run a script of 4M lines', value: `${run4m.seconds.toFixed(2)} s, peak RSS ${run4m.maxRssMB.toFixed(0)} MB` });
 
-	for (const r of [...await benchDebug(), ...await benchPause()]) {
+	for (const r of [...await benchDebug(), ...await benchPause(), ...await benchMemoryLoop()]) {
 		rows.push({ name: r.name, value: `${r.value.toFixed(r.value < 10 ? 2 : 0)} ${r.unit}`, target: r.target, ok: r.ok });
 	}
 
