@@ -82,8 +82,10 @@ export class Driver {
 
 	get watching(): ReadonlySet<EventKind> { return this.watched; }
 
-	/** True while a statement is suspended halfway (stopped at one of its events or ticks). */
-	get midStatement(): boolean { return this.gen !== undefined; }
+	/** True while a statement is suspended halfway (stopped at one of its events or ticks). A stop
+	 * inside prepare() is not: the statement has not started and nothing has changed, so the
+	 * position is still the boundary before it (resuming finishes prepare() first). */
+	get midStatement(): boolean { return this.gen !== undefined && !this.preparing; }
 
 	/** The instruction in progress, while mid-statement. */
 	get current(): Instr | undefined { return this.cur?.ins; }

@@ -31,7 +31,7 @@ describe('pause inside every long statement at 8 GiB (driver ticks)', function (
 			const t0 = performance.now();
 			for (;;) {
 				const t = performance.now();
-				const r = d.run({ tick: () => (inside() ? 'pause' : undefined), prepare: true });
+				const r = d.run({ tick: () => (inside() ? 'pause' : undefined) });
 				gaps.push(performance.now() - t);
 				if (r.kind !== 'stop') { assert.equal(r.kind, 'done'); break; }
 				stops++;
