@@ -192,6 +192,27 @@ const cases: Record<string, () => object | Promise<object>> = {
 		if (m.word(X, 123457) !== 123457 || m.where(X) !== 'gpu') { throw new Error('stream kernel lost data'); }
 		return { seconds: s, pages: GiB / PAGE, batches: report!.batches, entries: report!.faultEntries, simSeconds: report!.timeNs / 1e9 };
 	},
+	/** checking a script of 4M lines (24 MB, `x = 1` each): lexing, parsing and checking are one
+	 * linear pass with a streaming lexer (issue 16, item 5) */
+	check4m() {
+		const source = script4m();
+		let errors = 0;
+		const s = timed(() => { errors = compileSource(source, 'big.hmmw').diagnostics.length; });
+		if (errors !== 0) { throw new Error('the 4M-line script does not check'); }
+		return { seconds: s, pages: 0, lines: LINES_4M };
+	},
+	/** the same script checked and run to its end */
+	run4m() {
+		const source = script4m();
+		let value: unknown;
+		const s = timed(() => {
+			const it = new Interpreter(compileSource(source, 'big.hmmw').program, source);
+			it.runToEnd();
+			value = it.vars.get('x');
+		});
+		if (value !== LINES_4M - 1) { throw new Error('the 4M-line script did not run to its end'); }
+		return { seconds: s, pages: 0, lines: LINES_4M };
+	},
 };
 
 /** `hmmw run` of a 1 GiB streaming workload (CPU fill, then a policy=migrate kernel rewriting it),
@@ -219,6 +240,14 @@ const asyncCases: Record<string, () => Promise<object>> = {
 	traceStreamOff: () => traceStream(false),
 	traceStreamOn: () => traceStream(true),
 };
+
+const LINES_4M = 4_000_000;
+function script4m(): string {
+	const lines = ['process p'];
+	for (let i = 0; i < LINES_4M; i++) { lines.push(`x = ${i % 10}`); }
+	lines[LINES_4M] = `x = ${LINES_4M - 1}`;
+	return lines.join('\n') + '\n';
+}
 
 const name = process.argv[2];
 const f = cases[name] ?? asyncCases[name];

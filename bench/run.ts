@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { benchDebug } from './debug';
 import { benchProposals, formatProposals } from './proposals';
+import { benchPause } from './pause';
+import { benchMemoryLoop } from './memoryLoop';
 
 interface CaseResult {
 	name: string; seconds: number; warmSeconds?: number; coldSeconds?: number; steps?: number; pages: number; maxRssMB: number;
@@ -92,7 +94,12 @@ async function main(): Promise<number> {
 	const grow = on.maxRssMB - off.maxRssMB;
 	rows.push({ name: '    peak RSS growth with --trace', value: `${grow.toFixed(0)} MB for a ${((on.traceBytes ?? 0) / 2 ** 20).toFixed(0)} MiB file`, target: '< 64 MB', ok: grow < 64 });
 
-	for (const r of await benchDebug()) {
+	const check4m = runCase('check4m');
+	rows.push({ name: 'check a script of 4M lines (24 MB)', value: `${check4m.seconds.toFixed(2)} s, peak RSS ${check4m.maxRssMB.toFixed(0)} MB`, target: '< 10 s, < 1.5 GB', ok: check4m.seconds < 10 && check4m.maxRssMB < 1536 });
+	const run4m = runCase('run4m');
+	rows.push({ name: 'check and run a script of 4M lines', value: `${run4m.seconds.toFixed(2)} s, peak RSS ${run4m.maxRssMB.toFixed(0)} MB` });
+
+	for (const r of [...await benchDebug(), ...await benchPause(), ...await benchMemoryLoop()]) {
 		rows.push({ name: r.name, value: `${r.value.toFixed(r.value < 10 ? 2 : 0)} ${r.unit}`, target: r.target, ok: r.ok });
 	}
 

@@ -20,7 +20,7 @@ import { TRACED, TraceRecorder } from '../lang/trace';
 import { LineProfiler } from '../lang/profile';
 import { Breakpoints, ENGINE_FILTERS } from './breakpoints';
 import { boundaryStop, eventStop, expectStop, innermostLoop, isIssue, isNewLine, type Mode, type Origin, type StopInfo } from './stops';
-import { describeEvent } from './describe';
+import { describeEvent, hex } from './describe';
 import { type Edit, stoppable, TimeMachine } from './timeTravel';
 import { type RunState, RunStateMachine } from './runState';
 import { checkWritable, cpuWriteBytes } from './memory';
@@ -236,7 +236,8 @@ export class HmmRuntime extends EventEmitter {
 				return this.arrive(it, span);
 			},
 			before: () => (this.pauseRequested ? { reason: 'pause' } : this.checkExpect(it)),
-			tick: () => (this.pauseRequested ? { reason: 'pause' } : undefined),
+			tick: ev => (this.pauseRequested ? insideStop(it, ev.addr) : undefined),
+			prepare: true,
 			event: ev => {
 				this.trace?.event(ev, it.steps, it.machine.time, this.driver.current?.loc.line);
 				this.timeline.event(ev, it.steps - 1, it.machine.time);
@@ -282,6 +283,9 @@ export class HmmRuntime extends EventEmitter {
 	private checkExpect(it: Interpreter): StopInfo | undefined {
 		const ins = it.instr;
 		if (!ins || ins.op !== 'exec' || ins.stmt.kind !== 'expect' || this.expectChecked === it.steps) { return undefined; }
+		// a condition that scans memory (matches over gigabytes) is checked in `before`, once the
+		// driver has computed its scans with pause points, not at the boundary in one go
+		if (it.awaitsPrepare(ins.stmt.cond)) { return undefined; }
 		this.expectChecked = it.steps;
 		return expectStop(it, this.bps, this.lines);
 	}
@@ -444,4 +448,13 @@ export class HmmRuntime extends EventEmitter {
 		const g = cpuWriteBytes(it, e.process, e.addr, e.bytes);
 		while (!g.next().done) { /* the write's events are not breakpoints */ }
 	}
+}
+
+/** A pause that lands inside a long statement: the statement is suspended and resumes where it
+ * is; the call stack shows the kernel frames it is in. */
+function insideStop(it: Interpreter, addr: number): StopInfo {
+	const line = it.loc?.line;
+	const where = addr ? ` at ${hex(addr)}` : '';
+	const description = `Paused inside the statement${line ? ` on line ${line}` : ''}${where}; it resumes from there`;
+	return { reason: 'pause', description, text: description };
 }

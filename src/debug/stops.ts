@@ -66,7 +66,8 @@ export function expectStop(it: Interpreter, bps: Breakpoints, lines: string[]): 
 	const ins = it.instr;
 	if (!ins || ins.op !== 'exec' || ins.stmt.kind !== 'expect' || !bps.filters.has('expect')) { return undefined; }
 	let ok: boolean;
-	try { ok = truthy(evaluate(ins.stmt.cond, it), ins.stmt.cond.loc); } catch { return undefined; }
+	// the driver computed the condition's scans already, with pause points (Interpreter.prepare)
+	try { ok = truthy(evaluate(it.prepared(ins.stmt.cond), it), ins.stmt.cond.loc); } catch { return undefined; }
 	if (ok || !bps.scriptFilter('expect', it)) { return undefined; }
 	const text = lines[ins.loc.line - 1]?.slice(ins.loc.col - 1).replace(/\s+#.*$/, '').trim() ?? 'expect';
 	const description = `expectation fails: ${text}`;

@@ -19,6 +19,9 @@ export interface KernelFrame { fn: string; addr?: number; npages?: number; proce
 
 /** An offer to pause, made by long loops every TICK_PAGES pages. */
 export const TICK_PAGES = 8192;
+/** The finer interval of loops whose pages are expensive (a stored-bytes fill, a migration back
+ * from a device, a zap, a fork copy): one page-table leaf, so that pause stops within a few ms. */
+export const TICK_LEAF = 512;
 
 export type ThpMode = 'always' | 'madvise' | 'never';
 

@@ -1,6 +1,6 @@
 // The engine's front door: one method per workload statement, in byte addresses and names, over
 // the kernel-shaped internals. The interpreter, the debugger and the tests all go through here.
-import { DEFAULT_SYSTEM, Kernel, type SystemConfig } from './kernel';
+import { DEFAULT_SYSTEM, Kernel, type SystemConfig, TICK_LEAF } from './kernel';
 import { type EventFilter, type K, NO_EVENTS } from './sim/events';
 import { deepClone } from './sim/clone';
 import { type ErrorCode, fail, SimError } from './sim/errors';
@@ -495,11 +495,21 @@ export class Machine {
 	/** Does every int32 word of the range equal fill(i)? Reads without faulting. Pattern pages
 	 * compare as patterns against a linear fill, other pages a page of words at a time. */
 	matches(r: ByteRange, expect: Fill | ((i: number) => number)): boolean {
+		const g = this.scanMatches(r, expect);
+		for (;;) {
+			const n = g.next();
+			if (n.done) { return n.value; }
+		}
+	}
+
+	/** matches() with a pause point every leaf's worth of pages: 8 GiB hold 2G words. */
+	*scanMatches(r: ByteRange, expect: Fill | ((i: number) => number)): K<boolean> {
 		const fill: Fill = typeof expect === 'function' ? { kind: 'fn', fn: expect } : expect;
 		const mm = this.cur();
 		const words = Math.floor(r.len / 4);
 		if (r.addr % PAGE_SIZE === 0) {
 			for (let vpn = r.addr / PAGE_SIZE, w = 0; w < words; vpn++) {
+				if (w > 0 && w % (TICK_LEAF * 1024) === 0) { yield* this.k.tick(vpn * PAGE_SIZE); }
 				const p = Q.peek(this.k, mm, vpn);
 				if (!p) { fail('EFAULT', `address 0x${(vpn * PAGE_SIZE).toString(16)} is not mapped`); }
 				const n = Math.min(1024, words - w);
@@ -508,7 +518,10 @@ export class Machine {
 			}
 			return true;
 		}
-		for (let w = 0; w < words; w++) { if (this.word(r, w) !== fillWord(fill, w)) { return false; } }
+		for (let w = 0; w < words; w++) {
+			if (w > 0 && w % (TICK_LEAF * 1024) === 0) { yield* this.k.tick(r.addr + w * 4); }
+			if (this.word(r, w) !== fillWord(fill, w)) { return false; }
+		}
 		return true;
 	}
 

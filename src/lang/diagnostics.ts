@@ -38,18 +38,25 @@ export function shortText(s: string, max = 40): string {
 
 // The syntax tree stores names (devices, processes, files, words) as plain strings with only the
 // statement's position. The parser records where each name was written, so the checker can point
-// at the name itself; trees built by hand simply fall back to the statement position.
-const nameLocs = new WeakMap<object, Record<string, Loc>>();
+// at the name itself; trees built by hand simply fall back to the statement position. The record
+// is a symbol-keyed property of the node (JSON and clones leave it out): a WeakMap with one entry
+// per statement made the garbage collector's ephemeron work grow with the script (a quarter of
+// the time of checking a script of millions of lines).
+const NAME_LOCS = Symbol('nameLocs');
+type Named = { [NAME_LOCS]?: Record<string, Loc> };
 
 export function recordNameLoc(node: object, field: string, loc: Loc): void {
-	let m = nameLocs.get(node);
+	// a name where its statement starts (`x = 1`) needs no record: nameLoc falls back to it
+	const at = (node as { loc?: Loc }).loc;
+	if (at !== undefined && at.line === loc.line && at.col === loc.col) { return; }
+	let m = (node as Named)[NAME_LOCS];
 	if (m === undefined) {
 		m = {};
-		nameLocs.set(node, m);
+		(node as Named)[NAME_LOCS] = m;
 	}
 	m[field] = { line: loc.line, col: loc.col };
 }
 
 export function nameLoc(node: { loc: Loc }, field: string): Loc {
-	return nameLocs.get(node)?.[field] ?? node.loc;
+	return (node as Named)[NAME_LOCS]?.[field] ?? node.loc;
 }

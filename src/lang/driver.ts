@@ -23,12 +23,16 @@ export interface DriverHooks<S> {
 	before?(): S | undefined;
 	/** A watched engine event other than 'tick'. */
 	event?(ev: SimEvent): S | undefined;
-	/** A 'tick': a long engine operation offers to be interrupted. */
-	tick?(): S | undefined;
+	/** A 'tick': a long engine operation offers to be interrupted (`ev.addr`: where it is, or 0). */
+	tick?(ev: SimEvent): S | undefined;
 	/** With no `boundary` hook, and a `before` hook that stops nothing until the interpreter has
 	 * run this many steps, the driver may run instructions that cannot pause in batches without
 	 * calling the hooks (the fast path; the clock is still polled every batch). */
 	quietUntil?: number;
+	/** `before` evaluates the next `expect`'s condition (the debugger's expect filter, through
+	 * Interpreter.prepared): the driver first runs Interpreter.prepare(), which computes the
+	 * condition's scans with ticks, so that a pause reaches inside them. */
+	prepare?: boolean;
 }
 
 /** instructions run between two looks at the clock on the fast path */
@@ -59,6 +63,10 @@ export class Driver {
 	private last?: Span;
 	private arriveDue: boolean;
 	private readonly check?: InvariantCheck;
+	/** gen is Interpreter.prepare(), not the statement */
+	private preparing = false;
+	/** prepare() finished for the instruction at pc: the `before` hook and the statement are next */
+	private prepared = false;
 
 	/** `arrive`: the boundary hook is due at the starting position (a debugger stops on entry). */
 	constructor(readonly interp: Interpreter, opts: DriverOptions = {}, arrive = false) {
@@ -81,8 +89,10 @@ export class Driver {
 
 	get watching(): ReadonlySet<EventKind> { return this.watched; }
 
-	/** True while a statement is suspended halfway (stopped at one of its events or ticks). */
-	get midStatement(): boolean { return this.gen !== undefined; }
+	/** True while a statement is suspended halfway (stopped at one of its events or ticks). A stop
+	 * inside prepare() is not: the statement has not started and nothing has changed, so the
+	 * position is still the boundary before it (resuming finishes prepare() first). */
+	get midStatement(): boolean { return this.gen !== undefined && !this.preparing; }
 
 	/** The instruction in progress, while mid-statement. */
 	get current(): Instr | undefined { return this.cur?.ins; }
@@ -96,6 +106,8 @@ export class Driver {
 		}
 		this.cur = undefined;
 		this.last = undefined;
+		this.preparing = false;
+		this.prepared = false;
 		this.arriveDue = arrive;
 		this.install();
 	}
@@ -107,7 +119,7 @@ export class Driver {
 		const t0 = this.now();
 		let moved = false;
 		this.install();
-		const fast = hooks.boundary === undefined && this.check === undefined && (hooks.before === undefined || hooks.quietUntil !== undefined);
+		const fast = hooks.boundary === undefined && !hooks.prepare && this.check === undefined && (hooks.before === undefined || hooks.quietUntil !== undefined);
 		const quiet = hooks.before === undefined ? Infinity : hooks.quietUntil ?? 0;
 		for (;;) {
 			if (!this.gen) {
@@ -127,6 +139,14 @@ export class Driver {
 						continue;
 					}
 				}
+				const ins = it.instr;
+				if (hooks.prepare && !this.prepared && ins?.op === 'exec' && ins.stmt.kind === 'expect') {
+					this.cur = { ins, pc: it.pc, startNs: it.machine.time };
+					this.gen = it.prepare();
+					this.preparing = true;
+				}
+			}
+			if (!this.gen) {
 				const s = hooks.before?.();
 				if (s !== undefined) { return { kind: 'stop', stop: s }; }
 				// every run starts at least one instruction, so slicing always makes progress
@@ -134,9 +154,18 @@ export class Driver {
 				this.cur = { ins: it.instr, pc: it.pc, startNs: it.machine.time };
 				this.check?.begin(it.instr);
 				this.gen = it.step();
+				this.prepared = false;
 			}
 			const r = this.gen.next();
 			moved = true;
+			if (r.done && this.preparing) {
+				// nothing changed yet: the `before` hook and the statement come next
+				this.gen = undefined;
+				this.cur = undefined;
+				this.preparing = false;
+				this.prepared = true;
+				continue;
+			}
 			if (r.done) {
 				const c = this.cur!;
 				this.gen = undefined;
@@ -149,7 +178,7 @@ export class Driver {
 			}
 			const ev = r.value;
 			if (ev.kind === 'tick') {
-				const s = hooks.tick?.();
+				const s = hooks.tick?.(ev);
 				if (s !== undefined) { return { kind: 'stop', stop: s }; }
 				if (this.now() - t0 > sliceMs) { return { kind: 'slice' }; }
 				continue;

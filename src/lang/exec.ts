@@ -15,6 +15,7 @@ import {
 } from './vocabularyOptions';
 import { kernelAccesses } from './kernelBody';
 import { nameLoc } from './diagnostics';
+import { resolveStmtScans } from './scans';
 
 export interface ExecHost extends EvalContext {
 	print(line: string): void;
@@ -195,7 +196,9 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		}
 		case 'kernel-read': case 'kernel-write': case 'kernel-atomic':
 			throw new ScriptError(kernelLineMessage(s.kind), s.loc);
-		case 'assign': case 'print': case 'expect': execSimple(s, h); return;
+		// scans (matches()) are computed first, with pause points; then the statement runs as the
+		// fast path would run it (execSimple)
+		case 'assign': case 'print': case 'expect': execSimple(yield* resolveStmtScans(s, h), h); return;
 		// uses were substituted by the parser; the variable is there for watches and hovers
 		case 'param': h.vars.set(s.name, s.value.kind === 'ident' ? s.value.name : evaluate(s.value, h)); return;
 		default:

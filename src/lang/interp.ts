@@ -1,7 +1,7 @@
 // The interpreter: runs a compiled program one instruction at a time. `step()` is a generator that
 // passes engine events up to whoever drives it (the CLI drains it; the debugger may stop at any
 // event and resume later), so the interpreter never needs to know who is watching.
-import type { Loc, Program, Stmt } from './ast';
+import type { Expr, Loc, Program, Stmt } from './ast';
 import { compile, type CompiledProgram, type Instr } from './program';
 import { Machine, type MachineSnapshot } from '../engine/machine';
 import { deepClone } from '../engine/sim/clone';
@@ -9,6 +9,7 @@ import type { K, SimEvent } from '../engine/sim/events';
 import { SimError } from '../engine/sim/errors';
 import { evaluate, int, truthy } from './eval';
 import { execSimple, execStmt, type ExecHost, SIMPLE_STATEMENTS } from './exec';
+import { hasScan, resolveScans } from './scans';
 import { ScriptError, type Value } from './values';
 
 export interface InterpSnapshot {
@@ -35,6 +36,16 @@ export interface InterpreterOptions {
 /** One decided expectation: where it is written, and whether it held. */
 export interface ExpectResult { line: number; col: number; kind: 'expect' | 'expect-error'; ok: boolean; message?: string }
 
+/** Does the statement compute a scan (matches()) that exec resolves with pause points? */
+function stmtHasScan(s: Stmt): boolean {
+	switch (s.kind) {
+		case 'assign': return hasScan(s.value);
+		case 'print': return s.args.some(hasScan);
+		case 'expect': return hasScan(s.cond);
+		default: return false;
+	}
+}
+
 export class Interpreter implements ExecHost {
 	readonly prog: CompiledProgram;
 	readonly machine = new Machine();
@@ -50,15 +61,22 @@ export class Interpreter implements ExecHost {
 	/** instructions executed */
 	steps = 0;
 	event?: SimEvent;
-	private readonly lines: string[];
+	/** the script, for the text of a failed expectation (lines are found on demand: a script of
+	 * millions of lines is not copied line by line) */
+	private readonly source: string;
+	private lineStarts?: Int32Array;
+	/** an `expect` condition with its scans computed by prepare(), for the step it was made at */
+	private prep?: { steps: number; pc: number; cond: Expr; resolved: Expr };
 
 	/** per instruction: true when it cannot pause (runSimple may run it) */
 	private readonly simple: boolean[];
 
 	constructor(program: Program, source: string, private readonly opts: InterpreterOptions = {}) {
 		this.prog = compile(program);
-		this.simple = this.prog.code.map(i => i.op !== 'exec' || SIMPLE_STATEMENTS.has(i.stmt.kind));
-		this.lines = source.split(/\r?\n/);
+		// a statement or condition that scans memory (matches()) is not simple: it pauses inside
+		this.simple = this.prog.code.map(i => (i.op === 'exec' ? SIMPLE_STATEMENTS.has(i.stmt.kind) && !stmtHasScan(i.stmt)
+			: i.op === 'branch' ? !hasScan(i.cond) : true));
+		this.source = source;
 	}
 
 	get done(): boolean { return this.error !== undefined || this.pc >= this.prog.code.length; }
@@ -70,8 +88,26 @@ export class Interpreter implements ExecHost {
 
 	expectResult(ok: boolean, s: Stmt & { kind: 'expect' }, message: string): void {
 		if (ok) { this.passed++; this.opts.onExpect?.({ line: s.loc.line, col: s.loc.col, kind: 'expect', ok }); return; }
-		const text = this.lines[s.loc.line - 1]?.slice(s.loc.col - 1).replace(/\s+#.*$/, '').trim() ?? 'expect';
+		const text = this.line(s.loc.line)?.slice(s.loc.col - 1).replace(/\s+#.*$/, '').trim() ?? 'expect';
 		this.fail(s.loc, message ? `${message} (${text})` : `expectation failed: ${text}`, 'expect');
+	}
+
+	/** Line `n` (1-based) of the script, as split at \n, \r\n or a lone \r (the lexer's lines). */
+	private line(n: number): string | undefined {
+		if (!this.lineStarts) {
+			const src = this.source;
+			const starts = [0];
+			for (let i = 0; i < src.length; i++) {
+				const c = src.charCodeAt(i);
+				if (c === 13 && src.charCodeAt(i + 1) === 10) { i++; }
+				if (c === 10 || c === 13) { starts.push(i + 1); }
+			}
+			this.lineStarts = Int32Array.from(starts);
+		}
+		const at = this.lineStarts;
+		if (n < 1 || n > at.length) { return undefined; }
+		const text = this.source.slice(at[n - 1], n < at.length ? at[n] : this.source.length);
+		return text.replace(/(\r\n|\n|\r)$/, '');
 	}
 
 	private fail(loc: Loc, message: string, kind: ExpectResult['kind']): void {
@@ -80,6 +116,33 @@ export class Interpreter implements ExecHost {
 		this.failures.push(f);
 		this.opts.onFailure?.(f);
 		this.opts.onExpect?.({ ...f, kind, ok: false });
+	}
+
+	/** Computes the scans (scans.ts) of the next instruction's `expect` condition, with pause
+	 * points, so that a hook that evaluates the condition before the statement runs (the
+	 * debugger's expect filter) does not scan gigabytes in one go. The statement computes its own
+	 * values again when it runs: the state may change in between (a console statement). */
+	*prepare(): K {
+		const ins = this.instr;
+		if (!ins || this.error || ins.op !== 'exec' || ins.stmt.kind !== 'expect') { return; }
+		const cond = ins.stmt.cond;
+		let resolved = cond;
+		try { resolved = yield* resolveScans(cond, this); } catch { /* evaluation reports it */ }
+		this.prep = { steps: this.steps, pc: this.pc, cond, resolved };
+	}
+
+	/** True when `e`, the next `expect`'s condition, holds scans prepare() has not computed yet:
+	 * a check of it should wait for the driver to run prepare(). */
+	awaitsPrepare(e: Expr): boolean {
+		const p = this.prep;
+		if (p && p.cond === e && p.steps === this.steps && p.pc === this.pc) { return false; }
+		return hasScan(e);
+	}
+
+	/** `e` with the scans prepare() computed for the next instruction, else `e` itself. */
+	prepared(e: Expr): Expr {
+		const p = this.prep;
+		return p && p.cond === e && p.steps === this.steps && p.pc === this.pc ? p.resolved : e;
 	}
 
 	/** Executes the instruction at pc. Errors become the run's outcome, never exceptions. */
@@ -98,6 +161,11 @@ export class Interpreter implements ExecHost {
 		if (ins.op === 'exec' && !this.simple[this.pc]) {
 			yield* execStmt(ins.stmt, this.machine, this);
 			this.pc++;
+			return;
+		}
+		if (ins.op === 'branch' && !this.simple[this.pc]) {
+			// a condition that scans memory computes its scans first, with pause points (scans.ts)
+			this.pc = truthy(evaluate(yield* resolveScans(ins.cond, this), this), ins.cond.loc) ? this.pc + 1 : ins.else;
 			return;
 		}
 		this.runSync(ins);
@@ -244,6 +312,7 @@ export class Interpreter implements ExecHost {
 		this.error = st.error;
 		this.steps = st.steps;
 		this.event = undefined;
+		this.prep = undefined;
 	}
 
 	/** Runs to the end with nobody watching events (the CLI's and the tests' way). */

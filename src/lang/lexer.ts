@@ -80,30 +80,58 @@ function describeChar(s: string): string {
 export function lex(source: string, file: string): LexResult {
 	const tokens: Token[] = [];
 	const diagnostics: Diagnostic[] = [];
+	const next = tokenizer(source, file, diagnostics);
+	for (;;) {
+		const t = next();
+		tokens.push(t);
+		if (t.kind === 'eof') { return { tokens, diagnostics }; }
+	}
+}
+
+/** The lexer as a stream: each call returns the next token (`eof` again and again at the end), and
+ * problems go to `diagnostics` as they are met. The parser pulls tokens as it needs them, so a
+ * script of millions of lines never exists as one array of tokens. */
+export function tokenizer(source: string, file: string, diagnostics: Diagnostic[]): () => Token {
 	const n = source.length;
 	let i = 0;
 	let line = 1;
 	let lineStart = 0;
 	// A run of rejected characters is reported once, at its first character.
 	let inGarbage = false;
+	let out: Token | undefined;
+	let eof: Token | undefined;
 
 	const col = (at: number): number => at - lineStart + 1;
 	const error = (at: number, message: string): void => {
 		diagnostics.push(makeDiagnostic(file, line, col(at), message));
 	};
 	const newline = (at: number, text: string): void => {
-		tokens.push({ kind: 'eol', text, line, col: col(at) });
+		out = { kind: 'eol', text, line, col: col(at) };
 	};
 
 	if (source.charCodeAt(0) === 0xfeff) { i = 1; }
 
-	while (i < n) {
+	return function nextToken(): Token {
+		if (eof) { return eof; }
+		out = undefined;
+		while (out === undefined) {
+			if (i >= n) {
+				eof = { kind: 'eof', text: '', line, col: col(i) };
+				return eof;
+			}
+			step();
+		}
+		return out;
+	};
+
+	/** Consumes one token, blank or comment (a token, if any, is left in `out`). */
+	function step(): void {
 		const c = source.charCodeAt(i);
 		const start = i;
 		if (c === 32 || c === 9 || c === 12 || c === 11) {
 			i++;
 			inGarbage = false;
-			continue;
+			return;
 		}
 		if (c === 10 || c === 13) {
 			newline(i, '\n');
@@ -111,40 +139,40 @@ export function lex(source: string, file: string): LexResult {
 			line++;
 			lineStart = i;
 			inGarbage = false;
-			continue;
+			return;
 		}
 		if (c === 35) {
 			while (i < n && source.charCodeAt(i) !== 10 && source.charCodeAt(i) !== 13) { i++; }
-			continue;
+			return;
 		}
 		if (c === 59) {
 			newline(i, ';');
 			i++;
 			inGarbage = false;
-			continue;
+			return;
 		}
 		if (isIdentStart(c)) {
 			while (i < n && isIdentPart(source.charCodeAt(i))) { i++; }
-			tokens.push({ kind: 'ident', text: source.slice(start, i), line, col: col(start) });
+			out = { kind: 'ident', text: source.slice(start, i), line, col: col(start) };
 			inGarbage = false;
-			continue;
+			return;
 		}
 		if (isDigit(c)) {
 			i = lexNumber(start);
 			inGarbage = false;
-			continue;
+			return;
 		}
 		if (c === 34) {
 			i = lexString(start);
 			inGarbage = false;
-			continue;
+			return;
 		}
 		const op = OPS_BY_CHAR.get(c)?.find(o => o.length === 1 || source.startsWith(o, i));
 		if (op !== undefined) {
-			tokens.push({ kind: 'op', text: op, line, col: col(start) });
+			out = { kind: 'op', text: op, line, col: col(start) };
 			i += op.length;
 			inGarbage = false;
-			continue;
+			return;
 		}
 		const cp = source.codePointAt(i) ?? c;
 		const ch = String.fromCodePoint(cp);
@@ -152,8 +180,6 @@ export function lex(source: string, file: string): LexResult {
 		inGarbage = true;
 		i += ch.length;
 	}
-	tokens.push({ kind: 'eof', text: '', line, col: col(i) });
-	return { tokens, diagnostics };
 
 	function lexNumber(begin: number): number {
 		let p = begin;
@@ -226,7 +252,7 @@ export function lex(source: string, file: string): LexResult {
 				if (big > MAX_INT) { error(begin, 'integer literal is too large (above 2^53)'); } else { value = Number(big); }
 			}
 		}
-		tokens.push({ kind: 'num', text: source.slice(begin, end), line, col: col(begin), value, unit });
+		out = { kind: 'num', text: source.slice(begin, end), line, col: col(begin), value, unit };
 		return end;
 	}
 
@@ -238,7 +264,7 @@ export function lex(source: string, file: string): LexResult {
 			const c = source.charCodeAt(p);
 			if (c === 34) {
 				parts.push(source.slice(chunk, p));
-				tokens.push({ kind: 'str', text: parts.join(''), line, col: col(begin) });
+				out = { kind: 'str', text: parts.join(''), line, col: col(begin) };
 				return p + 1;
 			}
 			if (c === 10 || c === 13) { break; }
@@ -264,7 +290,7 @@ export function lex(source: string, file: string): LexResult {
 		}
 		parts.push(source.slice(chunk, p));
 		error(begin, 'unterminated string');
-		tokens.push({ kind: 'str', text: parts.join(''), line, col: col(begin) });
+		out = { kind: 'str', text: parts.join(''), line, col: col(begin) };
 		return p;
 	}
 }

@@ -27,22 +27,48 @@ export function describe(t: Token): string {
 	}
 }
 
+/** Where the parser's tokens come from: an array (tests, short inputs) or the lexer's stream. */
+export type TokenSource = Token[] | (() => Token);
+
 export class ParserBase {
-	protected pos = 0;
 	protected depth = 0;
-	private readonly heights = new WeakMap<Expr, number>();
+	/** heights of the expressions of the statement being parsed (forgetStatement() empties it: a
+	 * table of every expression of a long script cost more in garbage collection than parsing) */
+	private readonly heights = new Map<Expr, number>();
+	/** the lookahead: tokens pulled but not consumed, from `head` on */
+	private buf: Token[] = [];
+	private head = 0;
+	private readonly pull: () => Token;
 	/** values of the `param`s declared so far: a later use of the name is replaced by the value */
 	protected readonly params = new Map<string, Expr>();
 
-	constructor(protected readonly tokens: Token[], protected readonly file: string,
-		protected readonly diagnostics: Diagnostic[]) {}
+	constructor(tokens: TokenSource, protected readonly file: string,
+		protected readonly diagnostics: Diagnostic[]) {
+		if (typeof tokens === 'function') {
+			this.pull = tokens;
+		} else {
+			let at = 0;
+			this.pull = () => tokens[Math.min(at++, tokens.length - 1)];
+		}
+	}
+
+	/** A new statement begins: the expressions of the last one are complete, their heights unneeded. */
+	protected forgetStatement(): void { if (this.heights.size > 0) { this.heights.clear(); } }
 
 	protected peek(ahead = 0): Token {
-		return this.tokens[Math.min(this.pos + ahead, this.tokens.length - 1)];
+		while (this.buf.length - this.head <= ahead) {
+			const last = this.buf[this.buf.length - 1];
+			if (last?.kind === 'eof') { return last; }
+			this.buf.push(this.pull());
+		}
+		return this.buf[this.head + ahead];
 	}
 	protected next(): Token {
-		const t = this.tokens[this.pos];
-		if (t.kind !== 'eof') { this.pos++; }
+		const t = this.peek();
+		if (t.kind !== 'eof') {
+			// consumed tokens are dropped now and then, so the buffer stays as short as the lookahead
+			if (++this.head >= 64) { this.buf = this.buf.slice(this.head); this.head = 0; }
+		}
 		return t;
 	}
 	protected isOp(text: string, ahead = 0): boolean {

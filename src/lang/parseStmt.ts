@@ -48,6 +48,7 @@ export class StmtParser extends ParserBase {
 	}
 
 	private parseStatement(): Stmt | undefined {
+		this.forgetStatement();
 		const savedDepth = this.depth;
 		try {
 			const s = this.statement();
@@ -257,16 +258,13 @@ export class StmtParser extends ParserBase {
 		this.next();
 		const name = this.next();
 		this.next();
+		const first = this.peek();
 		const value = this.parseExpr();
-		if (!isConstant(value)) { this.fail(this.tokenAt(value.loc), `param '${shortText(name.text)}' must be ${CONSTANT_WORDS}`); }
+		if (!isConstant(value)) { this.fail(first, `param '${shortText(name.text)}' must be ${CONSTANT_WORDS}`); }
 		if (this.params.has(name.text)) { this.report(this.loc(name), `param '${shortText(name.text)}' is declared twice`); }
 		const override = this.overrides.get(name.text);
 		this.params.set(name.text, override ?? value);
 		return this.named({ kind: 'param', name: name.text, value: override ?? value, overridden: override !== undefined, loc }, 'name', name);
-	}
-
-	private tokenAt(at: Loc): Token {
-		return this.tokens.find(k => k.line === at.line && k.col === at.col) ?? this.peek();
 	}
 
 	private assignment(t: Token, loc: Loc): Stmt {
@@ -448,7 +446,7 @@ export class StmtParser extends ParserBase {
 		let k = 0;
 		while (this.peek(k).kind === 'eol') { k++; }
 		if (!this.isWord('else', k) || this.isOp('=', k + 1)) { return s; }
-		this.pos += k + 1;
+		for (let j = 0; j <= k; j++) { this.next(); }
 		if (this.isWord('if')) {
 			// `else if` chains nest; counting them keeps a huge chain from exhausting the stack.
 			this.enter(this.peek());

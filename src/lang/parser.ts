@@ -5,7 +5,7 @@
 import type { Diagnostic, Expr, Program, Stmt } from './ast';
 import { makeDiagnostic, shortText, sortDiagnostics } from './diagnostics';
 import { CONSTANT_WORDS, isConstant } from './params';
-import { lex, type Token } from './lexer';
+import { lex, type Token, tokenizer } from './lexer';
 import { StmtParser } from './parseStmt';
 
 export interface ParseResult {
@@ -13,21 +13,24 @@ export interface ParseResult {
 	diagnostics: Diagnostic[];
 }
 
-/** `params`: `--set NAME=VALUE` overrides of the script's `param` defaults (value as typed). */
+/** Lexing, the brace pass and parsing run together over a stream of tokens, so memory holds the
+ * tree and a few tokens, never all tokens of a long script. Each pass keeps its own diagnostics,
+ * concatenated in pass order before the (stable) sort, as when the passes ran one after another.
+ * `params`: `--set NAME=VALUE` overrides of the script's `param` defaults (value as typed). */
 export function parse(source: string, file: string, params?: Readonly<Record<string, string>>): ParseResult {
+	const lexDiags: Diagnostic[] = [];
+	const braceDiags: Diagnostic[] = [];
 	const diagnostics: Diagnostic[] = [];
 	let body: Stmt[] = [];
 	try {
-		const { tokens, diagnostics: lexDiags } = lex(source, file);
-		for (const d of lexDiags) { diagnostics.push(d); }
-		checkBraces(tokens, file, diagnostics);
+		const tokens = checkBraces(tokenizer(source, file, lexDiags), file, braceDiags);
 		const parser = new StmtParser(tokens, file, diagnostics);
 		parser.overrides = parseOverrides(params ?? {}, diagnostics);
 		body = parser.parseProgram();
 	} catch (err) {
 		diagnostics.push(internalError(file, err));
 	}
-	return { program: { file, body }, diagnostics: sortDiagnostics(diagnostics) };
+	return { program: { file, body }, diagnostics: sortDiagnostics([...lexDiags, ...braceDiags, ...diagnostics]) };
 }
 
 /** A lone expression, as typed into a watch, a hover or the debug console. */
@@ -66,14 +69,21 @@ function internalError(file: string, err: unknown): Diagnostic {
 }
 
 /** Braces only ever delimit blocks, so their balance is a purely lexical matter; checking it here
- * lets the diagnostic point at the brace itself rather than at wherever the parser gave up. */
-function checkBraces(tokens: readonly Token[], file: string, out: Diagnostic[]): void {
+ * lets the diagnostic point at the brace itself rather than at wherever the parser gave up. The
+ * check watches the token stream on its way to the parser. */
+function checkBraces(next: () => Token, file: string, out: Diagnostic[]): () => Token {
 	const open: Token[] = [];
-	for (const t of tokens) {
-		if (t.kind !== 'op') { continue; }
-		if (t.text === '{') { open.push(t); } else if (t.text === '}') {
-			if (open.pop() === undefined) { out.push(makeDiagnostic(file, t.line, t.col, "unmatched '}'")); }
+	let done = false;
+	return () => {
+		const t = next();
+		if (t.kind === 'op') {
+			if (t.text === '{') { open.push(t); } else if (t.text === '}') {
+				if (open.pop() === undefined) { out.push(makeDiagnostic(file, t.line, t.col, "unmatched '}'")); }
+			}
+		} else if (t.kind === 'eof' && !done) {
+			done = true;
+			for (const o of open) { out.push(makeDiagnostic(file, o.line, o.col, "unclosed '{'")); }
 		}
-	}
-	for (const t of open) { out.push(makeDiagnostic(file, t.line, t.col, "unclosed '{'")); }
+		return t;
+	};
 }

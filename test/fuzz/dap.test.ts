@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fc from 'fast-check';
 import { FUZZ, ROOT, runs, seed } from './config';
-import { type Req, sequence } from './dapGen';
+import { pauseSequence, type Req, sequence } from './dapGen';
 import { runSequence } from './dapRun';
 
 const ADAPTER = path.join(ROOT, 'dist', 'debugAdapter.js');
@@ -91,6 +91,25 @@ describe('fuzz: debug adapter robustness (DAP over stdio)', function () {
 			writeFileSync(where, json + '\n');
 		}
 		assert.fail(`${small.problem}\n\nshrunk sequence (${small.seq.length} requests)${where ? `, saved as ${where}` : ''}:\n${json}`);
+	});
+
+	const pauseRuns = runs(6, 300, 'FUZZ_DAP_PAUSE_RUNS');
+	it(`a pause at a random point inside long statements stops the run (${pauseRuns} sessions)`, async function () {
+		this.timeout(FUZZ ? 0 : 300_000);
+		const seqs = fc.sample(pauseSequence(), { numRuns: pauseRuns, seed: seed(402) });
+		const latencies: number[] = [];
+		let failure: { seq: Req[]; problem: string } | undefined;
+		await pool(seqs, async seq => {
+			const r = await runSequence(ADAPTER, seq, 8000, true);
+			latencies.push(...r.pauses);
+			if (r.problem && !failure) { failure = { seq, problem: r.problem }; }
+		}, () => failure !== undefined);
+		if (failure) { assert.fail(`${failure.problem}\n${JSON.stringify(failure.seq, null, 1).split(ROOT).join('$ROOT')}`); }
+		if (FUZZ || process.env.FUZZ_VERBOSE) {
+			const sorted = [...latencies].sort((a, b) => a - b);
+			const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]?.toFixed(0);
+			console.log(`      pauses inside long statements: ${sorted.length}, latency median ${q(0.5)} ms, 95th ${q(0.95)} ms, worst ${q(1)} ms`);
+		}
 	});
 
 	describe('saved failing sequences (test/fuzz/regressions/dap-*.json)', () => {

@@ -18,7 +18,11 @@ const ref = (pool: Pool, fallback: fc.Arbitrary<unknown>): fc.Arbitrary<unknown>
 const fixtures = ['basic', 'events', 'migrate', 'errors', 'loop', 'evict', 'long', 'big', 'longer'].map(f => path.join(ROOT, 'test/debug/fixtures', `${f}.hmmw`));
 const examples = ['migrate-roundtrip', 'fork-and-devices', 'exclusive-atomics'].map(f => path.join(ROOT, 'examples', `${f}.hmmw`));
 /** Programs that load and run, weighted towards short ones. */
-const goodProgram = fc.constantFrom(...fixtures.slice(0, 6), ...fixtures.slice(0, 6), ...examples, ...fixtures.slice(6));
+/** Long statements in a row, for pauses at random points inside them (`$pauseInside`). */
+export const LONG_OPS = path.join(ROOT, 'test/fuzz/fixtures/long-ops.hmmw');
+const goodProgram = fc.constantFrom(...fixtures.slice(0, 6), ...fixtures.slice(0, 6), ...examples, ...fixtures.slice(6), LONG_OPS);
+/** continue, then a pause this many ms later: dapRun checks that it stops the run */
+const pauseInside: fc.Arbitrary<Req> = fc.nat({ max: 600 }).map(ms => ({ command: '$pauseInside', args: { ms } }));
 
 const garbageText = fc.oneof(
 	fc.string({ maxLength: 30 }),
@@ -111,6 +115,7 @@ function request(tmp: string): fc.Arbitrary<Req> {
 		r('stepInTargets', rec({ frameId })),
 		r('modules', rec({ startModule: opt(weirdNumber), moduleCount: opt(weirdNumber) })),
 		{ weight: 3, arbitrary: raw },
+		{ weight: 1, arbitrary: pauseInside },
 		{ weight: 1, arbitrary: fc.tuple(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'dispatchRequest', 'sendResponse')), anything).map(([command, args]) => ({ command, args })) },
 	).chain(q => fc.nat({ max: 19 }).map(n => (n === 0 ? { ...q, omitArgs: true } : q)));
 }
@@ -143,6 +148,17 @@ export function sequence(tmp: string, maxLength = 25): fc.Arbitrary<Req[]> {
 		const head: Req[] = prologue < 1 ? [] : prologue < 2 ? [init] : [init, { command: 'launch', args: launch }, ...bps, { command: 'configurationDone', args: {} }];
 		return [...head, ...body.flat(), ...(end ? [end] : [])];
 	});
+}
+
+/** A session of pauses at random points inside long statements: LONG_OPS launched stopped on
+ * entry, then rounds of continue, a pause some ms later and a look around (or a step). */
+export function pauseSequence(): fc.Arbitrary<Req[]> {
+	const init: Req = { command: 'initialize', args: { adapterID: 'hmm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' } };
+	const round = fc.tuple(pauseInside, fc.oneof(explore, fc.constantFrom<Req[]>([{ command: 'next', args: { threadId: 1 } }], [{ command: 'stepBack', args: { threadId: 1 } }], [])));
+	return fc.array(round, { minLength: 1, maxLength: 6 }).map(rounds => [
+		init, { command: 'launch', args: { program: LONG_OPS, stopOnEntry: true } }, { command: 'configurationDone', args: {} },
+		...rounds.flatMap(([p, after]) => [p, ...after]),
+	]);
 }
 
 /** Replaces placeholders with values from the pools (or their fallback while a pool is empty). */

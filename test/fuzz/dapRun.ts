@@ -64,7 +64,7 @@ async function sendRaw(c: RawDapClient, kind: RawKind, timeoutMs: number): Promi
 }
 
 /** notes: error responses that come from an exception in a handler rather than a validation */
-export interface SeqResult { problem?: string; responses: number; failed: number; events: number; raw: number; notes: string[] }
+export interface SeqResult { problem?: string; responses: number; failed: number; events: number; raw: number; notes: string[]; pauses: number[] }
 
 /** strict: a request left unanswered because a later disconnect ended the adapter is a failure
  * (the replay of saved sequences); otherwise it is a note, so a campaign goes on looking for
@@ -74,11 +74,17 @@ export async function runSequence(adapter: string, seq: Req[], timeoutMs = 8000,
 	const pools = new Map<Pool, unknown[]>();
 	let responses = 0, failed = 0, disconnected = false, disconnectSent = false;
 	const notes: string[] = [];
+	const pauses: number[] = [];
 	const problem = await (async (): Promise<string | undefined> => {
 		for (let i = 0; i < seq.length; i++) {
 			const q = seq[i];
 			if (q.command === '$raw') {
 				const p = await sendRaw(c, (q.args as { kind: RawKind }).kind, timeoutMs);
+				if (p) { return `${p} (request #${i})`; }
+				continue;
+			}
+			if (q.command === '$pauseInside') {
+				const p = await pauseInside(c, (q.args as { ms: number }).ms, pauses);
 				if (p) { return `${p} (request #${i})`; }
 				continue;
 			}
@@ -104,6 +110,11 @@ export async function runSequence(adapter: string, seq: Req[], timeoutMs = 8000,
 				const q = seq[j];
 				if (q.command === '$raw') {
 					const p = await sendRaw(c, (q.args as { kind: RawKind }).kind, timeoutMs);
+					if (p) { return `${p} (request #${j})`; }
+					continue;
+				}
+				if (q.command === '$pauseInside') {
+					const p = await pauseInside(c, (q.args as { ms: number }).ms, pauses);
 					if (p) { return `${p} (request #${j})`; }
 					continue;
 				}
@@ -160,7 +171,33 @@ export async function runSequence(adapter: string, seq: Req[], timeoutMs = 8000,
 	c.kill();
 	await c.waitExit(2000);
 	const raw = seq.filter(q => q.command === '$raw').length;
-	return { problem: final, responses, failed, events: c.events.length, raw, notes };
+	return { problem: final, responses, failed, events: c.events.length, raw, notes, pauses };
 }
+
+/** A pause inside whatever is running (`$pauseInside`): continue, wait `ms`, pause; if the
+ * workload was still running then, a stopped (or terminated) event must follow within
+ * PAUSE_WITHIN_MS, whatever long statement it was in. The latency goes to `pauses`. */
+async function pauseInside(c: RawDapClient, ms: number, pauses: number[]): Promise<string | undefined> {
+	const go = await c.request('continue', { threadId: 1 }, 8000);
+	if (!go?.success) { return undefined; }
+	const from = c.events.length;
+	await sleep(ms);
+	const ended = (k: number) => c.events.slice(k).some(e => e.event === 'stopped' || e.event === 'terminated' || e.event === 'exited');
+	if (ended(from)) { return undefined; }
+	const at = c.events.length;
+	const t = performance.now();
+	const r = await c.request('pause', { threadId: 1 }, 8000);
+	if (!r) { return undefined; }
+	while (!ended(at)) {
+		if (performance.now() - t > PAUSE_WITHIN_MS) { return `pause ${ms} ms into a run did not stop it within ${PAUSE_WITHIN_MS} ms`; }
+		await sleep(2);
+	}
+	pauses.push(performance.now() - t);
+	return undefined;
+}
+
+/** generous: the fuzzer runs several adapters at a time on a shared machine (the strict figure,
+ * 100 ms, is bench/pause.ts's) */
+const PAUSE_WITHIN_MS = 3000;
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 // HMM_DMIRROR_MIGRATE_TO_DEV / _TO_SYS, RELEASE and unmirror: moving pages between RAM and
 // device memory with migrate_vma_*, as lib/test_hmm.c does it.
-import type { Kernel } from '../kernel';
+import { type Kernel, TICK_LEAF } from '../kernel';
 import type { K } from '../sim/events';
 import { fail } from '../sim/errors';
 import type { Mm } from '../mm/mm';
@@ -175,18 +175,24 @@ export function* dmirror_release(k: Kernel, dev: Device): K {
 function* dmirror_device_evict_chunks(k: Kernel, dev: Device, why: string): K {
 	const f = k.frames;
 	for (const c of dev.chunks) {
-		for (let pfn = c.first; pfn < c.first + c.npages; pfn++) {
-			if (f.owner[pfn] !== dev.index) { continue; }
-			if (f.isCompound(pfn)) {
-				const head = f.head[pfn];
-				let live = false;
-				for (let j = 0; j < HPAGE_NR; j++) { if (f.refcount[head + j] > 0) { live = true; } }
-				if (live) { yield* migrate_device_folio(k, dev, head, why); }
-				pfn = head + HPAGE_NR - 1;
-				continue;
+		const end = c.first + c.npages;
+		for (let pfn = c.first; pfn < end;) {
+			// a pause point every leaf's worth of frames: a chunk holds up to 2M pages
+			const stop = Math.min(end, pfn + TICK_LEAF);
+			for (; pfn < stop; pfn++) {
+				if (f.owner[pfn] !== dev.index) { continue; }
+				if (f.isCompound(pfn)) {
+					const head = f.head[pfn];
+					let live = false;
+					for (let j = 0; j < HPAGE_NR; j++) { if (f.refcount[head + j] > 0) { live = true; } }
+					if (live) { yield* migrate_device_folio(k, dev, head, why); }
+					pfn = head + HPAGE_NR - 1;
+					continue;
+				}
+				if (f.refcount[pfn] <= 0) { continue; }
+				yield* migrate_device_folio(k, dev, pfn, why);
 			}
-			if (f.refcount[pfn] <= 0) { continue; }
-			yield* migrate_device_folio(k, dev, pfn, why);
+			yield* k.tick(0);
 		}
 	}
 }

@@ -1,6 +1,6 @@
 // HMM_DMIRROR_EXCLUSIVE / CHECK_EXCLUSIVE / SNAPSHOT, and the FOLL_LONGTERM hook of pin_user_pages
 // that moves device-coherent pages to RAM before they are pinned.
-import type { Kernel } from '../kernel';
+import { type Kernel, TICK_LEAF } from '../kernel';
 import type { K } from '../sim/events';
 import { fail } from '../sim/errors';
 import type { Mm } from '../mm/mm';
@@ -49,6 +49,7 @@ export function* dmirror_exclusive(k: Kernel, dev: Device, mm: Mm, start: number
 	if (end <= start) { fail('EINVAL', 'exclusive of zero pages'); }
 	const m = mirrorOf(dev, mm);
 	for (let vpn = start; vpn < end; vpn++) {
+		if ((vpn - start) % TICK_LEAF === TICK_LEAF - 1) { yield* k.tick(vpn * PAGE_SIZE); }
 		// dmirror passes no owner, so its own notifier drops the old entry too
 		const pfn = yield* make_device_exclusive(k, mm, vpn, undefined);
 		// dmirror_atomic_map: tagged atomic, not writable; a device write faults and takes the
@@ -79,6 +80,7 @@ export function* dmirror_snapshot(k: Kernel, dev: Device, mm: Mm, start: number,
 	const m = mirrorOf(dev, mm);
 	const out = new Uint8Array(end - start);
 	for (let s = start; s < end; s += PTRS_PER_PMD) {
+		if (s > start) { yield* k.tick(s * PAGE_SIZE); }
 		const e = Math.min(end, s + PTRS_PER_PMD);
 		const range = new HmmRange(m.notifier, s, e, 0, 0, dev);
 		for (let tries = 0; ; tries++) {

@@ -1,6 +1,6 @@
 // CPU accesses from a script: `cpu read R` and `cpu write R [= EXPR]`, page by page through the
 // MMU: a page whose PTE allows the access costs nothing, anything else takes a fault.
-import { type Kernel, TICK_PAGES } from '../kernel';
+import { type Kernel, TICK_LEAF } from '../kernel';
 import type { K } from '../sim/events';
 import { fail } from '../sim/errors';
 import type { Mm } from './mm';
@@ -33,7 +33,7 @@ export function* cpu_access(k: Kernel, mm: Mm, start: number, end: number, write
 	const f = k.frames;
 	let vma: Vma | undefined;
 	for (let vpn = start; vpn < end; vpn++) {
-		if ((vpn - start) % TICK_PAGES === TICK_PAGES - 1) { yield* k.tick(vpn * PAGE_SIZE); }
+		if ((vpn - start) % TICK_LEAF === TICK_LEAF - 1) { yield* k.tick(vpn * PAGE_SIZE); }
 		if (!vma || vpn >= vma.end || vpn < vma.start) {
 			vma = mm.vmas.find(vpn);
 			if (!vma) { fail('SIGSEGV', `${write ? 'write to' : 'read of'} unmapped address 0x${(vpn * PAGE_SIZE).toString(16)}`); }

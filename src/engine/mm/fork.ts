@@ -7,7 +7,9 @@ import { PTE, PTRS_PER_PMD, type PtLeaf } from './pagetable';
 import { get_page, page_add_anon_rmap, page_dup_rmap } from './page';
 import { PG } from './frames';
 import { mmu_notifier_invalidate_range_start, mmu_notifier_release } from './mmu_notifier';
-import { zap_page_range } from './mmap';
+import { zap_page_range_resched } from './mmap';
+import { leafSpans } from './leaf_spans';
+import { PAGE_SIZE } from './content';
 import { swap_duplicate } from './swap';
 
 export function* do_fork(k: Kernel, parent: Mm, name: string): K<Mm> {
@@ -24,7 +26,11 @@ export function* do_fork(k: Kernel, parent: Mm, name: string): K<Mm> {
 				// copy_page_range write-protects the parent's private pages: devices must let go too
 				yield* mmu_notifier_invalidate_range_start(k, { mm: parent, start: v.start, end: v.end, event: 'PROTECTION_PAGE' });
 			}
-			yield* copy_range(k, parent, child, v.start, v.end, cow);
+			// copy_pmd_range calls cond_resched() between PMDs: a pause point every few leaves
+			for (const [s, e] of leafSpans(parent.pt, v.start, v.end)) {
+				yield* copy_range(k, parent, child, s, e, cow);
+				yield* k.tick(s * PAGE_SIZE);
+			}
 		}
 		return child;
 	} finally {
@@ -153,7 +159,7 @@ export function* do_exit(k: Kernel, mm: Mm): K {
 	yield* k.enter('exit_mmap', { process: mm.name, addr: 0, npages: 0 });
 	try {
 		yield* mmu_notifier_release(k, mm);
-		for (const v of mm.vmas.list) { zap_page_range(k, mm, v.start, v.end); }
+		for (const v of mm.vmas.list) { yield* zap_page_range_resched(k, mm, v.start, v.end); }
 		mm.vmas.list.length = 0;
 		mm.alive = false;
 		mm.notifiers.length = 0;

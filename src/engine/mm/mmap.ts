@@ -16,6 +16,7 @@ import { hugetlb_check_range } from './hugetlb';
 import { MAX_MAP_COUNT } from '../sim/budget';
 import { swap_free } from './swap';
 import { madvise_cold_or_pageout } from './vmscan';
+import { leafSpans } from './leaf_spans';
 
 export interface MmapRequest {
 	npages: number;
@@ -65,6 +66,29 @@ export function zap_page_range(k: Kernel, mm: Mm, start: number, end: number): v
 	const v = mm.vmas.find(start);
 	if (v && !v.anonVma && !v.shared) { v.anonVma = vma_has_anon(k, mm, start, end); }
 	const folios = new Set<number>();
+	zap_ptes(k, mm, start, end, folios);
+	zap_end(k, folios);
+}
+
+/** zap_page_range for the long paths (munmap, MADV_DONTNEED, exit_mmap): the same work, with a
+ * pause point between groups of leaves where zap_pmd_range calls cond_resched(). Whether the VMA
+ * held anonymous pages is learnt span by span before each is zapped (no walk of the whole range
+ * first), and large folios are still split once, after the last entry, as in one call. */
+export function* zap_page_range_resched(k: Kernel, mm: Mm, start: number, end: number): K {
+	splitPmdEntriesAt(k, mm, start, end);
+	const v = mm.vmas.find(start);
+	let anon = v === undefined || v.anonVma || v.shared;
+	const folios = new Set<number>();
+	for (const [s, e] of leafSpans(mm.pt, start, end)) {
+		if (!anon) { anon = vma_has_anon(k, mm, s, e); }
+		zap_ptes(k, mm, s, e, folios);
+		yield* k.tick(s * PAGE_SIZE);
+	}
+	if (v && !v.anonVma && !v.shared) { v.anonVma = anon; }
+	zap_end(k, folios);
+}
+
+function zap_ptes(k: Kernel, mm: Mm, start: number, end: number, folios: Set<number>): void {
 	mm.pt.forEach(start, end, (vpn, pfn, pte) => {
 		const t = pte & PTE.TYPE_MASK;
 		// free_swap_and_cache: the entry's hold on its swap slot goes with it
@@ -77,6 +101,9 @@ export function zap_page_range(k: Kernel, mm: Mm, start: number, end: number): v
 		}
 		mm.pt.clear(vpn);
 	});
+}
+
+function zap_end(k: Kernel, folios: Set<number>): void {
 	for (const head of folios) { if (k.frames.isCompound(head)) { split_folio(k, head); } }
 }
 
@@ -116,7 +143,7 @@ export function* do_munmap(k: Kernel, mm: Mm, start: number, end: number): K {
 	mm.vmas.splitAt(start);
 	mm.vmas.splitAt(end);
 	for (const v of mm.vmas.overlapping(start, end)) {
-		zap_page_range(k, mm, v.start, v.end);
+		yield* zap_page_range_resched(k, mm, v.start, v.end);
 		mm.vmas.remove(v);
 	}
 }
@@ -154,7 +181,7 @@ function* advise(k: Kernel, mm: Mm, start: number, end: number, advice: Advice, 
 		case 'dontneed':
 			yield* splitPmdsAt(k, mm, start, end);
 			yield* mmu_notifier_invalidate_range_start(k, { mm, start, end, event: 'CLEAR' });
-			for (const v of vmas) { zap_page_range(k, mm, Math.max(start, v.start), Math.min(end, v.end)); }
+			for (const v of vmas) { yield* zap_page_range_resched(k, mm, Math.max(start, v.start), Math.min(end, v.end)); }
 			return;
 		case 'free':
 			// madvise_free_single_vma, VMA by VMA: a VMA that is not private anon fails with EINVAL

@@ -31,6 +31,8 @@ const INSTR_PER_PAGE = PAGE_SIZE / WARP_BYTES;
 const READY = 0, STALLED = 1, DONE = 2;
 /** batches in a row that let no warp finish an instruction before the kernel is declared stuck */
 const MAX_IDLE_BATCHES = 10_000;
+/** warp-steps between pause points (a few ms of rounds) */
+const TICK_WARP_STEPS = 1 << 16;
 
 export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, name: string, lines: KernelAccess[]): K<KernelReport> {
 	for (const l of lines) {
@@ -99,7 +101,10 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 			if (++idle > MAX_IDLE_BATCHES) { fail('EBUSY', `kernel '${name}' made no progress in ${MAX_IDLE_BATCHES} fault batches`); }
 		};
 
+		// warp-steps since the last pause point: rounds with nothing to fault offer one too
+		let sinceTick = 0;
 		while (live > 0) {
+			if ((sinceTick += W) >= TICK_WARP_STEPS) { sinceTick = 0; yield* k.tick(0); }
 			let local = 0, remote = 0;
 			for (let w = 0; w < W; w++) {
 				if (state[w] !== READY) { continue; }

@@ -1,0 +1,99 @@
+// Pause latency inside long statements (issue 16, item 4), measured on the debugger's runtime
+// without protocol overhead: for each 8 GiB operation of bench/pauseCases.ts, run to the
+// statement, continue, and once it is under way request a pause at three different moments; the
+// figure is the worst wall time from the request to the stopped event (target <= 100 ms). Then
+// `hmmw run --timeout T` on long statements: the wall time beyond T, net of the CLI's start-up.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { HmmRuntime, type StopInfo } from '../src/debug/runtime';
+import { PAUSE_CASES, PAUSE_PRELUDE, pauseScript } from './pauseCases';
+import type { BenchRow } from './debug';
+
+const FILE = '/bench/pause.hmmw';
+const DELAYS_MS = [5, 40, 120];
+const TARGET_MS = 100;
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+const stopped = (rt: HmmRuntime) => new Promise<StopInfo>(resolve => rt.once('stopped', resolve));
+
+/** Worst pause latency inside one statement, and where the last pause landed. */
+async function pauseLatency(source: string, line: number): Promise<{ worst: number; inside: number; frames: string }> {
+	const rt = new HmmRuntime();
+	const bad = rt.load(FILE, source);
+	if (bad) { throw new Error(bad.join('\n')); }
+	rt.bps.setLineBreakpoints(FILE, [{ line }]);
+	let s = stopped(rt);
+	rt.start(false);
+	await s;
+	let worst = 0, inside = 0, frames = '';
+	for (const delay of DELAYS_MS) {
+		rt.resume('continue');
+		// wait until the statement is under way (the runtime slices it), then a little more
+		for (let n = 0; !rt.midStatement && rt.state === 'running' && n < 10_000; n++) { await sleep(1); }
+		if (rt.state !== 'running') { break; }
+		await sleep(delay);
+		s = stopped(rt);
+		const t = performance.now();
+		rt.pause();
+		const info = await s;
+		worst = Math.max(worst, performance.now() - t);
+		if (info.reason === 'pause' && rt.midStatement) {
+			inside++;
+			frames = rt.interp.machine.view.stack().map(f => f.fn).join(' > ');
+		}
+	}
+	rt.terminate();
+	return { worst, inside, frames };
+}
+
+/** Wall time of `hmmw run` on a script, in ms. */
+function cliWall(source: string, args: string[]): { ms: number; stderr: string } {
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'hmmw-pause-'));
+	try {
+		const file = path.join(dir, 'w.hmmw');
+		writeFileSync(file, source);
+		const t = performance.now();
+		const p = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'dist', 'cli.js'), 'run', file, ...args], { encoding: 'utf8' });
+		return { ms: performance.now() - t, stderr: p.stderr };
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+}
+
+async function timeoutRows(): Promise<BenchRow[]> {
+	const T = 1.5;
+	// start-up: the same prelude with nothing long after it
+	const base = Math.min(...[0, 1, 2].map(() => cliWall(PAUSE_PRELUDE.join('\n'), []).ms));
+	const rows: BenchRow[] = [];
+	for (const [what, body] of [['expect matches(X, i) over 8 GiB', ['cpu write X = i', 'expect matches(X, i)']], ['cpu write of 8 GiB, stored bytes', ['cpu write X = (i * i) & 0xFFFF']]] as const) {
+		// best of two: a loaded machine adds its noise to one run or the other
+		const runs = [0, 1].map(() => cliWall([...PAUSE_PRELUDE, ...body].join('\n'), ['--timeout', String(T)]));
+		const r = runs[0].ms <= runs[1].ms ? runs[0] : runs[1];
+		if (!/stopped by --timeout/.test(r.stderr)) { throw new Error(`--timeout did not stop ${what}:\n${r.stderr}`); }
+		const over = (r.ms - base) / (T * 1000) - 1;
+		rows.push({ name: `hmmw run --timeout ${T} inside ${what}: overshoot (net of ${base.toFixed(0)} ms start-up)`, value: over * 100, unit: '%', target: '< 10%', ok: over < 0.1 });
+	}
+	return rows;
+}
+
+export async function benchPause(): Promise<BenchRow[]> {
+	const rows: BenchRow[] = [];
+	for (const c of PAUSE_CASES) {
+		const { source, line } = pauseScript(c);
+		const r = await pauseLatency(source, line);
+		rows.push({
+			name: `pause inside ${c.name} (worst of ${DELAYS_MS.length}, ${r.inside} inside${r.frames ? `: ${r.frames}` : ''})`,
+			value: r.worst, unit: 'ms', target: `<= ${TARGET_MS} ms`, ok: r.worst <= TARGET_MS && r.inside > 0,
+		});
+	}
+	rows.push(...await timeoutRows());
+	return rows;
+}
+
+if (require.main === module) {
+	benchPause().then(rows => {
+		for (const r of rows) { process.stdout.write(`${r.name}: ${r.value.toFixed(1)} ${r.unit}${r.target ? ` (target ${r.target}: ${r.ok ? 'meets' : 'MISSES'})` : ''}\n`); }
+	}, e => { process.stderr.write(String(e?.stack ?? e) + '\n'); process.exitCode = 1; });
+}
