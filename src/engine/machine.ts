@@ -1,6 +1,6 @@
 // The engine's front door: one method per workload statement, in byte addresses and names, over
 // the kernel-shaped internals. The interpreter, the debugger and the tests all go through here.
-import { DEFAULT_SYSTEM, Kernel, type SystemConfig, TICK_LEAF } from './kernel';
+import { DEFAULT_SYSTEM, Kernel, type SystemConfig } from './kernel';
 import { type EventFilter, type K, NO_EVENTS } from './sim/events';
 import { deepClone } from './sim/clone';
 import { type ErrorCode, fail, SimError } from './sim/errors';
@@ -14,12 +14,12 @@ import { do_mremap } from './mm/mremap';
 import { do_exit, do_fork } from './mm/fork';
 import { hstate_pages } from './mm/hugetlb';
 import { cpu_access, type RangeFill } from './mm/access';
-import { type Fill, fillWord } from './mm/fill';
+import type { Fill } from './mm/fill';
 import { type Device, type DeviceConfig, dmirror_device_init } from './device/device';
 import { Mirror } from './device/mirror';
 import { dmirror_rw, type DevOpResult } from './device/dmirror_rw';
 import {
-	dmirror_migrate_to_device, dmirror_migrate_to_system, dmirror_release, dmirror_set_fail_alloc, dmirror_unmirror,
+	dmirror_migrate_to_system, dmirror_release, dmirror_set_fail_alloc, dmirror_unmirror,
 } from './device/dmirror_migrate';
 import { dmirror_check_exclusive, dmirror_exclusive, dmirror_snapshot, migrate_device_coherent_folio } from './device/dmirror_misc';
 import { pin_user_pages, unpin_user_pages } from './mm/gup';
@@ -38,6 +38,7 @@ import { read_copies, uvm_collapse_read_duplicates } from './device/uvm/read_dup
 import { uvm_map_accessed_by } from './device/uvm/accessed_by';
 import { emptyBreakdown, totalNs } from './device/cost';
 import { cpu_coherent_access_ns } from './device/coherent_access';
+import { dmirror_migrate_counted, migrate_range_to_ram } from './device/migrate_range';
 import { count as Q_count } from './view_location';
 
 /** A process, as `current`, `proc()` and `process()` hand it out. */
@@ -292,48 +293,10 @@ export class Machine {
 		const [s, e] = this.pages(r);
 		const mm = this.cur();
 		if (to === 'ram' && from !== undefined) { return this.op(dmirror_migrate_to_system(this.k, this.k.device(from), mm, s, e)); }
-		if (to === 'ram') {
-			// MIGRATE_TO_SYS from every device holding pages of the range (dmirror is per device)
-			const k = this.k;
-			return this.op((function* (): K<DevOpResult & { moved: number }> {
-				let cpages = 0;
-				let moved = 0;
-				let any = false;
-				// the pages coming back need RAM: direct reclaim makes room first, if swap allows
-				yield* try_to_free_pages(k, k.devices.reduce((n, d) => n + (d.mirrors.has(mm) ? Q_count(k, mm, s, e, d.name) : 0), 0));
-				for (const d of k.devices) {
-					if (!d.mirrors.has(mm)) { continue; }
-					any = true;
-					if (d.uvm) {
-						const n = yield* uvm_migrate_to_ram(k, d, mm, s, e, 'migrate');
-						cpages += n;
-						moved += n;
-						continue;
-					}
-					const out0 = d.stats.migrated_out;
-					try {
-						cpages += (yield* dmirror_migrate_to_system(k, d, mm, s, e)).cpages;
-					} finally {
-						d.byCause.migrate.out += d.stats.migrated_out - out0;
-					}
-					moved += d.stats.migrated_out - out0;
-				}
-				if (!any) { fail('EINVAL', `no device mirrors '${mm.name}'`); }
-				return { cpages, faults: 0, moved };
-			})());
-		}
+		if (to === 'ram') { return this.op(migrate_range_to_ram(this.k, mm, s, e)); }
 		const d = this.k.device(to);
 		if (d.uvm) { return this.op(this.uvmMove(d.name, mm, s, e, 'migrate')); }
-		const k = this.k;
-		return this.op((function* (): K<DevOpResult & { moved: number }> {
-			const in0 = d.stats.migrated_in;
-			try {
-				const r = yield* dmirror_migrate_to_device(k, d, mm, s, e);
-				return { ...r, moved: d.stats.migrated_in - in0 };
-			} finally {
-				d.byCause.migrate.in += d.stats.migrated_in - in0;
-			}
-		})());
+		return this.op(dmirror_migrate_counted(this.k, d, mm, s, e));
 	}
 
 	/** UVM_MIGRATE on a policy=migrate device: cpages = pages of the range resident there after. */
@@ -485,15 +448,9 @@ export class Machine {
 	}
 
 	/** int32 word `w` of a range (counted from its first byte), as the process would read it. */
-	word(r: ByteRange, w: number): number {
-		if (w < 0 || w * 4 + 4 > r.len) { fail('EINVAL', `word ${w} is outside the range (${Math.floor(r.len / 4)} words)`); }
-		const b = Q.readBytes(this.k, this.cur(), r.addr + w * 4, 4);
-		if (b.unreadable) { fail('EFAULT', `address 0x${(r.addr + w * 4).toString(16)} is not mapped`); }
-		return new DataView(b.data.buffer, b.data.byteOffset, 4).getInt32(0, true);
-	}
+	word(r: ByteRange, w: number): number { return Q.readWord(this.k, this.cur(), r.addr, r.len, w); }
 
-	/** Does every int32 word of the range equal fill(i)? Reads without faulting. Pattern pages
-	 * compare as patterns against a linear fill, other pages a page of words at a time. */
+	/** Does every int32 word of the range equal fill(i)? Reads without faulting. */
 	matches(r: ByteRange, expect: Fill | ((i: number) => number)): boolean {
 		const g = this.scanMatches(r, expect);
 		for (;;) {
@@ -503,26 +460,8 @@ export class Machine {
 	}
 
 	/** matches() with a pause point every leaf's worth of pages: 8 GiB hold 2G words. */
-	*scanMatches(r: ByteRange, expect: Fill | ((i: number) => number)): K<boolean> {
-		const fill: Fill = typeof expect === 'function' ? { kind: 'fn', fn: expect } : expect;
-		const mm = this.cur();
-		const words = Math.floor(r.len / 4);
-		if (r.addr % PAGE_SIZE === 0) {
-			for (let vpn = r.addr / PAGE_SIZE, w = 0; w < words; vpn++) {
-				if (w > 0 && w % (TICK_LEAF * 1024) === 0) { yield* this.k.tick(vpn * PAGE_SIZE); }
-				const p = Q.peek(this.k, mm, vpn);
-				if (!p) { fail('EFAULT', `address 0x${(vpn * PAGE_SIZE).toString(16)} is not mapped`); }
-				const n = Math.min(1024, words - w);
-				if (!Q.pageMatches(this.k, p, fill, w, n)) { return false; }
-				w += n;
-			}
-			return true;
-		}
-		for (let w = 0; w < words; w++) {
-			if (w > 0 && w % (TICK_LEAF * 1024) === 0) { yield* this.k.tick(r.addr + w * 4); }
-			if (this.word(r, w) !== fillWord(fill, w)) { return false; }
-		}
-		return true;
+	scanMatches(r: ByteRange, expect: Fill | ((i: number) => number)): K<boolean> {
+		return Q.scan_matches(this.k, this.cur(), r.addr, r.len, typeof expect === 'function' ? { kind: 'fn', fn: expect } : expect);
 	}
 
 	proc(name: string): Mm { return this.k.proc(name); }

@@ -6,6 +6,9 @@ import { PTE } from './mm/pagetable';
 import { PAGE_SIZE, PATTERN_SLOT } from './mm/content';
 import { type Fill, fillWord } from './mm/fill';
 import { file_stored_slot } from './mm/pagecache';
+import { TICK_LEAF } from './kernel';
+import type { K } from './sim/events';
+import { fail } from './sim/errors';
 
 /** The content slot a CPU read of vpn would see, without faulting: -1 reads as zeroes, and
  * undefined means the page is not readable at all (no VMA). File pages not yet cached read as
@@ -89,4 +92,35 @@ export function readBytes(k: Kernel, mm: Mm, addr: number, len: number): { data:
 		at += n;
 	}
 	return { data: out, unreadable: 0 };
+}
+
+/** int32 word `w` of the `len` bytes at `addr`, as the process would read it (no fault). */
+export function readWord(k: Kernel, mm: Mm, addr: number, len: number, w: number): number {
+	if (w < 0 || w * 4 + 4 > len) { fail('EINVAL', `word ${w} is outside the range (${Math.floor(len / 4)} words)`); }
+	const b = readBytes(k, mm, addr + w * 4, 4);
+	if (b.unreadable) { fail('EFAULT', `address 0x${(addr + w * 4).toString(16)} is not mapped`); }
+	return new DataView(b.data.buffer, b.data.byteOffset, 4).getInt32(0, true);
+}
+
+/** matches(): does every int32 word of the range equal the fill's word? Pattern pages compare as
+ * patterns against a linear fill, other pages a page of words at a time; a pause point every
+ * leaf's worth of pages (8 GiB hold 2G words). */
+export function* scan_matches(k: Kernel, mm: Mm, addr: number, len: number, fill: Fill): K<boolean> {
+	const words = Math.floor(len / 4);
+	if (addr % PAGE_SIZE === 0) {
+		for (let vpn = addr / PAGE_SIZE, w = 0; w < words; vpn++) {
+			if (w > 0 && w % (TICK_LEAF * 1024) === 0) { yield* k.tick(vpn * PAGE_SIZE); }
+			const p = peek(k, mm, vpn);
+			if (!p) { fail('EFAULT', `address 0x${(vpn * PAGE_SIZE).toString(16)} is not mapped`); }
+			const n = Math.min(1024, words - w);
+			if (!pageMatches(k, p, fill, w, n)) { return false; }
+			w += n;
+		}
+		return true;
+	}
+	for (let w = 0; w < words; w++) {
+		if (w > 0 && w % (TICK_LEAF * 1024) === 0) { yield* k.tick(addr + w * 4); }
+		if (readWord(k, mm, addr, len, w) !== fillWord(fill, w)) { return false; }
+	}
+	return true;
 }

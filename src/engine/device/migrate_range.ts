@@ -1,0 +1,52 @@
+// `migrate R -> ram` over every device mirroring the process, and `migrate R -> DEV` on a dmirror
+// device, with the pages that really moved counted by cause (the device's byCause.migrate).
+import type { Kernel } from '../kernel';
+import type { K } from '../sim/events';
+import { fail } from '../sim/errors';
+import type { Mm } from '../mm/mm';
+import { try_to_free_pages } from '../mm/vmscan';
+import { count } from '../view_location';
+import type { Device } from './device';
+import { dmirror_migrate_to_device, dmirror_migrate_to_system } from './dmirror_migrate';
+import type { DevOpResult } from './dmirror_rw';
+import { uvm_migrate_to_ram } from './uvm/api';
+
+/** HMM_DMIRROR_MIGRATE_TO_SYS from every device holding pages of [s, e) (dmirror is per device),
+ * in declaration order; UVM devices migrate theirs with uvm_migrate_to_ram. */
+export function* migrate_range_to_ram(k: Kernel, mm: Mm, s: number, e: number): K<DevOpResult & { moved: number }> {
+	let cpages = 0;
+	let moved = 0;
+	let any = false;
+	// the pages coming back need RAM: direct reclaim makes room first, if swap allows
+	yield* try_to_free_pages(k, k.devices.reduce((n, d) => n + (d.mirrors.has(mm) ? count(k, mm, s, e, d.name) : 0), 0));
+	for (const d of k.devices) {
+		if (!d.mirrors.has(mm)) { continue; }
+		any = true;
+		if (d.uvm) {
+			const n = yield* uvm_migrate_to_ram(k, d, mm, s, e, 'migrate');
+			cpages += n;
+			moved += n;
+			continue;
+		}
+		const out0 = d.stats.migrated_out;
+		try {
+			cpages += (yield* dmirror_migrate_to_system(k, d, mm, s, e)).cpages;
+		} finally {
+			d.byCause.migrate.out += d.stats.migrated_out - out0;
+		}
+		moved += d.stats.migrated_out - out0;
+	}
+	if (!any) { fail('EINVAL', `no device mirrors '${mm.name}'`); }
+	return { cpages, faults: 0, moved };
+}
+
+/** HMM_DMIRROR_MIGRATE_TO_DEV, its moved pages counted as explicit migrations. */
+export function* dmirror_migrate_counted(k: Kernel, d: Device, mm: Mm, s: number, e: number): K<DevOpResult & { moved: number }> {
+	const in0 = d.stats.migrated_in;
+	try {
+		const r = yield* dmirror_migrate_to_device(k, d, mm, s, e);
+		return { ...r, moved: d.stats.migrated_in - in0 };
+	} finally {
+		d.byCause.migrate.in += d.stats.migrated_in - in0;
+	}
+}
