@@ -196,8 +196,9 @@ async function pauseInside(c: RawDapClient, ms: number, pauses: number[]): Promi
 	return undefined;
 }
 
-/** generous: the fuzzer runs several adapters at a time on a shared machine (the strict figure,
- * 100 ms, is bench/pause.ts's) */
-const PAUSE_WITHIN_MS = 3000;
+/** generous: the fuzzer runs several adapters at a time on a shared machine, where a loaded CI
+ * host once starved an adapter past 3 s (not reproducible on replay); what this property catches
+ * is a pause that never lands. The strict figure, 100 ms, is bench/pause.ts's. */
+const PAUSE_WITHIN_MS = 10_000;
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
