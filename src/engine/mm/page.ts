@@ -65,6 +65,19 @@ function maps(pte: number): boolean {
 	return t !== PTE.NONE && t !== PTE.SWAP;
 }
 
+/** Is every mapping of the page a present PTE, and does the rmap find all mapcount of them? A page
+ * also reached through a device-private or exclusive entry, or from a table the rmap cannot see,
+ * is not one reclaim may unmap (try_to_unmap would leave someone holding it). */
+export function mapped_present_only(k: Kernel, pfn: number): boolean {
+	let present = true;
+	let seen = 0;
+	rmap_walk(k, pfn, (mm, vpn) => {
+		seen++;
+		if ((mm.pt.pte(vpn) & PTE.TYPE_MASK) !== PTE.PRESENT) { present = false; }
+	});
+	return present && seen === k.frames.mapcount[pfn];
+}
+
 /** Every (mm, vpn) whose page table refers to pfn (present, device-private or exclusive entry). */
 export function rmap_walk(k: Kernel, pfn: number, fn: (mm: Mm, vpn: number) => void): void {
 	const m = k.frames.mapping[pfn];

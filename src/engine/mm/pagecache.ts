@@ -13,8 +13,7 @@ import { LRU, PG } from './frames';
 import type { Kernel } from '../kernel';
 import { PAGE_SIZE } from './content';
 import { get_page } from './page';
-import { delete_from_swap_cache } from './swap';
-import { SWAP_READ_NS } from './swapfile';
+import { delete_from_swap_cache, swap_cache_lookup_or_read } from './swap';
 
 export class SimFile {
 	/** page index -> pfn of the cached (or persistent DAX) page; for shmem, a swap entry (slot)
@@ -85,16 +84,7 @@ function shmem_swapin_folio(k: Kernel, f: SimFile, index: number): number {
 	const fr = k.frames;
 	const si = k.swap!;
 	const slot = f.pages.pfn(index);
-	let pfn = si.cache[slot];
-	if (pfn < 0) {
-		pfn = fr.allocRam(PG.FILE | PG.SWAPBACKED);
-		si.cache[slot] = pfn;
-		fr.swap[pfn] = slot;
-		fr.slot[pfn] = si.data[slot];
-		si.data[slot] = -1;
-		si.pswpin++;
-		k.advance(SWAP_READ_NS);
-	}
+	const pfn = swap_cache_lookup_or_read(k, slot, PG.FILE | PG.SWAPBACKED);
 	fr.flags[pfn] = PG.FILE | PG.SWAPBACKED;
 	fr.mapping[pfn] = f.id;
 	fr.index[pfn] = index;

@@ -98,6 +98,25 @@ export function pageout(k: Kernel, pfn: number): void {
 	delete_from_swap_cache(k, pfn);
 }
 
+/** The page of swap slot `slot`: from the swap cache (swap_cache_get_folio), or read back into a
+ * new page with `flags` (swapin_readahead), which enters the swap cache with the allocation's
+ * reference. Anonymous and shmem swap-in share it. */
+export function swap_cache_lookup_or_read(k: Kernel, slot: number, flags: number): number {
+	const f = k.frames;
+	const si = k.swap!;
+	let pfn = si.cache[slot];
+	if (pfn < 0) {
+		pfn = f.allocRam(flags);
+		si.cache[slot] = pfn;
+		f.swap[pfn] = slot;
+		f.slot[pfn] = si.data[slot];
+		si.data[slot] = -1;
+		si.pswpin++;
+		k.advance(SWAP_READ_NS);
+	}
+	return pfn;
+}
+
 /** do_swap_page on a real swap entry: the page comes from the swap cache or is read back into a
  * new page, the entry's hold on the slot goes (swap_free), and the PTE maps the page again. It
  * is writable only when nothing else shares it (exclusive: no other swap entry, no other
@@ -110,18 +129,7 @@ export function* do_swap_page(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: b
 		const f = k.frames;
 		const si = k.swap!;
 		const slot = mm.pt.pfn(vpn);
-		let pfn = si.cache[slot];
-		if (pfn < 0) {
-			// swap_cache_get_folio missed: swapin_readahead reads the slot into a new page, which
-			// enters the swap cache with the allocation's reference
-			pfn = f.allocRam(PG.ANON);
-			si.cache[slot] = pfn;
-			f.swap[pfn] = slot;
-			f.slot[pfn] = si.data[slot];
-			si.data[slot] = -1;
-			si.pswpin++;
-			k.advance(SWAP_READ_NS);
-		}
+		const pfn = swap_cache_lookup_or_read(k, slot, PG.ANON);
 		get_page(k, pfn);
 		page_add_anon_rmap(k, pfn, mm, vpn);
 		si.map[slot]--;

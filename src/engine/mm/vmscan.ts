@@ -9,7 +9,7 @@ import type { K } from '../sim/events';
 import { HPAGE_NR, LRU, PG, RAM_POOL } from './frames';
 import { PTE, PTRS_PER_PMD } from './pagetable';
 import type { Mm } from './mm';
-import { page_remove_rmap, put_page, rmap_walk } from './page';
+import { mapped_present_only, page_remove_rmap, put_page, rmap_walk } from './page';
 import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { split_huge_pmd, split_folio } from './thp';
 import { add_to_swap, pageout, try_to_unmap } from './swap';
@@ -178,13 +178,7 @@ function reclaimable(k: Kernel, pfn: number): boolean {
 	for (let i = 0; i < nr; i++) {
 		if (f.pincount[pfn + i] > 0 || f.refcount[pfn + i] !== f.mapcount[pfn + i] + (i === 0 ? cached : 0)) { return false; }
 	}
-	let present = true;
-	let seen = 0;
-	rmap_walk(k, pfn, (mm, vpn) => {
-		seen++;
-		if ((mm.pt.pte(vpn) & PTE.TYPE_MASK) !== PTE.PRESENT) { present = false; }
-	});
-	return present && seen === f.mapcount[pfn];
+	return mapped_present_only(k, pfn);
 }
 
 /** shrink_folio_list: decide each isolated page's fate. Referenced pages go back (or up to the

@@ -11,7 +11,7 @@ import type { K } from '../sim/events';
 import type { Mm } from './mm';
 import { PG, RAM_POOL } from './frames';
 import { PTE } from './pagetable';
-import { page_remove_rmap, put_page, rmap_walk } from './page';
+import { mapped_present_only, page_remove_rmap, put_page, rmap_walk } from './page';
 import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { add_to_swap, pageout } from './swap';
 import { SWAP_WRITE_BW } from './swapfile';
@@ -29,13 +29,7 @@ export function file_folio_reclaimable(k: Kernel, pfn: number): boolean {
 	const f = k.frames;
 	if (!is_file_folio(k, pfn) || f.pincount[pfn] > 0 || f.swap[pfn] >= 0) { return false; }
 	if (f.refcount[pfn] !== f.mapcount[pfn] + 1) { return false; }
-	let present = true;
-	let seen = 0;
-	rmap_walk(k, pfn, (mm, vpn) => {
-		seen++;
-		if ((mm.pt.pte(vpn) & PTE.TYPE_MASK) !== PTE.PRESENT) { present = false; }
-	});
-	return present && seen === f.mapcount[pfn];
+	return mapped_present_only(k, pfn);
 }
 
 /** shrink_folio_list's path for one reclaimable file folio. Returns whether it was freed (a shmem
