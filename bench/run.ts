@@ -114,4 +114,10 @@ async function main(): Promise<number> {
 	return rows.some(r => r.ok === false) ? 1 : 0;
 }
 
-main().then(code => { process.exitCode = code; }, e => { process.stderr.write(String(e?.stack ?? e) + '\n'); process.exitCode = 2; });
+let settled = false;
+main().then(code => { settled = true; process.exitCode = code; }, e => { settled = true; process.stderr.write(String(e?.stack ?? e) + '\n'); process.exitCode = 2; });
+// a case awaiting an event that never comes leaves nothing for Node to wait on: it would exit 0
+// with no table at all, so say so and fail
+process.on('beforeExit', () => {
+	if (!settled) { process.stderr.write('bench: a case awaited something that never happened; no table\n'); process.exitCode = 2; settled = true; }
+});
