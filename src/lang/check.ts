@@ -10,7 +10,7 @@ import {
 	STATEMENTS, unknownFunctionMessage, pendingAdvice,
 } from './vocabulary';
 import {
-	DEVICE_OPTIONS, type OptionSpec, pendingOption, SYSTEM_OPTIONS, unknownOptionMessage, VALUE_NAMES, type ValueKind,
+	DEVICE_OPTIONS, type OptionSpec, pendingOption, PIN_DEVICE_WITHOUT_MODE, SYSTEM_OPTIONS, unknownOptionMessage, VALUE_NAMES, type ValueKind,
 } from './vocabularyOptions';
 
 function oneOf(words: readonly string[]): string {
@@ -124,7 +124,7 @@ class Checker {
 				this.options(s.options, SYSTEM_OPTIONS, 'system');
 				for (const o of s.options) { if (o.key === 'experimental' && o.value.kind === 'ident') { this.experimental.add(o.value.name); } }
 				if (s.options.some(o => o.key === 'pin_device') && !this.experimental.has('pin_device')) {
-					this.error(s.options.find(o => o.key === 'pin_device')!.loc, '`pin_device=` applies only with `experimental=pin_device`');
+					this.error(s.options.find(o => o.key === 'pin_device')!.loc, PIN_DEVICE_WITHOUT_MODE);
 				}
 				break;
 			case 'device':
@@ -178,7 +178,7 @@ class Checker {
 				this.expr(s.range, false);
 				if (s.device !== undefined) {
 					this.device(s, 'device', s.device);
-					if (!this.experimental.has('pin_device')) { this.error(s.loc, '`pin R -> DEV` needs `system experimental=pin_device` (docs/proposals.md)'); }
+					if (!this.experimental.has('pin_device')) { this.error(s.loc, '`pin R -> DEV` needs `system experimental=pin_device`'); }
 					if (s.duration !== undefined) { this.quantity(s.duration, 'ns', undefined); }
 				}
 				break;

@@ -11,7 +11,7 @@ import { compileFill, type EvalContext, evaluate, int, range, toByteRange, truth
 import { formatValue, ScriptError } from './values';
 import { ADVISE_KEYS, HUGETLB_DEFAULT_SIZE, kernelLineMessage, pendingAdvice, pendingStatement } from './vocabulary';
 import {
-	DEVICE_OPTION_FIELDS, DEVICE_OPTIONS, type OptionSpec, pendingOption, SYSTEM_OPTIONS, unknownOptionMessage, type ValueKind,
+	DEVICE_OPTION_FIELDS, DEVICE_OPTIONS, type OptionSpec, pendingOption, PIN_DEVICE_WITHOUT_MODE, SYSTEM_OPTIONS, unknownOptionMessage, type ValueKind,
 } from './vocabularyOptions';
 import { kernelAccesses } from './kernelBody';
 import { nameLoc } from './diagnostics';
@@ -126,6 +126,8 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 				if (o.key === 'experimental') { cfg.experimental = [...cfg.experimental ?? [], experimentalMode(o)]; }
 				if (o.key === 'pin_device') { cfg.pinDevice = word(o) as PinDeviceMode; }
 			}
+			const pinOption = s.options.find(o => o.key === 'pin_device');
+			if (pinOption && !cfg.experimental?.includes('pin_device')) { throw new ScriptError(PIN_DEVICE_WITHOUT_MODE, pinOption.loc); }
 			m.configure(cfg);
 			return;
 		}

@@ -104,6 +104,9 @@ export const UNITS: Readonly<Record<string, { kind: Exclude<ValueKind, 'count'>;
 	'GB/s': { kind: 'bps', scale: 1e9 }, 'MB/s': { kind: 'bps', scale: 1e6 },
 };
 
+/** `pin_device=` without the mode it configures: the checker and the executor say the same. */
+export const PIN_DEVICE_WITHOUT_MODE = '`pin_device=` applies only with `experimental=pin_device`';
+
 /** The one wording of "this is not simulated yet", at check time and at run time alike. */
 export function notImplementedMessage(what: string, needs: string): string {
 	return `not implemented yet: ${what} needs ${needs}`;

@@ -192,6 +192,16 @@ describe('vocabulary', () => {
 			assert.deepEqual(diags.map(formatDiagnostic), []);
 		});
 
+		it('pin_device= without experimental=pin_device (device_pin.ts): the checker and the interpreter refuse it alike', () => {
+			const src = 'system pin_device=sigbus\nprocess p\n';
+			const want = '1:8: `pin_device=` applies only with `experimental=pin_device`';
+			assert.deepEqual(compileSource(src, 'n.hmmw').diagnostics.map(formatDiagnostic), [`n.hmmw:${want}`]);
+			const it = new Interpreter(parse(src, 'n.hmmw').program, src);
+			it.runToEnd();
+			assert.equal(it.error && `${it.error.line}:${it.error.col}: ${it.error.message}`, want);
+			ran('system experimental=pin_device pin_device=sigbus\nprocess p\n');
+		});
+
 		it('implemented values of a partly simulated option are accepted by both', () => {
 			ran('device gpu memory=64MiB policy=mirror prefetch=none\nprocess p\n');
 			ran('system ram=64MiB swap=1GiB\nprocess p\n');
