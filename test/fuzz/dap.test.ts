@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as fc from 'fast-check';
 import { FUZZ, ROOT, runs, seed } from './config';
 import { pauseSequence, type Req, sequence } from './dapGen';
+import { RawDapClient } from './dapClient';
 import { runSequence } from './dapRun';
 
 const ADAPTER = path.join(ROOT, 'dist', 'debugAdapter.js');
@@ -110,6 +111,23 @@ describe('fuzz: debug adapter robustness (DAP over stdio)', function () {
 			const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]?.toFixed(0);
 			console.log(`      pauses inside long statements: ${sorted.length}, latency median ${q(0.5)} ms, 95th ${q(0.95)} ms, worst ${q(1)} ms`);
 		}
+	});
+
+	it('a stop in the same stdout chunk as the continue response counts as after it (the harness race behind a false "pause did not stop")', async function () {
+		// a fake adapter answering every request with its response and a stopped event in one write:
+		// the client has pushed the event before `await request()` resumes
+		const fake = path.join(tmp, 'one-chunk-adapter.js');
+		writeFileSync(fake, `const f = o => { const b = JSON.stringify(o); return 'Content-Length: ' + Buffer.byteLength(b) + '\\r\\n\\r\\n' + b; };
+let buf = '';
+process.stdin.on('data', d => { buf += d; const i = buf.indexOf('{'); if (i < 0 || !buf.endsWith('}')) { return; } const q = JSON.parse(buf.slice(i)); buf = '';
+	process.stdout.write(f({ seq: 1, type: 'response', request_seq: q.seq, command: q.command, success: true }) + f({ seq: 2, type: 'event', event: 'stopped', body: { reason: 'exception', threadId: 1 } })); });`);
+		const c = new RawDapClient(fake);
+		try {
+			const go = await c.request('continue', { threadId: 1 }, 5000);
+			assert.ok(go?.success);
+			assert.equal(c.events.length, 1, 'the event is already parsed when the response resolves');
+			assert.equal(c.eventsBefore(go), 0, 'but it came after the response');
+		} finally { c.proc.kill(); }
 	});
 
 	describe('saved failing sequences (test/fuzz/regressions/dap-*.json)', () => {

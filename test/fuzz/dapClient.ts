@@ -20,6 +20,12 @@ export class RawDapClient {
 	private seq = 1;
 	private pending = new Map<number, (m: DapMessage) => void>();
 	private exitWaiters: (() => void)[] = [];
+	/** how many events had arrived when a response did: events parsed from the same chunk are
+	 * pushed before the awaiting code resumes, so `events.length` after `await` can be too late */
+	private readonly eventsAtArrival = new WeakMap<DapMessage, number>();
+
+	/** The events that came before `response` (in the adapter's order). */
+	eventsBefore(response: DapMessage): number { return this.eventsAtArrival.get(response) ?? this.events.length; }
 
 	constructor(adapter: string, env: NodeJS.ProcessEnv = process.env) {
 		this.proc = spawn(process.execPath, [adapter], { stdio: ['pipe', 'pipe', 'pipe'], env });
@@ -58,7 +64,7 @@ export class RawDapClient {
 			if (bad && this.schemaErrors.length < 20) { this.schemaErrors.push(bad); }
 			if (msg.type === 'response') {
 				const w = this.pending.get(msg.request_seq ?? -1);
-				if (w) { this.pending.delete(msg.request_seq!); w(msg); } else { this.protocolErrors.push(`response to no pending request: ${body.slice(0, 200)}`); }
+				if (w) { this.eventsAtArrival.set(msg, this.events.length); this.pending.delete(msg.request_seq!); w(msg); } else { this.protocolErrors.push(`response to no pending request: ${body.slice(0, 200)}`); }
 			} else if (msg.type === 'event') {
 				this.events.push(msg);
 			} else if (msg.type === 'request') {
