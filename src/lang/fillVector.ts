@@ -268,4 +268,3 @@ function wideRange(al: number, ah: number, bl: number, bh: number): [number, num
 	if (al > -TWO53 && ah < TWO53 && bl > -TWO53 && bh < TWO53) { return [-TWO53, TWO53]; }
 	return [-Infinity, Infinity];
 }
-
