@@ -259,6 +259,12 @@ function binaryRange(c: Op, al: number, ah: number, bl: number, bh: number): [nu
 			return wideRange(al, ah, bl, bh);
 		default:
 			if (al >= 0 && bl >= 0 && ah < I32 && bh < I32) { return [0, I32 - 1]; }
+			if (al >= 0 || bl >= 0) {
+				// y >= 0: x | y = x + (y & ~x) and x ^ y = x | y - (x & y), with y & ~x and x & y in 0..y
+				const [xl, xh, yl, yh] = bl >= 0 ? [al, ah, bl, bh] : [bl, bh, al, ah];
+				if (c === Op.OR) { return [xl >= 0 ? Math.max(xl, yl) : xl, xh + yh]; }
+				return [xl >= 0 ? Math.max(0, xl - yh, yl - xh) : xl - yh, xh + yh];
+			}
 			return wideRange(al, ah, bl, bh);
 	}
 }

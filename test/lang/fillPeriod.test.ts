@@ -68,6 +68,15 @@ describe('periodic fills copy pages that repeat, and only those', () => {
 		assert.ok(check('(i * i * i) & 0xFFFFF', 2 ** 18 - 30 * 1024 + 3, 300, r) >= 0);
 	});
 
+	it('each periodic operator keeps the words: shifts, / and % by powers of two, masks, rounding products', () => {
+		const r = rng(3);
+		for (const [text, start] of [['(i / 16) & 0xFF', 0], ['(i >> 3) & 0xFF', 5], ['(i << 5) & 0xFFFF', 0], ['((i % 64) * 3) & 0xFFF', 1],
+			['(i * i + 3 * i) & 0xFFF', 94906266 - 40 * 1024], ['((i * i) ^ 0x5555) & 0xFFFF', 2 ** 27 - 20 * 1024],
+			['(i * i * 1000003) & 0xFFFF', 2 ** 20 + 2 ** 17], ['(-(i * i) | 7) & 0x3FF', 189812532 - 30 * 1024], ['((0 - i) / 8) & 0xFF', 0]] as const) {
+			assert.ok(check(text, start, 120, r) > 40, text);
+		}
+	});
+
 	it('the period is the bits of i the stored bits demand', () => {
 		const bits = (text: string, lo: number, hi: number): number => {
 			const root = lowerFill(parseExpr(text), x => evaluate(x, ctx));
