@@ -61,8 +61,9 @@ describe('fuzz: compiled fills over consecutive pages are the interpreter', () =
 				for (let k = 0; k < 1024 && typeof msg === 'number'; k++) { msg = ref(first + done * 1024 + k); }
 				assert.equal(msg, error, text);
 			}
-			for (let n = 0; n < 100 && done > 0; n++) {
-				const k = (pick + n * 7919) % (done * 1024);
+			const written = done * 1024;
+			for (let n = 0; n < 100 && written > 0; n++) {
+				const k = (pick + n * 7919) % written;
 				assert.equal(got[k], ref(first + k), `${text}: word ${first + k}`);
 			}
 		}), { numRuns: runs(40, 400, 'FILL_RUNS'), seed: seed(4242) });
