@@ -61,8 +61,8 @@ describe('fuzz: compiled fills over consecutive pages are the interpreter', () =
 				for (let k = 0; k < 1024 && typeof msg === 'number'; k++) { msg = ref(first + done * 1024 + k); }
 				assert.equal(msg, error, text);
 			}
-			const written = done * 1024;
-			for (let n = 0; n < 100 && written > 0; n++) {
+			const written = done * 1024, samples = written > 0 ? 100 : 0;
+			for (let n = 0; n < samples; n++) {
 				const k = (pick + n * 7919) % written;
 				assert.equal(got[k], ref(first + k), `${text}: word ${first + k}`);
 			}
