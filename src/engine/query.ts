@@ -42,6 +42,8 @@ export function peekWord(k: Kernel, p: Exclude<Peek, undefined>, w: number): num
 }
 
 const scratch = new Int32Array(1024);
+const actual = new Int32Array(1024);
+const actualBytes = new Uint8Array(actual.buffer);
 
 /** Do words 0..n-1 of a page equal fill(first + j)? (matches()) A pattern page against a linear
  * fill compares the two patterns: two int32 progressions agree on words 0 and 1 exactly when
@@ -63,7 +65,9 @@ export function pageMatches(k: Kernel, p: Exclude<Peek, undefined>, f: Fill, fir
 		// a word that throws must throw only if every word before it matched: redo word by word
 		try { f.page(scratch, 0, first, 0, n); } catch { whole = false; }
 		if (whole) {
-			for (let j = 0; j < n; j++) { if (k.content.word(slot, j) !== scratch[j]) { return false; } }
+			// the page's words copied out once (patterns and zero pages included), then one tight loop
+			k.content.read(slot, 0, n * 4, actualBytes, 0);
+			for (let j = 0; j < n; j++) { if (actual[j] !== scratch[j]) { return false; } }
 			return true;
 		}
 	}

@@ -6,7 +6,8 @@
 import type { Expr } from './ast';
 import type { Fill } from '../engine/mm/fill';
 import type { Value } from './values';
-import { type ArithOp, type FillNode, pageFill } from './fillVector';
+import type { ArithOp, FillNode } from './fillVector';
+import { pageFill } from './fillPeriod';
 import { bitAnd, bitOr, bitXor, divide, modulo, shiftLeft, shiftRight } from './intOps';
 
 /** evaluates a subexpression that does not use i */
@@ -32,17 +33,17 @@ const ARITH = new Set<string>(['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>
 
 /** The operator tree of an integer expression of i, or undefined when some part of it is not an
  * integer operator (strings, comparisons, builtins of i): those run through the interpreter. */
-function lower(e: Expr, ev: ConstEval): FillNode | undefined {
+export function lowerFill(e: Expr, ev: ConstEval): FillNode | undefined {
 	if (!usesI(e)) {
 		const v = ev(e);
 		return typeof v === 'number' ? { kind: 'c', v } : undefined;
 	}
 	if (e.kind === 'ident') { return { kind: 'i' }; }
-	if (e.kind === 'unary' && e.op === '-') { const a = lower(e.arg, ev); return a && { kind: 'neg', a }; }
+	if (e.kind === 'unary' && e.op === '-') { const a = lowerFill(e.arg, ev); return a && { kind: 'neg', a }; }
 	if (e.kind !== 'binary' || !ARITH.has(e.op)) { return undefined; }
-	const a = lower(e.left, ev);
+	const a = lowerFill(e.left, ev);
 	if (!a) { return undefined; }
-	const b = lower(e.right, ev);
+	const b = lowerFill(e.right, ev);
 	return b && { kind: 'bin', op: e.op as ArithOp, a, b, loc: e.loc };
 }
 
@@ -91,7 +92,7 @@ function size(n: FillNode): number {
 /** A per-word expression as a Fill. `perWord` is the interpreter's own evaluation, for trees
  * that are not integer operators throughout. */
 export function fillOf(e: Expr, ev: ConstEval, perWord: Fn): Fill {
-	const n = lower(e, ev);
+	const n = lowerFill(e, ev);
 	if (!n) { return { kind: 'fn', fn: perWord }; }
 	const l = linear(n);
 	if (l && Number.isSafeInteger(l.a) && Number.isSafeInteger(l.b) && Math.abs(l.a) < 2 ** 31) {

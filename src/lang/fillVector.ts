@@ -31,7 +31,7 @@ const TWO53 = 2 ** 53;
 // ---------------------------------------------------------------- kernels
 
 /** Operators as the kernels apply them: native forms, then the exact checked helper forms. */
-const enum Op { NEG, ADD, SUB, MUL, DIV, MOD, AND, OR, XOR, SHL, SHR, DIV_H, MOD_H, AND_H, OR_H, XOR_H, SHL_H, SHR_H }
+export const enum Op { NEG, ADD, SUB, MUL, DIV, MOD, AND, OR, XOR, SHL, SHR, DIV_H, MOD_H, AND_H, OR_H, XOR_H, SHL_H, SHR_H }
 
 // One loop per operator and operand shape, each seeing only Float64Array operands (a shared
 // switch, or operand-kind branches inside the loop, cost V8 its typing and 2-4x the time).
@@ -103,27 +103,27 @@ const inI32 = (lo: number, hi: number) => lo >= -I32 && hi < I32;
 const bounded = (lo: number, hi: number) => lo >= -BOUND && hi <= BOUND;
 
 /** where an operand comes from: an earlier instruction's register, the word index i, or a constant */
-const enum M { REG, I, CONST }
+export const enum M { REG, I, CONST }
 interface Operand { m: M; r: number; c: number }
 
 /** Operators in evaluation order (postorder). Instruction j writes register reg[j] (the last one
  * writes the page). i has a register filled once per page; constants have registers filled once,
  * and a constant right operand of a native operator is passed as a number instead. */
-class Program {
-	private readonly op: Op[] = [];
-	private readonly xm: M[] = [];
-	private readonly xr: number[] = [];
-	private readonly xc: number[] = [];
-	private readonly ym: M[] = [];
-	private readonly yr: number[] = [];
-	private readonly yc: number[] = [];
+export class Program {
+	readonly op: Op[] = [];
+	readonly xm: M[] = [];
+	readonly xr: number[] = [];
+	readonly xc: number[] = [];
+	readonly ym: M[] = [];
+	readonly yr: number[] = [];
+	readonly yc: number[] = [];
 	private readonly reg: number[] = [];
 	/** register of each operand (x then y per instruction), resolved on first use */
 	private xreg: V[] = [];
 	private yreg: V[] = [];
 	/** value range of each instruction's result over the current page */
-	private readonly lo: Float64Array;
-	private readonly hi: Float64Array;
+	readonly lo: Float64Array;
+	readonly hi: Float64Array;
 	/** the operator each instruction runs on the current page (native where proven safe) */
 	private readonly form: Op[];
 	private readonly iReg = new Float64Array(N);
@@ -196,7 +196,7 @@ class Program {
 	/** Bounds of every result over word indices [ilo, ihi] (integers), and from them the form each
 	 * operator runs in. Conservative, and exact enough to prove the common operand pairs safe:
 	 * doubles round monotonically, so bounds computed with the same operation as the values bound them. */
-	private choose(ilo: number, ihi: number): void {
+	choose(ilo: number, ihi: number): void {
 		const { op, xm, xr, xc, ym, yr, yc, lo, hi, form } = this;
 		for (let j = 0; j < op.length; j++) {
 			const al = xm[j] === M.I ? ilo : xm[j] === M.CONST ? xc[j] : lo[xr[j]];
@@ -259,6 +259,12 @@ function binaryRange(c: Op, al: number, ah: number, bl: number, bh: number): [nu
 			return wideRange(al, ah, bl, bh);
 		default:
 			if (al >= 0 && bl >= 0 && ah < I32 && bh < I32) { return [0, I32 - 1]; }
+			if (al >= 0 || bl >= 0) {
+				// y >= 0: x | y = x + (y & ~x) and x ^ y = x | y - (x & y), with y & ~x and x & y in 0..y
+				const [xl, xh, yl, yh] = bl >= 0 ? [al, ah, bl, bh] : [bl, bh, al, ah];
+				if (c === Op.OR) { return [xl >= 0 ? Math.max(xl, yl) : xl, xh + yh]; }
+				return [xl >= 0 ? Math.max(0, xl - yh, yl - xh) : xl - yh, xh + yh];
+			}
 			return wideRange(al, ah, bl, bh);
 	}
 }
@@ -267,15 +273,4 @@ function wideRange(al: number, ah: number, bl: number, bh: number): [number, num
 	if (inI32(al, ah) && inI32(bl, bh)) { return [-I32, I32 - 1]; }
 	if (al > -TWO53 && ah < TWO53 && bl > -TWO53 && bh < TWO53) { return [-TWO53, TWO53]; }
 	return [-Infinity, Infinity];
-}
-
-/** The page filler of an expression tree: the vector pass for pages of integer word indices, the
- * scalar closure `word` (the exact per-word semantics) for anything it cannot or may not do. */
-export function pageFill(root: FillNode, word: (i: number) => number): PageFill {
-	const p = new Program(root);
-	return (w, o, base, from, to) => {
-		if (to <= from) { return; }
-		if (Number.isInteger(base) && p.run(w, o, base, from, to)) { return; }
-		for (let k = from; k < to; k++) { w[o + k] = word(base + k) | 0; }
-	};
 }
