@@ -185,6 +185,12 @@ export class Inspector {
 				vs.leaf('pages pinned in devices', sys.pins.pages), vs.leaf('CPU accesses blocked by pins', sys.pins.blocked, { evaluateName: 'system.pin_blocked' }),
 				vs.leaf('waited for pins', time(sys.pins.waitedNs), { evaluateName: 'system.pin_wait_ns' }),
 			] : []),
+			...(sys.fileMigration.devicePages > 0 || sys.fileMigration.faultedBack > 0 ? [
+				vs.leaf('file pages in device memory', sys.fileMigration.devicePages, { evaluateName: 'system.file_device_pages' }),
+				vs.leaf('  of them dirty (not written back)', sys.fileMigration.deviceDirty, { evaluateName: 'system.file_device_dirty' }),
+				vs.leaf('file pages brought back from devices', sys.fileMigration.faultedBack, { evaluateName: 'system.file_faulted_back' }),
+				vs.leaf('file pages written back', sys.fileMigration.writebackPages, { evaluateName: 'system.file_writeback_pages' }),
+			] : []),
 			...(sys.experimental.length > 0 ? [
 				vs.leaf('experimental modes', sys.experimental.join(', ')),
 				vs.leaf('saved by overlapping flushes', time(sys.invalidation.serialNs - sys.invalidation.chargedNs), { evaluateName: 'system.invalidate_saved_ns' }),

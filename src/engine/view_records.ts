@@ -1,5 +1,6 @@
 // Engine objects decoded into the view's records: PTE bits and PG flags by name, VMAs, processes,
 // devices. Every record is built fresh from the typed arrays and objects it describes.
+import { file_pages_on_device } from './mm/file_migration';
 import type { Kernel } from './kernel';
 import type { Mm } from './mm/mm';
 import { PTE, PTRS_PER_PMD } from './mm/pagetable';
@@ -130,7 +131,14 @@ export function systemRecord(k: Kernel): SystemRecord {
 		structPageBytes: k.devices.reduce((n, d) => n + deviceMemmapBytes(k, d), 0),
 		invalidation: { ...k.invalidation },
 		pins: { pages: k.pins.until.size, blocked: k.pins.blocked, waitedNs: k.pins.waitedNs },
+		fileMigration: fileMigrationRecord(k),
 	};
+}
+
+function fileMigrationRecord(k: Kernel): SystemRecord['fileMigration'] {
+	// only the mode puts cache pages in device memory: mainline runs skip the walk of the caches
+	const on = k.experimental('file_migration') ? file_pages_on_device(k) : { pages: 0, dirty: 0 };
+	return { devicePages: on.pages, deviceDirty: on.dirty, ...k.fileMigration };
 }
 
 /** refcount(), mapcount(), pincount(): the struct page field of every page of [start, end), as one

@@ -278,6 +278,9 @@ export interface SystemRecord {
 	/** pins in device memory (experimental=pin_device): pages pinned, CPU accesses that hit one,
 	 * and the time those accesses waited */
 	pins: { pages: number; blocked: number; waitedNs: number };
+	/** page-cache pages in device memory and the dirty ones (experimental=file_migration), pages
+	 * brought back by page-cache paths, pages written back (and those straight from a device) */
+	fileMigration: { devicePages: number; deviceDirty: number; faultedBack: number; writebackPages: number; writebackFromDevice: number };
 }
 
 export interface ResidencyRun { loc: Location; npages: number }
