@@ -126,6 +126,13 @@ export function* filemap_device_folio_to_ram(k: Kernel, file: SimFile, index: nu
 	}
 }
 
+/** The device gives a page-cache page back (dmirror's chunk eviction, migrate_device_range):
+ * the same trip as filemap_get_folio's, found by pfn. */
+export function* file_device_folio_evict(k: Kernel, pfn: number): K {
+	const file = k.fileById[k.frames.mapping[pfn]];
+	if (file) { yield* filemap_device_folio_to_ram(k, file, k.frames.index[pfn]); }
+}
+
 /** Whole pages [first, last) of a byte range of the file, clamped to its end. */
 function pageSpan(file: SimFile, lo: number, hi: number): [number, number] {
 	if (lo < 0 || hi < lo || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) { fail('EINVAL', `bad byte range [${lo}:${hi}] of file '${file.name}'`); }
