@@ -22,7 +22,7 @@ import { filemap_get_page, type SimFile } from './pagecache';
 import type { Mm } from './mm';
 import { type Fill, fillPage } from './fill';
 import { SWAP_WRITE_BW } from './swapfile';
-import { transferNs } from '../sim/cost';
+import { page_pgmap } from './memremap';
 
 /** The simulated kernel functions the mode had to change (docs/proposals.md): every other path
  * (fault handling, reclaim, truncate's unmapping, the rmap) works on device-resident cache pages
@@ -97,8 +97,8 @@ export function* filemap_device_folio_to_ram(k: Kernel, file: SimFile, index: nu
 	if (!file_page_on_device(k, file, index)) { return; }
 	const f = k.frames;
 	const pfn = file.pages.pfn(index);
-	const dev = k.devices.find(d => d.ownsPfn(k, pfn));
-	yield* k.enter('filemap_get_folio', { addr: index * PAGE_SIZE, npages: 1, device: dev?.name });
+	const pgmap = page_pgmap(k, pfn);
+	yield* k.enter('filemap_get_folio', { addr: index * PAGE_SIZE, npages: 1, device: pgmap.owner.name });
 	try {
 		const places: [Mm, number][] = [];
 		rmap_walk(k, pfn, (mm, vpn) => { places.push([mm, vpn]); });
@@ -115,12 +115,9 @@ export function* filemap_device_folio_to_ram(k: Kernel, file: SimFile, index: nu
 		f.slot[pfn] = -1;
 		file_migrate_flags(k, pfn, ram);
 		file.pages.set(index, ram, PTE.PRESENT);
+		pgmap.ops.copy_to_host?.(k, pfn, true);
 		put_page(k, pfn);
 		k.fileMigration.faultedBack++;
-		if (dev) {
-			dev.stats.migrated_out++;
-			k.advance(transferNs(dev.cfg.linkBw, PAGE_SIZE));
-		}
 	} finally {
 		k.leave();
 	}
@@ -199,8 +196,7 @@ export function* file_sync(k: Kernel, file: SimFile, fromDevice: boolean): K<num
 		for (const index of dirty) {
 			if (file_page_on_device(k, file, index) && fromDevice) {
 				const pfn = file.pages.pfn(index);
-				const dev = k.devices.find(d => d.ownsPfn(k, pfn));
-				if (dev) { k.advance(transferNs(dev.cfg.linkBw, PAGE_SIZE)); }
+				page_pgmap(k, pfn).ops.copy_to_host?.(k, pfn, false);
 				k.fileMigration.writebackFromDevice++;
 			} else {
 				yield* filemap_device_folio_to_ram(k, file, index);
