@@ -230,7 +230,7 @@ export const SYSTEM_MEMBERS: Readonly<Record<'struct_page_bytes' | 'invalidation
 	pin_wait_ns: 'simulated time CPU accesses waited for pins in device memory to end (pin_device=stall)',
 	file_device_pages: 'page-cache pages now in device memory (experimental=file_migration)',
 	file_device_dirty: 'those of them dirty: what a crash before writeback would lose',
-	file_faulted_back: 'page-cache pages brought back from device memory by read, write, sync, truncate or another mapping\'s fault',
+	file_faulted_back: 'page-cache pages brought back from device memory other than by a mapping\'s own migrate_to_ram (file read/write, sync, truncate, another mapping\'s fault, DEV release)',
 	file_writeback_pages: 'file pages written back to disk (sync and reclaim)',
 	file_writeback_device: 'those written straight from device memory (file_writeback=device)',
 };
