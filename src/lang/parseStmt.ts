@@ -381,7 +381,9 @@ export class StmtParser extends ParserBase {
 
 	private fileStmt(loc: Loc): FileStmt | FileIoStmt {
 		const op = this.peek(1);
-		if (op.kind === 'ident' && (op.text === 'read' || op.text === 'write') && this.peek(2).kind === 'ident' && this.isOp('[', 3)) {
+		// `file read size=4K` declares a file named read; any other name after read/write is an access
+		const next = this.peek(2);
+		if (op.kind === 'ident' && (op.text === 'read' || op.text === 'write') && next.kind === 'ident' && !(next.text === 'size' && this.isOp('=', 3))) {
 			return this.fileIoStmt(loc, op.text);
 		}
 		this.next();
@@ -395,17 +397,19 @@ export class StmtParser extends ParserBase {
 		return this.named(s, 'name', name);
 	}
 
-	/** `file read|write NAME[A:B] [= EXPR]`; either bound may be left out. */
+	/** `file read|write NAME[[A:B]] [= EXPR]`; either bound, or the brackets, may be left out. */
 	private fileIoStmt(loc: Loc, op: 'read' | 'write'): FileIoStmt {
 		this.next();
 		this.next();
 		const name = this.expectName('a file name');
 		const s: FileIoStmt = { kind: op === 'read' ? 'file-read' : 'file-write', name: name.text, loc };
-		this.expectOp('[');
-		if (!this.isOp(':')) { s.lo = this.parseExpr(); }
-		this.expectOp(':');
-		if (!this.isOp(']')) { s.hi = this.parseExpr(); }
-		this.expectOp(']');
+		if (this.isOp('[')) {
+			this.next();
+			if (!this.isOp(':')) { s.lo = this.parseExpr(); }
+			this.expectOp(':');
+			if (!this.isOp(']')) { s.hi = this.parseExpr(); }
+			this.expectOp(']');
+		}
 		if (op === 'write') {
 			const value = this.optionalValue();
 			if (value !== undefined) { s.value = value; }

@@ -186,6 +186,9 @@ export function* file_sync(k: Kernel, file: SimFile, fromDevice: boolean): K<num
 	const dirty: number[] = [];
 	file.pages.forEach(0, Number.MAX_SAFE_INTEGER, (index, pfn, pte) => {
 		if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT) { return; }
+		// a DAX file's pages are the persistent memory: dax_writeback_mapping_range only flushes
+		// CPU caches, there is no page to write
+		if (file.dax) { f.flags[pfn] &= ~PG.DIRTY; return; }
 		rmap_walk(k, pfn, (mm, vpn) => {
 			if (mm.pt.pte(vpn) & PTE.DIRTY) { f.flags[pfn] |= PG.DIRTY; mm.pt.setFlags(vpn, mm.pt.pte(vpn) & ~PTE.DIRTY); }
 		});
