@@ -107,6 +107,7 @@ export class Inspector {
 			vs.leaf('pfn', pg.pfn), vs.leaf('memory', pg.memory === 'ram' ? 'ram' : `${pg.memory} (device)`),
 			vs.leaf('refcount', pg.refcount), vs.leaf('mapcount', pg.mapcount), vs.leaf('pincount', pg.pincount),
 			...(pg.devicePin ? [vs.leaf('pinned in device', pg.devicePin.untilNs === null ? 'until unpin' : `until ${time(pg.devicePin.untilNs)}`)] : []),
+			...(pg.pageCache ? [vs.leaf('page cache', `${pg.pageCache.file} page ${pg.pageCache.index}${pg.pageCache.dirty ? (pg.memory === 'ram' ? ' (dirty)' : ' (dirty in device memory: not written back)') : ''}`)] : []),
 			vs.leaf('flags', pg.flags.length ? pg.flags.join(' | ') : '0'),
 		];
 	}

@@ -51,7 +51,15 @@ export function structPage(k: Kernel, pfn: number): StructPageRecord {
 		pfn, flags: bitNames(f.flags[pfn], PG_NAMES), rawFlags: f.flags[pfn], refcount: f.refcount[pfn], mapcount: f.mapcount[pfn],
 		pincount: f.pincount[pfn], memory: owner >= 0 ? k.devices[owner]?.name ?? `device ${owner}` : 'ram', head: f.head[pfn], content,
 		...(k.pins.until.has(pfn) ? { devicePin: { untilNs: k.pins.until.get(pfn) === Infinity ? null : k.pins.until.get(pfn)! } } : {}),
+		...(pageCacheRecord(k, pfn)),
 	};
+}
+
+function pageCacheRecord(k: Kernel, pfn: number): { pageCache?: StructPageRecord['pageCache'] } {
+	const f = k.frames;
+	const file = (f.flags[pfn] & PG.FILE) && f.mapping[pfn] >= 0 ? k.fileById[f.mapping[pfn]] : undefined;
+	if (!file || file.pages.pfn(f.index[pfn]) !== pfn) { return {}; }
+	return { pageCache: { file: file.name, index: f.index[pfn], dirty: (f.flags[pfn] & PG.DIRTY) !== 0 } };
 }
 
 export function pageRecord(k: Kernel, mm: Mm, vpn: number): PageRecord {

@@ -49,6 +49,9 @@ export interface StructPageRecord {
 	pincount: number;
 	/** pinned in device memory (experimental=pin_device): until when, or null until `unpin` */
 	devicePin?: { untilNs: number | null };
+	/** a page-cache page: its file and page index, and whether it still has to be written back
+	 * (shown for pages in device memory, experimental=file_migration, as for RAM ones) */
+	pageCache?: { file: string; index: number; dirty: boolean };
 	/** whose memory the frame is: 'ram' or a device name */
 	memory: string;
 	/** first frame of its folio (itself for a base page) */
