@@ -102,6 +102,10 @@ export function* filemap_device_folio_to_ram(k: Kernel, file: SimFile, index: nu
 	try {
 		const places: [Mm, number][] = [];
 		rmap_walk(k, pfn, (mm, vpn) => { places.push([mm, vpn]); });
+		if (k.wants('migration')) {
+			const any = places[0];
+			yield { kind: 'migration', addr: (any?.[1] ?? 0) * PAGE_SIZE, npages: 1, device: pgmap.owner.name, process: any?.[0].name, detail: `${pgmap.owner.name} -> ram (page cache: ${file.name} page ${index})`, fn: 'filemap_get_folio' };
+		}
 		for (const [mm, vpn] of places) {
 			yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'CLEAR' });
 			mm.pt.clear(vpn);
