@@ -84,6 +84,8 @@ export function buildRunDocument(out: RunOutcome, input: RunDocumentInput): Reco
 			swap_outs: sys.swapOuts, swap_ins: sys.swapIns,
 			struct_page_bytes: sys.structPageBytes, invalidations: sys.invalidation.updates, invalidate_ns: sys.invalidation.chargedNs,
 			invalidate_saved_ns: sys.invalidation.serialNs - sys.invalidation.chargedNs, pin_blocked: sys.pins.blocked, pin_wait_ns: sys.pins.waitedNs,
+			file_device_pages: sys.fileMigration.devicePages, file_device_dirty: sys.fileMigration.deviceDirty, file_faulted_back: sys.fileMigration.faultedBack,
+			file_writeback_pages: sys.fileMigration.writebackPages, file_writeback_device: sys.fileMigration.writebackFromDevice,
 		},
 		devices: deviceCounters(out),
 		processes,

@@ -107,6 +107,7 @@ export class Inspector {
 			vs.leaf('pfn', pg.pfn), vs.leaf('memory', pg.memory === 'ram' ? 'ram' : `${pg.memory} (device)`),
 			vs.leaf('refcount', pg.refcount), vs.leaf('mapcount', pg.mapcount), vs.leaf('pincount', pg.pincount),
 			...(pg.devicePin ? [vs.leaf('pinned in device', pg.devicePin.untilNs === null ? 'until unpin' : `until ${time(pg.devicePin.untilNs)}`)] : []),
+			...(pg.pageCache ? [vs.leaf('page cache', `${pg.pageCache.file} page ${pg.pageCache.index}${pg.pageCache.dirty ? (pg.memory === 'ram' ? ' (dirty)' : ' (dirty in device memory: not written back)') : ''}`)] : []),
 			vs.leaf('flags', pg.flags.length ? pg.flags.join(' | ') : '0'),
 		];
 	}
@@ -184,6 +185,12 @@ export class Inspector {
 			...(sys.pins.pages > 0 || sys.pins.blocked > 0 ? [
 				vs.leaf('pages pinned in devices', sys.pins.pages), vs.leaf('CPU accesses blocked by pins', sys.pins.blocked, { evaluateName: 'system.pin_blocked' }),
 				vs.leaf('waited for pins', time(sys.pins.waitedNs), { evaluateName: 'system.pin_wait_ns' }),
+			] : []),
+			...(sys.fileMigration.devicePages > 0 || sys.fileMigration.faultedBack > 0 ? [
+				vs.leaf('file pages in device memory', sys.fileMigration.devicePages, { evaluateName: 'system.file_device_pages' }),
+				vs.leaf('  of them dirty (not written back)', sys.fileMigration.deviceDirty, { evaluateName: 'system.file_device_dirty' }),
+				vs.leaf('file pages brought back from devices', sys.fileMigration.faultedBack, { evaluateName: 'system.file_faulted_back' }),
+				vs.leaf('file pages written back', sys.fileMigration.writebackPages, { evaluateName: 'system.file_writeback_pages' }),
 			] : []),
 			...(sys.experimental.length > 0 ? [
 				vs.leaf('experimental modes', sys.experimental.join(', ')),

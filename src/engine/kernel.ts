@@ -13,6 +13,7 @@ import type { DevPagemap } from './mm/memremap';
 import { CostModel } from './sim/cost';
 import { SwapInfo } from './mm/swapfile';
 import { DevicePins, type PinDeviceMode } from './mm/device_pin';
+import { FileMigrationStats } from './mm/file_migration_stats';
 
 /** One simulated kernel function on the call stack, with what it was called for. */
 export interface KernelFrame { fn: string; addr?: number; npages?: number; process?: string; device?: string }
@@ -38,7 +39,11 @@ export interface SystemConfig {
 	experimental: readonly ExperimentalMode[];
 	/** experimental=pin_device: what a CPU touching a page pinned in device memory gets */
 	pinDevice: PinDeviceMode;
+	/** experimental=file_migration: how `sync` writes back a dirty device-resident cache page (default cpu) */
+	fileWriteback?: FileWritebackMode;
 }
+
+export type FileWritebackMode = 'cpu' | 'device';
 
 export const DEFAULT_SYSTEM: SystemConfig = { ramBytes: 16 * 2 ** 30, swapBytes: 0, thp: 'madvise', experimental: [], pinDevice: 'stall' };
 
@@ -73,6 +78,8 @@ export class Kernel {
 	readonly invalidation = { updates: 0, flushes: 0, chargedNs: 0, serialNs: 0 };
 	/** pages pinned in device memory (experimental=pin_device) */
 	readonly pins = new DevicePins();
+	/** experimental=file_migration: page-cache pages brought back and written back */
+	readonly fileMigration = new FileMigrationStats();
 	/** the OOM killer's kills, oldest first: the line __oom_kill_process prints for each */
 	readonly oomKills: string[] = [];
 	private nextPid = 1000;

@@ -10,6 +10,7 @@ import { PROT_FLAGS } from './mm/vma';
 import { type Advice, do_madvise, do_mmap, do_munmap } from './mm/mmap';
 import { do_mprotect } from './mm/mprotect';
 import { do_truncate } from './mm/truncate';
+import { file_read, file_sync, file_write } from './mm/file_migration';
 import { do_mremap } from './mm/mremap';
 import { do_exit, do_fork } from './mm/fork';
 import { hstate_pages } from './mm/hugetlb';
@@ -130,6 +131,12 @@ export class Machine {
 
 	/** truncate(2) of a declared file to `size` bytes. */
 	truncate(name: string, size: number): K { return do_truncate(this.k, this.k.file(name), size); }
+	/** read(2) of bytes [lo, hi) of a declared file, through the page cache. */
+	fileRead(name: string, lo: number, hi?: number): K { const f = this.k.file(name); return file_read(this.k, f, lo, hi ?? f.size); }
+	/** write(2) of bytes [lo, hi): word i (from lo) is fill(i); without a fill the bytes stay. */
+	fileWrite(name: string, lo: number, hi: number | undefined, fill?: Fill): K { const f = this.k.file(name); return file_write(this.k, f, lo, hi ?? f.size, fill); }
+	/** fsync(2): the file's dirty cache pages are written back; returns how many. */
+	sync(name: string): K<number> { return file_sync(this.k, this.k.file(name), this.k.config.fileWriteback === 'device'); }
 
 	cur(): Mm {
 		if (this.current?.oomKilled) { fail('SIGKILL', `process '${this.current.name}' was killed by the OOM killer (${this.current.oomKilled})`); }

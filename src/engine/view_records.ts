@@ -1,5 +1,6 @@
 // Engine objects decoded into the view's records: PTE bits and PG flags by name, VMAs, processes,
 // devices. Every record is built fresh from the typed arrays and objects it describes.
+import { file_pages_on_device } from './mm/file_migration';
 import type { Kernel } from './kernel';
 import type { Mm } from './mm/mm';
 import { PTE, PTRS_PER_PMD } from './mm/pagetable';
@@ -50,7 +51,15 @@ export function structPage(k: Kernel, pfn: number): StructPageRecord {
 		pfn, flags: bitNames(f.flags[pfn], PG_NAMES), rawFlags: f.flags[pfn], refcount: f.refcount[pfn], mapcount: f.mapcount[pfn],
 		pincount: f.pincount[pfn], memory: owner >= 0 ? k.devices[owner]?.name ?? `device ${owner}` : 'ram', head: f.head[pfn], content,
 		...(k.pins.until.has(pfn) ? { devicePin: { untilNs: k.pins.until.get(pfn) === Infinity ? null : k.pins.until.get(pfn)! } } : {}),
+		...(pageCacheRecord(k, pfn)),
 	};
+}
+
+function pageCacheRecord(k: Kernel, pfn: number): { pageCache?: StructPageRecord['pageCache'] } {
+	const f = k.frames;
+	const file = (f.flags[pfn] & PG.FILE) && f.mapping[pfn] >= 0 ? k.fileById[f.mapping[pfn]] : undefined;
+	if (!file || file.pages.pfn(f.index[pfn]) !== pfn) { return {}; }
+	return { pageCache: { file: file.name, index: f.index[pfn], dirty: (f.flags[pfn] & PG.DIRTY) !== 0 } };
 }
 
 export function pageRecord(k: Kernel, mm: Mm, vpn: number): PageRecord {
@@ -130,7 +139,14 @@ export function systemRecord(k: Kernel): SystemRecord {
 		structPageBytes: k.devices.reduce((n, d) => n + deviceMemmapBytes(k, d), 0),
 		invalidation: { ...k.invalidation },
 		pins: { pages: k.pins.until.size, blocked: k.pins.blocked, waitedNs: k.pins.waitedNs },
+		fileMigration: fileMigrationRecord(k),
 	};
+}
+
+function fileMigrationRecord(k: Kernel): SystemRecord['fileMigration'] {
+	// only the mode puts cache pages in device memory: mainline runs skip the walk of the caches
+	const on = k.experimental('file_migration') ? file_pages_on_device(k) : { pages: 0, dirty: 0 };
+	return { devicePages: on.pages, deviceDirty: on.dirty, ...k.fileMigration };
 }
 
 /** refcount(), mapcount(), pincount(): the struct page field of every page of [start, end), as one

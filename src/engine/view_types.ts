@@ -49,6 +49,9 @@ export interface StructPageRecord {
 	pincount: number;
 	/** pinned in device memory (experimental=pin_device): until when, or null until `unpin` */
 	devicePin?: { untilNs: number | null };
+	/** a page-cache page: its file and page index, and whether it still has to be written back
+	 * (shown for pages in device memory, experimental=file_migration, as for RAM ones) */
+	pageCache?: { file: string; index: number; dirty: boolean };
 	/** whose memory the frame is: 'ram' or a device name */
 	memory: string;
 	/** first frame of its folio (itself for a base page) */
@@ -278,6 +281,9 @@ export interface SystemRecord {
 	/** pins in device memory (experimental=pin_device): pages pinned, CPU accesses that hit one,
 	 * and the time those accesses waited */
 	pins: { pages: number; blocked: number; waitedNs: number };
+	/** page-cache pages in device memory and the dirty ones (experimental=file_migration), pages
+	 * brought back by page-cache paths, pages written back (and those straight from a device) */
+	fileMigration: { devicePages: number; deviceDirty: number; faultedBack: number; writebackPages: number; writebackFromDevice: number };
 }
 
 export interface ResidencyRun { loc: Location; npages: number }

@@ -61,6 +61,11 @@ export interface UseStmt extends StmtBase { kind: 'use'; name: string }
 /** `file NAME size=SIZE [= EXPR]` */
 export interface FileStmt extends StmtBase { kind: 'file'; name: string; size: Expr; init?: Expr }
 export interface TruncateStmt extends StmtBase { kind: 'truncate'; name: string; size: Expr }
+/** `file read NAME[A:B]` / `file write NAME[A:B] [= EXPR]`: read(2) / write(2) of bytes A to B
+ * (defaults: 0 and the file's size) */
+export interface FileIoStmt extends StmtBase { kind: 'file-read' | 'file-write'; name: string; lo?: Expr; hi?: Expr; value?: Expr }
+/** `sync NAME`: fsync(2) */
+export interface SyncStmt extends StmtBase { kind: 'sync'; name: string }
 export interface MirrorStmt extends StmtBase { kind: 'mirror'; device: string; process: string }
 export interface UnmirrorStmt extends StmtBase { kind: 'unmirror'; device: string; process: string }
 
@@ -141,7 +146,7 @@ export interface ExpectStmt extends StmtBase { kind: 'expect'; cond: Expr; messa
 /** `expect error CODE { ... }`; `code` is one of ERROR_CODES. */
 export interface ExpectErrorStmt extends StmtBase { kind: 'expect-error'; code: string; body: Stmt[] }
 
-export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | TruncateStmt | MirrorStmt | UnmirrorStmt
+export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | TruncateStmt | FileIoStmt | SyncStmt | MirrorStmt | UnmirrorStmt
 	| MmapStmt | MremapStmt | MunmapStmt | MprotectStmt | MadviseStmt | ForkStmt | ExitStmt
 	| CpuReadStmt | CpuWriteStmt | DevReadStmt | DevWriteStmt
 	| KernelStmt | KernelReadStmt | KernelWriteStmt | KernelAtomicStmt

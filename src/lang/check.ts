@@ -10,7 +10,7 @@ import {
 	STATEMENTS, unknownFunctionMessage, pendingAdvice,
 } from './vocabulary';
 import {
-	DEVICE_OPTIONS, type OptionSpec, pendingOption, PIN_DEVICE_WITHOUT_MODE, SYSTEM_OPTIONS, unknownOptionMessage, VALUE_NAMES, type ValueKind,
+	DEVICE_OPTIONS, type OptionSpec, pendingOption, FILE_WRITEBACK_WITHOUT_MODE, PIN_DEVICE_WITHOUT_MODE, SYSTEM_OPTIONS, unknownOptionMessage, VALUE_NAMES, type ValueKind,
 } from './vocabularyOptions';
 
 function oneOf(words: readonly string[]): string {
@@ -126,6 +126,9 @@ class Checker {
 				if (s.options.some(o => o.key === 'pin_device') && !this.experimental.has('pin_device')) {
 					this.error(s.options.find(o => o.key === 'pin_device')!.loc, PIN_DEVICE_WITHOUT_MODE);
 				}
+				if (s.options.some(o => o.key === 'file_writeback') && !this.experimental.has('file_migration')) {
+					this.error(s.options.find(o => o.key === 'file_writeback')!.loc, FILE_WRITEBACK_WITHOUT_MODE);
+				}
 				break;
 			case 'device':
 				this.options(s.options, DEVICE_OPTIONS, 'device');
@@ -143,6 +146,14 @@ class Checker {
 			case 'truncate':
 				if (!this.files.has(s.name)) { this.error(nameLoc(s, 'name'), `unknown file '${shortText(s.name)}'`); }
 				this.expr(s.size, false);
+				break;
+			case 'file-read': case 'file-write': case 'sync':
+				if (!this.files.has(s.name)) { this.error(nameLoc(s, 'name'), `unknown file '${shortText(s.name)}'`); }
+				if (s.kind !== 'sync') {
+					if (s.lo !== undefined) { this.expr(s.lo, false); }
+					if (s.hi !== undefined) { this.expr(s.hi, false); }
+					if (s.kind === 'file-write' && s.value !== undefined) { this.expr(s.value, true); }
+				}
 				break;
 			case 'mirror': case 'unmirror':
 				this.device(s, 'device', s.device);

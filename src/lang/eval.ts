@@ -90,6 +90,9 @@ const SYSTEM_READERS: { [P in keyof typeof SYSTEM_MEMBERS]: (s: SystemRecord) =>
 	struct_page_bytes: s => s.structPageBytes, invalidations: s => s.invalidation.updates,
 	invalidate_ns: s => s.invalidation.chargedNs, invalidate_saved_ns: s => s.invalidation.serialNs - s.invalidation.chargedNs,
 	pin_blocked: s => s.pins.blocked, pin_wait_ns: s => s.pins.waitedNs,
+	file_device_pages: s => s.fileMigration.devicePages, file_device_dirty: s => s.fileMigration.deviceDirty,
+	file_faulted_back: s => s.fileMigration.faultedBack, file_writeback_pages: s => s.fileMigration.writebackPages,
+	file_writeback_device: s => s.fileMigration.writebackFromDevice,
 };
 const PROCESS_READERS: { [P in ProcessMember]: (p: ProcessSummary, m: Machine) => number } = {
 	pid: p => p.pid, rss: (p, m) => m.view.process(p.name)?.rss ?? 0, faults: p => p.faults,

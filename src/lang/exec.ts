@@ -5,13 +5,13 @@ import type { K } from '../engine/sim/events';
 import { defaultDeviceConfig, type DeviceConfig } from '../engine/device/device';
 import { LINK_PEAK } from '../engine/sim/cost';
 import { COST_OPTIONS, THRASHING_OPTIONS } from '../engine/device/cost';
-import { EXPERIMENTAL_MODES, type ExperimentalMode, type ThpMode } from '../engine/kernel';
+import { EXPERIMENTAL_MODES, type ExperimentalMode, type FileWritebackMode, type ThpMode } from '../engine/kernel';
 import type { PinDeviceMode } from '../engine/mm/device_pin';
 import { compileFill, type EvalContext, evaluate, int, range, toByteRange, truthy } from './eval';
 import { formatValue, ScriptError } from './values';
 import { ADVISE_KEYS, HUGETLB_DEFAULT_SIZE, kernelLineMessage, pendingAdvice, pendingStatement } from './vocabulary';
 import {
-	DEVICE_OPTION_FIELDS, DEVICE_OPTIONS, type OptionSpec, pendingOption, PIN_DEVICE_WITHOUT_MODE, SYSTEM_OPTIONS, unknownOptionMessage, type ValueKind,
+	DEVICE_OPTION_FIELDS, DEVICE_OPTIONS, type OptionSpec, pendingOption, FILE_WRITEBACK_WITHOUT_MODE, PIN_DEVICE_WITHOUT_MODE, SYSTEM_OPTIONS, unknownOptionMessage, type ValueKind,
 } from './vocabularyOptions';
 import { kernelAccesses } from './kernelBody';
 import { nameLoc } from './diagnostics';
@@ -120,12 +120,15 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 	switch (s.kind) {
 		case 'system': {
 			refuseOptions(s.options, SYSTEM_OPTIONS, 'system');
-			const cfg: { ramBytes?: number; swapBytes?: number; thp?: ThpMode; experimental?: ExperimentalMode[]; pinDevice?: PinDeviceMode } = {};
+			const cfg: { ramBytes?: number; swapBytes?: number; thp?: ThpMode; experimental?: ExperimentalMode[]; pinDevice?: PinDeviceMode; fileWriteback?: FileWritebackMode } = {};
 			for (const o of s.options) {
 				if (o.key === 'ram') { cfg.ramBytes = num(o, h); } else if (o.key === 'swap') { cfg.swapBytes = num(o, h); } else if (o.key === 'thp') { cfg.thp = word(o) as ThpMode; }
 				if (o.key === 'experimental') { cfg.experimental = [...cfg.experimental ?? [], experimentalMode(o)]; }
 				if (o.key === 'pin_device') { cfg.pinDevice = word(o) as PinDeviceMode; }
+				if (o.key === 'file_writeback') { cfg.fileWriteback = word(o) as FileWritebackMode; }
 			}
+			const wbOption = s.options.find(o => o.key === 'file_writeback');
+			if (wbOption && !cfg.experimental?.includes('file_migration')) { throw new ScriptError(FILE_WRITEBACK_WITHOUT_MODE, wbOption.loc); }
 			const pinOption = s.options.find(o => o.key === 'pin_device');
 			if (pinOption && !cfg.experimental?.includes('pin_device')) { throw new ScriptError(PIN_DEVICE_WITHOUT_MODE, pinOption.loc); }
 			m.configure(cfg);
@@ -136,6 +139,13 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		case 'use': m.use(s.name); return;
 		case 'file': m.createFile(s.name, int(evaluate(s.size, h), s.size.loc), s.init ? compileFill(s.init, h) : undefined); return;
 		case 'truncate': yield* m.truncate(s.name, int(evaluate(s.size, h), s.size.loc)); return;
+		case 'file-read': case 'file-write': {
+			const lo = s.lo ? int(evaluate(s.lo, h), s.lo.loc) : 0;
+			const hi = s.hi ? int(evaluate(s.hi, h), s.hi.loc) : undefined;
+			if (s.kind === 'file-read') { yield* m.fileRead(s.name, lo, hi); } else { yield* m.fileWrite(s.name, lo, hi, s.value ? compileFill(s.value, h) : undefined); }
+			return;
+		}
+		case 'sync': yield* m.sync(s.name); return;
 		case 'mirror': yield* m.mirror(s.device, s.process); return;
 		case 'unmirror': yield* m.unmirror(s.device, s.process); return;
 		case 'mmap': {

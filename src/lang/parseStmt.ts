@@ -3,7 +3,7 @@
 // `read = 3` and `fork use` all parse.
 
 import type {
-	AdviseStmt, Advice, DevReadStmt, Expr, FileStmt, IfStmt, Loc, MigrateStmt, MmapStmt, MremapStmt, Option, PinStmt, PrefetchStmt, Prot, SnapshotStmt, Stmt,
+	AdviseStmt, Advice, DevReadStmt, Expr, FileIoStmt, FileStmt, IfStmt, Loc, MigrateStmt, MmapStmt, MremapStmt, Option, PinStmt, PrefetchStmt, Prot, SnapshotStmt, Stmt,
 } from './ast';
 import { recordNameLoc, shortText } from './diagnostics';
 import type { Token } from './lexer';
@@ -130,6 +130,11 @@ export class StmtParser extends ParserBase {
 				return this.named({ kind: t.text as 'process' | 'use' | 'fork' | 'exit', name: name.text, loc }, 'name', name);
 			}
 			case 'file': return this.fileStmt(loc);
+			case 'sync': {
+				this.next();
+				const name = this.expectName('a file name');
+				return this.named({ kind: 'sync', name: name.text, loc }, 'name', name);
+			}
 			case 'truncate': {
 				this.next();
 				const name = this.expectName('a file name');
@@ -374,7 +379,13 @@ export class StmtParser extends ParserBase {
 		if (s.backing === 'dax' && !seen.has('shared')) { this.report(seen.get('private') ?? loc, "a dax mapping must be 'shared'"); }
 	}
 
-	private fileStmt(loc: Loc): FileStmt {
+	private fileStmt(loc: Loc): FileStmt | FileIoStmt {
+		const op = this.peek(1);
+		// `file read size=4K` declares a file named read; any other name after read/write is an access
+		const next = this.peek(2);
+		if (op.kind === 'ident' && (op.text === 'read' || op.text === 'write') && next.kind === 'ident' && !(next.text === 'size' && this.isOp('=', 3))) {
+			return this.fileIoStmt(loc, op.text);
+		}
 		this.next();
 		const name = this.expectName('a file name');
 		this.expectWord('size');
@@ -383,6 +394,26 @@ export class StmtParser extends ParserBase {
 		const s: FileStmt = { kind: 'file', name: name.text, size, loc };
 		const init = this.optionalValue();
 		if (init !== undefined) { s.init = init; }
+		return this.named(s, 'name', name);
+	}
+
+	/** `file read|write NAME[[A:B]] [= EXPR]`; either bound, or the brackets, may be left out. */
+	private fileIoStmt(loc: Loc, op: 'read' | 'write'): FileIoStmt {
+		this.next();
+		this.next();
+		const name = this.expectName('a file name');
+		const s: FileIoStmt = { kind: op === 'read' ? 'file-read' : 'file-write', name: name.text, loc };
+		if (this.isOp('[')) {
+			this.next();
+			if (!this.isOp(':')) { s.lo = this.parseExpr(); }
+			this.expectOp(':');
+			if (!this.isOp(']')) { s.hi = this.parseExpr(); }
+			this.expectOp(']');
+		}
+		if (op === 'write') {
+			const value = this.optionalValue();
+			if (value !== undefined) { s.value = value; }
+		}
 		return this.named(s, 'name', name);
 	}
 

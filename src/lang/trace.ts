@@ -44,7 +44,7 @@ const PAGE = 4096;
  * 64 resident pages, so sampling costs O(64 PTEs) per event however large the process is */
 const RSS_PAGES_PER_EVENT = 64;
 /** statements that change RSS or device memory without raising a traced event */
-const SILENT_MEMORY = new Set(['munmap', 'mremap', 'madvise', 'exit', 'fork', 'truncate', 'unmirror', 'release', 'unpin', 'pin', 'mmap', 'file', 'device', 'system']);
+const SILENT_MEMORY = new Set(['munmap', 'mremap', 'madvise', 'exit', 'fork', 'truncate', 'file-read', 'file-write', 'sync', 'unmirror', 'release', 'unpin', 'pin', 'mmap', 'file', 'device', 'system']);
 const us = (ns: number) => ns / 1000;
 
 interface Open { ev: TraceEvent; startNs: number; step: number }

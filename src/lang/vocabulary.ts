@@ -39,6 +39,9 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	use: { words: ['use'], syntax: 'use PROC', doc: 'make PROC the current process' },
 	file: { words: ['file'], syntax: 'file NAME size=SIZE [= EXPR]', doc: 'create a page-cache file, optionally filled per int32 word' },
 	truncate: { words: ['truncate'], syntax: 'truncate NAME SIZE', doc: 'set a file\'s size (truncate(2)); a shrink unmaps and drops the pages beyond the new end' },
+	'file-read': { words: ['file', 'read'], syntax: 'file read NAME[[A:B]]', doc: 'read(2) of bytes A to B of a file through the page cache (defaults: the whole file)' },
+	'file-write': { words: ['file', 'write'], syntax: 'file write NAME[[A:B]] [= EXPR]', doc: 'write(2) of bytes A to B of a file through the page cache, per int32 word with i = word index from A; the file grows to B' },
+	sync: { words: ['sync'], syntax: 'sync NAME', doc: 'fsync(2): write the file\'s dirty page-cache pages back' },
 	mirror: { deviceOp: true, words: ['mirror'], syntax: 'DEV mirror PROC', doc: 'the device mirrors PROC\'s address space (interval notifier)' },
 	unmirror: { deviceOp: true, words: ['unmirror'], syntax: 'DEV unmirror PROC', doc: 'stop mirroring; the device\'s pages of PROC go back to RAM' },
 	mmap: { words: ['mmap'], syntax: 'X = mmap SIZE anon|hugetlb[=SIZE]|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]', doc: 'map memory into the current process' },
@@ -217,13 +220,19 @@ export const DEVICE_MEMBERS: Readonly<Record<keyof DeviceStats | 'used' | 'free'
 };
 
 /** `system.*`: machine-wide figures, those the experimental kernel designs change (docs/proposals.md). */
-export const SYSTEM_MEMBERS: Readonly<Record<'struct_page_bytes' | 'invalidations' | 'invalidate_ns' | 'invalidate_saved_ns' | 'pin_blocked' | 'pin_wait_ns', string>> = {
+export const SYSTEM_MEMBERS: Readonly<Record<'struct_page_bytes' | 'invalidations' | 'invalidate_ns' | 'invalidate_saved_ns' | 'pin_blocked' | 'pin_wait_ns'
+	| 'file_device_pages' | 'file_device_dirty' | 'file_faulted_back' | 'file_writeback_pages' | 'file_writeback_device', string>> = {
 	struct_page_bytes: 'host RAM spent on struct pages of device memory (64 bytes per 4 KiB page hotplugged)',
 	invalidations: 'CPU page-table updates that invalidated mirroring devices (invalidate_range_start calls)',
 	invalidate_ns: 'simulated time those updates spent waiting for device TLB flushes',
 	invalidate_saved_ns: 'flush latency saved by overlapping them (experimental=parallel_invalidate)',
 	pin_blocked: 'CPU accesses that hit a page pinned in device memory (experimental=pin_device)',
 	pin_wait_ns: 'simulated time CPU accesses waited for pins in device memory to end (pin_device=stall)',
+	file_device_pages: 'page-cache pages now in device memory (experimental=file_migration)',
+	file_device_dirty: 'those of them dirty: what a crash before writeback would lose',
+	file_faulted_back: 'page-cache pages brought back from device memory other than by a mapping\'s own migrate_to_ram (file read/write, sync, truncate, another mapping\'s fault, DEV release)',
+	file_writeback_pages: 'file pages written back to disk (sync and reclaim)',
+	file_writeback_device: 'those written straight from device memory (file_writeback=device)',
 };
 
 /** The member table of a word that always names an object (`last`, `event`, `system`). */

@@ -33,9 +33,10 @@ export const SYSTEM_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 	experimental: {
 		value: EXPERIMENTAL_MODES, list: true, default: 'none (mainline)',
 		doc: 'kernel designs HMM\'s proposal left open, each off by default (docs/proposals.md)',
-		pending: { values: ['file_migration', 'dax_migration'], needs: 'its simulation (docs/proposals.md)' },
+		pending: { values: ['dax_migration'], needs: 'its simulation (docs/proposals.md)' },
 	},
 	pin_device: { value: ['stall', 'sigbus'], default: 'stall', doc: 'with experimental=pin_device: a CPU touching a page pinned in device memory waits for the pin to end, or gets SIGBUS' },
+	file_writeback: { value: ['cpu', 'device'], default: 'cpu', doc: 'with experimental=file_migration: `sync` brings a dirty device-resident file page back to RAM and writes it from there, or writes it straight from the device' },
 };
 
 /** The engine's cost terms (device/cost.ts COST_OPTIONS, DEFAULT_DEVICE_COSTS) and thrashing
@@ -106,6 +107,8 @@ export const UNITS: Readonly<Record<string, { kind: Exclude<ValueKind, 'count'>;
 
 /** `pin_device=` without the mode it configures: the checker and the executor say the same. */
 export const PIN_DEVICE_WITHOUT_MODE = '`pin_device=` applies only with `experimental=pin_device`';
+/** `file_writeback=` without experimental=file_migration, in the checker and the executor alike. */
+export const FILE_WRITEBACK_WITHOUT_MODE = '`file_writeback=` applies only with `experimental=file_migration`';
 
 /** The one wording of "this is not simulated yet", at check time and at run time alike. */
 export function notImplementedMessage(what: string, needs: string): string {

@@ -36,6 +36,19 @@ describe('proposal modes against mainline (examples/proposals)', function () {
 		assert.ok(mode.timeNs < mainline.timeNs);
 	});
 
+	it('file_migration: migrate_vma_pages lets the shared file mapping move, and fsync brings the dirty pages back', () => {
+		const { mainline, mode } = pair('file-migration');
+		// mainline: the 16 MiB never leave the page cache in RAM
+		assert.equal(mainline.bytesMoved, 0);
+		// the mode: 4096 pages in on the first kernel's faults, the 2048 the GPU dirtied back for sync
+		assert.equal(mode.bytesMoved, (4096 + 2048) * 4096);
+		// writeback copies the same pages either way: the CPU's fill once, the GPU's half at the end
+		assert.equal(mainline.writtenBack, (4096 + 2048) * 4096);
+		assert.equal(mode.writtenBack, mainline.writtenBack);
+		assert.equal(mainline.faults, mode.faults, 'one fault per page either way: remote mapping or migration');
+		assert.ok(mode.timeNs < mainline.timeNs, 'a hundred kernels repay the migration');
+	});
+
 	it('no_devpriv_struct_page: uvm_devmem_init registers the whole GPU; without struct pages it costs no host RAM', () => {
 		const { mainline, mode } = pair('struct-page-cost');
 		// 80 GiB of GPU memory / 4 KiB x 64 bytes, plus one 256 MiB coherent chunk

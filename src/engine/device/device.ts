@@ -8,7 +8,8 @@ import type { Mm } from '../mm/mm';
 import { DevPagemap, type DevPagemapOps, memremap_pages } from '../mm/memremap';
 import type { Mirror } from './mirror';
 import type { LinkKind } from '../sim/cost';
-import { LINK_PEAK } from '../sim/cost';
+import { LINK_PEAK, transferNs } from '../sim/cost';
+import { PAGE_SIZE } from '../mm/content';
 import { dmirror_devmem_fault } from './migrate_to_ram';
 import type { DeviceCosts } from './cost';
 import { MIGRATION_CAUSES, type MigrationCause, type ThrashingConfig } from './uvm/types';
@@ -198,7 +199,15 @@ function dmirror_devmem_free(k: Kernel, pfn: number, nr: number): void {
 const dmirror_devmem_ops: DevPagemapOps = {
 	page_free: dmirror_devmem_free,
 	migrate_to_ram: dmirror_devmem_fault,
+	copy_to_host: devmem_copy_to_host,
 };
+
+/** One page over the device's link to host memory (experimental=file_migration's copies). */
+export function devmem_copy_to_host(k: Kernel, pfn: number, moved: boolean): void {
+	const dev = dmirror_page_to_device(k, pfn);
+	k.advance(transferNs(dev.cfg.linkBw, PAGE_SIZE));
+	if (moved) { dev.stats.migrated_out++; }
+}
 
 /** dmirror_device_init: a new device, its memory registered with core mm (memremap_pages). */
 export function dmirror_device_init(k: Kernel, cfg: DeviceConfig, ops?: DevPagemapOps): Device {

@@ -1,5 +1,6 @@
 // HMM_DMIRROR_MIGRATE_TO_DEV / _TO_SYS, RELEASE and unmirror: moving pages between RAM and
 // device memory with migrate_vma_*, as lib/test_hmm.c does it.
+import { file_device_folio_evict } from '../mm/file_migration';
 import { type Kernel, TICK_LEAF } from '../kernel';
 import type { K } from '../sim/events';
 import { fail } from '../sim/errors';
@@ -200,6 +201,8 @@ function* dmirror_device_evict_chunks(k: Kernel, dev: Device, why: string): K {
 /** migrate_device_range for one page or folio: found by pfn, every mapping follows it to RAM. */
 function* migrate_device_folio(k: Kernel, dev: Device, first: number, why: string): K {
 	const f = k.frames;
+	// a page-cache page (experimental=file_migration) goes back into the cache, not to its mappings
+	if (f.flags[first] & PG.FILE) { yield* file_device_folio_evict(k, first); return; }
 	let n = f.isCompound(first) ? HPAGE_NR : 1;
 	let ram = -1;
 	if (n === HPAGE_NR) {

@@ -15,6 +15,7 @@ import { split_folio, split_huge_pmd } from '../mm/thp';
 import { mmu_notifier_invalidate_range_start } from '../mm/mmu_notifier';
 import { page_pgmap_owned, type PagemapOwner } from '../mm/memremap';
 import { PAGE_SIZE } from '../mm/content';
+import { file_device_writable, file_folio_migratable, file_migrate_cache_entry, file_migrate_flags } from '../mm/file_migration';
 
 export const enum MPFN { VALID = 1, MIGRATE = 2, WRITE = 8, COMPOUND = 16 }
 export const enum SELECT { SYSTEM = 1, DEVICE_PRIVATE = 2, DEVICE_COHERENT = 4, COMPOUND = 8 }
@@ -119,13 +120,15 @@ function* collect(k: Kernel, a: MigrateVma): K {
 		let pfn = leaf!.pfn[li];
 		if ((f.flags[pfn] & PG.ZERO) || !selectable(k, a, pfn) || f.pincount[pfn] > 0) { continue; }
 		if (f.isCompound(pfn)) { split_folio(k, pfn); pfn = leaf!.pfn[li]; }
+		const write = (pte & PTE.WRITE) !== 0 || file_device_writable(k, a.vma, pfn);
 		if (f.mapcount[pfn] <= 1) {
-			leaf!.pte[li] = PTE.MIGRATION | (pte & (PTE.WRITE | PTE.DIRTY));
+			leaf!.pte[li] = PTE.MIGRATION | (pte & PTE.DIRTY) | (write ? PTE.WRITE : 0);
 		} else {
 			yield* unmapAll(k, a, i, vpn, pfn);
+			if (write) { a.mm.pt.setFlags(vpn, a.mm.pt.pte(vpn) | PTE.WRITE); }
 		}
 		a.src[i] = pfn;
-		a.srcF[i] = MPFN.VALID | MPFN.MIGRATE | (pte & PTE.WRITE ? MPFN.WRITE : 0);
+		a.srcF[i] = MPFN.VALID | MPFN.MIGRATE | (write ? MPFN.WRITE : 0);
 		a.cpages++;
 	}
 }
@@ -229,7 +232,8 @@ export function* migrate_vma_pages(k: Kernel, a: MigrateVma): K {
 				continue;
 			}
 			// "For now only support anonymous memory migrating to device private or coherent memory"
-			if ((f.flags[src] & PG.FILE) && f.isDevice(dst)) { a.srcF[i] &= ~MPFN.MIGRATE; continue; }
+			// (folio_mapping() is set); experimental=file_migration lifts it for shared file mappings
+			if ((f.flags[src] & PG.FILE) && f.isDevice(dst) && !file_folio_migratable(k, a.vma, src)) { a.srcF[i] &= ~MPFN.MIGRATE; continue; }
 			// a swap-cache page moves only if folio_free_swap succeeds; it stays in the swap cache
 			// only while another swap entry shares its slot, so it never does
 			if (f.swap[src] >= 0) { a.srcF[i] &= ~MPFN.MIGRATE; continue; }
@@ -238,6 +242,7 @@ export function* migrate_vma_pages(k: Kernel, a: MigrateVma): K {
 				f.index[dst + j] = f.index[src + j];
 				f.flags[dst + j] |= f.flags[src + j] & (PG.ANON | PG.DIRTY);
 			}
+			if (f.flags[src] & PG.FILE) { file_migrate_flags(k, src, dst); }
 		}
 	} finally {
 		k.leave();
@@ -310,6 +315,7 @@ export function* migrate_vma_finalize(k: Kernel, a: MigrateVma): K {
 				f.slot[from] = -1;
 				f.mapcount[from] -= maps;
 				for (let r = 0; r < maps; r++) { put_page(k, from); }
+				if (f.flags[to] & PG.FILE) { file_migrate_cache_entry(k, from, to); }
 			}
 			if (ok) {
 				leaf!.huge = n === HPAGE_NR;

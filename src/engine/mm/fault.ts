@@ -9,6 +9,7 @@ import { VM, type Vma } from './vma';
 import { device_pin_fault } from './device_pin';
 import { get_page, page_add_anon_rmap, page_dup_rmap, page_remove_rmap, put_page } from './page';
 import { filemap_get_page } from './pagecache';
+import { filemap_device_folio_to_ram } from './file_migration';
 import { do_fault_around } from './filemap';
 import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { page_pgmap } from './memremap';
@@ -234,6 +235,8 @@ function* do_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K 
 	if (!file.shmem && index >= file.npages) {
 		fail('SIGBUS', `access beyond the end of file '${file.name}' (page ${index}, file has ${file.npages})`);
 	}
+	// experimental=file_migration: the cached page may be in device memory (another mapping moved it)
+	if (k.experimental('file_migration')) { yield* filemap_device_folio_to_ram(k, file, index); }
 	const cache = filemap_get_page(k, file, index);
 	if (write && !vma.shared) {
 		// do_cow_fault: a private copy, never the page-cache page itself

@@ -34,6 +34,8 @@ function filemap_map_pages(k: Kernel, mm: Mm, vma: Vma, first: number, last: num
 		if ((mm.pt.pte(vpn) & PTE.TYPE_MASK) !== PTE.NONE) { continue; }
 		if ((file.pages.pte(index) & PTE.TYPE_MASK) !== PTE.PRESENT) { continue; }
 		const pfn = file.pages.pfn(index);
+		// a cache page in device memory (experimental=file_migration) is no page the CPU can map
+		if (k.frames.isDevice(pfn)) { continue; }
 		get_page(k, pfn);
 		page_dup_rmap(k, pfn);
 		const w = vma.shared && vma.writable && file.shmem;

@@ -27,6 +27,10 @@ export interface DevPagemapOps {
 	/** do_swap_page on a device-private entry: the driver brings the page back to RAM; the
 	 * fault is then retried. */
 	migrate_to_ram(k: Kernel, vmf: VmFault): K;
+	/** experimental=file_migration: the driver copies one device page to host memory outside a
+	 * migrate_vma (a page-cache page going back, `moved`, or written back from the device): its
+	 * link time, and the page counted out when it moved. */
+	copy_to_host?(k: Kernel, pfn: number, moved: boolean): void;
 }
 
 export class DevPagemap {

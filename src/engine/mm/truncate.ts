@@ -9,6 +9,7 @@ import { PTE } from './pagetable';
 import { put_page } from './page';
 import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { zap_page_range } from './mmap';
+import { filemap_device_folio_to_ram } from './file_migration';
 
 /** truncate_setsize: the new size first; on a shrink, truncate_pagecache. Growing maps nothing
  * and the new bytes read as zero. */
@@ -26,6 +27,9 @@ export function* do_truncate(k: Kernel, file: SimFile, size: number): K {
 function* truncate_pagecache(k: Kernel, file: SimFile, size: number): K {
 	const holeFirst = Math.ceil(size / PAGE_SIZE);
 	yield* unmap_mapping_range(k, file, holeFirst);
+	// truncate_inode_partial_folio zeroes the tail with the CPU: a device-resident last page comes
+	// back first (experimental=file_migration); pages wholly beyond the end are dropped where they are
+	if (size % PAGE_SIZE !== 0) { yield* filemap_device_folio_to_ram(k, file, Math.floor(size / PAGE_SIZE)); }
 	truncate_inode_pages(k, file, size);
 	yield* unmap_mapping_range(k, file, holeFirst);
 }

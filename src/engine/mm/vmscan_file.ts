@@ -53,7 +53,7 @@ export function* reclaim_file_folio(k: Kernel, pfn: number): K<boolean> {
 		return true;
 	}
 	// pageout -> writepage for a dirty page; a clean one already matches the disk
-	if (f.flags[pfn] & PG.DIRTY) { k.advance(PAGE_SIZE / SWAP_WRITE_BW * 1e9); }
+	if (f.flags[pfn] & PG.DIRTY) { k.advance(PAGE_SIZE / SWAP_WRITE_BW * 1e9); k.fileMigration.writebackPages++; }
 	// __remove_mapping: the bytes stay the file's (the disk owns them now), the page leaves the cache
 	file.disk.set(index, f.slot[pfn], PTE.PRESENT);
 	f.slot[pfn] = -1;

@@ -4,6 +4,7 @@
 // hint (prefetch=density) -> uvm_va_block_service_copy (root chunk, migrate_vma_*) -> map.
 // policy=mirror maps every page where it is, through hmm_range_fault, as dmirror does, but a
 // batch at a time. Every term of the cost model is added to the batch's CostBreakdown.
+import { file_vma_page_movable } from '../../mm/file_migration';
 import type { Kernel } from '../../kernel';
 import type { K } from '../../sim/events';
 import { fail } from '../../sim/errors';
@@ -219,7 +220,8 @@ function cpuReachable(mm: Mm, vpn: number): boolean {
 /** Can the page move to device memory? (uvm_hmm_must_use_sysmem: only private anonymous memory;
  * a pinned page stays where its pin holds it) */
 export function movable(k: Kernel, mm: Mm, vma: Vma, vpn: number): boolean {
-	if (!vma.isAnonPrivate) { return false; }
+	// experimental=file_migration: a shared file mapping's page already in the page cache and mapped
+	if (!vma.isAnonPrivate) { return file_vma_page_movable(k, mm, vma, vpn); }
 	const pte = mm.pt.pte(vpn);
 	if ((pte & PTE.TYPE_MASK) === PTE.PRESENT) {
 		const pfn = mm.pt.pfn(vpn);

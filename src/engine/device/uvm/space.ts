@@ -5,7 +5,7 @@
 import type { Kernel } from '../../kernel';
 import type { K } from '../../sim/events';
 import type { DevPagemapOps, VmFault } from '../../mm/memremap';
-import { type Device, type DeviceConfig, dmirror_device_init, dmirror_page_to_device } from '../device';
+import { type Device, type DeviceConfig, devmem_copy_to_host, dmirror_device_init, dmirror_page_to_device } from '../device';
 import { DeviceCostModel, type CostBreakdown } from '../cost';
 import { Pmm } from './pmm';
 import { FaultBuffer } from './fault_buffer';
@@ -98,7 +98,7 @@ function* uvm_devmem_fault(k: Kernel, vmf: VmFault): K {
 	yield* uvm_hmm_migrate_to_ram(k, dmirror_page_to_device(k, vmf.pfn), vmf);
 }
 
-const uvm_devmem_ops: DevPagemapOps = { page_free: uvm_pmm_page_free, migrate_to_ram: uvm_devmem_fault };
+const uvm_devmem_ops: DevPagemapOps = { page_free: uvm_pmm_page_free, migrate_to_ram: uvm_devmem_fault, copy_to_host: devmem_copy_to_host };
 
 /** uvm_gpu_init for HMM: the device's memory (MEMORY_DEVICE_PRIVATE, or COHERENT) registered
  * with pagemap ops that free into root chunks and migrate back through UVM. */
