@@ -235,7 +235,7 @@ export class Machine {
 
 	/** Runs a path under the current process's mmap_lock (read: faults; write: munmap, mprotect),
 	 * which orders them when script threads run concurrently (sim/sched.ts; free without threads). */
-	private mmapLocked(write: boolean, body: K): K {
+	private mmapLocked<T>(write: boolean, body: K<T>): K<T> {
 		return this.k.threaded ? locked(this.k, lockOf(this.cur(), 'mmap_lock'), write, body, write ? 'mmap_write_lock' : 'mmap_read_lock') : body;
 	}
 
@@ -316,7 +316,9 @@ export class Machine {
 	/** `migrate R -> DEV`, `migrate R -> ram` (every device mirroring the process, in declaration
 	 * order), or `migrate R -> ram from DEV` (HMM_DMIRROR_MIGRATE_TO_SYS on DEV's mirror alone:
 	 * it selects only DEV's pages, another device's stay where they are). */
-	migrate(r: ByteRange, to: string, from?: string): K<DevOpResult> {
+	migrate(r: ByteRange, to: string, from?: string): K<DevOpResult> { return this.mmapLocked(false, this.migrateRange(r, to, from)); }
+
+	private migrateRange(r: ByteRange, to: string, from?: string): K<DevOpResult> {
 		const [s, e] = this.pages(r);
 		const mm = this.cur();
 		if (to === 'ram' && from !== undefined) { return this.op(dmirror_migrate_to_system(this.k, this.k.device(from), mm, s, e)); }

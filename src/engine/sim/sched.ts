@@ -77,3 +77,14 @@ export function* locked<T>(k: Kernel, l: SimLock, write: boolean, body: K<T>, fn
 	yield* (write ? down_write(k, l, fn) : down_read(k, l, fn));
 	try { return yield* body; } finally { if (write) { up_write(k, l); } else { up_read(k, l); } }
 }
+
+/** migration_entry_wait (mm/migrate.c): a CPU fault found a migration entry, the page is being
+ * migrated by another thread (between migrate_vma_setup and migrate_vma_finalize); it sleeps on
+ * the folio until the entry is replaced, then the access is retried. Only a thread can meet one:
+ * a migration runs whole otherwise. */
+export function* migration_entry_wait(k: Kernel, stillMigrating: () => boolean, ev: { addr: number; process: string }): K {
+	yield* k.enter('migration_entry_wait', { addr: ev.addr, npages: 1, process: ev.process });
+	try {
+		while (stillMigrating()) { yield { kind: 'call', fn: 'migration_entry_wait', detail: 'wait', addr: ev.addr, npages: 1 }; }
+	} finally { k.leave(); }
+}
