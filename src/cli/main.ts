@@ -15,11 +15,14 @@ import { profileTable } from './profile';
 import { paramValues, splitAssignment, unknownParamsMessage } from '../lang/params';
 import { SWEEP_USAGE, sweepMain } from './sweep';
 import { REPORT_USAGE, reportMain } from './htmlReportMain';
+import { EXPLORE_USAGE, exploreMain, type ScheduleFile } from './explore';
+import { readFileSync } from 'node:fs';
 
-const USAGE = `usage: hmmw run FILE [--json] [--trace OUT.json] [--profile] [--timeline] [--set NAME=VALUE ...] [--max-steps N] [--timeout SECONDS] [--max-script-size BYTES]
+const USAGE = `usage: hmmw run FILE [--json] [--trace OUT.json] [--profile] [--timeline] [--set NAME=VALUE ...] [--max-steps N] [--timeout SECONDS] [--max-script-size BYTES] [--schedule S.json]
        hmmw check FILE [--set NAME=VALUE ...] [--max-script-size BYTES]
 ${SWEEP_USAGE}
 ${REPORT_USAGE}
+${EXPLORE_USAGE}
        hmmw lsp [--stdio | --node-ipc | --socket=PORT]   (the language server)`;
 
 function usage(msg?: string): number {
@@ -28,7 +31,7 @@ function usage(msg?: string): number {
 	return 64;
 }
 
-interface Args { cmd: string; file: string; json: boolean; profile: boolean; timeline: boolean; set: Record<string, string>; trace?: string; maxSteps?: number; timeoutMs?: number; maxScriptSize: number }
+interface Args { cmd: string; file: string; json: boolean; profile: boolean; timeline: boolean; set: Record<string, string>; trace?: string; maxSteps?: number; timeoutMs?: number; maxScriptSize: number; schedule?: string }
 
 function parseArgs(argv: string[]): Args | string {
 	const [cmd, ...rest] = argv;
@@ -50,6 +53,8 @@ function parseArgs(argv: string[]): Args | string {
 				const n = Number(value());
 				if (!(n > 0)) { return '--timeout needs a positive number of seconds'; }
 				a.timeoutMs = n * 1000;
+			} else if (x === '--schedule' && cmd === 'run') {
+				a.schedule = value();
 			} else if (x === '--max-script-size') {
 				const n = Number(value());
 				if (!Number.isSafeInteger(n) || n <= 0) { return '--max-script-size needs a positive number of bytes'; }
@@ -83,6 +88,16 @@ async function main(argv: string[]): Promise<number> {
 	if (hasErrors(diagnostics)) { return 2; }
 	if (a.cmd === 'check') { return 0; }
 
+	let picks: string[] | undefined;
+	if (a.schedule !== undefined) {
+		try {
+			const doc = JSON.parse(readFileSync(a.schedule, 'utf8')) as ScheduleFile;
+			if (!Array.isArray(doc.picks) || !doc.picks.every(p => typeof p === 'string')) { return usage(`${a.schedule}: not a schedule file (no picks)`); }
+			picks = doc.picks;
+		} catch (e) {
+			return usage(`cannot read schedule ${a.schedule}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+		}
+	}
 	let interrupted = false;
 	process.on('SIGINT', () => { interrupted = true; });
 	let sink: FileTraceSink | undefined;
@@ -104,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
 		: (line: string) => { process.stdout.write(line + '\n'); };
 	const out = await runWorkload(program, source, {
 		maxSteps: a.maxSteps, timeoutMs: a.timeoutMs, trace: sink, scriptName: path.basename(a.file), profile: a.profile, timeline: a.timeline,
-		checkInvariants: process.env.HMMW_CHECK_INVARIANTS === '1',
+		checkInvariants: process.env.HMMW_CHECK_INVARIANTS === '1', schedule: picks,
 		print,
 		onFailure: f => process.stderr.write(`${a.file}:${f.line}:${f.col}: ${f.message}\n`),
 		interrupted: () => interrupted,
@@ -137,6 +152,8 @@ async function main(argv: string[]): Promise<number> {
 if (process.argv[2] === 'lsp') {
 	// the language server owns the process from here; its transport comes from the remaining flags
 	startServer();
+} else if (process.argv[2] === 'explore') {
+	process.exitCode = exploreMain(process.argv.slice(3), usage);
 } else if (process.argv[2] === 'sweep' || process.argv[2] === 'report') {
 	const sub = process.argv[2] === 'sweep' ? sweepMain : reportMain;
 	void sub(process.argv.slice(3)).then(code => { process.exitCode = code; }, e => {

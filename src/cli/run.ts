@@ -6,6 +6,7 @@ import { Driver, type DriverHooks } from '../lang/driver';
 import { TRACED, TraceRecorder, type TraceSink } from '../lang/trace';
 import { LineProfiler } from '../lang/profile';
 import { TimelineRecorder } from '../lang/timeline';
+import { replayChooser } from '../lang/explore';
 
 export interface RunOptions {
 	maxSteps?: number;
@@ -22,6 +23,8 @@ export interface RunOptions {
 	profile?: boolean;
 	/** record statement spans and residency samples (--timeline) */
 	timeline?: boolean;
+	/** replay these picks at the threads' switch points (a schedule file of `hmmw explore`) */
+	schedule?: string[];
 	/** polled between slices; true stops the run (Ctrl-C) */
 	interrupted?: () => boolean;
 }
@@ -44,6 +47,7 @@ export function runWorkload(program: Program, source: string, opts: RunOptions):
 	const expectations: ExpectResult[] = [];
 	const interp = new Interpreter(program, source, { print: opts.print, onFailure: opts.onFailure, onExpect: r => expectations.push(r) });
 	const m = interp.machine;
+	if (opts.schedule) { interp.useSchedule(replayChooser(opts.schedule, [])); }
 	const trace = opts.trace ? new TraceRecorder(opts.trace, opts.scriptName) : undefined;
 	const profile = opts.profile ? new LineProfiler(() => m) : undefined;
 	const timeline = opts.timeline ? new TimelineRecorder(m) : undefined;

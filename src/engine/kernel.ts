@@ -82,6 +82,10 @@ export class Kernel {
 	readonly fileMigration = new FileMigrationStats();
 	/** the OOM killer's kills, oldest first: the line __oom_kill_process prints for each */
 	readonly oomKills: string[] = [];
+	/** the script started a thread (src/lang/threads.ts): locks are taken (sim/sched.ts) */
+	threaded = false;
+	/** the script thread running now (0 = main), the owner of the locks it takes */
+	thread = 0;
 	private nextPid = 1000;
 	private nextFamily = 0;
 
@@ -97,12 +101,13 @@ export class Kernel {
 
 	// ------------------------------------------------------------ events and call stack
 
-	wants(kind: EventKind): boolean { return this.events.wants(kind); }
+	/** With script threads, 'call' is always wanted: function entries are the switch points. */
+	wants(kind: EventKind): boolean { return this.events.wants(kind) || (this.threaded && kind === 'call'); }
 
 	/** Enters a simulated kernel function: pushes it on the call stack and offers a 'call' stop. */
 	*enter(fn: string, ev?: Partial<SimEvent>): K {
 		this.stack.push({ fn, addr: ev?.addr, npages: ev?.npages, process: ev?.process, device: ev?.device });
-		if (this.events.wants('call')) {
+		if (this.wants('call')) {
 			yield { kind: 'call', fn, addr: ev?.addr ?? 0, npages: ev?.npages ?? 0, ...ev };
 		}
 	}

@@ -1,8 +1,9 @@
 // The engine's front door: one method per workload statement, in byte addresses and names, over
 // the kernel-shaped internals. The interpreter, the debugger and the tests all go through here.
-import { DEFAULT_SYSTEM, Kernel, type SystemConfig } from './kernel';
-import { type EventFilter, type K, NO_EVENTS } from './sim/events';
+import { DEFAULT_SYSTEM, Kernel, type KernelFrame, type SystemConfig } from './kernel';
+import { type EventFilter, type EventKind, type K, NO_EVENTS } from './sim/events';
 import { deepClone } from './sim/clone';
+import { locked, lockOf } from './sim/sched';
 import { type ErrorCode, fail, SimError } from './sim/errors';
 import { PAGE_SIZE } from './mm/content';
 import type { Mm } from './mm/mm';
@@ -49,7 +50,10 @@ export type { Mm } from './mm/mm';
 export interface ByteRange { addr: number; len: number }
 
 /** What the last device operation reported; `moved` = pages that actually moved (UVM paths). */
-export interface LastOp { cpages: number; faults: number; moved: number; error: ErrorCode | 'none' }
+export interface LastOp { cpages: number; faults: number; moved: number; retries: number; error: ErrorCode | 'none' }
+
+/** What switchThread saves and restores per script thread. */
+export interface ThreadContext { id: number; current: Mm | undefined; stack: KernelFrame[]; last: LastOp }
 
 export interface MachineSnapshot { k: Kernel; current: Mm | undefined; last: LastOp; configured: boolean; uvm: UvmSpace }
 
@@ -68,7 +72,7 @@ export interface MmapArgs {
 export class Machine {
 	k: Kernel = new Kernel(DEFAULT_SYSTEM);
 	current: Mm | undefined;
-	readonly last: LastOp = { cpages: 0, faults: 0, moved: 0, error: 'none' };
+	readonly last: LastOp = { cpages: 0, faults: 0, moved: 0, retries: 0, error: 'none' };
 	/** machine-wide device-model state: advice per process, kernels launched */
 	uvm = new UvmSpace();
 	private configured = false;
@@ -81,6 +85,9 @@ export class Machine {
 		this.filter = f;
 		this.k.events = f;
 	}
+
+	/** Does whoever drives the machine watch this kind of event? */
+	watches(kind: EventKind): boolean { return this.filter.wants(kind); }
 
 	/** A deep copy of the whole machine (page contents shared copy-on-write). */
 	saveState(): MachineSnapshot {
@@ -183,8 +190,8 @@ export class Machine {
 		return { addr: to * PAGE_SIZE, len: newPages * PAGE_SIZE };
 	}
 
-	munmap(r: ByteRange): K { const [s, e] = this.pages(r); return do_munmap(this.k, this.cur(), s, e); }
-	mprotect(r: ByteRange, prot: string): K { const [s, e] = this.pages(r); return do_mprotect(this.k, this.cur(), s, e, PROT_FLAGS[prot]); }
+	munmap(r: ByteRange): K { const [s, e] = this.pages(r); return this.mmapLocked(true, do_munmap(this.k, this.cur(), s, e)); }
+	mprotect(r: ByteRange, prot: string): K { const [s, e] = this.pages(r); return this.mmapLocked(true, do_mprotect(this.k, this.cur(), s, e, PROT_FLAGS[prot])); }
 	madvise(r: ByteRange, advice: Advice): K { const [s, e] = this.pages(r); return do_madvise(this.k, this.cur(), s, e, advice); }
 
 	*fork(name: string): K { yield* do_fork(this.k, this.cur(), name); }
@@ -225,12 +232,32 @@ export class Machine {
 		}
 	}
 
-	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return this.coherentCharge(r, this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, false))); }
+	cpuRead(r: ByteRange): K { const [s, e] = this.pages(r); return this.coherentCharge(r, this.mmapLocked(false, this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, false)))); }
 	/** With a fill, word i of the range (counted from its first byte) is fill(i); the rest of its
 	 * first and last pages keeps its bytes. Without one, the pages are written but unchanged. */
 	cpuWrite(r: ByteRange, fill?: Fill): K {
 		const [s, e] = this.pages(r);
-		return this.coherentCharge(r, this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, true, fill && this.rangeFill(r, fill))));
+		return this.coherentCharge(r, this.mmapLocked(false, this.because('cpu-fault', cpu_access(this.k, this.cur(), s, e, true, fill && this.rangeFill(r, fill)))));
+	}
+
+	/** Runs a path under the current process's mmap_lock (read: faults; write: munmap, mprotect),
+	 * which orders them when script threads run concurrently (sim/sched.ts; free without threads). */
+	private mmapLocked<T>(write: boolean, body: K<T>): K<T> {
+		return this.k.threaded ? locked(this.k, lockOf(this.cur(), 'mmap_lock'), write, body, write ? 'mmap_write_lock' : 'mmap_read_lock') : body;
+	}
+
+	/** The part of the machine one script thread owns (src/lang/threads.ts): its current process,
+	 * its simulated kernel call stack and its `last`. Saves the running thread's into `from` and
+	 * loads `to`'s; from then on locks are taken (sim/sched.ts). */
+	switchThread(from: ThreadContext, to: ThreadContext): void {
+		from.current = this.current;
+		from.stack = this.k.stack.splice(0);
+		from.last = { ...this.last };
+		this.current = to.current;
+		this.k.stack.push(...to.stack);
+		Object.assign(this.last, to.last);
+		this.k.threaded = true;
+		this.k.thread = to.id;
 	}
 
 	/** A CPU access, then the time its bytes on coherent device memory took over the link. */
@@ -270,7 +297,7 @@ export class Machine {
 	private *op<T extends (DevOpResult & { moved?: number }) | void>(body: K<T>): K<T> {
 		try {
 			const r = yield* body;
-			if (r) { this.last.cpages = r.cpages; this.last.faults = r.faults; this.last.moved = r.moved ?? 0; }
+			if (r) { this.last.cpages = r.cpages; this.last.faults = r.faults; this.last.moved = r.moved ?? 0; this.last.retries = r.retries ?? 0; }
 			this.last.error = 'none';
 			return r;
 		} catch (e) {
@@ -296,7 +323,9 @@ export class Machine {
 	/** `migrate R -> DEV`, `migrate R -> ram` (every device mirroring the process, in declaration
 	 * order), or `migrate R -> ram from DEV` (HMM_DMIRROR_MIGRATE_TO_SYS on DEV's mirror alone:
 	 * it selects only DEV's pages, another device's stay where they are). */
-	migrate(r: ByteRange, to: string, from?: string): K<DevOpResult> {
+	migrate(r: ByteRange, to: string, from?: string): K<DevOpResult> { return this.mmapLocked(false, this.migrateRange(r, to, from)); }
+
+	private migrateRange(r: ByteRange, to: string, from?: string): K<DevOpResult> {
 		const [s, e] = this.pages(r);
 		const mm = this.cur();
 		if (to === 'ram' && from !== undefined) { return this.op(dmirror_migrate_to_system(this.k, this.k.device(from), mm, s, e)); }

@@ -146,12 +146,20 @@ export interface ExpectStmt extends StmtBase { kind: 'expect'; cond: Expr; messa
 /** `expect error CODE { ... }`; `code` is one of ERROR_CODES. */
 export interface ExpectErrorStmt extends StmtBase { kind: 'expect-error'; code: string; body: Stmt[] }
 
+/** `thread NAME { ... }`: the body runs concurrently with the rest of the script (threads.ts) */
+export interface ThreadStmt extends StmtBase { kind: 'thread'; name: string; body: Stmt[] }
+/** `join NAME`: wait until thread NAME has finished */
+export interface JoinStmt extends StmtBase { kind: 'join'; name: string }
+/** `schedule round_robin` | `schedule random seed=N`: how threads take turns at switch points */
+export interface ScheduleStmt extends StmtBase { kind: 'schedule'; mode: string; options: Option[] }
+
 export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | TruncateStmt | FileIoStmt | SyncStmt | MirrorStmt | UnmirrorStmt
 	| MmapStmt | MremapStmt | MunmapStmt | MprotectStmt | MadviseStmt | ForkStmt | ExitStmt
 	| CpuReadStmt | CpuWriteStmt | DevReadStmt | DevWriteStmt
 	| KernelStmt | KernelReadStmt | KernelWriteStmt | KernelAtomicStmt
 	| MigrateStmt | PrefetchStmt | AdviseStmt | ExclusiveStmt | ReleaseStmt | FailAllocStmt | PinStmt | UnpinStmt | SnapshotStmt
-	| AssignStmt | ParamStmt | ForStmt | RepeatStmt | IfStmt | PrintStmt | ExpectStmt | ExpectErrorStmt;
+	| AssignStmt | ParamStmt | ForStmt | RepeatStmt | IfStmt | PrintStmt | ExpectStmt | ExpectErrorStmt
+	| ThreadStmt | JoinStmt | ScheduleStmt;
 
 export interface Program { file: string; body: Stmt[] }
 

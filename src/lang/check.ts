@@ -7,7 +7,7 @@ import { makeDiagnostic, nameLoc, shortText, sortDiagnostics } from './diagnosti
 import {
 	ADVICE, ADVISE_KEYS, arityMessage, BUILTIN_SPECS, COUNT_LOCATIONS, DEVICE_MEMBERS, hasMember, fixedMembers, isBuiltin, kernelLineMessage,
 	noMemberMessage, notInKernelMessage, pendingStatement, PROCESS_MEMBERS, PROTECTIONS, RESERVED_DEVICE_NAMES, RESERVED_PROCESS_NAMES,
-	STATEMENTS, unknownFunctionMessage, pendingAdvice,
+	SCHEDULE_MODES, STATEMENTS, unknownFunctionMessage, pendingAdvice,
 } from './vocabulary';
 import {
 	DEVICE_OPTIONS, type OptionSpec, pendingOption, FILE_WRITEBACK_WITHOUT_MODE, PIN_DEVICE_WITHOUT_MODE, SYSTEM_OPTIONS, unknownOptionMessage, VALUE_NAMES, type ValueKind,
@@ -20,7 +20,7 @@ function oneOf(words: readonly string[]): string {
 /** Children of a statement, whatever its kind. */
 function bodies(s: Stmt): Stmt[][] {
 	switch (s.kind) {
-		case 'kernel': case 'for': case 'repeat': case 'expect-error': return [s.body];
+		case 'kernel': case 'for': case 'repeat': case 'expect-error': case 'thread': return [s.body];
 		case 'if': return s.else === undefined ? [s.then] : [s.then, s.else];
 		default: return [];
 	}
@@ -35,6 +35,7 @@ class Checker {
 	private readonly files = new Set<string>();
 	private readonly variables = new Set<string>();
 	private readonly params = new Set<string>();
+	private readonly threads = new Set<string>();
 	private systemSeen = false;
 	private processSeen = false;
 
@@ -62,6 +63,10 @@ class Checker {
 				case 'param': this.params.add(s.name); this.variables.add(s.name); break;
 				case 'dev-read': if (s.target !== undefined) { this.variables.add(s.target); } break;
 				case 'for': this.variables.add(s.variable); break;
+				case 'thread':
+					if (this.threads.has(s.name)) { this.error(nameLoc(s, 'name'), `thread '${shortText(s.name)}' is declared twice`); }
+					this.threads.add(s.name);
+					break;
 			}
 			for (const b of bodies(s)) { this.declare(b); }
 		}
@@ -261,12 +266,30 @@ class Checker {
 				this.expr(s.cond, false);
 				if (s.message !== undefined) { this.expr(s.message, false); }
 				break;
+			case 'thread':
+				if (inKernel) { this.error(s.loc, 'a thread cannot start inside a kernel body'); }
+				this.stmts(s.body, false);
+				break;
+			case 'join':
+				if (!this.threads.has(s.name)) { this.error(nameLoc(s, 'name'), `unknown thread '${shortText(s.name)}'`); }
+				break;
+			case 'schedule': this.schedule(s); break;
 			case 'expect-error':
 				if (!(ERROR_CODES as readonly string[]).includes(s.code)) {
 					this.error(nameLoc(s, 'code'), `unknown error code '${shortText(s.code)}' (expected one of ${oneOf(ERROR_CODES)})`);
 				}
 				this.stmts(s.body, inKernel);
 				break;
+		}
+	}
+
+	private schedule(s: Stmt & { kind: 'schedule' }): void {
+		if (!(SCHEDULE_MODES as readonly string[]).includes(s.mode)) {
+			this.error(nameLoc(s, 'mode'), `unknown schedule '${shortText(s.mode)}' (expected one of ${oneOf(SCHEDULE_MODES)})`);
+		}
+		for (const o of s.options) {
+			if (o.key !== 'seed' || s.mode !== 'random') { this.error(o.loc, `'schedule ${shortText(s.mode)}' takes no option '${shortText(o.key)}'${s.mode === 'random' ? ' (only seed=N)' : ''}`); continue; }
+			this.quantity(o.value, 'count', 'seed');
 		}
 	}
 

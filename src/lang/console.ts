@@ -11,7 +11,7 @@ import { spelling } from './vocabulary';
 import { SimError } from '../engine/sim/errors';
 import { ScriptError } from './values';
 
-const REFUSED: ReadonlySet<Stmt['kind']> = new Set(['for', 'repeat', 'if', 'expect', 'expect-error', 'system', 'kernel-read', 'kernel-write', 'kernel-atomic']);
+const REFUSED: ReadonlySet<Stmt['kind']> = new Set(['for', 'repeat', 'if', 'expect', 'expect-error', 'system', 'kernel-read', 'kernel-write', 'kernel-atomic', 'thread', 'join', 'schedule']);
 
 /** Does the line parse as statements (allowed in the console or not)? */
 export function parsesAsStatements(text: string): boolean {
@@ -40,7 +40,14 @@ export function runConsole(interp: Interpreter, stmts: readonly Stmt[]): void {
 	for (const s of stmts) {
 		try {
 			const g = execStmt(s, interp.machine, interp);
-			while (!g.next().done) { /* events of a console statement do not stop */ }
+			// events of a console statement do not stop; with script threads suspended it may meet a
+			// lock one of them holds, and nothing else runs while the console does
+			for (let r = g.next(); !r.done; r = g.next()) {
+				if (r.value.kind === 'call' && r.value.detail === 'wait') {
+					g.return();
+					throw new Error(`${spelling(s.kind)} waits for ${r.value.fn ?? 'a lock'}: a script thread holds it`);
+				}
+			}
 		} catch (e) {
 			if (e instanceof SimError) { throw new Error(`${e.code}: ${e.message}`, { cause: e }); }
 			if (e instanceof ScriptError) { throw new Error(e.message, { cause: e }); }

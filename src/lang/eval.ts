@@ -76,6 +76,7 @@ export function range(v: Value, loc?: Loc): RangeValue {
 // or here without a declaration there, does not compile.
 const LAST_READERS: { [P in keyof typeof LAST_MEMBERS]: (m: Machine) => Value } = {
 	cpages: m => m.last.cpages, faults: m => m.last.faults, error: m => m.last.error, moved: m => m.last.moved,
+	retries: m => m.last.retries,
 };
 const EVENT_READERS: { [P in keyof typeof EVENT_MEMBERS]: (ev: SimEvent) => Value } = {
 	kind: ev => ev.kind, addr: ev => ev.addr, npages: ev => ev.npages, device: ev => ev.device ?? '', process: ev => ev.process ?? '',

@@ -11,6 +11,7 @@ import { evaluate, int, truthy } from './eval';
 import { execSimple, execStmt, type ExecHost, SIMPLE_STATEMENTS } from './exec';
 import { hasScan, resolveScans } from './scans';
 import { ScriptError, type Value } from './values';
+import { type Chooser, Threads } from './threads';
 
 export interface InterpSnapshot {
 	machine: MachineSnapshot;
@@ -145,8 +146,10 @@ export class Interpreter implements ExecHost {
 		return p && p.cond === e && p.steps === this.steps && p.pc === this.pc ? p.resolved : e;
 	}
 
-	/** Executes the instruction at pc. Errors become the run's outcome, never exceptions. */
+	/** Executes the instruction at pc. Errors become the run's outcome, never exceptions. With
+	 * threads running, one turn of the current thread instead (threads.ts). */
 	*step(): K {
+		if (this.threads?.active) { yield* this.threads.turn(); return; }
 		const ins = this.instr;
 		if (!ins || this.error) { return; }
 		this.steps++;
@@ -157,7 +160,44 @@ export class Interpreter implements ExecHost {
 		}
 	}
 
+	/** The instruction `ins` (at pc), its errors the run's outcome (threads.ts runs it in turns). */
+	*guarded(ins: Instr): K {
+		try { yield* this.run(ins); } catch (e) { this.onError(e, ins.loc); }
+	}
+
+	/** An error raised outside a statement (a deadlock between threads) ends the run there. */
+	report(e: unknown, loc: Loc): void { this.onError(e, loc); }
+
+	/** The thread runtime, made by the first `thread` or `schedule` statement. */
+	threads?: Threads;
+
+	private runtime(): Threads { return (this.threads ??= new Threads(this)); }
+
+	/** Runs threads with this chooser, whatever `schedule` statements say (explore, replay). */
+	useSchedule(choose: Chooser): void {
+		const t = this.runtime();
+		t.choose = choose;
+		t.fixed = true;
+	}
+
+	/** `join` and `schedule`: statements of the interpreter, not of the engine. */
+	private threadStmt(s: Stmt): void {
+		if (s.kind === 'schedule') {
+			const seed = s.options.find(o => o.key === 'seed');
+			this.runtime().schedule(s.mode, seed ? int(evaluate(seed.value, this), seed.loc) : 1);
+		} else if (s.kind === 'join') {
+			const t = this.threads?.all.find(x => x.name === s.name);
+			if (!t) { throw new ScriptError(`thread '${s.name}' was never started`, s.loc); }
+			if (t === this.threads?.cur) { throw new ScriptError(`thread '${s.name}' cannot join itself`, s.loc); }
+		}
+	}
+
 	private *run(ins: Instr): K {
+		if (ins.op === 'exec' && (ins.stmt.kind === 'join' || ins.stmt.kind === 'schedule')) {
+			this.threadStmt(ins.stmt);
+			this.pc++;
+			return;
+		}
 		if (ins.op === 'exec' && !this.simple[this.pc]) {
 			yield* execStmt(ins.stmt, this.machine, this);
 			this.pc++;
@@ -194,7 +234,7 @@ export class Interpreter implements ExecHost {
 	}
 
 	/** Whether the next instruction cannot pause (runSimple would run it). */
-	get atSimple(): boolean { return this.pc < this.simple.length && this.simple[this.pc] && this.error === undefined; }
+	get atSimple(): boolean { return this.pc < this.simple.length && this.simple[this.pc] && this.error === undefined && this.threads?.cur.gen === undefined; }
 
 	private runSync(ins: Instr): void {
 		switch (ins.op) {
@@ -248,6 +288,13 @@ export class Interpreter implements ExecHost {
 				if (--st.left > 0) { this.pc = ins.body; } else { this.loops.delete(ins.init); this.pc++; }
 				return;
 			}
+			case 'spawn':
+				this.runtime().spawn(ins.name, this.pc + 1);
+				this.pc = ins.end;
+				return;
+			case 'thread-end':
+				if (this.threads?.active) { this.threads.finish(); } else { this.pc++; }
+				return;
 			case 'try':
 				this.handlers.push(this.pc);
 				this.pc++;

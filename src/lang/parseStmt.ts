@@ -207,6 +207,17 @@ export class StmtParser extends ParserBase {
 				return { kind: 'repeat', count, body: this.parseBlock(), loc };
 			}
 			case 'if': return this.ifStmt();
+			case 'thread': case 'join': {
+				this.next();
+				const name = this.expectName('a thread name');
+				const s: Stmt = t.text === 'thread' ? { kind: 'thread', name: name.text, body: this.parseBlock(), loc } : { kind: 'join', name: name.text, loc };
+				return this.named(s, 'name', name);
+			}
+			case 'schedule': {
+				this.next();
+				const mode = this.expectName("'round_robin' or 'random'");
+				return this.named({ kind: 'schedule', mode: mode.text, options: this.options(), loc }, 'mode', mode);
+			}
 			case 'print': {
 				this.next();
 				const args = [this.parseExpr()];

@@ -16,7 +16,11 @@ export type Instr =
 	/** `expect error CODE {`: installs a handler that lands after `end` */
 	| { op: 'try'; code: string; end: number; loc: Loc }
 	/** reached only when the block did not fail */
-	| { op: 'try-end'; code: string; loc: Loc };
+	| { op: 'try-end'; code: string; loc: Loc }
+	/** `thread NAME {`: a new thread starts at the next instruction; this one goes on at `end` */
+	| { op: 'spawn'; name: string; end: number; loc: Loc }
+	/** the end of a thread's body, and of the main script when it starts threads (threads.ts) */
+	| { op: 'thread-end'; loc: Loc };
 
 export interface CompiledProgram {
 	file: string;
@@ -65,12 +69,23 @@ export function compile(program: Program): CompiledProgram {
 				(code[t] as { end: number }).end = emit({ op: 'try-end', code: s.code, loc: s.loc });
 				return;
 			}
+			case 'thread': {
+				threads = true;
+				const t = emit({ op: 'spawn', name: s.name, end: -1, loc: s.loc });
+				block(s.body);
+				emit({ op: 'thread-end', loc: s.loc });
+				(code[t] as { end: number }).end = code.length;
+				return;
+			}
 			default:
 				emit({ op: 'exec', stmt: s, loc: s.loc });
 		}
 	};
 
+	let threads = false;
 	block(program.body);
-	const lines = [...new Set(code.filter(i => i.op !== 'jump' && i.op !== 'try-end').map(i => i.loc.line))].sort((a, b) => a - b);
+	// the main script waits for its threads at its end; a script without threads compiles as before
+	if (threads) { emit({ op: 'thread-end', loc: { line: program.body[program.body.length - 1].loc.line, col: 1 } }); }
+	const lines = [...new Set(code.filter(i => i.op !== 'jump' && i.op !== 'try-end' && i.op !== 'thread-end').map(i => i.loc.line))].sort((a, b) => a - b);
 	return { file: program.file, code, lines };
 }

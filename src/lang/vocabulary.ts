@@ -76,6 +76,9 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	print: { words: ['print'], syntax: 'print EXPR [, EXPR ...]', doc: 'print a line' },
 	expect: { words: ['expect'], syntax: 'expect COND [, "message"]', doc: 'a check; a failure is recorded and the run goes on' },
 	'expect-error': { words: ['expect', 'error'], syntax: 'expect error CODE { ... }', doc: 'the block must fail with CODE' },
+	thread: { words: ['thread'], syntax: 'thread NAME { ... }', doc: 'run the block concurrently with the rest of the script; threads switch only at simulated kernel function entries and contended locks' },
+	join: { words: ['join'], syntax: 'join NAME', doc: 'wait until thread NAME has finished (the script\'s end waits for every thread)' },
+	schedule: { words: ['schedule'], syntax: 'schedule round_robin|random [seed=N]', doc: 'how threads take turns at switch points: in order (the default), or drawn from a seeded generator' },
 };
 
 /** Every keyword of every statement, once. */
@@ -167,6 +170,9 @@ export const EXPRESSION_WORDS: Readonly<Record<string, string>> = {
 	time: 'simulated time in ns', last: 'the last device operation', event: 'the engine event stopped on', ram: 'system RAM (a location)',
 };
 
+/** `schedule MODE`: how script threads take turns at switch points (src/lang/threads.ts) */
+export const SCHEDULE_MODES = ['round_robin', 'random'] as const;
+
 // ---------------------------------------------------------------- members
 
 /** `last.*`: exactly the engine's LastOp. */
@@ -175,6 +181,7 @@ export const LAST_MEMBERS: Readonly<Record<keyof LastOp, string>> = {
 	faults: 'fault rounds of the last device operation (dmirror faults)',
 	error: 'error code of the last device operation, or "none"',
 	moved: 'pages that actually moved in the last kernel, prefetch or migrate (device model)',
+	retries: 'times the last device read or write redid hmm_range_fault because mmu_interval_read_retry saw an invalidation',
 };
 
 /** `event.*`: exactly the fields of the engine's SimEvent. */
@@ -207,6 +214,7 @@ export const DEVICE_COUNTERS: Readonly<Record<keyof DeviceStats, string>> = {
 	remote_bytes: 'bytes kernels accessed over the link through remote mappings',
 	read_duplicated: 'read-only copies made on the device by read faults on read-mostly ranges (policy=migrate)',
 	invalidations: 'notifier callbacks that removed mirror entries',
+	retries: 'hmm_range_fault walks redone because an invalidation raced them (mmu_interval_read_retry)',
 	cpu_faults: 'CPU faults on this device\'s pages',
 };
 

@@ -175,7 +175,8 @@ class Collector {
 			case 'if': this.expr(s.cond); this.block(s.then); if (s.else) { this.block(s.else); } break;
 			case 'print': for (const a of s.args) { this.expr(a); } break;
 			case 'expect': this.expr(s.cond); if (s.message) { this.expr(s.message); } break;
-			case 'expect-error': this.block(s.body); break;
+			case 'expect-error': case 'thread': this.block(s.body); break;
+			case 'schedule': for (const o of s.options) { this.expr(o.value); } break;
 			case 'system': for (const o of s.options) { this.expr(o.value); } break;
 			default:
 				if ('range' in s) { this.expr(s.range); }

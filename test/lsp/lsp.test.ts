@@ -105,7 +105,7 @@ describe('language server (hmmw lsp) over the protocol', function () {
 		const mem = await labels('c2.hmmw', SCRIPT + '\nprint gpu.', 10, 10);
 		assert.ok(mem.includes('migrated_in') && mem.includes('cpu_faults') && mem.includes('used'), mem.join(' '));
 		const last = await labels('c3.hmmw', SCRIPT + '\nprint last.', 10, 11);
-		assert.deepEqual(last.sort(), ['cpages', 'error', 'faults', 'moved']);
+		assert.deepEqual(last.sort(), ['cpages', 'error', 'faults', 'moved', 'retries']);
 		const opts = await labels('c4.hmmw', 'device gpu memory=1GiB ', 1, 23);
 		assert.ok(opts.includes('kind') && opts.includes('link'), opts.join(' '));
 		const kinds = await labels('c5.hmmw', 'device gpu kind=', 1, 16);

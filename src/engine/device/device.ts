@@ -30,6 +30,8 @@ export interface DeviceConfig {
 	linkBw: number;
 	localBw: number;
 	huge: boolean;
+	/** read_retry=skip: the driver never calls mmu_interval_read_retry (a driver bug, src/engine/sim/sched.ts) */
+	readRetry: 'check' | 'skip';
 	/** streaming multiprocessors, and resident warps per SM (a kernel runs sms x warps warps) */
 	sms: number;
 	warps: number;
@@ -42,7 +44,7 @@ export interface DeviceConfig {
 export function defaultDeviceConfig(name: string, memoryBytes: number): DeviceConfig {
 	return {
 		name, memoryBytes, kind: 'private', link: 'pcie4', policy: 'mirror', prefetch: 'none', evict: 'fifo',
-		faultBatch: 256, faultLatencyNs: 45_000, linkBw: LINK_PEAK.pcie4, localBw: 2.0e12, huge: false,
+		faultBatch: 256, faultLatencyNs: 45_000, linkBw: LINK_PEAK.pcie4, localBw: 2.0e12, huge: false, readRetry: 'check',
 		// an A100: 108 SMs, 64 resident warps each (2048 threads per SM), PCIe Gen4, ~2 TB/s HBM2e
 		sms: 108, warps: 64, costs: {}, thrashing: {},
 	};
@@ -69,6 +71,8 @@ export class DeviceStats {
 	read_duplicated = 0;
 	invalidations = 0;
 	cpu_faults = 0;
+	/** mmu_interval_read_retry said an invalidation ran during hmm_range_fault: the walk was redone */
+	retries = 0;
 }
 
 /** Pages moved in and out of a device, by why they moved. */

@@ -13,8 +13,9 @@ import { fillSpan, type RangeFill } from '../mm/access';
 import { PG } from '../mm/frames';
 import { PAGE_SIZE } from '../mm/content';
 import { transferNs } from '../sim/cost';
+import { down_write, locked, lockOf, up_write } from '../sim/sched';
 
-export interface DevOpResult { cpages: number; faults: number }
+export interface DevOpResult { cpages: number; faults: number; /** read_retry rounds (last.retries) */ retries?: number }
 
 /** HMM_RANGE_DEFAULT_TIMEOUT, as a bound on read_begin/read_retry rounds */
 const MAX_RETRIES = 1000;
@@ -29,38 +30,53 @@ export function mirrorOf(dev: Device, mm: Mm): Mirror {
 	return m;
 }
 
-/** dmirror_range_fault: the canonical read_begin / hmm_range_fault / read_retry loop. */
-function* dmirror_range_fault(k: Kernel, m: Mirror, range: HmmRange, start: number, end: number): K {
+/** dmirror_range_fault: the canonical read_begin / hmm_range_fault / read_retry loop. hmm_range_fault
+ * runs under mmap_read_lock; the result is checked with mmu_interval_read_retry under the driver's
+ * page-table lock, the lock its invalidate callback takes, so an invalidation that ran in between
+ * sends the driver round again (dev.stats.retries). A device with read_retry=skip leaves that check
+ * out, the classic driver bug: it then maps whatever the stale walk returned. */
+function* dmirror_range_fault(k: Kernel, dev: Device, m: Mirror, range: HmmRange, start: number, end: number): K {
+	const mmap = lockOf(m.mm, 'mmap_lock');
+	const mutex = lockOf(m, 'the driver page-table lock');
 	for (let tries = 0; ; tries++) {
 		range.reset(start, end);
 		if (tries >= MAX_RETRIES) { fail('EBUSY', 'hmm_range_fault kept racing with invalidations'); }
+		if (tries > 0) { dev.stats.retries++; }
 		range.notifierSeq = m.notifier.readBegin();
-		const r = yield* hmm_range_fault(k, range);
+		const r = yield* locked(k, mmap, false, hmm_range_fault(k, range));
 		if (r === 'EBUSY') { continue; }
 		if (r !== 0) { fail(r, r === 'EFAULT' ? 'device fault on an address with no readable mapping' : 'device write to memory without write permission'); }
-		if (m.notifier.readRetry(range.notifierSeq)) { continue; }
-		// dmirror_do_fault refuses a page that came back without the write it asked for (its own
-		// read-only device-private page is reported as is and never faulted)
-		if (range.defaultFlags & HMM_PFN.REQ_WRITE) {
-			for (let i = 0; i < range.npages; i++) {
-				if ((range.flags[i] & HMM_PFN.VALID) && !(range.flags[i] & HMM_PFN.WRITE)) {
-					fail('EFAULT', `write requested but not granted at 0x${((start + i) * PAGE_SIZE).toString(16)} (a read-only page of the device's own memory)`);
-				}
+		yield* down_write(k, mutex, 'mutex_lock');
+		try {
+			if (dev.cfg.readRetry !== 'skip' && m.notifier.readRetry(range.notifierSeq)) { continue; }
+			dmirror_do_fault(m, range, start);
+		} finally { up_write(k, mutex); }
+		return;
+	}
+}
+
+/** dmirror_do_fault: stores the walked pfns in the mirror (under the driver lock). */
+function dmirror_do_fault(m: Mirror, range: HmmRange, start: number): void {
+	// dmirror_do_fault refuses a page that came back without the write it asked for (its own
+	// read-only device-private page is reported as is and never faulted)
+	if (range.defaultFlags & HMM_PFN.REQ_WRITE) {
+		for (let i = 0; i < range.npages; i++) {
+			if ((range.flags[i] & HMM_PFN.VALID) && !(range.flags[i] & HMM_PFN.WRITE)) {
+				fail('EFAULT', `write requested but not granted at 0x${((start + i) * PAGE_SIZE).toString(16)} (a read-only page of the device's own memory)`);
 			}
 		}
-		// dmirror_do_update under the driver lock
-		let li = start & (PTRS_PER_PMD - 1);
-		let leaf = m.pt.leafFor(start);
-		for (let i = 0; i < range.npages; i++, li++) {
-			if (li === PTRS_PER_PMD) { li = 0; leaf = m.pt.leafFor(start + i); }
-			const fl = range.flags[i];
-			// a read-duplicate copy (uvm/read_dup.ts) is already the page, read-only and local
-			if (!(fl & HMM_PFN.VALID) || (leaf.pte[li] & PTE.COPY)) { continue; }
-			if (leaf.pte[li] === 0) { leaf.used++; }
-			leaf.pfn[li] = range.pfns[i];
-			leaf.pte[li] = PTE.PRESENT | (fl & HMM_PFN.WRITE ? PTE.WRITE : 0);
-		}
-		return;
+	}
+	// dmirror_do_update under the driver lock
+	let li = start & (PTRS_PER_PMD - 1);
+	let leaf = m.pt.leafFor(start);
+	for (let i = 0; i < range.npages; i++, li++) {
+		if (li === PTRS_PER_PMD) { li = 0; leaf = m.pt.leafFor(start + i); }
+		const fl = range.flags[i];
+		// a read-duplicate copy (uvm/read_dup.ts) is already the page, read-only and local
+		if (!(fl & HMM_PFN.VALID) || (leaf.pte[li] & PTE.COPY)) { continue; }
+		if (leaf.pte[li] === 0) { leaf.used++; }
+		leaf.pfn[li] = range.pfns[i];
+		leaf.pte[li] = PTE.PRESENT | (fl & HMM_PFN.WRITE ? PTE.WRITE : 0);
 	}
 }
 
@@ -77,7 +93,7 @@ export function* dmirror_fault(k: Kernel, dev: Device, m: Mirror, start: number,
 		const range = new HmmRange(m.notifier, start, Math.min(end, start + FAULT_CHUNK), HMM_PFN.REQ_FAULT | (write ? HMM_PFN.REQ_WRITE : 0), 0, dev);
 		for (let s = start; s < end; s += FAULT_CHUNK) {
 			yield* k.tick(s * PAGE_SIZE);
-			yield* dmirror_range_fault(k, m, range, s, Math.min(end, s + FAULT_CHUNK));
+			yield* dmirror_range_fault(k, dev, m, range, s, Math.min(end, s + FAULT_CHUNK));
 		}
 	} finally {
 		k.leave();
@@ -127,7 +143,9 @@ export function* dmirror_rw(k: Kernel, dev: Device, mm: Mm, start: number, end: 
 			yield { kind: 'access', addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: mm.name, write };
 		}
 		let cur = start;
+		const retried = dev.stats.retries;
 		for (;;) {
+			res.retries = dev.stats.retries - retried;
 			const stop = Math.min(end, cur + TICK_PAGES);
 			const next = do_copy(k, dev, m, cur, stop, write, out, fill, start, res);
 			cur = next;

@@ -1,4 +1,5 @@
 // The CPU fault path (mm/memory.c): handle_mm_fault and the handlers it dispatches to.
+import { migration_entry_wait } from '../sim/sched';
 import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
 import { fail, RamExhausted } from '../sim/errors';
@@ -107,6 +108,10 @@ function* handle_one(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): 
 			yield* remove_device_exclusive_entry(k, mm, vpn, pfn);
 			return false;
 		}
+		case PTE.MIGRATION:
+			// another thread is migrating the page: wait for it, then retry the access
+			yield* migration_entry_wait(k, () => (mm.pt.pte(vpn) & PTE.TYPE_MASK) === PTE.MIGRATION, { addr: vpn * PAGE_SIZE, process: mm.name });
+			return false;
 		case PTE.SWAP: {
 			// a write to a page still shared through its swap slot is retried, and COWs
 			const writable = yield* do_swap_page(k, mm, vma, vpn, write);

@@ -1,0 +1,90 @@
+// Sleeping locks of the simulated kernel, for scripts with threads (src/lang/threads.ts). A thread
+// switch happens only where a kernel path offers one: at a simulated function entry (k.enter's
+// 'call') and while a lock is contended. A contended acquire yields a 'call' event with detail
+// 'wait' until the holder lets go; the scheduler never resumes the waiter into the critical section.
+// Without threads (k.threaded false) nothing here takes a lock or yields: single-threaded runs pay
+// one boolean test per acquire.
+import type { Kernel } from '../kernel';
+import type { K } from './events';
+
+/** A reader-writer semaphore (mmap_lock) or, with only writers, a mutex (dmirror->mutex). The
+ * owner is the kernel's current thread id; the same thread may nest (the simulator's paths call
+ * each other where the kernel would pass "locked" flags). */
+export class SimLock {
+	writer = -1;
+	depth = 0;
+	/** thread id -> read holds */
+	readonly readers = new Map<number, number>();
+	constructor(readonly name: string) { }
+
+	canRead(t: number): boolean { return this.writer === -1 || this.writer === t; }
+	canWrite(t: number): boolean {
+		if (this.writer !== -1 && this.writer !== t) { return false; }
+		for (const r of this.readers.keys()) { if (r !== t) { return false; } }
+		return true;
+	}
+}
+
+const LOCKS = new WeakMap<object, SimLock>();
+
+/** The lock that belongs to `owner` (an mm's mmap_lock, a mirror's mutex), made on first use. */
+export function lockOf(owner: object, name: string): SimLock {
+	let l = LOCKS.get(owner);
+	if (!l) { l = new SimLock(name); LOCKS.set(owner, l); }
+	return l;
+}
+
+/** Takes a lock: a switch point (another thread may run first), then waits (yielding to other
+ * threads) until `ok` holds. */
+function* wait(k: Kernel, fn: string, ok: () => boolean): K {
+	yield* k.enter(fn);
+	try {
+		while (!ok()) { yield { kind: 'call', fn, detail: 'wait', addr: 0, npages: 0 }; }
+	} finally { k.leave(); }
+}
+
+/** down_read / mmap_read_lock */
+export function* down_read(k: Kernel, l: SimLock, fn = 'mmap_read_lock'): K {
+	if (!k.threaded) { return; }
+	const t = k.thread;
+	yield* wait(k, fn, () => l.canRead(t));
+	l.readers.set(t, (l.readers.get(t) ?? 0) + 1);
+}
+
+export function up_read(k: Kernel, l: SimLock): void {
+	if (!k.threaded) { return; }
+	const n = (l.readers.get(k.thread) ?? 0) - 1;
+	if (n > 0) { l.readers.set(k.thread, n); } else { l.readers.delete(k.thread); }
+}
+
+/** down_write / mmap_write_lock / mutex_lock */
+export function* down_write(k: Kernel, l: SimLock, fn = 'mmap_write_lock'): K {
+	if (!k.threaded) { return; }
+	const t = k.thread;
+	yield* wait(k, fn, () => l.canWrite(t));
+	l.writer = t;
+	l.depth++;
+}
+
+export function up_write(k: Kernel, l: SimLock): void {
+	if (!k.threaded) { return; }
+	if (--l.depth === 0) { l.writer = -1; }
+}
+
+/** Runs `body` holding `l` for reading (write: for writing), releasing it however body ends. */
+export function* locked<T>(k: Kernel, l: SimLock, write: boolean, body: K<T>, fn?: string): K<T> {
+	if (!k.threaded) { return yield* body; }
+	yield* (write ? down_write(k, l, fn) : down_read(k, l, fn));
+	try { return yield* body; } finally { if (write) { up_write(k, l); } else { up_read(k, l); } }
+}
+
+/** migration_entry_wait (mm/migrate.c): a CPU fault found a migration entry, the page is being
+ * migrated by another thread (between migrate_vma_setup and migrate_vma_finalize); it sleeps on
+ * the folio until the entry is replaced, then the access is retried. Only a thread can meet one:
+ * a migration runs whole otherwise. */
+export function* migration_entry_wait(k: Kernel, stillMigrating: () => boolean, ev: { addr: number; process: string }): K {
+	yield* k.enter('migration_entry_wait', { addr: ev.addr, npages: 1, process: ev.process });
+	try {
+		while (stillMigrating()) { yield { kind: 'call', fn: 'migration_entry_wait', detail: 'wait', addr: ev.addr, npages: 1 }; }
+	} finally { k.leave(); }
+}

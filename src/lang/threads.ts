@@ -1,0 +1,206 @@
+// Script threads (`thread NAME { }`, `join NAME`, `schedule`). Every thread has its own control
+// state (pc, loops, handlers), current process, simulated kernel stack and `last`; variables are
+// shared. Threads take turns only at switch points the engine offers: entry to a simulated kernel
+// function (k.enter's 'call') and a contended lock (sim/sched.ts), never inside a function; a
+// statement that enters no kernel function runs whole. At each switch point the schedule picks
+// the next thread among the runnable ones: round robin (the default), a seeded random draw, or a
+// chooser given from outside (`hmmw explore`). Scripts without `thread` never build this.
+import type { K } from '../engine/sim/events';
+import type { ThreadContext } from '../engine/machine';
+import type { Interpreter } from './interp';
+import type { Instr } from './program';
+import { ScriptError } from './values';
+
+type LoopState = Interpreter['loops'];
+
+export interface ScriptThread extends ThreadContext {
+	name: string;
+	pc: number;
+	loops: LoopState;
+	handlers: number[];
+	/** the statement suspended at a switch point */
+	gen?: K;
+	done: boolean;
+	/** its last turn ended waiting for a lock: not picked again until some thread makes progress */
+	waiting: boolean;
+	/** blocked in `join` on this thread */
+	joining?: ScriptThread;
+}
+
+/** Picks one of `runnable` (never empty, in thread start order) at a switch point of `cur`. */
+export type Chooser = (runnable: readonly ScriptThread[], cur: ScriptThread) => ScriptThread;
+
+/** Deterministic round robin: the next runnable thread after `cur`, in start order. */
+export const roundRobin: Chooser = (runnable, cur) => runnable.find(t => t.id > cur.id) ?? runnable[0];
+
+/** A seeded draw (mulberry32): the same seed gives the same interleaving. */
+export function randomChooser(seed: number): Chooser {
+	let a = seed >>> 0;
+	return runnable => {
+		a = (a + 0x6D2B79F5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+		return runnable[Math.floor(r * runnable.length)];
+	};
+}
+
+export class Threads {
+	readonly all: ScriptThread[] = [];
+	cur: ScriptThread;
+	choose: Chooser = roundRobin;
+	/** set from outside (`hmmw explore`): `schedule` statements do not override it */
+	fixed = false;
+	/** switch points that had a choice, and the thread picked at each: the schedule as run */
+	readonly picks: string[] = [];
+	/** turns that ended waiting without any thread making progress */
+	private spins = 0;
+
+	constructor(private readonly it: Interpreter) {
+		this.cur = this.make('main', it.pc);
+	}
+
+	/** Some thread is suspended inside a kernel operation. */
+	get midway(): boolean { return this.all.some(t => t.gen !== undefined); }
+
+	/** More than one thread has been started (the main script counts). */
+	get active(): boolean { return this.all.length > 1; }
+
+	private make(name: string, pc: number): ScriptThread {
+		const t: ScriptThread = {
+			id: this.all.length, name, pc, loops: new Map(), handlers: [], done: false, waiting: false,
+			current: this.it.machine.current, stack: [], last: { ...this.it.machine.last },
+		};
+		this.all.push(t);
+		return t;
+	}
+
+	/** `thread NAME {`: the new thread starts at `pc` in the current process. */
+	spawn(name: string, pc: number): void {
+		if (this.all.some(t => t.name === name)) { throw new ScriptError(`thread '${name}' was already started`); }
+		this.make(name, pc);
+		this.it.machine.switchThread(this.cur, this.cur);
+	}
+
+	/** `schedule MODE [seed=N]` */
+	schedule(mode: string, seed: number): void {
+		if (this.fixed) { return; }
+		if (mode === 'round_robin') { this.choose = roundRobin; } else if (mode === 'random') { this.choose = randomChooser(seed); } else {
+			throw new ScriptError(`unknown schedule '${mode}'`);
+		}
+	}
+
+	/** The current thread reached its end (thread-end): the next one runs; after the last, the
+	 * script is done (pc past the end). */
+	finish(): void {
+		const t = this.cur;
+		t.done = true;
+		this.it.pc = this.it.prog.code.length;
+		this.progress();
+		if (this.all.some(x => !x.done)) { this.switchAway(); }
+	}
+
+	private runnable(): ScriptThread[] {
+		return this.all.filter(t => !t.done && !t.waiting && !(t.joining && !t.joining.done));
+	}
+
+	private progress(): void {
+		this.spins = 0;
+		for (const t of this.all) { t.waiting = false; }
+	}
+
+	/** A switch point of the current thread: maybe another thread runs next. True if it switched. */
+	private offer(): boolean {
+		const cur = this.cur;
+		const runnable = this.runnable();
+		if (runnable.length === 0) {
+			if (cur.waiting && ++this.spins <= this.all.length) { return false; }
+			const stuck = this.all.filter(t => !t.done).map(t => t.joining ? `${t.name} (join ${t.joining.name})` : t.name);
+			throw new ScriptError(`deadlock: every thread waits (${stuck.join(', ')})`);
+		}
+		const next = runnable.length === 1 ? runnable[0] : this.choose(runnable, cur);
+		if (runnable.length > 1) { this.picks.push(next.name); }
+		if (next === cur) { return false; }
+		this.switchTo(next);
+		return true;
+	}
+
+	private switchAway(): void {
+		const runnable = this.runnable();
+		if (runnable.length === 0 && this.all.some(t => !t.done)) {
+			for (const t of this.all) { t.waiting = false; }
+			if (++this.spins > this.all.length * 2) {
+				const stuck = this.all.filter(t => !t.done).map(t => t.joining ? `${t.name} (join ${t.joining.name})` : t.name);
+				throw new ScriptError(`deadlock: every thread waits (${stuck.join(', ')})`);
+			}
+		}
+		this.offer();
+	}
+
+	private switchTo(next: ScriptThread): void {
+		const it = this.it, cur = this.cur;
+		cur.pc = it.pc;
+		cur.loops = it.loops;
+		cur.handlers = it.handlers;
+		it.machine.switchThread(cur, next);
+		it.pc = next.pc;
+		it.loops = next.loops;
+		it.handlers = next.handlers;
+		this.cur = next;
+	}
+
+	/** One turn of the current thread: its statement runs (or resumes) until it ends or reaches a
+	 * switch point where the schedule picks another thread. Events pass up as the driver wants them. */
+	*turn(): K {
+		const it = this.it;
+		const loc = it.loc;
+		try { yield* this.run(); } catch (e) {
+			// a deadlock, found while switching: the run's outcome, at the statement that waited
+			if (!it.error) { it.report(e, loc ?? { line: 1, col: 1 }); }
+		}
+	}
+
+	private *run(): K {
+		const it = this.it;
+		const t = this.cur;
+		if (!t.gen) {
+			const ins = it.instr;
+			if (!ins || it.error) { return; }
+			if (this.join(ins)) { return; }
+			it.steps++;
+			t.gen = it.guarded(ins);
+		}
+		for (;;) {
+			const r = t.gen.next();
+			if (r.done) {
+				t.gen = undefined;
+				if (t === this.cur) { this.progress(); }
+				return;
+			}
+			const ev = r.value;
+			if (ev.kind !== 'call') { yield ev; continue; }
+			if (ev.detail === 'wait') {
+				t.waiting = true;
+				this.switchAway();
+				return;
+			}
+			this.progress();
+			if (it.machine.watches('call')) { yield ev; }
+			if (this.offer()) { return; }
+		}
+	}
+
+	/** `join NAME`: true when the thread must wait (another one runs instead). */
+	private join(ins: Instr): boolean {
+		if (ins.op !== 'exec' || ins.stmt.kind !== 'join') { return false; }
+		const name = ins.stmt.name;
+		const target = this.all.find(x => x.name === name);
+		if (!target) { return false; }
+		if (target.done) { this.cur.joining = undefined; return false; }
+		if (target === this.cur) { return false; }
+		this.cur.joining = target;
+		this.switchAway();
+		return true;
+	}
+}
