@@ -128,6 +128,9 @@ export class TimeMachine {
 
 	get checkpoints(): number { return this.cps.length; }
 
+	/** Distinct machine snapshots the checkpoints hold (the rest share one or hold none). */
+	get machineSnapshots(): number { return this.machineRefs.size; }
+
 	/** Bytes the checkpoints hold now (shared buffers once). */
 	get bytes(): number { return this.heldBytes; }
 

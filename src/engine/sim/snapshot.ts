@@ -58,11 +58,12 @@ export function saveArray(a: TypedArray): ArrayBlocks {
 	const usable = prev !== undefined && prev.per === per;
 	const n = a.length;
 	const blocks: TypedArray[] = [];
-	for (let i = 0, at = 0; at < n || (n === 0 && i === 0); i++, at += per) {
-		const part = n <= per ? a : a.subarray(at, Math.min(n, at + per));
+	// an empty array is one empty block
+	const count = Math.max(1, Math.ceil(n / per));
+	for (let i = 0; i < count; i++) {
+		const part = n <= per ? a : a.subarray(i * per, Math.min(n, (i + 1) * per));
 		const old = usable ? prev.blocks[i] : undefined;
 		blocks.push(old !== undefined && sameBytes(old, part) ? old : part.slice());
-		if (n === 0) { break; }
 	}
 	const b = new ArrayBlocks(a.constructor as Ctor, n, per, blocks, new WeakRef(a));
 	latest.set(a, b);
