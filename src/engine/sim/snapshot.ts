@@ -4,14 +4,12 @@
 // array's previous snapshot is that earlier block, so a checkpoint holds only the blocks that
 // changed since the last one (page contents are shared the same way by ContentStore.cowClone).
 // Nothing is tracked while the engine runs: a snapshot compares each block with its predecessor
-// (a native memcmp, a fraction of what copying it would cost), so the engine's arrays and their
+// (a word-by-word compare, cheaper than a copy: it writes nothing), so the engine's arrays and their
 // accessors stay exactly as they are, whatever their layout.
 //
 // Restoring writes the blocks back into the very array the snapshot was taken from when it is
 // still alive with the same length (the machine the restore replaces is garbage afterwards), so
 // stepping back reuses memory the host has already mapped instead of faulting in a fresh copy.
-import { Buffer } from 'node:buffer';
-
 /** bytes per block: small enough that one changed entry costs little, large enough that an
  * array of millions of entries is a few thousand blocks */
 export const BLOCK_BYTES = 1 << 16;
@@ -44,11 +42,22 @@ export class ArrayBlocks {
  * new snapshot of the array compares against. */
 const latest = new WeakMap<TypedArray, ArrayBlocks>();
 
-function bytesOf(a: TypedArray): Uint8Array { return new Uint8Array(a.buffer, a.byteOffset, a.byteLength); }
-
-/** Byte-for-byte equality (not ===: 0 and -0, or two NaNs, differ in their bits). */
+/** Byte-for-byte equality, compared as int32 words where both are 4-byte aligned (comparing the
+ * elements would not do: 0 and -0, or two NaNs, differ in their bits). */
 function sameBytes(a: TypedArray, b: TypedArray): boolean {
-	return a.byteLength === b.byteLength && Buffer.compare(bytesOf(a), bytesOf(b)) === 0;
+	const n = a.byteLength;
+	if (n !== b.byteLength) { return false; }
+	let i = 0;
+	if ((a.byteOffset & 3) === 0 && (b.byteOffset & 3) === 0) {
+		const w = n >> 2;
+		const x = new Int32Array(a.buffer, a.byteOffset, w), y = new Int32Array(b.buffer, b.byteOffset, w);
+		for (let k = 0; k < w; k++) { if (x[k] !== y[k]) { return false; } }
+		i = w << 2;
+	}
+	if (i === n) { return true; }
+	const x = new Uint8Array(a.buffer, a.byteOffset, n), y = new Uint8Array(b.buffer, b.byteOffset, n);
+	for (; i < n; i++) { if (x[i] !== y[i]) { return false; } }
+	return true;
 }
 
 /** The snapshot form of a live typed array: unchanged blocks shared with its previous snapshot. */
