@@ -7,6 +7,7 @@ import { benchDebug } from './debug';
 import { benchProposals, formatProposals } from './proposals';
 import { benchPause } from './pause';
 import { benchMemoryLoop } from './memoryLoop';
+import { benchTimeTravel } from './timeTravel';
 
 interface CaseResult {
 	name: string; seconds: number; warmSeconds?: number; coldSeconds?: number; steps?: number; pages: number; maxRssMB: number;
@@ -99,7 +100,7 @@ async function main(): Promise<number> {
 	const run4m = runCase('run4m');
 	rows.push({ name: 'check and run a script of 4M lines', value: `${run4m.seconds.toFixed(2)} s, peak RSS ${run4m.maxRssMB.toFixed(0)} MB` });
 
-	for (const r of [...await benchDebug(), ...await benchPause(), ...await benchMemoryLoop()]) {
+	for (const r of [...await benchDebug(), ...await benchPause(), ...await benchMemoryLoop(), ...await benchTimeTravel()]) {
 		rows.push({ name: r.name, value: `${r.value.toFixed(r.value < 10 ? 2 : 0)} ${r.unit}`, target: r.target, ok: r.ok });
 	}
 

@@ -7,6 +7,17 @@
 // typed array it reaches (struct-page arrays, page-table leaves, content slabs), each buffer
 // counted once however many checkpoints share it copy-on-write, plus an estimate per object.
 //
+// A checkpoint costs what changed since the last one. Its machine is one of three things:
+//   - shared: no engine instruction ran since the last machine snapshot (interp.machineOps is
+//     unchanged), so the checkpoint points at that snapshot and copies nothing but variables;
+//   - full: a machine snapshot whose typed arrays are blocks shared with the previous snapshot
+//     wherever they did not change (engine/sim/snapshot.ts). Taking one reads the whole machine,
+//     so these are spaced by what they cost: at least ten times their cost in execution apart;
+//   - none (light): between full ones, the interpreter alone; usable only while the live machine
+//     is the one it saw (same machineOps, at a boundary), which is the common case of stepping
+//     back over statements that do not touch the machine.
+// Restoring a checkpoint whose machineOps is the live one's skips the machine altogether.
+//
 // Memory writes and console statements made from the debugger are inputs the script does not
 // contain, so they are recorded as edits at their step and re-applied whenever a replay passes
 // that step (stepping back to before it undoes it).
@@ -17,7 +28,9 @@ import type { Driver, DriverHooks } from '../lang/driver';
 
 /** lastPc: the instruction executed just before this boundary (-1 at the start), so a replay
  * from here judges "new line" exactly as the run did */
-export interface Checkpoint { step: number; snap: InterpSnapshot; held: Holdings; lastPc: number }
+export interface Checkpoint { step: number; snap: InterpSnapshot; held: Holdings; lastPc: number; ops: number }
+
+type MachineSnap = NonNullable<InterpSnapshot['machine']>;
 
 /** What a checkpoint keeps alive: its buffers, and its objects' estimated bytes. */
 interface Holdings { buffers: Set<ArrayBufferLike>; objectBytes: number }
@@ -82,6 +95,9 @@ export class TimeMachine {
 	private cps: Checkpoint[] = [];
 	/** every buffer the checkpoints hold, with how many hold it, and the bytes they come to */
 	private bufferRefs = new Map<ArrayBufferLike, number>();
+	/** machine snapshots with how many checkpoints share each, and what each holds */
+	private machineRefs = new Map<MachineSnap, number>();
+	private machineHeld = new WeakMap<MachineSnap, Holdings>();
 	private heldBytes = 0;
 	/** the most bytes the checkpoints kept held at once, measured after thinning (a new one is
 	 * over the budget only until the thinning it triggers) */
@@ -90,19 +106,55 @@ export class TimeMachine {
 	private execMs = 0;
 	private stepsSince = 0;
 	private snapCostMs = 0;
+	/** machineOps at the last boundary, and the checkpoint taken at the first boundary with it */
+	private epochOps = -1;
+	private epochCp?: Checkpoint;
+	/** the latest machine snapshot and the machineOps it was taken at: a checkpoint at the same
+	 * machineOps shares it */
+	private machineSnap?: { ops: number; snap: NonNullable<InterpSnapshot['machine']> };
+	/** execution time since the last machine snapshot, and the most bytes a machine snapshot
+	 * came to (all its buffers, shared or not: the machine's own size) */
+	private execSinceFull = 0;
+	private machineBytes = 0;
 	/** stoppable boundaries seen by the last stepBack scan, to answer the next one without a scan */
 	private known?: { lo: number; hi: number; steps: number[] };
 
-	constructor(private readonly host: ReplayHost, readonly opts = { maxCheckpoints: 48, intervalMs: 20, intervalSteps: 20_000, budgetBytes: 512 * 2 ** 20 }) { }
+	constructor(private readonly host: ReplayHost, readonly opts = { maxCheckpoints: 48, intervalMs: 2, intervalSteps: 2_000, budgetBytes: 512 * 2 ** 20, minBudgetBytes: 64 * 2 ** 20 }) { }
+
+	/** The byte budget in effect: one and a half times the machine's own size (one full snapshot
+	 * and what changed after it; page contents in it are shared with the live machine until it
+	 * rewrites them), at least opts.minBudgetBytes, never over opts.budgetBytes. */
+	get budget(): number { return Math.min(this.opts.budgetBytes, Math.max(this.opts.minBudgetBytes, 1.5 * this.machineBytes)); }
 
 	get checkpoints(): number { return this.cps.length; }
+
+	/** Distinct machine snapshots the checkpoints hold (the rest share one or hold none). */
+	get machineSnapshots(): number { return this.machineRefs.size; }
 
 	/** Bytes the checkpoints hold now (shared buffers once). */
 	get bytes(): number { return this.heldBytes; }
 
+	/** Counts a checkpoint in or out: its interpreter state, and its machine snapshot once however
+	 * many checkpoints share it. */
 	private hold(cp: Checkpoint, sign: 1 | -1): void {
-		this.heldBytes += sign * cp.held.objectBytes;
-		for (const b of cp.held.buffers) {
+		this.holdParts(cp.held, sign);
+		const m = cp.snap.machine;
+		if (!m) { return; }
+		const n = (this.machineRefs.get(m) ?? 0) + sign;
+		if (n === 0) { this.machineRefs.delete(m); } else { this.machineRefs.set(m, n); }
+		if ((n === 0 && sign === -1) || (n === 1 && sign === 1)) { this.holdParts(this.machineHoldings(m), sign); }
+	}
+
+	/** What a machine snapshot holds, walked once. */
+	private machineHoldings(m: MachineSnap): Holdings {
+		let h = this.machineHeld.get(m);
+		if (!h) { h = snapshotHoldings(m); this.machineHeld.set(m, h); }
+		return h;
+	}
+
+	private holdParts(held: Holdings, sign: 1 | -1): void {
+		this.heldBytes += sign * held.objectBytes;
+		for (const b of held.buffers) {
 			const n = (this.bufferRefs.get(b) ?? 0) + sign;
 			if (n === 0) { this.bufferRefs.delete(b); this.heldBytes -= b.byteLength; } else {
 				if (n === 1 && sign === 1) { this.heldBytes += b.byteLength; }
@@ -112,9 +164,31 @@ export class TimeMachine {
 	}
 
 	private checkpoint(step: number, snap: InterpSnapshot, lastPc: number): Checkpoint {
-		const cp = { step, snap, held: snapshotHoldings(snap), lastPc };
+		const cp = { step, snap, held: snapshotHoldings(snap.state), lastPc, ops: snap.state.machineOps };
 		this.hold(cp, 1);
 		return cp;
+	}
+
+	/** A snapshot of `interp` for a checkpoint: sharing the last machine snapshot when nothing
+	 * changed the machine since, a full one when `full`, else without the machine. */
+	private snapshot(interp: Interpreter, full: boolean): InterpSnapshot {
+		const m = this.machineSnap;
+		if (m && m.ops === interp.machineOps) { return interp.snapshot(m.snap); }
+		if (!full) { return interp.snapshot(null); }
+		const snap = interp.snapshot();
+		this.machineSnap = { ops: interp.machineOps, snap: snap.machine! };
+		this.execSinceFull = 0;
+		let bytes = 0;
+		for (const b of this.machineHoldings(snap.machine!).buffers) { bytes += b.byteLength; }
+		this.machineBytes = Math.max(this.machineBytes, bytes);
+		return snap;
+	}
+
+	/** Can `cp` be restored now: it holds a machine, or the live machine is the one it saw. */
+	private usable(cp: Checkpoint): boolean {
+		if (cp.snap.machine) { return true; }
+		const d = this.host.driver;
+		return !d.midStatement && d.interp.machineOps === cp.ops;
 	}
 
 	/** Keeps the checkpoints for which keep() is true, releasing the others' holdings. */
@@ -126,7 +200,11 @@ export class TimeMachine {
 
 	reset(interp: Interpreter): void {
 		for (const cp of this.cps) { this.hold(cp, -1); }
-		this.cps = [this.checkpoint(interp.steps, interp.snapshot(), -1)];
+		this.machineSnap = undefined;
+		this.machineBytes = 0;
+		this.epochOps = interp.machineOps;
+		this.epochCp = undefined;
+		this.cps = [this.checkpoint(interp.steps, this.snapshot(interp, true), -1)];
 		this.edits = [];
 		this.known = undefined;
 		this.execMs = 0;
@@ -134,37 +212,58 @@ export class TimeMachine {
 	}
 
 	/** Execution time spent since the last checkpoint (the runtime reports it as it runs). */
-	ran(ms: number): void { this.execMs += ms; }
+	ran(ms: number): void { this.execMs += ms; this.execSinceFull += ms; }
 
 	/** At a statement boundary: take a checkpoint if enough has run since the last one, then
 	 * re-apply the edits recorded at this step. */
 	arrive(interp: Interpreter, lastPc = -1): void {
 		this.stepsSince++;
-		const interval = Math.max(this.opts.intervalMs, 10 * this.snapCostMs);
-		if ((this.execMs >= interval || this.stepsSince >= this.opts.intervalSteps) && !interp.done) {
+		if (interp.machineOps !== this.epochOps && !interp.done) {
+			// the first boundary after an engine instruction: from here until the next one, stepping
+			// back needs no machine (the previous such checkpoint is of no use to the live run now)
+			this.epochOps = interp.machineOps;
+			const old = this.epochCp;
+			this.epochCp = this.take(interp, lastPc);
+			if (old && old !== this.epochCp && !old.snap.machine) { this.keepOnly(c => c !== old); }
+		} else if ((this.execMs >= this.opts.intervalMs || this.stepsSince >= this.opts.intervalSteps) && !interp.done) {
 			this.take(interp, lastPc);
 		}
-		for (const e of this.edits) { if (e.step === interp.steps) { this.host.applyEdit(interp, e); } }
+		this.applyEdits(interp);
 	}
 
-	private take(interp: Interpreter, lastPc: number): void {
+	/** Re-applies the edits recorded at this step; each changes the machine as it did live. */
+	private applyEdits(interp: Interpreter): void {
+		for (const e of this.edits) {
+			if (e.step === interp.steps) { interp.noteMachineChange(); this.host.applyEdit(interp, e); }
+		}
+	}
+
+	/** Takes a checkpoint here (or finds the one already here). */
+	private take(interp: Interpreter, lastPc: number): Checkpoint | undefined {
 		const step = interp.steps;
 		this.execMs = 0;
 		this.stepsSince = 0;
 		const i = this.cps.findIndex(c => c.step >= step);
-		if (i >= 0 && this.cps[i].step === step) { return; }
+		if (i >= 0 && this.cps[i].step === step) { return this.cps[i]; }
+		// what a machine snapshot costs in time spaces them out; what it holds counts to the budget
+		const full = this.execSinceFull >= Math.max(this.opts.intervalMs, 10 * this.snapCostMs);
 		const t0 = performance.now();
-		// what the snapshot costs in time spaces checkpoints out; what it holds counts to the budget
-		const cp = this.checkpoint(step, interp.snapshot(), lastPc);
-		this.snapCostMs = performance.now() - t0;
+		const snap = this.snapshot(interp, full);
+		if (full) { this.snapCostMs = performance.now() - t0; }
+		const cp = this.checkpoint(step, snap, lastPc);
 		if (i < 0) { this.cps.push(cp); } else { this.cps.splice(i, 0, cp); }
-		while (this.cps.length > 1 && (this.cps.length > this.opts.maxCheckpoints || this.heldBytes > this.opts.budgetBytes)) { this.thin(); }
+		while (this.cps.length > 1 && (this.cps.length > this.opts.maxCheckpoints || this.heldBytes > this.budget)) { this.thin(); }
 		this.peakBytes = Math.max(this.peakBytes, this.heldBytes);
+		return this.cps.includes(cp) ? cp : undefined;
 	}
 
 	/** Drops every other checkpoint of the older part; the first (the start, which every replay
 	 * can begin from) always stays, the newest while it fits. */
 	private thin(): void {
+		// checkpoints without a machine that the live run cannot use go first
+		const newest = this.cps.length - 8;
+		const useless = (cp: Checkpoint, i: number) => i > 0 && i < newest && !this.usable(cp);
+		if (this.cps.some(useless)) { this.keepOnly((cp, i) => !useless(cp, i)); return; }
 		const n = this.cps.length;
 		if (n === 2) { this.keepOnly((_, i) => i === 0); return; }
 		const keepNewest = Math.min(8, Math.max(1, Math.floor(n / 4)));
@@ -181,15 +280,22 @@ export class TimeMachine {
 		this.edits.push(e);
 		this.keepOnly(c => c.step <= e.step);
 		this.known = undefined;
+		// the live machine changed: the machine snapshot no longer is the live machine
+		this.host.driver.interp.noteMachineChange();
+		this.machineSnap = undefined;
 	}
 
 	private latestBefore(step: number, inclusive: boolean): number {
-		for (let i = this.cps.length - 1; i >= 0; i--) { if (inclusive ? this.cps[i].step <= step : this.cps[i].step < step) { return i; } }
+		for (let i = this.cps.length - 1; i >= 0; i--) {
+			const cp = this.cps[i];
+			if ((inclusive ? cp.step <= step : cp.step < step) && this.usable(cp)) { return i; }
+		}
 		return 0;
 	}
 
 	private restore(d: Driver, cp: Checkpoint): void {
-		d.interp.restore(cp.snap);
+		// the same machineOps at a boundary of this run: the live machine is the checkpoint's
+		d.interp.restore(cp.snap, !(!d.midStatement && d.interp.machineOps === cp.ops));
 		d.reset(false);
 		this.execMs = 0;
 		this.stepsSince = 0;
@@ -208,7 +314,7 @@ export class TimeMachine {
 		try {
 			const cp = this.cps[from ?? this.latestBefore(target, true)];
 			this.restore(d, cp);
-			for (const e of this.edits) { if (e.step === it.steps) { h.applyEdit(it, e); } }
+			this.applyEdits(it);
 			obs?.boundary?.(it, cp.lastPc);
 			const hooks: DriverHooks<true> = {
 				boundary: span => { this.arrive(it, span?.pc ?? -1); obs?.boundary?.(it, span?.pc ?? -1); return undefined; },

@@ -2,7 +2,7 @@
 // the kernel-shaped internals. The interpreter, the debugger and the tests all go through here.
 import { DEFAULT_SYSTEM, Kernel, type KernelFrame, type SystemConfig } from './kernel';
 import { type EventFilter, type EventKind, type K, NO_EVENTS } from './sim/events';
-import { deepClone } from './sim/clone';
+import { loadClone, saveClone } from './sim/clone';
 import { locked, lockOf } from './sim/sched';
 import { type ErrorCode, fail, SimError } from './sim/errors';
 import { PAGE_SIZE } from './mm/content';
@@ -89,14 +89,17 @@ export class Machine {
 	/** Does whoever drives the machine watch this kind of event? */
 	watches(kind: EventKind): boolean { return this.filter.wants(kind); }
 
-	/** A deep copy of the whole machine (page contents shared copy-on-write). */
+	/** A deep copy of the whole machine (page contents shared copy-on-write; typed arrays as blocks
+	 * shared with their previous snapshot, sim/snapshot.ts). */
 	saveState(): MachineSnapshot {
-		return deepClone({ k: this.k, current: this.current, last: { ...this.last }, configured: this.configured, uvm: this.uvm });
+		return saveClone({ k: this.k, current: this.current, last: { ...this.last }, configured: this.configured, uvm: this.uvm });
 	}
 
-	/** Returns to a snapshot; the snapshot itself stays untouched and can be restored again. */
+	/** Returns to a snapshot this machine took; the snapshot itself stays untouched and can be
+	 * restored again. The arrays of the state it replaces are reused (sim/snapshot.ts), so
+	 * nothing may keep using that state. */
 	loadState(s: MachineSnapshot): void {
-		const c = deepClone(s);
+		const c = loadClone(s);
 		this.k = c.k;
 		this.current = c.current;
 		Object.assign(this.last, c.last);

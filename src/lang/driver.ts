@@ -101,6 +101,8 @@ export class Driver {
 	 * boundary hook is due at the position the next run starts from. */
 	reset(arrive: boolean): void {
 		if (this.gen) {
+			// a statement abandoned part-way left the machine in a state no boundary saw
+			if (!this.preparing) { this.interp.noteMachineChange(); }
 			try { this.gen.return(); } catch { /* the state is being replaced anyway */ }
 			this.gen = undefined;
 		}

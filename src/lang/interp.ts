@@ -13,11 +13,13 @@ import { hasScan, resolveScans } from './scans';
 import { ScriptError, type Value } from './values';
 import { type Chooser, Threads } from './threads';
 
+/** machine: absent in a snapshot of the interpreter alone (time travel's light checkpoints,
+ * restored only while the machine is unchanged: see machineOps). */
 export interface InterpSnapshot {
-	machine: MachineSnapshot;
+	machine?: MachineSnapshot;
 	state: {
 		pc: number; vars: Map<string, Value>; loops: Map<number, LoopState>; handlers: number[];
-		passed: number; failed: number; failures: Failure[]; error?: RunError; steps: number;
+		passed: number; failed: number; failures: Failure[]; error?: RunError; steps: number; machineOps: number;
 	};
 }
 
@@ -61,6 +63,10 @@ export class Interpreter implements ExecHost {
 	error?: RunError;
 	/** instructions executed */
 	steps = 0;
+	/** engine instructions started (and debugger edits, see noteMachineChange): two statement
+	 * boundaries of one run with the same count see the same machine, because only engine
+	 * instructions change it (simple ones read it at most). Restored with snapshots. */
+	machineOps = 0;
 	event?: SimEvent;
 	/** the script, for the text of a failed expectation (lines are found on demand: a script of
 	 * millions of lines is not copied line by line) */
@@ -153,6 +159,7 @@ export class Interpreter implements ExecHost {
 		const ins = this.instr;
 		if (!ins || this.error) { return; }
 		this.steps++;
+		if (!this.simple[this.pc]) { this.machineOps++; }
 		try {
 			yield* this.run(ins);
 		} catch (e) {
@@ -335,19 +342,29 @@ export class Interpreter implements ExecHost {
 		}
 	}
 
-	/** Everything needed to come back to this statement boundary: machine and interpreter state. */
-	snapshot(): InterpSnapshot {
+	/** Something outside the script changed the machine (a debugger edit). */
+	noteMachineChange(): void { this.machineOps++; }
+
+	/** Everything needed to come back to this statement boundary: machine and interpreter state.
+	 * `machine`: a snapshot of the machine as it is now, to share instead of taking one; null:
+	 * the interpreter alone. */
+	snapshot(machine?: MachineSnapshot | null): InterpSnapshot {
 		return {
-			machine: this.machine.saveState(),
+			machine: machine === null ? undefined : machine ?? this.machine.saveState(),
 			state: deepClone({
 				pc: this.pc, vars: this.vars, loops: this.loops, handlers: this.handlers, passed: this.passed,
-				failed: this.failed, failures: this.failures, error: this.error, steps: this.steps,
+				failed: this.failed, failures: this.failures, error: this.error, steps: this.steps, machineOps: this.machineOps,
 			}),
 		};
 	}
 
-	restore(s: InterpSnapshot): void {
-		this.machine.loadState(s.machine);
+	/** Returns to a snapshot; `withMachine` false keeps the machine as it is, which is right only
+	 * when it is the snapshot's (the same machineOps in the same run). */
+	restore(s: InterpSnapshot, withMachine = true): void {
+		if (withMachine) {
+			if (!s.machine) { throw new Error('restore: this snapshot holds no machine'); }
+			this.machine.loadState(s.machine);
+		}
 		const st = deepClone(s.state);
 		this.pc = st.pc;
 		this.vars = st.vars;
@@ -358,6 +375,7 @@ export class Interpreter implements ExecHost {
 		this.failures = st.failures;
 		this.error = st.error;
 		this.steps = st.steps;
+		this.machineOps = st.machineOps;
 		this.event = undefined;
 		this.prep = undefined;
 	}

@@ -31,8 +31,10 @@ export class ContentStore {
 	patterns = 0;
 	private scratch = new Int32Array(WORDS);
 
-	/** A copy for a snapshot: both sides share every slab until one of them writes to it. */
-	cowClone(): ContentStore {
+	/** A copy for a snapshot: both sides share every slab until one of them writes to it. The
+	 * pattern arrays go through `copyArray` (time travel keeps them as shared blocks). */
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any
+	cowClone(copyArray: (a: any) => any = (a: Int32Array) => a.slice()): ContentStore {
 		const c = new ContentStore();
 		c.slabs = this.slabs.slice();
 		c.slabWords = this.slabWords.slice();
@@ -41,8 +43,8 @@ export class ContentStore {
 		c.free = this.free.slice();
 		c.nextSlot = this.nextSlot;
 		c.live = this.live;
-		c.patA = this.patA.slice();
-		c.patC = this.patC.slice();
+		c.patA = copyArray(this.patA);
+		c.patC = copyArray(this.patC);
 		c.patFree = this.patFree.slice();
 		c.patNext = this.patNext;
 		c.patterns = this.patterns;
