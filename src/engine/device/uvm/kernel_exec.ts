@@ -91,7 +91,7 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 			report.faultEntries += batch.entries;
 			report.faults += batch.npages;
 			report.batches++;
-			report.migrated += out.migrated + out.prefetched;
+			report.migrated += out.migrated + out.prefetched - out.prefetchedCopies;
 			report.prefetched += out.prefetched;
 			// BATCH_FLUSH replay: what is left in the buffer is dropped, every stalled warp retries
 			buffer.flush();

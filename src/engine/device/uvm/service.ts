@@ -22,7 +22,7 @@ import {
 import type { BatchRecord, BlockDecision, UvmSpace } from './space';
 import { uvm_perf_prefetch_get_hint } from './perf_prefetch';
 import { MIGRATION_CAUSES, VA_BLOCK_PAGES } from './types';
-import { uvm_service_collapse, uvm_service_read_duplicate } from './service_read_mostly';
+import { DUP_PREFETCH, uvm_service_collapse, uvm_service_read_duplicate } from './service_read_mostly';
 import { uvm_map_accessed_by } from './accessed_by';
 
 /** uvm_perf_prefetch_threshold */
@@ -34,7 +34,9 @@ const RECORDED_PAGES = 64;
  * duplication wanted (read-mostly reads), copies to collapse first (read-mostly writes). */
 interface BlockMasks { remote: Uint8Array; move: Uint8Array; access: Uint8Array; dup: Uint8Array; collapse: Uint8Array }
 
-export interface BatchOutcome { record: BatchRecord; napNs: number; migrated: number; prefetched: number; remote: number }
+/** migrated and prefetched count pages that moved here or got a copy by prefetch; prefetchedCopies
+ * is the part of prefetched that are read-only copies (read duplication), not migrations */
+export interface BatchOutcome { record: BatchRecord; napNs: number; migrated: number; prefetched: number; prefetchedCopies: number; remote: number }
 
 /** uvm_parent_gpu_service_replayable_faults for one batch: service, charge, record. */
 export function* uvm_parent_gpu_service_replayable_faults(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, batch: FaultBatch): K<BatchOutcome> {
@@ -52,7 +54,7 @@ export function* uvm_parent_gpu_service_replayable_faults(k: Kernel, dev: Device
 				seq: u ? ++u.batches : dev.stats.fault_batches + 1, entries: batch.entries, npages: batch.npages, blocks: [], cost: acc, timeNs: 0,
 				pages: Array.from({ length: Math.min(RECORDED_PAGES, batch.npages) }, (_, i) => ({ vpn: batch.vpn[i], access: batch.access[i], entries: batch.dup[i] })),
 			},
-			napNs: 0, migrated: 0, prefetched: 0, remote: 0,
+			napNs: 0, migrated: 0, prefetched: 0, prefetchedCopies: 0, remote: 0,
 		};
 		yield* service_fault_batch(k, dev, mm, space, batch, acc, out);
 		dev.stats.faults += batch.npages;
@@ -173,13 +175,17 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 			anyMove = true;
 		}
 		if (anyCollapse && u) { yield* uvm_service_collapse(k, dev, mm, bs, collapse, move, acc, d); }
+		anyMove &&= move.some(x => x !== 0);
+		// uvm_va_block_get_prefetch_hint: one tree over every page headed for this device, copies
+		// included; the pages it adds in a read-duplicate range are duplicated (access type PREFETCH)
+		if ((anyMove || anyDup) && u && dev.cfg.prefetch === 'density') {
+			anyDup = (yield* prefetch(k, dev, mm, bs, move, dup, d)) || anyDup;
+		}
 		if (anyDup && u) {
-			yield* uvm_service_read_duplicate(k, dev, mm, bs, dup, remote, acc, d);
+			out.prefetchedCopies += yield* uvm_service_read_duplicate(k, dev, mm, bs, dup, remote, acc, d);
 			for (let o = 0; o < VA_BLOCK_PAGES; o++) { if (remote[o]) { anyRemote = true; break; } }
 		}
-		anyMove &&= move.some(x => x !== 0);
 		if (anyMove && u) {
-			if (dev.cfg.prefetch === 'density') { yield* prefetch(k, dev, mm, bs, move, d); }
 			yield* make_resident_cpu(k, dev, m, mm, bs, move, access);
 			yield* uvm_va_block_service_copy(k, dev, mm, bs, move, remote, access, acc, d);
 			for (let o = 0; o < VA_BLOCK_PAGES; o++) { if (remote[o]) { anyRemote = true; break; } }
@@ -229,29 +235,40 @@ export function movable(k: Kernel, mm: Mm, vma: Vma, vpn: number): boolean {
 	return t === PTE.NONE || t === PTE.PRESENT || t === PTE.DEVPRIV;
 }
 
-/** uvm_perf_prefetch_get_hint over the block, clipped to the faulting VMA; prefetched pages
- * join the migration with cause 'prefetch'. */
-function* prefetch(k: Kernel, dev: Device, mm: Mm, bs: number, move: Uint8Array, d: BlockDecision): K {
+/** uvm_perf_prefetch_get_hint over the block, clipped to the faulting VMA and to its policy range
+ * (uvm_hmm_get_prefetch_region). Faulted = pages migrating or being duplicated here; resident =
+ * pages this device holds or has a copy of. Prefetched pages join the migration with cause
+ * 'prefetch', or, where the range is read-mostly, the read duplication (dup = DUP_PREFETCH), as
+ * uvm_va_block_service_locked gives them access type PREFETCH. Returns whether any page joined
+ * the duplication. */
+function* prefetch(k: Kernel, dev: Device, mm: Mm, bs: number, move: Uint8Array, dup: Uint8Array, d: BlockDecision): K<boolean> {
 	let firstMove = 0;
-	while (!move[firstMove]) { firstMove++; }
+	while (!move[firstMove] && !dup[firstMove]) { firstMove++; }
 	const vma = mm.vmas.find(bs + firstMove)!;
-	const first = Math.max(vma.start, bs) - bs, last = Math.min(vma.end, bs + VA_BLOCK_PAGES) - bs;
+	// the policy range: the run of uniform advice around the first faulted page (runs never
+	// have equal neighbours, so one run is the whole range within the block)
+	const policy = dev.uvm!.space.adviceOf(mm.id).runs(bs, bs + VA_BLOCK_PAGES).find(r => r.end > bs + firstMove)!;
+	const first = Math.max(vma.start, bs, policy.start) - bs, last = Math.min(vma.end, bs + VA_BLOCK_PAGES, policy.end) - bs;
+	const m = dev.mirror(mm);
 	const resident = new Uint8Array(VA_BLOCK_PAGES);
 	const faulted = new Uint8Array(VA_BLOCK_PAGES);
 	for (let o = first; o < last; o++) {
-		if (residentOn(k, dev, mm, bs + o)) { resident[o] = 1; }
-		if (move[o]) { faulted[o] = 1; }
+		if (residentOn(k, dev, mm, bs + o) || m?.isCopy(bs + o)) { resident[o] = 1; }
+		if (move[o] || dup[o]) { faulted[o] = 1; }
 	}
 	const hint = uvm_perf_prefetch_get_hint({ resident, faulted, first, last, threshold: PREFETCH_THRESHOLD });
 	d.prefetch = hint.regions.map(r => ({ ...r }));
-	let n = 0;
+	let n = 0, dups = 0;
 	const code = causeCode('prefetch');
 	for (let o = first; o < last; o++) {
-		if (hint.pages[o] && !move[o] && !resident[o] && movable(k, mm, vma, bs + o)) { move[o] = code; n++; }
+		if (!hint.pages[o] || move[o] || dup[o] || resident[o] || !movable(k, mm, vma, bs + o)) { continue; }
+		if (policy.advice.readMostly) { dup[o] = DUP_PREFETCH; dups++; } else { move[o] = code; }
+		n++;
 	}
 	if (n > 0 && k.wants('prefetch')) {
 		yield { kind: 'prefetch', addr: bs * PAGE_SIZE, npages: n, device: dev.name, process: mm.name, fn: 'uvm_perf_prefetch_get_hint', detail: hint.regions.map(r => `[${r.first}, ${r.last}) ${r.occupied}/${r.size}`).join(' ') };
 	}
+	return dups > 0;
 }
 
 /** uvm_va_block_service_copy: the block's chunk, then migrate_vma_* per VMA of the block. Pages
