@@ -77,7 +77,7 @@ export function* uvm_service_read_duplicate(k: Kernel, dev: Device, mm: Mm, bs: 
 		for (let o = 0; o < VA_BLOCK_PAGES; o++) { if (dup[o] === DUP_PREFETCH && m.isCopy(bs + o)) { prefetched++; } }
 		if (copied > 0) {
 			acc.transfer += runs * u.costs.c.transferLatencyNs + bw;
-			acc.dmaSetup += u.costs.c.dmaSetupNs;
+			u.blockGpuStateGetAlloc(mm.id, bs / VA_BLOCK_PAGES, acc);
 			acc.map += u.costs.map(copied, 1);
 		}
 		dev.stats.read_duplicated += copied;
