@@ -67,6 +67,7 @@ const COST_DOCS: Readonly<Record<keyof DeviceCosts, string>> = {
 	launchNs: 'fixed cost of launching a kernel',
 	remoteBw: 'bandwidth of device accesses to pages mapped remotely (default: the link)',
 	cpuCoherentBw: 'bandwidth of CPU accesses to coherent device memory (default: the link)',
+	peerBw: 'bandwidth of accesses to another GPU\'s memory through peer mappings (accessed_by; default: PCIe peer-to-peer through the slower link)',
 };
 
 // Device options. Defaults follow a data-centre GPU and the UVM driver's module parameters

@@ -59,8 +59,11 @@ describe('vocabulary', () => {
 				'kernel g { read Y; read F }', 'R = mmap 64KiB anon rw', 'advise R read_mostly=on', 'kernel g { read R }', 'repeat 40 { kernel g { write page(Y, 0) = 7 }; cpu write page(Y, 0) = 3 }',
 			].join('\n');
 			const um = ran(src).machine.k.devices[0].stats;
+			// a second GPU reading the first one's memory through an accessed-by peer mapping (peer_bytes)
+			const peer = ran(['device g0 memory=4MiB policy=migrate', 'device g1 memory=4MiB policy=migrate', 'process q', 'g0 mirror q', 'g1 mirror q',
+				'Z = mmap 64KiB anon rw', 'cpu write Z = i', 'advise Z accessed_by=g1', 'prefetch Z -> g0', 'kernel g1 { read Z }'].join('\n')).machine.k.devices[1].stats;
 			for (const c of Object.keys(DEVICE_COUNTERS) as (keyof DeviceStats)[]) {
-				assert.ok(dmirror[c] > 0 || um[c] > 0, `DEV.${c} stayed 0`);
+				assert.ok(dmirror[c] > 0 || um[c] > 0 || peer[c] > 0, `DEV.${c} stayed 0`);
 			}
 		});
 		it('every device option sets its DeviceConfig field, or the engine cost or thrashing term it names', () => {
@@ -75,7 +78,7 @@ describe('vocabulary', () => {
 				fault_latency: ['31us', 31000], link_bw: ['77GB/s', 77e9], local_bw: ['999GB/s', 999e9], huge: ['on', true],
 				fault_entry: ['3us', 3000], block_service: ['4us', 4000], zero_fill: ['5us', 5000], dma_setup: ['6us', 6000],
 				transfer_latency: ['7us', 7000], map_page: ['70ns', 70], map_pmd: ['8us', 8000], unmap_page: ['80ns', 80], unmap_pmd: ['9us', 9000],
-				invalidate: ['300ns', 300], launch: ['3us', 3000], remote_bw: ['11GB/s', 11e9], cpu_coherent_bw: ['12GB/s', 12e9],
+				invalidate: ['300ns', 300], launch: ['3us', 3000], remote_bw: ['11GB/s', 11e9], cpu_coherent_bw: ['12GB/s', 12e9], peer_bw: ['13GB/s', 13e9],
 				thrashing_threshold: ['5', 5], thrashing_lapse: ['2ms', 2e6], thrashing_pin_threshold: ['12', 12], thrashing_nap: ['1ms', 1e6],
 				thrashing_pin: ['20ms', 2e7], thrashing_epoch: ['3s', 3e9],
 			};

@@ -66,6 +66,8 @@ export class DeviceStats {
 	remote_bytes = 0;
 	/** read-only copies made on the device by read-mostly read faults (read duplication) */
 	read_duplicated = 0;
+	/** bytes the device's kernels accessed in another GPU's memory through peer mappings */
+	peer_bytes = 0;
 	invalidations = 0;
 	cpu_faults = 0;
 }

@@ -5,7 +5,8 @@
 // it needs writes a fault entry (duplicates included) and stalls. When no warp is ready, or the
 // buffer holds fault_batch entries, the driver services a batch and replays (BATCH_FLUSH: the
 // buffer is flushed and every stalled warp retries). Time: launch + each round's accesses
-// (device memory at local_bw, remote mappings over the link) + each batch's service.
+// (device memory at local_bw, remote mappings over the link, a peer GPU's memory at peer_bw) +
+// each batch's service.
 import type { Kernel } from '../../kernel';
 import type { K, SimEvent } from '../../sim/events';
 import { fail } from '../../sim/errors';
@@ -43,7 +44,7 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 	const costs = costsOf(dev);
 	const report: KernelReport = {
 		name, device: dev.name, startNs: k.clock, timeNs: 0, faultEntries: 0, faults: 0, batches: 0, migrated: 0, prefetched: 0, evicted: 0,
-		remoteBytes: 0, throttled: 0,
+		remoteBytes: 0, peerBytes: 0, throttled: 0,
 	};
 	const evicted0 = dev.stats.evicted;
 	const throttled0 = dev.stats.throttled;
@@ -82,6 +83,10 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 			return { kind: 'access', addr: a.start * PAGE_SIZE, npages: a.end - a.start, device: dev.name, process: mm.name, write: a.kind !== 'read',
 				fn: `kernel ${name}`, detail, warp: w, sm: Math.floor(w / dev.cfg.warps), page: vpn * PAGE_SIZE, line: a.line };
 		};
+		// peer GPUs whose device-private memory this device may map (uvm/peer.ts): their cost models
+		const peers = k.devices.map(d => d !== dev && d.uvm && !d.coherent && dev.uvm ? d.uvm.costs : undefined);
+		const anyPeer = peers.some(p => p !== undefined);
+		const peerBytes = new Float64Array(peers.length);
 		// access time is summed exactly and the clock follows it in whole ns
 		let accessNs = 0, charged = 0;
 
@@ -126,12 +131,13 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 						break;
 					}
 					const pfn = leaf!.pfn[i];
-					const here = f.owner[pfn] === dev.index;
+					const owner = f.owner[pfn];
+					const here = owner === dev.index;
 					if (issued[l] === 0) {
 						issued[l] = 1;
 						if (watch) { yield issue(w, l, vpn, false, here); watch = k.wants('access'); }
 					}
-					if (here) { local += WARP_BYTES; } else { remote += WARP_BYTES; }
+					if (here) { local += WARP_BYTES; } else if (owner >= 0 && peers[owner]) { peerBytes[owner] += WARP_BYTES; } else { remote += WARP_BYTES; }
 					if (j % INSTR_PER_PAGE === 0) {
 						// the line's first instruction on the page: its write lands, its block is used
 						const rf = lines[l].fill;
@@ -160,6 +166,15 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 				if (buffer.count >= batchMax) { yield* service(); watch = k.wants('access'); }
 			}
 			accessNs += costs.local(local) + costs.remote(remote);
+			if (anyPeer) {
+				for (let p = 0; p < peers.length; p++) {
+					if (peerBytes[p] === 0) { continue; }
+					accessNs += costs.peer(peerBytes[p], peers[p]!);
+					dev.stats.peer_bytes += peerBytes[p];
+					report.peerBytes += peerBytes[p];
+					peerBytes[p] = 0;
+				}
+			}
 			k.advance(Math.round(accessNs) - charged);
 			charged = Math.round(accessNs);
 			dev.stats.remote_bytes += remote;

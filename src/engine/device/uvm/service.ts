@@ -24,6 +24,7 @@ import { uvm_perf_prefetch_get_hint } from './perf_prefetch';
 import { MIGRATION_CAUSES, VA_BLOCK_PAGES } from './types';
 import { DUP_PREFETCH, uvm_service_collapse, uvm_service_read_duplicate } from './service_read_mostly';
 import { uvm_map_accessed_by } from './accessed_by';
+import { peerOwner, uvm_map_peer } from './peer';
 
 /** uvm_perf_prefetch_threshold */
 const PREFETCH_THRESHOLD = 51;
@@ -32,7 +33,7 @@ const RECORDED_PAGES = 64;
 
 /** Per page of one VA block: access wanted in place, cause code to migrate, access faulted, read
  * duplication wanted (read-mostly reads), copies to collapse first (read-mostly writes). */
-interface BlockMasks { remote: Uint8Array; move: Uint8Array; access: Uint8Array; dup: Uint8Array; collapse: Uint8Array }
+interface BlockMasks { remote: Uint8Array; move: Uint8Array; access: Uint8Array; dup: Uint8Array; collapse: Uint8Array; peer: Uint8Array }
 
 /** migrated and prefetched count pages that moved here or got a copy by prefetch; prefetchedCopies
  * is the part of prefetched that are read-only copies (read duplication), not migrations */
@@ -89,7 +90,7 @@ function* service_fault_batch(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, b
 	try {
 		const masks: BlockMasks = {
 			remote: new Uint8Array(VA_BLOCK_PAGES), move: new Uint8Array(VA_BLOCK_PAGES), access: new Uint8Array(VA_BLOCK_PAGES),
-			dup: new Uint8Array(VA_BLOCK_PAGES), collapse: new Uint8Array(VA_BLOCK_PAGES),
+			dup: new Uint8Array(VA_BLOCK_PAGES), collapse: new Uint8Array(VA_BLOCK_PAGES), peer: new Uint8Array(VA_BLOCK_PAGES),
 		};
 		for (let i = 0; i < batch.npages;) {
 			const block = Math.floor(batch.vpn[i] / VA_BLOCK_PAGES);
@@ -101,6 +102,7 @@ function* service_fault_batch(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, b
 			masks.access.fill(0);
 			masks.dup.fill(0);
 			masks.collapse.fill(0);
+			masks.peer.fill(0);
 			yield* uvm_va_block_service_locked(k, dev, mm, space, batch, i, j, acc, out, masks);
 			i = j;
 		}
@@ -124,10 +126,12 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 		out.record.blocks.push(d);
 		const m = uvmMirror(k, dev, mm);
 		// per page of the block: access wanted in place (remote), and cause code to migrate
-		const { remote, move, access, dup, collapse } = masks;
+		const { remote, move, access, dup, collapse, peer } = masks;
 		const u = dev.uvm;
 		const advice = space.adviceOf(mm.id);
 		let anyMove = false, anyRemote = false, anyDup = false, anyCollapse = false;
+		/** the peer holding a page mapped over the peer link, if any */
+		let anyPeer = '';
 		for (let i = from; i < to; i++) {
 			const vpn = batch.vpn[i];
 			const a = batch.access[i];
@@ -170,7 +174,13 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 			// 1 (cannot move), 7 and 10 (preferred location system memory): map in place
 			if (!canMove || adv.preferred === 'ram') { remote[o] = a; anyRemote = true; continue; }
 			// 8: an accessed-by device maps the page where it is when it can reach it (the CPU's memory)
-			if (adv.preferred !== dev.name && adv.accessedBy.includes(dev.name) && cpuReachable(mm, vpn)) { remote[o] = a; anyRemote = true; continue; }
+			if (adv.preferred !== dev.name && adv.accessedBy.includes(dev.name)) {
+				if (cpuReachable(mm, vpn)) { remote[o] = a; anyRemote = true; continue; }
+				// ... or a peer GPU's memory: mapped over the peer link (block_map_remote), a write only if
+				// the page is writable
+				const owner = peerOwner(k, dev, mm, vpn);
+				if (owner && (a < ACCESS.WRITE || (mm.pt.pte(vpn) & PTE.WRITE))) { peer[o] = a; anyPeer = owner.name; continue; }
+			}
 			move[o] = causeCode('device-fault');
 			anyMove = true;
 		}
@@ -189,6 +199,12 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 			yield* make_resident_cpu(k, dev, m, mm, bs, move, access);
 			yield* uvm_va_block_service_copy(k, dev, mm, bs, move, remote, access, acc, d);
 			for (let o = 0; o < VA_BLOCK_PAGES; o++) { if (remote[o]) { anyRemote = true; break; } }
+		}
+		if (anyPeer) {
+			const n = uvm_map_peer(k, dev, m, mm, bs, bs + VA_BLOCK_PAGES, peer);
+			acc.map += costs.map(n, 1);
+			d.remote += n;
+			if (d.migrated === 0) { d.residency = anyPeer; }
 		}
 		if (anyRemote) {
 			yield* k.enter('uvm_va_block_service_finish', { addr: bs * PAGE_SIZE, npages: VA_BLOCK_PAGES, device: dev.name, process: mm.name });
