@@ -74,7 +74,7 @@ describe('vocabulary', () => {
 			// a value unlike the default for every option, written as the user would
 			const given: Record<string, [string, unknown]> = {
 				memory: ['3GiB', 3 * 2 ** 30], kind: ['coherent', 'coherent'], link: ['c2c', 'c2c'], policy: ['migrate', 'migrate'],
-				prefetch: ['density', 'density'], evict: ['lru', 'lru'], fault_batch: ['64', 64], sms: ['7', 7], warps: ['9', 9],
+				prefetch: ['density', 'density'], evict: ['lru', 'lru'], fault_batch: ['64', 64], sms: ['7', 7], warps: ['9', 9], block_threads: ['64', 64],
 				fault_latency: ['31us', 31000], link_bw: ['77GB/s', 77e9], local_bw: ['999GB/s', 999e9], huge: ['on', true],
 				fault_entry: ['3us', 3000], block_service: ['4us', 4000], zero_fill: ['5us', 5000], dma_setup: ['6us', 6000],
 				transfer_latency: ['7us', 7000], map_page: ['70ns', 70], map_pmd: ['8us', 8000], unmap_page: ['80ns', 80], unmap_pmd: ['9us', 9000],

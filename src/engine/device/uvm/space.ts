@@ -132,9 +132,18 @@ export function uvm_device_init(k: Kernel, cfg: DeviceConfig, space: UvmSpace): 
 	if (cfg.memoryBytes < 2 * 2 ** 20) { fail('EINVAL', `policy=migrate needs at least one 2 MiB root chunk of device memory (device '${cfg.name}')`); }
 	if (!(cfg.faultBatch >= 1)) { fail('EINVAL', 'fault_batch must be at least 1'); }
 	if (!(cfg.sms >= 1) || !(cfg.warps >= 1)) { fail('EINVAL', 'sms and warps must be at least 1'); }
+	checkBlockThreads(cfg);
 	const dev = dmirror_device_init(k, cfg, uvm_devmem_ops);
 	dev.uvm = new UvmDevice(dev, space);
 	return dev;
+}
+
+/** block_threads: whole warps. Returns the warps per block, at most an SM's resident warps (a
+ * block runs on one SM). */
+export function checkBlockThreads(cfg: DeviceConfig): number {
+	const b = cfg.blockThreads;
+	if (!(b >= 32) || b % 32 !== 0) { fail('EINVAL', `block_threads must be a positive multiple of 32 (device '${cfg.name}')`); }
+	return Math.min(b / 32, cfg.warps);
 }
 
 /** Runs a path and counts what dmirror (policy=mirror) devices moved during it under `cause`;
