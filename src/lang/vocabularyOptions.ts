@@ -68,6 +68,7 @@ const COST_DOCS: Readonly<Record<keyof DeviceCosts, string>> = {
 	launchNs: 'fixed cost of launching a kernel',
 	remoteBw: 'bandwidth of device accesses to pages mapped remotely (default: the link)',
 	cpuCoherentBw: 'bandwidth of CPU accesses to coherent device memory (default: the link)',
+	peerBw: 'bandwidth of accesses to another GPU\'s memory through peer mappings (accessed_by; default: PCIe peer-to-peer through the slower link)',
 };
 
 // Device options. Defaults follow a data-centre GPU and the UVM driver's module parameters
@@ -83,6 +84,7 @@ export const DEVICE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 	fault_batch: { value: 'count', default: '256', doc: 'fault buffer entries fetched and serviced per batch (uvm_perf_fault_batch_count)' },
 	sms: { value: 'count', default: '108', doc: 'streaming multiprocessors of the device' },
 	warps: { value: 'count', default: '64', doc: 'resident warps per SM; a kernel runs sms x warps warps at a time' },
+	block_threads: { value: 'count', default: '256', doc: 'threads per thread block of a kernel (a multiple of 32; at most an SM\'s resident warps are used): blocks go to the SMs in turn, and the SMs\' faults interleave in the fault buffer' },
 	fault_latency: { value: 'ns', default: '45us', doc: 'fixed time to service one batch of device faults' },
 	link_bw: { value: 'bps', doc: 'peak link bandwidth per direction (default: the link\'s peak)' },
 	local_bw: { value: 'bps', default: '2000GB/s', doc: 'device memory bandwidth for a kernel\'s accesses to resident pages' },
@@ -143,6 +145,6 @@ export function optionSyntax(specs: Readonly<Record<string, OptionSpec>>, requir
  * (in ns) with an `Ns` suffix. The only place the two spellings meet. */
 export const DEVICE_OPTION_FIELDS = {
 	memory: 'memoryBytes', kind: 'kind', link: 'link', policy: 'policy', prefetch: 'prefetch', evict: 'evict', fault_batch: 'faultBatch',
-	sms: 'sms', warps: 'warps', fault_latency: 'faultLatencyNs', link_bw: 'linkBw', local_bw: 'localBw', huge: 'huge',
+	sms: 'sms', warps: 'warps', block_threads: 'blockThreads', fault_latency: 'faultLatencyNs', link_bw: 'linkBw', local_bw: 'localBw', huge: 'huge',
 	read_retry: 'readRetry',
 } as const satisfies Record<string, keyof DeviceConfig>;

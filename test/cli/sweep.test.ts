@@ -76,7 +76,7 @@ describe('hmmw run --profile and --set', function () {
 		assert.equal(lines[0], 'pages 2048');
 		assert.match(lines[1], /^-- profile: simulated time [\d.]+ ms over \d+ lines/);
 		assert.match(lines[2], /^\s+line\s+time\s+%\s+runs\s+cpu faults\s+dev faults\s+batches\s+migrated pages by cause\s+bytes moved\s+statement$/);
-		assert.match(lines[3], /^\s+10\s+[\d.]+ ms\s+9\d\.\d%\s+2\s+0\s+2048\s+256\s+device-fault 2048\s+8\.00 MiB\s+kernel gpu "k" \{ read X \}$/);
+		assert.match(lines[3], /^\s+10\s+[\d.]+ ms\s+9\d\.\d%\s+2\s+0\s+2048\s+75\s+device-fault 2048\s+8\.00 MiB\s+kernel gpu "k" \{ read X \}$/);
 		assert.match(r.out, /-- kernels: 2\n\s+line\s+kernel\s+device/);
 	});
 

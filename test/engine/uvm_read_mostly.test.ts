@@ -87,8 +87,11 @@ describe('accessed-by advice in the fault service', () => {
 	it('after eviction the accessed-by device maps the page again, so its next kernel does not fault', () => {
 		const it = run('device gpu0 memory=2MiB policy=migrate\ndevice gpu1 memory=64MiB policy=migrate\nprocess p\ngpu0 mirror p\ngpu1 mirror p\n'
 			+ 'T = mmap 64KiB anon rw\nU = mmap 2MiB anon rw\ncpu write T = i\nadvise T accessed_by=gpu1\nkernel gpu0 { write T = i + 1 }\n'
-			+ 'expect mapped(gpu1, T) == 0\nkernel gpu0 { read U }\nexpect mapped(gpu1, T) == 16\nkernel gpu1 { read T }\nexpect last.faults == 0\n');
+			+ 'expect mapped(gpu1, T) == 16\nkernel gpu0 { read U }\nexpect mapped(gpu1, T) == 16\nkernel gpu1 { read T }\nexpect last.faults == 0\n');
+		// first a peer mapping of gpu0's memory (uvm/peer.ts), then, after the eviction, of RAM
 		assert.equal(it.passed, 3);
 		assert.equal(it.machine.k.device('gpu0').stats.evicted, 16);
+		assert.equal(it.machine.k.device('gpu1').stats.remote_bytes, 16 * PAGE_SIZE);
+		assert.equal(it.machine.k.device('gpu1').stats.peer_bytes, 0);
 	});
 });

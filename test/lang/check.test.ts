@@ -19,9 +19,9 @@ function diags(src: string): string[] {
 	const line = (n: number): number => system && n === 1 ? 1 : n - PRELUDE_LINES;
 	return check(program).map(d => `${line(d.line)}:${d.col}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`);
 }
-const ALL_DEVICE_OPTIONS = 'memory, kind, link, policy, prefetch, evict, fault_batch, sms, warps, fault_latency, link_bw, local_bw, huge, read_retry, '
+const ALL_DEVICE_OPTIONS = 'memory, kind, link, policy, prefetch, evict, fault_batch, sms, warps, block_threads, fault_latency, link_bw, local_bw, huge, read_retry, '
 	+ 'fault_entry, block_service, zero_fill, dma_setup, transfer_latency, map_page, map_pmd, unmap_page, unmap_pmd, invalidate, launch, '
-	+ 'remote_bw, cpu_coherent_bw, thrashing_threshold, thrashing_lapse, thrashing_pin_threshold, thrashing_nap, thrashing_pin, thrashing_epoch';
+	+ 'remote_bw, cpu_coherent_bw, peer_bw, thrashing_threshold, thrashing_lapse, thrashing_pin_threshold, thrashing_nap, thrashing_pin, thrashing_epoch';
 const IN_KERNEL = 'a kernel holds read, write, atomic, for, repeat, if and assignments';
 
 function clean(src: string): void {
@@ -143,7 +143,7 @@ describe('check', () => {
 		it('checks member properties', () => {
 			assert.deepEqual(diags('print last.pages, gpu.pid, p.faults, event.colour, nobody.pid'), [
 				"1:7: 'last' has no property 'pages' (expected one of cpages, faults, error, moved, retries)",
-				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, evicted, prefetched, throttled, thrash_pins, remote_bytes, read_duplicated, invalidations, retries, cpu_faults, used, free, struct_page_bytes, pinned)",
+				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, evicted, prefetched, throttled, thrash_pins, remote_bytes, read_duplicated, peer_bytes, invalidations, retries, cpu_faults, used, free, struct_page_bytes, pinned)",
 				"1:38: 'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail, cause, warp, sm, page, line)",
 				"1:52: unknown name 'nobody' (members exist on last, event, system, devices and processes)"]);
 		});

@@ -64,8 +64,11 @@ describe('vocabulary', () => {
 				'schedule random seed=1', 'device gpu memory=64MiB', 'process p', 'gpu mirror p', 'a = mmap 64KiB anon rw', 'cpu write a = 7',
 				'thread reader { expect error EFAULT { gpu read a } }', 'munmap a', 'join reader',
 			].join('\n')).machine.k.devices[0].stats;
+			// a second GPU reading the first one's memory through an accessed-by peer mapping (peer_bytes)
+			const peer = ran(['device g0 memory=4MiB policy=migrate', 'device g1 memory=4MiB policy=migrate', 'process q', 'g0 mirror q', 'g1 mirror q',
+				'Z = mmap 64KiB anon rw', 'cpu write Z = i', 'advise Z accessed_by=g1', 'prefetch Z -> g0', 'kernel g1 { read Z }'].join('\n')).machine.k.devices[1].stats;
 			for (const c of Object.keys(DEVICE_COUNTERS) as (keyof DeviceStats)[]) {
-				assert.ok(dmirror[c] > 0 || um[c] > 0 || raced[c] > 0, `DEV.${c} stayed 0`);
+				assert.ok(dmirror[c] > 0 || um[c] > 0 || raced[c] > 0 || peer[c] > 0, `DEV.${c} stayed 0`);
 			}
 		});
 		it('every device option sets its DeviceConfig field, or the engine cost or thrashing term it names', () => {
@@ -76,11 +79,11 @@ describe('vocabulary', () => {
 			// a value unlike the default for every option, written as the user would
 			const given: Record<string, [string, unknown]> = {
 				memory: ['3GiB', 3 * 2 ** 30], kind: ['coherent', 'coherent'], link: ['c2c', 'c2c'], policy: ['migrate', 'migrate'],
-				prefetch: ['density', 'density'], evict: ['lru', 'lru'], fault_batch: ['64', 64], sms: ['7', 7], warps: ['9', 9],
+				prefetch: ['density', 'density'], evict: ['lru', 'lru'], fault_batch: ['64', 64], sms: ['7', 7], warps: ['9', 9], block_threads: ['64', 64],
 				fault_latency: ['31us', 31000], link_bw: ['77GB/s', 77e9], local_bw: ['999GB/s', 999e9], huge: ['on', true], read_retry: ['skip', 'skip'],
 				fault_entry: ['3us', 3000], block_service: ['4us', 4000], zero_fill: ['5us', 5000], dma_setup: ['6us', 6000],
 				transfer_latency: ['7us', 7000], map_page: ['70ns', 70], map_pmd: ['8us', 8000], unmap_page: ['80ns', 80], unmap_pmd: ['9us', 9000],
-				invalidate: ['300ns', 300], launch: ['3us', 3000], remote_bw: ['11GB/s', 11e9], cpu_coherent_bw: ['12GB/s', 12e9],
+				invalidate: ['300ns', 300], launch: ['3us', 3000], remote_bw: ['11GB/s', 11e9], cpu_coherent_bw: ['12GB/s', 12e9], peer_bw: ['13GB/s', 13e9],
 				thrashing_threshold: ['5', 5], thrashing_lapse: ['2ms', 2e6], thrashing_pin_threshold: ['12', 12], thrashing_nap: ['1ms', 1e6],
 				thrashing_pin: ['20ms', 2e7], thrashing_epoch: ['3s', 3e9],
 			};

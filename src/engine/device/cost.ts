@@ -64,6 +64,9 @@ export interface DeviceCosts {
 	remoteBw: number;
 	/** CPU access to a page of coherent device memory, bytes/s (0: link asymptote) */
 	cpuCoherentBw: number;
+	/** device accesses to another GPU's memory through peer mappings, bytes/s (0: PCIe peer-to-peer,
+	 * the asymptote of the slower of the two devices' links) */
+	peerBw: number;
 }
 
 /** Defaults; docs/cost-model.md gives the source of each next to our figure. */
@@ -81,6 +84,7 @@ export const DEFAULT_DEVICE_COSTS: Readonly<DeviceCosts> = {
 	launchNs: 5_000,
 	remoteBw: 0,
 	cpuCoherentBw: 0,
+	peerBw: 0,
 };
 
 /** `device` option name -> DeviceCosts key and unit (DM-lang adds these to the vocabulary). */
@@ -98,6 +102,7 @@ export const COST_OPTIONS: Readonly<Record<string, { key: keyof DeviceCosts; uni
 	launch: { key: 'launchNs', unit: 'duration' },
 	remote_bw: { key: 'remoteBw', unit: 'bandwidth' },
 	cpu_coherent_bw: { key: 'cpuCoherentBw', unit: 'bandwidth' },
+	peer_bw: { key: 'peerBw', unit: 'bandwidth' },
 };
 
 /** `device` option name -> ThrashingConfig key (uvm_perf_thrashing_* module parameters), all durations
@@ -161,6 +166,14 @@ export class DeviceCostModel {
 	local(bytes: number): number { return bytes / this.localBw * 1e9; }
 	remote(bytes: number): number {
 		const bw = this.c.remoteBw > 0 ? this.c.remoteBw : this.linkBw * LINK_EFFICIENCY;
+		return bytes / bw * 1e9;
+	}
+
+	/** This device's accesses to `owner`'s memory through peer mappings: at the lower of the two
+	 * devices' `peer_bw`, or, when neither sets one, PCIe peer-to-peer through the slower link. */
+	peer(bytes: number, owner: DeviceCostModel): number {
+		const set = [this.c.peerBw, owner.c.peerBw].filter(b => b > 0);
+		const bw = set.length > 0 ? Math.min(...set) : Math.min(this.linkBw, owner.linkBw) * LINK_EFFICIENCY;
 		return bytes / bw * 1e9;
 	}
 

@@ -35,6 +35,8 @@ export interface DeviceConfig {
 	/** streaming multiprocessors, and resident warps per SM (a kernel runs sms x warps warps) */
 	sms: number;
 	warps: number;
+	/** threads per thread block of the kernels it runs (a multiple of 32); blocks go to SMs in turn */
+	blockThreads: number;
 	/** overrides of the device cost terms (device/cost.ts COST_OPTIONS names them) */
 	costs: Partial<DeviceCosts>;
 	/** overrides of the uvm_perf_thrashing_* defaults */
@@ -46,7 +48,8 @@ export function defaultDeviceConfig(name: string, memoryBytes: number): DeviceCo
 		name, memoryBytes, kind: 'private', link: 'pcie4', policy: 'mirror', prefetch: 'none', evict: 'fifo',
 		faultBatch: 256, faultLatencyNs: 45_000, linkBw: LINK_PEAK.pcie4, localBw: 2.0e12, huge: false, readRetry: 'check',
 		// an A100: 108 SMs, 64 resident warps each (2048 threads per SM), PCIe Gen4, ~2 TB/s HBM2e
-		sms: 108, warps: 64, costs: {}, thrashing: {},
+		// kernels launched with 256-thread blocks, the CUDA samples' usual choice (vectorAdd)
+		sms: 108, warps: 64, blockThreads: 256, costs: {}, thrashing: {},
 	};
 }
 
@@ -69,6 +72,8 @@ export class DeviceStats {
 	remote_bytes = 0;
 	/** read-only copies made on the device by read-mostly read faults (read duplication) */
 	read_duplicated = 0;
+	/** bytes the device's kernels accessed in another GPU's memory through peer mappings */
+	peer_bytes = 0;
 	invalidations = 0;
 	cpu_faults = 0;
 	/** mmu_interval_read_retry said an invalidation ran during hmm_range_fault: the walk was redone */

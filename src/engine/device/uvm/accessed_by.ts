@@ -3,8 +3,9 @@
 // the mappings when the advice is set (uvm_va_block_set_accessed_by) and again after every
 // migration (uvm_va_block_add_mappings_after_migration, from uvm_va_block_service_finish and the
 // eviction and CPU-fault paths), so the processor reaches the page without faulting. Under HMM on
-// PCIe a device can map system memory, and coherent device memory the CPU maps, but never another
-// device's private memory: pages that land there are left unmapped until they come back.
+// PCIe a device maps system memory, and coherent device memory the CPU maps, through
+// hmm_range_fault; a page in another policy=migrate GPU's memory it maps over the peer link
+// (peer.ts); a page in a dmirror device's memory is left unmapped until it comes back.
 import type { Kernel } from '../../kernel';
 import type { K } from '../../sim/events';
 import type { Mm } from '../../mm/mm';
@@ -14,6 +15,7 @@ import type { CostBreakdown } from '../cost';
 import { ACCESS } from './fault_buffer';
 import { uvm_hmm_map_in_place } from './remote';
 import { uvmMirror } from './migrate';
+import { peerUnmapped, uvm_map_peer } from './peer';
 import type { UvmSpace } from './space';
 
 /** Maps the CPU-present pages of [start, end) of mm on every device of their accessed-by set that
@@ -49,6 +51,13 @@ function* mapOn(k: Kernel, dev: Device, mm: Mm, start: number, end: number, acc?
 			if ((leaf.pte[i] & PTE.TYPE_MASK) !== PTE.PRESENT || m.pt.pte(vpn) !== 0) { continue; }
 			want ??= new Uint8Array(hi - lo);
 			want[vpn - lo] = ACCESS.READ;
+		}
+		// pages a peer GPU holds: mapped over the peer link (block_map_remote), not faulted home
+		const peer = dev.uvm ? peerUnmapped(k, dev, m, mm, lo, hi) : undefined;
+		if (peer) {
+			const n = uvm_map_peer(k, dev, m, mm, lo, hi, peer);
+			added += n;
+			if (acc && n > 0) { acc.map += dev.uvm!.costs.map(n, 1); }
 		}
 		if (!want) { continue; }
 		for (let o = 0; o < want.length;) {

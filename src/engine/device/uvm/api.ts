@@ -11,6 +11,7 @@ import type { Device } from '../device';
 import { emptyBreakdown, totalNs } from '../cost';
 import { causeCode, residentOn, uvm_block_chunk, uvm_block_chunk_done, uvm_block_migrate_to_device, uvm_block_migrate_to_ram } from './migrate';
 import { movable } from './service';
+import { uvm_map_accessed_by } from './accessed_by';
 import { type MigrationCause, VA_BLOCK_PAGES } from './types';
 
 /** Moves what can move of [start, end) to the device; returns pages moved. */
@@ -37,6 +38,8 @@ export function* uvm_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start: nu
 						try {
 							const n = yield* uvm_block_migrate_to_device(k, dev, mm, vma, lo, hi, want, c, acc);
 							moved += n[code];
+							// block_migrate_add_mappings: accessed-by devices map the pages where they landed
+							if (n[code] > 0) { yield* uvm_map_accessed_by(k, dev.uvm!.space, mm, lo, hi, acc); }
 						} finally {
 							uvm_block_chunk_done(dev, c);
 						}

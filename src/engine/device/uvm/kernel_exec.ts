@@ -1,11 +1,14 @@
 // A kernel on a device: W = sms x warps warps execute the body's accesses in rounds, deterministic.
 // Each line's range is cut into warp-instructions of 32 int32 words (128 B, one per lane);
 // instruction j is issued by warp j % W, and in one round every ready warp runs, for its next j,
-// every line of the body in order. A warp whose page the device has not mapped with the access
+// every line of the body in order; warps run in the order their faults reach the buffer, the SMs
+// interleaved (arrivalOrder: block_threads per block, blocks dealt to the SMs in turn). A warp
+// whose page the device has not mapped with the access
 // it needs writes a fault entry (duplicates included) and stalls. When no warp is ready, or the
 // buffer holds fault_batch entries, the driver services a batch and replays (BATCH_FLUSH: the
 // buffer is flushed and every stalled warp retries). Time: launch + each round's accesses
-// (device memory at local_bw, remote mappings over the link) + each batch's service.
+// (device memory at local_bw, remote mappings over the link, a peer GPU's memory at peer_bw) +
+// each batch's service.
 import type { Kernel } from '../../kernel';
 import type { K, SimEvent } from '../../sim/events';
 import { fail } from '../../sim/errors';
@@ -22,7 +25,7 @@ import { ACCESS, FaultBuffer } from './fault_buffer';
 import { costsOf, uvm_parent_gpu_service_replayable_faults } from './service';
 import { blockKey } from './pmm';
 import { uvmMirror } from './migrate';
-import type { UvmSpace } from './space';
+import { checkBlockThreads, type UvmSpace } from './space';
 import type { KernelAccess, KernelReport } from './types';
 
 /** words per warp-instruction (one int32 per lane), and instructions per page */
@@ -34,6 +37,25 @@ const MAX_IDLE_BATCHES = 10_000;
 /** warp-steps between pause points (a few ms of rounds) */
 const TICK_WARP_STEPS = 1 << 16;
 
+/** The order in which the warps' accesses, and so their faults, reach the fault buffer in one
+ * round. Warp w belongs to thread block floor(w / blockWarps) (the grid's warps in index order);
+ * blocks go to the SMs in turn (block b on SM b % sms, as the block scheduler hands them out and as
+ * GPGPU-Sim does), so an SM's resident warps are slots 0 .. warpsPerSm - 1, block after block.
+ * All SMs run at once: in each issue slot every SM issues one warp, SM after SM, and the GMMU
+ * writes their faults in that order, interleaving the SMs in the buffer. */
+export function arrivalOrder(W: number, sms: number, warpsPerSm: number, blockWarps: number): Int32Array {
+	const order = new Int32Array(W);
+	let n = 0;
+	for (let s = 0; s < warpsPerSm; s++) {
+		for (let sm = 0; sm < sms; sm++) {
+			const block = Math.floor(s / blockWarps) * sms + sm;
+			const w = block * blockWarps + (s % blockWarps);
+			if (w < W) { order[n++] = w; }
+		}
+	}
+	return order;
+}
+
 export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, name: string, lines: KernelAccess[]): K<KernelReport> {
 	for (const l of lines) {
 		if (!(l.end > l.start)) { fail('EINVAL', 'a kernel access needs a non-empty range'); }
@@ -43,7 +65,7 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 	const costs = costsOf(dev);
 	const report: KernelReport = {
 		name, device: dev.name, startNs: k.clock, timeNs: 0, faultEntries: 0, faults: 0, batches: 0, migrated: 0, prefetched: 0, evicted: 0,
-		remoteBytes: 0, throttled: 0,
+		remoteBytes: 0, peerBytes: 0, throttled: 0,
 	};
 	const evicted0 = dev.stats.evicted;
 	const throttled0 = dev.stats.throttled;
@@ -65,6 +87,8 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 		const stalled = new Int32Array(W);
 		let nStalled = 0;
 		for (let w = 0; w < W; w++) { wj[w] = w; }
+		const blockWarps = checkBlockThreads(dev.cfg);
+		const order = arrivalOrder(W, dev.cfg.sms, dev.cfg.warps, blockWarps);
 		const buffer = dev.uvm?.buffer ?? new FaultBuffer(Math.max(dev.cfg.faultBatch, 1024));
 		buffer.reserve(W);
 		const batchMax = dev.cfg.faultBatch;
@@ -80,8 +104,12 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 			const a = lines[l];
 			const detail = fault ? `${a.kind} faults: fault buffer ${buffer.count}/${batchMax} entries` : `${a.kind} hits ${local ? 'device memory' : 'a remote mapping'}`;
 			return { kind: 'access', addr: a.start * PAGE_SIZE, npages: a.end - a.start, device: dev.name, process: mm.name, write: a.kind !== 'read',
-				fn: `kernel ${name}`, detail, warp: w, sm: Math.floor(w / dev.cfg.warps), page: vpn * PAGE_SIZE, line: a.line };
+				fn: `kernel ${name}`, detail, warp: w, sm: Math.floor(w / blockWarps) % dev.cfg.sms, page: vpn * PAGE_SIZE, line: a.line };
 		};
+		// peer GPUs whose device-private memory this device may map (uvm/peer.ts): their cost models
+		const peers = k.devices.map(d => d !== dev && d.uvm && !d.coherent && dev.uvm ? d.uvm.costs : undefined);
+		const anyPeer = peers.some(p => p !== undefined);
+		const peerBytes = new Float64Array(peers.length);
 		// access time is summed exactly and the clock follows it in whole ns
 		let accessNs = 0, charged = 0;
 
@@ -91,7 +119,7 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 			report.faultEntries += batch.entries;
 			report.faults += batch.npages;
 			report.batches++;
-			report.migrated += out.migrated + out.prefetched;
+			report.migrated += out.migrated + out.prefetched - out.prefetchedCopies;
 			report.prefetched += out.prefetched;
 			// BATCH_FLUSH replay: what is left in the buffer is dropped, every stalled warp retries
 			buffer.flush();
@@ -106,7 +134,8 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 		while (live > 0) {
 			if ((sinceTick += W) >= TICK_WARP_STEPS) { sinceTick = 0; yield* k.tick(0); }
 			let local = 0, remote = 0;
-			for (let w = 0; w < W; w++) {
+			for (let wi = 0; wi < W; wi++) {
+				const w = order[wi];
 				if (state[w] !== READY) { continue; }
 				const j = wj[w];
 				const page = Math.floor(j / INSTR_PER_PAGE);
@@ -126,12 +155,13 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 						break;
 					}
 					const pfn = leaf!.pfn[i];
-					const here = f.owner[pfn] === dev.index;
+					const owner = f.owner[pfn];
+					const here = owner === dev.index;
 					if (issued[l] === 0) {
 						issued[l] = 1;
 						if (watch) { yield issue(w, l, vpn, false, here); watch = k.wants('access'); }
 					}
-					if (here) { local += WARP_BYTES; } else { remote += WARP_BYTES; }
+					if (here) { local += WARP_BYTES; } else if (owner >= 0 && peers[owner]) { peerBytes[owner] += WARP_BYTES; } else { remote += WARP_BYTES; }
 					if (j % INSTR_PER_PAGE === 0) {
 						// the line's first instruction on the page: its write lands, its block is used
 						const rf = lines[l].fill;
@@ -160,6 +190,15 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 				if (buffer.count >= batchMax) { yield* service(); watch = k.wants('access'); }
 			}
 			accessNs += costs.local(local) + costs.remote(remote);
+			if (anyPeer) {
+				for (let p = 0; p < peers.length; p++) {
+					if (peerBytes[p] === 0) { continue; }
+					accessNs += costs.peer(peerBytes[p], peers[p]!);
+					dev.stats.peer_bytes += peerBytes[p];
+					report.peerBytes += peerBytes[p];
+					peerBytes[p] = 0;
+				}
+			}
 			k.advance(Math.round(accessNs) - charged);
 			charged = Math.round(accessNs);
 			dev.stats.remote_bytes += remote;

@@ -30,9 +30,17 @@ export class UvmMirror extends Mirror {
 	constructor(dev: Device, mm: Mm, private readonly k: Kernel) { super(dev, mm); }
 
 	override invalidate(sub: IntervalNotifier, range: NotifierRange): number {
+		// uvm_hmm_invalidate: an unmapped block (or every block, at exit) is destroyed with its GPU state
+		if (range.event === 'UNMAP' || range.event === 'RELEASE') { this.dev.uvm?.blockGpuStateDestroy(this.mm.id, range.start, range.end); }
 		const removed = super.invalidate(sub, range);
 		if (removed > 0 && this.dev.uvm) { this.k.advance(this.dev.uvm.costs.c.invalidateNs); }
 		return removed;
+	}
+
+	/** The mirror goes (exit, unmirror): so does every block's state for this GPU. */
+	override destroy(): void {
+		this.dev.uvm?.blockGpuStateDestroy(this.mm.id);
+		super.destroy();
 	}
 }
 
@@ -148,7 +156,7 @@ export function* uvm_block_migrate_to_device(k: Kernel, dev: Device, mm: Mm, vma
 		// contiguous runs are one transfer each; the bandwidth part follows the link's curve by run size
 		acc.transfer += runs * u.costs.c.transferLatencyNs + transferByRuns(u.costs.linkBw, a, want, start - lo);
 	}
-	if (bytes > 0 || holes > 0) { acc.dmaSetup += u.costs.c.dmaSetupNs; }
+	if (bytes > 0 || holes > 0) { u.blockGpuStateGetAlloc(mm.id, Math.floor(lo / VA_BLOCK_PAGES), acc); }
 	yield* migrate_vma_pages(k, a);
 	let mapped = 0;
 	for (let i = 0; i < a.npages; i++) {
@@ -198,7 +206,7 @@ export function* uvm_block_migrate_to_ram(k: Kernel, dev: Device, mm: Mm, vma: V
 	acc.transfer += k.clock - t0 + (moved > 0 ? u.costs.c.transferLatencyNs : 0);
 	k.clock = t0;
 	if (moved > 0) {
-		acc.dmaSetup += u.costs.c.dmaSetupNs;
+		u.blockGpuStateGetAlloc(mm.id, Math.floor(lo / VA_BLOCK_PAGES), acc);
 		acc.unmap += u.costs.unmap(moved, 1);
 		for (let v = lo; v < hi; v++) { u.tracker.uvm_perf_thrashing_event(pageKey(mm, v), -1, k.clock); }
 	}

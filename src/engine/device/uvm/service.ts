@@ -23,8 +23,9 @@ import {
 import type { BatchRecord, BlockDecision, UvmSpace } from './space';
 import { uvm_perf_prefetch_get_hint } from './perf_prefetch';
 import { MIGRATION_CAUSES, VA_BLOCK_PAGES } from './types';
-import { uvm_service_collapse, uvm_service_read_duplicate } from './service_read_mostly';
+import { DUP_PREFETCH, uvm_service_collapse, uvm_service_read_duplicate } from './service_read_mostly';
 import { uvm_map_accessed_by } from './accessed_by';
+import { peerOwner, uvm_map_peer } from './peer';
 
 /** uvm_perf_prefetch_threshold */
 const PREFETCH_THRESHOLD = 51;
@@ -33,9 +34,11 @@ const RECORDED_PAGES = 64;
 
 /** Per page of one VA block: access wanted in place, cause code to migrate, access faulted, read
  * duplication wanted (read-mostly reads), copies to collapse first (read-mostly writes). */
-interface BlockMasks { remote: Uint8Array; move: Uint8Array; access: Uint8Array; dup: Uint8Array; collapse: Uint8Array }
+interface BlockMasks { remote: Uint8Array; move: Uint8Array; access: Uint8Array; dup: Uint8Array; collapse: Uint8Array; peer: Uint8Array }
 
-export interface BatchOutcome { record: BatchRecord; napNs: number; migrated: number; prefetched: number; remote: number }
+/** migrated and prefetched count pages that moved here or got a copy by prefetch; prefetchedCopies
+ * is the part of prefetched that are read-only copies (read duplication), not migrations */
+export interface BatchOutcome { record: BatchRecord; napNs: number; migrated: number; prefetched: number; prefetchedCopies: number; remote: number }
 
 /** uvm_parent_gpu_service_replayable_faults for one batch: service, charge, record. */
 export function* uvm_parent_gpu_service_replayable_faults(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, batch: FaultBatch): K<BatchOutcome> {
@@ -53,7 +56,7 @@ export function* uvm_parent_gpu_service_replayable_faults(k: Kernel, dev: Device
 				seq: u ? ++u.batches : dev.stats.fault_batches + 1, entries: batch.entries, npages: batch.npages, blocks: [], cost: acc, timeNs: 0,
 				pages: Array.from({ length: Math.min(RECORDED_PAGES, batch.npages) }, (_, i) => ({ vpn: batch.vpn[i], access: batch.access[i], entries: batch.dup[i] })),
 			},
-			napNs: 0, migrated: 0, prefetched: 0, remote: 0,
+			napNs: 0, migrated: 0, prefetched: 0, prefetchedCopies: 0, remote: 0,
 		};
 		yield* service_fault_batch(k, dev, mm, space, batch, acc, out);
 		dev.stats.faults += batch.npages;
@@ -88,7 +91,7 @@ function* service_fault_batch(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, b
 	try {
 		const masks: BlockMasks = {
 			remote: new Uint8Array(VA_BLOCK_PAGES), move: new Uint8Array(VA_BLOCK_PAGES), access: new Uint8Array(VA_BLOCK_PAGES),
-			dup: new Uint8Array(VA_BLOCK_PAGES), collapse: new Uint8Array(VA_BLOCK_PAGES),
+			dup: new Uint8Array(VA_BLOCK_PAGES), collapse: new Uint8Array(VA_BLOCK_PAGES), peer: new Uint8Array(VA_BLOCK_PAGES),
 		};
 		for (let i = 0; i < batch.npages;) {
 			const block = Math.floor(batch.vpn[i] / VA_BLOCK_PAGES);
@@ -100,6 +103,7 @@ function* service_fault_batch(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, b
 			masks.access.fill(0);
 			masks.dup.fill(0);
 			masks.collapse.fill(0);
+			masks.peer.fill(0);
 			yield* uvm_va_block_service_locked(k, dev, mm, space, batch, i, j, acc, out, masks);
 			i = j;
 		}
@@ -123,10 +127,12 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 		out.record.blocks.push(d);
 		const m = uvmMirror(k, dev, mm);
 		// per page of the block: access wanted in place (remote), and cause code to migrate
-		const { remote, move, access, dup, collapse } = masks;
+		const { remote, move, access, dup, collapse, peer } = masks;
 		const u = dev.uvm;
 		const advice = space.adviceOf(mm.id);
 		let anyMove = false, anyRemote = false, anyDup = false, anyCollapse = false;
+		/** the peer holding a page mapped over the peer link, if any */
+		let anyPeer = '';
 		for (let i = from; i < to; i++) {
 			const vpn = batch.vpn[i];
 			const a = batch.access[i];
@@ -169,21 +175,37 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 			// 1 (cannot move), 7 and 10 (preferred location system memory): map in place
 			if (!canMove || adv.preferred === 'ram') { remote[o] = a; anyRemote = true; continue; }
 			// 8: an accessed-by device maps the page where it is when it can reach it (the CPU's memory)
-			if (adv.preferred !== dev.name && adv.accessedBy.includes(dev.name) && cpuReachable(mm, vpn)) { remote[o] = a; anyRemote = true; continue; }
+			if (adv.preferred !== dev.name && adv.accessedBy.includes(dev.name)) {
+				if (cpuReachable(mm, vpn)) { remote[o] = a; anyRemote = true; continue; }
+				// ... or a peer GPU's memory: mapped over the peer link (block_map_remote), a write only if
+				// the page is writable
+				const owner = peerOwner(k, dev, mm, vpn);
+				if (owner && (a < ACCESS.WRITE || (mm.pt.pte(vpn) & PTE.WRITE))) { peer[o] = a; anyPeer = owner.name; continue; }
+			}
 			move[o] = causeCode('device-fault');
 			anyMove = true;
 		}
 		if (anyCollapse && u) { yield* uvm_service_collapse(k, dev, mm, bs, collapse, move, acc, d); }
+		anyMove &&= move.some(x => x !== 0);
+		// uvm_va_block_get_prefetch_hint: one tree over every page headed for this device, copies
+		// included; the pages it adds in a read-duplicate range are duplicated (access type PREFETCH)
+		if ((anyMove || anyDup) && u && dev.cfg.prefetch === 'density') {
+			anyDup = (yield* prefetch(k, dev, mm, bs, move, dup, d)) || anyDup;
+		}
 		if (anyDup && u) {
-			yield* uvm_service_read_duplicate(k, dev, mm, bs, dup, remote, acc, d);
+			out.prefetchedCopies += yield* uvm_service_read_duplicate(k, dev, mm, bs, dup, remote, acc, d);
 			for (let o = 0; o < VA_BLOCK_PAGES; o++) { if (remote[o]) { anyRemote = true; break; } }
 		}
-		anyMove &&= move.some(x => x !== 0);
 		if (anyMove && u) {
-			if (dev.cfg.prefetch === 'density') { yield* prefetch(k, dev, mm, bs, move, d); }
 			yield* make_resident_cpu(k, dev, m, mm, bs, move, access);
 			yield* uvm_va_block_service_copy(k, dev, mm, bs, move, remote, access, acc, d);
 			for (let o = 0; o < VA_BLOCK_PAGES; o++) { if (remote[o]) { anyRemote = true; break; } }
+		}
+		if (anyPeer) {
+			const n = uvm_map_peer(k, dev, m, mm, bs, bs + VA_BLOCK_PAGES, peer);
+			acc.map += costs.map(n, 1);
+			d.remote += n;
+			if (d.migrated === 0) { d.residency = anyPeer; }
 		}
 		if (anyRemote) {
 			yield* k.enter('uvm_va_block_service_finish', { addr: bs * PAGE_SIZE, npages: VA_BLOCK_PAGES, device: dev.name, process: mm.name });
@@ -231,29 +253,40 @@ export function movable(k: Kernel, mm: Mm, vma: Vma, vpn: number): boolean {
 	return t === PTE.NONE || t === PTE.PRESENT || t === PTE.DEVPRIV;
 }
 
-/** uvm_perf_prefetch_get_hint over the block, clipped to the faulting VMA; prefetched pages
- * join the migration with cause 'prefetch'. */
-function* prefetch(k: Kernel, dev: Device, mm: Mm, bs: number, move: Uint8Array, d: BlockDecision): K {
+/** uvm_perf_prefetch_get_hint over the block, clipped to the faulting VMA and to its policy range
+ * (uvm_hmm_get_prefetch_region). Faulted = pages migrating or being duplicated here; resident =
+ * pages this device holds or has a copy of. Prefetched pages join the migration with cause
+ * 'prefetch', or, where the range is read-mostly, the read duplication (dup = DUP_PREFETCH), as
+ * uvm_va_block_service_locked gives them access type PREFETCH. Returns whether any page joined
+ * the duplication. */
+function* prefetch(k: Kernel, dev: Device, mm: Mm, bs: number, move: Uint8Array, dup: Uint8Array, d: BlockDecision): K<boolean> {
 	let firstMove = 0;
-	while (!move[firstMove]) { firstMove++; }
+	while (!move[firstMove] && !dup[firstMove]) { firstMove++; }
 	const vma = mm.vmas.find(bs + firstMove)!;
-	const first = Math.max(vma.start, bs) - bs, last = Math.min(vma.end, bs + VA_BLOCK_PAGES) - bs;
+	// the policy range: the run of uniform advice around the first faulted page (runs never
+	// have equal neighbours, so one run is the whole range within the block)
+	const policy = dev.uvm!.space.adviceOf(mm.id).runs(bs, bs + VA_BLOCK_PAGES).find(r => r.end > bs + firstMove)!;
+	const first = Math.max(vma.start, bs, policy.start) - bs, last = Math.min(vma.end, bs + VA_BLOCK_PAGES, policy.end) - bs;
+	const m = dev.mirror(mm);
 	const resident = new Uint8Array(VA_BLOCK_PAGES);
 	const faulted = new Uint8Array(VA_BLOCK_PAGES);
 	for (let o = first; o < last; o++) {
-		if (residentOn(k, dev, mm, bs + o)) { resident[o] = 1; }
-		if (move[o]) { faulted[o] = 1; }
+		if (residentOn(k, dev, mm, bs + o) || m?.isCopy(bs + o)) { resident[o] = 1; }
+		if (move[o] || dup[o]) { faulted[o] = 1; }
 	}
 	const hint = uvm_perf_prefetch_get_hint({ resident, faulted, first, last, threshold: PREFETCH_THRESHOLD });
 	d.prefetch = hint.regions.map(r => ({ ...r }));
-	let n = 0;
+	let n = 0, dups = 0;
 	const code = causeCode('prefetch');
 	for (let o = first; o < last; o++) {
-		if (hint.pages[o] && !move[o] && !resident[o] && movable(k, mm, vma, bs + o)) { move[o] = code; n++; }
+		if (!hint.pages[o] || move[o] || dup[o] || resident[o] || !movable(k, mm, vma, bs + o)) { continue; }
+		if (policy.advice.readMostly) { dup[o] = DUP_PREFETCH; dups++; } else { move[o] = code; }
+		n++;
 	}
 	if (n > 0 && k.wants('prefetch')) {
 		yield { kind: 'prefetch', addr: bs * PAGE_SIZE, npages: n, device: dev.name, process: mm.name, fn: 'uvm_perf_prefetch_get_hint', detail: hint.regions.map(r => `[${r.first}, ${r.last}) ${r.occupied}/${r.size}`).join(' ') };
 	}
+	return dups > 0;
 }
 
 /** uvm_va_block_service_copy: the block's chunk, then migrate_vma_* per VMA of the block. Pages

@@ -20,6 +20,10 @@ import { residentOn, uvm_block_chunk, uvm_block_chunk_done, uvmMirror } from './
 import { uvm_collapse_read_duplicates, uvm_read_duplicate } from './read_dup';
 import { VA_BLOCK_PAGES } from './types';
 
+/** dup mask value of a page the prefetcher added (access type PREFETCH): it gets a copy if it
+ * can, and no mapping in place if it cannot (no warp asked for it). A faulted page is 1. */
+export const DUP_PREFETCH = 2;
+
 /** Calls fn(lo, hi) for each run of set entries of a block mask that lies in one VMA. */
 function* vmaRuns(mm: Mm, bs: number, mask: Uint8Array, fn: (lo: number, hi: number) => K<unknown>): K {
 	for (let o = 0; o < VA_BLOCK_PAGES;) {
@@ -36,9 +40,9 @@ function* vmaRuns(mm: Mm, bs: number, mask: Uint8Array, fn: (lo: number, hi: num
  * untouched or other-device page is faulted in, hmm_make_resident_cpu), then copied into the
  * device's root chunk and mapped read-only. A policy=migrate device that held one of the pages
  * keeps a copy of it, as the driver keeps every other copy (no transfer: its data was there). A page that gets no copy (no memory left to evict,
- * or pinned) is mapped in place instead (`remote`). */
+ * or pinned) is mapped in place instead (`remote`). Returns the prefetched pages copied. */
 export function* uvm_service_read_duplicate(k: Kernel, dev: Device, mm: Mm, bs: number, dup: Uint8Array, remote: Uint8Array,
-	acc: CostBreakdown, d: BlockDecision): K {
+	acc: CostBreakdown, d: BlockDecision): K<number> {
 	yield* k.enter('uvm_va_block_make_resident_read_duplicate', { addr: bs * PAGE_SIZE, npages: VA_BLOCK_PAGES, device: dev.name, process: mm.name });
 	try {
 		const u = dev.uvm!;
@@ -67,15 +71,21 @@ export function* uvm_service_read_duplicate(k: Kernel, dev: Device, mm: Mm, bs: 
 			if (got) { run++; continue; }
 			if (run > 0) { runs++; bw += transferNs(u.costs.linkBw, run * PAGE_SIZE); }
 			run = 0;
-			if (o < VA_BLOCK_PAGES && dup[o]) { remote[o] = ACCESS.READ; }
+			if (o < VA_BLOCK_PAGES && dup[o] && dup[o] !== DUP_PREFETCH) { remote[o] = ACCESS.READ; }
 		}
+		let prefetched = 0;
+		for (let o = 0; o < VA_BLOCK_PAGES; o++) { if (dup[o] === DUP_PREFETCH && m.isCopy(bs + o)) { prefetched++; } }
 		if (copied > 0) {
 			acc.transfer += runs * u.costs.c.transferLatencyNs + bw;
-			acc.dmaSetup += u.costs.c.dmaSetupNs;
+			u.blockGpuStateGetAlloc(mm.id, bs / VA_BLOCK_PAGES, acc);
 			acc.map += u.costs.map(copied, 1);
 		}
 		dev.stats.read_duplicated += copied;
+		// the prefetched copies count as prefetched pages too (a speculative prefetch that duplicates)
+		dev.stats.prefetched += prefetched;
+		d.prefetched += prefetched;
 		d.duplicated += copied;
+		return prefetched;
 	} finally {
 		k.leave();
 	}

@@ -7,11 +7,11 @@ import type { K } from '../../sim/events';
 import type { DevPagemapOps, VmFault } from '../../mm/memremap';
 import { type Device, type DeviceConfig, devmem_copy_to_host, dmirror_device_init, dmirror_page_to_device } from '../device';
 import { DeviceCostModel, type CostBreakdown } from '../cost';
-import { Pmm } from './pmm';
+import { Pmm, blockKey } from './pmm';
 import { FaultBuffer } from './fault_buffer';
 import { THRASHING_DEFAULTS, ThrashingTracker } from './perf_thrashing';
 import { AdviceTree } from './advice';
-import type { KernelReport, MigrationCause, PrefetchHint } from './types';
+import { type KernelReport, type MigrationCause, type PrefetchHint, VA_BLOCK_PAGES } from './types';
 import { fail } from '../../sim/errors';
 import { uvm_hmm_migrate_to_ram } from './migrate';
 
@@ -55,6 +55,10 @@ export class UvmDevice {
 	readonly costs: DeviceCostModel;
 	last: BatchRecord | undefined;
 	batches = 0;
+	/** VA blocks (blockKey) with per-GPU state on this device: uvm_va_block_gpu_state_t, which
+	 * block_gpu_state_get_alloc allocates, and DMA-maps the block's CPU pages for, once per block
+	 * and GPU; the block keeps it until it is destroyed (munmap of the whole block, process exit) */
+	private readonly gpuState = new Set<number>();
 
 	/** `space`: the machine-wide state (advice) the device's services and evictions read */
 	constructor(dev: Device, readonly space: UvmSpace) {
@@ -63,6 +67,28 @@ export class UvmDevice {
 		this.tracker = new ThrashingTracker({ ...THRASHING_DEFAULTS, ...dev.cfg.thrashing });
 		this.costs = new DeviceCostModel(dev.cfg);
 	}
+
+	/** block_gpu_state_get_alloc before a copy of the block to or from this GPU: the `dma_setup`
+	 * term is charged the first time only. */
+	blockGpuStateGetAlloc(mmId: number, block: number, acc: CostBreakdown): void {
+		const key = blockKey(mmId, block);
+		if (this.gpuState.has(key)) { return; }
+		this.gpuState.add(key);
+		acc.dmaSetup += this.costs.c.dmaSetupNs;
+	}
+
+	/** uvm_va_block_destroy (block_destroy_gpu_state): the blocks wholly inside [start, end) pages of
+	 * the process are gone (munmap), or all of them (exit). */
+	blockGpuStateDestroy(mmId: number, start = 0, end = Infinity): void {
+		for (const key of this.gpuState) {
+			if (Math.floor(key / 2 ** 27) !== mmId) { continue; }
+			const bs = (key % 2 ** 27) * VA_BLOCK_PAGES;
+			if (bs >= start && bs + VA_BLOCK_PAGES <= end) { this.gpuState.delete(key); }
+		}
+	}
+
+	/** Blocks with GPU state on this device (for tests and the view). */
+	get blocksWithGpuState(): number { return this.gpuState.size; }
 }
 
 /** The machine-wide UVM state: advice per process (uvm_va_policy), and every kernel launched. */
@@ -106,9 +132,18 @@ export function uvm_device_init(k: Kernel, cfg: DeviceConfig, space: UvmSpace): 
 	if (cfg.memoryBytes < 2 * 2 ** 20) { fail('EINVAL', `policy=migrate needs at least one 2 MiB root chunk of device memory (device '${cfg.name}')`); }
 	if (!(cfg.faultBatch >= 1)) { fail('EINVAL', 'fault_batch must be at least 1'); }
 	if (!(cfg.sms >= 1) || !(cfg.warps >= 1)) { fail('EINVAL', 'sms and warps must be at least 1'); }
+	checkBlockThreads(cfg);
 	const dev = dmirror_device_init(k, cfg, uvm_devmem_ops);
 	dev.uvm = new UvmDevice(dev, space);
 	return dev;
+}
+
+/** block_threads: whole warps. Returns the warps per block, at most an SM's resident warps (a
+ * block runs on one SM). */
+export function checkBlockThreads(cfg: DeviceConfig): number {
+	const b = cfg.blockThreads;
+	if (!(b >= 32) || b % 32 !== 0) { fail('EINVAL', `block_threads must be a positive multiple of 32 (device '${cfg.name}')`); }
+	return Math.min(b / 32, cfg.warps);
 }
 
 /** Runs a path and counts what dmirror (policy=mirror) devices moved during it under `cause`;

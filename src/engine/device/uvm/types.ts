@@ -42,6 +42,8 @@ export interface KernelReport {
 	prefetched: number;
 	evicted: number;
 	remoteBytes: number;
+	/** bytes accessed in another GPU's memory through peer mappings */
+	peerBytes: number;
 	throttled: number;
 }
 
