@@ -424,12 +424,13 @@ export class HmmDebugSession extends CheckedSession {
 					this.sendResponse(response);
 					return;
 				case 'timelineGoto': {
-					// a click on a timeline event: time travel to the start of the statement that raised it
+					// a click on a timeline event: time travel to the event itself (inside the statement
+					// that raised it), or to the statement's start for a per-statement count
 					if (!this.needStopped(response)) { return; }
 					const g = timelineGotoArgs(args);
 					if (typeof g === 'string') { return this.fail(response, g); }
 					this.sendResponse(response);
-					this.run(() => this.rt.goToStep(g.step, `timeline: before ${g.label}`));
+					this.run(() => (g.nth >= 0 ? this.rt.goToEvent(g.step, g.nth, g.label) : this.rt.goToStep(g.step, `timeline: before ${g.label}`)));
 					return;
 				}
 			}
