@@ -38,6 +38,8 @@ describe('debug adapter: a timeline click lands at the event', function () {
 		assert.equal(mid.nth % 3, 0);
 		assert.ok(mid.nth > 100, `the batch is deep inside the statement (event ${mid.nth})`);
 		await s().dc.customRequest('timelineGoto', { step: mid.step, nth: mid.nth, label: 'fault-batch' });
+		// the client learns the thread ran, so it shows the stop that follows as a new one
+		assert.equal((await s().next('continued')).body.allThreadsContinued, true);
 		const stop = await s().stopped('step', 15);
 		assert.match(stop.description ?? '', /^timeline: at fault batch: 8 pages from \d+ entries at 0x7effff/);
 		assert.equal(stop.frames[0].name.startsWith('uvm_parent_gpu_service_replayable_faults('), true, 'stopped in the kernel path, not at the statement');
