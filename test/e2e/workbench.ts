@@ -45,12 +45,22 @@ export function startCodeServer(env: E2eEnv, profile: Profile): Promise<{ proc: 
 
 /** F1, type the command's title, pick the matching row. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-	await page.keyboard.press('F1');
 	const input = page.locator('.quick-input-widget input');
-	await input.waitFor({ state: 'visible' });
-	await input.fill(`>${title}`);
 	const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-	await row.waitFor({ state: 'visible', timeout: 15000 });
+	// the palette lists an extension's commands once its host has registered them: on a cold
+	// workbench, close the palette and ask again
+	for (let attempt = 1; ; attempt++) {
+		await page.keyboard.press('F1');
+		await input.waitFor({ state: 'visible' });
+		await input.fill(`>${title}`);
+		try {
+			await row.waitFor({ state: 'visible', timeout: 15000 });
+			break;
+		} catch (e) {
+			if (attempt === 3) { throw e; }
+			await page.keyboard.press('Escape');
+		}
+	}
 	await input.press('Enter');
 	await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
