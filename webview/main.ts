@@ -343,7 +343,7 @@ timelineCanvas.addEventListener('mouseleave', () => { tooltip.hidden = true; });
 timelineCanvas.addEventListener('click', event => {
 	const r = timelineCanvas.getBoundingClientRect();
 	const hit = timeline && timelineHit(timeline, r.width, event.clientX - r.left, event.clientY - r.top);
-	if (hit) { post({ type: 'timelineClicked', step: hit.step, label: `${hit.lane} at ${formatNs(hit.time)}` }); }
+	if (hit) { post({ type: 'timelineClicked', step: hit.step, nth: hit.nth, label: `${hit.lane} at ${formatNs(hit.time)}` }); }
 });
 
 // ------------------------------------------------------------ toolbar

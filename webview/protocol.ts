@@ -64,6 +64,9 @@ export interface TimelineBody {
 	lanes: string[];
 	/** per non-empty (lane, bin): lane, bin, events, pages, first event's step, its time (ns) */
 	cells: number[];
+	/** per cell: which of its statement's timeline events the first event is, -1 for a
+	 * per-statement count (absent from an older adapter) */
+	nth?: number[];
 	totals: number[];
 	dropped: number;
 }
@@ -124,7 +127,8 @@ export type FromWebview =
 	| { type: 'hover'; seq: number; process: string; address: number; pages: number }
 	/** Click on a cell (reveal the page in the debugger) or its context menu's actions. */
 	| { type: 'pageAction'; action: 'reveal' | 'evaluate' | 'dataBreakpoint'; process: string; address: number; pages: number }
-	/** A click on a timeline event: time travel to the statement that raised it. */
-	| { type: 'timelineClicked'; step: number; label: string };
+	/** A click on a timeline event: time travel to it (the `nth` timeline event of the statement
+	 * at `step`; -1: the statement's start). */
+	| { type: 'timelineClicked'; step: number; nth: number; label: string };
 
 export const PAGE_SIZE = 4096;

@@ -1,7 +1,8 @@
 // The timeline strip under the residency map: one lane per kind of event (CPU faults, device
 // faults, fault batches, migrations by cause, evictions, invalidations, prefetches) over
 // simulated time, binned by the adapter (src/debug/timeline.ts). A bin's brightness grows with
-// its event count; a click on one travels to its first event. Layout and hit-testing are pure.
+// its event count; a click on one travels to its first event, inside the statement that raised
+// it. Layout and hit-testing are pure.
 import type { TimelineBody } from './protocol';
 
 export const LANE_HEIGHT = 14;
@@ -18,7 +19,9 @@ export function laneVariable(lane: string): string {
 	return '--hmm-tl-migrate';
 }
 
-export interface TimelineHit { lane: string; bin: number; events: number; pages: number; step: number; time: number; from: number; to: number }
+/** `nth`: which of its statement's timeline events the bin's first event is (-1: a count per
+ * statement, reached at the statement's start) */
+export interface TimelineHit { lane: string; bin: number; events: number; pages: number; step: number; nth: number; time: number; from: number; to: number }
 
 /** Lanes in a stable order: faults first, then the rest by name. */
 export function laneOrder(body: TimelineBody): number[] {
@@ -47,7 +50,7 @@ export function timelineHit(body: TimelineBody, width: number, x: number, y: num
 		const b = body.cells[j + 1];
 		if (Math.abs(b - bin) > slack || (best && Math.abs(best.bin - bin) <= Math.abs(b - bin))) { continue; }
 		const w = (body.end - body.start) / body.bins;
-		best = { lane: body.lanes[lane], bin: b, events: body.cells[j + 2], pages: body.cells[j + 3], step: body.cells[j + 4], time: body.cells[j + 5], from: body.start + b * w, to: body.start + (b + 1) * w };
+		best = { lane: body.lanes[lane], bin: b, events: body.cells[j + 2], pages: body.cells[j + 3], step: body.cells[j + 4], nth: body.nth?.[j / 6] ?? -1, time: body.cells[j + 5], from: body.start + b * w, to: body.start + (b + 1) * w };
 	}
 	return best;
 }

@@ -42,4 +42,8 @@ export function drawTimeline(canvas: HTMLCanvasElement, body: TimelineBody, widt
 	ctx.fillStyle = read('--hmm-changed', '#cca700');
 	ctx.fillRect(Math.min(width - 2, nowX), 0, 2, height);
 	canvas.dataset.lanes = String(order.length);
+	// for tests and screen readers: the lanes top to bottom, and where the stop marker is
+	canvas.dataset.laneNames = order.map(l => body.lanes[l]).join('|');
+	canvas.dataset.nowX = (Math.min(width - 2, nowX)).toFixed(1);
+	canvas.setAttribute('aria-label', `Timeline of events over simulated time: ${order.map(l => `${body.lanes[l]} ${body.totals[l] ?? 0}`).join(', ')}`);
 }

@@ -37,9 +37,11 @@ export function panelRequest(command: string, args: unknown, c: PanelContext): o
 	return `unknown request '${command}'`;
 }
 
-/** timelineGoto's step and the label of the event it goes to, or an error message. */
-export function timelineGotoArgs(args: unknown): { step: number; label: string } | string {
+/** timelineGoto's step, which of the statement's timeline events (`nth`, from the timeline's
+ * answer; absent or -1: the statement's start) and the event's label, or an error message. */
+export function timelineGotoArgs(args: unknown): { step: number; nth: number; label: string } | string {
 	const a = (args ?? {}) as Record<string, unknown>;
 	if (typeof a.step !== 'number' || !Number.isFinite(a.step) || a.step < 0) { return 'timelineGoto needs a step'; }
-	return { step: a.step, label: typeof a.label === 'string' ? a.label : 'timeline event' };
+	const nth = typeof a.nth === 'number' && Number.isInteger(a.nth) && a.nth >= 0 ? a.nth : -1;
+	return { step: a.step, nth, label: typeof a.label === 'string' ? a.label : 'timeline event' };
 }

@@ -26,6 +26,7 @@ import { type RunState, RunStateMachine } from './runState';
 import { checkWritable, cpuWriteBytes } from './memory';
 import { parseConsole, runConsole } from '../lang/console';
 import { TIMELINE_KINDS, Timeline } from './timeline';
+import { runToEvent } from './timelineGoto';
 
 export type { Mode, StopInfo } from './stops';
 export type { RunState } from './runState';
@@ -73,6 +74,8 @@ export class HmmRuntime extends EventEmitter {
 	private expectChecked = -1;
 	private errorReported = false;
 	private travelEpoch = 0;
+	/** stopped inside a statement by a timeline click: how many of its timeline events it raised */
+	private timelineKept?: number;
 
 	constructor() {
 		super();
@@ -187,7 +190,8 @@ export class HmmRuntime extends EventEmitter {
 		}
 		this.runState.transition('running', why);
 		// the recorded future (kept for clicks after a trip back) is about to be run again
-		this.timeline.truncate(it.steps, it.machine.view);
+		if (mid && this.timelineKept !== undefined) { this.timeline.truncateInside(it.steps - 1, this.timelineKept, it.machine.view); } else { this.timeline.truncate(it.steps, it.machine.view); }
+		this.timelineKept = undefined;
 		this.mode = mode;
 		it.event = undefined;
 		this.stop = undefined;
@@ -366,9 +370,28 @@ export class HmmRuntime extends EventEmitter {
 		await this.travel(async () => ({ step: Math.max(0, Math.floor(step)), info: { reason: 'step', description } }));
 	}
 
-	/** Runs a reverse job: find the target step, replay to it, stop there. A pause (or the session
-	 * ending) interrupts the replay at some earlier boundary, which is then where it stops. */
-	private async travel(find: (cur: number, mid: boolean) => Promise<{ step: number; info: StopInfo } | undefined>): Promise<void> {
+	/** Time travel to a timeline event: the `nth` timeline event (0-based) of the statement that
+	 * starts at `step`. Lands inside that statement at the event (timelineGoto.ts); if the
+	 * statement no longer raises it (an edit changed the future), at the boundary after it. */
+	async goToEvent(step: number, nth: number, label: string): Promise<void> {
+		await this.travel(async () => ({ step: Math.max(0, Math.floor(step)), info: { reason: 'step', description: `timeline: before ${label}` } }), async () => {
+			const r = await runToEvent(this.driver, nth, {
+				interrupted: () => this.pauseRequested || this.state === 'ended' || this.travelEpoch !== this.epoch,
+				arrive: (it, pc) => this.tt.arrive(it, pc),
+				ran: ms => this.tt.ran(ms),
+			});
+			if (r.kind === 'interrupted') { return { reason: 'pause' }; }
+			if (r.kind === 'boundary') { return { reason: 'step', description: `timeline: ${label} did not happen again; stopped after its statement` }; }
+			this.timelineKept = nth + 1;
+			const what = describeEvent(r.ev);
+			return { reason: 'step', description: `timeline: at ${what}`, text: what, event: r.ev };
+		});
+	}
+
+	/** Runs a reverse job: find the target step, replay to it, stop there (or, with `inside`, run
+	 * on from there to where it says). A pause (or the session ending) interrupts the replay at
+	 * some earlier boundary, which is then where it stops. */
+	private async travel(find: (cur: number, mid: boolean) => Promise<{ step: number; info: StopInfo } | undefined>, inside?: () => Promise<StopInfo>): Promise<void> {
 		if (this.state !== 'stopped') { return; }
 		const cur = this.position;
 		const mid = this.midStatement;
@@ -385,6 +408,13 @@ export class HmmRuntime extends EventEmitter {
 			const target = found ?? { step: cur, info: { reason: 'step' as const } };
 			const ok = epoch === this.epoch && await this.tt.replay(target.step);
 			if (epoch !== this.epoch) { return; }
+			if (ok && inside) {
+				this.quiet = true;
+				let info: StopInfo;
+				try { info = await inside(); } finally { this.quiet = false; }
+				if (epoch !== this.epoch) { return; }
+				return this.landed(info, true);
+			}
 			this.landed(ok ? target.info : { reason: 'pause' });
 		} catch (e) {
 			if (epoch !== this.epoch) { return; }
@@ -393,12 +423,13 @@ export class HmmRuntime extends EventEmitter {
 		}
 	}
 
-	/** A reverse job ended at a boundary in the past: forget the abandoned future's traces. */
-	private landed(info: StopInfo): void {
+	/** A reverse job ended at a boundary in the past (or, `inside`, within a statement, where the
+	 * driver keeps it suspended): forget the abandoned future's traces. */
+	private landed(info: StopInfo, inside = false): void {
 		this.trace?.truncate(this.interp.steps);
 		this.profile?.restart();
 		this.profileComplete = false;
-		this.driver.reset(false);
+		if (!inside) { this.driver.reset(false); this.timelineKept = undefined; }
 		this.expectChecked = -1;
 		this.errorReported = false;
 		this.halt(info);

@@ -4,7 +4,7 @@
 // checked by validate.ts before any handler, and handlers run inside guard().
 import * as path from 'node:path';
 import {
-	BreakpointEvent, Event, ExitedEvent, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent,
+	BreakpointEvent, ContinuedEvent, Event, ExitedEvent, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { HmmRuntime, type Mode, type Output, type StopInfo } from './runtime';
@@ -424,12 +424,16 @@ export class HmmDebugSession extends CheckedSession {
 					this.sendResponse(response);
 					return;
 				case 'timelineGoto': {
-					// a click on a timeline event: time travel to the start of the statement that raised it
+					// a click on a timeline event: time travel to the event itself (inside the statement
+					// that raised it), or to the statement's start for a per-statement count
 					if (!this.needStopped(response)) { return; }
 					const g = timelineGotoArgs(args);
 					if (typeof g === 'string') { return this.fail(response, g); }
 					this.sendResponse(response);
-					this.run(() => this.rt.goToStep(g.step, `timeline: before ${g.label}`));
+					// the thread runs (a replay) on a request the client did not see as a step: say so, so
+					// that the stop that follows is shown as a new one, with its description
+					this.sendEvent(new ContinuedEvent(THREAD, true));
+					this.run(() => (g.nth >= 0 ? this.rt.goToEvent(g.step, g.nth, g.label) : this.rt.goToStep(g.step, `timeline: before ${g.label}`)));
 					return;
 				}
 			}

@@ -4,8 +4,10 @@
 // order they happened (time and step never go down), so a reverse trip truncates from the end,
 // and a query bins them into columns: the answer's size grows with lanes x bins, never events.
 //
-// Each event keeps the step of the statement that raised it: clicking it time-travels to the
-// start of that statement, where reverse-continue would stop for the same event.
+// Each event keeps the step of the statement that raised it and its place among that statement's
+// events (`nth`): clicking it time-travels to the start of the statement, then runs the statement
+// forward to that very event (timelineGoto.ts). The CPU-fault lane counts faults per statement,
+// so a click on it lands at the statement's start.
 import type { EventKind, SimEvent } from '../engine/sim/events';
 import type { MachineView } from '../engine/view';
 
@@ -30,6 +32,9 @@ export interface TimelineBody {
 	lanes: string[];
 	/** one entry per non-empty (lane, bin): [lane, bin, events, pages, first event's step, its time] */
 	cells: number[];
+	/** one per cell (cells / 6): which of its statement's timeline events the cell's first event
+	 * is (0-based; timelineGoto's `nth`), or -1 for the per-statement CPU-fault count */
+	nth: number[];
 	/** events per lane over the whole run so far */
 	totals: number[];
 	/** events past the limit, not kept */
@@ -47,6 +52,9 @@ export class Timeline {
 	dropped = 0;
 	/** CPU page faults of every process when last counted */
 	private faultsSeen = 0;
+	/** a statement whose CPU-fault entry was kept while resuming inside it (truncateInside): its
+	 * end adds no second entry */
+	private faultsKeptAt = -1;
 
 	get length(): number { return this.n; }
 
@@ -100,8 +108,9 @@ export class Timeline {
 	 * took, as one entry. */
 	cpuFaults(view: MachineView, step: number, startNs: number): void {
 		const n = Timeline.faultTotal(view);
-		if (n > this.faultsSeen) { this.add('page-fault', step, startNs, n - this.faultsSeen); }
+		if (n > this.faultsSeen && step !== this.faultsKeptAt) { this.add('page-fault', step, startNs, n - this.faultsSeen); }
 		this.faultsSeen = n;
+		this.faultsKeptAt = -1;
 	}
 
 	/** Forgets events of statements at or after `step`: the run is about to redo them, or a change
@@ -110,10 +119,34 @@ export class Timeline {
 	truncate(step: number, view?: MachineView): void {
 		while (this.n > 0 && this.step[this.n - 1] >= step) { this.n--; }
 		this.dropped = 0;
+		this.faultsKeptAt = -1;
 		if (view) { this.faultsSeen = Timeline.faultTotal(view); }
 	}
 
-	clear(): void { this.n = 0; this.dropped = 0; this.faultsSeen = 0; }
+	/** Resuming inside the statement at `step` after its first `kept` timeline events (a timeline
+	 * click landed there): forgets later statements and the statement's later events, which the
+	 * run is about to raise again. Its CPU-fault entry, counted over the whole statement, stays
+	 * (the replay is deterministic), and the statement's end adds none. */
+	truncateInside(step: number, kept: number, view: MachineView): void {
+		this.truncate(step + 1, view);
+		const pf = this.laneIds.get('page-fault');
+		let first = this.n;
+		while (first > 0 && this.step[first - 1] === step) { first--; }
+		let w = first;
+		let seen = 0;
+		let faults = false;
+		for (let i = first; i < this.n; i++) {
+			const isFault = this.lane[i] === pf;
+			if (!isFault && seen++ >= kept) { continue; }
+			faults ||= isFault;
+			this.time[w] = this.time[i]; this.step[w] = this.step[i]; this.pages[w] = this.pages[i]; this.lane[w] = this.lane[i];
+			w++;
+		}
+		this.n = w;
+		if (faults) { this.faultsKeptAt = step; }
+	}
+
+	clear(): void { this.n = 0; this.dropped = 0; this.faultsSeen = 0; this.faultsKeptAt = -1; }
 
 	query(a: TimelineArgs, now: number): TimelineBody {
 		const start = Math.max(0, a.start ?? 0);
@@ -123,25 +156,33 @@ export class Timeline {
 		const count = new Float64Array(lanes * bins);
 		const pages = new Float64Array(lanes * bins);
 		const first = new Float64Array(lanes * bins).fill(-1);
+		const firstNth = new Float64Array(lanes * bins);
 		const totals = new Array<number>(lanes).fill(0);
 		const width = (end - start) / bins;
+		const pf = this.laneIds.get('page-fault');
+		// events are in step order: the ordinal restarts with each statement
+		let ord = 0;
 		for (let i = 0; i < this.n; i++) {
 			const l = this.lane[i];
+			if (i > 0 && this.step[i] !== this.step[i - 1]) { ord = 0; }
+			const nth = l === pf ? -1 : ord++;
 			totals[l]++;
 			const t = this.time[i];
 			if (t < start || t >= end) { continue; }
 			const j = l * bins + Math.min(bins - 1, Math.floor((t - start) / width));
-			if (count[j] === 0) { first[j] = i; }
+			if (count[j] === 0) { first[j] = i; firstNth[j] = nth; }
 			count[j]++;
 			pages[j] += this.pages[i];
 		}
 		const cells: number[] = [];
+		const nth: number[] = [];
 		for (let j = 0; j < count.length; j++) {
 			if (count[j] > 0) {
 				const i = first[j];
 				cells.push(Math.floor(j / bins), j % bins, count[j], pages[j], this.step[i], this.time[i]);
+				nth.push(firstNth[j]);
 			}
 		}
-		return { start, end, now, bins, lanes: [...this.laneNames], cells, totals, dropped: this.dropped };
+		return { start, end, now, bins, lanes: [...this.laneNames], cells, nth, totals, dropped: this.dropped };
 	}
 }

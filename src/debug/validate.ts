@@ -73,7 +73,7 @@ const COMMANDS: Record<string, Fields> = {
 	residency: { process: 'string', start: { int: [0, SAFE] }, end: { int: [0, SAFE] }, maxCells: { int: [1, 1 << 20] } },
 	residencyPage: { process: 'string', address: req({ int: [0, SAFE] }), pages: { int: [1, 1 << 26] } },
 	timeline: { start: { int: [0, SAFE] }, end: { int: [0, SAFE] }, bins: { int: [1, 4096] } },
-	timelineGoto: { step: req({ int: [0, SAFE] }), label: 'string' },
+	timelineGoto: { step: req({ int: [0, SAFE] }), nth: { int: [-1, SAFE] }, label: 'string' },
 	processes: {},
 	toggleFormatting: {},
 	profile: {},

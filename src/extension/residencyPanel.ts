@@ -100,7 +100,7 @@ export class ResidencyPanel {
 				break;
 			case 'timelineClicked':
 				// the adapter travels and then stops, which refreshes the panel
-				this.session?.customRequest('timelineGoto', { step: msg.step, label: msg.label }).then(undefined, (err: unknown) => {
+				this.session?.customRequest('timelineGoto', { step: msg.step, nth: msg.nth, label: msg.label }).then(undefined, (err: unknown) => {
 					void this.post({ type: 'status', text: `Cannot travel there: ${err instanceof Error ? err.message : String(err)}`, keep: true });
 				});
 				break;

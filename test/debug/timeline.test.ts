@@ -17,6 +17,10 @@ describe('timeline and residency diff', () => {
 		assert.deepEqual(q.lanes, ['migration: prefetch', 'migration: migrate', 'fault-batch', 'page-fault']);
 		assert.deepEqual(q.cells, [0, 1, 1, 4, 3, 100, 1, 1, 1, 2, 4, 150, 2, 1, 2, 16, 5, 160, 3, 9, 1, 3, 6, 900]);
 		assert.deepEqual([q.totals, q.now, q.start, q.end], [[1, 1, 2, 1], 950, 0, 1000]);
+		// which of its statement's timeline events each cell's first is: the two batches of step 5
+		// are its 0th and 1st; the CPU-fault count per statement is no event (-1)
+		assert.deepEqual(q.nth, [0, 0, 0, -1]);
+		assert.deepEqual(t.query({ start: 170, end: 200, bins: 1 }, 950).nth, [1]);
 		// a window: only events inside it, but totals over the run
 		const w = t.query({ start: 150, end: 200, bins: 5 }, 950);
 		assert.deepEqual(w.cells.filter((_, i) => i % 6 === 0), [1, 2, 2], 'batches at 160 and 190 in bins 1 and 4');
@@ -32,6 +36,28 @@ describe('timeline and residency diff', () => {
 		assert.deepEqual([q.start, q.end, q.totals], [0, 71, [6]]);
 		t.clear();
 		assert.equal(t.length, 0);
+	});
+
+	it('resuming inside a statement forgets its later events, and keeps its CPU-fault count (no second one)', () => {
+		const view = { processes: () => [{ faults: 7 }] } as never;
+		const t = new Timeline();
+		t.add('eviction', 1, 10, 1);
+		for (let i = 0; i < 4; i++) { t.add('eviction', 2, 20 + i, 1); }
+		t.add('page-fault', 2, 20, 5);
+		t.add('eviction', 3, 40, 1);
+		// a click landed at statement 2's event 1: events 0 and 1 happened, 2 and 3 will again
+		t.truncateInside(2, 2, view);
+		assert.equal(t.length, 4);
+		t.add('eviction', 2, 22, 1);
+		t.add('eviction', 2, 23, 1);
+		// the statement ends: its faults are already counted
+		t.cpuFaults({ processes: () => [{ faults: 9 }] } as never, 2, 20);
+		const q = t.query({ bins: 1, end: 100 }, 30);
+		assert.deepEqual([q.lanes, q.totals], [['eviction', 'page-fault'], [5, 1]]);
+		assert.deepEqual(q.cells.slice(6), [1, 0, 1, 5, 2, 20], 'one fault entry, with its own count');
+		// the next statement counts its own faults again
+		t.cpuFaults({ processes: () => [{ faults: 12 }] } as never, 3, 40);
+		assert.deepEqual(t.query({ bins: 1, end: 100 }, 30).totals, [5, 2]);
 	});
 
 	it('diffs page runs between stops: pages and cells that changed, only where both cover', () => {

@@ -46,13 +46,14 @@ describe('residency panel II logic', () => {
 	it('orders timeline lanes faults first and hits the nearest bin with events', () => {
 		const t: TimelineBody = {
 			start: 0, end: 1000, now: 500, bins: 100, lanes: ['migration: prefetch', 'page-fault', 'eviction', 'fault-batch'],
-			cells: [1, 10, 2, 2, 4, 100, 3, 50, 1, 64, 8, 505, 0, 99, 1, 16, 11, 995], totals: [1, 2, 0, 1], dropped: 0,
+			cells: [1, 10, 2, 2, 4, 100, 3, 50, 1, 64, 8, 505, 0, 99, 1, 16, 11, 995], nth: [-1, 3, 0], totals: [1, 2, 0, 1], dropped: 0,
 		};
 		assert.deepEqual(laneOrder(t).map(i => t.lanes[i]), ['page-fault', 'fault-batch', 'eviction', 'migration: prefetch']);
 		// a strip 1150 px wide: 1000 px of plot, 10 px a bin
-		assert.deepEqual(timelineHit(t, 1150, 150 + 105, 7), { lane: 'page-fault', bin: 10, events: 2, pages: 2, step: 4, time: 100, from: 100, to: 110 });
+		assert.deepEqual(timelineHit(t, 1150, 150 + 105, 7), { lane: 'page-fault', bin: 10, events: 2, pages: 2, step: 4, nth: -1, time: 100, from: 100, to: 110 });
 		assert.equal(timelineHit(t, 1150, 150 + 300, 7), undefined, 'no event near');
-		assert.equal(timelineHit(t, 1150, 150 + 502, 21)?.step, 8);
+		assert.deepEqual([timelineHit(t, 1150, 150 + 502, 21)?.step, timelineHit(t, 1150, 150 + 502, 21)?.nth], [8, 3], 'the batch is its statement\'s 4th event');
+		assert.equal(timelineHit({ ...t, nth: undefined }, 1150, 150 + 502, 21)?.nth, -1, 'an adapter without nth: the statement\'s start');
 		assert.equal(timelineHit(t, 1150, 150 + 995, 3 * 14 + 2)?.lane, 'migration: prefetch');
 		assert.equal(timelineHit(t, 1150, 100, 7), undefined, 'the label column');
 		assert.deepEqual([formatNs(999), formatNs(1500), formatNs(2.5e6), formatNs(3e9)], ['999 ns', '1.5 µs', '2.50 ms', '3.000 s']);

@@ -39,7 +39,7 @@ const BODY: ResidencyBody = {
 };
 const TIMELINE: TimelineBody = {
 	start: 0, end: 1000, now: 600, bins: 100, lanes: ['page-fault', 'migration: migrate', 'fault-batch'],
-	cells: [0, 10, 3, 3, 5, 100, 1, 50, 3, 4, 7, 500, 2, 80, 3, 128, 9, 800], totals: [3, 3, 3], dropped: 0,
+	cells: [0, 10, 3, 3, 5, 100, 1, 50, 3, 4, 7, 500, 2, 80, 3, 128, 9, 800], nth: [-1, 0, 2], totals: [3, 3, 3], dropped: 0,
 };
 const MESSAGE: ToWebview = { type: 'residency', body: BODY, timeline: TIMELINE, session: 'Debug t.hmmw', view: { maxCells: 4096 }, processes: [{ name: 'p', pid: 2 }] };
 
@@ -155,7 +155,7 @@ describe('residency webview II (Chromium)', function () {
 		assert.match(await page.textContent('#tooltip') ?? '', /^fault-batch: 3 events, 128 pages/);
 		await page.mouse.click(box!.x + x(80), box!.y + 21);
 		const last = (await posted(page)).at(-1);
-		assert.deepEqual(last, { type: 'timelineClicked', step: 9, label: 'fault-batch at 800 ns' });
+		assert.deepEqual(last, { type: 'timelineClicked', step: 9, nth: 2, label: 'fault-batch at 800 ns' }, 'the event itself: the third of its statement');
 	});
 
 	it('hover asks the adapter for the page and shows PTE, counts, mappers and the mixed breakdown', async () => {
