@@ -1,8 +1,9 @@
 // A timeline click lands at the event itself: time travel to the boundary before the statement
 // that raised it, then the statement runs forward to that event (src/debug/timelineGoto.ts). The
 // machine is then as it was at the event, halfway through a long statement: a policy=migrate
-// device's kernel services 128 fault batches (uvm_parent_gpu_service_replayable_faults), each
-// migrating 8 pages (uvm_va_block_make_resident), in one statement.
+// device's kernel services 38 fault batches (uvm_parent_gpu_service_replayable_faults; the SMs'
+// faults interleaved, docs/device-model.md), each migrating its pages (uvm_va_block_make_resident),
+// in one statement.
 import assert from 'node:assert/strict';
 import { fixture, useSession } from './helpers';
 
@@ -32,23 +33,22 @@ describe('debug adapter: a timeline click lands at the event', function () {
 		await s().stopped('breakpoint', 18);
 		const t = await timeline();
 		const batches = cellsOf(t).filter(c => c.lane === 'fault-batch');
-		assert.equal(batches.length, 20, 'the kernel\'s batches spread over every bin');
-		const mid = batches[10];
-		// each batch raises three timeline events in order: the batch, its migration, the invalidation
-		assert.equal(mid.nth % 3, 0);
-		assert.ok(mid.nth > 100, `the batch is deep inside the statement (event ${mid.nth})`);
+		assert.ok(batches.length >= 10, `the kernel's batches spread over the bins (${batches.length})`);
+		const mid = batches[Math.floor(batches.length / 2)];
+		// each batch raises its timeline events in order: the batch, then its migration(s)
+		assert.ok(mid.nth > 10, `the batch is deep inside the statement (event ${mid.nth})`);
 		await s().dc.customRequest('timelineGoto', { step: mid.step, nth: mid.nth, label: 'fault-batch' });
 		// the client learns the thread ran, so it shows the stop that follows as a new one
 		assert.equal((await s().next('continued')).body.allThreadsContinued, true);
 		const stop = await s().stopped('step', 15);
-		assert.match(stop.description ?? '', /^timeline: at fault batch: 8 pages from \d+ entries at 0x7effff/);
+		const batchPages = /^timeline: at fault batch: (\d+) pages from \d+ entries at 0x7effff/.exec(stop.description ?? '');
+		assert.ok(batchPages, stop.description);
 		assert.equal(stop.frames[0].name.startsWith('uvm_parent_gpu_service_replayable_faults('), true, 'stopped in the kernel path, not at the statement');
 		// the Event scope and the machine are as at that event
 		assert.equal(await s().evaluate('event.kind'), '"fault-batch"');
-		assert.equal(await s().evaluate('event.npages'), '8');
+		assert.equal(await s().evaluate('event.npages'), batchPages[1]);
 		const resident = await uvmResident();
-		assert.equal(resident, 8 * (mid.nth / 3), 'eight pages per earlier batch');
-		assert.equal(resident, await migratedBefore(mid.time), 'as the timeline counts them');
+		assert.equal(resident, await migratedBefore(mid.time), 'the earlier batches\' pages, as the timeline counts them');
 		assert.ok(resident > 0 && resident < 1024);
 		const here = await timeline();
 		assert.equal(here.now, mid.time, 'the panel marks the event\'s time');
@@ -57,7 +57,7 @@ describe('debug adapter: a timeline click lands at the event', function () {
 		// the next event of the same statement: its migration, raised before the pages move
 		await s().dc.customRequest('timelineGoto', { step: mid.step, nth: mid.nth + 1, label: 'migration' });
 		const m = await s().stopped('step', 15);
-		assert.match(m.description ?? '', /^timeline: at migration of 8 pages .*cause device-fault/);
+		assert.match(m.description ?? '', /^timeline: at migration of \d+ pages .*cause device-fault/);
 		assert.equal(await uvmResident(), resident);
 
 		// stepping back from inside lands at the statement's start, where nothing has moved
