@@ -61,6 +61,8 @@ export interface UseStmt extends StmtBase { kind: 'use'; name: string }
 /** `file NAME size=SIZE [= EXPR]` */
 export interface FileStmt extends StmtBase { kind: 'file'; name: string; size: Expr; init?: Expr }
 export interface TruncateStmt extends StmtBase { kind: 'truncate'; name: string; size: Expr }
+/** `oom_score_adj PROC N`: a write of /proc/PID/oom_score_adj */
+export interface OomScoreAdjStmt extends StmtBase { kind: 'oom_score_adj'; name: string; value: Expr }
 export interface MirrorStmt extends StmtBase { kind: 'mirror'; device: string; process: string }
 export interface UnmirrorStmt extends StmtBase { kind: 'unmirror'; device: string; process: string }
 
@@ -141,7 +143,7 @@ export interface ExpectStmt extends StmtBase { kind: 'expect'; cond: Expr; messa
 /** `expect error CODE { ... }`; `code` is one of ERROR_CODES. */
 export interface ExpectErrorStmt extends StmtBase { kind: 'expect-error'; code: string; body: Stmt[] }
 
-export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | TruncateStmt | MirrorStmt | UnmirrorStmt
+export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | TruncateStmt | OomScoreAdjStmt | MirrorStmt | UnmirrorStmt
 	| MmapStmt | MremapStmt | MunmapStmt | MprotectStmt | MadviseStmt | ForkStmt | ExitStmt
 	| CpuReadStmt | CpuWriteStmt | DevReadStmt | DevWriteStmt
 	| KernelStmt | KernelReadStmt | KernelWriteStmt | KernelAtomicStmt

@@ -135,6 +135,7 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		case 'process': m.process(s.name); return;
 		case 'use': m.use(s.name); return;
 		case 'file': m.createFile(s.name, int(evaluate(s.size, h), s.size.loc), s.init ? compileFill(s.init, h) : undefined); return;
+		case 'oom_score_adj': m.setOomScoreAdj(s.name, int(evaluate(s.value, h), s.value.loc)); return;
 		case 'truncate': yield* m.truncate(s.name, int(evaluate(s.size, h), s.size.loc)); return;
 		case 'mirror': yield* m.mirror(s.device, s.process); return;
 		case 'unmirror': yield* m.unmirror(s.device, s.process); return;

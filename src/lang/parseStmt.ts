@@ -130,6 +130,11 @@ export class StmtParser extends ParserBase {
 				return this.named({ kind: t.text as 'process' | 'use' | 'fork' | 'exit', name: name.text, loc }, 'name', name);
 			}
 			case 'file': return this.fileStmt(loc);
+			case 'oom_score_adj': {
+				this.next();
+				const name = this.expectName('a process name');
+				return this.named({ kind: 'oom_score_adj', name: name.text, value: this.parseExpr(), loc }, 'name', name);
+			}
 			case 'truncate': {
 				this.next();
 				const name = this.expectName('a file name');

@@ -39,6 +39,7 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	use: { words: ['use'], syntax: 'use PROC', doc: 'make PROC the current process' },
 	file: { words: ['file'], syntax: 'file NAME size=SIZE [= EXPR]', doc: 'create a page-cache file, optionally filled per int32 word' },
 	truncate: { words: ['truncate'], syntax: 'truncate NAME SIZE', doc: 'set a file\'s size (truncate(2)); a shrink unmaps and drops the pages beyond the new end' },
+	oom_score_adj: { words: ['oom_score_adj'], syntax: 'oom_score_adj PROC N', doc: 'write /proc/PID/oom_score_adj (-1000..1000; -1000: never OOM-killed; a fork child inherits it)' },
 	mirror: { deviceOp: true, words: ['mirror'], syntax: 'DEV mirror PROC', doc: 'the device mirrors PROC\'s address space (interval notifier)' },
 	unmirror: { deviceOp: true, words: ['unmirror'], syntax: 'DEV unmirror PROC', doc: 'stop mirroring; the device\'s pages of PROC go back to RAM' },
 	mmap: { words: ['mmap'], syntax: 'X = mmap SIZE anon|hugetlb[=SIZE]|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]', doc: 'map memory into the current process' },
@@ -231,10 +232,11 @@ export function fixedMembers(object: string): Readonly<Record<string, string>> |
 	return object === 'last' ? LAST_MEMBERS : object === 'event' ? EVENT_MEMBERS : object === 'system' ? SYSTEM_MEMBERS : undefined;
 }
 
-export const PROCESS_MEMBERS: Readonly<Record<'pid' | 'rss' | 'faults', string>> = {
+export const PROCESS_MEMBERS: Readonly<Record<'pid' | 'rss' | 'faults' | 'oom_score_adj', string>> = {
 	pid: 'process id',
 	rss: 'resident pages (the zero page excluded)',
 	faults: 'CPU page faults taken',
+	oom_score_adj: '/proc/PID/oom_score_adj (0 unless set with oom_score_adj)',
 };
 
 export type DeviceMember = keyof typeof DEVICE_MEMBERS;
