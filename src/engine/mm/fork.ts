@@ -21,7 +21,8 @@ export function* do_fork(k: Kernel, parent: Mm, name: string): K<Mm> {
 		// copy_present_page allocates for every pinned anon page (GFP_HIGHUSER_MOVABLE): reclaim
 		// and the OOM killer make room first, before the child is on the task list (it is not a
 		// candidate); the parent may be the one killed
-		if (yield* alloc_pages_may_oom(k, parent, () => pinned_copies(k, parent))) { fail_if_killed(parent); }
+		const need = yield* pinned_copies(k, parent);
+		if (need > 0 && (yield* alloc_pages_may_oom(k, parent, () => need))) { fail_if_killed(parent); }
 		const child = k.createChild(parent, name);
 		child.oomScoreAdj = parent.oomScoreAdj;
 		for (const v of parent.vmas.list) {
@@ -47,20 +48,24 @@ export function* do_fork(k: Kernel, parent: Mm, name: string): K<Mm> {
 }
 
 /** The pages copy_present_page will allocate for a fork of mm: pinned anon pages (not zero pages,
- * swap or device-private entries) in the private VMAs that are copied. */
-function pinned_copies(k: Kernel, mm: Mm): number {
+ * swap or device-private entries) in the private VMAs that are copied. A pause point every few
+ * leaves, as the copy itself has. */
+function* pinned_copies(k: Kernel, mm: Mm): K<number> {
 	const f = k.frames;
 	let n = 0;
 	for (const v of mm.vmas.list) {
 		if (!v.isCow || !vma_needs_copy(k, mm, v)) { continue; }
-		for (const [base, l] of mm.pt.leavesIn(v.start, v.end)) {
-			const lo = Math.max(v.start, base) - base, hi = Math.min(v.end, base + PTRS_PER_PMD) - base;
-			for (let i = lo; i < hi; i++) {
-				const t = l.pte[i] & PTE.TYPE_MASK;
-				if (t === PTE.NONE || t === PTE.SWAP || t === PTE.DEVPRIV) { continue; }
-				const pfn = l.pfn[i];
-				if (!(f.flags[pfn] & PG.ZERO) && (f.flags[pfn] & PG.ANON) && f.pincount[pfn] > 0) { n++; }
+		for (const [s, e] of leafSpans(mm.pt, v.start, v.end)) {
+			for (const [base, l] of mm.pt.leavesIn(s, e)) {
+				const lo = Math.max(s, base) - base, hi = Math.min(e, base + PTRS_PER_PMD) - base;
+				for (let i = lo; i < hi; i++) {
+					const t = l.pte[i] & PTE.TYPE_MASK;
+					if (t === PTE.NONE || t === PTE.SWAP || t === PTE.DEVPRIV) { continue; }
+					const pfn = l.pfn[i];
+					if (f.pincount[pfn] > 0 && (f.flags[pfn] & PG.ANON) && !(f.flags[pfn] & PG.ZERO)) { n++; }
+				}
 			}
+			yield* k.tick(s * PAGE_SIZE);
 		}
 	}
 	return n;
