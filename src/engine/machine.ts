@@ -14,6 +14,7 @@ import { do_truncate } from './mm/truncate';
 import { file_read, file_sync, file_write } from './mm/file_migration';
 import { do_mremap } from './mm/mremap';
 import { do_exit, do_fork } from './mm/fork';
+import { set_oom_score_adj } from './mm/oom_kill';
 import { hstate_pages } from './mm/hugetlb';
 import { cpu_access, type RangeFill } from './mm/access';
 import type { Fill } from './mm/fill';
@@ -138,6 +139,9 @@ export class Machine {
 		if (size <= 0) { fail('EINVAL', 'a file needs a positive size'); }
 		this.k.createFile(name, size, init);
 	}
+
+	/** A write of /proc/PID/oom_score_adj (oom_score_adj_write). */
+	setOomScoreAdj(name: string, adj: number): void { set_oom_score_adj(this.k.proc(name), adj); }
 
 	/** truncate(2) of a declared file to `size` bytes. */
 	truncate(name: string, size: number): K { return do_truncate(this.k, this.k.file(name), size); }
@@ -289,8 +293,13 @@ export class Machine {
 	*unmirror(dev: string, proc: string): K {
 		const d = this.k.device(dev);
 		const mm = this.k.proc(proc);
-		yield* try_to_free_pages(this.k, Q_count(this.k, mm, 0, Number.MAX_SAFE_INTEGER, d.name));
-		yield* (d.uvm ? uvm_unregister(this.k, d, mm) : this.because('unmirror', dmirror_unmirror(this.k, d, mm)));
+		if (d.uvm) {
+			yield* try_to_free_pages(this.k, Q_count(this.k, mm, 0, Number.MAX_SAFE_INTEGER, d.name));
+			yield* uvm_unregister(this.k, d, mm);
+			return;
+		}
+		// dmirror_fops_release makes room itself (reclaim, then the OOM killer)
+		yield* this.because('unmirror', dmirror_unmirror(this.k, d, mm, this.current?.alive ? this.current : undefined));
 	}
 
 	/** Runs a path, counting what dmirror devices moved under `cause` (uvm/space.ts). */
@@ -418,8 +427,7 @@ export class Machine {
 		const d = this.k.device(dev);
 		// the driver lets go of its pins in the memory it gives up (experimental=pin_device)
 		for (const pfn of [...this.k.pins.until.keys()]) { if (d.ownsPfn(this.k, pfn)) { this.k.pins.drop(this.k, pfn); } }
-		yield* try_to_free_pages(this.k, d.usedPages);
-		yield* this.op(this.because('release', dmirror_release(this.k, d)));
+		yield* this.op(this.because('release', dmirror_release(this.k, d, this.current?.alive ? this.current : undefined)));
 	}
 
 	/** HMM_DMIRROR_FLAGS(FAIL_ALLOC): the flag is per open file, so per mirror (EINVAL without one). */

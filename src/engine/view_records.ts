@@ -84,6 +84,7 @@ export function processSummary(mm: Mm, current: Mm | undefined): ProcessSummary 
 	return {
 		id: mm.id, name: mm.name, pid: mm.pid, alive: mm.alive, current: current === mm, vmaCount: mm.vmas.list.length, faults: mm.faults,
 		...(mm.oomKilled ? { oomKilled: mm.oomKilled } : {}),
+		...(mm.oomScoreAdj !== 0 ? { oomScoreAdj: mm.oomScoreAdj } : {}),
 	};
 }
 

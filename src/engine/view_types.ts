@@ -126,6 +126,8 @@ export interface ProcessSummary {
 	faults: number;
 	/** set when the OOM killer killed it: the line it printed (mm/oom_kill.c) */
 	oomKilled?: string;
+	/** /proc/PID/oom_score_adj when set (absent: 0) */
+	oomScoreAdj?: number;
 }
 
 export interface ProcessRecord extends ProcessSummary {

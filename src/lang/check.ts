@@ -148,6 +148,10 @@ class Checker {
 				this.size(s.size);
 				if (s.init !== undefined) { this.expr(s.init, true); }
 				break;
+			case 'oom_score_adj':
+				this.process(s, 'name', s.name);
+				this.expr(s.value, false);
+				break;
 			case 'truncate':
 				if (!this.files.has(s.name)) { this.error(nameLoc(s, 'name'), `unknown file '${shortText(s.name)}'`); }
 				this.expr(s.size, false);

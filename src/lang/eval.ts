@@ -96,7 +96,7 @@ const SYSTEM_READERS: { [P in keyof typeof SYSTEM_MEMBERS]: (s: SystemRecord) =>
 	file_writeback_device: s => s.fileMigration.writebackFromDevice,
 };
 const PROCESS_READERS: { [P in ProcessMember]: (p: ProcessSummary, m: Machine) => number } = {
-	pid: p => p.pid, rss: (p, m) => m.view.process(p.name)?.rss ?? 0, faults: p => p.faults,
+	pid: p => p.pid, rss: (p, m) => m.view.process(p.name)?.rss ?? 0, faults: p => p.faults, oom_score_adj: p => p.oomScoreAdj ?? 0,
 };
 
 function member(object: string, prop: string, ctx: EvalContext, loc: Loc): Value {

@@ -138,6 +138,7 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		case 'process': m.process(s.name); return;
 		case 'use': m.use(s.name); return;
 		case 'file': m.createFile(s.name, int(evaluate(s.size, h), s.size.loc), s.init ? compileFill(s.init, h) : undefined); return;
+		case 'oom_score_adj': m.setOomScoreAdj(s.name, int(evaluate(s.value, h), s.value.loc)); return;
 		case 'truncate': yield* m.truncate(s.name, int(evaluate(s.size, h), s.size.loc)); return;
 		case 'file-read': case 'file-write': {
 			const lo = s.lo ? int(evaluate(s.lo, h), s.lo.loc) : 0;

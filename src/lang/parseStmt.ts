@@ -135,6 +135,11 @@ export class StmtParser extends ParserBase {
 				const name = this.expectName('a file name');
 				return this.named({ kind: 'sync', name: name.text, loc }, 'name', name);
 			}
+			case 'oom_score_adj': {
+				this.next();
+				const name = this.expectName('a process name');
+				return this.named({ kind: 'oom_score_adj', name: name.text, value: this.parseExpr(), loc }, 'name', name);
+			}
 			case 'truncate': {
 				this.next();
 				const name = this.expectName('a file name');

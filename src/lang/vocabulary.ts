@@ -42,6 +42,7 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	'file-read': { words: ['file', 'read'], syntax: 'file read NAME[[A:B]]', doc: 'read(2) of bytes A to B of a file through the page cache (defaults: the whole file)' },
 	'file-write': { words: ['file', 'write'], syntax: 'file write NAME[[A:B]] [= EXPR]', doc: 'write(2) of bytes A to B of a file through the page cache, per int32 word with i = word index from A; the file grows to B' },
 	sync: { words: ['sync'], syntax: 'sync NAME', doc: 'fsync(2): write the file\'s dirty page-cache pages back' },
+	oom_score_adj: { words: ['oom_score_adj'], syntax: 'oom_score_adj PROC N', doc: 'write /proc/PID/oom_score_adj (-1000..1000; -1000: never OOM-killed; a fork child inherits it)' },
 	mirror: { deviceOp: true, words: ['mirror'], syntax: 'DEV mirror PROC', doc: 'the device mirrors PROC\'s address space (interval notifier)' },
 	unmirror: { deviceOp: true, words: ['unmirror'], syntax: 'DEV unmirror PROC', doc: 'stop mirroring; the device\'s pages of PROC go back to RAM' },
 	mmap: { words: ['mmap'], syntax: 'X = mmap SIZE anon|hugetlb[=SIZE]|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]', doc: 'map memory into the current process' },
@@ -249,10 +250,11 @@ export function fixedMembers(object: string): Readonly<Record<string, string>> |
 	return object === 'last' ? LAST_MEMBERS : object === 'event' ? EVENT_MEMBERS : object === 'system' ? SYSTEM_MEMBERS : undefined;
 }
 
-export const PROCESS_MEMBERS: Readonly<Record<'pid' | 'rss' | 'faults', string>> = {
+export const PROCESS_MEMBERS: Readonly<Record<'pid' | 'rss' | 'faults' | 'oom_score_adj', string>> = {
 	pid: 'process id',
 	rss: 'resident pages (the zero page excluded)',
 	faults: 'CPU page faults taken',
+	oom_score_adj: '/proc/PID/oom_score_adj (0 unless set with oom_score_adj)',
 };
 
 export type DeviceMember = keyof typeof DEVICE_MEMBERS;

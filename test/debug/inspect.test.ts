@@ -181,7 +181,7 @@ describe('debug adapter: variables, evaluate, memory, residency', function () {
 		assert.deepEqual(await labels('wh'), ['where']);
 		assert.ok((await labels('g')).includes('gpu'));
 		assert.deepEqual(await labels('gpu.migr'), ['migrated_in', 'migrated_out']);
-		assert.deepEqual(await labels('p.'), ['pid', 'rss', 'faults']);
+		assert.deepEqual(await labels('p.'), ['pid', 'rss', 'faults', 'oom_score_adj']);
 		assert.deepEqual(await labels('1 + last.'), ['cpages', 'faults', 'error', 'moved', 'retries']);
 		assert.ok((await labels('event.')).includes('npages'));
 	});

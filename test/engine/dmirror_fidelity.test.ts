@@ -171,8 +171,9 @@ describe('dmirror fidelity (lib/test_hmm.c, newest mm tree)', () => {
 		assert.equal(m.count(Z, 'ram'), 4);
 	});
 
-	it('dmirror_fops_release: the mirror goes even when the eviction runs out of RAM', () => {
+	it('dmirror_fops_release: the mirror goes even when the eviction runs out of RAM (nobody may be OOM-killed)', () => {
 		const { m, mm, dev } = setup({ ram: 32 * PAGE, huge: false });
+		m.setOomScoreAdj('p', -1000);
 		const X = m.mmap({ len: 16 * PAGE, prot: 'rw', backing: 'anon', shared: false });
 		drain(m.cpuWrite(X));
 		drain(m.migrate(X, 'gpu'));

@@ -19,6 +19,7 @@ import { finish_migration_to_ram } from './migrate_to_ram';
 import { dmirror_check_read, type DevOpResult, mirrorOf } from './dmirror_rw';
 import { transferNs } from '../sim/cost';
 import { PAGE_SIZE } from '../mm/content';
+import { alloc_pages_may_oom, fail_if_killed } from '../mm/oom_kill';
 
 /** pages per migrate_vma call: dmirror's src/dst arrays hold PTRS_PER_PTE entries, and each chunk
  * starts where the previous one ended (at the range's first address, not at a 2 MiB boundary),
@@ -141,30 +142,36 @@ export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start
 /** `DEV unmirror PROC` = dmirror_fops_release of the newest mm tree: the notifier goes first and
  * the table with it, so nothing can leave the device mirroring the process; then every chunk of
  * the device is evicted to RAM (dmirror_device_evict_chunk: all of the device's pages, whichever
- * process maps them). The kernel allocates with __GFP_NOFAIL; when the simulated RAM runs out the
- * statement fails with ENOMEM and the rest stays on the device. Mainline only removed the
+ * process maps them). The kernel allocates with __GFP_NOFAIL: reclaim and then the OOM killer make
+ * room (`current` is the process closing the file; if it is the one killed, the eviction still
+ * completes and the statement then fails with SIGKILL). Only with no process left to kill does
+ * the statement fail with ENOMEM, the rest staying on the device. Mainline only removed the
  * notifier and the table. */
-export function* dmirror_unmirror(k: Kernel, dev: Device, mm: Mm): K {
+export function* dmirror_unmirror(k: Kernel, dev: Device, mm: Mm, current: Mm | undefined): K {
 	const m = mirrorOf(dev, mm);
 	yield* k.enter('dmirror_fops_release', { addr: 0, npages: 0, device: dev.name, process: mm.name });
 	try {
 		m.destroy();
 		dev.mirrors.delete(mm);
+		const killed = yield* alloc_pages_may_oom(k, current, () => dev.usedPages);
 		yield* dmirror_device_evict_chunks(k, dev, 'unmirror');
+		if (killed && current) { fail_if_killed(current); }
 	} finally {
 		k.leave();
 	}
 }
 
-/** HMM_DMIRROR_RELEASE: every page of the device goes back to RAM, then its chunks are unplugged
- * (dmirror_device_remove_chunks). */
-export function* dmirror_release(k: Kernel, dev: Device): K {
+/** HMM_DMIRROR_RELEASE: every page of the device goes back to RAM (__GFP_NOFAIL, so the OOM
+ * killer makes room as for unmirror), then its chunks are unplugged (dmirror_device_remove_chunks). */
+export function* dmirror_release(k: Kernel, dev: Device, current?: Mm): K {
 	yield* k.enter('dmirror_device_remove_chunks', { addr: 0, npages: dev.usedPages, device: dev.name });
 	try {
 		// read-duplicate copies (uvm/read_dup.ts) are nobody's page: they are dropped, not migrated
 		for (const m of dev.mirrors.values()) { m.dropCopies(); }
+		const killed = yield* alloc_pages_may_oom(k, current, () => dev.usedPages);
 		yield* dmirror_device_evict_chunks(k, dev, 'release');
 		dev.removeChunks();
+		if (killed && current) { fail_if_killed(current); }
 	} finally {
 		k.leave();
 	}

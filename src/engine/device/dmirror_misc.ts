@@ -14,6 +14,7 @@ import { MigrateVma, SELECT, migrate_vma_setup } from '../hmm/migrate_device';
 import type { Device } from './device';
 import { dmirror_check_read, type DevOpResult, mirrorOf } from './dmirror_rw';
 import { finish_migration_to_ram } from './migrate_to_ram';
+import { out_of_memory } from '../mm/oom_kill';
 import { PAGE_SIZE } from '../mm/content';
 
 /** make_device_exclusive (mm/rmap.c): GUP faults the page in writable, breaking COW and bringing
@@ -118,6 +119,8 @@ function mkentry(k: Kernel, dev: Device, pfn: number, flags: number): number {
 export function* migrate_device_coherent_folio(k: Kernel, mm: Mm, vma: Vma, vpn: number, pfn: number): K<boolean> {
 	if (!(k.frames.flags[pfn] & PG.DEV_COHERENT)) { return false; }
 	const dev = k.devices[k.frames.owner[pfn]];
+	// folio_alloc(GFP_USER | __GFP_NOWARN, 0): an order-0 allocation, which may OOM-kill
+	while (k.frames.ramUsed >= k.frames.ramPages && (yield* out_of_memory(k, mm))) { /* killed one more */ }
 	const a = new MigrateVma(mm, vma, vpn, vpn + 1, SELECT.DEVICE_COHERENT, dev, `${dev.name} -> ram (long-term pin)`);
 	yield* migrate_vma_setup(k, a);
 	yield* finish_migration_to_ram(k, dev, a);

@@ -4,7 +4,7 @@ import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
 import { fail } from '../sim/errors';
 import type { Mm } from '../mm/mm';
-import { try_to_free_pages } from '../mm/vmscan';
+import { alloc_pages_may_oom, fail_if_killed } from '../mm/oom_kill';
 import { count } from '../view_location';
 import type { Device } from './device';
 import { dmirror_migrate_to_device, dmirror_migrate_to_system } from './dmirror_migrate';
@@ -17,8 +17,10 @@ export function* migrate_range_to_ram(k: Kernel, mm: Mm, s: number, e: number): 
 	let cpages = 0;
 	let moved = 0;
 	let any = false;
-	// the pages coming back need RAM: direct reclaim makes room first, if swap allows
-	yield* try_to_free_pages(k, k.devices.reduce((n, d) => n + (d.mirrors.has(mm) ? count(k, mm, s, e, d.name) : 0), 0));
+	// the pages coming back need RAM (dmirror_migrate_alloc_and_copy's GFP_HIGHUSER_MOVABLE
+	// allocations): direct reclaim makes room first, if swap allows, then the OOM killer
+	const need = (): number => k.devices.reduce((n, d) => n + (d.mirrors.has(mm) ? count(k, mm, s, e, d.name) : 0), 0);
+	if (yield* alloc_pages_may_oom(k, mm, need)) { fail_if_killed(mm); }
 	for (const d of k.devices) {
 		if (!d.mirrors.has(mm)) { continue; }
 		any = true;

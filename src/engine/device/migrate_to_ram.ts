@@ -2,7 +2,7 @@
 // private pages; the page (or its whole folio when PMD-mapped) goes back to RAM.
 import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
-import { fail } from '../sim/errors';
+import { fail, RamExhausted } from '../sim/errors';
 import type { VmFault } from '../mm/memremap';
 import { PG } from '../mm/frames';
 import { PTRS_PER_PMD } from '../mm/pagetable';
@@ -13,6 +13,7 @@ import { type Device, dmirror_page_to_device } from './device';
 import type { Mirror } from './mirror';
 import { transferNs } from '../sim/cost';
 import { PAGE_SIZE } from '../mm/content';
+import { out_of_memory } from '../mm/oom_kill';
 
 export function* dmirror_devmem_fault(k: Kernel, vmf: VmFault): K {
 	const { mm, vma, vpn } = vmf;
@@ -23,6 +24,9 @@ export function* dmirror_devmem_fault(k: Kernel, vmf: VmFault): K {
 		const huge = mm.pt.isHuge(vpn);
 		const start = huge ? vpn - (vpn & (PTRS_PER_PMD - 1)) : vpn;
 		const end = huge ? start + PTRS_PER_PMD : vpn + 1;
+		// dmirror_devmem_fault_alloc_and_copy allocates with GFP_HIGHUSER_MOVABLE: a full RAM runs the
+		// OOM killer inside this fault (a THP that finds no 2 MiB falls back to 512 base pages)
+		while (k.frames.ramPages - k.frames.ramUsed < end - start && (yield* out_of_memory(k, mm))) { /* killed one more */ }
 		const a = new MigrateVma(mm, vma, start, end, SELECT.DEVICE_PRIVATE | SELECT.COMPOUND, dev, `${dev.name} -> ram (CPU fault)`);
 		yield* migrate_vma_setup(k, a);
 		// the driver reads its flags from the dmirror that migrated the page in (rpage's
@@ -40,7 +44,7 @@ export function* dmirror_devmem_fault(k: Kernel, vmf: VmFault): K {
  * HMM_DMIRROR_FLAG_FAIL_ALLOC applies. Returns the src entries that migrated
  * (dmirror_successful_migrated_pages: a THP is one entry). */
 export function* finish_migration_to_ram(k: Kernel, dev: Device, a: MigrateVma, flags?: Mirror): K<number> {
-	const { moved, short } = yield* alloc_and_copy_to_ram(k, dev, a, flags);
+	const { moved, short, full } = yield* alloc_and_copy_to_ram(k, dev, a, flags);
 	yield* migrate_vma_pages(k, a);
 	let cpages = 0;
 	for (let i = 0; i < a.npages; i++) {
@@ -48,6 +52,9 @@ export function* finish_migration_to_ram(k: Kernel, dev: Device, a: MigrateVma, 
 	}
 	yield* migrate_vma_finalize(k, a);
 	dev.stats.migrated_out += moved;
+	// a full RAM is the allocator's ENOMEM: on a CPU fault (do_swap_page -> migrate_to_ram)
+	// handle_mm_fault runs the OOM killer and retries; FAIL_ALLOC's refusal is the driver's own
+	if (full) { throw new RamExhausted(`out of RAM while migrating pages back from '${dev.name}'; the rest stay on the device`); }
 	if (short) { fail('ENOMEM', `out of RAM while migrating pages back from '${dev.name}'; the rest stay on the device`); }
 	return cpages;
 }
@@ -56,9 +63,10 @@ export function* finish_migration_to_ram(k: Kernel, dev: Device, a: MigrateVma, 
  * go (its xa_erase: the MIGRATE invalidation skipped this device). FAIL_ALLOC refuses the next
  * allocation once: a THP then falls back to base pages, a base page fails the call (VM_FAULT_OOM,
  * ENOMEM for the ioctl). */
-function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma, flags: Mirror | undefined): K<{ moved: number; short: boolean }> {
+function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma, flags: Mirror | undefined): K<{ moved: number; short: boolean; full: boolean }> {
 	let moved = 0;
 	let short = false;
+	let full = false;
 	const mirror = dev.mirrors.get(a.mm);
 	for (let i = 0; i < a.npages; i++) {
 		if (!(a.srcF[i] & MPFN.MIGRATE) || a.src[i] < 0) { continue; }
@@ -77,7 +85,8 @@ function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma, flags: Mi
 		} else if (refused) {
 			short = true;
 		}
-		if (short || k.frames.ramUsed >= k.frames.ramPages) { short = true; continue; }
+		if (!short && k.frames.ramUsed >= k.frames.ramPages) { full = true; }
+		if (short || full) { short = true; continue; }
 		const pfn = k.frames.allocRam(PG.ANON);
 		a.dst[i] = pfn;
 		a.dstF[i] = MPFN.VALID | (a.srcF[i] & MPFN.WRITE);
@@ -85,5 +94,5 @@ function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma, flags: Mi
 		moved++;
 	}
 	k.advance(transferNs(dev.cfg.linkBw, moved * PAGE_SIZE));
-	return { moved, short };
+	return { moved, short, full };
 }

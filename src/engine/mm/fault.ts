@@ -44,9 +44,11 @@ export function* handle_mm_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write
 		mm.faults++;
 		k.advance(k.costs.cpuFaultNs);
 		// a device entry is resolved first, and then the access is retried, as after a real fault
-		for (let tries = 0; tries < 4; tries++) {
+		// (an OOM kill is not counted: each kills one more process, so those retries end)
+		for (let tries = 0; tries < 4;) {
 			try {
 				if (yield* handle_one(k, mm, vma, vpn, write)) { return; }
+				tries++;
 			} catch (e) {
 				// RAM is full and reclaim found nothing: the allocation's slow path runs the OOM
 				// killer (__alloc_pages_may_oom) and the fault is tried again with the memory it freed

@@ -11,11 +11,20 @@ import { zap_page_range_resched } from './mmap';
 import { leafSpans } from './leaf_spans';
 import { PAGE_SIZE } from './content';
 import { swap_duplicate } from './swap';
+import { alloc_pages_may_oom, fail_if_killed } from './oom_kill';
+import { fail } from '../sim/errors';
 
 export function* do_fork(k: Kernel, parent: Mm, name: string): K<Mm> {
 	yield* k.enter('copy_process', { process: parent.name, addr: 0, npages: 0 });
 	try {
+		if (k.procs.has(name)) { fail('EINVAL', `process '${name}' already exists`); }
+		// copy_present_page allocates for every pinned anon page (GFP_HIGHUSER_MOVABLE): reclaim
+		// and the OOM killer make room first, before the child is on the task list (it is not a
+		// candidate); the parent may be the one killed
+		const need = yield* pinned_copies(k, parent);
+		if (need > 0 && (yield* alloc_pages_may_oom(k, parent, () => need))) { fail_if_killed(parent); }
 		const child = k.createChild(parent, name);
+		child.oomScoreAdj = parent.oomScoreAdj;
 		for (const v of parent.vmas.list) {
 			child.vmas.list.push(v.clone());
 			// copy_page_range: where a fault would fill the child's entries correctly, nothing is
@@ -36,6 +45,30 @@ export function* do_fork(k: Kernel, parent: Mm, name: string): K<Mm> {
 	} finally {
 		k.leave();
 	}
+}
+
+/** The pages copy_present_page will allocate for a fork of mm: pinned anon pages (not zero pages,
+ * swap or device-private entries) in the private VMAs that are copied. A pause point every few
+ * leaves, as the copy itself has. */
+function* pinned_copies(k: Kernel, mm: Mm): K<number> {
+	const f = k.frames;
+	let n = 0;
+	for (const v of mm.vmas.list) {
+		if (!v.isCow || !vma_needs_copy(k, mm, v)) { continue; }
+		for (const [s, e] of leafSpans(mm.pt, v.start, v.end)) {
+			for (const [base, l] of mm.pt.leavesIn(s, e)) {
+				const lo = Math.max(s, base) - base, hi = Math.min(e, base + PTRS_PER_PMD) - base;
+				for (let i = lo; i < hi; i++) {
+					const t = l.pte[i] & PTE.TYPE_MASK;
+					if (t === PTE.NONE || t === PTE.SWAP || t === PTE.DEVPRIV) { continue; }
+					const pfn = l.pfn[i];
+					if (f.pincount[pfn] > 0 && (f.flags[pfn] & PG.ANON) && !(f.flags[pfn] & PG.ZERO)) { n++; }
+				}
+			}
+			yield* k.tick(s * PAGE_SIZE);
+		}
+	}
+	return n;
 }
 
 /** vma_needs_copy: only a VMA with an anon_vma is copied (no VM_PFNMAP/VM_MIXEDMAP or uffd-wp

@@ -11,6 +11,8 @@ export class Mm {
 	alive = true;
 	/** the OOM killer's line if it killed this process (mm/oom_kill.c), else '' */
 	oomKilled = '';
+	/** signal->oom_score_adj (/proc/PID/oom_score_adj): -1000..1000, inherited by fork */
+	oomScoreAdj = 0;
 	/** mmu interval notifiers registered on this mm (device mirrors) */
 	readonly notifiers: IntervalNotifier[] = [];
 
