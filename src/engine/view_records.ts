@@ -43,12 +43,12 @@ export function pteRecord(mm: Mm, vpn: number): PteRecord {
 
 export function structPage(k: Kernel, pfn: number): StructPageRecord {
 	const f = k.frames;
-	const owner = f.owner[pfn];
-	const slot = f.slot[pfn];
+	const owner = f.owner[pfn >> 12][pfn & 4095];
+	const slot = f.slot[pfn >> 12][pfn & 4095];
 	const content: ContentState = slot < 0 ? 'none' : k.content.isPattern(slot) ? 'pattern' : 'bytes';
 	return {
-		pfn, flags: bitNames(f.flags[pfn], PG_NAMES), rawFlags: f.flags[pfn], refcount: f.refcount[pfn], mapcount: f.mapcount[pfn],
-		pincount: f.pincount[pfn], memory: owner >= 0 ? k.devices[owner]?.name ?? `device ${owner}` : 'ram', head: f.head[pfn], content,
+		pfn, flags: bitNames(f.flags[pfn >> 12][pfn & 4095], PG_NAMES), rawFlags: f.flags[pfn >> 12][pfn & 4095], refcount: f.refcount[pfn >> 12][pfn & 4095], mapcount: f.mapcount[pfn >> 12][pfn & 4095],
+		pincount: f.pincount[pfn >> 12][pfn & 4095], memory: owner >= 0 ? k.devices[owner]?.name ?? `device ${owner}` : 'ram', head: f.head[pfn >> 12][pfn & 4095], content,
 		...(k.pins.until.has(pfn) ? { devicePin: { untilNs: k.pins.until.get(pfn) === Infinity ? null : k.pins.until.get(pfn)! } } : {}),
 	};
 }
@@ -81,7 +81,7 @@ export function processSummary(mm: Mm, current: Mm | undefined): ProcessSummary 
 export function processRecord(k: Kernel, mm: Mm, current: Mm | undefined): ProcessRecord {
 	return {
 		// hugetlb pages are accounted apart (HugetlbPages), never in the RSS counters
-		...processSummary(mm, current), rss: mm.rss(p => k.frames.isZero(p) || (k.frames.flags[p] & PG.HUGETLB) !== 0),
+		...processSummary(mm, current), rss: mm.rss(p => k.frames.isZero(p) || (k.frames.flags[p >> 12][p & 4095] & PG.HUGETLB) !== 0),
 		mirroredBy: k.devices.filter(d => d.mirrors.has(mm)).map(d => d.name),
 	};
 }
@@ -154,7 +154,7 @@ export function pageCount(k: Kernel, mm: Mm, start: number, end: number, field: 
 		for (; vpn < leafEnd; vpn++) {
 			const i = vpn & (PTRS_PER_PMD - 1);
 			const t = leaf.pte[i] & PTE.TYPE_MASK;
-			if (!see(t === PTE.NONE || t === PTE.SWAP ? 0 : arr[leaf.pfn[i]])) { return 'mixed'; }
+			if (!see(t === PTE.NONE || t === PTE.SWAP ? 0 : arr[leaf.pfn[i] >> 12][leaf.pfn[i] & 4095])) { return 'mixed'; }
 		}
 	}
 	return v ?? 0;

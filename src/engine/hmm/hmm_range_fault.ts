@@ -168,7 +168,7 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 				range.flags[i] = HMM_PFN.VALID | (write ? HMM_PFN.WRITE : 0) | order;
 				continue;
 			}
-		} else if (type === PTE.DEVPRIV && page_pgmap_owned(k, pfn, range.devPrivateOwner) && (f.flags[pfn] & PG.DEV_PRIVATE)) {
+		} else if (type === PTE.DEVPRIV && page_pgmap_owned(k, pfn, range.devPrivateOwner) && (f.flags[pfn >> 12][pfn & 4095] & PG.DEV_PRIVATE)) {
 			// the caller's own device page: reported as is, never faulted
 			range.pfns[i] = pfn;
 			range.flags[i] = HMM_PFN.VALID | (pte & PTE.WRITE ? HMM_PFN.WRITE : 0) | order;
