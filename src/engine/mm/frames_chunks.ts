@@ -153,26 +153,44 @@ function makeDefaults(pool: number): Defaults {
 	};
 }
 
-/** A stack of pfns (the RAM free list) in fixed blocks of 4-byte entries: half what a JS array of
- * numbers costs, and a block is dropped as soon as the stack shrinks below it. */
+/** A stack of pfns (the RAM free list), kept as runs of ascending consecutive pfns in fixed blocks:
+ * freeing a range in address order (migrating it away, unmapping it) costs one run, not one entry
+ * per frame. Pops come out in exactly the order of a plain stack. */
 export class PfnStack {
+	/** run r: start at [2r], length at [2r + 1] */
 	private blocks: Int32Array[] = [];
+	private runs = 0;
 	length = 0;
 
 	push(pfn: number): void {
-		const b = this.length >> FRAME_SHIFT;
-		if (b === this.blocks.length) { this.blocks.push(new Int32Array(FRAME_CHUNK)); }
-		this.blocks[b][this.length & FRAME_MASK] = pfn;
+		const r = this.runs - 1;
+		if (r >= 0) {
+			const b = this.blocks[r >> RUN_SHIFT], i = (r & RUN_MASK) * 2;
+			if (b[i] + b[i + 1] === pfn) { b[i + 1]++; this.length++; return; }
+		}
+		const nb = this.runs >> RUN_SHIFT;
+		if (nb === this.blocks.length) { this.blocks.push(new Int32Array(2 << RUN_SHIFT)); }
+		const i = (this.runs & RUN_MASK) * 2;
+		this.blocks[nb][i] = pfn;
+		this.blocks[nb][i + 1] = 1;
+		this.runs++;
 		this.length++;
 	}
 
 	pop(): number | undefined {
-		if (this.length === 0) { return undefined; }
+		if (this.runs === 0) { return undefined; }
+		const r = this.runs - 1;
+		const b = this.blocks[r >> RUN_SHIFT], i = (r & RUN_MASK) * 2;
+		const pfn = b[i] + --b[i + 1];
 		this.length--;
-		const b = this.length >> FRAME_SHIFT;
-		const pfn = this.blocks[b][this.length & FRAME_MASK];
-		// keep one spare block so a push/pop pair at a block boundary does not allocate
-		if (b + 2 < this.blocks.length) { this.blocks.pop(); }
+		if (b[i + 1] === 0) {
+			this.runs--;
+			// keep one spare block so a push/pop pair at a block boundary does not allocate
+			if ((this.runs >> RUN_SHIFT) + 2 < this.blocks.length) { this.blocks.pop(); }
+		}
 		return pfn;
 	}
 }
+
+const RUN_SHIFT = 11;
+const RUN_MASK = (1 << RUN_SHIFT) - 1;
