@@ -10,6 +10,8 @@ import { compileSource } from '../src/lang/frontend';
 import { runWorkload } from '../src/cli/run';
 import { FileTraceSink } from '../src/cli/traceFile';
 import { Interpreter } from '../src/lang/interp';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const GiB = 2 ** 30;
 const PAGE = 4096;
@@ -145,6 +147,31 @@ const cases: Record<string, () => object | Promise<object>> = {
 		const s = timed(() => { for (let r = 0; r < rounds; r++) { roundTrip(); } }) / rounds;
 		if (m.word(X, 777) !== 777 || m.where(X) !== 'ram') { throw new Error('round trip lost data'); }
 		return { seconds: s, coldSeconds: cold, pages: 2 * GiB / PAGE };
+	},
+	/** host memory the simulator holds per GiB touched and migrated (issue 13: at most 64 bytes per
+	 * 4 KiB page, all included: struct pages of RAM and device frames, page tables, the mirror,
+	 * content bookkeeping; not the page contents). Heap plus array buffers after a full GC, before
+	 * and after touching 1 GiB and migrating it to a device; and again after migrating it back. */
+	metadataMemory() {
+		setFlagsFromString('--expose-gc');
+		const gc = runInNewContext('gc') as () => void;
+		const used = () => { gc(); gc(); const u = process.memoryUsage(); return u.heapUsed + u.arrayBuffers; };
+		const m = new Machine();
+		m.configure({ ramBytes: 4 * GiB });
+		m.addDevice(defaultDeviceConfig('gpu', 2 * GiB));
+		m.process('p');
+		drain(m.mirror('gpu', 'p'));
+		const X = m.mmap({ len: GiB, prot: 'rw', backing: 'anon', shared: false });
+		const before = used();
+		drain(m.cpuWrite(X, { kind: 'linear', a: 1, b: 0 }));
+		const touched = used();
+		drain(m.migrate(X, 'gpu'));
+		if (m.last.cpages !== GiB / PAGE || m.where(X) !== 'gpu') { throw new Error('metadataMemory: the migration did not happen'); }
+		const migrated = used();
+		drain(m.migrate(X, 'ram'));
+		const back = used();
+		if (m.word(X, 4321) !== 4321) { throw new Error('metadataMemory: the round trip lost data'); }
+		return { seconds: 0, pages: GiB / PAGE, touchedBytes: touched - before, migratedBytes: migrated - before, backBytes: back - before };
 	},
 	/** a device read through its mirror of 16 GiB of untouched memory */
 	deviceRead() {

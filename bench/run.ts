@@ -11,6 +11,7 @@ import { benchTimeTravel } from './timeTravel';
 
 interface CaseResult {
 	name: string; seconds: number; warmSeconds?: number; coldSeconds?: number; steps?: number; pages: number; maxRssMB: number;
+	touchedBytes?: number; migratedBytes?: number; backBytes?: number;
 	batches?: number; entries?: number; simSeconds?: number; records?: number; engineEvents?: number; traceBytes?: number;
 }
 
@@ -67,6 +68,12 @@ async function main(): Promise<number> {
 	const migCold = mig.pages / mig.coldSeconds!;
 	rows.push({ name: 'migrate 1 GiB to device and back, cold (first round trip)', value: fmtRate(migCold), ratio: migCold / base, target: '>= 3x memcpy', ok: migCold / base >= 3 });
 	rows.push({ name: 'migrate 1 GiB to device and back, warm', value: fmtRate(rate(mig)), ratio: rate(mig) / base, target: '>= 10x memcpy', ok: rate(mig) / base >= 10 });
+	const meta = runCase('metadataMemory');
+	const perPage = (b: number) => b / meta.pages;
+	const fmtMeta = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB/GiB, ${perPage(b).toFixed(1)} bytes/page`;
+	rows.push({ name: 'host memory per GiB touched (RAM)', value: fmtMeta(meta.touchedBytes!) });
+	rows.push({ name: 'host memory per GiB touched and migrated to a device', value: fmtMeta(meta.migratedBytes!), target: '<= 16 MiB (64 bytes/page)', ok: perPage(meta.migratedBytes!) <= 64 });
+	rows.push({ name: '  same, after migrating it back to RAM', value: fmtMeta(meta.backBytes!) });
 	const read = runCase('deviceRead');
 	rows.push({ name: 'device read of 16 GiB untouched (mirror)', value: fmtRate(rate(read)), ratio: rate(read) / base, target: '>= 5x memcpy', ok: rate(read) / base >= 5 });
 

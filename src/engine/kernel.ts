@@ -2,6 +2,7 @@
 // the simulated kernel call stack. Kernel paths take it as their first argument, the way kernel
 // functions reach global state.
 import { Frames, PG, RAM_POOL } from './mm/frames';
+import { POOL_MIXED } from './mm/frames_chunks';
 import { ContentStore, PAGE_SIZE } from './mm/content';
 import { SimFile } from './mm/pagecache';
 import type { Fill } from './mm/fill';
@@ -177,9 +178,9 @@ export class Kernel {
 
 	/** A page of persistent memory for a DAX file (not RAM: it is not counted against ram=). */
 	allocPmem(): number {
-		const pfn = this.frames.reserve(1);
+		const pfn = this.frames.reserve(1, POOL_MIXED);
 		this.frames.initDevice(pfn, RAM_POOL, PG.DAX);
-		this.frames.refcount[pfn] = 1;
+		this.frames.refcount[pfn >> 12][pfn & 4095] = 1;
 		this.pmemPages++;
 		return pfn;
 	}

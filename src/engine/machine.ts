@@ -222,7 +222,7 @@ export class Machine {
 			const n = Math.min(PAGE_SIZE - off, data.length - at);
 			const pfn = mm.pt.pfn(vpn);
 			const f = this.k.frames;
-			f.slot[pfn] = this.k.content.write(f.slot[pfn], off, data.subarray(at, at + n));
+			f.slot[pfn >> 12][pfn & 4095] = this.k.content.write(f.slot[pfn >> 12][pfn & 4095], off, data.subarray(at, at + n));
 			at += n;
 		}
 	}

@@ -23,9 +23,9 @@ export function peek(k: Kernel, mm: Mm, vpn: number): Peek {
 		// a swapped page reads as its bytes: in the swap-cache page if one holds them, else the slot's
 		const swap = mm.pt.pfn(vpn);
 		const cached = k.swap!.cache[swap];
-		return { slot: cached >= 0 ? k.frames.slot[cached] : k.swap!.data[swap] };
+		return { slot: cached >= 0 ? k.frames.slot[cached >> 12][cached & 4095] : k.swap!.data[swap] };
 	}
-	if (t !== PTE.NONE) { return { slot: k.frames.slot[mm.pt.pfn(vpn)] }; }
+	if (t !== PTE.NONE) { return { slot: k.frames.slot[(mm.pt.pfn(vpn)) >> 12][(mm.pt.pfn(vpn)) & 4095] }; }
 	if (vma.backing === 'anon' && !vma.shared) { return { slot: -1 }; }
 	const file = vma.file!;
 	const index = vma.fileIndex(vpn);

@@ -22,8 +22,8 @@ export function legend(k: Kernel): string[] { return [...FIXED, ...k.devices.map
 
 /** The location code of a frame a non-swap entry maps: the zero page, RAM or a device's memory. */
 function frameCode(k: Kernel, pfn: number): number {
-	if (k.frames.flags[pfn] & PG.ZERO) { return LOC_ZERO; }
-	const owner = k.frames.owner[pfn];
+	if (k.frames.flags[pfn >> 12][pfn & 4095] & PG.ZERO) { return LOC_ZERO; }
+	const owner = k.frames.owner[pfn >> 12][pfn & 4095];
 	return owner >= 0 ? LOC_DEVICE + owner : LOC_RAM;
 }
 
@@ -98,7 +98,8 @@ export function walk(k: Kernel, mm: Mm, start: number, end: number, emit: (code:
 				let c: number;
 				if (t === PTE.NONE) { c = LOC_NONE; } else if (t === PTE.SWAP) { c = LOC_SWAP; } else {
 					const pfn = pfns[i];
-					c = flags[pfn] & PG.ZERO ? LOC_ZERO : owner[pfn] >= 0 ? LOC_DEVICE + owner[pfn] : LOC_RAM;
+					const o = owner[pfn >> 12][pfn & 4095];
+					c = flags[pfn >> 12][pfn & 4095] & PG.ZERO ? LOC_ZERO : o >= 0 ? LOC_DEVICE + o : LOC_RAM;
 				}
 				if (c === code) { run++; } else { if (run > 0) { flush(code, run); } code = c; run = 1; }
 			}

@@ -44,12 +44,12 @@ export function pteRecord(mm: Mm, vpn: number): PteRecord {
 
 export function structPage(k: Kernel, pfn: number): StructPageRecord {
 	const f = k.frames;
-	const owner = f.owner[pfn];
-	const slot = f.slot[pfn];
+	const owner = f.owner[pfn >> 12][pfn & 4095];
+	const slot = f.slot[pfn >> 12][pfn & 4095];
 	const content: ContentState = slot < 0 ? 'none' : k.content.isPattern(slot) ? 'pattern' : 'bytes';
 	return {
-		pfn, flags: bitNames(f.flags[pfn], PG_NAMES), rawFlags: f.flags[pfn], refcount: f.refcount[pfn], mapcount: f.mapcount[pfn],
-		pincount: f.pincount[pfn], memory: owner >= 0 ? k.devices[owner]?.name ?? `device ${owner}` : 'ram', head: f.head[pfn], content,
+		pfn, flags: bitNames(f.flags[pfn >> 12][pfn & 4095], PG_NAMES), rawFlags: f.flags[pfn >> 12][pfn & 4095], refcount: f.refcount[pfn >> 12][pfn & 4095], mapcount: f.mapcount[pfn >> 12][pfn & 4095],
+		pincount: f.pincount[pfn >> 12][pfn & 4095], memory: owner >= 0 ? k.devices[owner]?.name ?? `device ${owner}` : 'ram', head: f.head[pfn >> 12][pfn & 4095], content,
 		...(k.pins.until.has(pfn) ? { devicePin: { untilNs: k.pins.until.get(pfn) === Infinity ? null : k.pins.until.get(pfn)! } } : {}),
 		...(pageCacheRecord(k, pfn)),
 	};
@@ -57,9 +57,9 @@ export function structPage(k: Kernel, pfn: number): StructPageRecord {
 
 function pageCacheRecord(k: Kernel, pfn: number): { pageCache?: StructPageRecord['pageCache'] } {
 	const f = k.frames;
-	const file = (f.flags[pfn] & PG.FILE) && f.mapping[pfn] >= 0 ? k.fileById[f.mapping[pfn]] : undefined;
-	if (!file || file.pages.pfn(f.index[pfn]) !== pfn) { return {}; }
-	return { pageCache: { file: file.name, index: f.index[pfn], dirty: (f.flags[pfn] & PG.DIRTY) !== 0 } };
+	const file = (f.flags[pfn >> 12][pfn & 4095] & PG.FILE) && f.mapping[pfn >> 12][pfn & 4095] >= 0 ? k.fileById[f.mapping[pfn >> 12][pfn & 4095]] : undefined;
+	if (!file || file.pages.pfn(f.index[pfn >> 12][pfn & 4095]) !== pfn) { return {}; }
+	return { pageCache: { file: file.name, index: f.index[pfn >> 12][pfn & 4095], dirty: (f.flags[pfn >> 12][pfn & 4095] & PG.DIRTY) !== 0 } };
 }
 
 export function pageRecord(k: Kernel, mm: Mm, vpn: number): PageRecord {
@@ -91,7 +91,7 @@ export function processSummary(mm: Mm, current: Mm | undefined): ProcessSummary 
 export function processRecord(k: Kernel, mm: Mm, current: Mm | undefined): ProcessRecord {
 	return {
 		// hugetlb pages are accounted apart (HugetlbPages), never in the RSS counters
-		...processSummary(mm, current), rss: mm.rss(p => k.frames.isZero(p) || (k.frames.flags[p] & PG.HUGETLB) !== 0),
+		...processSummary(mm, current), rss: mm.rss(p => k.frames.isZero(p) || (k.frames.flags[p >> 12][p & 4095] & PG.HUGETLB) !== 0),
 		mirroredBy: k.devices.filter(d => d.mirrors.has(mm)).map(d => d.name),
 	};
 }
@@ -171,7 +171,7 @@ export function pageCount(k: Kernel, mm: Mm, start: number, end: number, field: 
 		for (; vpn < leafEnd; vpn++) {
 			const i = vpn & (PTRS_PER_PMD - 1);
 			const t = leaf.pte[i] & PTE.TYPE_MASK;
-			if (!see(t === PTE.NONE || t === PTE.SWAP ? 0 : arr[leaf.pfn[i]])) { return 'mixed'; }
+			if (!see(t === PTE.NONE || t === PTE.SWAP ? 0 : arr[leaf.pfn[i] >> 12][leaf.pfn[i] & 4095])) { return 'mixed'; }
 		}
 	}
 	return v ?? 0;

@@ -71,7 +71,9 @@ function cpuMarks(k: Kernel, mm: Mm, start: number, end: number, ppc: number, ce
 			if (t === PTE.EXCL) { m |= MARK.EXCLUSIVE; }
 			if (t === PTE.PRESENT && !(e & PTE.WRITE)) { m |= MARK.READONLY; }
 			const pfn = leaf.pfn[leaf.huge ? 0 : i];
-			if (pfn >= 0 && pin[head[pfn] >= 0 ? head[pfn] : pfn] > 0) { m |= MARK.PINNED; }
+			const h = pfn >= 0 ? head[pfn >> 12][pfn & 4095] : -1;
+			const hp = h >= 0 ? h : pfn;
+			if (pfn >= 0 && pin[hp >> 12][hp & 4095] > 0) { m |= MARK.PINNED; }
 			if (m) { cells[Math.floor((vpn - start) / ppc)] |= m; }
 		}
 	}
@@ -95,7 +97,7 @@ function deviceMarks(k: Kernel, dev: Device, mm: Mm, start: number, end: number,
 			const e = pte[i];
 			if ((e & PTE.TYPE_MASK) === PTE.NONE) { continue; }
 			let bits: number;
-			if (e & PTE.COPY) { bits = MARK.COPY; n.copy++; } else if (owner[leaf.pfn[i]] === dev.index) { bits = MARK.RESIDENT; n.resident++; } else { bits = MARK.REMOTE; n.remote++; }
+			if (e & PTE.COPY) { bits = MARK.COPY; n.copy++; } else if (owner[leaf.pfn[i] >> 12][leaf.pfn[i] & 4095] === dev.index) { bits = MARK.RESIDENT; n.resident++; } else { bits = MARK.REMOTE; n.remote++; }
 			// an atomic entry grants write access whatever its WRITE bit says
 			if (!(e & (PTE.WRITE | PTE.ATOMIC))) { bits |= MARK.READONLY; n.readonly++; }
 			if (e & PTE.ATOMIC) { bits |= MARK.EXCLUSIVE; n.atomic++; }

@@ -54,7 +54,7 @@ export function outcome(source: string, file: string, filter: EventFilter): Outc
 		if (!mm.alive) { continue; }
 		mm.pt.forEach(0, Number.MAX_SAFE_INTEGER, (vpn, pfn, pte) => {
 			const t = pte & PTE.TYPE_MASK;
-			const mem = t === PTE.SWAP ? -3 : k.frames.isZero(pfn) ? -2 : k.frames.owner[pfn];
+			const mem = t === PTE.SWAP ? -3 : k.frames.isZero(pfn) ? -2 : k.frames.owner[pfn >> 12][pfn & 4095];
 			pages = (Math.imul(pages, 31) + (vpn % 1_000_003) * 7 + pte * 131 + mem * 17 + (mm.pt.isHuge(vpn) ? 5 : 0)) | 0;
 		});
 	}

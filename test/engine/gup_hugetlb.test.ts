@@ -41,7 +41,7 @@ describe('pin_user_pages (mm/gup.c)', () => {
 		const pfn = m.cur().pt.pfn(vpn);
 		assert.notEqual(pfn, ZERO_PFN);
 		assert.equal(m.cur().pt.pte(vpn) & PTE.WRITE, 0, 'FAULT_FLAG_UNSHARE maps the copy read-only');
-		assert.deepEqual([m.k.frames.pincount[pfn], m.k.frames.refcount[pfn], m.k.frames.mapcount[pfn]], [1, 2, 1]);
+		assert.deepEqual([m.k.frames.pincount[pfn >> 12][pfn & 4095], m.k.frames.refcount[pfn >> 12][pfn & 4095], m.k.frames.mapcount[pfn >> 12][pfn & 4095]], [1, 2, 1]);
 		// a later write reuses the pinned page: the pin keeps seeing what the process writes
 		drain(m.cpuWrite(X, { kind: 'linear', a: 0, b: 7 }));
 		assert.equal(m.cur().pt.pfn(vpn), pfn);
@@ -61,7 +61,7 @@ describe('pin_user_pages (mm/gup.c)', () => {
 		drain(m.unpin({ addr: X.addr, len: PAGE }));
 		drain(m.mprotect({ addr: X.addr + PAGE, len: PAGE }, 'none'));
 		assert.equal(errorOf(() => drain(m.pin(X))), 'EFAULT');
-		assert.equal(m.k.frames.pincount[m.cur().pt.pfn(vpn)], 0, 'all or nothing');
+		assert.equal(m.k.frames.pincount[(m.cur().pt.pfn(vpn)) >> 12][(m.cur().pt.pfn(vpn)) & 4095], 0, 'all or nothing');
 		assert.deepEqual(checkInvariants(m.k), []);
 	});
 });
@@ -96,7 +96,7 @@ describe('hugetlb (mm/hugetlb.c)', () => {
 		const mm = m.cur();
 		assert.equal(mm.pt.countPresent(base, base + 512), 512);
 		assert.ok(mm.pt.leaf(base)!.huge && !mm.pt.leaf(base)!.pud);
-		assert.ok(m.k.frames.flags[mm.pt.pfn(base)] & PG.HUGETLB);
+		assert.ok(m.k.frames.flags[(mm.pt.pfn(base)) >> 12][(mm.pt.pfn(base)) & 4095] & PG.HUGETLB);
 		drain(m.fork('c'));
 		m.use('c');
 		drain(m.cpuWrite({ addr: X.addr + 9 * PAGE, len: PAGE }, { kind: 'linear', a: 0, b: 1 }));

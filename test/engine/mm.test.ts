@@ -17,7 +17,7 @@ describe('CPU-side mm', () => {
 		const v0 = p.vmas.list[0].start;
 		assert.notEqual(p.pt.pfn(v0), c.pt.pfn(v0), 'page 0 was copied');
 		assert.equal(p.pt.pfn(v0 + 1), c.pt.pfn(v0 + 1), 'page 1 is still shared');
-		assert.equal(k.frames.mapcount[p.pt.pfn(v0 + 1)], 2);
+		assert.equal(k.frames.mapcount[(p.pt.pfn(v0 + 1)) >> 12][(p.pt.pfn(v0 + 1)) & 4095], 2);
 		assert.equal(p.pt.pte(v0 + 1) & PTE.WRITE, 0, 'shared page is write-protected in the parent');
 		assert.equal(k.frames.ramUsed, 3);
 	});

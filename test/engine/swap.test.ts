@@ -44,9 +44,9 @@ describe('swap', () => {
 		const pfn = mm.pt.pfn(vpn);
 		assert.equal(mm.pt.pte(vpn) & PTE.TYPE_MASK, PTE.PRESENT);
 		assert.ok(mm.pt.pte(vpn) & PTE.WRITE, 'exclusive and VM_WRITE: writable without another fault');
-		assert.equal(k.frames.mapcount[pfn], 1);
-		assert.equal(k.frames.refcount[pfn], 1);
-		assert.equal(k.frames.swap[pfn], -1, 'no longer in the swap cache');
+		assert.equal(k.frames.mapcount[pfn >> 12][pfn & 4095], 1);
+		assert.equal(k.frames.refcount[pfn >> 12][pfn & 4095], 1);
+		assert.equal(k.frames.swap[pfn >> 12][pfn & 4095], -1, 'no longer in the swap cache');
 		assert.equal(k.swap!.inuse, 0);
 		assert.equal(k.swap!.pswpin, 1);
 	});
@@ -58,8 +58,8 @@ describe('swap', () => {
 		const vpn = p.vmas.list[0].start;
 		const pfn = p.pt.pfn(vpn);
 		assert.equal(c.pt.pfn(vpn), pfn, 'the same page');
-		assert.equal(k.frames.mapcount[pfn], 2);
-		assert.equal(k.frames.refcount[pfn], 2, 'the slot was freed with the last entry, and the cache reference with it');
+		assert.equal(k.frames.mapcount[pfn >> 12][pfn & 4095], 2);
+		assert.equal(k.frames.refcount[pfn >> 12][pfn & 4095], 2, 'the slot was freed with the last entry, and the cache reference with it');
 		assert.equal(p.pt.pte(vpn) & PTE.WRITE, 0);
 		assert.equal(c.pt.pte(vpn) & PTE.WRITE, 0);
 		assert.equal(k.swap!.inuse, 0);
@@ -108,14 +108,14 @@ describe('swap', () => {
 		const k = m.k;
 		const mm = m.cur();
 		const pfn = (j: number) => mm.pt.pfn(X.addr / 4096 + j);
-		for (let j = 0; j < 4; j++) { assert.equal(k.frames.lru[pfn(j)], LRU.INACTIVE_ANON); }
+		for (let j = 0; j < 4; j++) { assert.equal(k.frames.lru[(pfn(j)) >> 12][(pfn(j)) & 4095], LRU.INACTIVE_ANON); }
 		const sum = contentChecksum(k);
 		drain(shrink_inactive_list(k, 4));         // young once: PG_referenced set, kept
-		for (let j = 0; j < 4; j++) { assert.equal(k.frames.lru[pfn(j)], LRU.INACTIVE_ANON); }
+		for (let j = 0; j < 4; j++) { assert.equal(k.frames.lru[(pfn(j)) >> 12][(pfn(j)) & 4095], LRU.INACTIVE_ANON); }
 		assert.equal(m.count(X, 'swap'), 0, 'young pages are not reclaimed');
 		drain(m.cpuRead(X));                        // referenced again
 		drain(shrink_inactive_list(k, 4));
-		for (let j = 0; j < 4; j++) { assert.equal(k.frames.lru[pfn(j)], LRU.ACTIVE_ANON); }
+		for (let j = 0; j < 4; j++) { assert.equal(k.frames.lru[(pfn(j)) >> 12][(pfn(j)) & 4095], LRU.ACTIVE_ANON); }
 		assert.equal(m.count(X, 'swap'), 0);
 		drain(shrink_node(k, 4));                   // ages the active list, then reclaims: young bits were cleared
 		const swapped = m.count(X, 'swap');

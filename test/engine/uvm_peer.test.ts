@@ -21,7 +21,7 @@ function setup(src: string) {
 		const out = new Map<string, number>();
 		const mir = m.k.device(dev).mirror(m.k.proc('p'))!;
 		mir.pt.forEach(vpn, vpn + n, (_v, pfn) => {
-			const o = m.k.frames.owner[pfn];
+			const o = m.k.frames.owner[pfn >> 12][pfn & 4095];
 			const name = o === RAM_POOL ? 'ram' : m.k.devices[o].name;
 			out.set(name, (out.get(name) ?? 0) + 1);
 		});

@@ -18,7 +18,7 @@ export function cpu_coherent_access_ns(k: Kernel, mm: Mm, addr: number, len: num
 	const bytes = new Map<Device, number>();
 	mm.pt.forEach(s, e, (vpn, pfn, pte) => {
 		if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT) { return; }
-		const owner = k.frames.owner[pfn];
+		const owner = k.frames.owner[pfn >> 12][pfn & 4095];
 		if (owner === RAM_POOL || !k.devices[owner]?.coherent) { return; }
 		const dev = k.devices[owner];
 		const from = Math.max(addr, vpn * PAGE_SIZE), to = Math.min(addr + len, (vpn + 1) * PAGE_SIZE);

@@ -123,12 +123,12 @@ export class Device {
 		const left = this.capacityPages - this.chunkedPages();
 		if (left <= 0) { return false; }
 		const npages = Math.min(DEVMEM_CHUNK_PAGES, left);
-		const first = k.frames.reserve(npages);
+		const first = k.frames.reserve(npages, this.index);
 		this.chunks.push({ first, npages });
 		const whole = npages - (npages % HPAGE_NR);
 		for (let h = first + whole - HPAGE_NR; h >= first; h -= HPAGE_NR) { this.freeHuge.push(h); }
 		for (let p = first + npages - 1; p >= first + whole; p--) { this.free.push(p); }
-		for (let p = first; p < first + npages; p++) { k.frames.owner[p] = this.index; k.frames.refcount[p] = 0; k.frames.slot[p] = -1; }
+		for (let p = first; p < first + npages; p++) { k.frames.owner[p >> 12][p & 4095] = this.index; k.frames.refcount[p >> 12][p & 4095] = 0; k.frames.slot[p >> 12][p & 4095] = -1; }
 		return true;
 	}
 
@@ -188,14 +188,14 @@ export class Device {
 		this.freeHuge = [];
 	}
 
-	ownsPfn(k: Kernel, pfn: number): boolean { return k.frames.owner[pfn] === this.index; }
+	ownsPfn(k: Kernel, pfn: number): boolean { return k.frames.owner[pfn >> 12][pfn & 4095] === this.index; }
 
 	mirror(mm: Mm): Mirror | undefined { return this.mirrors.get(mm); }
 }
 
 /** The device whose memory holds pfn (dmirror_page_to_device). */
 export function dmirror_page_to_device(k: Kernel, pfn: number): Device {
-	return k.devices[k.frames.owner[pfn]];
+	return k.devices[k.frames.owner[pfn >> 12][pfn & 4095]];
 }
 
 /** dmirror_devmem_free: a page (or folio) of device memory nobody references any more. */

@@ -188,16 +188,16 @@ function* dmirror_device_evict_chunks(k: Kernel, dev: Device, why: string): K {
 			// a pause point every leaf's worth of frames: a chunk holds up to 2M pages
 			const stop = Math.min(end, pfn + TICK_LEAF);
 			for (; pfn < stop; pfn++) {
-				if (f.owner[pfn] !== dev.index) { continue; }
+				if (f.owner[pfn >> 12][pfn & 4095] !== dev.index) { continue; }
 				if (f.isCompound(pfn)) {
-					const head = f.head[pfn];
+					const head = f.head[pfn >> 12][pfn & 4095];
 					let live = false;
-					for (let j = 0; j < HPAGE_NR; j++) { if (f.refcount[head + j] > 0) { live = true; } }
+					for (let j = 0; j < HPAGE_NR; j++) { if (f.refcount[(head + j) >> 12][(head + j) & 4095] > 0) { live = true; } }
 					if (live) { yield* migrate_device_folio(k, dev, head, why); }
 					pfn = head + HPAGE_NR - 1;
 					continue;
 				}
-				if (f.refcount[pfn] <= 0) { continue; }
+				if (f.refcount[pfn >> 12][pfn & 4095] <= 0) { continue; }
 				yield* migrate_device_folio(k, dev, pfn, why);
 			}
 			yield* k.tick(0);
@@ -209,7 +209,7 @@ function* dmirror_device_evict_chunks(k: Kernel, dev: Device, why: string): K {
 function* migrate_device_folio(k: Kernel, dev: Device, first: number, why: string): K {
 	const f = k.frames;
 	// a page-cache page (experimental=file_migration) goes back into the cache, not to its mappings
-	if (f.flags[first] & PG.FILE) { yield* file_device_folio_evict(k, first); return; }
+	if (f.flags[first >> 12][first & 4095] & PG.FILE) { yield* file_device_folio_evict(k, first); return; }
 	let n = f.isCompound(first) ? HPAGE_NR : 1;
 	let ram = -1;
 	if (n === HPAGE_NR) {
@@ -221,7 +221,7 @@ function* migrate_device_folio(k: Kernel, dev: Device, first: number, why: strin
 			rmap_walk(k, first, (mm, vpn) => { maps.push([mm, vpn]); });
 			for (const [mm, vpn] of maps) { yield* split_huge_pmd(k, mm, vpn); }
 			split_folio(k, first);
-			for (let j = 0; j < HPAGE_NR; j++) { if (f.refcount[first + j] > 0) { yield* migrate_device_folio(k, dev, first + j, why); } }
+			for (let j = 0; j < HPAGE_NR; j++) { if (f.refcount[(first + j) >> 12][(first + j) & 4095] > 0) { yield* migrate_device_folio(k, dev, first + j, why); } }
 			return;
 		}
 	}
@@ -252,7 +252,7 @@ function* migrate_device_folio(k: Kernel, dev: Device, first: number, why: strin
 	}
 	if (places.every(p => p.length === 0)) {
 		// unmapped but still referenced (a racing free): drop it
-		if (ram >= 0) { for (let j = 0; j < HPAGE_NR; j++) { f.refcount[ram + j] = 0; } f.refcount[ram] = 1; put_page(k, ram); }
+		if (ram >= 0) { for (let j = 0; j < HPAGE_NR; j++) { f.refcount[(ram + j) >> 12][(ram + j) & 4095] = 0; } f.refcount[ram >> 12][ram & 4095] = 1; put_page(k, ram); }
 		dropDevice(k, first, n);
 		return;
 	}
@@ -260,12 +260,12 @@ function* migrate_device_folio(k: Kernel, dev: Device, first: number, why: strin
 	for (let j = 0; j < n; j++) {
 		const from = first + j;
 		const to = ram + j;
-		f.slot[to] = f.slot[from];
-		f.slot[from] = -1;
-		f.mapping[to] = f.mapping[from];
-		f.index[to] = f.index[from];
-		f.mapcount[to] = places[j].length;
-		f.refcount[to] = places[j].length;
+		f.slot[to >> 12][to & 4095] = f.slot[from >> 12][from & 4095];
+		f.slot[from >> 12][from & 4095] = -1;
+		f.mapping[to >> 12][to & 4095] = f.mapping[from >> 12][from & 4095];
+		f.index[to >> 12][to & 4095] = f.index[from >> 12][from & 4095];
+		f.mapcount[to >> 12][to & 4095] = places[j].length;
+		f.refcount[to >> 12][to & 4095] = places[j].length;
 		for (const [mm, vpn] of places[j]) {
 			const old = mm.pt.pte(vpn);
 			mm.pt.set(vpn, to, PTE.PRESENT | PTE.YOUNG | (old & (PTE.WRITE | PTE.DIRTY)));
@@ -279,8 +279,8 @@ function* migrate_device_folio(k: Kernel, dev: Device, first: number, why: strin
 /** The device page or folio loses its last reference and goes back to the device's free lists. */
 function dropDevice(k: Kernel, first: number, n: number): void {
 	const f = k.frames;
-	for (let j = 0; j < n; j++) { f.mapcount[first + j] = 0; f.refcount[first + j] = 0; }
-	f.refcount[first] = 1;
+	for (let j = 0; j < n; j++) { f.mapcount[(first + j) >> 12][(first + j) & 4095] = 0; f.refcount[(first + j) >> 12][(first + j) & 4095] = 0; }
+	f.refcount[first >> 12][first & 4095] = 1;
 	put_page(k, first);
 }
 

@@ -27,14 +27,14 @@ function* make_device_exclusive(k: Kernel, mm: Mm, vpn: number, owner: Device | 
 		for (let tries = 0; tries < 4; tries++) {
 			const { pfn } = yield* get_user_page(k, mm, vpn, FOLL.GET | FOLL.WRITE | FOLL.SPLIT_PMD);
 			const f = k.frames;
-			if (!(f.flags[pfn] & PG.ANON) || (f.flags[pfn] & PG.HUGETLB)) {
+			if (!(f.flags[pfn >> 12][pfn & 4095] & PG.ANON) || (f.flags[pfn >> 12][pfn & 4095] & PG.HUGETLB)) {
 				fail('EOPNOTSUPP', `page at 0x${(vpn * PAGE_SIZE).toString(16)} is not anonymous memory; only anonymous pages can be made device-exclusive`);
 			}
 			yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'EXCLUSIVE', owner });
 			// the second walk: still the same page, mapped writable by a PTE
 			const pte = mm.pt.pte(vpn);
 			if (mm.pt.pfn(vpn) !== pfn || (pte & PTE.TYPE_MASK) !== PTE.PRESENT || !(pte & PTE.WRITE) || mm.pt.isHuge(vpn)) { continue; }
-			if (pte & PTE.DIRTY) { f.flags[pfn] |= PG.DIRTY; }
+			if (pte & PTE.DIRTY) { f.flags[pfn >> 12][pfn & 4095] |= PG.DIRTY; }
 			// device-exclusive entries count as clean and old for core mm
 			mm.pt.set(vpn, pfn, PTE.EXCL | PTE.WRITE);
 			return pfn;
@@ -102,10 +102,10 @@ function mkentry(k: Kernel, dev: Device, pfn: number, flags: number): number {
 	if (!(flags & HMM_PFN.VALID)) { return SNAP.NONE; }
 	const f = k.frames;
 	let b = 0;
-	if (f.flags[pfn] & PG.DEV_PRIVATE) {
-		b = f.owner[pfn] === dev.index ? SNAP.DEV_PRIVATE_LOCAL : SNAP.DEV_PRIVATE_REMOTE;
-	} else if (f.flags[pfn] & PG.DEV_COHERENT) {
-		b = f.owner[pfn] === dev.index ? SNAP.DEV_COHERENT_LOCAL : SNAP.DEV_COHERENT_REMOTE;
+	if (f.flags[pfn >> 12][pfn & 4095] & PG.DEV_PRIVATE) {
+		b = f.owner[pfn >> 12][pfn & 4095] === dev.index ? SNAP.DEV_PRIVATE_LOCAL : SNAP.DEV_PRIVATE_REMOTE;
+	} else if (f.flags[pfn >> 12][pfn & 4095] & PG.DEV_COHERENT) {
+		b = f.owner[pfn >> 12][pfn & 4095] === dev.index ? SNAP.DEV_COHERENT_LOCAL : SNAP.DEV_COHERENT_REMOTE;
 	} else if (pfn === ZERO_PFN) {
 		b = SNAP.ZERO;
 	}
@@ -117,8 +117,8 @@ function mkentry(k: Kernel, dev: Device, pfn: number, flags: number): number {
 /** The FOLL_LONGTERM hook of pin_user_pages: a device-coherent page is migrated to RAM before it is
  * pinned, so device memory stays evictable (migrate_device_coherent_folio). */
 export function* migrate_device_coherent_folio(k: Kernel, mm: Mm, vma: Vma, vpn: number, pfn: number): K<boolean> {
-	if (!(k.frames.flags[pfn] & PG.DEV_COHERENT)) { return false; }
-	const dev = k.devices[k.frames.owner[pfn]];
+	if (!(k.frames.flags[pfn >> 12][pfn & 4095] & PG.DEV_COHERENT)) { return false; }
+	const dev = k.devices[k.frames.owner[pfn >> 12][pfn & 4095]];
 	// folio_alloc(GFP_USER | __GFP_NOWARN, 0): an order-0 allocation, which may OOM-kill
 	while (k.frames.ramUsed >= k.frames.ramPages && (yield* out_of_memory(k, mm))) { /* killed one more */ }
 	const a = new MigrateVma(mm, vma, vpn, vpn + 1, SELECT.DEVICE_COHERENT, dev, `${dev.name} -> ram (long-term pin)`);

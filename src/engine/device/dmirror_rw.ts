@@ -114,12 +114,12 @@ function do_copy(k: Kernel, dev: Device, m: Mirror, from: number, end: number, w
 			return vpn;
 		}
 		const pfn = leaf.pfn[i];
-		if (f.owner[pfn] !== dev.index) { remote++; }
-		if (out) { k.content.read(f.slot[pfn], 0, PAGE_SIZE, out, (vpn - base) * PAGE_SIZE); }
+		if (f.owner[pfn >> 12][pfn & 4095] !== dev.index) { remote++; }
+		if (out) { k.content.read(f.slot[pfn >> 12][pfn & 4095], 0, PAGE_SIZE, out, (vpn - base) * PAGE_SIZE); }
 		if (rf) {
 			const span = fillSpan(rf, vpn);
-			if (span.to > span.from) { f.slot[pfn] = fillPage(k.content, f.slot[pfn], rf.fill, span.base, span.from, span.to); }
-			f.flags[pfn] |= PG.DIRTY;
+			if (span.to > span.from) { f.slot[pfn >> 12][pfn & 4095] = fillPage(k.content, f.slot[pfn >> 12][pfn & 4095], rf.fill, span.base, span.from, span.to); }
+			f.flags[pfn >> 12][pfn & 4095] |= PG.DIRTY;
 		}
 		res.cpages++;
 	}

@@ -6,7 +6,8 @@ import type { Mm } from '../mm/mm';
 import type { Vma } from '../mm/vma';
 import { PTE, PTRS_PER_PMD, type PtLeaf } from '../mm/pagetable';
 import { PG } from '../mm/frames';
-import { handle_mm_fault } from '../mm/fault';
+import { do_anonymous_page, handle_mm_fault, thp_eligible } from '../mm/fault';
+import { needs_reclaim } from '../mm/vmscan';
 import { VM } from '../mm/vma';
 import { ZERO_PFN } from '../mm/frames';
 import type { IntervalNotifier } from '../mm/mmu_notifier';
@@ -168,7 +169,7 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 				range.flags[i] = HMM_PFN.VALID | (write ? HMM_PFN.WRITE : 0) | order;
 				continue;
 			}
-		} else if (type === PTE.DEVPRIV && page_pgmap_owned(k, pfn, range.devPrivateOwner) && (f.flags[pfn] & PG.DEV_PRIVATE)) {
+		} else if (type === PTE.DEVPRIV && page_pgmap_owned(k, pfn, range.devPrivateOwner) && (f.flags[pfn >> 12][pfn & 4095] & PG.DEV_PRIVATE)) {
 			// the caller's own device page: reported as is, never faulted
 			range.pfns[i] = pfn;
 			range.flags[i] = HMM_PFN.VALID | (pte & PTE.WRITE ? HMM_PFN.WRITE : 0) | order;
@@ -209,7 +210,26 @@ function chargeFaults(k: Kernel, mm: Mm, n: number): void {
  * ends in VM_FAULT_SIGBUS (a file page beyond the end of the file) is -EFAULT for the caller: only
  * a CPU access is sent the signal. False: the walk fails with EFAULT. */
 function* faultRun(k: Kernel, mm: Mm, vma: Vma, from: number, to: number, write: boolean): K<boolean> {
+	// a read fault on an empty entry of private anonymous memory (no THP, no hugetlb, no reclaim
+	// due) is handle_mm_fault mapping the zero page: done inline with the same frame on the call
+	// stack, the same 'page-fault' event, fault count and time, and do_anonymous_page itself,
+	// without four generators per page (a debugger watching page faults on a huge device read)
+	const inline = !write && vma.isAnonPrivate && !(vma.flags & VM.HUGETLB) && !k.wants('call');
 	for (let vpn = from; vpn < to; vpn++) {
+		if (inline && zeroPageFault(k, mm, vma, vpn)) {
+			k.stack.push({ fn: 'handle_mm_fault', addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, device: undefined });
+			try {
+				if (k.wants('page-fault')) {
+					yield { kind: 'page-fault', addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, write: false, fn: 'handle_mm_fault' };
+				}
+				mm.faults++;
+				k.advance(k.costs.cpuFaultNs);
+				do_anonymous_page(k, mm, vpn, false);
+			} finally {
+				k.leave();
+			}
+			continue;
+		}
 		try {
 			yield* handle_mm_fault(k, mm, vma, vpn, write);
 		} catch (e) {
@@ -218,4 +238,13 @@ function* faultRun(k: Kernel, mm: Mm, vma: Vma, from: number, to: number, write:
 		}
 	}
 	return true;
+}
+
+/** Would handle_mm_fault's read fault at vpn go straight to do_anonymous_page, with no reclaim
+ * first (balance_pgdat) and no PMD-level path (THP, a huge leaf)? */
+function zeroPageFault(k: Kernel, mm: Mm, vma: Vma, vpn: number): boolean {
+	const leaf = mm.pt.leaf(vpn);
+	if (leaf && (leaf.huge || (leaf.pte[vpn & (PTRS_PER_PMD - 1)] & PTE.TYPE_MASK) !== PTE.NONE)) { return false; }
+	if ((!leaf || leaf.used === 0) && thp_eligible(k, vma, vpn)) { return false; }
+	return !needs_reclaim(k, 1);
 }

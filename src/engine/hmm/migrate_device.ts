@@ -72,9 +72,9 @@ export function* migrate_vma_setup(k: Kernel, a: MigrateVma): K {
 
 function selectable(k: Kernel, a: MigrateVma, pfn: number): boolean {
 	const f = k.frames;
-	if (f.flags[pfn] & PG.DEV_PRIVATE) { return (a.flags & SELECT.DEVICE_PRIVATE) !== 0 && page_pgmap_owned(k, pfn, a.owner); }
-	if (f.flags[pfn] & PG.DEV_COHERENT) { return (a.flags & SELECT.DEVICE_COHERENT) !== 0 && page_pgmap_owned(k, pfn, a.owner); }
-	if (f.flags[pfn] & PG.DAX) { return false; }
+	if (f.flags[pfn >> 12][pfn & 4095] & PG.DEV_PRIVATE) { return (a.flags & SELECT.DEVICE_PRIVATE) !== 0 && page_pgmap_owned(k, pfn, a.owner); }
+	if (f.flags[pfn >> 12][pfn & 4095] & PG.DEV_COHERENT) { return (a.flags & SELECT.DEVICE_COHERENT) !== 0 && page_pgmap_owned(k, pfn, a.owner); }
+	if (f.flags[pfn >> 12][pfn & 4095] & PG.DAX) { return false; }
 	return (a.flags & SELECT.SYSTEM) !== 0;
 }
 
@@ -101,7 +101,7 @@ function* collect(k: Kernel, a: MigrateVma): K {
 		if (leaf?.huge) { yield* split_huge_pmd(k, mm, vpn); }
 		const pte = leaf ? leaf.pte[li] : 0;
 		const type = pte & PTE.TYPE_MASK;
-		if (type === PTE.NONE || (type === PTE.PRESENT && (f.flags[leaf!.pfn[li]] & PG.ZERO) && (a.flags & SELECT.SYSTEM))) {
+		if (type === PTE.NONE || (type === PTE.PRESENT && (f.flags[(leaf!.pfn[li]) >> 12][(leaf!.pfn[li]) & 4095] & PG.ZERO) && (a.flags & SELECT.SYSTEM))) {
 			// a hole: the driver allocates a zero-filled page, only for anonymous memory
 			if (a.vma.isAnonPrivate) {
 				a.srcF[i] = MPFN.MIGRATE;
@@ -118,10 +118,10 @@ function* collect(k: Kernel, a: MigrateVma): K {
 		}
 		if (type !== PTE.PRESENT && type !== PTE.DEVPRIV) { continue; }
 		let pfn = leaf!.pfn[li];
-		if ((f.flags[pfn] & PG.ZERO) || !selectable(k, a, pfn) || f.pincount[pfn] > 0) { continue; }
+		if ((f.flags[pfn >> 12][pfn & 4095] & PG.ZERO) || !selectable(k, a, pfn) || f.pincount[pfn >> 12][pfn & 4095] > 0) { continue; }
 		if (f.isCompound(pfn)) { split_folio(k, pfn); pfn = leaf!.pfn[li]; }
 		const write = (pte & PTE.WRITE) !== 0 || file_device_writable(k, a.vma, pfn);
-		if (f.mapcount[pfn] <= 1) {
+		if (f.mapcount[pfn >> 12][pfn & 4095] <= 1) {
 			leaf!.pte[li] = PTE.MIGRATION | (pte & PTE.DIRTY) | (write ? PTE.WRITE : 0);
 		} else {
 			yield* unmapAll(k, a, i, vpn, pfn);
@@ -142,7 +142,7 @@ function pmdSkipped(k: Kernel, a: MigrateVma, pte: number, pfn: number): boolean
 	const type = pte & PTE.TYPE_MASK;
 	if (type === PTE.PRESENT) {
 		if (!(a.flags & SELECT.SYSTEM)) { return true; }
-		return (k.frames.flags[pfn] & PG.DEV_COHERENT) !== 0;
+		return (k.frames.flags[pfn >> 12][pfn & 4095] & PG.DEV_COHERENT) !== 0;
 	}
 	if (type === PTE.DEVPRIV) { return !selectable(k, a, pfn); }
 	return false;
@@ -166,7 +166,7 @@ function collectPmd(k: Kernel, a: MigrateVma, base: number, i: number): boolean 
 		return true;
 	}
 	if ((type !== PTE.PRESENT && type !== PTE.DEVPRIV) || !selectable(k, a, head)) { return false; }
-	for (let j = 0; j < HPAGE_NR; j++) { if (k.frames.pincount[head + j] > 0 || k.frames.mapcount[head + j] !== 1) { return false; } }
+	for (let j = 0; j < HPAGE_NR; j++) { if (k.frames.pincount[(head + j) >> 12][(head + j) & 4095] > 0 || k.frames.mapcount[(head + j) >> 12][(head + j) & 4095] !== 1) { return false; } }
 	const write = (l.pte[0] & PTE.WRITE) !== 0;
 	for (let j = 0; j < HPAGE_NR; j++) { l.pte[j] = PTE.MIGRATION | (l.pte[j] & (PTE.WRITE | PTE.DIRTY)); }
 	a.src[i] = head;
@@ -182,7 +182,7 @@ function* unmapAll(k: Kernel, a: MigrateVma, i: number, vpn: number, pfn: number
 	const mark = (mm: Mm, v: number) => {
 		mm.pt.setFlags(v, PTE.MIGRATION | (mm.pt.pte(v) & (PTE.WRITE | PTE.DIRTY)));
 	};
-	if (k.frames.mapcount[pfn] <= 1) { mark(a.mm, vpn); return; }
+	if (k.frames.mapcount[pfn >> 12][pfn & 4095] <= 1) { mark(a.mm, vpn); return; }
 	const others: [Mm, number][] = [];
 	rmap_walk(k, pfn, (mm, v) => { if (mm !== a.mm || v !== vpn) { others.push([mm, v]); } });
 	mark(a.mm, vpn);
@@ -233,16 +233,16 @@ export function* migrate_vma_pages(k: Kernel, a: MigrateVma): K {
 			}
 			// "For now only support anonymous memory migrating to device private or coherent memory"
 			// (folio_mapping() is set); experimental=file_migration lifts it for shared file mappings
-			if ((f.flags[src] & PG.FILE) && f.isDevice(dst) && !file_folio_migratable(k, a.vma, src)) { a.srcF[i] &= ~MPFN.MIGRATE; continue; }
+			if ((f.flags[src >> 12][src & 4095] & PG.FILE) && f.isDevice(dst) && !file_folio_migratable(k, a.vma, src)) { a.srcF[i] &= ~MPFN.MIGRATE; continue; }
 			// a swap-cache page moves only if folio_free_swap succeeds; it stays in the swap cache
 			// only while another swap entry shares its slot, so it never does
-			if (f.swap[src] >= 0) { a.srcF[i] &= ~MPFN.MIGRATE; continue; }
+			if (f.swap[src >> 12][src & 4095] >= 0) { a.srcF[i] &= ~MPFN.MIGRATE; continue; }
 			for (let j = 0; j < n; j++) {
-				f.mapping[dst + j] = f.mapping[src + j];
-				f.index[dst + j] = f.index[src + j];
-				f.flags[dst + j] |= f.flags[src + j] & (PG.ANON | PG.DIRTY);
+				f.mapping[(dst + j) >> 12][(dst + j) & 4095] = f.mapping[(src + j) >> 12][(src + j) & 4095];
+				f.index[(dst + j) >> 12][(dst + j) & 4095] = f.index[(src + j) >> 12][(src + j) & 4095];
+				f.flags[(dst + j) >> 12][(dst + j) & 4095] |= f.flags[(src + j) >> 12][(src + j) & 4095] & (PG.ANON | PG.DIRTY);
 			}
-			if (f.flags[src] & PG.FILE) { file_migrate_flags(k, src, dst); }
+			if (f.flags[src >> 12][src & 4095] & PG.FILE) { file_migrate_flags(k, src, dst); }
 		}
 	} finally {
 		k.leave();
@@ -260,7 +260,7 @@ function insertPage(k: Kernel, a: MigrateVma, i: number, dst: number, n: number)
 	const w = a.vma.writable ? PTE.WRITE : 0;
 	for (let j = 0; j < n; j++) {
 		page_add_anon_rmap(k, dst + j, a.mm, vpn + j);
-		k.frames.slot[dst + j] = -1;
+		k.frames.slot[(dst + j) >> 12][(dst + j) & 4095] = -1;
 		a.mm.pt.set(vpn + j, dst + j, type | w | (type === PTE.PRESENT ? PTE.YOUNG | PTE.DIRTY : 0));
 	}
 	a.mm.pt.leafFor(vpn).huge = n === HPAGE_NR;
@@ -268,7 +268,7 @@ function insertPage(k: Kernel, a: MigrateVma, i: number, dst: number, n: number)
 }
 
 function newType(k: Kernel, pfn: number): number {
-	return k.frames.flags[pfn] & PG.DEV_PRIVATE ? PTE.DEVPRIV : PTE.PRESENT;
+	return k.frames.flags[pfn >> 12][pfn & 4095] & PG.DEV_PRIVATE ? PTE.DEVPRIV : PTE.PRESENT;
 }
 
 /** migrate_vma_finalize: install the new pages where migration entries are, or put the old back. */
@@ -309,13 +309,13 @@ export function* migrate_vma_finalize(k: Kernel, a: MigrateVma): K {
 				if (!ok) { continue; }
 				// the new page takes over the old one's mappings, references and bytes
 				const maps = 1 + (others?.length ?? 0);
-				f.mapcount[to] = maps;
-				f.refcount[to] = maps;
-				f.slot[to] = f.slot[from];
-				f.slot[from] = -1;
-				f.mapcount[from] -= maps;
+				f.mapcount[to >> 12][to & 4095] = maps;
+				f.refcount[to >> 12][to & 4095] = maps;
+				f.slot[to >> 12][to & 4095] = f.slot[from >> 12][from & 4095];
+				f.slot[from >> 12][from & 4095] = -1;
+				f.mapcount[from >> 12][from & 4095] -= maps;
 				for (let r = 0; r < maps; r++) { put_page(k, from); }
-				if (f.flags[to] & PG.FILE) { file_migrate_cache_entry(k, from, to); }
+				if (f.flags[to >> 12][to & 4095] & PG.FILE) { file_migrate_cache_entry(k, from, to); }
 			}
 			if (ok) {
 				leaf!.huge = n === HPAGE_NR;
@@ -339,7 +339,7 @@ function remap(k: Kernel, mm: Mm, vpn: number, to: number): void {
 
 function freeUnused(k: Kernel, dst: number, n: number): void {
 	for (let j = 0; j < n; j++) {
-		k.frames.slot[dst + j] = -1;
+		k.frames.slot[(dst + j) >> 12][(dst + j) & 4095] = -1;
 		put_page(k, dst + j);
 	}
 }

@@ -66,10 +66,10 @@ export function* cpu_access(k: Kernel, mm: Mm, start: number, end: number, write
 		}
 		if (write) {
 			const pfn = leaf!.pfn[i];
-			f.flags[pfn] = (f.flags[pfn] | PG.DIRTY) & ~PG.LAZYFREE;
-			if (rf && (f.slot[pfn] >= 0 || !isZeroFill(rf.fill))) {
+			f.flags[pfn >> 12][pfn & 4095] = (f.flags[pfn >> 12][pfn & 4095] | PG.DIRTY) & ~PG.LAZYFREE;
+			if (rf && (f.slot[pfn >> 12][pfn & 4095] >= 0 || !isZeroFill(rf.fill))) {
 				const { from, to, base } = fillSpan(rf, vpn);
-				if (to > from) { f.slot[pfn] = fillPage(k.content, f.slot[pfn], rf.fill, base, from, to); }
+				if (to > from) { f.slot[pfn >> 12][pfn & 4095] = fillPage(k.content, f.slot[pfn >> 12][pfn & 4095], rf.fill, base, from, to); }
 			}
 		}
 	}

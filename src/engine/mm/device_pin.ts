@@ -45,13 +45,13 @@ export class DevicePins {
 	/** unpin_user_pages of a device-pinned page: its reference goes with it. */
 	drop(k: Kernel, pfn: number): void {
 		if (!this.until.delete(pfn)) { return; }
-		k.frames.pincount[pfn]--;
+		k.frames.pincount[pfn >> 12][pfn & 4095]--;
 		put_page(k, pfn);
 	}
 
 	pinnedPages(owner: number, k: Kernel): number {
 		let n = 0;
-		for (const pfn of this.until.keys()) { if (k.frames.owner[pfn] === owner) { n++; } }
+		for (const pfn of this.until.keys()) { if (k.frames.owner[pfn >> 12][pfn & 4095] === owner) { n++; } }
 		return n;
 	}
 }
@@ -63,9 +63,9 @@ export function device_pin_pages(k: Kernel, mm: Mm, start: number, end: number, 
 	for (let vpn = start; vpn < end; vpn++) {
 		const t = mm.pt.pte(vpn) & PTE.TYPE_MASK;
 		const pfn = mm.pt.pfn(vpn);
-		if ((t !== PTE.DEVPRIV && t !== PTE.PRESENT) || k.frames.owner[pfn] !== owner) { missing++; continue; }
+		if ((t !== PTE.DEVPRIV && t !== PTE.PRESENT) || k.frames.owner[pfn >> 12][pfn & 4095] !== owner) { missing++; continue; }
 		if (k.pins.until.has(pfn)) { k.pins.add(pfn, Math.max(k.pins.until.get(pfn)!, untilNs)); continue; }
-		k.frames.pincount[pfn]++;
+		k.frames.pincount[pfn >> 12][pfn & 4095]++;
 		get_page(k, pfn);
 		k.pins.add(pfn, untilNs);
 	}

@@ -180,7 +180,7 @@ function* do_huge_pmd_wp_page(k: Kernel, mm: Mm, vpn: number): K<boolean> {
 			}
 			return true;
 		}
-	} else if ((k.frames.flags[head] & PG.ANON) && exclusive_folio(k, head)) {
+	} else if ((k.frames.flags[head >> 12][head & 4095] & PG.ANON) && exclusive_folio(k, head)) {
 		for (let i = 0; i < HPAGE_NR; i++) { leaf.pte[i] |= PTE.WRITE | PTE.DIRTY | PTE.YOUNG; }
 		return true;
 	}
@@ -189,7 +189,7 @@ function* do_huge_pmd_wp_page(k: Kernel, mm: Mm, vpn: number): K<boolean> {
 }
 
 function exclusive_folio(k: Kernel, head: number): boolean {
-	for (let i = 0; i < HPAGE_NR; i++) { if (k.frames.mapcount[head + i] > 1) { return false; } }
+	for (let i = 0; i < HPAGE_NR; i++) { if (k.frames.mapcount[(head + i) >> 12][(head + i) & 4095] > 1) { return false; } }
 	return true;
 }
 
@@ -210,7 +210,7 @@ export function* do_wp_page(k: Kernel, mm: Mm, vma: Vma, vpn: number): K {
 	const pfn = mm.pt.pfn(vpn);
 	const f = k.frames;
 	// a page in the swap cache is still what other processes' swap entries will read: copy it
-	if ((f.flags[pfn] & PG.ANON) && !f.isZero(pfn) && f.mapcount[pfn] === 1 && f.swap[pfn] < 0) {
+	if ((f.flags[pfn >> 12][pfn & 4095] & PG.ANON) && !f.isZero(pfn) && f.mapcount[pfn >> 12][pfn & 4095] === 1 && f.swap[pfn >> 12][pfn & 4095] < 0) {
 		mm.pt.setFlags(vpn, pte | PTE.WRITE | PTE.DIRTY | PTE.YOUNG);
 		return;
 	}
@@ -221,12 +221,12 @@ export function* do_wp_page(k: Kernel, mm: Mm, vma: Vma, vpn: number): K {
 export function* wp_page_copy(k: Kernel, mm: Mm, vpn: number, old: number): K {
 	yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'CLEAR' });
 	const pfn = k.frames.allocRam(PG.ANON);
-	k.frames.slot[pfn] = k.content.copy(k.frames.slot[old]);
+	k.frames.slot[pfn >> 12][pfn & 4095] = k.content.copy(k.frames.slot[old >> 12][old & 4095]);
 	k.advance(k.costs.hostCopyNs(PAGE_SIZE));
 	page_add_anon_rmap(k, pfn, mm, vpn);
 	mm.pt.set(vpn, pfn, PTE.PRESENT | PTE.WRITE | PTE.DIRTY | PTE.YOUNG);
 	if (!k.frames.isZero(old)) {
-		const compound = k.frames.isCompound(old) ? k.frames.head[old] : -1;
+		const compound = k.frames.isCompound(old) ? k.frames.head[old >> 12][old & 4095] : -1;
 		page_remove_rmap(k, old);
 		put_page(k, old);
 		if (compound >= 0) { split_folio(k, compound); }
@@ -248,7 +248,7 @@ function* do_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K 
 	if (write && !vma.shared) {
 		// do_cow_fault: a private copy, never the page-cache page itself
 		const pfn = k.frames.allocRam(PG.ANON);
-		k.frames.slot[pfn] = k.content.copy(k.frames.slot[cache]);
+		k.frames.slot[pfn >> 12][pfn & 4095] = k.content.copy(k.frames.slot[cache >> 12][cache & 4095]);
 		page_add_anon_rmap(k, pfn, mm, vpn);
 		mm.pt.set(vpn, pfn, PTE.PRESENT | PTE.WRITE | PTE.DIRTY | PTE.YOUNG);
 		return;
@@ -257,7 +257,7 @@ function* do_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K 
 	page_dup_rmap(k, cache);
 	const w = vma.shared && vma.writable && (write || file.shmem);
 	mm.pt.set(vpn, cache, PTE.PRESENT | PTE.YOUNG | (w ? PTE.WRITE : 0) | (write ? PTE.DIRTY : 0));
-	if (write) { k.frames.flags[cache] |= PG.DIRTY; }
+	if (write) { k.frames.flags[cache >> 12][cache & 4095] |= PG.DIRTY; }
 }
 
 /** A CPU access to a device-exclusive entry gives the page back to the CPU

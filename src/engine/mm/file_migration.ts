@@ -41,7 +41,7 @@ export const FILE_MIGRATION_HOOKS = [
  * file's page (not shmem, not DAX) in a shared mapping. */
 export function file_folio_migratable(k: Kernel, vma: Vma, pfn: number): boolean {
 	if (!k.experimental('file_migration') || !vma.shared || !vma.file || vma.file.shmem || vma.backing === 'dax') { return false; }
-	return (k.frames.flags[pfn] & (PG.FILE | PG.SWAPBACKED | PG.DAX | PG.ANON)) === PG.FILE;
+	return (k.frames.flags[pfn >> 12][pfn & 4095] & (PG.FILE | PG.SWAPBACKED | PG.DAX | PG.ANON)) === PG.FILE;
 }
 
 /** With the mode, a page of a writable shared file mapping becomes writable when it moves (its
@@ -61,14 +61,14 @@ export function file_vma_page_movable(k: Kernel, mm: Mm, vma: Vma, vpn: number):
 	if (t === PTE.DEVPRIV) { return k.experimental('file_migration'); }
 	if (t !== PTE.PRESENT) { return false; }
 	const pfn = mm.pt.pfn(vpn);
-	return k.frames.pincount[pfn] === 0 && file_folio_migratable(k, vma, pfn);
+	return k.frames.pincount[pfn >> 12][pfn & 4095] === 0 && file_folio_migratable(k, vma, pfn);
 }
 
 /** folio_migrate_flags for a cache page: the new page is a file page (never anonymous, whatever
  * its allocator gave it), on the file LRU when it is RAM, and keeps the dirty bit. */
 export function file_migrate_flags(k: Kernel, src: number, dst: number): void {
 	const f = k.frames;
-	f.flags[dst] = (f.flags[dst] & ~PG.ANON) | PG.FILE | (f.flags[src] & PG.DIRTY);
+	f.flags[dst >> 12][dst & 4095] = (f.flags[dst >> 12][dst & 4095] & ~PG.ANON) | PG.FILE | (f.flags[src >> 12][src & 4095] & PG.DIRTY);
 	if (!f.isDevice(dst)) { f.lruAdd(dst, LRU.INACTIVE_FILE); }
 }
 
@@ -76,11 +76,11 @@ export function file_migrate_flags(k: Kernel, src: number, dst: number): void {
  * reference) moves from `from` to `to`; `from` loses its last reference. */
 export function file_migrate_cache_entry(k: Kernel, from: number, to: number): void {
 	const f = k.frames;
-	const file = k.fileById[f.mapping[to]];
-	const index = f.index[to];
+	const file = k.fileById[f.mapping[to >> 12][to & 4095]];
+	const index = f.index[to >> 12][to & 4095];
 	if (!file || (file.pages.pte(index) & PTE.TYPE_MASK) !== PTE.PRESENT || file.pages.pfn(index) !== from) { return; }
 	file.pages.set(index, to, PTE.PRESENT);
-	f.refcount[to]++;
+	f.refcount[to >> 12][to & 4095]++;
 	put_page(k, from);
 }
 
@@ -113,10 +113,10 @@ export function* filemap_device_folio_to_ram(k: Kernel, file: SimFile, index: nu
 			put_page(k, pfn);
 		}
 		const ram = f.allocRam(PG.FILE);
-		f.mapping[ram] = f.mapping[pfn];
-		f.index[ram] = index;
-		f.slot[ram] = f.slot[pfn];
-		f.slot[pfn] = -1;
+		f.mapping[ram >> 12][ram & 4095] = f.mapping[pfn >> 12][pfn & 4095];
+		f.index[ram >> 12][ram & 4095] = index;
+		f.slot[ram >> 12][ram & 4095] = f.slot[pfn >> 12][pfn & 4095];
+		f.slot[pfn >> 12][pfn & 4095] = -1;
 		file_migrate_flags(k, pfn, ram);
 		file.pages.set(index, ram, PTE.PRESENT);
 		pgmap.ops.copy_to_host?.(k, pfn, true);
@@ -130,8 +130,8 @@ export function* filemap_device_folio_to_ram(k: Kernel, file: SimFile, index: nu
 /** The device gives a page-cache page back (dmirror's chunk eviction, migrate_device_range):
  * the same trip as filemap_get_folio's, found by pfn. */
 export function* file_device_folio_evict(k: Kernel, pfn: number): K {
-	const file = k.fileById[k.frames.mapping[pfn]];
-	if (file) { yield* filemap_device_folio_to_ram(k, file, k.frames.index[pfn]); }
+	const file = k.fileById[k.frames.mapping[pfn >> 12][pfn & 4095]];
+	if (file) { yield* filemap_device_folio_to_ram(k, file, k.frames.index[pfn >> 12][pfn & 4095]); }
 }
 
 /** Whole pages [first, last) of a byte range of the file, clamped to its end. */
@@ -171,9 +171,9 @@ export function* file_write(k: Kernel, file: SimFile, lo: number, hi: number, fi
 			const page = index * PAGE_SIZE;
 			if (fill) {
 				const from = Math.max(0, (lo - page) / 4), to = Math.min(1024, (hi - page) / 4);
-				k.frames.slot[pfn] = fillPage(k.content, k.frames.slot[pfn], fill, (page - lo) / 4, from, to);
+				k.frames.slot[pfn >> 12][pfn & 4095] = fillPage(k.content, k.frames.slot[pfn >> 12][pfn & 4095], fill, (page - lo) / 4, from, to);
 			}
-			k.frames.flags[pfn] |= PG.DIRTY;
+			k.frames.flags[pfn >> 12][pfn & 4095] |= PG.DIRTY;
 		}
 		k.advance(k.costs.hostCopyNs(hi - lo));
 	} finally {
@@ -192,11 +192,11 @@ export function* file_sync(k: Kernel, file: SimFile, fromDevice: boolean): K<num
 		if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT) { return; }
 		// a DAX file's pages are the persistent memory: dax_writeback_mapping_range only flushes
 		// CPU caches, there is no page to write
-		if (file.dax) { f.flags[pfn] &= ~PG.DIRTY; return; }
+		if (file.dax) { f.flags[pfn >> 12][pfn & 4095] &= ~PG.DIRTY; return; }
 		rmap_walk(k, pfn, (mm, vpn) => {
-			if (mm.pt.pte(vpn) & PTE.DIRTY) { f.flags[pfn] |= PG.DIRTY; mm.pt.setFlags(vpn, mm.pt.pte(vpn) & ~PTE.DIRTY); }
+			if (mm.pt.pte(vpn) & PTE.DIRTY) { f.flags[pfn >> 12][pfn & 4095] |= PG.DIRTY; mm.pt.setFlags(vpn, mm.pt.pte(vpn) & ~PTE.DIRTY); }
 		});
-		if (f.flags[pfn] & PG.DIRTY) { dirty.push(index); }
+		if (f.flags[pfn >> 12][pfn & 4095] & PG.DIRTY) { dirty.push(index); }
 	});
 	yield* k.enter('file_write_and_wait_range', { addr: 0, npages: dirty.length });
 	try {
@@ -210,7 +210,7 @@ export function* file_sync(k: Kernel, file: SimFile, fromDevice: boolean): K<num
 			}
 			const pfn = file.pages.pfn(index);
 			k.advance(PAGE_SIZE / SWAP_WRITE_BW * 1e9);
-			f.flags[pfn] &= ~PG.DIRTY;
+			f.flags[pfn >> 12][pfn & 4095] &= ~PG.DIRTY;
 			k.fileMigration.writebackPages++;
 		}
 	} finally {
@@ -226,7 +226,7 @@ export function file_pages_on_device(k: Kernel): { pages: number; dirty: number 
 		file.pages.forEach(0, Number.MAX_SAFE_INTEGER, (_i, pfn, pte) => {
 			if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || !k.frames.isDevice(pfn)) { return; }
 			pages++;
-			if (k.frames.flags[pfn] & PG.DIRTY) { dirty++; }
+			if (k.frames.flags[pfn >> 12][pfn & 4095] & PG.DIRTY) { dirty++; }
 		});
 	}
 	return { pages, dirty };

@@ -62,7 +62,7 @@ function* pinned_copies(k: Kernel, mm: Mm): K<number> {
 					const t = l.pte[i] & PTE.TYPE_MASK;
 					if (t === PTE.NONE || t === PTE.SWAP || t === PTE.DEVPRIV) { continue; }
 					const pfn = l.pfn[i];
-					if (f.pincount[pfn] > 0 && (f.flags[pfn] & PG.ANON) && !(f.flags[pfn] & PG.ZERO)) { n++; }
+					if (f.pincount[pfn >> 12][pfn & 4095] > 0 && (f.flags[pfn >> 12][pfn & 4095] & PG.ANON) && !(f.flags[pfn >> 12][pfn & 4095] & PG.ZERO)) { n++; }
 				}
 			}
 			yield* k.tick(s * PAGE_SIZE);
@@ -86,7 +86,7 @@ export function vma_needs_copy(k: Kernel, mm: Mm, v: Vma): boolean {
 		const lo = Math.max(v.start, base) - base, hi = Math.min(v.end, base + PTRS_PER_PMD) - base;
 		for (let i = lo; i < hi && !anon; i++) {
 			const t = l.pte[i] & PTE.TYPE_MASK;
-			if (t !== PTE.NONE && (t !== PTE.PRESENT || l.huge || (f.flags[l.pfn[i]] & PG.ANON))) { anon = true; }
+			if (t !== PTE.NONE && (t !== PTE.PRESENT || l.huge || (f.flags[(l.pfn[i]) >> 12][(l.pfn[i]) & 4095] & PG.ANON))) { anon = true; }
 		}
 		if (anon) { break; }
 	}
@@ -127,10 +127,10 @@ function* copy_entries(k: Kernel, src: Mm, dst: Mm, start: number, end: number, 
 			continue;
 		}
 		const zero = k.frames.isZero(pfn);
-		if (cow && !zero && (k.frames.flags[pfn] & PG.ANON) && k.frames.pincount[pfn] > 0 && type !== PTE.DEVPRIV) {
+		if (cow && !zero && (k.frames.flags[pfn >> 12][pfn & 4095] & PG.ANON) && k.frames.pincount[pfn >> 12][pfn & 4095] > 0 && type !== PTE.DEVPRIV) {
 			// a pinned anon page cannot be shared COW: the child gets its own copy (copy_present_page)
 			const copy = k.frames.allocRam(PG.ANON);
-			k.frames.slot[copy] = k.content.copy(k.frames.slot[pfn]);
+			k.frames.slot[copy >> 12][copy & 4095] = k.content.copy(k.frames.slot[pfn >> 12][pfn & 4095]);
 			page_add_anon_rmap(k, copy, dst, vpn);
 			dst.pt.set(vpn, copy, pte);
 			continue;
@@ -164,18 +164,18 @@ function copy_leaves(k: Kernel, src: Mm, dst: Mm, start: number, end: number, co
 			let pfn = l.pfn[i];
 			if (type === PTE.SWAP) {
 				swap_duplicate(k, pfn);
-			} else if (f.flags[pfn] & PG.ZERO) {
+			} else if (f.flags[pfn >> 12][pfn & 4095] & PG.ZERO) {
 				if (cow) { pte &= ~PTE.WRITE; l.pte[i] = pte; }
-			} else if (cow && (f.flags[pfn] & PG.ANON) && f.pincount[pfn] > 0 && type !== PTE.DEVPRIV) {
+			} else if (cow && (f.flags[pfn >> 12][pfn & 4095] & PG.ANON) && f.pincount[pfn >> 12][pfn & 4095] > 0 && type !== PTE.DEVPRIV) {
 				// a pinned anon page cannot be shared COW: the child gets its own copy (copy_present_page)
 				const copy = f.allocRam(PG.ANON);
-				f.slot[copy] = k.content.copy(f.slot[pfn]);
+				f.slot[copy >> 12][copy & 4095] = k.content.copy(f.slot[pfn >> 12][pfn & 4095]);
 				page_add_anon_rmap(k, copy, dst, base + i);
 				pfn = copy;
 			} else {
 				if (cow) { pte &= ~PTE.WRITE; l.pte[i] = pte; }
-				f.refcount[pfn]++;
-				f.mapcount[pfn]++;
+				f.refcount[pfn >> 12][pfn & 4095]++;
+				f.mapcount[pfn >> 12][pfn & 4095]++;
 			}
 			// the child's leaf is new: every entry written here was empty
 			d ??= dst.pt.leafFor(base);

@@ -1,7 +1,9 @@
-// struct page, as parallel typed arrays indexed by pfn. RAM and every device's memory share one
+// struct page, as parallel typed arrays in fixed-size chunks (frames_chunks.ts): field X of frame
+// pfn is `X[pfn >> 12][pfn & 4095]`. RAM and every device's memory share one
 // pfn space; `owner` says whose memory a frame is. Frames are handed out from per-pool free
 // lists, so a freed pfn is reused and the arrays only grow with the peak number of live pages.
 import { RamExhausted } from '../sim/errors';
+import { FrameChunks, PfnStack } from './frames_chunks';
 
 /** page flags (PG_*) */
 export const enum PG {
@@ -31,29 +33,9 @@ export const HUGE_ZERO_PFN = 1;
 export const HPAGE_NR = 512;
 const FIRST_FREE_PFN = 1 + HPAGE_NR;
 
-export class Frames {
+export class Frames extends FrameChunks {
+	/** frames reserved so far (pfns below it exist) */
 	size = 0;
-	refcount = new Int32Array(0);
-	mapcount = new Int32Array(0);
-	pincount = new Int32Array(0);
-	flags = new Uint16Array(0);
-	/** RAM_POOL or a device index */
-	owner = new Int16Array(0);
-	/** content slot in the ContentStore, -1 = all zeroes */
-	slot = new Int32Array(0);
-	/** rmap: anon family id, file id (see Kernel), or -1 */
-	mapping = new Int32Array(0);
-	/** rmap: virtual page number for anon pages, page index for file pages */
-	index = new Float64Array(0);
-	/** for a TAIL page, its head pfn; else the pfn itself */
-	head = new Int32Array(0);
-	/** folio->swap: the swap slot whose swap cache holds this page, -1 if none */
-	swap = new Int32Array(0);
-	/** the LRU lists, intrusive (folio->lru): the list a head or base page is on and its
-	 * neighbours; a PMD-sized folio is one entry (its head), counted as HPAGE_NR pages */
-	lru = new Uint8Array(0);
-	lruNext = new Int32Array(0);
-	lruPrev = new Int32Array(0);
 	/** per list (indexed by LRU): first (most recent) and last (oldest) entry, and pages on it */
 	readonly lruHead = new Int32Array([-1, -1, -1, -1, -1]);
 	readonly lruTail = new Int32Array([-1, -1, -1, -1, -1]);
@@ -62,7 +44,7 @@ export class Frames {
 	reclaimFailures = 0;
 
 	private next = FIRST_FREE_PFN;
-	private freeRam: number[] = [];
+	private freeRam = new PfnStack();
 	private freeRamHuge: number[] = [];
 	ramUsed = 0;
 
@@ -75,70 +57,51 @@ export class Frames {
 	constructor(public ramPages: number) {
 		// calculate_min_free_kbytes: sqrt(lowmem KiB * 16), within [128 KiB, 256 MiB]; low and high
 		// are min plus a quarter of it or watermark_scale_factor (0.1%) of RAM, whichever is more
+		super();
 		const minKib = Math.min(262144, Math.max(128, Math.floor(Math.sqrt(ramPages * 4 * 16))));
 		const min = Math.min(Math.floor(ramPages / 8), minKib >> 2);
 		const gap = Math.max(min >> 2, Math.floor(ramPages * 10 / 10000));
 		this.wmarkMin = min;
 		this.wmarkLow = Math.min(Math.floor(ramPages / 4), min + gap);
 		this.wmarkHigh = Math.min(Math.floor(ramPages / 2), min + 2 * gap);
-		this.grow(FIRST_FREE_PFN + 1024);
-		this.flags[ZERO_PFN] = PG.ZERO;
-		this.refcount[ZERO_PFN] = 1;
+		this.reserve(FIRST_FREE_PFN);
+		this.flags[ZERO_PFN >> 12][ZERO_PFN & 4095] = PG.ZERO;
+		this.refcount[ZERO_PFN >> 12][ZERO_PFN & 4095] = 1;
 		for (let i = 0; i < HPAGE_NR; i++) {
 			const p = HUGE_ZERO_PFN + i;
-			this.flags[p] = PG.ZERO | (i === 0 ? PG.HEAD : PG.TAIL);
-			this.head[p] = HUGE_ZERO_PFN;
-			this.refcount[p] = 1;
+			this.flags[p >> 12][p & 4095] = PG.ZERO | (i === 0 ? PG.HEAD : PG.TAIL);
+			this.head[p >> 12][p & 4095] = HUGE_ZERO_PFN;
+			this.refcount[p >> 12][p & 4095] = 1;
 		}
-		for (let p = 0; p < FIRST_FREE_PFN; p++) { this.owner[p] = RAM_POOL; this.slot[p] = -1; this.mapping[p] = -1; }
+		for (let p = 0; p < FIRST_FREE_PFN; p++) { this.owner[p >> 12][p & 4095] = RAM_POOL; this.slot[p >> 12][p & 4095] = -1; this.mapping[p >> 12][p & 4095] = -1; }
 	}
 
-	isZero(pfn: number): boolean { return (this.flags[pfn] & PG.ZERO) !== 0; }
-	isDevice(pfn: number): boolean { return this.owner[pfn] !== RAM_POOL; }
+	isZero(pfn: number): boolean { return (this.flags[pfn >> 12][pfn & 4095] & PG.ZERO) !== 0; }
+	isDevice(pfn: number): boolean { return this.owner[pfn >> 12][pfn & 4095] !== RAM_POOL; }
 
-	private grow(min: number): void {
-		let cap = Math.max(this.refcount.length, 1024);
-		while (cap < min) { cap *= 2; }
-		if (cap === this.refcount.length) { return; }
-		const g = <T extends { length: number; set(a: ArrayLike<number>): void }>(a: T, C: new (n: number) => T): T => {
-			const b = new C(cap); b.set(a as unknown as ArrayLike<number>); return b;
-		};
-		this.refcount = g(this.refcount, Int32Array);
-		this.mapcount = g(this.mapcount, Int32Array);
-		this.pincount = g(this.pincount, Int32Array);
-		this.flags = g(this.flags, Uint16Array);
-		this.owner = g(this.owner, Int16Array);
-		this.slot = g(this.slot, Int32Array);
-		this.mapping = g(this.mapping, Int32Array);
-		this.index = g(this.index, Float64Array);
-		this.head = g(this.head, Int32Array);
-		this.swap = g(this.swap, Int32Array);
-		this.lru = g(this.lru, Uint8Array);
-		this.lruNext = g(this.lruNext, Int32Array);
-		this.lruPrev = g(this.lruPrev, Int32Array);
-	}
-
-	/** Reserves `n` fresh contiguous pfns (device chunks, huge pages). */
-	reserve(n: number): number {
+	/** Reserves `n` fresh contiguous pfns (device chunks, huge pages) as memory of `pool`
+	 * (RAM_POOL, a device index, or POOL_MIXED for frames that are never freed to RAM). */
+	reserve(n: number, pool = RAM_POOL): number {
 		const first = this.next;
 		this.next += n;
-		this.grow(this.next);
+		this.addFrames(first, n, pool);
 		this.size = this.next;
 		return first;
 	}
 
 	private init(pfn: number, owner: number, flags: number): void {
-		this.refcount[pfn] = 1;
-		this.mapcount[pfn] = 0;
-		this.pincount[pfn] = 0;
-		this.flags[pfn] = flags;
-		this.owner[pfn] = owner;
-		this.slot[pfn] = -1;
-		this.mapping[pfn] = -1;
-		this.index[pfn] = 0;
-		this.head[pfn] = pfn;
-		this.swap[pfn] = -1;
-		this.lru[pfn] = LRU.NONE;
+		this.use(pfn, owner === RAM_POOL);
+		this.refcount[pfn >> 12][pfn & 4095] = 1;
+		this.mapcount[pfn >> 12][pfn & 4095] = 0;
+		this.pincount[pfn >> 12][pfn & 4095] = 0;
+		this.flags[pfn >> 12][pfn & 4095] = flags;
+		this.owner[pfn >> 12][pfn & 4095] = owner;
+		this.slot[pfn >> 12][pfn & 4095] = -1;
+		this.mapping[pfn >> 12][pfn & 4095] = -1;
+		this.index[pfn >> 12][pfn & 4095] = 0;
+		this.head[pfn >> 12][pfn & 4095] = pfn;
+		this.swap[pfn >> 12][pfn & 4095] = -1;
+		this.lru[pfn >> 12][pfn & 4095] = LRU.NONE;
 	}
 
 	/** alloc_page(): a RAM frame with refcount 1, or ENOMEM when RAM is exhausted. */
@@ -150,9 +113,12 @@ export class Frames {
 			if (run !== undefined) {
 				for (let i = HPAGE_NR - 1; i > 0; i--) { this.freeRam.push(run + i); }
 				pfn = run;
+				this.account(pfn, 1);
 			} else {
 				pfn = this.reserve(1);
 			}
+		} else {
+			this.account(pfn, 1);
 		}
 		this.ramUsed++;
 		this.init(pfn, RAM_POOL, flags);
@@ -165,7 +131,12 @@ export class Frames {
 	/** A PMD-sized RAM folio, or -1 when RAM cannot hold it (the caller falls back to 4K). */
 	allocRamHuge(flags: number): number {
 		if (this.ramUsed + HPAGE_NR > this.ramPages) { return -1; }
-		const head = this.freeRamHuge.pop() ?? this.reserve(HPAGE_NR);
+		let head = this.freeRamHuge.pop();
+		if (head === undefined) {
+			head = this.reserve(HPAGE_NR);
+		} else {
+			for (let i = 0; i < HPAGE_NR; i++) { this.account(head + i, 1); }
+		}
 		this.ramUsed += HPAGE_NR;
 		this.initHuge(head, RAM_POOL, flags);
 		// hugetlb folios are never on an LRU list (the hugetlb pool is not reclaimed)
@@ -176,7 +147,7 @@ export class Frames {
 	initHuge(head: number, owner: number, flags: number): void {
 		for (let i = 0; i < HPAGE_NR; i++) {
 			this.init(head + i, owner, flags | (i === 0 ? PG.HEAD : PG.TAIL));
-			this.head[head + i] = head;
+			this.head[(head + i) >> 12][(head + i) & 4095] = head;
 		}
 	}
 
@@ -188,11 +159,11 @@ export class Frames {
 	/** Splits a folio into base pages (split_folio): each keeps its own counts. */
 	split(head: number): void {
 		for (let i = 0; i < HPAGE_NR; i++) {
-			this.flags[head + i] &= ~(PG.HEAD | PG.TAIL);
-			this.head[head + i] = head + i;
+			this.flags[(head + i) >> 12][(head + i) & 4095] &= ~(PG.HEAD | PG.TAIL);
+			this.head[(head + i) >> 12][(head + i) & 4095] = head + i;
 		}
 		// lru_add_split_folio: the tails join the head's list right behind it, in order
-		const list = this.lru[head];
+		const list = this.lru[head >> 12][head & 4095];
 		if (list !== LRU.NONE) {
 			// the head was counted as the whole folio, so the list's page count stays as it is
 			for (let i = HPAGE_NR - 1; i > 0; i--) { this.lruInsertAfter(head, head + i); }
@@ -202,73 +173,75 @@ export class Frames {
 	// ------------------------------------------------------------ LRU lists (mm/swap.c, mm_inline.h)
 
 	/** Pages an LRU entry stands for. */
-	lruNr(pfn: number): number { return this.flags[pfn] & PG.HEAD ? HPAGE_NR : 1; }
+	lruNr(pfn: number): number { return this.flags[pfn >> 12][pfn & 4095] & PG.HEAD ? HPAGE_NR : 1; }
 
 	/** lruvec_add_folio: at the head (most recently used end) of `list`. */
 	lruAdd(pfn: number, list: LRU): void {
-		if (this.lru[pfn] !== LRU.NONE) { this.lruDel(pfn); }
+		if (this.lru[pfn >> 12][pfn & 4095] !== LRU.NONE) { this.lruDel(pfn); }
 		const first = this.lruHead[list];
-		this.lruPrev[pfn] = -1;
-		this.lruNext[pfn] = first;
-		if (first >= 0) { this.lruPrev[first] = pfn; } else { this.lruTail[list] = pfn; }
+		this.lruPrev[pfn >> 12][pfn & 4095] = -1;
+		this.lruNext[pfn >> 12][pfn & 4095] = first;
+		if (first >= 0) { this.lruPrev[first >> 12][first & 4095] = pfn; } else { this.lruTail[list] = pfn; }
 		this.lruHead[list] = pfn;
-		this.lru[pfn] = list;
+		this.lru[pfn >> 12][pfn & 4095] = list;
 		this.lruPages[list] += this.lruNr(pfn);
 	}
 
 	/** lruvec_del_folio; a frame on no list is left alone. */
 	lruDel(pfn: number): void {
-		const list = this.lru[pfn];
+		const list = this.lru[pfn >> 12][pfn & 4095];
 		if (list === LRU.NONE) { return; }
-		const p = this.lruPrev[pfn], n = this.lruNext[pfn];
-		if (p >= 0) { this.lruNext[p] = n; } else { this.lruHead[list] = n; }
-		if (n >= 0) { this.lruPrev[n] = p; } else { this.lruTail[list] = p; }
-		this.lru[pfn] = LRU.NONE;
+		const p = this.lruPrev[pfn >> 12][pfn & 4095], n = this.lruNext[pfn >> 12][pfn & 4095];
+		if (p >= 0) { this.lruNext[p >> 12][p & 4095] = n; } else { this.lruHead[list] = n; }
+		if (n >= 0) { this.lruPrev[n >> 12][n & 4095] = p; } else { this.lruTail[list] = p; }
+		this.lru[pfn >> 12][pfn & 4095] = LRU.NONE;
 		this.lruPages[list] -= this.lruNr(pfn);
 	}
 
 	/** A page split off `at` joins its list just behind it (pages are counted by the caller). */
 	private lruInsertAfter(at: number, pfn: number): void {
-		const list = this.lru[at];
-		const n = this.lruNext[at];
-		this.lruPrev[pfn] = at;
-		this.lruNext[pfn] = n;
-		this.lruNext[at] = pfn;
-		if (n >= 0) { this.lruPrev[n] = pfn; } else { this.lruTail[list] = pfn; }
-		this.lru[pfn] = list;
+		const list = this.lru[at >> 12][at & 4095];
+		const n = this.lruNext[at >> 12][at & 4095];
+		this.lruPrev[pfn >> 12][pfn & 4095] = at;
+		this.lruNext[pfn >> 12][pfn & 4095] = n;
+		this.lruNext[at >> 12][at & 4095] = pfn;
+		if (n >= 0) { this.lruPrev[n >> 12][n & 4095] = pfn; } else { this.lruTail[list] = pfn; }
+		this.lru[pfn >> 12][pfn & 4095] = list;
 	}
 
-	isHead(pfn: number): boolean { return (this.flags[pfn] & PG.HEAD) !== 0; }
-	isCompound(pfn: number): boolean { return (this.flags[pfn] & (PG.HEAD | PG.TAIL)) !== 0; }
+	isHead(pfn: number): boolean { return (this.flags[pfn >> 12][pfn & 4095] & PG.HEAD) !== 0; }
+	isCompound(pfn: number): boolean { return (this.flags[pfn >> 12][pfn & 4095] & (PG.HEAD | PG.TAIL)) !== 0; }
 
 	/** Returns a RAM frame to the free lists; device frames go back through their device. */
 	freeRamFrame(pfn: number): void {
 		this.lruDel(pfn);
 		this.reclaimFailures = 0;
-		this.flags[pfn] = 0;
-		this.refcount[pfn] = 0;
-		this.mapping[pfn] = -1;
+		this.flags[pfn >> 12][pfn & 4095] = 0;
+		this.refcount[pfn >> 12][pfn & 4095] = 0;
+		this.mapping[pfn >> 12][pfn & 4095] = -1;
 		this.ramUsed--;
 		this.freeRam.push(pfn);
+		this.account(pfn, -1);
 	}
 
 	freeRamFolio(head: number): void {
 		this.lruDel(head);
 		this.reclaimFailures = 0;
 		for (let i = 0; i < HPAGE_NR; i++) {
-			this.flags[head + i] = 0;
-			this.refcount[head + i] = 0;
-			this.mapping[head + i] = -1;
+			this.flags[(head + i) >> 12][(head + i) & 4095] = 0;
+			this.refcount[(head + i) >> 12][(head + i) & 4095] = 0;
+			this.mapping[(head + i) >> 12][(head + i) & 4095] = -1;
 		}
 		this.ramUsed -= HPAGE_NR;
 		this.freeRamHuge.push(head);
+		for (let i = 0; i < HPAGE_NR; i++) { this.account(head + i, -1); }
 	}
 
 	/** Count of RAM frames currently allocated (for the accounting invariant). */
 	countLiveRam(): number {
 		let n = 0;
 		for (let p = FIRST_FREE_PFN; p < this.size; p++) {
-			if (this.owner[p] === RAM_POOL && this.refcount[p] > 0) { n++; }
+			if (this.owner[p >> 12][p & 4095] === RAM_POOL && this.refcount[p >> 12][p & 4095] > 0) { n++; }
 		}
 		return n;
 	}

@@ -62,11 +62,11 @@ export function check_vma_flags(vma: Vma, foll: number, vpn: number): void {
 function gup_must_unshare(k: Kernel, vma: Vma, foll: number, pfn: number): boolean {
 	if ((foll & (FOLL.WRITE | FOLL.PIN)) !== FOLL.PIN) { return false; }
 	const f = k.frames;
-	if (!(f.flags[pfn] & PG.ANON) || f.isZero(pfn)) {
+	if (!(f.flags[pfn >> 12][pfn & 4095] & PG.ANON) || f.isZero(pfn)) {
 		return (foll & FOLL.LONGTERM) !== 0 && vma.isCow;
 	}
 	// PageAnonExclusive: mapped by this one page table only
-	return f.mapcount[pfn] > 1;
+	return f.mapcount[pfn >> 12][pfn & 4095] > 1;
 }
 
 /** FAULT_FLAG_UNSHARE: break COW without writing; the new page stays read-only. */
@@ -82,7 +82,7 @@ function* wp_page_unshare(k: Kernel, mm: Mm, vma: Vma, vpn: number): K {
 		yield* split_huge_pmd(k, mm, vpn);
 		const pfn = mm.pt.pfn(vpn);
 		const f = k.frames;
-		if ((f.flags[pfn] & PG.ANON) && !f.isZero(pfn) && f.mapcount[pfn] === 1) { return; }
+		if ((f.flags[pfn >> 12][pfn & 4095] & PG.ANON) && !f.isZero(pfn) && f.mapcount[pfn >> 12][pfn & 4095] === 1) { return; }
 		yield* wp_page_copy(k, mm, vpn, pfn);
 		mm.pt.setFlags(vpn, mm.pt.pte(vpn) & ~(PTE.WRITE | PTE.DIRTY));
 	} finally {
@@ -114,13 +114,13 @@ export function* get_user_page(k: Kernel, mm: Mm, vpn: number, foll: number): K<
 /** try_grab_folio(FOLL_PIN): the zero page is never pinned (it goes nowhere). */
 function grab_pin(k: Kernel, pfn: number): void {
 	if (k.frames.isZero(pfn)) { return; }
-	k.frames.pincount[pfn]++;
+	k.frames.pincount[pfn >> 12][pfn & 4095]++;
 	get_page(k, pfn);
 }
 
 function unpin_one(k: Kernel, pfn: number): void {
 	if (k.frames.isZero(pfn)) { return; }
-	k.frames.pincount[pfn]--;
+	k.frames.pincount[pfn >> 12][pfn & 4095]--;
 	put_page(k, pfn);
 }
 
@@ -161,7 +161,7 @@ export function unpin_user_pages(k: Kernel, mm: Mm, start: number, end: number):
 		const pfn = mm.pt.pfn(vpn);
 		if (t === PTE.NONE) { continue; }
 		if (k.frames.isZero(pfn)) { n++; continue; }
-		if (k.frames.pincount[pfn] <= 0) { continue; }
+		if (k.frames.pincount[pfn >> 12][pfn & 4095] <= 0) { continue; }
 		// a pin taken in device memory (experimental=pin_device) ends here as well
 		if (k.pins.until.has(pfn)) { k.pins.drop(k, pfn); } else { unpin_one(k, pfn); }
 		n++;

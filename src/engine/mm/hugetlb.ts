@@ -75,8 +75,8 @@ function* hugetlb_no_page(k: Kernel, mm: Mm, vma: Vma, base: number, write: bool
 			const heads = alloc_hugetlb_folio(k, nr, PG.FILE | PG.SWAPBACKED);
 			for (let i = 0; i < nr; i++) {
 				const pfn = heads[i >> 9] + (i & (HPAGE_NR - 1));
-				k.frames.mapping[pfn] = file.id;
-				k.frames.index[pfn] = index + i;
+				k.frames.mapping[pfn >> 12][pfn & 4095] = file.id;
+				k.frames.index[pfn >> 12][pfn & 4095] = index + i;
 				file.pages.set(index + i, pfn, PTE.PRESENT);
 			}
 		}
@@ -105,8 +105,8 @@ export function* hugetlb_wp(k: Kernel, mm: Mm, vma: Vma, vpn: number, unshare = 
 	const base = vpn - (vpn % vma.hpageNr);
 	const nr = vma.hpageNr;
 	const f = k.frames;
-	let exclusive = (f.flags[mm.pt.pfn(base)] & PG.ANON) !== 0;
-	for (let i = 0; exclusive && i < nr; i++) { if (f.mapcount[mm.pt.pfn(base + i)] > 1) { exclusive = false; } }
+	let exclusive = (f.flags[(mm.pt.pfn(base)) >> 12][(mm.pt.pfn(base)) & 4095] & PG.ANON) !== 0;
+	for (let i = 0; exclusive && i < nr; i++) { if (f.mapcount[(mm.pt.pfn(base + i)) >> 12][(mm.pt.pfn(base + i)) & 4095] > 1) { exclusive = false; } }
 	if (vma.shared || exclusive) {
 		if (unshare) { return; }
 		for (let i = 0; i < nr; i++) { mm.pt.setFlags(base + i, mm.pt.pte(base + i) | PTE.WRITE | PTE.DIRTY | PTE.YOUNG); }
@@ -117,7 +117,7 @@ export function* hugetlb_wp(k: Kernel, mm: Mm, vma: Vma, vpn: number, unshare = 
 	for (let i = 0; i < nr; i++) {
 		const old = mm.pt.pfn(base + i);
 		const pfn = heads[i >> 9] + (i & (HPAGE_NR - 1));
-		f.slot[pfn] = k.content.copy(f.slot[old]);
+		f.slot[pfn >> 12][pfn & 4095] = k.content.copy(f.slot[old >> 12][old & 4095]);
 		page_add_anon_rmap(k, pfn, mm, base + i);
 		mm.pt.set(base + i, pfn, PTE.PRESENT | PTE.YOUNG | (unshare ? 0 : PTE.WRITE | PTE.DIRTY));
 		page_remove_rmap(k, old);

@@ -59,12 +59,12 @@ export function memmap_bytes(k: Kernel, npages: number, coherent: boolean): numb
 
 /** page_pgmap: the pagemap of a device frame. */
 export function page_pgmap(k: Kernel, pfn: number): DevPagemap {
-	const pgmap = k.pgmaps[k.frames.owner[pfn]];
+	const pgmap = k.pgmaps[k.frames.owner[pfn >> 12][pfn & 4095]];
 	if (!pgmap) { throw new Error(`pfn ${pfn} is not device memory`); }
 	return pgmap;
 }
 
 /** Is this device frame part of the memory `owner` registered (page->pgmap->owner == owner)? */
 export function page_pgmap_owned(k: Kernel, pfn: number, owner: unknown): boolean {
-	return owner !== undefined && k.pgmaps[k.frames.owner[pfn]]?.owner === owner;
+	return owner !== undefined && k.pgmaps[k.frames.owner[pfn >> 12][pfn & 4095]]?.owner === owner;
 }

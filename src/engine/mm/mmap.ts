@@ -95,7 +95,7 @@ function zap_ptes(k: Kernel, mm: Mm, start: number, end: number, folios: Set<num
 		if (t === PTE.SWAP) { swap_free(k, pfn); mm.pt.clear(vpn); return; }
 		if (!k.frames.isZero(pfn)) {
 			// a hugetlb folio is never split, only freed whole
-			if (k.frames.isCompound(pfn) && !(k.frames.flags[pfn] & PG.HUGETLB)) { folios.add(k.frames.head[pfn]); }
+			if (k.frames.isCompound(pfn) && !(k.frames.flags[pfn >> 12][pfn & 4095] & PG.HUGETLB)) { folios.add(k.frames.head[pfn >> 12][pfn & 4095]); }
 			page_remove_rmap(k, pfn);
 			put_page(k, pfn);
 		}
@@ -110,7 +110,7 @@ function zap_end(k: Kernel, folios: Set<number>): void {
 function vma_has_anon(k: Kernel, mm: Mm, start: number, end: number): boolean {
 	let anon = false;
 	mm.pt.forEach(start, end, (_vpn, pfn, pte, leaf) => {
-		if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || leaf.huge || (k.frames.flags[pfn] & PG.ANON)) { anon = true; }
+		if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || leaf.huge || (k.frames.flags[pfn >> 12][pfn & 4095] & PG.ANON)) { anon = true; }
 	});
 	return anon;
 }
@@ -238,13 +238,13 @@ function* madvise_free_vma(k: Kernel, mm: Mm, start: number, end: number): K {
 		// madvise_free_pte_range: a swapped-out page is simply dropped
 		if ((pte & PTE.TYPE_MASK) === PTE.SWAP) { swap_free(k, pfn); mm.pt.clear(vpn); return; }
 		if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || k.frames.isZero(pfn)) { return; }
-		if (k.frames.mapcount[pfn] === 1) { k.frames.flags[pfn] = (k.frames.flags[pfn] | PG.LAZYFREE) & ~PG.DIRTY; }
+		if (k.frames.mapcount[pfn >> 12][pfn & 4095] === 1) { k.frames.flags[pfn >> 12][pfn & 4095] = (k.frames.flags[pfn >> 12][pfn & 4095] | PG.LAZYFREE) & ~PG.DIRTY; }
 		mm.pt.setFlags(vpn, pte & ~(PTE.DIRTY | PTE.YOUNG));
 	});
 }
 
 function exclusiveFolio(k: Kernel, head: number): boolean {
-	for (let i = 0; i < HPAGE_NR; i++) { if (k.frames.mapcount[head + i] !== 1) { return false; } }
+	for (let i = 0; i < HPAGE_NR; i++) { if (k.frames.mapcount[(head + i) >> 12][(head + i) & 4095] !== 1) { return false; } }
 	return true;
 }
 
@@ -263,7 +263,7 @@ function* collapse_range(k: Kernel, mm: Mm, v: Vma, start: number, end: number):
 		let pinned = false;
 		mm.pt.forEach(base, base + PTRS_PER_PMD, (_vpn, pfn, pte) => {
 			// swapped-out pages are not read back here, and swap-cache pages keep their slot's bytes
-			if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || (!k.frames.isZero(pfn) && (k.frames.mapcount[pfn] !== 1 || k.frames.swap[pfn] >= 0))) { ok = false; }
+			if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || (!k.frames.isZero(pfn) && (k.frames.mapcount[pfn >> 12][pfn & 4095] !== 1 || k.frames.swap[pfn >> 12][pfn & 4095] >= 0))) { ok = false; }
 			if ((pte & PTE.TYPE_MASK) === PTE.PRESENT && !refcount_suitable(k, pfn)) { pinned = true; }
 		});
 		if (pinned) { pageCount++; continue; }
@@ -276,8 +276,8 @@ function* collapse_range(k: Kernel, mm: Mm, v: Vma, start: number, end: number):
 			const old = l.pfn[i];
 			const t = l.pte[i] & PTE.TYPE_MASK;
 			if (t === PTE.PRESENT && !k.frames.isZero(old)) {
-				k.frames.slot[head + i] = k.frames.slot[old];
-				k.frames.slot[old] = -1;
+				k.frames.slot[(head + i) >> 12][(head + i) & 4095] = k.frames.slot[old >> 12][old & 4095];
+				k.frames.slot[old >> 12][old & 4095] = -1;
 				page_remove_rmap(k, old);
 				put_page(k, old);
 			}
@@ -295,5 +295,5 @@ function* collapse_range(k: Kernel, mm: Mm, v: Vma, start: number, end: number):
 function refcount_suitable(k: Kernel, pfn: number): boolean {
 	const f = k.frames;
 	if (f.isZero(pfn)) { return true; }
-	return f.refcount[pfn] === f.mapcount[pfn] + (f.swap[pfn] >= 0 ? 1 : 0);
+	return f.refcount[pfn >> 12][pfn & 4095] === f.mapcount[pfn >> 12][pfn & 4095] + (f.swap[pfn >> 12][pfn & 4095] >= 0 ? 1 : 0);
 }

@@ -76,7 +76,7 @@ function* change_protection(k: Kernel, mm: Mm, v: Vma, start: number, end: numbe
  * would reuse it anyway; mapcount 1 stands for PageAnonExclusive); in a shared one only a dirty
  * PTE, whose file was already told of the write. */
 export function can_change_pte_writable(k: Kernel, v: Vma, pfn: number, pte: number): boolean {
-	if (!v.shared) { return (k.frames.flags[pfn] & PG.ANON) !== 0 && k.frames.mapcount[pfn] === 1; }
+	if (!v.shared) { return (k.frames.flags[pfn >> 12][pfn & 4095] & PG.ANON) !== 0 && k.frames.mapcount[pfn >> 12][pfn & 4095] === 1; }
 	return (pte & PTE.DIRTY) !== 0;
 }
 

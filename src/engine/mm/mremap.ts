@@ -144,6 +144,6 @@ function* move_page_tables(k: Kernel, mm: Mm, from: number, to: number, npages: 
  * choice.) */
 function rmap_move(k: Kernel, pfn: number, vpn: number): void {
 	const f = k.frames;
-	if (f.isZero(pfn) || f.mapping[pfn] > -2 || f.mapcount[pfn] > 1) { return; }
-	f.index[pfn] = vpn;
+	if (f.isZero(pfn) || f.mapping[pfn >> 12][pfn & 4095] > -2 || f.mapcount[pfn >> 12][pfn & 4095] > 1) { return; }
+	f.index[pfn >> 12][pfn & 4095] = vpn;
 }

@@ -42,11 +42,11 @@ export class SimFile {
  * disk or in a shmem swap slot, or undefined for the file's initial content. */
 export function file_stored_slot(k: Kernel, f: SimFile, index: number): number | undefined {
 	const t = f.pages.pte(index) & PTE.TYPE_MASK;
-	if (t === PTE.PRESENT) { return k.frames.slot[f.pages.pfn(index)]; }
+	if (t === PTE.PRESENT) { return k.frames.slot[(f.pages.pfn(index)) >> 12][(f.pages.pfn(index)) & 4095]; }
 	if (t === PTE.SWAP) {
 		const slot = f.pages.pfn(index);
 		const cached = k.swap!.cache[slot];
-		return cached >= 0 ? k.frames.slot[cached] : k.swap!.data[slot];
+		return cached >= 0 ? k.frames.slot[cached >> 12][cached & 4095] : k.swap!.data[slot];
 	}
 	if ((f.disk.pte(index) & PTE.TYPE_MASK) === PTE.PRESENT) { return f.disk.pfn(index); }
 	return undefined;
@@ -60,17 +60,17 @@ export function filemap_get_page(k: Kernel, f: SimFile, index: number): number {
 	if (have === PTE.SWAP) { return shmem_swapin_folio(k, f, index); }
 	const flags = f.dax ? PG.DAX : PG.FILE | (f.shmem ? PG.SWAPBACKED : 0);
 	const pfn = f.dax ? k.allocPmem() : k.frames.allocRam(flags);
-	k.frames.flags[pfn] = flags;
-	k.frames.mapping[pfn] = f.id;
-	k.frames.index[pfn] = index;
+	k.frames.flags[pfn >> 12][pfn & 4095] = flags;
+	k.frames.mapping[pfn >> 12][pfn & 4095] = f.id;
+	k.frames.index[pfn >> 12][pfn & 4095] = index;
 	if ((f.disk.pte(index) & PTE.TYPE_MASK) === PTE.PRESENT) {
 		// the bytes reclaim wrote back: the page takes them over
-		k.frames.slot[pfn] = f.disk.pfn(index);
+		k.frames.slot[pfn >> 12][pfn & 4095] = f.disk.pfn(index);
 		f.disk.clear(index);
 	} else if (f.init && !isZeroFill(f.init) && index * PAGE_SIZE < f.dataEnd) {
 		// bytes past the end of the file read as zero, as in the last page of a real file
 		const tail = Math.min(f.size, f.dataEnd) - index * PAGE_SIZE;
-		k.frames.slot[pfn] = fillPage(k.content, -1, f.init, index * 1024, 0, tail >= PAGE_SIZE ? 1024 : Math.floor(tail / 4));
+		k.frames.slot[pfn >> 12][pfn & 4095] = fillPage(k.content, -1, f.init, index * 1024, 0, tail >= PAGE_SIZE ? 1024 : Math.floor(tail / 4));
 	}
 	// the cache holds one reference of its own
 	f.pages.set(index, pfn, PTE.PRESENT);
@@ -85,9 +85,9 @@ function shmem_swapin_folio(k: Kernel, f: SimFile, index: number): number {
 	const si = k.swap!;
 	const slot = f.pages.pfn(index);
 	const pfn = swap_cache_lookup_or_read(k, slot, PG.FILE | PG.SWAPBACKED);
-	fr.flags[pfn] = PG.FILE | PG.SWAPBACKED;
-	fr.mapping[pfn] = f.id;
-	fr.index[pfn] = index;
+	fr.flags[pfn >> 12][pfn & 4095] = PG.FILE | PG.SWAPBACKED;
+	fr.mapping[pfn >> 12][pfn & 4095] = f.id;
+	fr.index[pfn >> 12][pfn & 4095] = index;
 	get_page(k, pfn);
 	f.pages.set(index, pfn, PTE.PRESENT);
 	si.map[slot]--;

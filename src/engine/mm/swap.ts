@@ -44,7 +44,7 @@ export function add_to_swap(k: Kernel, pfn: number): boolean {
 	const slot = si.alloc();
 	if (slot < 0) { return false; }
 	si.cache[slot] = pfn;
-	k.frames.swap[pfn] = slot;
+	k.frames.swap[pfn >> 12][pfn & 4095] = slot;
 	get_page(k, pfn);
 	return true;
 }
@@ -53,9 +53,9 @@ export function add_to_swap(k: Kernel, pfn: number): boolean {
  * cache and drops the cache's reference; a slot nothing refers to any more is freed. */
 export function delete_from_swap_cache(k: Kernel, pfn: number): void {
 	const si = k.swap!;
-	const slot = k.frames.swap[pfn];
+	const slot = k.frames.swap[pfn >> 12][pfn & 4095];
 	si.cache[slot] = -1;
-	k.frames.swap[pfn] = -1;
+	k.frames.swap[pfn >> 12][pfn & 4095] = -1;
 	if (!si.used(slot)) {
 		const s = si.data[slot];
 		if (s >= 0) { k.content.release(s); }
@@ -70,12 +70,12 @@ export function delete_from_swap_cache(k: Kernel, pfn: number): void {
 export function* try_to_unmap(k: Kernel, pfn: number): K {
 	const f = k.frames;
 	const si = k.swap!;
-	const slot = f.swap[pfn];
+	const slot = f.swap[pfn >> 12][pfn & 4095];
 	const places: [Mm, number][] = [];
 	rmap_walk(k, pfn, (mm, vpn) => { places.push([mm, vpn]); });
 	for (const [mm, vpn] of places) {
 		yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'CLEAR' });
-		if (mm.pt.pte(vpn) & PTE.DIRTY) { f.flags[pfn] |= PG.DIRTY; }
+		if (mm.pt.pte(vpn) & PTE.DIRTY) { f.flags[pfn >> 12][pfn & 4095] |= PG.DIRTY; }
 		mm.pt.set(vpn, slot, PTE.SWAP);
 		si.map[slot]++;
 		page_remove_rmap(k, pfn);
@@ -89,12 +89,12 @@ export function* try_to_unmap(k: Kernel, pfn: number): K {
 export function pageout(k: Kernel, pfn: number): void {
 	const f = k.frames;
 	const si = k.swap!;
-	const slot = f.swap[pfn];
+	const slot = f.swap[pfn >> 12][pfn & 4095];
 	si.pswpout++;
 	k.advance(PAGE_SIZE / SWAP_WRITE_BW * 1e9);
-	si.data[slot] = f.slot[pfn];
-	f.slot[pfn] = -1;
-	f.flags[pfn] &= ~PG.DIRTY;
+	si.data[slot] = f.slot[pfn >> 12][pfn & 4095];
+	f.slot[pfn >> 12][pfn & 4095] = -1;
+	f.flags[pfn >> 12][pfn & 4095] &= ~PG.DIRTY;
 	delete_from_swap_cache(k, pfn);
 }
 
@@ -108,8 +108,8 @@ export function swap_cache_lookup_or_read(k: Kernel, slot: number, flags: number
 	if (pfn < 0) {
 		pfn = f.allocRam(flags);
 		si.cache[slot] = pfn;
-		f.swap[pfn] = slot;
-		f.slot[pfn] = si.data[slot];
+		f.swap[pfn >> 12][pfn & 4095] = slot;
+		f.slot[pfn >> 12][pfn & 4095] = si.data[slot];
 		si.data[slot] = -1;
 		si.pswpin++;
 		k.advance(SWAP_READ_NS);
@@ -135,7 +135,7 @@ export function* do_swap_page(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: b
 		si.map[slot]--;
 		// should_try_to_free_swap: the last entry is gone, so the slot goes too (folio_free_swap)
 		if (si.map[slot] === 0) { delete_from_swap_cache(k, pfn); }
-		const exclusive = f.swap[pfn] < 0 && f.mapcount[pfn] === 1;
+		const exclusive = f.swap[pfn >> 12][pfn & 4095] < 0 && f.mapcount[pfn >> 12][pfn & 4095] === 1;
 		const w = exclusive && vma.writable;
 		mm.pt.set(vpn, pfn, PTE.PRESENT | PTE.YOUNG | (w ? PTE.WRITE : 0) | (w && write ? PTE.DIRTY : 0));
 		return w;

@@ -37,14 +37,14 @@ export function split_pmd_entries(k: Kernel, mm: Mm, vpn: number): void {
 export function split_folio(k: Kernel, head: number): void {
 	const f = k.frames;
 	if (!f.isCompound(head) || f.isZero(head)) { return; }
-	head = f.head[head];
+	head = f.head[head >> 12][head & 4095];
 	let live = false;
-	for (let i = 0; i < HPAGE_NR; i++) { if (f.refcount[head + i] > 0) { live = true; } }
+	for (let i = 0; i < HPAGE_NR; i++) { if (f.refcount[(head + i) >> 12][(head + i) & 4095] > 0) { live = true; } }
 	if (!live) { return; }
 	f.split(head);
 	for (let i = 0; i < HPAGE_NR; i++) {
-		if (f.refcount[head + i] === 0) {
-			f.refcount[head + i] = 1;
+		if (f.refcount[(head + i) >> 12][(head + i) & 4095] === 0) {
+			f.refcount[(head + i) >> 12][(head + i) & 4095] = 1;
 			put_page(k, head + i);
 		}
 	}

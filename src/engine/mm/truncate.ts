@@ -76,6 +76,6 @@ function truncate_inode_pages(k: Kernel, file: SimFile, size: number): void {
 	if ((file.disk.pte(last) & PTE.TYPE_MASK) === PTE.PRESENT) { filemap_get_page(k, file, last); }
 	if ((file.pages.pte(last) & PTE.TYPE_MASK) !== PTE.PRESENT) { return; }
 	const pfn = file.pages.pfn(last);
-	const slot = k.frames.slot[pfn];
-	if (slot >= 0) { k.frames.slot[pfn] = k.content.write(slot, off, new Uint8Array(PAGE_SIZE - off)); }
+	const slot = k.frames.slot[pfn >> 12][pfn & 4095];
+	if (slot >= 0) { k.frames.slot[pfn >> 12][pfn & 4095] = k.content.write(slot, off, new Uint8Array(PAGE_SIZE - off)); }
 }

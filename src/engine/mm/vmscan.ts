@@ -121,7 +121,7 @@ function shrink_active_list(k: Kernel, nr: number, active: LRU, inactive: LRU): 
 		if (pfn < 0) { return; }
 		scanned += f.lruNr(pfn);
 		folio_referenced(k, pfn);
-		f.flags[pfn] &= ~PG.REFERENCED;
+		f.flags[pfn >> 12][pfn & 4095] &= ~PG.REFERENCED;
 		f.lruAdd(pfn, inactive);
 	}
 }
@@ -156,10 +156,10 @@ function folio_referenced(k: Kernel, pfn: number): number {
 function folio_check_references(k: Kernel, pfn: number): Ref {
 	const f = k.frames;
 	const ptes = folio_referenced(k, pfn);
-	const marked = (f.flags[pfn] & PG.REFERENCED) !== 0;
-	f.flags[pfn] &= ~PG.REFERENCED;
+	const marked = (f.flags[pfn >> 12][pfn & 4095] & PG.REFERENCED) !== 0;
+	f.flags[pfn >> 12][pfn & 4095] &= ~PG.REFERENCED;
 	if (ptes > 0) {
-		f.flags[pfn] |= PG.REFERENCED;
+		f.flags[pfn >> 12][pfn & 4095] |= PG.REFERENCED;
 		return marked || ptes > 1 ? Ref.ACTIVATE : Ref.KEEP;
 	}
 	return Ref.RECLAIM;
@@ -170,13 +170,13 @@ function folio_check_references(k: Kernel, pfn: number): Ref {
  * entry: those hold the page for someone). */
 function reclaimable(k: Kernel, pfn: number): boolean {
 	const f = k.frames;
-	if (f.owner[pfn] !== RAM_POOL || (f.flags[pfn] & (PG.ANON | PG.ZERO | PG.FILE | PG.DAX)) !== PG.ANON) { return false; }
-	if (f.pincount[pfn] > 0) { return false; }
-	const cached = f.swap[pfn] >= 0 ? 1 : 0;
-	if (f.mapcount[pfn] === 0 && !cached) { return false; }
+	if (f.owner[pfn >> 12][pfn & 4095] !== RAM_POOL || (f.flags[pfn >> 12][pfn & 4095] & (PG.ANON | PG.ZERO | PG.FILE | PG.DAX)) !== PG.ANON) { return false; }
+	if (f.pincount[pfn >> 12][pfn & 4095] > 0) { return false; }
+	const cached = f.swap[pfn >> 12][pfn & 4095] >= 0 ? 1 : 0;
+	if (f.mapcount[pfn >> 12][pfn & 4095] === 0 && !cached) { return false; }
 	const nr = f.isHead(pfn) ? HPAGE_NR : 1;
 	for (let i = 0; i < nr; i++) {
-		if (f.pincount[pfn + i] > 0 || f.refcount[pfn + i] !== f.mapcount[pfn + i] + (i === 0 ? cached : 0)) { return false; }
+		if (f.pincount[(pfn + i) >> 12][(pfn + i) & 4095] > 0 || f.refcount[(pfn + i) >> 12][(pfn + i) & 4095] !== f.mapcount[(pfn + i) >> 12][(pfn + i) & 4095] + (i === 0 ? cached : 0)) { return false; }
 	}
 	return mapped_present_only(k, pfn);
 }
@@ -192,9 +192,9 @@ export function* shrink_folio_list(k: Kernel, list: number[], ignoreRefs: boolea
 	try {
 		for (let i = 0; i < list.length; i++) {
 			const pfn = list[i];
-			if (f.refcount[pfn] <= 0) { continue; }
+			if (f.refcount[pfn >> 12][pfn & 4095] <= 0) { continue; }
 			// folio_is_file_lru: page-cache pages go back to the file lists, the rest to the anon ones
-			const fileLru = (f.flags[pfn] & (PG.FILE | PG.SWAPBACKED)) === PG.FILE;
+			const fileLru = (f.flags[pfn >> 12][pfn & 4095] & (PG.FILE | PG.SWAPBACKED)) === PG.FILE;
 			const active = fileLru ? LRU.ACTIVE_FILE : LRU.ACTIVE_ANON;
 			const file = is_file_folio(k, pfn);
 			if (!(file ? file_folio_reclaimable(k, pfn) : reclaimable(k, pfn))) { f.lruAdd(pfn, active); continue; }
@@ -212,21 +212,21 @@ export function* shrink_folio_list(k: Kernel, list: number[], ignoreRefs: boolea
 				rmap_walk(k, pfn, (mm, vpn) => { places.push([mm.id, vpn]); });
 				for (const [id, vpn] of places) { yield* split_huge_pmd(k, k.mms[id], vpn); }
 				split_folio(k, pfn);
-				for (let j = 1; j < HPAGE_NR; j++) { if (f.refcount[pfn + j] > 0) { list.push(pfn + j); } }
+				for (let j = 1; j < HPAGE_NR; j++) { if (f.refcount[(pfn + j) >> 12][(pfn + j) & 4095] > 0) { list.push(pfn + j); } }
 			}
-			if ((f.flags[pfn] & PG.LAZYFREE) && !(f.flags[pfn] & PG.DIRTY) && f.swap[pfn] < 0) {
+			if ((f.flags[pfn >> 12][pfn & 4095] & PG.LAZYFREE) && !(f.flags[pfn >> 12][pfn & 4095] & PG.DIRTY) && f.swap[pfn >> 12][pfn & 4095] < 0) {
 				// a clean MADV_FREE page needs no swap: try_to_unmap_one drops its PTE (the memory then
 				// reads as zeroes) and the page is freed; one dirtied again through a PTE is kept
 				if (yield* discard_lazyfree(k, pfn)) { freed++; } else { f.lruAdd(pfn, LRU.ACTIVE_ANON); }
 				continue;
 			}
-			if (f.swap[pfn] < 0 && !add_to_swap(k, pfn)) {
+			if (f.swap[pfn >> 12][pfn & 4095] < 0 && !add_to_swap(k, pfn)) {
 				// swap is full: activate_locked
 				f.lruAdd(pfn, LRU.ACTIVE_ANON);
 				continue;
 			}
 			yield* try_to_unmap(k, pfn);
-			f.flags[pfn] &= ~PG.REFERENCED;
+			f.flags[pfn >> 12][pfn & 4095] &= ~PG.REFERENCED;
 			pageout(k, pfn);
 			freed++;
 		}
@@ -247,7 +247,7 @@ function* discard_lazyfree(k: Kernel, pfn: number): K<boolean> {
 		if (mm.pt.pte(vpn) & PTE.DIRTY) { dirty = true; }
 	});
 	if (dirty) {
-		f.flags[pfn] = (f.flags[pfn] | PG.DIRTY) & ~PG.LAZYFREE;
+		f.flags[pfn >> 12][pfn & 4095] = (f.flags[pfn >> 12][pfn & 4095] | PG.DIRTY) & ~PG.LAZYFREE;
 		return false;
 	}
 	for (const [mm, vpn] of places) {
@@ -269,22 +269,22 @@ export function* madvise_cold_or_pageout(k: Kernel, mm: Mm, start: number, end: 
 	const f = k.frames;
 	for (const edge of [start, end]) {
 		if ((edge & (PTRS_PER_PMD - 1)) !== 0 && mm.pt.isHuge(edge)) {
-			const head = f.head[mm.pt.pfn(edge)];
+			const head = f.head[(mm.pt.pfn(edge)) >> 12][(mm.pt.pfn(edge)) & 4095];
 			yield* split_huge_pmd(k, mm, edge);
 			split_folio(k, head);
 		}
 	}
 	const list: number[] = [];
 	mm.pt.forEach(start, end, (vpn, pfn, pte, leaf) => {
-		if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || f.owner[pfn] !== RAM_POOL) { return; }
-		if ((f.flags[pfn] & (PG.ANON | PG.ZERO)) !== PG.ANON || f.mapcount[pfn] !== 1) { return; }
+		if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || f.owner[pfn >> 12][pfn & 4095] !== RAM_POOL) { return; }
+		if ((f.flags[pfn >> 12][pfn & 4095] & (PG.ANON | PG.ZERO)) !== PG.ANON || f.mapcount[pfn >> 12][pfn & 4095] !== 1) { return; }
 		mm.pt.setFlags(vpn, pte & ~PTE.YOUNG);
-		const head = leaf.huge ? f.head[pfn] : pfn;
+		const head = leaf.huge ? f.head[pfn >> 12][pfn & 4095] : pfn;
 		if (head !== pfn) { return; }
-		f.flags[head] &= ~PG.REFERENCED;
+		f.flags[head >> 12][head & 4095] &= ~PG.REFERENCED;
 		if (pageout) {
-			if (f.lru[head] !== LRU.NONE) { f.lruDel(head); list.push(head); }
-		} else if (f.lru[head] === LRU.ACTIVE_ANON) {
+			if (f.lru[head >> 12][head & 4095] !== LRU.NONE) { f.lruDel(head); list.push(head); }
+		} else if (f.lru[head >> 12][head & 4095] === LRU.ACTIVE_ANON) {
 			f.lruAdd(head, LRU.INACTIVE_ANON);
 		}
 	});

@@ -20,15 +20,15 @@ import { PAGE_SIZE } from './content';
 /** A page-cache or shmem page in RAM (not DAX, not hugetlb). */
 export function is_file_folio(k: Kernel, pfn: number): boolean {
 	const f = k.frames;
-	return f.owner[pfn] === RAM_POOL && (f.flags[pfn] & (PG.FILE | PG.DAX | PG.HUGETLB | PG.ANON)) === PG.FILE;
+	return f.owner[pfn >> 12][pfn & 4095] === RAM_POOL && (f.flags[pfn >> 12][pfn & 4095] & (PG.FILE | PG.DAX | PG.HUGETLB | PG.ANON)) === PG.FILE;
 }
 
 /** Can reclaim take this page-cache or shmem page now: held by nothing but its PTEs and the cache
  * (no pin, no GUP reference, not under migration or exclusive access). */
 export function file_folio_reclaimable(k: Kernel, pfn: number): boolean {
 	const f = k.frames;
-	if (!is_file_folio(k, pfn) || f.pincount[pfn] > 0 || f.swap[pfn] >= 0) { return false; }
-	if (f.refcount[pfn] !== f.mapcount[pfn] + 1) { return false; }
+	if (!is_file_folio(k, pfn) || f.pincount[pfn >> 12][pfn & 4095] > 0 || f.swap[pfn >> 12][pfn & 4095] >= 0) { return false; }
+	if (f.refcount[pfn >> 12][pfn & 4095] !== f.mapcount[pfn >> 12][pfn & 4095] + 1) { return false; }
 	return mapped_present_only(k, pfn);
 }
 
@@ -36,16 +36,16 @@ export function file_folio_reclaimable(k: Kernel, pfn: number): boolean {
  * page stays when swap is full: activate_locked). */
 export function* reclaim_file_folio(k: Kernel, pfn: number): K<boolean> {
 	const f = k.frames;
-	const file = k.fileById[f.mapping[pfn]];
-	const index = f.index[pfn];
-	const shmem = (f.flags[pfn] & PG.SWAPBACKED) !== 0;
+	const file = k.fileById[f.mapping[pfn >> 12][pfn & 4095]];
+	const index = f.index[pfn >> 12][pfn & 4095];
+	const shmem = (f.flags[pfn >> 12][pfn & 4095] & PG.SWAPBACKED) !== 0;
 	// shrink_folio_list: a swap-backed folio gets its slot before it is unmapped (add_to_swap)
 	if (shmem && !add_to_swap(k, pfn)) { return false; }
 	yield* try_to_unmap_file(k, pfn);
-	f.flags[pfn] &= ~PG.REFERENCED;
+	f.flags[pfn >> 12][pfn & 4095] &= ~PG.REFERENCED;
 	if (shmem) {
 		// shmem_writepage: the cache entry becomes the swap entry, the cache's reference goes
-		const slot = f.swap[pfn];
+		const slot = f.swap[pfn >> 12][pfn & 4095];
 		file.pages.set(index, slot, PTE.SWAP);
 		k.swap!.map[slot]++;
 		put_page(k, pfn);
@@ -53,11 +53,11 @@ export function* reclaim_file_folio(k: Kernel, pfn: number): K<boolean> {
 		return true;
 	}
 	// pageout -> writepage for a dirty page; a clean one already matches the disk
-	if (f.flags[pfn] & PG.DIRTY) { k.advance(PAGE_SIZE / SWAP_WRITE_BW * 1e9); k.fileMigration.writebackPages++; }
+	if (f.flags[pfn >> 12][pfn & 4095] & PG.DIRTY) { k.advance(PAGE_SIZE / SWAP_WRITE_BW * 1e9); k.fileMigration.writebackPages++; }
 	// __remove_mapping: the bytes stay the file's (the disk owns them now), the page leaves the cache
-	file.disk.set(index, f.slot[pfn], PTE.PRESENT);
-	f.slot[pfn] = -1;
-	f.flags[pfn] &= ~PG.DIRTY;
+	file.disk.set(index, f.slot[pfn >> 12][pfn & 4095], PTE.PRESENT);
+	f.slot[pfn >> 12][pfn & 4095] = -1;
+	f.flags[pfn >> 12][pfn & 4095] &= ~PG.DIRTY;
 	file.pages.clear(index);
 	put_page(k, pfn);
 	return true;
@@ -71,7 +71,7 @@ function* try_to_unmap_file(k: Kernel, pfn: number): K {
 	rmap_walk(k, pfn, (mm, vpn) => { places.push([mm, vpn]); });
 	for (const [mm, vpn] of places) {
 		yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'CLEAR' });
-		if (mm.pt.pte(vpn) & PTE.DIRTY) { f.flags[pfn] |= PG.DIRTY; }
+		if (mm.pt.pte(vpn) & PTE.DIRTY) { f.flags[pfn >> 12][pfn & 4095] |= PG.DIRTY; }
 		mm.pt.clear(vpn);
 		page_remove_rmap(k, pfn);
 		put_page(k, pfn);

@@ -34,9 +34,9 @@ export function checkInvariants(k: Kernel): string[] {
 			}
 			if (!mm.vmas.find(vpn)) { bad.push(`${mm.name} ${hex(vpn)}: PTE outside any VMA`); }
 			if (f.isZero(pfn)) { return; }
-			if (pfn >= f.size || f.refcount[pfn] <= 0) { bad.push(`${mm.name} ${hex(vpn)}: PTE maps freed pfn ${pfn}`); return; }
-			if (t === PTE.DEVPRIV && !(f.flags[pfn] & PG.DEV_PRIVATE)) { bad.push(`${mm.name} ${hex(vpn)}: device-private entry for a non-device page`); }
-			if (t === PTE.PRESENT && (f.flags[pfn] & PG.DEV_PRIVATE)) { bad.push(`${mm.name} ${hex(vpn)}: CPU maps a device-private page`); }
+			if (pfn >= f.size || f.refcount[pfn >> 12][pfn & 4095] <= 0) { bad.push(`${mm.name} ${hex(vpn)}: PTE maps freed pfn ${pfn}`); return; }
+			if (t === PTE.DEVPRIV && !(f.flags[pfn >> 12][pfn & 4095] & PG.DEV_PRIVATE)) { bad.push(`${mm.name} ${hex(vpn)}: device-private entry for a non-device page`); }
+			if (t === PTE.PRESENT && (f.flags[pfn >> 12][pfn & 4095] & PG.DEV_PRIVATE)) { bad.push(`${mm.name} ${hex(vpn)}: CPU maps a device-private page`); }
 			maps[pfn]++;
 		});
 	}
@@ -59,17 +59,17 @@ export function checkInvariants(k: Kernel): string[] {
 	let liveRam = 0;
 	const devUsed = new Map<number, number>();
 	for (let pfn = FIRST_FREE; pfn < f.size; pfn++) {
-		if (f.refcount[pfn] <= 0) {
-			if (maps[pfn] > 0) { bad.push(`pfn ${pfn}: mapped ${maps[pfn]} times but refcount ${f.refcount[pfn]}`); }
+		if (f.refcount[pfn >> 12][pfn & 4095] <= 0) {
+			if (maps[pfn] > 0) { bad.push(`pfn ${pfn}: mapped ${maps[pfn]} times but refcount ${f.refcount[pfn >> 12][pfn & 4095]}`); }
 			continue;
 		}
-		if (f.owner[pfn] === RAM_POOL) { if (!(f.flags[pfn] & PG.DAX)) { liveRam++; } } else { devUsed.set(f.owner[pfn], (devUsed.get(f.owner[pfn]) ?? 0) + 1); }
-		if (f.mapcount[pfn] !== maps[pfn]) { bad.push(`pfn ${pfn}: mapcount ${f.mapcount[pfn]} but ${maps[pfn]} PTEs map it`); }
-		const inSwapCache = f.swap[pfn] >= 0 ? 1 : 0;
-		const want = maps[pfn] + f.pincount[pfn] + cacheRefs[pfn] + inSwapCache;
-		if (f.refcount[pfn] !== want) { bad.push(`pfn ${pfn}: refcount ${f.refcount[pfn]} but ${maps[pfn]} mappings + ${f.pincount[pfn]} pins + ${cacheRefs[pfn]} cache + ${inSwapCache} swap cache`); }
-		if (inSwapCache && si?.cache[f.swap[pfn]] !== pfn) { bad.push(`pfn ${pfn}: says it is in the swap cache of slot ${f.swap[pfn]}, which holds ${si?.cache[f.swap[pfn]]}`); }
-		const s = f.slot[pfn];
+		if (f.owner[pfn >> 12][pfn & 4095] === RAM_POOL) { if (!(f.flags[pfn >> 12][pfn & 4095] & PG.DAX)) { liveRam++; } } else { devUsed.set(f.owner[pfn >> 12][pfn & 4095], (devUsed.get(f.owner[pfn >> 12][pfn & 4095]) ?? 0) + 1); }
+		if (f.mapcount[pfn >> 12][pfn & 4095] !== maps[pfn]) { bad.push(`pfn ${pfn}: mapcount ${f.mapcount[pfn >> 12][pfn & 4095]} but ${maps[pfn]} PTEs map it`); }
+		const inSwapCache = f.swap[pfn >> 12][pfn & 4095] >= 0 ? 1 : 0;
+		const want = maps[pfn] + f.pincount[pfn >> 12][pfn & 4095] + cacheRefs[pfn] + inSwapCache;
+		if (f.refcount[pfn >> 12][pfn & 4095] !== want) { bad.push(`pfn ${pfn}: refcount ${f.refcount[pfn >> 12][pfn & 4095]} but ${maps[pfn]} mappings + ${f.pincount[pfn >> 12][pfn & 4095]} pins + ${cacheRefs[pfn]} cache + ${inSwapCache} swap cache`); }
+		if (inSwapCache && si?.cache[f.swap[pfn >> 12][pfn & 4095]] !== pfn) { bad.push(`pfn ${pfn}: says it is in the swap cache of slot ${f.swap[pfn >> 12][pfn & 4095]}, which holds ${si?.cache[f.swap[pfn >> 12][pfn & 4095]]}`); }
+		const s = f.slot[pfn >> 12][pfn & 4095];
 		if (s >= 0) {
 			if (slots.has(s)) { bad.push(`pfn ${pfn} and pfn ${slots.get(s)} share content slot ${s}: a page lives in two places`); }
 			slots.set(s, pfn);
@@ -101,6 +101,8 @@ export function checkInvariants(k: Kernel): string[] {
 			});
 		}
 	}
+	// a released chunk of struct pages reads as free frames only while nobody wrote through it
+	if (!f.defaultsIntact()) { bad.push('a free frame was written after its chunk of struct pages was released'); }
 	return bad;
 }
 
@@ -109,13 +111,13 @@ export function checkInvariants(k: Kernel): string[] {
  * the same bytes. */
 function checkCopy(k: Kernel, dev: number, pfn: number, mpte: number, pte: number, cpuPfn: number): string[] {
 	const f = k.frames;
-	if (f.owner[pfn] !== dev) { return [`pfn ${pfn} is not the device's memory`]; }
+	if (f.owner[pfn >> 12][pfn & 4095] !== dev) { return [`pfn ${pfn} is not the device's memory`]; }
 	if (mpte & (PTE.WRITE | PTE.ATOMIC)) { return ['the copy is writable']; }
-	if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || f.owner[cpuPfn] !== RAM_POOL) { return ['the CPU does not hold the page in RAM']; }
+	if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || f.owner[cpuPfn >> 12][cpuPfn & 4095] !== RAM_POOL) { return ['the CPU does not hold the page in RAM']; }
 	if (pte & PTE.WRITE) { return ['the CPU entry is writable']; }
 	if (!(pte & PTE.WP_NOTIFY)) { return ['the CPU entry would not notify a write']; }
 	for (let w = 0; w < 1024; w++) {
-		if (k.content.word(f.slot[pfn], w) !== k.content.word(f.slot[cpuPfn], w)) { return [`word ${w} differs from the CPU's page`]; }
+		if (k.content.word(f.slot[pfn >> 12][pfn & 4095], w) !== k.content.word(f.slot[cpuPfn >> 12][cpuPfn & 4095], w)) { return [`word ${w} differs from the CPU's page`]; }
 	}
 	return [];
 }
@@ -130,7 +132,7 @@ function checkSwap(k: Kernel, refs: Uint32Array, slots: Map<number, number>, bad
 		if (si.map[s] !== refs[s]) { bad.push(`swap slot ${s}: count ${si.map[s]} but ${refs[s]} swap entries refer to it`); }
 		const cached = si.cache[s];
 		if (cached >= 0) {
-			if (k.frames.refcount[cached] <= 0 || k.frames.swap[cached] !== s) { bad.push(`swap slot ${s}: swap cache holds pfn ${cached}, which is not in it`); }
+			if (k.frames.refcount[cached >> 12][cached & 4095] <= 0 || k.frames.swap[cached >> 12][cached & 4095] !== s) { bad.push(`swap slot ${s}: swap cache holds pfn ${cached}, which is not in it`); }
 			if (si.data[s] >= 0) { bad.push(`swap slot ${s}: its bytes are both in the slot and in swap-cache page ${cached}`); }
 			if (si.map[s] === 0) { bad.push(`swap slot ${s}: only the swap cache holds it (it should have been freed with its last entry)`); }
 		}
@@ -154,12 +156,12 @@ function checkLru(k: Kernel, bad: string[]): void {
 		let pages = 0;
 		let prev = -1;
 		let n = 0;
-		for (let p = f.lruHead[list]; p >= 0; prev = p, p = f.lruNext[p]) {
+		for (let p = f.lruHead[list]; p >= 0; prev = p, p = f.lruNext[p >> 12][p & 4095]) {
 			if (++n > f.size) { bad.push(`LRU list ${list} has a cycle`); return; }
-			if (f.lru[p] !== list || f.lruPrev[p] !== prev) { bad.push(`pfn ${p}: badly linked on LRU list ${list}`); return; }
-			const kind = f.flags[p] & (PG.ANON | PG.FILE | PG.SWAPBACKED | PG.DAX | PG.HUGETLB);
+			if (f.lru[p >> 12][p & 4095] !== list || f.lruPrev[p >> 12][p & 4095] !== prev) { bad.push(`pfn ${p}: badly linked on LRU list ${list}`); return; }
+			const kind = f.flags[p >> 12][p & 4095] & (PG.ANON | PG.FILE | PG.SWAPBACKED | PG.DAX | PG.HUGETLB);
 			const fits = fileList ? kind === PG.FILE : kind === PG.ANON || kind === (PG.FILE | PG.SWAPBACKED) || kind === (PG.ANON | PG.SWAPBACKED);
-			if (f.refcount[p] <= 0 || f.owner[p] !== RAM_POOL || !fits || (f.flags[p] & PG.TAIL)) { bad.push(`pfn ${p}: on LRU list ${list} but not a live RAM page of that list or a folio head`); }
+			if (f.refcount[p >> 12][p & 4095] <= 0 || f.owner[p >> 12][p & 4095] !== RAM_POOL || !fits || (f.flags[p >> 12][p & 4095] & PG.TAIL)) { bad.push(`pfn ${p}: on LRU list ${list} but not a live RAM page of that list or a folio head`); }
 			pages += f.lruNr(p);
 		}
 		if (f.lruTail[list] !== prev) { bad.push(`LRU list ${list}: tail ${f.lruTail[list]} but the last entry is ${prev}`); }
@@ -200,7 +202,7 @@ export function contentChecksum(k: Kernel): number {
 					if ((file.pages.pte(index) & PTE.TYPE_MASK) === PTE.PRESENT && file.pages.pfn(index) === pfn) { return; }
 					// a private COW copy that still holds what the file holds reads as an unfaulted
 					// page would (a FOLL_WRITE GUP breaking COW, as make_device_exclusive's does)
-					if (!vma.shared && sameAsFile(k, file, index, k.frames.slot[pfn])) { return; }
+					if (!vma.shared && sameAsFile(k, file, index, k.frames.slot[pfn >> 12][pfn & 4095])) { return; }
 				}
 			}
 			const p = peek(k, mm, vpn);

@@ -155,7 +155,7 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 						break;
 					}
 					const pfn = leaf!.pfn[i];
-					const owner = f.owner[pfn];
+					const owner = f.owner[pfn >> 12][pfn & 4095];
 					const here = owner === dev.index;
 					if (issued[l] === 0) {
 						issued[l] = 1;
@@ -167,8 +167,8 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 						const rf = lines[l].fill;
 						if (rf && acc[l] >= ACCESS.WRITE) {
 							const span = fillSpan(rf, vpn);
-							if (span.to > span.from) { f.slot[pfn] = fillPage(k.content, f.slot[pfn], rf.fill, span.base, span.from, span.to); }
-							f.flags[pfn] |= PG.DIRTY;
+							if (span.to > span.from) { f.slot[pfn >> 12][pfn & 4095] = fillPage(k.content, f.slot[pfn >> 12][pfn & 4095], rf.fill, span.base, span.from, span.to); }
+							f.flags[pfn >> 12][pfn & 4095] |= PG.DIRTY;
 						}
 						if (lru) {
 							const c = dev.uvm!.pmm.chunkOf(blockKey(mm.id, Math.floor(vpn / PTRS_PER_PMD)));

@@ -63,7 +63,7 @@ export function pageKey(mm: Mm, vpn: number): number { return mm.id * 2 ** 36 + 
 export function residentOn(k: Kernel, dev: Device, mm: Mm, vpn: number): boolean {
 	const pte = mm.pt.pte(vpn);
 	const t = pte & PTE.TYPE_MASK;
-	return (t === PTE.DEVPRIV || t === PTE.PRESENT) && k.frames.owner[mm.pt.pfn(vpn)] === dev.index;
+	return (t === PTE.DEVPRIV || t === PTE.PRESENT) && k.frames.owner[(mm.pt.pfn(vpn)) >> 12][(mm.pt.pfn(vpn)) & 4095] === dev.index;
 }
 
 /** The block's root chunk, allocated on first use (zero-filled: block_zero_new_gpu_chunk),

@@ -19,7 +19,7 @@ import { ACCESS } from './fault_buffer';
 export function peerOwner(k: Kernel, dev: Device, mm: Mm, vpn: number): Device | undefined {
 	const pte = mm.pt.pte(vpn);
 	if ((pte & PTE.TYPE_MASK) !== PTE.DEVPRIV || !dev.uvm) { return undefined; }
-	const owner = k.devices[k.frames.owner[mm.pt.pfn(vpn)]];
+	const owner = k.devices[k.frames.owner[(mm.pt.pfn(vpn)) >> 12][(mm.pt.pfn(vpn)) & 4095]];
 	return owner && owner !== dev && owner.uvm ? owner : undefined;
 }
 

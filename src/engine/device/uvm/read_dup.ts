@@ -37,7 +37,7 @@ function duplicable(k: Kernel, mm: Mm, vpn: number): boolean {
 	const pte = mm.pt.pte(vpn);
 	if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT) { return false; }
 	const pfn = mm.pt.pfn(vpn);
-	return k.frames.owner[pfn] === RAM_POOL && k.frames.pincount[pfn] === 0;
+	return k.frames.owner[pfn >> 12][pfn & 4095] === RAM_POOL && k.frames.pincount[pfn >> 12][pfn & 4095] === 0;
 }
 
 /** Write-protects the CPU PTEs of [start, end) for secondary copies: the devices first drop any
@@ -87,7 +87,7 @@ export function* uvm_read_duplicate(k: Kernel, dev: Device, mm: Mm, vma: Vma, st
 			if (pfn < 0) { break; }
 			mm.pt.setFlags(vpn, (mm.pt.pte(vpn) & ~PTE.WRITE) | PTE.WP_NOTIFY);
 			// the copy gets its own content slot with the same bytes (a pattern stays a pattern)
-			f.slot[pfn] = k.content.copy(f.slot[mm.pt.pfn(vpn)]);
+			f.slot[pfn >> 12][pfn & 4095] = k.content.copy(f.slot[(mm.pt.pfn(vpn)) >> 12][(mm.pt.pfn(vpn)) & 4095]);
 			m.mapCopy(k, vpn, pfn);
 			copied++;
 		}
@@ -152,9 +152,9 @@ function* take_over_copies(k: Kernel, dev: Device, m: Mirror, mm: Mm, kept: Map<
 		const copies = vpns.slice(i, j).map(v => kept.get(v)!);
 		for (const pfn of copies) {
 			// the destination gets the source's bytes by reference; the copy's own slot goes
-			const slot = k.frames.slot[pfn];
+			const slot = k.frames.slot[pfn >> 12][pfn & 4095];
 			if (slot >= 0) { k.content.release(slot); }
-			k.frames.slot[pfn] = -1;
+			k.frames.slot[pfn >> 12][pfn & 4095] = -1;
 		}
 		if (!vma) { for (const pfn of copies) { put_page(k, pfn); } i = j; continue; }
 		const a = new MigrateVma(mm, vma, vpns[i], vpns[j - 1] + 1, SELECT.SYSTEM, dev, `ram -> ${dev.name} (read-mostly write)`);

@@ -247,7 +247,7 @@ export function movable(k: Kernel, mm: Mm, vma: Vma, vpn: number): boolean {
 	const pte = mm.pt.pte(vpn);
 	if ((pte & PTE.TYPE_MASK) === PTE.PRESENT) {
 		const pfn = mm.pt.pfn(vpn);
-		if (k.frames.pincount[pfn] > 0 || (k.frames.flags[pfn] & PG.DAX)) { return false; }
+		if (k.frames.pincount[pfn >> 12][pfn & 4095] > 0 || (k.frames.flags[pfn >> 12][pfn & 4095] & PG.DAX)) { return false; }
 	}
 	const t = pte & PTE.TYPE_MASK;
 	return t === PTE.NONE || t === PTE.PRESENT || t === PTE.DEVPRIV;
@@ -331,7 +331,7 @@ function* make_resident_cpu(k: Kernel, dev: Device, m: ReturnType<typeof uvmMirr
 	for (let o = 0; o < VA_BLOCK_PAGES; o++) {
 		if (!move[o]) { continue; }
 		const t = leaf.pte[o] & PTE.TYPE_MASK;
-		const other = t === PTE.DEVPRIV && k.frames.owner[leaf.pfn[o]] !== dev.index;
+		const other = t === PTE.DEVPRIV && k.frames.owner[(leaf.pfn[o]) >> 12][(leaf.pfn[o]) & 4095] !== dev.index;
 		const wp = t === PTE.PRESENT && access[o] >= ACCESS.WRITE && !(leaf.pte[o] & PTE.WRITE);
 		if (other || wp) {
 			foreign ??= new Uint8Array(VA_BLOCK_PAGES);

@@ -55,7 +55,7 @@ export function* uvm_service_read_duplicate(k: Kernel, dev: Device, mm: Mm, bs: 
 			if (!dup[o]) { continue; }
 			want[o] = ACCESS.READ;
 			if (!leaf || (leaf.pte[o] & PTE.TYPE_MASK) !== PTE.DEVPRIV) { continue; }
-			const holder = k.devices[k.frames.owner[leaf.pfn[o]]];
+			const holder = k.devices[k.frames.owner[(leaf.pfn[o]) >> 12][(leaf.pfn[o]) & 4095]];
 			if (!holder?.uvm || holder === dev) { continue; }
 			let mask = holders.get(holder);
 			if (!mask) { mask = new Uint8Array(VA_BLOCK_PAGES); holders.set(holder, mask); }

@@ -1,0 +1,196 @@
+// The storage under struct page (frames.ts): every field is an array of fixed-size chunks of
+// FRAME_CHUNK frames, so the pfn space grows by adding chunks and nothing is ever copied. A field
+// of frame `pfn` is `field[pfn >> 12][pfn & 4095]` (FRAME_SHIFT, FRAME_MASK).
+//
+// Host memory follows live frames, not the peak: a chunk holding only free RAM frames (its frames
+// all went back to the free lists, say after migrating them to a device) hands its arrays back and
+// points every field at one shared, never-written chunk of free-frame defaults, which reads exactly
+// as its free frames did; the first allocation in it gets private arrays again. Device memory
+// chunks never hold LRU links or swap entries (device pages are on no LRU list and never in the
+// swap cache), so those fields point at the shared defaults there too. Linux sizes struct page for
+// every frame; the simulator only keeps what an inspector could tell apart from a free frame.
+
+export const FRAME_SHIFT = 12;
+export const FRAME_CHUNK = 1 << FRAME_SHIFT;
+export const FRAME_MASK = FRAME_CHUNK - 1;
+
+/** chunk pools: RAM_POOL (-1), a device index (>= 0), or one of these */
+export const POOL_MIXED = -2;
+
+/** The per-frame fields, chunk by chunk. */
+export class FrameChunks {
+	refcount: Int32Array[] = [];
+	mapcount: Int32Array[] = [];
+	pincount: Int32Array[] = [];
+	flags: Uint16Array[] = [];
+	/** RAM_POOL or a device index */
+	owner: Int16Array[] = [];
+	/** content slot in the ContentStore, -1 = all zeroes */
+	slot: Int32Array[] = [];
+	/** rmap: anon family id, file id (see Kernel), or -1 */
+	mapping: Int32Array[] = [];
+	/** rmap: virtual page number for anon pages, page index for file pages */
+	index: Float64Array[] = [];
+	/** for a TAIL page, its head pfn; else the pfn itself */
+	head: Int32Array[] = [];
+	/** folio->swap: the swap slot whose swap cache holds this page, -1 if none */
+	swap: Int32Array[] = [];
+	/** the LRU lists, intrusive (folio->lru): the list a head or base page is on and its
+	 * neighbours; a PMD-sized folio is one entry (its head), counted as HPAGE_NR pages */
+	lru: Uint8Array[] = [];
+	lruNext: Int32Array[] = [];
+	lruPrev: Int32Array[] = [];
+
+	/** per chunk: whose memory its frames are (POOL_MIXED: several, or frames never freed) */
+	private pool: number[] = [];
+	/** per chunk: frames that are not free RAM. A new chunk starts wholly busy (frames not yet
+	 * reserved are not free either); only frames freed to the RAM free lists lower it. */
+	private busy: number[] = [];
+	/** per chunk: its fields are the shared defaults (no free frame in it differs from them) */
+	private released: boolean[] = [];
+	/** per chunk: lru, lruNext, lruPrev and swap are its own */
+	private ramFields: boolean[] = [];
+	/** shared read-only free-frame chunks, per pool */
+	private defaults = new Map<number, Defaults>();
+
+	get chunks(): number { return this.refcount.length; }
+
+	/** Makes frames [first, first + n) exist, as memory of `pool`. */
+	protected addFrames(first: number, n: number, pool: number): void {
+		const end = first + n;
+		while (this.chunks * FRAME_CHUNK < end) { this.addChunk(pool); }
+		for (let c = first >> FRAME_SHIFT; c <= (end - 1) >> FRAME_SHIFT; c++) {
+			if (this.pool[c] !== pool && this.pool[c] !== POOL_MIXED) {
+				this.materialize(c);
+				this.pool[c] = POOL_MIXED;
+				this.ownRamFields(c);
+			}
+		}
+	}
+
+	/** A frame of `pfn`'s chunk is about to be (re)initialised: its chunk gets its own arrays. */
+	use(pfn: number, ram: boolean): void {
+		const c = pfn >> FRAME_SHIFT;
+		if (this.released[c]) { this.materialize(c); }
+		if (ram && !this.ramFields[c]) { this.ownRamFields(c); }
+	}
+
+	/** `n` frames of the chunk of `pfn` were allocated (+) or went back to the RAM free lists (-). */
+	account(pfn: number, n: number): void {
+		const c = pfn >> FRAME_SHIFT;
+		this.busy[c] += n;
+		if (this.busy[c] === 0 && this.pool[c] !== POOL_MIXED) { this.release(c); }
+	}
+
+	/** Frames of chunks whose arrays were handed back (for the memory bench and tests). */
+	releasedChunks(): number { return this.released.filter(r => r).length; }
+
+	/** The shared defaults are still what a free frame reads (nobody wrote through them). */
+	defaultsIntact(): boolean {
+		for (const [pool, d] of this.defaults) {
+			const fresh = makeDefaults(pool);
+			for (const key of FIELDS) {
+				const a = d[key], b = fresh[key];
+				for (let i = 0; i < FRAME_CHUNK; i++) { if (a[i] !== b[i]) { return false; } }
+			}
+		}
+		return true;
+	}
+
+	private def(pool: number): Defaults {
+		let d = this.defaults.get(pool);
+		if (!d) { d = makeDefaults(pool); this.defaults.set(pool, d); }
+		return d;
+	}
+
+	private addChunk(pool: number): void {
+		const c = this.chunks;
+		const d = this.def(pool < 0 ? -1 : pool);
+		for (const key of FIELDS) { (this[key] as TypedArray[]).push(d[key]); }
+		this.pool.push(pool);
+		this.busy.push(FRAME_CHUNK);
+		this.released.push(true);
+		this.ramFields.push(false);
+		this.materialize(c);
+		if (pool < 0) { this.ownRamFields(c); }
+	}
+
+	private materialize(c: number): void {
+		if (!this.released[c]) { return; }
+		for (const key of CORE) { (this[key] as TypedArray[])[c] = (this[key] as TypedArray[])[c].slice(); }
+		this.released[c] = false;
+	}
+
+	private ownRamFields(c: number): void {
+		if (this.ramFields[c]) { return; }
+		for (const key of RAM_ONLY) { (this[key] as TypedArray[])[c] = (this[key] as TypedArray[])[c].slice(); }
+		this.ramFields[c] = true;
+	}
+
+	private release(c: number): void {
+		const d = this.def(this.pool[c] < 0 ? -1 : this.pool[c]);
+		for (const key of FIELDS) { (this[key] as TypedArray[])[c] = d[key]; }
+		this.released[c] = true;
+		this.ramFields[c] = false;
+	}
+}
+
+type TypedArray = Int32Array | Uint16Array | Int16Array | Float64Array | Uint8Array;
+type Field = 'refcount' | 'mapcount' | 'pincount' | 'flags' | 'owner' | 'slot' | 'mapping' | 'index' | 'head' | 'swap' | 'lru' | 'lruNext' | 'lruPrev';
+type Defaults = Record<Field, TypedArray>;
+const RAM_ONLY: Field[] = ['swap', 'lru', 'lruNext', 'lruPrev'];
+const CORE: Field[] = ['refcount', 'mapcount', 'pincount', 'flags', 'owner', 'slot', 'mapping', 'index', 'head'];
+const FIELDS: Field[] = [...CORE, ...RAM_ONLY];
+
+/** What a free frame of `pool` reads. */
+function makeDefaults(pool: number): Defaults {
+	const n = FRAME_CHUNK;
+	return {
+		refcount: new Int32Array(n), mapcount: new Int32Array(n), pincount: new Int32Array(n), flags: new Uint16Array(n),
+		owner: new Int16Array(n).fill(pool), slot: new Int32Array(n).fill(-1), mapping: new Int32Array(n).fill(-1),
+		index: new Float64Array(n), head: new Int32Array(n), swap: new Int32Array(n).fill(-1),
+		lru: new Uint8Array(n), lruNext: new Int32Array(n), lruPrev: new Int32Array(n),
+	};
+}
+
+/** A stack of pfns (the RAM free list), kept as runs of ascending consecutive pfns in fixed blocks:
+ * freeing a range in address order (migrating it away, unmapping it) costs one run, not one entry
+ * per frame. Pops come out in exactly the order of a plain stack. */
+export class PfnStack {
+	/** run r: start at [2r], length at [2r + 1] */
+	private blocks: Int32Array[] = [];
+	private runs = 0;
+	length = 0;
+
+	push(pfn: number): void {
+		const r = this.runs - 1;
+		if (r >= 0) {
+			const b = this.blocks[r >> RUN_SHIFT], i = (r & RUN_MASK) * 2;
+			if (b[i] + b[i + 1] === pfn) { b[i + 1]++; this.length++; return; }
+		}
+		const nb = this.runs >> RUN_SHIFT;
+		if (nb === this.blocks.length) { this.blocks.push(new Int32Array(2 << RUN_SHIFT)); }
+		const i = (this.runs & RUN_MASK) * 2;
+		this.blocks[nb][i] = pfn;
+		this.blocks[nb][i + 1] = 1;
+		this.runs++;
+		this.length++;
+	}
+
+	pop(): number | undefined {
+		if (this.runs === 0) { return undefined; }
+		const r = this.runs - 1;
+		const b = this.blocks[r >> RUN_SHIFT], i = (r & RUN_MASK) * 2;
+		const pfn = b[i] + --b[i + 1];
+		this.length--;
+		if (b[i + 1] === 0) {
+			this.runs--;
+			// keep one spare block so a push/pop pair at a block boundary does not allocate
+			if ((this.runs >> RUN_SHIFT) + 2 < this.blocks.length) { this.blocks.pop(); }
+		}
+		return pfn;
+	}
+}
+
+const RUN_SHIFT = 11;
+const RUN_MASK = (1 << RUN_SHIFT) - 1;

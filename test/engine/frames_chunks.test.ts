@@ -1,0 +1,85 @@
+import * as assert from 'node:assert/strict';
+import { Frames, PG, RAM_POOL } from '../../src/engine/mm/frames';
+import { FRAME_CHUNK, PfnStack } from '../../src/engine/mm/frames_chunks';
+import { run } from './helpers';
+
+describe('struct page in fixed chunks (issue 13, compact metadata)', () => {
+	it('growing the pfn space adds chunks and never copies the ones that exist', () => {
+		const f = new Frames(8 * FRAME_CHUNK);
+		const first = f.refcount[0];
+		const pfn = f.allocRam(PG.ANON);
+		for (let i = 0; i < 3 * FRAME_CHUNK; i++) { f.allocRam(PG.ANON); }
+		assert.equal(f.refcount[0], first, 'chunk 0 is the same array after growth');
+		assert.equal(f.refcount[pfn >> 12][pfn & 4095], 1);
+		assert.ok(f.chunks >= 4);
+	});
+
+	it('a chunk whose RAM frames are all free reads as free frames, and comes back on allocation', () => {
+		const f = new Frames(8 * FRAME_CHUNK);
+		const pfns: number[] = [];
+		for (let i = 0; i < 4 * FRAME_CHUNK; i++) { pfns.push(f.allocRam(PG.ANON)); }
+		const c = (pfns[FRAME_CHUNK * 2] >> 12);
+		const own = f.refcount[c];
+		assert.equal(f.releasedChunks(), 0);
+		for (const p of pfns) { f.freeRamFrame(p); }
+		// chunk 0 holds the zero pages and the chunk the pfn space ends in is still being filled
+		assert.ok(f.releasedChunks() >= 2, `released ${f.releasedChunks()}`);
+		assert.notEqual(f.refcount[c], own, 'the chunk handed its arrays back');
+		const p = pfns[FRAME_CHUNK * 2];
+		assert.equal(f.refcount[p >> 12][p & 4095], 0);
+		assert.equal(f.owner[p >> 12][p & 4095], RAM_POOL);
+		assert.equal(f.slot[p >> 12][p & 4095], -1);
+		assert.equal(f.swap[p >> 12][p & 4095], -1);
+		assert.equal(f.countLiveRam(), 0);
+		// the free list hands the frames out again in the order a stack would, each chunk private again
+		const again: number[] = [];
+		for (let i = 0; i < 4 * FRAME_CHUNK; i++) { again.push(f.allocRam(PG.ANON)); }
+		assert.deepEqual(again, [...pfns].reverse());
+		assert.equal(f.releasedChunks(), 0);
+		assert.equal(f.refcount[p >> 12][p & 4095], 1);
+		assert.equal(f.lru[p >> 12][p & 4095] !== 0, true, 'on an LRU list again');
+		assert.ok(f.defaultsIntact());
+	});
+
+	it('the shared free-frame defaults are checked: a write through them is an invariant violation', () => {
+		const f = new Frames(8 * FRAME_CHUNK);
+		const pfns: number[] = [];
+		for (let i = 0; i < 3 * FRAME_CHUNK; i++) { pfns.push(f.allocRam(PG.ANON)); }
+		for (const p of pfns) { f.freeRamFrame(p); }
+		const p = pfns[FRAME_CHUNK + 7];
+		assert.ok(f.defaultsIntact());
+		f.mapcount[p >> 12][p & 4095] = 3;
+		assert.equal(f.defaultsIntact(), false);
+	});
+
+	it('the RAM free list keeps plain stack order whatever the push pattern', () => {
+		const s = new PfnStack(), ref: number[] = [];
+		let seed = 7;
+		const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed; };
+		for (let step = 0; step < 200000; step++) {
+			const r = rnd() % 10;
+			if (r < 6) {
+				const v = r < 4 && ref.length > 0 ? ref[ref.length - 1] + 1 : rnd() % 100000;
+				s.push(v); ref.push(v);
+			} else {
+				assert.equal(s.pop(), ref.pop());
+			}
+			assert.equal(s.length, ref.length);
+		}
+		while (ref.length > 0) { assert.equal(s.pop(), ref.pop()); }
+		assert.equal(s.pop(), undefined);
+	});
+
+	it('migrating touched memory to a device releases the RAM frames\' chunks; the round trip reads the same', () => {
+		const script = 'system ram=1GiB\ndevice gpu memory=512MiB\nprocess p\ngpu mirror p\nX = mmap 64MiB anon rw\ncpu write X = 3 * i + 1\n'
+			+ 'migrate X -> gpu\nexpect where(X) == "gpu"\n';
+		const there = run(script);
+		assert.equal(there.failed, 0);
+		// 64 MiB is 4 chunks of frames; at most the first and the last are not wholly free
+		assert.ok(there.machine.k.frames.releasedChunks() >= 3, `released ${there.machine.k.frames.releasedChunks()}`);
+		const back = run(script + 'migrate X -> ram\nexpect matches(X, 3 * i + 1)\nexpect where(X) == "ram"');
+		assert.equal(back.failed, 0);
+		assert.equal(back.machine.k.frames.releasedChunks(), 0);
+		assert.ok(back.machine.k.frames.defaultsIntact());
+	});
+});
