@@ -109,7 +109,15 @@ describe('a --trace file in Chromium\'s trace viewer (DevTools Performance panel
 		const errors: string[] = [];
 		page.on('pageerror', e => errors.push(String(e)));
 		await page.goto(DEVTOOLS);
-		const r = await page.evaluate(`(${LOAD_IN_PANEL})(${text})`);
+		// DevTools registers its locale data after the page loads: a loaded host can reach the
+		// evaluate first ("No locale data registered"), so that one error is waited out
+		let r: unknown;
+		for (let attempt = 0; ; attempt++) {
+			try { r = await page.evaluate(`(${LOAD_IN_PANEL})(${text})`); break; } catch (e) {
+				if (attempt >= 20 || !/No locale data registered/.test(String(e))) { throw e; }
+				await page.waitForTimeout(500);
+			}
+		}
 		assert.equal(r, 'loaded');
 		// the flame chart draws the tracks on a canvas once the trace is parsed
 		await page.waitForFunction('document.querySelector("canvas") !== null || [...document.querySelectorAll("*")].some(el => el.shadowRoot && el.shadowRoot.querySelector("canvas"))', undefined, { timeout: 30_000 });
