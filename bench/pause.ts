@@ -2,8 +2,10 @@
 // without protocol overhead: for each 8 GiB operation of bench/pauseCases.ts, run to the
 // statement, continue, and once it is under way request a pause at three different moments; the
 // figure is the worst wall time from the request to the stopped event (target <= 100 ms). Then
-// `hmmw run --timeout T` on long statements: the wall time beyond T, net of the CLI's start-up.
-import { spawnSync } from 'node:child_process';
+// `hmmw run --timeout T` on long statements: the wall time beyond T to the stop's message, net of
+// the CLI's start-up (the process's exit after it also returns the memory the run touched to the
+// host: shown, not counted, since it grows with what the workload wrote, not with the timeout).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -58,32 +60,40 @@ async function pauseLatency(source: string, line: number): Promise<{ worst: numb
 	return { worst, inside, frames };
 }
 
-/** Wall time of `hmmw run` on a script, in ms. */
-function cliWall(source: string, args: string[]): { ms: number; stderr: string } {
+/** `hmmw run` on a script: ms to the "stopped by --timeout" message (or to the exit when there is
+ * none), and to the process's exit. */
+function cliWall(source: string, args: string[]): Promise<{ ms: number; exitMs: number; stderr: string }> {
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'hmmw-pause-'));
-	try {
-		const file = path.join(dir, 'w.hmmw');
-		writeFileSync(file, source);
-		const t = performance.now();
-		const p = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'dist', 'cli.js'), 'run', file, ...args], { encoding: 'utf8' });
-		return { ms: performance.now() - t, stderr: p.stderr };
-	} finally {
+	const file = path.join(dir, 'w.hmmw');
+	writeFileSync(file, source);
+	const t = performance.now();
+	const p = spawn(process.execPath, [path.join(__dirname, '..', '..', 'dist', 'cli.js'), 'run', file, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+	let stderr = '';
+	let stopMs: number | undefined;
+	p.stderr.on('data', (d: Buffer) => {
+		stderr += d.toString();
+		if (stopMs === undefined && /stopped by --timeout/.test(stderr)) { stopMs = performance.now() - t; }
+	});
+	return new Promise(resolve => p.on('close', () => {
+		const exitMs = performance.now() - t;
 		rmSync(dir, { recursive: true, force: true });
-	}
+		resolve({ ms: stopMs ?? exitMs, exitMs, stderr });
+	}));
 }
 
 async function timeoutRows(): Promise<BenchRow[]> {
 	const T = 1.5;
 	// start-up: the same prelude with nothing long after it
-	const base = Math.min(...[0, 1, 2].map(() => cliWall(PAUSE_PRELUDE.join('\n'), []).ms));
+	let base = Infinity;
+	for (let i = 0; i < 3; i++) { base = Math.min(base, (await cliWall(PAUSE_PRELUDE.join('\n'), [])).ms); }
 	const rows: BenchRow[] = [];
 	for (const [what, body] of [['expect matches(X, i & 0x7FFFFFFF) over 8 GiB (word by word)', ['cpu write X = i', 'expect matches(X, i & 0x7FFFFFFF)']], ['cpu write of 8 GiB, stored bytes', ['cpu write X = (i * i) & 0xFFFF']]] as const) {
 		// best of two: a loaded machine adds its noise to one run or the other
-		const runs = [0, 1].map(() => cliWall([...PAUSE_PRELUDE, ...body].join('\n'), ['--timeout', String(T)]));
+		const runs = [await cliWall([...PAUSE_PRELUDE, ...body].join('\n'), ['--timeout', String(T)]), await cliWall([...PAUSE_PRELUDE, ...body].join('\n'), ['--timeout', String(T)])];
 		const r = runs[0].ms <= runs[1].ms ? runs[0] : runs[1];
 		if (!/stopped by --timeout/.test(r.stderr)) { throw new Error(`--timeout did not stop ${what}:\n${r.stderr}`); }
 		const over = (r.ms - base) / (T * 1000) - 1;
-		rows.push({ name: `hmmw run --timeout ${T} inside ${what}: overshoot (net of ${base.toFixed(0)} ms start-up)`, value: over * 100, unit: '%', target: '< 10%', ok: over < 0.1 });
+		rows.push({ name: `hmmw run --timeout ${T} inside ${what}: overshoot to the stop (net of ${base.toFixed(0)} ms start-up; the exit ${(r.exitMs - r.ms).toFixed(0)} ms later)`, value: over * 100, unit: '%', target: '< 10%', ok: over < 0.1 });
 	}
 	return rows;
 }
