@@ -276,6 +276,7 @@ export class HmmRuntime extends EventEmitter {
 			return 'finish';
 		}
 		if (it.done) { return undefined; }
+		if (it.threads?.active && !it.threads.atStatementStart) { return undefined; }
 		this.tt.arrive(it, span?.pc ?? -1);
 		if (!stoppable(it.instr)) { return undefined; }
 		if (this.mode === 'entry') { return { reason: 'entry' }; }
@@ -326,6 +327,13 @@ export class HmmRuntime extends EventEmitter {
 	}
 
 	// ------------------------------------------------------------ time travel
+
+	/** Why time travel is refused here, if it is: once a script has started threads, a thread can
+	 * be suspended inside a kernel path (a generator), which a checkpoint cannot copy, so no
+	 * checkpoint could give the past back exactly (threads.ts). */
+	get travelRefusal(): string | undefined {
+		return this.interp.threads ? 'time travel is not available once the script has started threads: a thread suspended inside a kernel path cannot be checkpointed yet (restart to go back)' : undefined;
+	}
 
 	/** Back to the previous statement boundary (or the start of the current statement). */
 	async stepBack(): Promise<void> {

@@ -219,6 +219,7 @@ export class HmmDebugSession extends CheckedSession {
 	private reverse(response: DebugProtocol.Response, how: 'back' | 'continue'): void {
 		this.guard(response, () => {
 			if (!this.needStopped(response)) { return; }
+			if (this.rt.travelRefusal) { return this.fail(response, this.rt.travelRefusal); }
 			this.sendResponse(response);
 			this.run(() => (how === 'back' ? this.rt.stepBack() : this.rt.reverseContinue()));
 		});
@@ -429,6 +430,7 @@ export class HmmDebugSession extends CheckedSession {
 					if (!this.needStopped(response)) { return; }
 					const g = timelineGotoArgs(args);
 					if (typeof g === 'string') { return this.fail(response, g); }
+					if (this.rt.travelRefusal) { return this.fail(response, this.rt.travelRefusal); }
 					this.sendResponse(response);
 					// the thread runs (a replay) on a request the client did not see as a step: say so, so
 					// that the stop that follows is shown as a new one, with its description

@@ -64,6 +64,11 @@ export class Threads {
 	/** Some thread is suspended inside a kernel operation. */
 	get midway(): boolean { return this.all.some(t => t.gen !== undefined); }
 
+	/** The current thread is about to start its statement: not resuming one suspended at a switch
+	 * point, nor retrying a `join` that waits. Only there does a debugger stop on a line, so a
+	 * breakpoint hits once per execution of its statement, however many turns it takes. */
+	get atStatementStart(): boolean { const t = this.cur; return !t.gen && !t.joining && !t.done; }
+
 	/** More than one thread has been started (the main script counts). */
 	get active(): boolean { return this.all.length > 1; }
 
