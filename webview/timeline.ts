@@ -42,8 +42,9 @@ export function timelineHit(body: TimelineBody, width: number, x: number, y: num
 	const lane = order[row];
 	const plot = Math.max(1, width - LABEL_WIDTH);
 	const bin = Math.floor(((x - LABEL_WIDTH) / plot) * body.bins);
-	// a bin narrower than a pixel is hard to hit: take the nearest non-empty one within 3 px
-	const slack = Math.max(1, Math.ceil((3 / plot) * body.bins));
+	// a bin narrower than a pixel is hard to hit: take the nearest non-empty one within 6 px (a
+	// target about as wide as a lane is high; a sparse lane's ticks are then easy to hit)
+	const slack = Math.max(1, Math.ceil((6 / plot) * body.bins));
 	let best: TimelineHit | undefined;
 	for (let j = 0; j + 5 < body.cells.length + 1; j += 6) {
 		if (body.cells[j] !== lane) { continue; }
