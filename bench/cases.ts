@@ -1,6 +1,6 @@
 // Individual benchmark cases, each run in its own process by run.ts so that peak memory and
 // timings do not leak between them. Prints one JSON line: {name, seconds, pages, maxRssMB, ...}.
-import { Machine } from '../src/engine/machine';
+import { type ByteRange, Machine } from '../src/engine/machine';
 import { defaultDeviceConfig } from '../src/engine/device/device';
 import type { K } from '../src/engine/sim/events';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -14,6 +14,16 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 const GiB = 2 ** 30;
+
+/** A process with 1 GiB of private anonymous memory mapped (untouched) and a 2 GiB device mirroring it. */
+function gibAndGpu(): { m: Machine; X: ByteRange } {
+	const m = new Machine();
+	m.configure({ ramBytes: 4 * GiB });
+	m.addDevice(defaultDeviceConfig('gpu', 2 * GiB));
+	m.process('p');
+	drain(m.mirror('gpu', 'p'));
+	return { m, X: m.mmap({ len: GiB, prot: 'rw', backing: 'anon', shared: false }) };
+}
 const PAGE = 4096;
 
 function drain<T>(g: K<T>): T {
@@ -127,12 +137,7 @@ const cases: Record<string, () => object | Promise<object>> = {
 	},
 	/** migrate 1 GiB of touched memory to a device and back */
 	migrateRoundTrip() {
-		const m = new Machine();
-		m.configure({ ramBytes: 4 * GiB });
-		m.addDevice(defaultDeviceConfig('gpu', 2 * GiB));
-		m.process('p');
-		drain(m.mirror('gpu', 'p'));
-		const X = m.mmap({ len: GiB, prot: 'rw', backing: 'anon', shared: false });
+		const { m, X } = gibAndGpu();
 		drain(m.cpuWrite(X, { kind: 'linear', a: 1, b: 0 }));
 		const roundTrip = () => {
 			drain(m.migrate(X, 'gpu'));
@@ -156,12 +161,7 @@ const cases: Record<string, () => object | Promise<object>> = {
 		setFlagsFromString('--expose-gc');
 		const gc = runInNewContext('gc') as () => void;
 		const used = () => { gc(); gc(); const u = process.memoryUsage(); return u.heapUsed + u.arrayBuffers; };
-		const m = new Machine();
-		m.configure({ ramBytes: 4 * GiB });
-		m.addDevice(defaultDeviceConfig('gpu', 2 * GiB));
-		m.process('p');
-		drain(m.mirror('gpu', 'p'));
-		const X = m.mmap({ len: GiB, prot: 'rw', backing: 'anon', shared: false });
+		const { m, X } = gibAndGpu();
 		const before = used();
 		drain(m.cpuWrite(X, { kind: 'linear', a: 1, b: 0 }));
 		const touched = used();

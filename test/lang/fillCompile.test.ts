@@ -9,16 +9,7 @@ import { compileFill, type EvalContext, evaluate, int } from '../../src/lang/eva
 import { bitAnd, bitOr, bitXor } from '../../src/lang/intOps';
 import { type Fill, fillWord } from '../../src/engine/mm/fill';
 import { Machine } from '../../src/engine/machine';
-
-/** a small deterministic generator (mulberry32), so a failure names its seed */
-function rng(seed: number): () => number {
-	return () => {
-		seed = (seed + 0x6d2b79f5) | 0;
-		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+import { rng } from './rng';
 
 const CONSTS = ['0', '1', '2', '3', '7', '31', '63', '64', '255', '0xFFFF', '0x7FFFFFFF', '0x80000000', '0xFFFFFFFF', '4294967296',
 	'1000003', '0x1FFFFFFFFFFFFF', '9007199254740992', '(0 - 1)', '(0 - 0x80000000)', '(1 << 40)', '(1 << 62)', '123456789012'];

@@ -9,15 +9,7 @@ import { lowerFill } from '../../src/lang/fillCompile';
 import { Program } from '../../src/lang/fillVector';
 import { periodBits } from '../../src/lang/fillPeriod';
 import { Machine } from '../../src/engine/machine';
-
-function rng(seed: number): () => number {
-	return () => {
-		seed = (seed + 0x6d2b79f5) | 0;
-		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+import { rng } from './rng';
 
 function parseExpr(text: string): Expr {
 	const { program, diagnostics } = parse(`x = ${text}\n`, 't.hmmw');

@@ -36,40 +36,24 @@ export function mirrorOf(dev: Device, mm: Mm): Mirror {
  * sends the driver round again (dev.stats.retries). A device with read_retry=skip leaves that check
  * out, the classic driver bug: it then maps whatever the stale walk returned. */
 function* dmirror_range_fault(k: Kernel, dev: Device, m: Mirror, range: HmmRange, start: number, end: number): K {
-	if (!k.threaded) { return yield* dmirror_range_fault_alone(k, dev, m, range, start, end); }
-	const mmap = lockOf(m.mm, 'mmap_lock');
-	const mutex = lockOf(m, 'the driver page-table lock');
+	// with no script threads the locks are uncontended and not taken: no lock generators per
+	// 32-page chunk on the hot path of a device read (the read_retry check stays: the walk itself
+	// can invalidate the range, reclaim while faulting pages in)
+	const mmap = k.threaded ? lockOf(m.mm, 'mmap_lock') : undefined;
+	const mutex = k.threaded ? lockOf(m, 'the driver page-table lock') : undefined;
 	for (let tries = 0; ; tries++) {
 		range.reset(start, end);
 		if (tries >= MAX_RETRIES) { fail('EBUSY', 'hmm_range_fault kept racing with invalidations'); }
 		if (tries > 0) { dev.stats.retries++; }
 		range.notifierSeq = m.notifier.readBegin();
-		const r = yield* locked(k, mmap, false, hmm_range_fault(k, range));
+		const r = mmap ? yield* locked(k, mmap, false, hmm_range_fault(k, range)) : yield* hmm_range_fault(k, range);
 		if (r === 'EBUSY') { continue; }
 		if (r !== 0) { fail(r, r === 'EFAULT' ? 'device fault on an address with no readable mapping' : 'device write to memory without write permission'); }
-		yield* down_write(k, mutex, 'mutex_lock');
+		if (mutex) { yield* down_write(k, mutex, 'mutex_lock'); }
 		try {
 			if (dev.cfg.readRetry !== 'skip' && m.notifier.readRetry(range.notifierSeq)) { continue; }
 			dmirror_do_fault(m, range, start);
-		} finally { up_write(k, mutex); }
-		return;
-	}
-}
-
-/** dmirror_range_fault with no script threads: the locks are uncontended, so neither is taken
- * (no generator per lock per chunk on the hot path of a device read); the read_retry check stays,
- * since the walk itself can invalidate the range (reclaim while faulting pages in). */
-function* dmirror_range_fault_alone(k: Kernel, dev: Device, m: Mirror, range: HmmRange, start: number, end: number): K {
-	for (let tries = 0; ; tries++) {
-		range.reset(start, end);
-		if (tries >= MAX_RETRIES) { fail('EBUSY', 'hmm_range_fault kept racing with invalidations'); }
-		if (tries > 0) { dev.stats.retries++; }
-		range.notifierSeq = m.notifier.readBegin();
-		const r = yield* hmm_range_fault(k, range);
-		if (r === 'EBUSY') { continue; }
-		if (r !== 0) { fail(r, r === 'EFAULT' ? 'device fault on an address with no readable mapping' : 'device write to memory without write permission'); }
-		if (dev.cfg.readRetry !== 'skip' && m.notifier.readRetry(range.notifierSeq)) { continue; }
-		dmirror_do_fault(m, range, start);
+		} finally { if (mutex) { up_write(k, mutex); } }
 		return;
 	}
 }
