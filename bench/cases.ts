@@ -1,7 +1,7 @@
 // Individual benchmark cases, each run in its own process by run.ts so that peak memory and
 // timings do not leak between them. Prints one JSON line: {name, seconds, pages, maxRssMB, ...}.
 import { type ByteRange, Machine } from '../src/engine/machine';
-import { defaultDeviceConfig } from '../src/engine/device/device';
+import { defaultDeviceConfig, type DeviceConfig } from '../src/engine/device/device';
 import type { K } from '../src/engine/sim/events';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,14 +15,15 @@ import { runInNewContext } from 'node:vm';
 
 const GiB = 2 ** 30;
 
-/** A process with 1 GiB of private anonymous memory mapped (untouched) and a 2 GiB device mirroring it. */
-function gibAndGpu(): { m: Machine; X: ByteRange } {
+/** A machine with process p and `len` bytes of private anonymous memory mapped (untouched) in it;
+ * with a device, added before the process and mirroring it unless `mirror` is false. */
+function setup(o: { len: number; ramBytes?: number; device?: DeviceConfig; mirror?: boolean }): { m: Machine; X: ByteRange } {
 	const m = new Machine();
-	m.configure({ ramBytes: 4 * GiB });
-	m.addDevice(defaultDeviceConfig('gpu', 2 * GiB));
+	if (o.ramBytes !== undefined) { m.configure({ ramBytes: o.ramBytes }); }
+	if (o.device) { m.addDevice(o.device); }
 	m.process('p');
-	drain(m.mirror('gpu', 'p'));
-	return { m, X: m.mmap({ len: GiB, prot: 'rw', backing: 'anon', shared: false }) };
+	if (o.device && o.mirror !== false) { drain(m.mirror(o.device.name, 'p')); }
+	return { m, X: m.mmap({ len: o.len, prot: 'rw', backing: 'anon', shared: false }) };
 }
 const PAGE = 4096;
 
@@ -67,20 +68,14 @@ const cases: Record<string, () => object | Promise<object>> = {
 	},
 	/** `cpu write X = i` over 1 GiB of fresh anonymous memory */
 	cpuWrite() {
-		const m = new Machine();
-		m.configure({ ramBytes: 4 * GiB });
-		m.process('p');
-		const X = m.mmap({ len: GiB, prot: 'rw', backing: 'anon', shared: false });
+		const { m, X } = setup({ len: GiB, ramBytes: 4 * GiB });
 		const s = timed(() => drain(m.cpuWrite(X, { kind: 'linear', a: 1, b: 0 })));
 		if (m.word(X, 12345) !== 12345) { throw new Error('wrong content'); }
 		return { seconds: s, pages: GiB / PAGE };
 	},
 	/** `cpu write X = (i * i) & 0xFFFF` over 1 GiB: not linear, so every word is computed and stored */
 	cpuWriteBytes() {
-		const m = new Machine();
-		m.configure({ ramBytes: 4 * GiB });
-		m.process('p');
-		const X = m.mmap({ len: GiB, prot: 'rw', backing: 'anon', shared: false });
+		const { m, X } = setup({ len: GiB, ramBytes: 4 * GiB });
 		const s = timed(() => drain(m.cpuWrite(X, { kind: 'fn', fn: i => (i * i) & 0xffff })));
 		if (m.word(X, 1000) !== (1000 * 1000) % 65536) { throw new Error('wrong content'); }
 		return { seconds: s, pages: GiB / PAGE };
@@ -115,10 +110,7 @@ const cases: Record<string, () => object | Promise<object>> = {
 	/** fork of a process with 1 GiB touched (every page private anonymous, copied COW): the first
 	 * fork in a fresh process (cold) and a second one (warm) */
 	fork() {
-		const m = new Machine();
-		m.configure({ ramBytes: 4 * GiB });
-		m.process('p');
-		const X = m.mmap({ len: GiB, prot: 'rw', backing: 'anon', shared: false });
+		const { m, X } = setup({ len: GiB, ramBytes: 4 * GiB });
 		drain(m.cpuWrite(X, { kind: 'linear', a: 1, b: 0 }));
 		const cold = timed(() => drain(m.fork('c1')));
 		const warm = timed(() => drain(m.fork('c2')));
@@ -127,9 +119,7 @@ const cases: Record<string, () => object | Promise<object>> = {
 	},
 	/** a 1 TiB mapping with 4096 pages touched: peak RSS */
 	sparse() {
-		const m = new Machine();
-		m.process('p');
-		const X = m.mmap({ len: 1024 * GiB, prot: 'rw', backing: 'anon', shared: false });
+		const { m, X } = setup({ len: 1024 * GiB });
 		const s = timed(() => {
 			for (let k = 0; k < 4096; k++) { drain(m.cpuWrite({ addr: X.addr + k * 256 * 2 ** 20, len: PAGE }, { kind: 'linear', a: 0, b: k })); }
 		});
@@ -137,7 +127,7 @@ const cases: Record<string, () => object | Promise<object>> = {
 	},
 	/** migrate 1 GiB of touched memory to a device and back */
 	migrateRoundTrip() {
-		const { m, X } = gibAndGpu();
+		const { m, X } = setup({ len: GiB, ramBytes: 4 * GiB, device: defaultDeviceConfig('gpu', 2 * GiB) });
 		drain(m.cpuWrite(X, { kind: 'linear', a: 1, b: 0 }));
 		const roundTrip = () => {
 			drain(m.migrate(X, 'gpu'));
@@ -161,7 +151,7 @@ const cases: Record<string, () => object | Promise<object>> = {
 		setFlagsFromString('--expose-gc');
 		const gc = runInNewContext('gc') as () => void;
 		const used = () => { gc(); gc(); const u = process.memoryUsage(); return u.heapUsed + u.arrayBuffers; };
-		const { m, X } = gibAndGpu();
+		const { m, X } = setup({ len: GiB, ramBytes: 4 * GiB, device: defaultDeviceConfig('gpu', 2 * GiB) });
 		const before = used();
 		drain(m.cpuWrite(X, { kind: 'linear', a: 1, b: 0 }));
 		const touched = used();
@@ -175,11 +165,7 @@ const cases: Record<string, () => object | Promise<object>> = {
 	},
 	/** a device read through its mirror of 16 GiB of untouched memory */
 	deviceRead() {
-		const m = new Machine();
-		m.addDevice(defaultDeviceConfig('gpu', GiB));
-		m.process('p');
-		drain(m.mirror('gpu', 'p'));
-		const X = m.mmap({ len: 16 * GiB, prot: 'rw', backing: 'anon', shared: false });
+		const { m, X } = setup({ len: 16 * GiB, device: defaultDeviceConfig('gpu', GiB) });
 		const s = timed(() => drain(m.devRead('gpu', X, false)));
 		if (m.last.cpages !== 16 * GiB / PAGE) { throw new Error(`cpages ${m.last.cpages}`); }
 		return { seconds: s, pages: 16 * GiB / PAGE };
@@ -189,11 +175,7 @@ const cases: Record<string, () => object | Promise<object>> = {
 	 * event (here each is looked at and let pass). The first read in a fresh process (cold) and a
 	 * second one over another 2 GiB (warm) */
 	deviceReadWatched() {
-		const m = new Machine();
-		m.addDevice(defaultDeviceConfig('gpu', GiB));
-		m.process('p');
-		drain(m.mirror('gpu', 'p'));
-		const X = m.mmap({ len: 4 * GiB, prot: 'rw', backing: 'anon', shared: false });
+		const { m, X } = setup({ len: 4 * GiB, device: defaultDeviceConfig('gpu', GiB) });
 		let faults = 0;
 		m.setEvents({ wants: k => k === 'page-fault' });
 		const read = (r: { addr: number; len: number }) => {
@@ -208,11 +190,7 @@ const cases: Record<string, () => object | Promise<object>> = {
 	/** a streaming kernel writing 1 GiB of untouched memory on a policy=migrate device (no prefetch):
 	 * every page faults, is batched, migrated and mapped */
 	uvmStream() {
-		const m = new Machine();
-		m.configure({ ramBytes: 4 * GiB });
-		m.addDevice({ ...defaultDeviceConfig('gpu', 2 * GiB), policy: 'migrate' });
-		m.process('p');
-		const X = m.mmap({ len: GiB, prot: 'rw', backing: 'anon', shared: false });
+		const { m, X } = setup({ len: GiB, ramBytes: 4 * GiB, device: { ...defaultDeviceConfig('gpu', 2 * GiB), policy: 'migrate' }, mirror: false });
 		const line = { kind: 'write' as const, start: X.addr / PAGE, end: (X.addr + X.len) / PAGE, fill: { fill: { kind: 'linear' as const, a: 1, b: 0 }, addr: X.addr, len: X.len } };
 		let report: { batches: number; faultEntries: number; timeNs: number } | undefined;
 		const s = timed(() => { report = drain(m.launchKernel('gpu', 'stream', [line])); });
