@@ -12,6 +12,7 @@ import { FUZZ, ROOT, runs, seed } from './config';
 import { pauseSequence, type Req, sequence } from './dapGen';
 import { RawDapClient } from './dapClient';
 import { runSequence } from './dapRun';
+import { longSession } from './dapLong';
 
 const ADAPTER = path.join(ROOT, 'dist', 'debugAdapter.js');
 const REGRESSIONS = path.join(ROOT, 'test', 'fuzz', 'regressions');
@@ -111,6 +112,24 @@ describe('fuzz: debug adapter robustness (DAP over stdio)', function () {
 			const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]?.toFixed(0);
 			console.log(`      pauses inside long statements: ${sorted.length}, latency median ${q(0.5)} ms, 95th ${q(0.95)} ms, worst ${q(1)} ms`);
 		}
+	});
+
+	const longSteps = runs(5_000, 40_000, 'FUZZ_DAP_LONG_STEPS');
+	it(`a long session: ${longSteps} steps, looks and step backs, with the adapter's memory levelling off`, async function () {
+		this.timeout(FUZZ ? 0 : 600_000);
+		const r = await longSession(ADAPTER, path.join(ROOT, 'test/fuzz/fixtures/long-session.hmmw'), longSteps, seed(403));
+		assert.equal(r.problem, undefined);
+		assert.equal(r.steps, longSteps);
+		// after a warm-up tenth, the adapter may grow by the history it keeps (bounded by its byte
+		// budget, which this script's few pages keep small) and what the JIT and heap settle on,
+		// but not with the number of steps: the second half grows less than a small constant
+		const at = (f: number) => r.rss[Math.min(r.rss.length - 1, Math.floor(f * (r.rss.length - 1)))].mb;
+		const peak = Math.max(...r.rss.map(s => s.mb));
+		if (FUZZ || process.env.FUZZ_VERBOSE) {
+			console.log(`      long session: ${r.steps} steps, ${r.stops} stops (${r.backs} back), ${r.requests} requests in ${r.seconds.toFixed(1)} s; RSS ${at(0).toFixed(0)} MB at the start, ${at(0.1).toFixed(0)} after a tenth, ${at(0.5).toFixed(0)} at half, ${at(1).toFixed(0)} at the end, peak ${peak.toFixed(0)}`);
+		}
+		assert.ok(at(1) - at(0.5) < 48, `RSS grew ${(at(1) - at(0.5)).toFixed(0)} MB over the second half: ${JSON.stringify(r.rss)}`);
+		assert.ok(peak - at(0.1) < 160, `RSS rose ${(peak - at(0.1)).toFixed(0)} MB after the warm-up: ${JSON.stringify(r.rss)}`);
 	});
 
 	it('a stop in the same stdout chunk as the continue response counts as after it (the harness race behind a false "pause did not stop")', async function () {
