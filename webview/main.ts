@@ -8,12 +8,13 @@ import './residency.css';
 import { RunIndex, cellRange, describeCell, hex, layoutGrid, type GridLayout } from './grid';
 import { deviceRuns, glyphBits, marksOf, markWords } from './layers';
 import { processOptions, renderAxes, renderBands, renderDeviceLegend, renderGauges, renderKey, renderLegend, renderOptions } from './panels';
-import { PAGE_SIZE, type FromWebview, type ResidencyBody, type ResidencyView, type TimelineBody, type ToWebview } from './protocol';
+import { PAGE_SIZE, type FromWebview, type PageAction, type ResidencyBody, type ResidencyView, type TimelineBody, type ToWebview } from './protocol';
 import { rasterGrid } from './raster';
 import { drawChanged, drawGrid, drawMarks, layerColors, markColors, themeColors } from './render';
 import { formatNs, timelineHit } from './timeline';
 import { drawTimeline } from './timelineDraw';
 import { cellBits, detailText, place } from './tooltip';
+import { drawWatches, renderWatchList, watchCells, watchesAt, watchText } from './watches';
 import { ZoomHistory, cellSpan } from './zoom';
 
 interface VsCodeApi {
@@ -48,6 +49,8 @@ const timelineCanvas = $<HTMLCanvasElement>('timeline');
 const timelineRange = $('timeline-range');
 const tooltip = $('tooltip');
 const menu = $('menu');
+const watchList = $('watches');
+const unwatchItem = $<HTMLButtonElement>('unwatch');
 
 /** What survives a hide/show (retainContextWhenHidden is off): only the view, the data is refetched. */
 interface SavedState {
@@ -93,7 +96,7 @@ function render(): void {
 		return;
 	}
 	const t0 = performance.now();
-	const height = Math.max(120, window.innerHeight - wrap.getBoundingClientRect().top - legendList.offsetHeight - key.offsetHeight - timelineBox.offsetHeight - 40);
+	const height = Math.max(120, window.innerHeight - wrap.getBoundingClientRect().top - legendList.offsetHeight - key.offsetHeight - watchList.offsetHeight - timelineBox.offsetHeight - 40);
 	layout = layoutGrid(index.cells, Math.max(100, wrap.clientWidth || window.innerWidth - 200), height);
 	const colors = layerColors(body, layer);
 	const background = getComputedStyle(document.body).backgroundColor || '#1e1e1e';
@@ -110,6 +113,9 @@ function render(): void {
 		if (changed !== undefined) { drawChanged(canvas, layout, changed, marks); }
 	}
 	// Exposed for tests and for screen readers' sake; the canvas itself carries no text.
+	const watched = (body.watches ?? []).map(w => watchCells(body!, index!.cells, w)).filter((c): c is [number, number] => c !== undefined);
+	drawWatches(canvas, layout, watched, getComputedStyle(document.documentElement).getPropertyValue('--hmm-watch').trim() || '#007fd4');
+	canvas.dataset.watched = String(watched.length);
 	canvas.dataset.cols = String(layout.cols);
 	canvas.dataset.cell = String(layout.cell);
 	canvas.dataset.cells = String(index.cells);
@@ -134,6 +140,7 @@ function renderPanels(): void {
 		renderDeviceLegend(legendList, body, layer, colors);
 	}
 	renderKey(key, body, layer === 'cpu');
+	renderWatchList(watchList, body.watches ?? [], id => post({ type: 'unwatch', id }));
 }
 
 function renderTimeline(): void {
@@ -185,7 +192,8 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
 			body = undefined;
 			index = undefined;
 			timeline = undefined;
-			for (const e of [bands, legendList, key, gaugesBox, axis, topAxis]) { e.replaceChildren(); }
+			for (const e of [bands, legendList, key, gaugesBox, axis, topAxis, watchList]) { e.replaceChildren(); }
+			watchList.hidden = true;
 			timelineBox.hidden = true;
 			canvas.width = 0;
 			canvas.style.height = '0px';
@@ -233,7 +241,8 @@ function showCell(cell: number, x: number, y: number): void {
 	if (text === undefined) { tooltip.hidden = true; return; }
 	const words = markWords(cellBits(marksOf(body, layer), cell), layer === 'cpu');
 	const moved = body.changed !== undefined && cellBits(body.changed.runs, cell) !== 0 ? '\nchanged location since the last stop' : '';
-	tooltip.textContent = `${text}${words.length ? '\n' + words.join(', ') : ''}${moved}`;
+	const watches = watchesAt(body, index.cells, cell).map(w => `\npage watch ${watchText(w)}`).join('');
+	tooltip.textContent = `${text}${words.length ? '\n' + words.join(', ') : ''}${moved}${watches}`;
 	tooltip.hidden = false;
 	place(tooltip, x, y);
 	if (cell !== hoverCell) {
@@ -304,7 +313,7 @@ window.addEventListener('mouseup', event => {
 	}
 });
 
-function pageAction(action: 'reveal' | 'evaluate' | 'dataBreakpoint', cell: number): void {
+function pageAction(action: PageAction, cell: number): void {
 	if (body === undefined) { return; }
 	const [start, end] = cellRange(body, cell);
 	post({ type: 'pageAction', action, process: body.process, address: start, pages: Math.ceil((end - start) / PAGE_SIZE) });
@@ -316,13 +325,19 @@ canvas.addEventListener('contextmenu', event => {
 	menuCell = cellAt(event);
 	if (menuCell < 0) { return; }
 	tooltip.hidden = true;
+	// a watched cell offers to remove its (first) watch
+	const on = body !== undefined && index !== undefined ? watchesAt(body, index.cells, menuCell)[0] : undefined;
+	unwatchItem.hidden = on === undefined;
+	unwatchItem.dataset.id = on === undefined ? '' : String(on.id);
 	menu.hidden = false;
 	place(menu, event.clientX - 14, event.clientY - 16);
 	menu.querySelector('button')?.focus();
 });
 menu.addEventListener('click', event => {
-	const action = (event.target as HTMLElement).dataset.action as 'reveal' | 'evaluate' | 'dataBreakpoint' | undefined;
-	if (action !== undefined && menuCell >= 0) { pageAction(action, menuCell); }
+	const action = (event.target as HTMLElement).dataset.action as PageAction | 'unwatch' | undefined;
+	if (action === 'unwatch') {
+		post({ type: 'unwatch', id: Number(unwatchItem.dataset.id) });
+	} else if (action !== undefined && menuCell >= 0) { pageAction(action, menuCell); }
 	menu.hidden = true;
 });
 window.addEventListener('mousedown', event => {

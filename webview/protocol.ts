@@ -35,6 +35,19 @@ export interface ResidencyBody {
 	/** Pages whose location changed since the previous stop, and the cells holding them as
 	 * (0|1, cells) runs. */
 	changed?: { pages: number; runs: number[] };
+	/** The panel's page watches on this process (src/debug/pageWatch.ts). */
+	watches?: PageWatch[];
+}
+
+/** A data breakpoint the panel set on pages; byte addresses, `end` exclusive. */
+export interface PageWatch {
+	id: number;
+	process: string;
+	start: number;
+	end: number;
+	access: 'write' | 'read' | 'readWrite';
+	hits: number;
+	description: string;
 }
 
 /** Bits of the marks runs (src/engine/view_residency.ts MARK; test/webview/grid.test.ts checks
@@ -126,9 +139,15 @@ export type FromWebview =
 	/** The mouse rests on a cell: details of its pages, answered by a `page` message. */
 	| { type: 'hover'; seq: number; process: string; address: number; pages: number }
 	/** Click on a cell (reveal the page in the debugger) or its context menu's actions. */
-	| { type: 'pageAction'; action: 'reveal' | 'evaluate' | 'dataBreakpoint'; process: string; address: number; pages: number }
+	| { type: 'pageAction'; action: PageAction; process: string; address: number; pages: number }
+	/** Remove a page watch (the context menu on a watched cell, or the watch list's button). */
+	| { type: 'unwatch'; id: number }
 	/** A click on a timeline event: time travel to it (the `nth` timeline event of the statement
 	 * at `step`; -1: the statement's start). */
 	| { type: 'timelineClicked'; step: number; nth: number; label: string };
+
+/** A cell's context-menu actions: reveal it in Watch, evaluate it, or watch its pages (stop on a
+ * write, or on any access). */
+export type PageAction = 'reveal' | 'evaluate' | 'watchWrite' | 'watchAccess';
 
 export const PAGE_SIZE = 4096;

@@ -126,6 +126,9 @@ export class Breakpoints {
 	private lines = new Map<string, LineBreakpoint[]>();
 	functions: FunctionBreakpoint[] = [];
 	data: DataBreakpoint[] = [];
+	/** Data breakpoints the residency panel set on pages (src/debug/pageWatch.ts): the adapter's
+	 * own, since VS Code's API cannot add a data breakpoint; setDataBreakpoints leaves them. */
+	pageWatches: DataBreakpoint[] = [];
 	/** enabled exception filters; 'error' and 'expect' are on until the client says otherwise */
 	filters = new Map<FilterId, FilterSetting>([['error', { id: 'error' }], ['expect', { id: 'expect' }]]);
 	/** statement lines of the program, ascending (prog.lines), once it is loaded */
@@ -213,6 +216,20 @@ export class Breakpoints {
 		});
 	}
 
+	/** A page watch from the residency panel; ids come from the same counter as every breakpoint. */
+	addPageWatch(target: DataTarget, access: DataBreakpoint['access']): DataBreakpoint {
+		const bp: DataBreakpoint = { id: this.nextId++, target, access, hits: 0, verified: true };
+		this.pageWatches.push(bp);
+		return bp;
+	}
+
+	/** Removes one page watch, or all of them without an id; false if there was no such watch. */
+	removePageWatch(id?: number): boolean {
+		const before = this.pageWatches.length;
+		this.pageWatches = id === undefined ? [] : this.pageWatches.filter(w => w.id !== id);
+		return this.pageWatches.length < before || id === undefined;
+	}
+
 	/** Exception filters: each option carries its own condition (not the first option's). */
 	setFilters(filters: string[], options: { filterId: string; condition?: string }[]): { verified: boolean; message?: string }[] {
 		this.filters.clear();
@@ -234,7 +251,7 @@ export class Breakpoints {
 	kindsWanted(): EventKind[] {
 		const kinds: EventKind[] = ENGINE_FILTERS.filter(f => this.filters.has(f));
 		if (this.functions.some(f => f.verified)) { kinds.push('call'); }
-		if (this.data.length > 0) { kinds.push('access'); }
+		if (this.data.length > 0 || this.pageWatches.length > 0) { kinds.push('access'); }
 		return kinds;
 	}
 
@@ -278,12 +295,17 @@ export class Breakpoints {
 	dataHit(ev: SimEvent, interp: Interpreter, countHits = true): { hit: Hit; bp: DataBreakpoint } | undefined {
 		const first = Math.floor(ev.addr / 4096);
 		const last = first + Math.max(1, ev.npages);
-		for (const bp of this.data) {
-			const t = bp.target;
-			if (t.process !== ev.process || last <= t.start || first >= t.end) { continue; }
-			if ((bp.access === 'read' && ev.write) || (bp.access === 'write' && !ev.write)) { continue; }
-			const v = this.count(bp, interp, ev, countHits);
-			if (v.stop) { return { hit: { ids: [bp.id], error: v.error }, bp }; }
+		for (const list of [this.data, this.pageWatches]) {
+			for (const bp of list) {
+				const t = bp.target;
+				if (t.process !== ev.process || last <= t.start || first >= t.end) { continue; }
+				if ((bp.access === 'read' && ev.write) || (bp.access === 'write' && !ev.write)) { continue; }
+				const v = this.count(bp, interp, ev, countHits);
+				if (!v.stop) { continue; }
+				// a page watch has no hit condition: its count is how often it stopped the run
+				if (list === this.pageWatches && countHits) { bp.hits++; }
+				return { hit: { ids: [bp.id], error: v.error }, bp };
+			}
 		}
 		return undefined;
 	}

@@ -16,6 +16,7 @@ import { time } from './describe';
 import { capabilities } from './capabilities';
 import { exceptionInfo, outputEvent, scopes, stackFrames } from './frames';
 import { dataBreakpointInfo, readMemory, writeMemory } from './memoryRequests';
+import { PAGE_WATCH_REQUESTS, pageWatches, pageWatchRequest } from './pageWatch';
 import { ResidencyHistory } from './residency';
 import { PANEL_READS, panelRequest, timelineGotoArgs } from './panelRequests';
 import { Progress } from './progress';
@@ -439,6 +440,15 @@ export class HmmDebugSession extends CheckedSession {
 					return;
 				}
 			}
+			if (PAGE_WATCH_REQUESTS.includes(command)) {
+				if (!this.needProgram(response)) { return; }
+				const r = pageWatchRequest(command, args, this.rt.bps, this.rt.interp.machine.view);
+				if (typeof r === 'string') { return this.fail(response, r); }
+				this.rt.rewatch();
+				response.body = r;
+				this.sendResponse(response);
+				return;
+			}
 			if (PANEL_READS.includes(command)) {
 				if (!this.needProgram(response)) { return; }
 				const m = this.rt.interp.machine;
@@ -446,7 +456,8 @@ export class HmmDebugSession extends CheckedSession {
 					view: m.view, timeline: this.rt.timeline, time: m.time, history: this.residencyHistory, stop: this.stopSeq, varName: addr => this.vs.rangeNameAt(addr),
 				});
 				if (typeof r === 'string') { return this.fail(response, r); }
-				response.body = r;
+				// the panel draws and lists its page watches with the map
+				response.body = command === 'residency' ? { ...r, watches: pageWatches(this.rt.bps, (r as { process: string }).process) } : r;
 				this.sendResponse(response);
 				return;
 			}

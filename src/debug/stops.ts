@@ -80,7 +80,9 @@ export function eventStop(ev: SimEvent, it: Interpreter, bps: Breakpoints, mode:
 		const d = bps.dataHit(ev, it);
 		if (d) {
 			const what = describeEvent(ev);
-			return { reason: 'data breakpoint', event: ev, hitIds: d.hit.ids, description: `${d.bp.target.description}: ${what}`, text: d.hit.error ?? what };
+			// a panel's page watch is no breakpoint VS Code knows: no id for it to highlight
+			const hitIds = bps.pageWatches.includes(d.bp) ? undefined : d.hit.ids;
+			return { reason: 'data breakpoint', event: ev, hitIds, description: `${d.bp.target.description}: ${what}`, text: d.hit.error ?? what };
 		}
 	} else if (ev.kind === 'call') {
 		const h = bps.functionHit(ev, it);

@@ -74,6 +74,8 @@ const COMMANDS: Record<string, Fields> = {
 	residencyPage: { process: 'string', address: req({ int: [0, SAFE] }), pages: { int: [1, 1 << 26] } },
 	timeline: { start: { int: [0, SAFE] }, end: { int: [0, SAFE] }, bins: { int: [1, 4096] } },
 	timelineGoto: { step: req({ int: [0, SAFE] }), nth: { int: [-1, SAFE] }, label: 'string' },
+	pageWatch: { process: req('string'), address: req({ int: [0, SAFE] }), pages: { int: [1, 2 ** 28] }, access: { enum: ['write', 'read', 'readWrite'] } },
+	pageUnwatch: { id },
 	processes: {},
 	toggleFormatting: {},
 	profile: {},

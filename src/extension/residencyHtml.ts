@@ -54,6 +54,7 @@ export function residencyHtml(p: ResidencyHtmlParts): string {
 </div>
 <ul id="legend" aria-label="Legend"></ul>
 <div id="key" aria-label="Marks"></div>
+<div id="watches" aria-label="Page watches" hidden></div>
 <div id="timeline-box" hidden>
 	<div class="caption">Timeline <span id="timeline-range"></span> <span class="hint">click an event to travel to it</span></div>
 	<canvas id="timeline" role="img" aria-label="Timeline of events over simulated time"></canvas>
@@ -62,7 +63,9 @@ export function residencyHtml(p: ResidencyHtmlParts): string {
 <div id="menu" role="menu" hidden>
 	<button role="menuitem" data-action="reveal">Reveal in Watch</button>
 	<button role="menuitem" data-action="evaluate">Evaluate in Debug Console</button>
-	<button role="menuitem" data-action="dataBreakpoint">Break on write to this page</button>
+	<button role="menuitem" data-action="watchWrite">Break on write to this page</button>
+	<button role="menuitem" data-action="watchAccess">Break on any access to this page</button>
+	<button role="menuitem" data-action="unwatch" id="unwatch" hidden>Remove this page watch</button>
 </div>
 <script nonce="${escapeAttr(p.nonce)}" src="${escapeAttr(p.scriptUri)}"></script>
 </body>

@@ -98,6 +98,9 @@ export class ResidencyPanel {
 			case 'pageAction':
 				void this.pageAction(msg);
 				break;
+			case 'unwatch':
+				void this.watchRequest('pageUnwatch', { id: msg.id });
+				break;
 			case 'timelineClicked':
 				// the adapter travels and then stops, which refreshes the panel
 				this.session?.customRequest('timelineGoto', { step: msg.step, nth: msg.nth, label: msg.label }).then(undefined, (err: unknown) => {
@@ -134,6 +137,10 @@ export class ResidencyPanel {
 			}
 		};
 		if (msg.action === 'evaluate') { return evaluate(); }
+		if (msg.action === 'watchWrite' || msg.action === 'watchAccess') {
+			// a data breakpoint the adapter keeps for the panel (VS Code's API cannot add one)
+			return this.watchRequest('pageWatch', { process: msg.process, address: msg.address, pages: msg.pages, access: msg.action === 'watchWrite' ? 'write' : 'readWrite' });
+		}
 		try {
 			// VS Code's own "Add to Watch": the page then expands in the Run and Debug view
 			await vscode.commands.executeCommand('debug.addToWatchExpressions', { variable: { evaluateName: expression } });
@@ -142,9 +149,19 @@ export class ResidencyPanel {
 			// a VS Code without that command: the Debug Console shows the page instead
 			return evaluate();
 		}
-		if (msg.action === 'dataBreakpoint') {
-			void vscode.window.showInformationMessage(`${expression} is in the Watch view${other}: right-click it and choose "Break on Value Change" to stop on writes to it.`);
+	}
+
+	/** Adds or removes a page watch, then redraws the map with its watches. */
+	private async watchRequest(command: 'pageWatch' | 'pageUnwatch', args: object): Promise<void> {
+		const session = this.session;
+		if (session === undefined) { return; }
+		try {
+			await session.customRequest(command, args);
+		} catch (err) {
+			await this.post({ type: 'status', text: `${command === 'pageWatch' ? 'Cannot watch these pages' : 'Cannot remove the watch'}: ${err instanceof Error ? err.message : String(err)}`, keep: true });
+			return;
 		}
+		await this.refresh();
 	}
 
 	/** Another session became the one to show: nothing of the previous one (its process, its zoom,

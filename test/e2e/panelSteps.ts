@@ -135,16 +135,41 @@ export function residencyPanelSteps(ctx: StepContext): void {
 		await ctx.shot('15-timeline-click');
 	});
 
-	it('residency panel II: the context menu\'s data breakpoint, through Watch and "Break on Value Change"', async () => {
+	it('residency panel II: the context menu\'s page watch stops the run at the write', async () => {
 		const page = ctx.page();
 		const frame = residencyFrame(page);
 		// X's page 3, written by the script's last line: the last 16 cells of the whole span are X
 		const cells = Number(await frame.locator('#grid').getAttribute('data-cells'));
 		const c = await cellCentre(frame, cells - 16 + 3);
 		await page.mouse.click(c.x, c.y, { button: 'right' });
-		await frame.locator('#menu [data-action="dataBreakpoint"]').click();
-		// VS Code 1.139's API cannot add a data breakpoint (see docs/extension.md): the page goes to
-		// Watch, where VS Code's own menu item sets it through the adapter's dataBreakpointInfo
+		await frame.locator('#menu [data-action="watchWrite"]').click();
+		// the adapter keeps it (VS Code 1.139's API cannot add a data breakpoint, docs/extension.md):
+		// the panel lists it and outlines its cell
+		await frame.locator('#watches .watch', { hasText: '#' }).first().waitFor({ timeout: 15000 });
+		assert.match(await frame.locator('#watches .watch').first().innerText(), /write: 0x7effffff3000–0x7effffff3fff \(1 page\), 0 hits/);
+		assert.equal(await frame.locator('#grid').getAttribute('data-watched'), '1');
+		await ctx.shot('16-page-watch');
+		await page.keyboard.press('F5');
+		await page.locator('.debug-call-stack .monaco-list-row', { hasText: '19:1' }).first().waitFor({ timeout: 30000 });
+		await page.getByText(/page watch on writes to .*: CPU write access to 1 page at 0x7effffff3000 of p$/).first().waitFor({ timeout: 15000 });
+		await frame.locator('#watches .watch', { hasText: '1 hit' }).first().waitFor({ timeout: 15000 });
+		await ctx.shot('17-page-watch-stop');
+		// back to before the write, and the watch removed from the panel's list
+		await page.locator('.debug-toolbar .action-label[aria-label^="Step Back"]').first().click();
+		await page.locator('.debug-call-stack .monaco-list-row .state', { hasText: /step/i }).first().waitFor({ timeout: 30000 });
+		await page.locator('.debug-call-stack .monaco-list-row', { hasText: '19:1' }).first().waitFor({ timeout: 30000 });
+		await frame.locator('#watches .watch button').first().click();
+		await frame.locator('#watches').waitFor({ state: 'hidden', timeout: 15000 });
+	});
+
+	it('residency panel II: the context menu\'s Reveal in Watch, then "Break on Value Change"', async () => {
+		const page = ctx.page();
+		const frame = residencyFrame(page);
+		const cells = Number(await frame.locator('#grid').getAttribute('data-cells'));
+		const c = await cellCentre(frame, cells - 16 + 3);
+		await page.mouse.click(c.x, c.y, { button: 'right' });
+		await frame.locator('#menu [data-action="reveal"]').click();
+		// in Watch, VS Code's own menu item sets a data breakpoint through the adapter's dataBreakpointInfo
 		const watch = page.locator('.debug-watch .monaco-list-row', { hasText: 'at(0x7effffff3000, 0x1000)' }).first();
 		await watch.waitFor({ timeout: 15000 });
 		await watch.click({ button: 'right' });
@@ -155,8 +180,8 @@ export function residencyPanelSteps(ctx: StepContext): void {
 		await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 15000 });
 		await page.keyboard.press('F5');
 		await page.locator('.debug-call-stack .monaco-list-row', { hasText: '19:1' }).first().waitFor({ timeout: 30000 });
-		await page.getByText(/: CPU write access to 1 page at 0x7effffff3000 of p$/).first().waitFor({ timeout: 15000 });
-		await ctx.shot('16-data-breakpoint');
+		await page.getByText(/at\(0x7effffff3000, 0x1000\) .*: CPU write access to 1 page at 0x7effffff3000 of p$/).first().waitFor({ timeout: 15000 });
+		await ctx.shot('18-data-breakpoint');
 		await page.keyboard.press('Shift+F5');
 		await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30000 });
 	});

@@ -202,15 +202,52 @@ describe('residency webview II (Chromium)', function () {
 		assert.equal((view.view as any).start, BASE + PPC * PAGE);
 	});
 
-	it('the context menu sets a data breakpoint on, evaluates or reveals the page', async () => {
+	it('the context menu watches the page (a data breakpoint the adapter keeps), evaluates or reveals it', async () => {
 		await send(MESSAGE);
 		const box = await page.locator('#grid').boundingBox();
 		const c = await cellAt(5);
-		await page.mouse.click(box!.x + c.x, box!.y + c.y, { button: 'right' });
-		assert.equal(await page.isVisible('#menu'), true);
-		await page.click('#menu [data-action="dataBreakpoint"]');
-		assert.deepEqual((await posted(page)).filter(m => m.type !== 'hover').at(-1), { type: 'pageAction', action: 'dataBreakpoint', process: 'p', address: BASE + 5 * PPC * PAGE, pages: 4 });
-		assert.equal(await page.isHidden('#menu'), true);
+		for (const action of ['watchWrite', 'watchAccess', 'evaluate', 'reveal']) {
+			await page.mouse.click(box!.x + c.x, box!.y + c.y, { button: 'right' });
+			assert.equal(await page.isVisible('#menu'), true);
+			// an unwatched cell offers no removal
+			assert.equal(await page.isHidden('#menu [data-action="unwatch"]'), true);
+			await page.click(`#menu [data-action="${action}"]`);
+			assert.deepEqual(await lastPosted(page), { type: 'pageAction', action, process: 'p', address: BASE + 5 * PPC * PAGE, pages: 4 });
+			assert.equal(await page.isHidden('#menu'), true);
+		}
+	});
+
+	it('page watches: outlined cells, listed with a remove button, in the tooltip, removable from the menu', async () => {
+		// a watch on cells 40-41 (8 pages) and one partly out of view (starts before the span)
+		const watches = [
+			{ id: 7, process: 'p', start: BASE + 40 * PPC * PAGE, end: BASE + 42 * PPC * PAGE, access: 'write' as const, hits: 2, description: 'w' },
+			{ id: 9, process: 'p', start: BASE - 8 * PAGE, end: BASE + PAGE, access: 'readWrite' as const, hits: 0, description: 'a' },
+		];
+		await send({ ...MESSAGE, body: { ...BODY, changed: undefined, watches } });
+		assert.equal(await page.getAttribute('#grid', 'data-watched'), '2');
+		assert.deepEqual(await page.locator('#watches .watch').allTextContents(), [
+			'#7 write: 0x100a0000–0x100a7fff (8 pages), 2 hits✕', '#9 any access: 0xfff8000–0x10000fff (9 pages), 0 hits✕',
+		]);
+		// the dashed outline is drawn in the focus color on the watched cell's edge, not inside it
+		const img = await shot('#grid', 'residency-watches.png');
+		const c = await cellAt(40, 0, 0);
+		const edge = pixel(img, Math.round(c.x + 1), Math.round(c.y + 1));
+		const inside = pixel(img, Math.round(c.x + c.size / 2), Math.round(c.y + c.size / 2));
+		assert.notDeepEqual(edge, inside, `outline ${edge} vs cell ${inside}`);
+		const box = await page.locator('#grid').boundingBox();
+		const m = await cellAt(41);
+		await page.mouse.move(box!.x + m.x, box!.y + m.y);
+		await page.waitForSelector('#tooltip:not([hidden])');
+		assert.match(await page.innerText('#tooltip'), /page watch #7 write: 0x100a0000/);
+		await page.mouse.click(box!.x + m.x, box!.y + m.y, { button: 'right' });
+		assert.equal(await page.isVisible('#menu [data-action="unwatch"]'), true);
+		await page.click('#menu [data-action="unwatch"]');
+		assert.deepEqual(await lastPosted(page), { type: 'unwatch', id: 7 });
+		await page.click('#watches .watch[data-id="9"] button');
+		assert.deepEqual(await lastPosted(page), { type: 'unwatch', id: 9 });
+		// no watches: no list
+		await send(MESSAGE);
+		assert.equal(await page.isHidden('#watches'), true);
 	});
 
 	it('draws 4M pages with every layer in under 100 ms', async () => {
