@@ -27,6 +27,10 @@ describe('debug adapter: page watches from the residency panel', function () {
 		assert.match(st.description ?? '', /^page watch on writes to .* of p \(1 page\): CPU write access to 4 pages at 0x7effffffc000/);
 		assert.equal(st.hitBreakpointIds, undefined, 'no VS Code breakpoint to highlight');
 		assert.equal(st.frames.at(-1)?.name, 'cpu write X = i');
+		// the Event scope is the access that hit the watch
+		const scope = (await s().scopes()).get('Event')!;
+		const ev = new Map((await s().vars(scope.variablesReference)).map(v => [v.name, v.value]));
+		assert.deepEqual([ev.get('kind'), ev.get('access'), ev.get('address')], ['access', 'write', '0x7effffffc000']);
 		// the map carries the watch, with its hit
 		const res = (await s().dc.customRequest('residency', { process: 'p' })).body as { watches: Watch[] };
 		assert.deepEqual(res.watches.map(x => [x.id, x.hits]), [[w.id, 1]]);

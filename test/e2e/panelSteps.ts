@@ -153,10 +153,13 @@ export function residencyPanelSteps(ctx: StepContext): void {
 		await page.locator('.debug-call-stack .monaco-list-row', { hasText: '19:1' }).first().waitFor({ timeout: 30000 });
 		await page.getByText(/page watch on writes to .*: CPU write access to 1 page at 0x7effffff3000 of p$/).first().waitFor({ timeout: 15000 });
 		await frame.locator('#watches .watch', { hasText: '1 hit' }).first().waitFor({ timeout: 15000 });
+		// the Event scope (still expanded from the timeline step) is the access that hit the watch
+		await page.locator('.debug-variables .monaco-list-row', { hasText: /kind\s*=\s*access/ }).first().waitFor({ timeout: 15000 });
 		await ctx.shot('17-page-watch-stop');
 		// back to before the write, and the watch removed from the panel's list
 		await page.locator('.debug-toolbar .action-label[aria-label^="Step Back"]').first().click();
-		await page.locator('.debug-call-stack .monaco-list-row .state', { hasText: /step/i }).first().waitFor({ timeout: 30000 });
+		// the Call Stack's header says why it paused: a step now, no longer the data breakpoint
+		await page.getByText(/^Paused on step$/i).first().waitFor({ timeout: 30000 });
 		await page.locator('.debug-call-stack .monaco-list-row', { hasText: '19:1' }).first().waitFor({ timeout: 30000 });
 		await frame.locator('#watches .watch button').first().click();
 		await frame.locator('#watches').waitFor({ state: 'hidden', timeout: 15000 });
