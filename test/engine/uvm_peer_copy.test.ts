@@ -72,6 +72,13 @@ describe('GPU-to-GPU migration over the peer link (block_copy_resident_pages_bet
 		assert.ok(m.matches({ addr: vpn * PAGE_SIZE, len: n * PAGE_SIZE }, i => i));
 	});
 
+	it('preferred=gpu1: gpu1\'s fault on gpu0\'s pages brings them home to gpu1 over the peer link', () => {
+		const { m, vpn, n, gpu1 } = setup(`${TWO()}advise X preferred=gpu1\nkernel gpu1 { read X }\n`);
+		assert.equal(m.view.where('p', vpn, vpn + n), 'gpu1');
+		assert.equal(gpu1.stats.peer_copy_bytes, MIB2);
+		assert.equal(gpu1.byCause['device-fault'].in, n);
+	});
+
 	it('a write kernel on gpu1 lands its data after the peer copy; the pages stay writable on gpu1', () => {
 		const { it, m, X, vpn, n, gpu1 } = setup(`${TWO(' prefetch=density')}kernel gpu1 { write X = i + 7 }\nkernel gpu1 { write X = i + 8 }\n`);
 		assert.equal(m.view.where('p', vpn, vpn + n), 'gpu1');
