@@ -128,7 +128,7 @@ export function* uvm_block_migrate_to_device(k: Kernel, dev: Device, mm: Mm, vma
 	// pages another GPU holds come straight from its memory over the peer link (uvm/peer_copy.ts);
 	// what is left comes from RAM
 	let peer = false;
-	for (let i = 0; i < hi - lo && !peer; i++) { peer = want[i] !== 0 && peerOwner(k, dev, mm, lo + i) !== undefined; }
+	for (let i = 0; i < hi - lo && !peer && k.devices.length > 1; i++) { peer = want[i] !== 0 && peerOwner(k, dev, mm, lo + i) !== undefined; }
 	if (peer) {
 		yield* uvm_block_copy_from_peers(k, dev, m, mm, vma, lo, hi, want, chunk, acc, moved);
 		want = want.map((w, i) => (w && !residentOn(k, dev, mm, lo + i) ? w : 0));
