@@ -51,7 +51,8 @@ export function summary(out: RunOutcome): string {
 	for (const k of i.machine.kernels) {
 		lines.push(`   kernel "${k.name}" on ${k.device}: ${fmtTime(k.timeNs)}, ${k.faults} faults in ${k.batches} batches, `
 			+ `migrated ${k.migrated}, prefetched ${k.prefetched}, evicted ${k.evicted} pages, remote ${k.remoteBytes} bytes`
-			+ (k.peerBytes > 0 ? `, peer ${k.peerBytes} bytes` : ''));
+			+ (k.peerBytes > 0 ? `, peer ${k.peerBytes} bytes` : '')
+			+ (k.peerCopyBytes > 0 ? `, copied ${k.peerCopyBytes} bytes from peer GPUs` : ''));
 	}
 	const view = i.machine.view;
 	for (const p of view.processes().map(s => view.process(s.id)!)) {

@@ -215,6 +215,7 @@ export const DEVICE_COUNTERS: Readonly<Record<keyof DeviceStats, string>> = {
 	remote_bytes: 'bytes kernels accessed over the link through remote mappings',
 	read_duplicated: 'read-only copies made on the device by read faults on read-mostly ranges (policy=migrate)',
 	peer_bytes: 'bytes kernels accessed in another GPU\'s memory through peer mappings (accessed_by, policy=migrate)',
+	peer_copy_bytes: 'bytes migrated into the device straight from another GPU\'s memory over the peer link (policy=migrate)',
 	invalidations: 'notifier callbacks that removed mirror entries',
 	retries: 'hmm_range_fault walks redone because an invalidation raced them (mmu_interval_read_retry)',
 	cpu_faults: 'CPU faults on this device\'s pages',

@@ -14,8 +14,8 @@ function outcome(): RunOutcome {
 	interp.runToEnd();
 	const m = interp.machine;
 	m.kernels.push(
-		{ name: 'stream', device: 'gpu', startNs: 10, timeNs: 2_500_000, faultEntries: 900, faults: 512, batches: 4, migrated: 512, prefetched: 96, evicted: 0, remoteBytes: 0, peerBytes: 0, throttled: 0 },
-		{ name: 'line 9', device: 'npu', startNs: 2_500_010, timeNs: 800, faultEntries: 0, faults: 0, batches: 0, migrated: 0, prefetched: 0, evicted: 3, remoteBytes: 8192, peerBytes: 0, throttled: 2 },
+		{ name: 'stream', device: 'gpu', startNs: 10, timeNs: 2_500_000, faultEntries: 900, faults: 512, batches: 4, migrated: 512, prefetched: 96, evicted: 0, remoteBytes: 0, peerBytes: 0, peerCopyBytes: 0, throttled: 0 },
+		{ name: 'line 9', device: 'npu', startNs: 2_500_010, timeNs: 800, faultEntries: 0, faults: 0, batches: 0, migrated: 0, prefetched: 0, evicted: 3, remoteBytes: 8192, peerBytes: 0, peerCopyBytes: 0, throttled: 2 },
 	);
 	const by = m.device('gpu').byCause;
 	by['device-fault'].in = 416;

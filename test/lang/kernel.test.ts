@@ -27,7 +27,7 @@ function recording(src: string, checked = true) {
 	m.launchKernel = function* (dev: string, name: string, accesses: KernelAccess[]): K<KernelReport> {
 		launches.push({ dev, name, accesses });
 		yield { kind: 'fault-batch', addr: accesses[0]?.start ?? 0, npages: 1, device: dev, detail: '32' };
-		return { name, device: dev, startNs: 0, timeNs: 1, faultEntries: 0, faults: 0, batches: 0, migrated: 0, prefetched: 0, evicted: 0, remoteBytes: 0, peerBytes: 0, throttled: 0 };
+		return { name, device: dev, startNs: 0, timeNs: 1, faultEntries: 0, faults: 0, batches: 0, migrated: 0, prefetched: 0, evicted: 0, remoteBytes: 0, peerBytes: 0, peerCopyBytes: 0, throttled: 0 };
 	};
 	m.prefetch = function* (r: ByteRange, to: string) {
 		calls.push(['prefetch', r, to]);

@@ -64,9 +64,10 @@ describe('vocabulary', () => {
 				'schedule random seed=1', 'device gpu memory=64MiB', 'process p', 'gpu mirror p', 'a = mmap 64KiB anon rw', 'cpu write a = 7',
 				'thread reader { expect error EFAULT { gpu read a } }', 'munmap a', 'join reader',
 			].join('\n')).machine.k.devices[0].stats;
-			// a second GPU reading the first one's memory through an accessed-by peer mapping (peer_bytes)
+			// a second GPU reading the first one's memory through an accessed-by peer mapping (peer_bytes),
+			// then migrating it straight from there (peer_copy_bytes)
 			const peer = ran(['device g0 memory=4MiB policy=migrate', 'device g1 memory=4MiB policy=migrate', 'process q', 'g0 mirror q', 'g1 mirror q',
-				'Z = mmap 64KiB anon rw', 'cpu write Z = i', 'advise Z accessed_by=g1', 'prefetch Z -> g0', 'kernel g1 { read Z }'].join('\n')).machine.k.devices[1].stats;
+				'Z = mmap 64KiB anon rw', 'cpu write Z = i', 'advise Z accessed_by=g1', 'prefetch Z -> g0', 'kernel g1 { read Z }', 'migrate Z -> g1'].join('\n')).machine.k.devices[1].stats;
 			for (const c of Object.keys(DEVICE_COUNTERS) as (keyof DeviceStats)[]) {
 				assert.ok(dmirror[c] > 0 || um[c] > 0 || raced[c] > 0 || peer[c] > 0, `DEV.${c} stayed 0`);
 			}

@@ -74,6 +74,8 @@ export class DeviceStats {
 	read_duplicated = 0;
 	/** bytes the device's kernels accessed in another GPU's memory through peer mappings */
 	peer_bytes = 0;
+	/** bytes migrated into the device straight from another GPU's memory over the peer link */
+	peer_copy_bytes = 0;
 	invalidations = 0;
 	cpu_faults = 0;
 	/** mmu_interval_read_retry said an invalidation ran during hmm_range_fault: the walk was redone */

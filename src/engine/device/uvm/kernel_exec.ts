@@ -65,9 +65,10 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 	const costs = costsOf(dev);
 	const report: KernelReport = {
 		name, device: dev.name, startNs: k.clock, timeNs: 0, faultEntries: 0, faults: 0, batches: 0, migrated: 0, prefetched: 0, evicted: 0,
-		remoteBytes: 0, peerBytes: 0, throttled: 0,
+		remoteBytes: 0, peerBytes: 0, peerCopyBytes: 0, throttled: 0,
 	};
 	const evicted0 = dev.stats.evicted;
+	const peerCopy0 = dev.stats.peer_copy_bytes;
 	const throttled0 = dev.stats.throttled;
 	yield* k.enter(`kernel ${name}`, { addr: lines[0]?.start * PAGE_SIZE || 0, npages: 0, device: dev.name, process: mm.name });
 	try {
@@ -212,6 +213,7 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 		}
 		report.evicted = dev.stats.evicted - evicted0;
 		report.throttled = dev.stats.throttled - throttled0;
+		report.peerCopyBytes = dev.stats.peer_copy_bytes - peerCopy0;
 		report.timeNs = k.clock - report.startNs;
 		space.kernels.push(report);
 		return report;

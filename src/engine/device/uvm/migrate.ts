@@ -19,6 +19,8 @@ import { type CostBreakdown, emptyBreakdown, totalNs, transferNs } from '../cost
 import { blockKey } from './pmm';
 import { countMove } from './space';
 import { uvm_map_accessed_by } from './accessed_by';
+import { peerOwner } from './peer';
+import { uvm_block_copy_from_peers } from './peer_copy';
 import { MIGRATION_CAUSES, type MigrationCause, VA_BLOCK_PAGES } from './types';
 
 /** Per-page cause codes in a block's want mask: 0 = leave, else MIGRATION_CAUSES[code - 1]. */
@@ -123,8 +125,16 @@ export function* uvm_block_migrate_to_device(k: Kernel, dev: Device, mm: Mm, vma
 	const u = dev.uvm!;
 	const m = uvmMirror(k, dev, mm);
 	const moved = new Array<number>(MIGRATION_CAUSES.length + 1).fill(0);
+	// pages another GPU holds come straight from its memory over the peer link (uvm/peer_copy.ts);
+	// what is left comes from RAM
+	let peer = false;
+	for (let i = 0; i < hi - lo && !peer && k.devices.length > 1; i++) { peer = want[i] !== 0 && peerOwner(k, dev, mm, lo + i) !== undefined; }
+	if (peer) {
+		yield* uvm_block_copy_from_peers(k, dev, m, mm, vma, lo, hi, want, chunk, acc, moved);
+		want = want.map((w, i) => (w && !residentOn(k, dev, mm, lo + i) ? w : 0));
+	}
 	const first = want.findIndex(w => w !== 0);
-	if (first < 0 || first >= hi - lo) { return moved; }
+	if (first < 0 || first >= hi - lo) { countMoves(dev, moved); return moved; }
 	let last = hi - lo;
 	while (last > first && want[last - 1] === 0) { last--; }
 	const start = lo + first, end = lo + last;
@@ -170,8 +180,12 @@ export function* uvm_block_migrate_to_device(k: Kernel, dev: Device, mm: Mm, vma
 	yield* migrate_vma_finalize(k, a);
 	u.pmm.touch(chunk);
 	if (mapped > 0) { acc.map += u.costs.map(mapped, 1); }
-	for (let c = 1; c < moved.length; c++) { countMove(dev, MIGRATION_CAUSES[c - 1], 'in', moved[c]); }
+	countMoves(dev, moved);
 	return moved;
+}
+
+function countMoves(dev: Device, moved: number[]): void {
+	for (let c = 1; c < moved.length; c++) { countMove(dev, MIGRATION_CAUSES[c - 1], 'in', moved[c]); }
 }
 
 /** The bandwidth part of the copies: each contiguous run of data pages is one transfer. */

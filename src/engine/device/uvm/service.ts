@@ -26,6 +26,7 @@ import { MIGRATION_CAUSES, VA_BLOCK_PAGES } from './types';
 import { DUP_PREFETCH, uvm_service_collapse, uvm_service_read_duplicate } from './service_read_mostly';
 import { uvm_map_accessed_by } from './accessed_by';
 import { peerOwner, uvm_map_peer } from './peer';
+import { peerCopySource } from './peer_copy';
 
 /** uvm_perf_prefetch_threshold */
 const PREFETCH_THRESHOLD = 51;
@@ -331,7 +332,10 @@ function* make_resident_cpu(k: Kernel, dev: Device, m: ReturnType<typeof uvmMirr
 	for (let o = 0; o < VA_BLOCK_PAGES; o++) {
 		if (!move[o]) { continue; }
 		const t = leaf.pte[o] & PTE.TYPE_MASK;
-		const other = t === PTE.DEVPRIV && k.frames.owner[(leaf.pfn[o]) >> 12][(leaf.pfn[o]) & 4095] !== dev.index;
+		// another GPU's page comes over the peer link instead (uvm/peer_copy.ts), unless a write needs
+		// the CPU's write fault first
+		const other = t === PTE.DEVPRIV && k.frames.owner[(leaf.pfn[o]) >> 12][(leaf.pfn[o]) & 4095] !== dev.index
+			&& !peerCopySource(k, dev, mm, bs + o, access[o] >= ACCESS.WRITE);
 		const wp = t === PTE.PRESENT && access[o] >= ACCESS.WRITE && !(leaf.pte[o] & PTE.WRITE);
 		if (other || wp) {
 			foreign ??= new Uint8Array(VA_BLOCK_PAGES);

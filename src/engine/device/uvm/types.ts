@@ -44,6 +44,8 @@ export interface KernelReport {
 	remoteBytes: number;
 	/** bytes accessed in another GPU's memory through peer mappings */
 	peerBytes: number;
+	/** bytes migrated here straight from another GPU's memory over the peer link (uvm/peer_copy.ts) */
+	peerCopyBytes: number;
 	throttled: number;
 }
 
