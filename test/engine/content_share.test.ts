@@ -91,6 +91,21 @@ describe('shared page contents, copied on write', () => {
 	});
 });
 
+describe('the invariants count each slot\'s holders', () => {
+	it('see a page that holds a slot without a reference, and a reference nobody holds', () => {
+		const i = run(SETUP);
+		const k = i.machine.k;
+		const mm = i.machine.proc('p');
+		const pfn = mm.pt.pfn(mm.vmas.list[0].start + 3);
+		const own = k.frames.slot[pfn >> 12][pfn & 4095];
+		// page 3 takes page 2's slot, as a migration that forgot to clear its source would
+		k.frames.slot[pfn >> 12][pfn & 4095] = slotOf(i, 'p', 2);
+		const bad = checkInvariants(k);
+		assert.ok(bad.some(b => b.startsWith(`content slot ${slotOf(i, 'p', 2)}:`)), bad.join('\n'));
+		assert.ok(bad.some(b => b.startsWith(`content slot ${own}:`) || b.startsWith('content accounting')), bad.join('\n'));
+	});
+});
+
 describe('the content store: counted slots against a model of every holder', () => {
 	it('copy, write, release, remembered pages and snapshots keep every holder\'s bytes', () => {
 		const r = rng(13);

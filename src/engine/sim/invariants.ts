@@ -60,6 +60,9 @@ export function checkInvariants(k: Kernel): string[] {
 	let liveRam = 0;
 	const devUsed = new Map<number, number>();
 	for (let pfn = FIRST_FREE; pfn < f.size; pfn++) {
+		// every frame's slot counts, referenced or not (a frame may keep bytes while unreferenced)
+		const s = f.slot[pfn >> 12][pfn & 4095];
+		if (s >= 0) { held.set(s, (held.get(s) ?? 0) + 1); }
 		if (f.refcount[pfn >> 12][pfn & 4095] <= 0) {
 			if (maps[pfn] > 0) { bad.push(`pfn ${pfn}: mapped ${maps[pfn]} times but refcount ${f.refcount[pfn >> 12][pfn & 4095]}`); }
 			continue;
@@ -70,8 +73,6 @@ export function checkInvariants(k: Kernel): string[] {
 		const want = maps[pfn] + f.pincount[pfn >> 12][pfn & 4095] + cacheRefs[pfn] + inSwapCache;
 		if (f.refcount[pfn >> 12][pfn & 4095] !== want) { bad.push(`pfn ${pfn}: refcount ${f.refcount[pfn >> 12][pfn & 4095]} but ${maps[pfn]} mappings + ${f.pincount[pfn >> 12][pfn & 4095]} pins + ${cacheRefs[pfn]} cache + ${inSwapCache} swap cache`); }
 		if (inSwapCache && si?.cache[f.swap[pfn >> 12][pfn & 4095]] !== pfn) { bad.push(`pfn ${pfn}: says it is in the swap cache of slot ${f.swap[pfn >> 12][pfn & 4095]}, which holds ${si?.cache[f.swap[pfn >> 12][pfn & 4095]]}`); }
-		const s = f.slot[pfn >> 12][pfn & 4095];
-		if (s >= 0) { held.set(s, (held.get(s) ?? 0) + 1); }
 	}
 	if (si) { checkSwap(k, swapRefs, held, bad); }
 	for (const file of k.fileById) {
