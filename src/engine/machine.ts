@@ -31,7 +31,8 @@ import * as Q from './query';
 import { checkInvariants, contentChecksum } from './sim/invariants';
 import { mapped, perm } from './view_mirror';
 import { MachineView, type PageCountField } from './view';
-import { countDmirrorMoves, UvmSpace, uvm_device_init } from './device/uvm/space';
+import { After } from './sim/after';
+import { countDmirrorMoves, dmirrorMovesAfter, dmirrorMovesBefore, UvmSpace, uvm_device_init } from './device/uvm/space';
 import { uvm_launch_kernel } from './device/uvm/kernel_exec';
 import { uvm_migrate_to_device, uvm_migrate_to_ram, uvm_unregister } from './device/uvm/api';
 import { UvmMirror } from './device/uvm/migrate';
@@ -309,22 +310,33 @@ export class Machine {
 	private *op<T extends (DevOpResult & { moved?: number }) | void>(body: K<T>): K<T> {
 		try {
 			const r = yield* body;
-			if (r) { this.last.cpages = r.cpages; this.last.faults = r.faults; this.last.moved = r.moved ?? 0; this.last.retries = r.retries ?? 0; }
-			this.last.error = 'none';
+			this.opDone(r);
 			return r;
 		} catch (e) {
-			// as with the ioctl, cpages/faults are not copied out on error
-			if (e instanceof SimError) { this.last.error = e.code; }
+			this.opFailed(e);
 			throw e;
 		}
 	}
 
-	*devRead(dev: string, r: ByteRange, keep: boolean): K<Uint8Array | undefined> {
+	private opDone(r: (DevOpResult & { moved?: number }) | void): void {
+		if (r) { this.last.cpages = r.cpages; this.last.faults = r.faults; this.last.moved = r.moved ?? 0; this.last.retries = r.retries ?? 0; }
+		this.last.error = 'none';
+	}
+
+	/** as with the ioctl, cpages/faults are not copied out on error */
+	private opFailed(e: unknown): void {
+		if (e instanceof SimError) { this.last.error = e.code; }
+	}
+
+	devRead(dev: string, r: ByteRange, keep: boolean): K<Uint8Array | undefined> {
 		const [s, e] = this.pages(r);
 		if (keep && (e - s) * PAGE_SIZE > 1 << 30) { fail('ENOMEM', 'a read buffer is limited to 1 GiB; discard the result (`DEV read R`) to read more'); }
 		const out = keep ? new Uint8Array((e - s) * PAGE_SIZE) : undefined;
-		yield* this.op(this.because('device-fault', dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, false, out, undefined)));
-		return out;
+		// op(because(...)) without their generators: a watched read's page-fault events reach
+		// the caller through no generator of the machine's (sim/after.ts)
+		const body = dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, false, out, undefined);
+		const before = dmirrorMovesBefore(this.k);
+		return new After(body, res => { this.opDone(res); return out; }, err => this.opFailed(err), () => dmirrorMovesAfter('device-fault', before));
 	}
 
 	devWrite(dev: string, r: ByteRange, fill: Fill): K<DevOpResult> {

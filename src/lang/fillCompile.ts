@@ -99,5 +99,7 @@ export function fillOf(e: Expr, ev: ConstEval, perWord: Fn): Fill {
 		return { kind: 'linear', a: l.a, b: l.b };
 	}
 	const fn = scalar(n);
-	return size(n) <= MAX_VECTOR_NODES ? { kind: 'fn', fn, page: pageFill(n, fn) } : { kind: 'fn', fn };
+	if (size(n) > MAX_VECTOR_NODES) { return { kind: 'fn', fn }; }
+	const page = pageFill(n, fn);
+	return { kind: 'fn', fn, page, pageKey: page.key };
 }

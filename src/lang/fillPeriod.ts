@@ -108,12 +108,14 @@ export function periodBits(p: Program, dem: Float64Array, ilo: number, ihi: numb
 
 /** The page filler: periodic pages are copied from a cached period, the others go to `direct`
  * (the vector pass, or word by word). */
-export function periodicPageFill(p: Program, direct: PageFill): PageFill & { copied: number } {
+export function periodicPageFill(p: Program, direct: PageFill): PeriodicFill {
 	const dem = new Float64Array(p.op.length);
 	let cache: Int32Array | undefined;
 	/** the cache holds words j0 .. j0 + cache.length - 1; period 2^bits; proven up to index `upTo` */
 	let j0 = 0, period = 0, bits = 0, upTo = 0;
 	let directWords = 0;
+	/** periods built so far: a page's key names its period and its offset in it */
+	let gen = 0;
 	let views: (Int32Array | undefined)[] = [], viewAt: number[] = [];
 
 	const holds = (from: number, to: number) => { const b = periodBits(p, dem, from, to); return b >= 0 && b <= bits; };
@@ -141,7 +143,7 @@ export function periodicPageFill(p: Program, direct: PageFill): PageFill & { cop
 				const n = Math.min(PAGE_WORDS, len - k);
 				if (!p.run(c, k, first + k, 0, n)) { return false; }
 			}
-			cache = c; j0 = first; bits = got; period = 2 ** got; upTo = end;
+			cache = c; j0 = first; bits = got; period = 2 ** got; upTo = end; gen++;
 			views = []; viewAt = [];
 			return true;
 		}
@@ -174,15 +176,27 @@ export function periodicPageFill(p: Program, direct: PageFill): PageFill & { cop
 		}
 		direct(w, o, base, from, to);
 	};
+	/** A whole page the filler would copy from its period (proving the band that far): its key,
+	 * the same for every page it copies from the same words of the same period. */
+	const key = (base: number): number => {
+		if (cache === undefined || !Number.isInteger(base) || base < j0) { return -1; }
+		if (base + PAGE_WORDS - 1 > upTo) { extend(base + PAGE_WORDS - 1); }
+		if (cache === undefined) { return -1; }
+		const d = base - j0;
+		return gen * 2 ** MAX_BITS + (d < 2 ** 31 ? d & (period - 1) : d % period);
+	};
 	/** pages copied from a period (tests check the path is taken) */
-	const stats = Object.assign(fill, { copied: 0 });
+	const stats = Object.assign(fill, { copied: 0, key });
 	return stats;
 }
+
+/** A page filler whose periodic pages have keys: equal keys, equal pages. */
+export type PeriodicFill = PageFill & { copied: number; key: (base: number) => number };
 
 /** The page filler of an expression tree: periodic pages copied, the others by the vector pass for
  * pages of integer word indices, and the scalar closure `word` (the exact per-word semantics) for
  * anything the vector pass cannot or may not do. */
-export function pageFill(root: FillNode, word: (i: number) => number): PageFill & { copied: number } {
+export function pageFill(root: FillNode, word: (i: number) => number): PeriodicFill {
 	const p = new Program(root);
 	return periodicPageFill(p, (w, o, base, from, to) => {
 		if (Number.isInteger(base) && p.run(w, o, base, from, to)) { return; }

@@ -5,7 +5,7 @@ import type { K } from '../sim/events';
 import { fail } from '../sim/errors';
 import { PTE, PTRS_PER_PMD } from '../mm/pagetable';
 import type { Mm } from '../mm/mm';
-import { HmmRange, HMM_PFN, hmm_range_fault } from '../hmm/hmm_range_fault';
+import { type Errno, HmmRange, HMM_PFN, hmm_range_fault } from '../hmm/hmm_range_fault';
 import type { Device } from './device';
 import type { Mirror } from './mirror';
 import { fillPage } from '../mm/fill';
@@ -36,26 +36,38 @@ export function mirrorOf(dev: Device, mm: Mm): Mirror {
  * sends the driver round again (dev.stats.retries). A device with read_retry=skip leaves that check
  * out, the classic driver bug: it then maps whatever the stale walk returned. */
 function* dmirror_range_fault(k: Kernel, dev: Device, m: Mirror, range: HmmRange, start: number, end: number): K {
-	// with no script threads the locks are uncontended and not taken: no lock generators per
-	// 32-page chunk on the hot path of a device read (the read_retry check stays: the walk itself
-	// can invalidate the range, reclaim while faulting pages in)
-	const mmap = k.threaded ? lockOf(m.mm, 'mmap_lock') : undefined;
-	const mutex = k.threaded ? lockOf(m, 'the driver page-table lock') : undefined;
+	const mmap = lockOf(m.mm, 'mmap_lock');
+	const mutex = lockOf(m, 'the driver page-table lock');
 	for (let tries = 0; ; tries++) {
-		range.reset(start, end);
-		if (tries >= MAX_RETRIES) { fail('EBUSY', 'hmm_range_fault kept racing with invalidations'); }
-		if (tries > 0) { dev.stats.retries++; }
-		range.notifierSeq = m.notifier.readBegin();
-		const r = mmap ? yield* locked(k, mmap, false, hmm_range_fault(k, range)) : yield* hmm_range_fault(k, range);
+		rangeBegin(dev, m, range, start, end, tries);
+		const r = yield* locked(k, mmap, false, hmm_range_fault(k, range));
 		if (r === 'EBUSY') { continue; }
-		if (r !== 0) { fail(r, r === 'EFAULT' ? 'device fault on an address with no readable mapping' : 'device write to memory without write permission'); }
-		if (mutex) { yield* down_write(k, mutex, 'mutex_lock'); }
+		rangeChecked(r);
+		yield* down_write(k, mutex, 'mutex_lock');
 		try {
-			if (dev.cfg.readRetry !== 'skip' && m.notifier.readRetry(range.notifierSeq)) { continue; }
-			dmirror_do_fault(m, range, start);
-		} finally { if (mutex) { up_write(k, mutex); } }
-		return;
+			if (rangeStored(dev, m, range, start)) { return; }
+		} finally { up_write(k, mutex); }
 	}
+}
+
+/** read_begin for one more round of dmirror_range_fault. */
+function rangeBegin(dev: Device, m: Mirror, range: HmmRange, start: number, end: number, tries: number): void {
+	range.reset(start, end);
+	if (tries >= MAX_RETRIES) { fail('EBUSY', 'hmm_range_fault kept racing with invalidations'); }
+	if (tries > 0) { dev.stats.retries++; }
+	range.notifierSeq = m.notifier.readBegin();
+}
+
+/** hmm_range_fault's failures other than EBUSY end the fault. */
+function rangeChecked(r: Errno): void {
+	if (r !== 0 && r !== 'EBUSY') { fail(r, r === 'EFAULT' ? 'device fault on an address with no readable mapping' : 'device write to memory without write permission'); }
+}
+
+/** Under the driver lock: read_retry, then the walk's pfns into the mirror; false: go round again. */
+function rangeStored(dev: Device, m: Mirror, range: HmmRange, start: number): boolean {
+	if (dev.cfg.readRetry !== 'skip' && m.notifier.readRetry(range.notifierSeq)) { return false; }
+	dmirror_do_fault(m, range, start);
+	return true;
 }
 
 /** dmirror_do_fault: stores the walked pfns in the mirror (under the driver lock). */
@@ -80,26 +92,6 @@ function dmirror_do_fault(m: Mirror, range: HmmRange, start: number): void {
 		if (leaf.pte[li] === 0) { leaf.used++; }
 		leaf.pfn[li] = range.pfns[i];
 		leaf.pte[li] = PTE.PRESENT | (fl & HMM_PFN.WRITE ? PTE.WRITE : 0);
-	}
-}
-
-/** dmirror_fault: one fault round over [start, end). */
-export function* dmirror_fault(k: Kernel, dev: Device, m: Mirror, start: number, end: number, write: boolean): K {
-	yield* k.enter('dmirror_fault', { addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: m.mm.name, write });
-	try {
-		if (k.wants('device-fault')) {
-			yield { kind: 'device-fault', addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: m.mm.name, write, fn: 'dmirror_fault' };
-		}
-		dev.stats.faults += end - start;
-		dev.stats.fault_batches++;
-		k.advance(dev.cfg.faultLatencyNs);
-		const range = new HmmRange(m.notifier, start, Math.min(end, start + FAULT_CHUNK), HMM_PFN.REQ_FAULT | (write ? HMM_PFN.REQ_WRITE : 0), 0, dev);
-		for (let s = start; s < end; s += FAULT_CHUNK) {
-			yield* k.tick(s * PAGE_SIZE);
-			yield* dmirror_range_fault(k, dev, m, range, s, Math.min(end, s + FAULT_CHUNK));
-		}
-	} finally {
-		k.leave();
 	}
 }
 
@@ -154,7 +146,36 @@ export function* dmirror_rw(k: Kernel, dev: Device, mm: Mm, start: number, end: 
 			cur = next;
 			if (cur >= end) { return res; }
 			if (next === stop) { yield* k.tick(cur * PAGE_SIZE); continue; }
-			yield* dmirror_fault(k, dev, m, cur, end, write);
+			// dmirror_fault: one fault round over [cur, end), written out here so that a watched
+			// read's page-fault events pass through one generator less
+			yield* k.enter('dmirror_fault', { addr: cur * PAGE_SIZE, npages: end - cur, device: dev.name, process: m.mm.name, write });
+			try {
+				if (k.wants('device-fault')) {
+					yield { kind: 'device-fault', addr: cur * PAGE_SIZE, npages: end - cur, device: dev.name, process: m.mm.name, write, fn: 'dmirror_fault' };
+				}
+				dev.stats.faults += end - cur;
+				dev.stats.fault_batches++;
+				k.advance(dev.cfg.faultLatencyNs);
+				const range = new HmmRange(m.notifier, cur, Math.min(end, cur + FAULT_CHUNK), HMM_PFN.REQ_FAULT | (write ? HMM_PFN.REQ_WRITE : 0), 0, dev);
+				for (let s = cur; s < end; s += FAULT_CHUNK) {
+					yield* k.tick(s * PAGE_SIZE);
+					const e = Math.min(end, s + FAULT_CHUNK);
+					// with script threads the locks are taken (dmirror_range_fault); without, they
+					// are uncontended and the same rounds run here, again one generator less (the
+					// read_retry check stays: the walk itself can invalidate the range, reclaim
+					// while faulting pages in)
+					if (k.threaded) { yield* dmirror_range_fault(k, dev, m, range, s, e); continue; }
+					for (let tries = 0; ; tries++) {
+						rangeBegin(dev, m, range, s, e, tries);
+						const r = yield* hmm_range_fault(k, range);
+						if (r === 'EBUSY') { continue; }
+						rangeChecked(r);
+						if (rangeStored(dev, m, range, s)) { break; }
+					}
+				}
+			} finally {
+				k.leave();
+			}
 			res.faults++;
 		}
 	} finally {

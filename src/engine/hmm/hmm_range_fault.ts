@@ -64,16 +64,59 @@ export function* hmm_range_fault(k: Kernel, range: HmmRange): K<Errno> {
 	try {
 		for (;;) {
 			if (range.notifier.readRetry(range.notifierSeq)) { return 'EBUSY'; }
-			const r = yield* walk(k, mm, range);
-			if (r !== 'AGAIN') { return r; }
+			const r = walk(k, mm, range);
+			if (r !== 'FAULT') { return r; }
+			// hmm_vma_fault on the run walkVma stopped at, then walk again (the kernel's internal
+			// -EBUSY). Its per-page loop runs in this generator, not one nested below the walk: a
+			// debugger watching page faults resumes each fault event through fewer generators.
+			const { from, to, write } = hmmFault, vma = hmmFault.vma!;
+			hmmFault.vma = undefined;
+			// a read fault on an empty entry of private anonymous memory (no THP, no hugetlb, no
+			// reclaim due) is handle_mm_fault mapping the zero page: done inline with the same
+			// frame on the call stack, the same 'page-fault' event, fault count and time, and
+			// do_anonymous_page itself, without four generators per page
+			const inline = !write && vma.isAnonPrivate && !(vma.flags & VM.HUGETLB) && !k.wants('call');
+			// the loop counts in small integers and derives the page number after each yield: a
+			// page number (beyond 2^31) held across a yield is boxed into a new heap number at
+			// every suspension, and those were most of what a watched read allocated
+			for (let j = 0, n = to - from; j < n; j++) {
+				if (inline && zeroPageFault(k, mm, vma, from + j)) {
+					const addr = (from + j) * PAGE_SIZE;
+					k.stack.push({ fn: 'handle_mm_fault', addr, npages: 1, process: mm.name, device: undefined });
+					try {
+						if (k.wants('page-fault')) {
+							yield { kind: 'page-fault', addr, npages: 1, process: mm.name, write: false, fn: 'handle_mm_fault' };
+						}
+						mm.faults++;
+						k.advance(k.costs.cpuFaultNs);
+						do_anonymous_page(k, mm, from + j, false);
+					} finally {
+						k.leave();
+					}
+					continue;
+				}
+				// a fault that ends in VM_FAULT_SIGBUS (a file page beyond the end of the file) is
+				// -EFAULT for the caller: only a CPU access is sent the signal
+				try {
+					yield* handle_mm_fault(k, mm, vma, from + j, write);
+				} catch (e) {
+					if (e instanceof SimError && e.code === 'SIGBUS') { return 'EFAULT'; }
+					throw e;
+				}
+			}
 		}
 	} finally {
 		k.leave();
 	}
 }
 
-/** One walk_page_range; 'AGAIN' after faulting pages in (the kernel's internal -EBUSY). */
-function* walk(k: Kernel, mm: Mm, range: HmmRange): K<Errno | 'AGAIN'> {
+/** hmm_vma_fault's run, as walkVma leaves it: every page of [from, to) goes through
+ * handle_mm_fault with the fault flags of the first page that needed one, whatever the others
+ * asked for (as mm/hmm.c does). */
+const hmmFault: { vma: Vma | undefined; from: number; to: number; write: boolean } = { vma: undefined, from: 0, to: 0, write: false };
+
+/** One walk_page_range; 'FAULT' when pages need faulting in first (hmmFault says which). */
+function walk(k: Kernel, mm: Mm, range: HmmRange): Errno | 'FAULT' {
 	let vpn = range.start;
 	while (vpn < range.end) {
 		const vma = mm.vmas.find(vpn);
@@ -88,7 +131,7 @@ function* walk(k: Kernel, mm: Mm, range: HmmRange): K<Errno | 'AGAIN'> {
 			vpn = next;
 			continue;
 		}
-		const r = yield* walkVma(k, mm, vma, range, vpn, next);
+		const r = walkVma(k, mm, vma, range, vpn, next);
 		if (r !== 0) { return r; }
 		vpn = next;
 	}
@@ -104,7 +147,7 @@ function request(range: HmmRange, vpn: number): number {
 	return (range.flags[vpn - range.start] & range.pfnFlagsMask) | range.defaultFlags;
 }
 
-function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, end: number): K<Errno | 'AGAIN'> {
+function walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, end: number): Errno | 'FAULT' {
 	const f = k.frames;
 	// A read fault on untouched private anon memory maps the zero page. When nobody watches
 	// individual faults that is done right here, with the result handle_mm_fault and the walk
@@ -183,8 +226,8 @@ function* walkVma(k: Kernel, mm: Mm, vma: Vma, range: HmmRange, start: number, e
 		// hmm_vma_fault: fault this page and the rest of the PMD that needs it, then walk again
 		const stop = Math.min(end, vpn - (vpn & (PTRS_PER_PMD - 1)) + PTRS_PER_PMD);
 		chargeFaults(k, mm, faulted);
-		if (!(yield* faultRun(k, mm, vma, vpn, stop, write))) { return 'EFAULT'; }
-		return 'AGAIN';
+		hmmFault.vma = vma; hmmFault.from = vpn; hmmFault.to = stop; hmmFault.write = write;
+		return 'FAULT';
 	}
 	chargeFaults(k, mm, faulted);
 	return 0;
@@ -203,41 +246,6 @@ function onlyPlainEntries(leaf: PtLeaf | undefined, li: number, n: number): bool
 function chargeFaults(k: Kernel, mm: Mm, n: number): void {
 	mm.faults += n;
 	k.advance(k.costs.cpuFaultNs * n);
-}
-
-/** hmm_vma_fault: every page of [from, to) goes through handle_mm_fault with the fault flags of
- * the first page that needed one, whatever the others asked for (as mm/hmm.c does). A fault that
- * ends in VM_FAULT_SIGBUS (a file page beyond the end of the file) is -EFAULT for the caller: only
- * a CPU access is sent the signal. False: the walk fails with EFAULT. */
-function* faultRun(k: Kernel, mm: Mm, vma: Vma, from: number, to: number, write: boolean): K<boolean> {
-	// a read fault on an empty entry of private anonymous memory (no THP, no hugetlb, no reclaim
-	// due) is handle_mm_fault mapping the zero page: done inline with the same frame on the call
-	// stack, the same 'page-fault' event, fault count and time, and do_anonymous_page itself,
-	// without four generators per page (a debugger watching page faults on a huge device read)
-	const inline = !write && vma.isAnonPrivate && !(vma.flags & VM.HUGETLB) && !k.wants('call');
-	for (let vpn = from; vpn < to; vpn++) {
-		if (inline && zeroPageFault(k, mm, vma, vpn)) {
-			k.stack.push({ fn: 'handle_mm_fault', addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, device: undefined });
-			try {
-				if (k.wants('page-fault')) {
-					yield { kind: 'page-fault', addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, write: false, fn: 'handle_mm_fault' };
-				}
-				mm.faults++;
-				k.advance(k.costs.cpuFaultNs);
-				do_anonymous_page(k, mm, vpn, false);
-			} finally {
-				k.leave();
-			}
-			continue;
-		}
-		try {
-			yield* handle_mm_fault(k, mm, vma, vpn, write);
-		} catch (e) {
-			if (e instanceof SimError && e.code === 'SIGBUS') { return false; }
-			throw e;
-		}
-	}
-	return true;
 }
 
 /** Would handle_mm_fault's read fault at vpn go straight to do_anonymous_page, with no reclaim

@@ -5,6 +5,11 @@
 // A page whose every word is c + a*w (the whole-page result of a linear fill such as `= i`,
 // `= -i`, `= 3*i + 7`, `= c`) is kept as a pattern slot, two numbers instead of 4 KiB, until a
 // partial write turns it into bytes: scripts can fill terabytes without the host holding them.
+// A byte slot is counted: `copy` (the COW copy of wp_page_copy, fork's copy_present_page, a
+// private file page) takes one more reference instead of copying 4 KiB, and so does a whole page
+// a periodic fill knows to equal one it stored before (`sameAs`). Bytes are only ever written
+// through `writable`, which gives a slot held more than once a private copy first: a shared slot
+// never changes, so every holder keeps reading what it read before.
 
 import { checkHostMemory } from '../sim/budget';
 
@@ -14,6 +19,9 @@ const SLAB_SHIFT = 8;
 /** slot ids from here on are pattern slots */
 export const PATTERN_SLOT = 2 ** 30;
 const WORDS = PAGE_SIZE / 4;
+/** owners of whole-page fills remembered at once (see sameAs): the statement running, and a
+ * file's initial content read in by it */
+const SAME_OWNERS = 4;
 
 export class ContentStore {
 	slabs: Uint8Array[] = [];
@@ -30,6 +38,13 @@ export class ContentStore {
 	private patNext = 0;
 	patterns = 0;
 	private scratch = new Int32Array(WORDS);
+	/** references to each byte slot (frames, swap slots, file disk pages holding it); 0 when free */
+	private refs = new Int32Array(SLAB_PAGES);
+	/** whole pages a fill stored, by owner (the fill) and key (which page of its period): each
+	 * slot is still unchanged: a write to a remembered slot, or its release, forgets it */
+	private same: { owner: unknown; slots: Map<number, number> }[] = [];
+	/** each remembered slot's owner and key */
+	private remembered = new Map<number, { slots: Map<number, number>; key: number }>();
 
 	/** A copy for a snapshot: both sides share every slab until one of them writes to it. The
 	 * pattern arrays go through `copyArray` (time travel keeps them as shared blocks). */
@@ -48,6 +63,7 @@ export class ContentStore {
 		c.patFree = this.patFree.slice();
 		c.patNext = this.patNext;
 		c.patterns = this.patterns;
+		c.refs = copyArray(this.refs);
 		return c;
 	}
 
@@ -71,6 +87,9 @@ export class ContentStore {
 					try { checkHostMemory('page contents'); } catch (e) { this.nextSlot--; throw e; }
 				}
 				const slab = new Uint8Array(SLAB_PAGES * PAGE_SIZE);
+				if (this.refs.length < (this.slabs.length + 1) * SLAB_PAGES) {
+					const r = new Int32Array(this.refs.length * 2); r.set(this.refs); this.refs = r;
+				}
 				this.slabs.push(slab);
 				this.slabWords.push(new Int32Array(slab.buffer));
 				this.owned.push(true);
@@ -79,14 +98,79 @@ export class ContentStore {
 			this.own(slot);
 			this.bytes(slot).fill(0);
 		}
+		this.refs[slot] = 1;
 		this.live++;
 		return slot;
 	}
 
+	/** Drops one reference; the last frees the slot. */
 	release(slot: number): void {
 		if (slot >= PATTERN_SLOT) { this.patFree.push(slot - PATTERN_SLOT); this.patterns--; return; }
+		if (--this.refs[slot] > 0) { return; }
+		this.forget(slot);
 		this.free.push(slot);
 		this.live--;
+	}
+
+	/** References held to a byte slot (0: free). */
+	refCount(slot: number): number { return slot >= 0 && slot < PATTERN_SLOT ? this.refs[slot] : 0; }
+
+	/** A slot about to change no longer holds what a fill remembered of it. */
+	private forget(slot: number): void {
+		if (this.remembered.size === 0) { return; }
+		const r = this.remembered.get(slot);
+		if (r === undefined) { return; }
+		if (r.slots.get(r.key) === slot) { r.slots.delete(r.key); }
+		this.remembered.delete(slot);
+	}
+
+	/** The slot `owner` remembered for `key`, with one more reference, or -1. */
+	sameAs(owner: unknown, key: number): number {
+		const o = this.same.length > 0 && this.same[this.same.length - 1].owner === owner ? this.same[this.same.length - 1] : this.same.find(x => x.owner === owner);
+		const s = o?.slots.get(key);
+		if (s === undefined) { return -1; }
+		this.refs[s]++;
+		return s;
+	}
+
+	/** Records that byte slot `slot` holds the whole page `owner` calls `key`. */
+	remember(owner: unknown, key: number, slot: number): void {
+		if (slot < 0 || slot >= PATTERN_SLOT) { return; }
+		let o = this.same.find(x => x.owner === owner);
+		if (!o) {
+			if (this.same.length >= SAME_OWNERS) { this.same = []; this.remembered.clear(); }
+			o = { owner, slots: new Map() };
+			this.same.push(o);
+		}
+		o.slots.set(key, slot);
+		this.remembered.set(slot, { slots: o.slots, key });
+	}
+
+	/** A private byte slot with the content of `slot` (-1: zeroes), ready to be written: `slot`
+	 * itself when only its holder refers to it, else a new slot with a copy of its bytes (copy on
+	 * write; a pattern is expanded). The caller releases `slot` once the new one holds the page. */
+	writable(slot: number): number {
+		if (slot < 0) { return this.alloc(true); }
+		if (slot < PATTERN_SLOT && this.refs[slot] === 1) { this.forget(slot); return slot; }
+		const dst = this.alloc(false);
+		const w = this.words(dst);
+		const o = this.wordOffset(dst);
+		if (slot >= PATTERN_SLOT) {
+			const a = this.patA[slot - PATTERN_SLOT];
+			let v = this.patC[slot - PATTERN_SLOT];
+			for (let k = o; k < o + WORDS; k++) { w[k] = v; v = (v + a) | 0; }
+		} else {
+			w.set(this.slabWords[slot >> SLAB_SHIFT].subarray(this.wordOffset(slot), this.wordOffset(slot) + WORDS), o);
+		}
+		return dst;
+	}
+
+	/** A private byte slot whose old bytes do not matter (the caller writes the whole page):
+	 * `slot` itself when only its holder refers to it, else a new one. The caller releases
+	 * `slot` once the new one holds the page. */
+	blank(slot: number): number {
+		if (slot >= 0 && slot < PATTERN_SLOT && this.refs[slot] === 1) { this.forget(slot); return slot; }
+		return this.alloc(false);
 	}
 
 	isPattern(slot: number): boolean { return slot >= PATTERN_SLOT; }
@@ -111,19 +195,6 @@ export class ContentStore {
 	patternA(slot: number): number { return this.patA[slot - PATTERN_SLOT]; }
 	patternC(slot: number): number { return this.patC[slot - PATTERN_SLOT]; }
 
-	/** Turns a pattern slot into a byte slot with the same content (the slot id changes). */
-	materialize(slot: number): number {
-		if (slot < PATTERN_SLOT) { return slot; }
-		const a = this.patA[slot - PATTERN_SLOT], c = this.patC[slot - PATTERN_SLOT];
-		const real = this.alloc(false);
-		const w = this.words(real);
-		const o = this.wordOffset(real);
-		let v = c;
-		for (let k = o; k < o + WORDS; k++) { w[k] = v; v = (v + a) | 0; }
-		this.release(slot);
-		return real;
-	}
-
 	slab(slot: number): Uint8Array { return this.slabs[slot >> SLAB_SHIFT]; }
 	offset(slot: number): number { return (slot & (SLAB_PAGES - 1)) * PAGE_SIZE; }
 
@@ -138,14 +209,13 @@ export class ContentStore {
 	words(slot: number): Int32Array { this.own(slot); return this.slabWords[slot >> SLAB_SHIFT]; }
 	wordOffset(slot: number): number { return (slot & (SLAB_PAGES - 1)) * (PAGE_SIZE >> 2); }
 
-	/** A new slot holding a copy of `src` (-1 copies as zeroes, and needs no slot). */
+	/** A copy of `src` to hold elsewhere: the same byte slot with one more reference (copied on
+	 * its first write, see writable), a new pattern slot, or -1 (zeroes need no slot). */
 	copy(src: number): number {
 		if (src < 0) { return -1; }
 		if (src >= PATTERN_SLOT) { return this.pattern(this.patA[src - PATTERN_SLOT], this.patC[src - PATTERN_SLOT]); }
-		const dst = this.alloc(false);
-		this.own(dst);
-		this.slab(dst).set(this.bytes(src), this.offset(dst));
-		return dst;
+		this.refs[src]++;
+		return src;
 	}
 
 	/** Reads `len` bytes of a page starting at `off` into `out[at..]`. */
@@ -165,10 +235,11 @@ export class ContentStore {
 
 	/** Writes bytes into a page at `off`; returns the page's slot, which may be new. */
 	write(slot: number, off: number, data: Uint8Array): number {
-		slot = slot < 0 ? this.alloc(true) : this.materialize(slot);
-		this.own(slot);
-		this.slab(slot).set(data, this.offset(slot) + off);
-		return slot;
+		const dst = this.writable(slot);
+		this.own(dst);
+		this.slab(dst).set(data, this.offset(dst) + off);
+		if (dst !== slot && slot >= 0) { this.release(slot); }
+		return dst;
 	}
 
 	/** Reads the int32 word `w` (0..1023) of a page. */

@@ -55,10 +55,14 @@ export function checkInvariants(k: Kernel): string[] {
 		}
 	}
 	// counts agree with the mappings, pins and cache references found
-	const slots = new Map<number, number>();
+	/** content slot -> pages holding it (frames, swap slots, file disk pages) */
+	const held = new Map<number, number>();
 	let liveRam = 0;
 	const devUsed = new Map<number, number>();
 	for (let pfn = FIRST_FREE; pfn < f.size; pfn++) {
+		// every frame's slot counts, referenced or not (a frame may keep bytes while unreferenced)
+		const s = f.slot[pfn >> 12][pfn & 4095];
+		if (s >= 0) { held.set(s, (held.get(s) ?? 0) + 1); }
 		if (f.refcount[pfn >> 12][pfn & 4095] <= 0) {
 			if (maps[pfn] > 0) { bad.push(`pfn ${pfn}: mapped ${maps[pfn]} times but refcount ${f.refcount[pfn >> 12][pfn & 4095]}`); }
 			continue;
@@ -69,13 +73,12 @@ export function checkInvariants(k: Kernel): string[] {
 		const want = maps[pfn] + f.pincount[pfn >> 12][pfn & 4095] + cacheRefs[pfn] + inSwapCache;
 		if (f.refcount[pfn >> 12][pfn & 4095] !== want) { bad.push(`pfn ${pfn}: refcount ${f.refcount[pfn >> 12][pfn & 4095]} but ${maps[pfn]} mappings + ${f.pincount[pfn >> 12][pfn & 4095]} pins + ${cacheRefs[pfn]} cache + ${inSwapCache} swap cache`); }
 		if (inSwapCache && si?.cache[f.swap[pfn >> 12][pfn & 4095]] !== pfn) { bad.push(`pfn ${pfn}: says it is in the swap cache of slot ${f.swap[pfn >> 12][pfn & 4095]}, which holds ${si?.cache[f.swap[pfn >> 12][pfn & 4095]]}`); }
-		const s = f.slot[pfn >> 12][pfn & 4095];
-		if (s >= 0) {
-			if (slots.has(s)) { bad.push(`pfn ${pfn} and pfn ${slots.get(s)} share content slot ${s}: a page lives in two places`); }
-			slots.set(s, pfn);
-		}
 	}
-	if (si) { checkSwap(k, swapRefs, slots, bad); }
+	if (si) { checkSwap(k, swapRefs, held, bad); }
+	for (const file of k.fileById) {
+		file.disk.forEach(0, Number.MAX_SAFE_INTEGER, (_index, s, pte) => { if ((pte & PTE.TYPE_MASK) === PTE.PRESENT && s >= 0) { held.set(s, (held.get(s) ?? 0) + 1); } });
+	}
+	checkContent(k, held, bad);
 	checkLru(k, bad);
 	if (liveRam !== f.ramUsed) { bad.push(`RAM accounting: ${f.ramUsed} pages accounted, ${liveRam} live`); }
 	if (f.ramUsed > f.ramPages) { bad.push(`RAM accounting: ${f.ramUsed} pages in use, only ${f.ramPages} exist`); }
@@ -125,7 +128,7 @@ function checkCopy(k: Kernel, dev: number, pfn: number, mpte: number, pte: numbe
 /** Swap slots: every slot's count is the number of swap entries referring to it, a slot in use
  * is referenced or cached (else it would have been freed), the swap cache and the pages agree, and
  * a slot's bytes live in one place: the cached page, or the slot itself. */
-function checkSwap(k: Kernel, refs: Uint32Array, slots: Map<number, number>, bad: string[]): void {
+function checkSwap(k: Kernel, refs: Uint32Array, held: Map<number, number>, bad: string[]): void {
 	const si = k.swap!;
 	let inuse = 0;
 	for (let s = 0; s < si.nslots; s++) {
@@ -138,13 +141,29 @@ function checkSwap(k: Kernel, refs: Uint32Array, slots: Map<number, number>, bad
 		}
 		if (si.used(s)) { inuse++; } else if (si.data[s] >= 0) { bad.push(`free swap slot ${s} still holds content slot ${si.data[s]}`); }
 		const d = si.data[s];
-		if (d >= 0) {
-			if (slots.has(d)) { bad.push(`swap slot ${s} and pfn ${slots.get(d)} share content slot ${d}: a page lives in two places`); }
-			slots.set(d, -1 - s);
-		}
+		if (d >= 0) { held.set(d, (held.get(d) ?? 0) + 1); }
 	}
 	if (inuse !== si.inuse) { bad.push(`swap accounting: ${si.inuse} slots accounted, ${inuse} in use`); }
 	if (si.inuse + si.freeSlots !== si.nslots) { bad.push(`swap accounting: ${si.inuse} in use + ${si.freeSlots} free != ${si.nslots} slots`); }
+}
+
+/** Content slots: a byte slot's reference count is the number of pages holding it (shared ones
+ * are copied on write), a pattern slot has one holder, and the store's counts of slots in use
+ * are the slots held: a page's bytes in two places without a reference, or a leaked slot, show. */
+function checkContent(k: Kernel, held: Map<number, number>, bad: string[]): void {
+	let bytes = 0, patterns = 0;
+	for (const [s, n] of held) {
+		if (k.content.isPattern(s)) {
+			patterns++;
+			if (n > 1) { bad.push(`pattern slot ${s} is held by ${n} pages: a page lives in two places`); }
+			continue;
+		}
+		bytes++;
+		const r = k.content.refCount(s);
+		if (r !== n) { bad.push(`content slot ${s}: ${r} references counted, ${n} pages hold it`); }
+	}
+	if (bytes !== k.content.live) { bad.push(`content accounting: ${k.content.live} byte slots in use, ${bytes} held`); }
+	if (patterns !== k.content.patterns) { bad.push(`content accounting: ${k.content.patterns} pattern slots in use, ${patterns} held`); }
 }
 
 /** The LRU lists are well-linked lists of live RAM pages (folio heads), swap-backed ones (anon and

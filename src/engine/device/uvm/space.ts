@@ -149,15 +149,27 @@ export function checkBlockThreads(cfg: DeviceConfig): number {
 /** Runs a path and counts what dmirror (policy=mirror) devices moved during it under `cause`;
  * policy=migrate devices count their own moves, each with its cause. */
 export function* countDmirrorMoves<T>(k: Kernel, cause: MigrationCause, body: K<T>): K<T> {
-	const devs = k.devices.filter(d => !d.uvm);
-	if (devs.length === 0) { return yield* body; }
-	const before = devs.map(d => [d.stats.migrated_in, d.stats.migrated_out]);
+	const before = dmirrorMovesBefore(k);
+	if (before.length === 0) { return yield* body; }
 	try {
 		return yield* body;
 	} finally {
-		devs.forEach((d, i) => {
-			d.byCause[cause].in += d.stats.migrated_in - before[i][0];
-			d.byCause[cause].out += d.stats.migrated_out - before[i][1];
-		});
+		dmirrorMovesAfter(cause, before);
+	}
+}
+
+/** The dmirror devices' move counters before a path (countDmirrorMoves without its generator,
+ * for a caller that wraps the path itself). */
+export function dmirrorMovesBefore(k: Kernel): { d: Device; in: number; out: number }[] {
+	const out: { d: Device; in: number; out: number }[] = [];
+	for (const d of k.devices) { if (!d.uvm) { out.push({ d, in: d.stats.migrated_in, out: d.stats.migrated_out }); } }
+	return out;
+}
+
+/** Charges what the dmirror devices moved since `before` to `cause`. */
+export function dmirrorMovesAfter(cause: MigrationCause, before: { d: Device; in: number; out: number }[]): void {
+	for (const b of before) {
+		b.d.byCause[cause].in += b.d.stats.migrated_in - b.in;
+		b.d.byCause[cause].out += b.d.stats.migrated_out - b.out;
 	}
 }
