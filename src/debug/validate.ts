@@ -75,6 +75,8 @@ const COMMANDS: Record<string, Fields> = {
 	timeline: { start: { int: [0, SAFE] }, end: { int: [0, SAFE] }, bins: { int: [1, 4096] } },
 	timelineGoto: { step: req({ int: [0, SAFE] }), nth: { int: [-1, SAFE] }, label: 'string' },
 	processes: {},
+	switchThread: { threadId: req(id) },
+	schedule: {},
 	toggleFormatting: {},
 	profile: {},
 };
