@@ -155,7 +155,8 @@ export function switchThread(it: Interpreter, id: number): string | { message: s
  * the picks and, after the last, lets the running thread go on while it can. */
 export function scheduleFile(it: Interpreter, file: string, failures: readonly { step: number; line: number; message: string }[]): ScheduleFile {
 	const seen = failures.filter(f => f.step <= it.steps).map(f => ({ line: f.line, message: f.message }));
-	return { script: path.basename(file), picks: [...(it.threads?.picks ?? [])], failures: seen };
+	const e = it.error;
+	return { script: path.basename(file), picks: [...(it.threads?.picks ?? [])], failures: seen, ...(e ? { error: `${e.line}:${e.col}: ${e.message}` } : {}) };
 }
 
 /** Where a step of DAP thread `id` begins, when it is not the running thread (`origin` is the
