@@ -207,13 +207,14 @@ export class HmmDebugSession extends CheckedSession {
 	private resume(response: DebugProtocol.Response, mode: Mode, args?: { threadId?: number; singleThread?: boolean }): void {
 		this.guard(response, () => {
 			if (!this.needStopped(response)) { return; }
-			if (mode === 'continue') { (response as DebugProtocol.ContinueResponse).body = { allThreadsContinued: true }; }
+			const single = !!args?.singleThread && threadList(this.rt.interp).length > 1;
+			if (mode === 'continue') { (response as DebugProtocol.ContinueResponse).body = { allThreadsContinued: !single }; }
 			this.sendResponse(response);
-			this.run(() => this.rt.resume(mode, args?.threadId, !!args?.singleThread));
+			this.run(() => this.rt.resume(mode, args?.threadId, single));
 		});
 	}
 
-	protected override continueRequest(r: DebugProtocol.ContinueResponse): void { this.resume(r, 'continue'); }
+	protected override continueRequest(r: DebugProtocol.ContinueResponse, a: DebugProtocol.ContinueArguments): void { this.resume(r, 'continue', a); }
 	protected override nextRequest(r: DebugProtocol.NextResponse, a: DebugProtocol.NextArguments): void { this.resume(r, 'next', a); }
 	protected override stepInRequest(r: DebugProtocol.StepInResponse, a: DebugProtocol.StepInArguments): void { this.resume(r, 'stepIn', a); }
 	protected override stepOutRequest(r: DebugProtocol.StepOutResponse, a: DebugProtocol.StepOutArguments): void { this.resume(r, 'stepOut', a); }

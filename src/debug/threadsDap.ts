@@ -165,9 +165,11 @@ export function beginStep(origin: Origin, it: Interpreter, mode: Mode, id: numbe
 	const th = active(it);
 	if (!th) { return origin; }
 	th.hold = undefined;
-	if (mode === 'continue' || mode === 'entry') { return origin; }
+	if (mode === 'entry') { return origin; }
 	const t = (id !== undefined ? threadById(it, id) : undefined) ?? th.cur;
+	// continue with singleThread: only that thread runs, to a breakpoint or its end
 	if (single) { th.hold = t; }
+	if (mode === 'continue') { return origin; }
 	if (t === th.cur) { return { ...origin, thread: t.id }; }
 	const mid = t.gen !== undefined;
 	const stack = it.machine.view.stack(t.stack);

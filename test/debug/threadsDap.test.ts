@@ -76,9 +76,12 @@ describe('debug adapter: script threads as DAP threads', function () {
 		assert.equal(st.threadId, READER);
 		assert.match(st.description ?? '', /thread 'reader' waits in mmap_read_lock for a thread this step holds \(held inside a kernel path: 'writer' in invalidate_range_start\)/);
 		assert.match(st.frames[0].name, /^mmap_read_lock\(/, 'the reader\'s stack shows where it waits');
-		// stepping it again held stops again at once rather than spinning
+		// stepping it again held stops again at once rather than spinning; so does continuing it alone
 		await s().dc.nextRequest({ threadId: READER, singleThread: true });
 		assert.equal((await s().stopped('pause')).threadId, READER);
+		const alone = await s().dc.continueRequest({ threadId: READER, singleThread: true });
+		assert.equal(alone.body.allThreadsContinued, false);
+		assert.match((await s().stopped('pause')).description ?? '', /waits in mmap_read_lock/);
 		// continue runs every thread: the writer lets go, everything finishes and the expectation holds
 		const out: string[] = [];
 		s().dc.on('output', e => out.push(e.body.output));
