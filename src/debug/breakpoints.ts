@@ -26,6 +26,8 @@ export const KERNEL_FUNCTIONS = [
 	'dmirror_migrate_to_device', 'dmirror_migrate_to_system', 'dmirror_fops_release', 'dmirror_device_remove_chunks',
 	'copy_process', 'exit_mmap', 'pin_user_pages', 'balance_pgdat', 'shrink_folio_list',
 	'out_of_memory', 'oom_kill_process',
+	// with script threads (sim/sched.ts): the mmap lock, taken by faults (read) and munmap (write)
+	'mmap_read_lock', 'mmap_write_lock',
 	// the device model's fault service (nvidia-uvm)
 	'uvm_parent_gpu_service_replayable_faults', 'service_fault_batch', 'uvm_va_block_service_locked', 'uvm_va_block_service_copy',
 ];

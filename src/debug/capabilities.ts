@@ -58,5 +58,7 @@ export function capabilities(): DebugProtocol.Capabilities {
 		supportsWriteMemoryRequest: true,
 		// Cancel on the progress notification pauses the run
 		supportsCancelRequest: true,
+		// step one script thread while the others are held (threadsDap.ts)
+		supportsSingleThreadExecutionRequests: true,
 	};
 }

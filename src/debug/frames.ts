@@ -10,10 +10,10 @@ import type { Inspector } from './inspect';
 import { describeEvent, frameName, statementText } from './describe';
 import { isIssue } from './stops';
 import type { Stmt } from '../lang/ast';
+import { KERNEL_FRAME, otherThreadFrame } from './threadsDap';
 
 export const SCRIPT_FRAME = 1;
 const WARP_FRAME = 2;
-const KERNEL_FRAME = 1000;
 
 /** The kernel-body statement at a line of the kernel being run (of the access kind given, when a
  * line holds several): its column and its text up to the next `;` or `}`. */
@@ -70,7 +70,10 @@ export function scopes(rt: HmmRuntime, vs: VariableStore, ins: Inspector, frameI
 	const out: DebugProtocol.Scope[] = [];
 	const scope = (name: string, named: () => DebugProtocol.Variable[], hint?: string, expensive = false) =>
 		out.push({ name, variablesReference: vs.add({ named }), expensive, presentationHint: hint });
+	// a kernel frame of the thread that stopped, or of another script thread (threadsDap.ts)
 	const frame = rt.midStatement && frameId >= KERNEL_FRAME ? rt.interp.machine.view.stack()[frameId - KERNEL_FRAME] : undefined;
+	const other = frame ? undefined : otherThreadFrame(rt.interp, frameId);
+	if (other) { scope('Arguments', () => vs.frame(other), 'arguments'); }
 	if (frame) { scope('Arguments', () => vs.frame(frame), 'arguments'); }
 	const ev = rt.stop?.event;
 	if (ev) { scope('Event', () => vs.event(ev)); }

@@ -27,6 +27,7 @@ import { checkWritable, cpuWriteBytes } from './memory';
 import { parseConsole, runConsole } from '../lang/console';
 import { TIMELINE_KINDS, Timeline } from './timeline';
 import { runToEvent } from './timelineGoto';
+import { beginStep, heldJoin, heldWait, stepperDone, ThreadRun } from './threadsDap';
 
 export type { Mode, StopInfo } from './stops';
 export type { RunState } from './runState';
@@ -76,6 +77,10 @@ export class HmmRuntime extends EventEmitter {
 	private travelEpoch = 0;
 	/** stopped inside a statement by a timeline click: how many of its timeline events it raised */
 	private timelineKept?: number;
+	/** script threads: per-thread step state and thread events (threadsDap.ts) */
+	private readonly threadRun = new ThreadRun();
+	/** the run's failed expectations, for a saved schedule (threadsDap.ts scheduleFile) */
+	readonly failures: { step: number; line: number; message: string }[] = [];
 
 	constructor() {
 		super();
@@ -137,7 +142,13 @@ export class HmmRuntime extends EventEmitter {
 	private newInterpreter(): Interpreter {
 		const it: Interpreter = new Interpreter(this.program!, this.source, {
 			print: line => { if (!this.quiet) { this.output({ text: line + '\n', category: 'stdout', line: it.loc?.line }); } },
-			onFailure: f => { if (!this.quiet) { this.output({ text: `${this.file}:${f.line}:${f.col}: ${f.message}\n`, category: 'stderr', line: f.line, col: f.col }); } },
+			onFailure: f => {
+				if (this.quiet) { return; }
+				// a run that went back in time and forward again meets its failures again
+				while ((this.failures.at(-1)?.step ?? -1) >= it.steps) { this.failures.pop(); }
+				this.failures.push({ step: it.steps, line: f.line, message: f.message });
+				this.output({ text: `${this.file}:${f.line}:${f.col}: ${f.message}\n`, category: 'stderr', line: f.line, col: f.col });
+			},
 		});
 		this.driver = new Driver(it, { sliceMs: SLICE_MS }, true);
 		return it;
@@ -160,6 +171,8 @@ export class HmmRuntime extends EventEmitter {
 		this.tt.reset(this.interp);
 		this.timeline.clear();
 		this.bps.resetHits();
+		this.threadRun.reset();
+		this.failures.length = 0;
 		this.trace = tracePath ? new TraceRecorder() : undefined;
 		this.profile = new LineProfiler(() => this.interp.machine);
 		this.profileComplete = true;
@@ -174,13 +187,14 @@ export class HmmRuntime extends EventEmitter {
 	get position(): number { return this.midStatement ? this.interp.steps - 1 : this.interp.steps; }
 	get midStatement(): boolean { return this.driver.midStatement; }
 
-	resume(mode: Mode): boolean {
+	/** `threadId`: the DAP thread that steps; `single`: the other threads are held meanwhile. */
+	resume(mode: Mode, threadId?: number, single = false): boolean {
 		if (this.state !== 'stopped') { return false; }
-		this.go(mode, mode);
+		this.go(mode, mode, threadId, single);
 		return true;
 	}
 
-	private go(mode: Mode, why: string): void {
+	private go(mode: Mode, why: string, threadId?: number, single = false): void {
 		const it = this.interp;
 		const stack = it.machine.view.stack();
 		const mid = this.midStatement;
@@ -188,6 +202,7 @@ export class HmmRuntime extends EventEmitter {
 		if (mode === 'stepOut' && !mid) {
 			this.origin.loop = innermostLoop(it, it.pc);
 		}
+		if (it.threads) { this.origin = beginStep(this.origin, it, mode, threadId, single); }
 		this.runState.transition('running', why);
 		// the recorded future (kept for clicks after a trip back) is about to be run again
 		if (mid && this.timelineKept !== undefined) { this.timeline.truncateInside(it.steps - 1, this.timelineKept, it.machine.view); } else { this.timeline.truncate(it.steps, it.machine.view); }
@@ -219,6 +234,7 @@ export class HmmRuntime extends EventEmitter {
 	private halt(info: StopInfo): void {
 		this.runState.transition('stopped', info.reason);
 		this.runId++;
+		if (this.interp.threads) { this.interp.threads.hold = undefined; }
 		this.stop = info;
 		if (info.event) { this.interp.event = info.event; }
 		this.emit('stopped', info);
@@ -243,6 +259,8 @@ export class HmmRuntime extends EventEmitter {
 			tick: ev => (this.pauseRequested ? insideStop(it, ev.addr) : undefined),
 			prepare: true,
 			event: ev => {
+				const held = it.threads?.hold && heldWait(ev, it);
+				if (held) { return held; }
 				this.trace?.event(ev, it.steps, it.machine.time, this.driver.current?.loc.line);
 				this.timeline.event(ev, it.steps - 1, it.machine.time);
 				return eventStop(ev, it, this.bps, this.mode, this.origin);
@@ -276,11 +294,20 @@ export class HmmRuntime extends EventEmitter {
 			return 'finish';
 		}
 		if (it.done) { return undefined; }
+		if (it.threads) {
+			this.threadRun.sync(it, (reason, threadId) => this.emit('thread', { reason, threadId }));
+			const held = heldJoin(it);
+			if (held) { return held; }
+		}
 		if (it.threads?.active && !it.threads.atStatementStart) { return undefined; }
 		this.tt.arrive(it, span?.pc ?? -1);
+		// with threads, the last statement of this thread (a step's new line is per thread)
+		const lastPc = it.threads ? this.threadRun.arrived(it, span?.pc ?? -1) : span?.pc ?? -1;
 		if (!stoppable(it.instr)) { return undefined; }
 		if (this.mode === 'entry') { return { reason: 'entry' }; }
-		return this.checkExpect(it) ?? boundaryStop(it, this.bps, this.mode, this.origin, span?.pc ?? -1,
+		const done = it.threads && stepperDone(it, this.origin, this.mode);
+		if (done) { return done; }
+		return this.checkExpect(it) ?? boundaryStop(it, this.bps, this.mode, this.origin, lastPc,
 			(text, line) => this.output({ text: text + '\n', category: 'console', line }));
 	}
 

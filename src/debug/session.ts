@@ -4,7 +4,7 @@
 // checked by validate.ts before any handler, and handlers run inside guard().
 import * as path from 'node:path';
 import {
-	BreakpointEvent, ContinuedEvent, Event, ExitedEvent, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent,
+	BreakpointEvent, ContinuedEvent, Event, ExitedEvent, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent, ThreadEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { HmmRuntime, type Mode, type Output, type StopInfo } from './runtime';
@@ -25,6 +25,7 @@ import { traceProblem } from '../cli/scriptFile';
 import type { Diagnostic } from '../lang/ast';
 import { formatDiagnostic } from '../lang/diagnostics';
 import { profileBody } from './profile';
+import { otherThreadFrames, scheduleFile, stoppedThread, switchThread, threadList } from './threadsDap';
 
 export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments { program?: string; stopOnEntry?: boolean; trace?: string; maxScriptSize?: number }
 
@@ -63,6 +64,7 @@ export class HmmDebugSession extends CheckedSession {
 			this.sendEvent(new ExitedEvent(code));
 			this.sendEvent(new TerminatedEvent());
 		});
+		this.rt.on('thread', (e: { reason: string; threadId: number }) => this.sendEvent(new ThreadEvent(e.reason, e.threadId)));
 		this.rt.on('breakpointsChanged', (list: LineBreakpoint[]) => {
 			for (const bp of list) { this.sendEvent(new BreakpointEvent('changed', this.lineBp(bp))); }
 		});
@@ -87,7 +89,7 @@ export class HmmDebugSession extends CheckedSession {
 		this.stopSeq++;
 		this.progress.end();
 		this.vs.reset();
-		const ev = new StoppedEvent(s.reason, THREAD, s.text) as DebugProtocol.StoppedEvent;
+		const ev = new StoppedEvent(s.reason, stoppedThread(this.rt.program && this.rt.interp), s.text) as DebugProtocol.StoppedEvent;
 		ev.body.description = s.description;
 		ev.body.allThreadsStopped = true;
 		if (s.hitIds?.length) { ev.body.hitBreakpointIds = s.hitIds; }
@@ -203,19 +205,20 @@ export class HmmDebugSession extends CheckedSession {
 		void go();
 	}
 
-	private resume(response: DebugProtocol.Response, mode: Mode): void {
+	private resume(response: DebugProtocol.Response, mode: Mode, args?: { threadId?: number; singleThread?: boolean }): void {
 		this.guard(response, () => {
 			if (!this.needStopped(response)) { return; }
-			if (mode === 'continue') { (response as DebugProtocol.ContinueResponse).body = { allThreadsContinued: true }; }
+			const single = !!args?.singleThread && threadList(this.rt.interp).length > 1;
+			if (mode === 'continue') { (response as DebugProtocol.ContinueResponse).body = { allThreadsContinued: !single }; }
 			this.sendResponse(response);
-			this.run(() => this.rt.resume(mode));
+			this.run(() => this.rt.resume(mode, args?.threadId, single));
 		});
 	}
 
-	protected override continueRequest(r: DebugProtocol.ContinueResponse): void { this.resume(r, 'continue'); }
-	protected override nextRequest(r: DebugProtocol.NextResponse): void { this.resume(r, 'next'); }
-	protected override stepInRequest(r: DebugProtocol.StepInResponse): void { this.resume(r, 'stepIn'); }
-	protected override stepOutRequest(r: DebugProtocol.StepOutResponse): void { this.resume(r, 'stepOut'); }
+	protected override continueRequest(r: DebugProtocol.ContinueResponse, a: DebugProtocol.ContinueArguments): void { this.resume(r, 'continue', a); }
+	protected override nextRequest(r: DebugProtocol.NextResponse, a: DebugProtocol.NextArguments): void { this.resume(r, 'next', a); }
+	protected override stepInRequest(r: DebugProtocol.StepInResponse, a: DebugProtocol.StepInArguments): void { this.resume(r, 'stepIn', a); }
+	protected override stepOutRequest(r: DebugProtocol.StepOutResponse, a: DebugProtocol.StepOutArguments): void { this.resume(r, 'stepOut', a); }
 
 	private reverse(response: DebugProtocol.Response, how: 'back' | 'continue'): void {
 		this.guard(response, () => {
@@ -306,13 +309,14 @@ export class HmmDebugSession extends CheckedSession {
 	// ------------------------------------------------------------ inspection
 
 	protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
-		response.body = { threads: [{ id: THREAD, name: 'workload' }] };
+		response.body = { threads: threadList(this.rt.program && this.rt.state !== 'ended' ? this.rt.interp : undefined) };
 		this.sendResponse(response);
 	}
 
 	protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
 		this.guard(response, () => {
-			const frames = this.rt.program && this.rt.state !== 'ended' ? stackFrames(this.rt) : [];
+			const live = this.rt.program && this.rt.state !== 'ended';
+			const frames = live ? otherThreadFrames(this.rt.interp, this.rt.file, this.rt.lines, args.threadId) ?? stackFrames(this.rt) : [];
 			const start = args.startFrame ?? 0;
 			const levels = args.levels || frames.length;
 			response.body = { stackFrames: frames.slice(start, start + levels), totalFrames: frames.length };
@@ -423,6 +427,21 @@ export class HmmDebugSession extends CheckedSession {
 				case 'profile':
 					if (!this.rt.profile) { return this.fail(response, 'no run yet'); }
 					response.body = profileBody(this.rt.file, this.rt.profile.result(), this.rt.profileComplete);
+					this.sendResponse(response);
+					return;
+				case 'switchThread': {
+					// "switch thread here": the next switch point runs this thread (threadsDap.ts)
+					if (!this.needStopped(response)) { return; }
+					const r = switchThread(this.rt.interp, (args as { threadId: number }).threadId);
+					if (typeof r === 'string') { return this.fail(response, r); }
+					response.body = r;
+					this.sendResponse(response);
+					this.sendEvent(new OutputEvent(`${r.message}\n`, 'console'));
+					return;
+				}
+				case 'schedule':
+					if (!this.needProgram(response)) { return; }
+					response.body = scheduleFile(this.rt.interp, this.rt.file, this.rt.failures);
 					this.sendResponse(response);
 					return;
 				case 'timelineGoto': {

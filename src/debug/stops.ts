@@ -25,7 +25,16 @@ export interface StopInfo {
 
 /** Where a step began: inside a kernel frame, inside a statement, or in a loop body (stepOut);
  * `issue`: at a kernel access a warp issued, where `next` goes to the kernel's next access. */
-export interface Origin { frame?: StackFrameRecord; mid: boolean; loop?: [number, number]; issue?: boolean }
+export interface Origin {
+	frame?: StackFrameRecord; mid: boolean; loop?: [number, number]; issue?: boolean;
+	/** the script thread stepping (threads.ts id): a step ends only in that thread (threadsDap.ts) */
+	thread?: number;
+}
+
+/** The step in progress belongs to another thread than the one running now. */
+function otherThread(it: Interpreter, origin: Origin): boolean {
+	return origin.thread !== undefined && it.threads !== undefined && it.threads.cur.id !== origin.thread;
+}
 
 /** A kernel's issue event: a warp first issues one access of the body (kernel_exec.ts). */
 export function isIssue(ev: SimEvent | undefined): boolean {
@@ -48,6 +57,7 @@ export function boundaryStop(it: Interpreter, bps: Breakpoints, mode: Mode, orig
 		if (h?.log) { log(h.log, line); }
 		if (h && h.ids.length > 0) { return { reason: 'breakpoint', hitIds: h.ids, text: h.error, description: h.error }; }
 	}
+	if (otherThread(it, origin)) { return undefined; }
 	switch (mode) {
 		case 'stepIn': return { reason: 'step' };
 		case 'next': return newLine ? { reason: 'step' } : undefined;
@@ -94,6 +104,7 @@ export function eventStop(ev: SimEvent, it: Interpreter, bps: Breakpoints, mode:
 			return { reason: 'exception', event: ev, description, text: f.error ?? description, exception: { id: f.id, description } };
 		}
 	}
+	if (otherThread(it, origin)) { return undefined; }
 	if (mode === 'stepIn' || (mode === 'next' && origin.issue && isIssue(ev))) { return { reason: 'step', event: ev, description: describeEvent(ev) }; }
 	if (mode === 'stepOut' && origin.frame && !it.machine.view.stack().some(f => f.id === origin.frame!.id)) {
 		return { reason: 'step', event: ev, description: describeEvent(ev) };

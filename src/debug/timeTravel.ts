@@ -89,7 +89,9 @@ export interface Observer {
 const SLICE_MS = 20;
 const yieldToLoop = () => new Promise<void>(resolve => setImmediate(resolve));
 
-export function stoppable(ins: Instr | undefined): boolean { return ins !== undefined && ins.op !== 'jump' && ins.op !== 'try-end'; }
+/** A boundary a debugger stops at: not a jump, nor a thread's end (its loc is the `thread` line,
+ * which would show a finished thread back at its header). */
+export function stoppable(ins: Instr | undefined): boolean { return ins !== undefined && ins.op !== 'jump' && ins.op !== 'try-end' && ins.op !== 'thread-end'; }
 
 export class TimeMachine {
 	private cps: Checkpoint[] = [];

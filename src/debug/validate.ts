@@ -77,6 +77,8 @@ const COMMANDS: Record<string, Fields> = {
 	pageWatch: { process: req('string'), address: req({ int: [0, SAFE] }), pages: { int: [1, 2 ** 28] }, access: { enum: ['write', 'read', 'readWrite'] } },
 	pageUnwatch: { id },
 	processes: {},
+	switchThread: { threadId: req(id) },
+	schedule: {},
 	toggleFormatting: {},
 	profile: {},
 };

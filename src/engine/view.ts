@@ -207,9 +207,10 @@ export class MachineView {
 		return mm ? writeProblem(mm, addr, len) : `no process '${key}'`;
 	}
 
-	/** The simulated kernel call stack, outermost first (copies). */
-	stack(): StackFrameRecord[] {
-		return this.kernel.stack.map((f, depth) => {
+	/** The simulated kernel call stack, outermost first (copies); `frames`: a script thread's saved
+	 * stack (machine.ts ThreadContext), for a thread that is not running now. */
+	stack(frames: readonly KernelFrame[] = this.kernel.stack): StackFrameRecord[] {
+		return frames.map((f, depth) => {
 			let id = this.frameIds.get(f);
 			if (id === undefined) { id = this.nextFrameId++; this.frameIds.set(f, id); }
 			return { ...f, id, depth };

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { DEBUG_TYPE, LANGUAGE_ID, activeWorkloadUri, launchConfigFor } from './configProvider';
 import { ResidencyPanel } from './residencyPanel';
+import { registerThreadCommands } from './threadCommands';
 
 /** The editor/title/run menu passes the file's Uri; the palette passes nothing. */
 async function workloadFrom(arg: unknown): Promise<vscode.Uri | undefined> {
@@ -72,4 +73,5 @@ export function registerCommands(context: vscode.ExtensionContext): void {
 		vscode.commands.registerCommand('hmm.toggleHex', (arg?: VariableMenuArg) => toggleHex(arg)),
 		vscode.commands.registerCommand('hmm.openExample', () => openExample(context)),
 	);
+	registerThreadCommands(context);
 }

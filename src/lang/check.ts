@@ -386,7 +386,7 @@ class Checker {
 
 	private ident(name: string, loc: Loc, wordIndex: boolean): void {
 		if (this.variables.has(name) || this.devices.has(name) || this.processes.has(name)) { return; }
-		if (name === 'ram' || name === 'time' || (name === 'i' && wordIndex)) { return; }
+		if (name === 'ram' || name === 'time' || name === 'thread' || (name === 'i' && wordIndex)) { return; }
 		if (name === 'i') {
 			this.error(loc, "'i' (the word index) is only defined in a written value or in matches(R, EXPR)");
 		} else { this.error(loc, `unknown name '${shortText(name)}'`); }

@@ -19,6 +19,8 @@ export interface EvalContext {
 	machine: Machine;
 	/** the engine event the debugger is stopped on, for `event.*` */
 	event?: SimEvent;
+	/** the script thread running now (`thread`): "main" without threads */
+	readonly thread?: string;
 }
 
 export function evaluate(e: Expr, ctx: EvalContext, iValue?: number): Value {
@@ -30,6 +32,7 @@ export function evaluate(e: Expr, ctx: EvalContext, iValue?: number): Value {
 			if (e.name === 'i' && iValue !== undefined) { return iValue; }
 			if (e.name === 'time') { return ctx.machine.time; }
 			const v = ctx.vars.get(e.name);
+			if (v === undefined && e.name === 'thread') { return ctx.thread ?? 'main'; }
 			if (v === undefined) { throw new ScriptError(`'${e.name}' has no value here`, e.loc); }
 			return v;
 		}

@@ -178,6 +178,9 @@ export class Interpreter implements ExecHost {
 	/** The thread runtime, made by the first `thread` or `schedule` statement. */
 	threads?: Threads;
 
+	/** `thread` in an expression: the name of the script thread running now. */
+	get thread(): string { return this.threads?.cur.name ?? 'main'; }
+
 	private runtime(): Threads { return (this.threads ??= new Threads(this)); }
 
 	/** Runs threads with this chooser, whatever `schedule` statements say (explore, replay). */

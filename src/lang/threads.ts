@@ -56,6 +56,13 @@ export class Threads {
 	readonly picks: string[] = [];
 	/** turns that ended waiting without any thread making progress */
 	private spins = 0;
+	/** The debugger holds every other thread (a step with singleThread, src/debug/threadsDap.ts):
+	 * only this one is picked, and where it would wait (a lock, `join`) its turn stops there
+	 * instead of switching, so that the debugger can say so rather than spin. */
+	hold?: ScriptThread;
+	/** The debugger's hand pick ("switch thread here"): taken at the next switch point where the
+	 * thread can run, recorded in `picks` like any other choice. */
+	pick?: ScriptThread;
 
 	constructor(private readonly it: Interpreter) {
 		this.cur = this.make('main', it.pc);
@@ -118,14 +125,19 @@ export class Threads {
 	/** A switch point of the current thread: maybe another thread runs next. True if it switched. */
 	private offer(): boolean {
 		const cur = this.cur;
-		const runnable = this.runnable();
+		const real = this.runnable();
+		const held = this.hold && !this.hold.done ? this.hold : undefined;
+		const runnable = held ? [held] : real;
 		if (runnable.length === 0) {
 			if (cur.waiting && ++this.spins <= this.all.length) { return false; }
 			const stuck = this.all.filter(t => !t.done).map(t => t.joining ? `${t.name} (join ${t.joining.name})` : t.name);
 			throw new ScriptError(`deadlock: every thread waits (${stuck.join(', ')})`);
 		}
-		const next = runnable.length === 1 ? runnable[0] : this.choose(runnable, cur);
-		if (runnable.length > 1) { this.picks.push(next.name); }
+		const hand = this.pick && runnable.includes(this.pick) ? this.pick : undefined;
+		if (hand || this.pick?.done) { this.pick = undefined; }
+		const next = runnable.length === 1 ? runnable[0] : hand ?? this.choose(runnable, cur);
+		// a held run records the pick it made where the schedule had a choice: it replays
+		if (real.length > 1 && real.includes(next)) { this.picks.push(next.name); }
 		if (next === cur) { return false; }
 		this.switchTo(next);
 		return true;
@@ -186,6 +198,7 @@ export class Threads {
 			const ev = r.value;
 			if (ev.kind !== 'call') { yield ev; continue; }
 			if (ev.detail === 'wait') {
+				if (this.hold === t) { yield ev; continue; }
 				t.waiting = true;
 				this.switchAway();
 				return;
@@ -205,6 +218,7 @@ export class Threads {
 		if (target.done) { this.cur.joining = undefined; return false; }
 		if (target === this.cur) { return false; }
 		this.cur.joining = target;
+		if (this.hold === this.cur) { return true; }
 		this.switchAway();
 		return true;
 	}

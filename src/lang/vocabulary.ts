@@ -169,6 +169,7 @@ export const RESERVED_PROCESS_NAMES = ['last', 'event', 'system'];
 export const EXPRESSION_WORDS: Readonly<Record<string, string>> = {
 	and: 'logical and', or: 'logical or', not: 'logical not', true: 'boolean', false: 'boolean',
 	time: 'simulated time in ns', last: 'the last device operation', event: 'the engine event stopped on', ram: 'system RAM (a location)',
+	thread: 'the name of the script thread running now: "main" or a `thread NAME` (e.g. a breakpoint condition thread == "writer")',
 };
 
 /** `schedule MODE`: how script threads take turns at switch points (src/lang/threads.ts) */

@@ -13,7 +13,7 @@ const ADAPTER = path.join(ROOT, 'dist/debugAdapter.js');
 export const fixture = (name: string): string => path.join(ROOT, 'test/debug/fixtures', name);
 
 const EVENTS = ['initialized', 'stopped', 'output', 'terminated', 'exited', 'breakpoint', 'progressStart', 'progressUpdate',
-	'progressEnd', 'invalidated', 'memory', 'continued', 'hmmScriptErrors'];
+	'progressEnd', 'invalidated', 'memory', 'continued', 'hmmScriptErrors', 'thread'];
 
 export interface LaunchOptions {
 	stopOnEntry?: boolean;
@@ -96,7 +96,8 @@ export class Session {
 	/** Waits for a stop; checks its reason and, if given, the top frame's line. */
 	async stopped(reason?: string, line?: number): Promise<DebugProtocol.StoppedEvent['body'] & { frames: DebugProtocol.StackFrame[] }> {
 		const ev = await this.next<DebugProtocol.StoppedEvent>('stopped');
-		const frames = (await this.dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+		// the stack of the thread that stopped (a script thread of its own, threadsDap.ts)
+		const frames = (await this.dc.stackTraceRequest({ threadId: ev.body.threadId ?? 1 })).body.stackFrames;
 		if (reason !== undefined) { assert.equal(ev.body.reason, reason, `stop reason (${JSON.stringify(ev.body)}) at ${frames[0]?.name}`); }
 		if (line !== undefined) { assert.equal(scriptFrame(frames)?.line, line, `stopped line (frames: ${frames.map(f => `${f.name}:${f.line}`).join(' <- ')})`); }
 		return { ...ev.body, frames };

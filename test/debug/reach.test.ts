@@ -38,6 +38,12 @@ const SCRIPTS: Record<string, string> = {
 		'cpu write X = 1', // kswapd: balance_pgdat, shrink_folio_list; cpu read: do_swap_page on a swap entry
 		'madvise page(X, 0) pageout', 'cpu read X',
 	].join('\n'),
+	threads: [
+		'process p', 'X = mmap 4 pages anon rw', 'Y = mmap 4 pages anon rw',
+		'thread t { munmap Y }', // mmap_write_lock
+		'cpu write X = 1', // mmap_read_lock
+		'join t',
+	].join('\n'),
 	oom: [
 		'system ram=8MiB', 'process big', 'X = mmap 6MiB anon rw', 'cpu write X = 1',
 		'process p', 'Y = mmap 4MiB anon rw',
