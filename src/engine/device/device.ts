@@ -4,6 +4,7 @@
 // live in dmirror_*.ts; how its pages go back to RAM on a CPU fault, in migrate_to_ram.ts.
 import type { Kernel } from '../kernel';
 import { HPAGE_NR, PG } from '../mm/frames';
+import { FRAME_CHUNK, FRAME_MASK, FRAME_SHIFT } from '../mm/frames_chunks';
 import type { Mm } from '../mm/mm';
 import { DevPagemap, type DevPagemapOps, memremap_pages } from '../mm/memremap';
 import type { Mirror } from './mirror';
@@ -149,6 +150,46 @@ export class Device {
 		this.usedPages++;
 		k.frames.initDevice(pfn, this.index, this.pageFlag);
 		return pfn;
+	}
+
+	/** pages of the last allocRun, and the step between them (+1 or -1) */
+	runLength = 0;
+	runStep = 1;
+
+	/** allocPage for up to `max` pages at once (a migration's whole-leaf path): the first pfn of a
+	 * run of pages within one frame chunk, consecutive upwards or downwards, taken in exactly the
+	 * order allocPage would hand them out (length in runLength, direction in runStep), or -1 when
+	 * the device memory is full. */
+	allocRun(k: Kernel, max: number): number {
+		if (this.usedPages >= this.capacityPages) { return -1; }
+		const free = this.free;
+		const limit = Math.min(max, this.capacityPages - this.usedPages);
+		let first: number;
+		let n = 1;
+		let step = 1;
+		if (free.length === 0) {
+			const run = this.freeHuge.pop();
+			if (run === undefined) { return this.allocateChunk(k) ? this.allocRun(k, max) : -1; }
+			// allocPage would push the run's pages on the free list and pop them in ascending order
+			first = run;
+			n = Math.min(limit, HPAGE_NR, FRAME_CHUNK - (run & FRAME_MASK));
+			for (let i = HPAGE_NR - 1; i >= n; i--) { free.push(run + i); }
+		} else {
+			first = free.pop()!;
+			if (free.length > 0 && limit > 1) {
+				step = free[free.length - 1] === first - 1 ? -1 : 1;
+				const c = first >> FRAME_SHIFT;
+				for (let next = first + step; n < limit && free.length > 0 && free[free.length - 1] === next && next >> FRAME_SHIFT === c; next += step) {
+					free.pop();
+					n++;
+				}
+			}
+		}
+		this.usedPages += n;
+		k.frames.initRun(step > 0 ? first : first - n + 1, n, this.index, this.pageFlag);
+		this.runLength = n;
+		this.runStep = step;
+		return first;
 	}
 
 	/** A PMD-sized device folio, or -1. */

@@ -128,6 +128,30 @@ export class Frames extends FrameChunks {
 		return pfn;
 	}
 
+	/** frames the last allocRamRun took, and the step from one to the next */
+	runLength = 0;
+	runStep = -1;
+
+	/** allocRam for up to `max` frames at once (a migration's whole-leaf path; the caller has
+	 * made sure RAM holds them): the first pfn of a run of consecutive frames of one chunk, in
+	 * the order allocRam would hand them out one after another (length in runLength, direction
+	 * in runStep). */
+	allocRamRun(max: number, flags: number): number {
+		const top = this.freeRam.popRun(max);
+		if (top === undefined) {
+			this.runLength = 1;
+			return this.allocRam(flags);
+		}
+		const n = this.freeRam.popped, step = this.freeRam.popStep;
+		this.account(top, n);
+		this.ramUsed += n;
+		this.initRun(step < 0 ? top - n + 1 : top, n, RAM_POOL, flags);
+		if (flags & PG.ANON) { for (let i = 0, p = top; i < n; i++, p += step) { this.lruAdd(p, LRU.INACTIVE_ANON); } }
+		this.runLength = n;
+		this.runStep = step;
+		return top;
+	}
+
 	/** A PMD-sized RAM folio, or -1 when RAM cannot hold it (the caller falls back to 4K). */
 	allocRamHuge(flags: number): number {
 		if (this.ramUsed + HPAGE_NR > this.ramPages) { return -1; }
@@ -149,6 +173,24 @@ export class Frames extends FrameChunks {
 			this.init(head + i, owner, flags | (i === 0 ? PG.HEAD : PG.TAIL));
 			this.head[(head + i) >> 12][(head + i) & 4095] = head;
 		}
+	}
+
+	/** init() for `n` consecutive frames of one chunk (a device allocator's run). */
+	initRun(first: number, n: number, owner: number, flags: number): void {
+		this.use(first, owner === RAM_POOL);
+		const c = first >> 12, o = first & 4095, e = o + n;
+		this.refcount[c].fill(1, o, e);
+		this.mapcount[c].fill(0, o, e);
+		this.pincount[c].fill(0, o, e);
+		this.flags[c].fill(flags, o, e);
+		this.owner[c].fill(owner, o, e);
+		this.slot[c].fill(-1, o, e);
+		this.mapping[c].fill(-1, o, e);
+		this.index[c].fill(0, o, e);
+		this.swap[c].fill(-1, o, e);
+		this.lru[c].fill(LRU.NONE, o, e);
+		const head = this.head[c];
+		for (let i = o; i < e; i++) { head[i] = first - o + i; }
 	}
 
 	/** Initialises a device frame the device allocator handed out. */
