@@ -4,7 +4,7 @@
 // live in dmirror_*.ts; how its pages go back to RAM on a CPU fault, in migrate_to_ram.ts.
 import type { Kernel } from '../kernel';
 import { HPAGE_NR, PG } from '../mm/frames';
-import { FRAME_CHUNK, FRAME_MASK, FRAME_SHIFT } from '../mm/frames_chunks';
+import { FRAME_CHUNK, FRAME_MASK, PfnStack } from '../mm/frames_chunks';
 import type { Mm } from '../mm/mm';
 import { DevPagemap, type DevPagemapOps, memremap_pages } from '../mm/memremap';
 import type { Mirror } from './mirror';
@@ -103,7 +103,8 @@ export class Device {
 	usedPages = 0;
 	/** first pfn of each allocated chunk, and its size in pages */
 	chunks: { first: number; npages: number }[] = [];
-	private free: number[] = [];
+	/** free base pages, as runs (the RAM free list's structure, mm/frames_chunks.ts) */
+	private free = new PfnStack();
 	private freeHuge: number[] = [];
 
 	constructor(readonly index: number, readonly cfg: DeviceConfig, ops: DevPagemapOps = dmirror_devmem_ops) {
@@ -165,7 +166,7 @@ export class Device {
 		const free = this.free;
 		const limit = Math.min(max, this.capacityPages - this.usedPages);
 		let first: number;
-		let n = 1;
+		let n: number;
 		let step = 1;
 		if (free.length === 0) {
 			const run = this.freeHuge.pop();
@@ -175,15 +176,9 @@ export class Device {
 			n = Math.min(limit, HPAGE_NR, FRAME_CHUNK - (run & FRAME_MASK));
 			for (let i = HPAGE_NR - 1; i >= n; i--) { free.push(run + i); }
 		} else {
-			first = free.pop()!;
-			if (free.length > 0 && limit > 1) {
-				step = free[free.length - 1] === first - 1 ? -1 : 1;
-				const c = first >> FRAME_SHIFT;
-				for (let next = first + step; n < limit && free.length > 0 && free[free.length - 1] === next && next >> FRAME_SHIFT === c; next += step) {
-					free.pop();
-					n++;
-				}
-			}
+			first = free.popRun(limit)!;
+			n = free.popped;
+			step = free.popStep;
 		}
 		this.usedPages += n;
 		k.frames.initRun(step > 0 ? first : first - n + 1, n, this.index, this.pageFlag);
@@ -225,7 +220,7 @@ export class Device {
 	removeChunks(): void {
 		if (this.usedPages > 0) { return; }
 		this.chunks = [];
-		this.free = [];
+		this.free = new PfnStack();
 		this.freeHuge = [];
 	}
 

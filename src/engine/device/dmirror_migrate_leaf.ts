@@ -81,7 +81,6 @@ function plan(k: Kernel, a: MigrateVma, holes: boolean): number {
 	return need;
 }
 
-
 /** dmirror_migrate_to_device's steps for one migrate_vma range (flags SELECT_SYSTEM). Returns -1
  * (not taken) or 0. Destination pages come from the device in runs (Device.allocRun). */
 export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m: Mirror): number {

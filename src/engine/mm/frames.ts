@@ -146,7 +146,7 @@ export class Frames extends FrameChunks {
 		this.account(top, n);
 		this.ramUsed += n;
 		this.initRun(step < 0 ? top - n + 1 : top, n, RAM_POOL, flags);
-		if (flags & PG.ANON) { for (let i = 0, p = top; i < n; i++, p += step) { this.lruAdd(p, LRU.INACTIVE_ANON); } }
+		if (flags & PG.ANON) { this.lruAddRun(top, n, step, LRU.INACTIVE_ANON); }
 		this.runLength = n;
 		this.runStep = step;
 		return top;
@@ -227,6 +227,22 @@ export class Frames extends FrameChunks {
 		this.lruHead[list] = pfn;
 		this.lru[pfn >> 12][pfn & 4095] = list;
 		this.lruPages[list] += this.lruNr(pfn);
+	}
+
+	/** lruAdd of n fresh base pages of one chunk (on no list yet), first, first + step, ...: each
+	 * becomes the head in turn, so they end up linked last-to-first in front of the old head. */
+	lruAddRun(first: number, n: number, step: number, list: LRU): void {
+		const c = first >> 12;
+		const next = this.lruNext[c], prev = this.lruPrev[c], lru = this.lru[c];
+		const old = this.lruHead[list];
+		for (let i = 0, p = first & 4095; i < n; i++, p += step) {
+			next[p] = i === 0 ? old : first + (i - 1) * step;
+			prev[p] = i === n - 1 ? -1 : first + (i + 1) * step;
+			lru[p] = list;
+		}
+		if (old >= 0) { this.lruPrev[old >> 12][old & 4095] = first; } else { this.lruTail[list] = first; }
+		this.lruHead[list] = first + (n - 1) * step;
+		this.lruPages[list] += n;
 	}
 
 	/** lruvec_del_folio; a frame on no list is left alone. */
