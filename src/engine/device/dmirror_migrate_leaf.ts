@@ -103,6 +103,8 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 	let sc = -1;
 	let sFlags = NO_U16, sPin = NO_I32, sMapc = NO_I32, sRef = NO_I32, sSlot = NO_I32, sMapping = NO_I32, sOwner = NO_I16, sIndex = NO_F64;
 	let dst = 0, d = 0, left = 0, step = 1;
+	// source frames whose last reference went, not yet back on the free lists (a run of one chunk)
+	let freeFirst = 0, freeN = 0, freeStep = 1;
 	let dFlags = NO_U16, dMapc = NO_I32, dRef = NO_I32, dSlot = NO_I32, dMapping = NO_I32, dIndex = NO_F64;
 	for (let s = a.start; s < a.end;) {
 		const lo = s & LEAF_MASK;
@@ -176,9 +178,20 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 				sSlot[o] = -1;
 				sMapc[o] -= 1;
 				if (sRef[o] === 1 && sOwner[o] === RAM_POOL) {
-					sRef[o] = 0;
-					f.freeRamFrame(src);
+					// put_page's last reference: freed with the run of frames before it, in order
+					if (freeN > 0 && src === freeFirst + freeN * freeStep && src >> 12 === freeFirst >> 12) {
+						freeN++;
+					} else if (freeN === 1 && (src === freeFirst + 1 || src === freeFirst - 1) && src >> 12 === freeFirst >> 12) {
+						freeStep = src - freeFirst;
+						freeN++;
+					} else {
+						if (freeN > 0) { f.freeRamRun(freeFirst, freeN, freeStep); }
+						freeFirst = src;
+						freeN = 1;
+						freeStep = 1;
+					}
 				} else {
+					if (freeN > 0) { f.freeRamRun(freeFirst, freeN, freeStep); freeN = 0; }
 					put_page(k, src);
 				}
 			}
@@ -199,6 +212,7 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 			left--;
 		}
 	}
+	if (freeN > 0) { f.freeRamRun(freeFirst, freeN, freeStep); }
 	dev.stats.migrated_in += moved;
 	k.advance(transferNs(dev.cfg.linkBw, copied * PAGE_SIZE));
 	return 0;

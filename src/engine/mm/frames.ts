@@ -282,6 +282,31 @@ export class Frames extends FrameChunks {
 		this.account(pfn, -1);
 	}
 
+	/** freeRamFrame of `n` base pages of one chunk, first, first + step, ... in that order. */
+	freeRamRun(first: number, n: number, step: number): void {
+		const c = first >> 12;
+		const flags = this.flags[c], ref = this.refcount[c], mapping = this.mapping[c];
+		const lru = this.lru[c], next = this.lruNext[c], prev = this.lruPrev[c];
+		for (let i = 0, p = first, o = first & 4095; i < n; i++, p += step, o += step) {
+			const list = lru[o];
+			if (list !== LRU.NONE) {
+				// lruDel, with the neighbours' links in this chunk's arrays when they are here
+				const pp = prev[o], nn = next[o];
+				if (pp < 0) { this.lruHead[list] = nn; } else if (pp >> 12 === c) { next[pp & 4095] = nn; } else { this.lruNext[pp >> 12][pp & 4095] = nn; }
+				if (nn < 0) { this.lruTail[list] = pp; } else if (nn >> 12 === c) { prev[nn & 4095] = pp; } else { this.lruPrev[nn >> 12][nn & 4095] = pp; }
+				lru[o] = LRU.NONE;
+				this.lruPages[list] -= flags[o] & PG.HEAD ? HPAGE_NR : 1;
+			}
+			flags[o] = 0;
+			ref[o] = 0;
+			mapping[o] = -1;
+			this.freeRam.push(p);
+		}
+		this.reclaimFailures = 0;
+		this.ramUsed -= n;
+		this.account(first, -n);
+	}
+
 	freeRamFolio(head: number): void {
 		this.lruDel(head);
 		this.reclaimFailures = 0;
