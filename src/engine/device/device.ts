@@ -4,7 +4,7 @@
 // live in dmirror_*.ts; how its pages go back to RAM on a CPU fault, in migrate_to_ram.ts.
 import type { Kernel } from '../kernel';
 import { HPAGE_NR, PG } from '../mm/frames';
-import { FRAME_CHUNK, FRAME_MASK, PfnStack } from '../mm/frames_chunks';
+import { FRAME_CHUNK, FRAME_MASK, FRAME_SHIFT, PfnStack } from '../mm/frames_chunks';
 import type { Mm } from '../mm/mm';
 import { DevPagemap, type DevPagemapOps, memremap_pages } from '../mm/memremap';
 import type { Mirror } from './mirror';
@@ -130,7 +130,15 @@ export class Device {
 		const whole = npages - (npages % HPAGE_NR);
 		for (let h = first + whole - HPAGE_NR; h >= first; h -= HPAGE_NR) { this.freeHuge.push(h); }
 		for (let p = first + npages - 1; p >= first + whole; p--) { this.free.push(p); }
-		for (let p = first; p < first + npages; p++) { k.frames.owner[p >> 12][p & 4095] = this.index; k.frames.refcount[p >> 12][p & 4095] = 0; k.frames.slot[p >> 12][p & 4095] = -1; }
+		// every frame is this device's, free and empty: filled a frame chunk at a time
+		const f = k.frames;
+		for (let p = first, end = first + npages; p < end;) {
+			const c = p >> FRAME_SHIFT, o = p & FRAME_MASK, e = Math.min(FRAME_CHUNK, o + end - p);
+			f.owner[c].fill(this.index, o, e);
+			f.refcount[c].fill(0, o, e);
+			f.slot[c].fill(-1, o, e);
+			p += e - o;
+		}
 		return true;
 	}
 

@@ -8,14 +8,14 @@
 // them. So the outcome is the general path's, page for page: the same frames, counters, clock.
 //
 // Only ranges whose pages the general path would either skip without a trace or move one by one
-// come here (plan()); a range with a THP, a page mapped twice, a page-cache or swap-cache page,
+// come here (planToDevice, planToRam); a range with a THP, a page mapped twice, a page-cache or swap-cache page,
 // a FAIL_ALLOC flag or a device (or RAM) that could not hold all of it goes the general way.
 import { Kernel } from '../kernel';
 import { PG, RAM_POOL } from '../mm/frames';
 import { PTE, PTRS_PER_PMD, type PtLeaf } from '../mm/pagetable';
 import { type MigrateVma, SELECT } from '../hmm/migrate_device';
 import { put_page } from '../mm/page';
-import { page_pgmap, page_pgmap_owned } from '../mm/memremap';
+import { type DevPagemap, page_pgmap, page_pgmap_owned } from '../mm/memremap';
 import { PAGE_SIZE } from '../mm/content';
 import { transferNs } from '../sim/cost';
 import type { Device } from './device';
@@ -28,19 +28,17 @@ const NO_U16: Uint16Array = new Uint16Array(0);
 const NO_I16: Int16Array = new Int16Array(0);
 const NO_F64: Float64Array = new Float64Array(0);
 
-/** The pages of the range that need a destination page, or -1 if the range is not one for the
- * leaf path. `holes`: the driver fills holes (MIGRATE_TO_DEV of anonymous memory). The checks are
- * collect's (migrate_vma_collect_pmd, selectable()), hoisted per frame chunk. */
-function plan(k: Kernel, a: MigrateVma, holes: boolean): number {
-	if (a.flags & SELECT.COMPOUND) { return -1; }
+// plan*: the pages of the range that need a destination page, or -1 if the range is not one for
+// the leaf path. The checks are collect's (migrate_vma_collect_pmd, selectable()), hoisted per
+// frame chunk; one function per direction keeps each loop's types and branches stable.
+
+/** MIGRATE_TO_DEV (SELECT_SYSTEM): `holes` when the driver fills holes (anonymous memory). */
+function planToDevice(k: Kernel, a: MigrateVma, holes: boolean): number {
 	const f = k.frames;
 	const pt = a.mm.pt;
-	const sys = (a.flags & SELECT.SYSTEM) !== 0;
-	const selPrivate = (a.flags & SELECT.DEVICE_PRIVATE) !== 0, selCoherent = (a.flags & SELECT.DEVICE_COHERENT) !== 0;
-	let ownedOwner = -3;
 	let need = 0;
 	let sc = -1;
-	let sFlags = NO_U16, sPin = NO_I32, sMapc = NO_I32, sSwap = NO_I32, sOwner = NO_I16;
+	let sFlags = NO_U16, sPin = NO_I32, sMapc = NO_I32, sSwap = NO_I32;
 	for (let s = a.start; s < a.end;) {
 		const lo = s & LEAF_MASK;
 		const hi = Math.min(PTRS_PER_PMD, lo + a.end - s);
@@ -57,23 +55,55 @@ function plan(k: Kernel, a: MigrateVma, holes: boolean): number {
 			const o = p & 4095;
 			if (p >> 12 !== sc) {
 				sc = p >> 12;
+				sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sSwap = f.swap[sc];
+			}
+			const fl = sFlags[o];
+			// a device-private entry maps a device-private page, which SELECT_SYSTEM leaves alone;
+			// anything else is left to collect
+			if (t === PTE.DEVPRIV) { if (!(fl & PG.DEV_PRIVATE)) { return -1; } continue; }
+			if (fl & PG.ZERO) { if (holes) { need++; } continue; }
+			if ((fl & (PG.DEV_PRIVATE | PG.DEV_COHERENT | PG.DAX)) || sPin[o] > 0) { continue; }
+			if ((fl & (PG.HEAD | PG.TAIL | PG.FILE)) || sMapc[o] !== 1 || sSwap[o] >= 0) { return -1; }
+			need++;
+		}
+	}
+	return need;
+}
+
+/** MIGRATE_TO_SYS (SELECT_DEVICE_PRIVATE or _COHERENT, this device's pages only). */
+function planToRam(k: Kernel, a: MigrateVma): number {
+	const f = k.frames;
+	const pt = a.mm.pt;
+	const selPrivate = (a.flags & SELECT.DEVICE_PRIVATE) !== 0, selCoherent = (a.flags & SELECT.DEVICE_COHERENT) !== 0;
+	let ownedOwner = -3;
+	let need = 0;
+	let sc = -1;
+	let sFlags = NO_U16, sPin = NO_I32, sMapc = NO_I32, sSwap = NO_I32, sOwner = NO_I16;
+	for (let s = a.start; s < a.end;) {
+		const lo = s & LEAF_MASK;
+		const hi = Math.min(PTRS_PER_PMD, lo + a.end - s);
+		const leaf = pt.leaf(s);
+		s += hi - lo;
+		if (!leaf) { continue; }
+		if (leaf.huge) { return -1; }
+		const pte = leaf.pte, pfns = leaf.pfn;
+		for (let li = lo; li < hi; li++) {
+			const t = pte[li] & PTE.TYPE_MASK;
+			if (t !== PTE.PRESENT && t !== PTE.DEVPRIV) { continue; }
+			const p = pfns[li];
+			const o = p & 4095;
+			if (p >> 12 !== sc) {
+				sc = p >> 12;
 				sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sSwap = f.swap[sc]; sOwner = f.owner[sc];
 			}
 			const fl = sFlags[o];
-			// a device-private entry always maps a device-private page; anything else is left to collect
 			if (t === PTE.DEVPRIV && !(fl & PG.DEV_PRIVATE)) { return -1; }
-			if (fl & PG.ZERO) { if (holes && t === PTE.PRESENT) { need++; } continue; }
-			const dev = fl & (PG.DEV_PRIVATE | PG.DEV_COHERENT);
-			if (dev) {
-				if (!((fl & PG.DEV_PRIVATE) ? selPrivate : selCoherent)) { continue; }
-				if (sOwner[o] !== ownedOwner) {
-					if (!page_pgmap_owned(k, p, a.owner)) { continue; }
-					ownedOwner = sOwner[o];
-				}
-			} else if ((fl & PG.DAX) || !sys) {
-				continue;
+			if ((fl & PG.ZERO) || sPin[o] > 0) { continue; }
+			if (!((fl & PG.DEV_PRIVATE) ? selPrivate : (fl & PG.DEV_COHERENT) ? selCoherent : false)) { continue; }
+			if (sOwner[o] !== ownedOwner) {
+				if (!page_pgmap_owned(k, p, a.owner)) { continue; }
+				ownedOwner = sOwner[o];
 			}
-			if (sPin[o] > 0) { continue; }
 			if ((fl & (PG.HEAD | PG.TAIL | PG.FILE)) || sMapc[o] !== 1 || sSwap[o] >= 0) { return -1; }
 			need++;
 		}
@@ -86,7 +116,7 @@ function plan(k: Kernel, a: MigrateVma, holes: boolean): number {
 export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m: Mirror): number {
 	if (m.failAlloc || a.flags !== SELECT.SYSTEM) { return -1; }
 	const holes = a.vma.isAnonPrivate;
-	let need = plan(k, a, holes);
+	let need = planToDevice(k, a, holes);
 	if (need < 0 || dev.capacityPages - dev.usedPages < need) { return -1; }
 	const f = k.frames;
 	const mm = a.mm;
@@ -221,14 +251,16 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 /** dmirror_migrate_to_system's steps for one range (finish_migration_to_ram): returns -1 (not
  * taken) or the entries that migrated. */
 export function dmirror_leaf_to_ram(k: Kernel, a: MigrateVma, dev: Device, m: Mirror): number {
-	if (m.failAlloc || (a.flags & SELECT.SYSTEM)) { return -1; }
-	let need = plan(k, a, false);
+	if (m.failAlloc || (a.flags & (SELECT.SYSTEM | SELECT.COMPOUND))) { return -1; }
+	let need = planToRam(k, a);
 	const f = k.frames;
 	if (need < 0 || f.ramPages - f.ramUsed < need) { return -1; }
 	const pt = a.mm.pt;
 	const mirror = dev.mirrors.get(a.mm);
 	const selPrivate = (a.flags & SELECT.DEVICE_PRIVATE) !== 0, selCoherent = (a.flags & SELECT.DEVICE_COHERENT) !== 0;
+	// the pgmap of the device frames seen last (page_pgmap), and its owner index
 	let ownedOwner = -3;
+	let pgmap: DevPagemap | undefined;
 	let moved = 0;
 	let sc = -1;
 	let sFlags = NO_U16, sPin = NO_I32, sMapc = NO_I32, sRef = NO_I32, sSlot = NO_I32, sMapping = NO_I32, sOwner = NO_I16, sIndex = NO_F64;
@@ -261,6 +293,7 @@ export function dmirror_leaf_to_ram(k: Kernel, a: MigrateVma, dev: Device, m: Mi
 			if (sOwner[o] !== ownedOwner) {
 				if (!page_pgmap_owned(k, src, a.owner)) { continue; }
 				ownedOwner = sOwner[o];
+				pgmap = page_pgmap(k, src);
 			}
 			if (left === 0) {
 				dst = f.allocRamRun(need, PG.ANON);
@@ -293,7 +326,7 @@ export function dmirror_leaf_to_ram(k: Kernel, a: MigrateVma, dev: Device, m: Mi
 				sRef[o] = 0;
 				sFlags[o] = 0;
 				sMapping[o] = -1;
-				page_pgmap(k, src).ops.page_free(k, src, 1);
+				pgmap!.ops.page_free(k, src, 1);
 			} else {
 				put_page(k, src);
 			}
