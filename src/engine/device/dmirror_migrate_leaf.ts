@@ -27,6 +27,8 @@ const NO_I32: Int32Array = new Int32Array(0);
 const NO_U16: Uint16Array = new Uint16Array(0);
 const NO_I16: Int16Array = new Int16Array(0);
 const NO_F64: Float64Array = new Float64Array(0);
+/** to-device's list of frames to free (reused: the leaf path runs to its end without a yield) */
+let freeing = new Int32Array(PTRS_PER_PMD);
 
 // plan*: the pages of the range that need a destination page, or -1 if the range is not one for
 // the leaf path. The checks are collect's (migrate_vma_collect_pmd, selectable()), hoisted per
@@ -133,8 +135,9 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 	let sc = -1;
 	let sFlags = NO_U16, sPin = NO_I32, sMapc = NO_I32, sRef = NO_I32, sSlot = NO_I32, sMapping = NO_I32, sOwner = NO_I16, sIndex = NO_F64;
 	let dst = 0, d = 0, left = 0, step = 1;
-	// source frames whose last reference went, not yet back on the free lists (a run of one chunk)
-	let freeFirst = 0, freeN = 0, freeStep = 1;
+	// source frames whose last reference went, not yet back on the free lists
+	if (freeing.length < a.npages) { freeing = new Int32Array(a.npages); }
+	let freeN = 0;
 	let dFlags = NO_U16, dMapc = NO_I32, dRef = NO_I32, dSlot = NO_I32, dMapping = NO_I32, dIndex = NO_F64;
 	for (let s = a.start; s < a.end;) {
 		const lo = s & LEAF_MASK;
@@ -208,20 +211,10 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 				sSlot[o] = -1;
 				sMapc[o] -= 1;
 				if (sRef[o] === 1 && sOwner[o] === RAM_POOL) {
-					// put_page's last reference: freed with the run of frames before it, in order
-					if (freeN > 0 && src === freeFirst + freeN * freeStep && src >> 12 === freeFirst >> 12) {
-						freeN++;
-					} else if (freeN === 1 && (src === freeFirst + 1 || src === freeFirst - 1) && src >> 12 === freeFirst >> 12) {
-						freeStep = src - freeFirst;
-						freeN++;
-					} else {
-						if (freeN > 0) { f.freeRamRun(freeFirst, freeN, freeStep); }
-						freeFirst = src;
-						freeN = 1;
-						freeStep = 1;
-					}
+					// put_page's last reference: back to the RAM free lists with the others, in order
+					freeing[freeN++] = src;
 				} else {
-					if (freeN > 0) { f.freeRamRun(freeFirst, freeN, freeStep); freeN = 0; }
+					if (freeN > 0) { f.freeRamPfns(freeing, freeN); freeN = 0; }
 					put_page(k, src);
 				}
 			}
@@ -242,7 +235,7 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 			left--;
 		}
 	}
-	if (freeN > 0) { f.freeRamRun(freeFirst, freeN, freeStep); }
+	if (freeN > 0) { f.freeRamPfns(freeing, freeN); }
 	dev.stats.migrated_in += moved;
 	k.advance(transferNs(dev.cfg.linkBw, copied * PAGE_SIZE));
 	return 0;

@@ -282,12 +282,22 @@ export class Frames extends FrameChunks {
 		this.account(pfn, -1);
 	}
 
-	/** freeRamFrame of `n` base pages of one chunk, first, first + step, ... in that order. */
-	freeRamRun(first: number, n: number, step: number): void {
-		const c = first >> 12;
-		const flags = this.flags[c], ref = this.refcount[c], mapping = this.mapping[c];
-		const lru = this.lru[c], next = this.lruNext[c], prev = this.lruPrev[c];
-		for (let i = 0, p = first, o = first & 4095; i < n; i++, p += step, o += step) {
+	/** freeRamFrame of pfns[0..n) in that order (base pages whose last reference went). */
+	freeRamPfns(pfns: Int32Array, n: number): void {
+		let c = -1;
+		let count = 0;
+		let flags = this.flags[0], ref = this.refcount[0], mapping = this.mapping[0];
+		let lru = this.lru[0], next = this.lruNext[0], prev = this.lruPrev[0];
+		for (let i = 0; i < n; i++) {
+			const p = pfns[i];
+			if (p >> 12 !== c) {
+				if (count > 0) { this.account(c << 12, -count); }
+				c = p >> 12;
+				count = 0;
+				flags = this.flags[c]; ref = this.refcount[c]; mapping = this.mapping[c];
+				lru = this.lru[c]; next = this.lruNext[c]; prev = this.lruPrev[c];
+			}
+			const o = p & 4095;
 			const list = lru[o];
 			if (list !== LRU.NONE) {
 				// lruDel, with the neighbours' links in this chunk's arrays when they are here
@@ -301,10 +311,12 @@ export class Frames extends FrameChunks {
 			ref[o] = 0;
 			mapping[o] = -1;
 			this.freeRam.push(p);
+			count++;
 		}
-		this.reclaimFailures = 0;
+		// a chunk whose last frame this frees is released only now, after its last write
+		if (count > 0) { this.account(c << 12, -count); }
+		if (n > 0) { this.reclaimFailures = 0; }
 		this.ramUsed -= n;
-		this.account(first, -n);
 	}
 
 	freeRamFolio(head: number): void {
