@@ -125,7 +125,8 @@ const cases: Record<string, () => object | Promise<object>> = {
 		});
 		return { seconds: s, pages: 4096 };
 	},
-	/** migrate 1 GiB of touched memory to a device and back */
+	/** migrate 1 GiB of touched memory to a device and back, nobody watching (the CLI's case):
+	 * every migrate_vma range takes dmirror's whole-leaf path (device/dmirror_migrate_leaf.ts) */
 	migrateRoundTrip() {
 		const { m, X } = setup({ len: GiB, ramBytes: 4 * GiB, device: defaultDeviceConfig('gpu', 2 * GiB) });
 		drain(m.cpuWrite(X, { kind: 'linear', a: 1, b: 0 }));

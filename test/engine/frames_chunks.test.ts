@@ -52,17 +52,26 @@ describe('struct page in fixed chunks (issue 13, compact metadata)', () => {
 		assert.equal(f.defaultsIntact(), false);
 	});
 
-	it('the RAM free list keeps plain stack order whatever the push pattern', () => {
+	it('the RAM free list keeps plain stack order whatever the push pattern (runs up and down, popRun)', () => {
 		const s = new PfnStack(), ref: number[] = [];
 		let seed = 7;
 		const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed; };
 		for (let step = 0; step < 200000; step++) {
-			const r = rnd() % 10;
+			const r = rnd() % 11;
 			if (r < 6) {
-				const v = r < 4 && ref.length > 0 ? ref[ref.length - 1] + 1 : rnd() % 100000;
+				const last = ref.length > 0 ? ref[ref.length - 1] : -1;
+				const v = r < 2 && last >= 0 ? last + 1 : r < 4 && last > 0 ? last - 1 : rnd() % 100000;
 				s.push(v); ref.push(v);
-			} else {
+			} else if (r < 10) {
 				assert.equal(s.pop(), ref.pop());
+			} else {
+				// popRun: as many pops at once, within one frame chunk, each popStep from the last
+				const first = s.popRun(1 + rnd() % 600);
+				if (first === undefined) { assert.equal(ref.length, 0); continue; }
+				for (let i = 0, p = first; i < s.popped; i++, p += s.popStep) {
+					assert.equal(p, ref.pop());
+					assert.equal(p >> 12, first >> 12);
+				}
 			}
 			assert.equal(s.length, ref.length);
 		}

@@ -4,6 +4,7 @@
 // live in dmirror_*.ts; how its pages go back to RAM on a CPU fault, in migrate_to_ram.ts.
 import type { Kernel } from '../kernel';
 import { HPAGE_NR, PG } from '../mm/frames';
+import { FRAME_CHUNK, FRAME_MASK, FRAME_SHIFT, PfnStack } from '../mm/frames_chunks';
 import type { Mm } from '../mm/mm';
 import { DevPagemap, type DevPagemapOps, memremap_pages } from '../mm/memremap';
 import type { Mirror } from './mirror';
@@ -104,7 +105,8 @@ export class Device {
 	usedPages = 0;
 	/** first pfn of each allocated chunk, and its size in pages */
 	chunks: { first: number; npages: number }[] = [];
-	private free: number[] = [];
+	/** free base pages, as runs (the RAM free list's structure, mm/frames_chunks.ts) */
+	private free = new PfnStack();
 	private freeHuge: number[] = [];
 
 	constructor(readonly index: number, readonly cfg: DeviceConfig, ops: DevPagemapOps = dmirror_devmem_ops) {
@@ -130,7 +132,15 @@ export class Device {
 		const whole = npages - (npages % HPAGE_NR);
 		for (let h = first + whole - HPAGE_NR; h >= first; h -= HPAGE_NR) { this.freeHuge.push(h); }
 		for (let p = first + npages - 1; p >= first + whole; p--) { this.free.push(p); }
-		for (let p = first; p < first + npages; p++) { k.frames.owner[p >> 12][p & 4095] = this.index; k.frames.refcount[p >> 12][p & 4095] = 0; k.frames.slot[p >> 12][p & 4095] = -1; }
+		// every frame is this device's, free and empty: filled a frame chunk at a time
+		const f = k.frames;
+		for (let p = first, end = first + npages; p < end;) {
+			const c = p >> FRAME_SHIFT, o = p & FRAME_MASK, e = Math.min(FRAME_CHUNK, o + end - p);
+			f.owner[c].fill(this.index, o, e);
+			f.refcount[c].fill(0, o, e);
+			f.slot[c].fill(-1, o, e);
+			p += e - o;
+		}
 		return true;
 	}
 
@@ -151,6 +161,40 @@ export class Device {
 		this.usedPages++;
 		k.frames.initDevice(pfn, this.index, this.pageFlag);
 		return pfn;
+	}
+
+	/** pages of the last allocRun, and the step between them (+1 or -1) */
+	runLength = 0;
+	runStep = 1;
+
+	/** allocPage for up to `max` pages at once (a migration's whole-leaf path): the first pfn of a
+	 * run of pages within one frame chunk, consecutive upwards or downwards, taken in exactly the
+	 * order allocPage would hand them out (length in runLength, direction in runStep), or -1 when
+	 * the device memory is full. */
+	allocRun(k: Kernel, max: number): number {
+		if (this.usedPages >= this.capacityPages) { return -1; }
+		const free = this.free;
+		const limit = Math.min(max, this.capacityPages - this.usedPages);
+		let first: number;
+		let n: number;
+		let step = 1;
+		if (free.length === 0) {
+			const run = this.freeHuge.pop();
+			if (run === undefined) { return this.allocateChunk(k) ? this.allocRun(k, max) : -1; }
+			// allocPage would push the run's pages on the free list and pop them in ascending order
+			first = run;
+			n = Math.min(limit, HPAGE_NR, FRAME_CHUNK - (run & FRAME_MASK));
+			for (let i = HPAGE_NR - 1; i >= n; i--) { free.push(run + i); }
+		} else {
+			first = free.popRun(limit)!;
+			n = free.popped;
+			step = free.popStep;
+		}
+		this.usedPages += n;
+		k.frames.initRun(step > 0 ? first : first - n + 1, n, this.index, this.pageFlag);
+		this.runLength = n;
+		this.runStep = step;
+		return first;
 	}
 
 	/** A PMD-sized device folio, or -1. */
@@ -186,7 +230,7 @@ export class Device {
 	removeChunks(): void {
 		if (this.usedPages > 0) { return; }
 		this.chunks = [];
-		this.free = [];
+		this.free = new PfnStack();
 		this.freeHuge = [];
 	}
 

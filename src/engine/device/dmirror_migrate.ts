@@ -16,6 +16,7 @@ import { split_folio, split_huge_pmd } from '../mm/thp';
 import type { Device } from './device';
 import type { Mirror } from './mirror';
 import { finish_migration_to_ram } from './migrate_to_ram';
+import { dmirror_leaf_to_device, dmirror_leaf_to_ram, leafPathAllowed } from './dmirror_migrate_leaf';
 import { dmirror_check_read, type DevOpResult, mirrorOf } from './dmirror_rw';
 import { transferNs } from '../sim/cost';
 import { PAGE_SIZE } from '../mm/content';
@@ -42,8 +43,12 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 			if (!vma || !vma.readable) { fail('EINVAL', `no readable mapping at 0x${(addr * PAGE_SIZE).toString(16)}`); }
 			const next = chunkEnd(addr, end, vma.end);
 			yield* k.tick(addr * PAGE_SIZE);
-			const a = new MigrateVma(mm, vma, addr, next, SELECT.SYSTEM | (dev.cfg.huge ? SELECT.COMPOUND : 0), dev, `ram -> ${dev.name}`);
-			yield* migrate_vma_setup(k, a);
+			const leaf = leafPathAllowed(k);
+			const a = new MigrateVma(mm, vma, addr, next, SELECT.SYSTEM | (dev.cfg.huge ? SELECT.COMPOUND : 0), dev, `ram -> ${dev.name}`, leaf);
+			if ((yield* migrate_vma_setup(k, a, leaf ? (kk, aa) => dmirror_leaf_to_device(kk, aa, dev, m) : undefined)) >= 0) {
+				addr = next;
+				continue;
+			}
 			yield* alloc_and_copy_to_device(k, dev, m, a);
 			yield* migrate_vma_pages(k, a);
 			// dmirror_migrate_finalize_and_map: the device maps what it now holds (what
@@ -128,9 +133,10 @@ export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start
 			if (!vma || !vma.readable) { fail('EINVAL', `no readable mapping at 0x${(addr * PAGE_SIZE).toString(16)}`); }
 			const next = chunkEnd(addr, end, vma.end);
 			yield* k.tick(addr * PAGE_SIZE);
-			const a = new MigrateVma(mm, vma, addr, next, selectOwn(dev), dev, `${dev.name} -> ram`);
-			yield* migrate_vma_setup(k, a);
-			cpages += yield* finish_migration_to_ram(k, dev, a, m);
+			const leaf = leafPathAllowed(k);
+			const a = new MigrateVma(mm, vma, addr, next, selectOwn(dev), dev, `${dev.name} -> ram`, leaf);
+			const done = yield* migrate_vma_setup(k, a, leaf ? (kk, aa) => dmirror_leaf_to_ram(kk, aa, dev, m) : undefined);
+			cpages += done >= 0 ? done : yield* finish_migration_to_ram(k, dev, a, m);
 			addr = next;
 		}
 		return { cpages, faults: 0 };

@@ -185,7 +185,33 @@ export function* dmirror_rw(k: Kernel, dev: Device, mm: Mm, start: number, end: 
 
 /** dmirror_do_read without faulting, as MIGRATE_TO_DEV and EXCLUSIVE use it to report cpages. */
 export function dmirror_check_read(k: Kernel, dev: Device, m: Mirror, start: number, end: number, out?: Uint8Array): DevOpResult & { missing: boolean } {
+	if (!out) { return check_mapped(k, dev, m, start, end); }
 	const res: DevOpResult = { cpages: 0, faults: 0 };
 	const stop = do_copy(k, dev, m, start, end, false, out, undefined, start, res);
 	return { ...res, missing: stop < end };
+}
+
+/** do_copy with nothing to copy, leaf by leaf: the pages the mirror maps up to the first it does
+ * not, and the link time of those that are not in the device's memory. */
+function check_mapped(k: Kernel, dev: Device, m: Mirror, start: number, end: number): DevOpResult & { missing: boolean } {
+	const owner = k.frames.owner;
+	let remote = 0;
+	let vpn = start;
+	let oc = -1;
+	let own: Int16Array = owner[0];
+	scan: while (vpn < end) {
+		const lo = vpn & (PTRS_PER_PMD - 1);
+		const hi = Math.min(PTRS_PER_PMD, lo + end - vpn);
+		const leaf = m.pt.leaf(vpn);
+		if (!leaf) { break; }
+		const pte = leaf.pte, pfns = leaf.pfn;
+		for (let i = lo; i < hi; i++, vpn++) {
+			if (pte[i] === 0) { break scan; }
+			const pfn = pfns[i];
+			if (pfn >> 12 !== oc) { oc = pfn >> 12; own = owner[oc]; }
+			if (own[pfn & 4095] !== dev.index) { remote++; }
+		}
+	}
+	chargeCopy(k, dev, remote);
+	return { cpages: vpn - start, faults: 0, missing: vpn < end };
 }

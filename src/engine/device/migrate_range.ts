@@ -20,7 +20,10 @@ export function* migrate_range_to_ram(k: Kernel, mm: Mm, s: number, e: number): 
 	// the pages coming back need RAM (dmirror_migrate_alloc_and_copy's GFP_HIGHUSER_MOVABLE
 	// allocations): direct reclaim makes room first, if swap allows, then the OOM killer
 	const need = (): number => k.devices.reduce((n, d) => n + (d.mirrors.has(mm) ? count(k, mm, s, e, d.name) : 0), 0);
-	if (yield* alloc_pages_may_oom(k, mm, need)) { fail_if_killed(mm); }
+	// no page of the range can be in two places, so e - s bounds the need: with that much free
+	// above the low watermark, reclaim would not start and the OOM killer not run (no walk needed)
+	const f = k.frames;
+	if (f.ramPages - f.ramUsed < f.wmarkLow + (e - s) && (yield* alloc_pages_may_oom(k, mm, need))) { fail_if_killed(mm); }
 	for (const d of k.devices) {
 		if (!d.mirrors.has(mm)) { continue; }
 		any = true;

@@ -22,11 +22,12 @@ export const enum SELECT { SYSTEM = 1, DEVICE_PRIVATE = 2, DEVICE_COHERENT = 4, 
 
 export class MigrateVma {
 	readonly npages: number;
-	/** source pfn (-1 for a hole) and MPFN flags */
-	readonly src: Int32Array;
-	readonly srcF: Uint8Array;
-	readonly dst: Int32Array;
-	readonly dstF: Uint8Array;
+	/** source pfn (-1 for a hole) and MPFN flags; allocated by collect when `deferArrays` (a
+	 * driver's whole-leaf path may finish the migration without them) */
+	src!: Int32Array;
+	srcF!: Uint8Array;
+	dst!: Int32Array;
+	dstF!: Uint8Array;
 	cpages = 0;
 	/** why the pages move (the device model's MigrationCause), carried on the 'migration' event */
 	cause: SimEvent['cause'];
@@ -43,16 +44,32 @@ export class MigrateVma {
 		readonly owner: PagemapOwner | undefined,
 		/** for the event shown to the debugger */
 		readonly direction: string,
+		deferArrays = false,
 	) {
 		this.npages = end - start;
-		this.src = new Int32Array(this.npages).fill(-1);
-		this.srcF = new Uint8Array(this.npages);
-		this.dst = new Int32Array(this.npages).fill(-1);
-		this.dstF = new Uint8Array(this.npages);
+		if (!deferArrays) { this.allocArrays(); }
+	}
+
+	/** the src/dst arrays, carved out of one buffer: one allocation per migrate_vma call */
+	allocArrays(): void {
+		if (this.src) { return; }
+		const n = this.npages;
+		const buf = new ArrayBuffer(n * 10);
+		this.src = new Int32Array(buf, 0, n).fill(-1);
+		this.dst = new Int32Array(buf, n * 4, n).fill(-1);
+		this.srcF = new Uint8Array(buf, n * 8, n);
+		this.dstF = new Uint8Array(buf, n * 9, n);
 	}
 }
 
-export function* migrate_vma_setup(k: Kernel, a: MigrateVma): K {
+/** A driver's whole-leaf path (device/dmirror_migrate_leaf.ts), offered the range after the
+ * MIGRATE invalidation: it returns -1 to leave the range to collect and the driver's general
+ * steps, or finishes the whole migration itself (exactly as the general steps would) and returns
+ * the driver's result. */
+export type MigrateLeafPath = (k: Kernel, a: MigrateVma) => number;
+
+/** Returns -1, or what `leaf` returned when it finished the migration (see MigrateLeafPath). */
+export function* migrate_vma_setup(k: Kernel, a: MigrateVma, leaf?: MigrateLeafPath): K<number> {
 	if (a.start < a.vma.start || a.end > a.vma.end || a.npages <= 0) { fail('EINVAL', 'migrate_vma_setup: range outside its VMA'); }
 	if (a.vma.backing === 'dax') { fail('EINVAL', 'migrate_vma_setup: DAX mappings cannot migrate'); }
 	if (is_vm_hugetlb_page(a.vma)) { fail('EINVAL', 'migrate_vma_setup: hugetlb mappings cannot migrate'); }
@@ -64,13 +81,20 @@ export function* migrate_vma_setup(k: Kernel, a: MigrateVma): K {
 			yield { kind: 'migration', addr: a.start * PAGE_SIZE, npages: a.npages, process: a.mm.name, device: a.owner?.name, detail: a.direction, fn: 'migrate_vma_setup', ...(a.cause ? { cause: a.cause } : {}) };
 		}
 		yield* mmu_notifier_invalidate_range_start(k, { mm: a.mm, start: a.start, end: a.end, event: 'MIGRATE', owner: a.owner });
+		if (leaf) {
+			const r = leaf(k, a);
+			if (r >= 0) { return r; }
+		}
+		a.allocArrays();
 		yield* collect(k, a);
+		return -1;
 	} finally {
 		k.leave();
 	}
 }
 
-function selectable(k: Kernel, a: MigrateVma, pfn: number): boolean {
+/** migrate_vma_collect_pmd's page checks: may this page be selected for the caller (flags, pgmap owner)? */
+export function selectable(k: Kernel, a: MigrateVma, pfn: number): boolean {
 	const f = k.frames;
 	if (f.flags[pfn >> 12][pfn & 4095] & PG.DEV_PRIVATE) { return (a.flags & SELECT.DEVICE_PRIVATE) !== 0 && page_pgmap_owned(k, pfn, a.owner); }
 	if (f.flags[pfn >> 12][pfn & 4095] & PG.DEV_COHERENT) { return (a.flags & SELECT.DEVICE_COHERENT) !== 0 && page_pgmap_owned(k, pfn, a.owner); }

@@ -128,6 +128,30 @@ export class Frames extends FrameChunks {
 		return pfn;
 	}
 
+	/** frames the last allocRamRun took, and the step from one to the next */
+	runLength = 0;
+	runStep = -1;
+
+	/** allocRam for up to `max` frames at once (a migration's whole-leaf path; the caller has
+	 * made sure RAM holds them): the first pfn of a run of consecutive frames of one chunk, in
+	 * the order allocRam would hand them out one after another (length in runLength, direction
+	 * in runStep). */
+	allocRamRun(max: number, flags: number): number {
+		const top = this.freeRam.popRun(max);
+		if (top === undefined) {
+			this.runLength = 1;
+			return this.allocRam(flags);
+		}
+		const n = this.freeRam.popped, step = this.freeRam.popStep;
+		this.account(top, n);
+		this.ramUsed += n;
+		this.initRun(step < 0 ? top - n + 1 : top, n, RAM_POOL, flags);
+		if (flags & PG.ANON) { this.lruAddRun(top, n, step, LRU.INACTIVE_ANON); }
+		this.runLength = n;
+		this.runStep = step;
+		return top;
+	}
+
 	/** A PMD-sized RAM folio, or -1 when RAM cannot hold it (the caller falls back to 4K). */
 	allocRamHuge(flags: number): number {
 		if (this.ramUsed + HPAGE_NR > this.ramPages) { return -1; }
@@ -149,6 +173,24 @@ export class Frames extends FrameChunks {
 			this.init(head + i, owner, flags | (i === 0 ? PG.HEAD : PG.TAIL));
 			this.head[(head + i) >> 12][(head + i) & 4095] = head;
 		}
+	}
+
+	/** init() for `n` consecutive frames of one chunk (a device allocator's run). */
+	initRun(first: number, n: number, owner: number, flags: number): void {
+		this.use(first, owner === RAM_POOL);
+		const c = first >> 12, o = first & 4095, e = o + n;
+		this.refcount[c].fill(1, o, e);
+		this.mapcount[c].fill(0, o, e);
+		this.pincount[c].fill(0, o, e);
+		this.flags[c].fill(flags, o, e);
+		this.owner[c].fill(owner, o, e);
+		this.slot[c].fill(-1, o, e);
+		this.mapping[c].fill(-1, o, e);
+		this.index[c].fill(0, o, e);
+		this.swap[c].fill(-1, o, e);
+		this.lru[c].fill(LRU.NONE, o, e);
+		const head = this.head[c];
+		for (let i = o; i < e; i++) { head[i] = first - o + i; }
 	}
 
 	/** Initialises a device frame the device allocator handed out. */
@@ -187,6 +229,22 @@ export class Frames extends FrameChunks {
 		this.lruPages[list] += this.lruNr(pfn);
 	}
 
+	/** lruAdd of n fresh base pages of one chunk (on no list yet), first, first + step, ...: each
+	 * becomes the head in turn, so they end up linked last-to-first in front of the old head. */
+	lruAddRun(first: number, n: number, step: number, list: LRU): void {
+		const c = first >> 12;
+		const next = this.lruNext[c], prev = this.lruPrev[c], lru = this.lru[c];
+		const old = this.lruHead[list];
+		for (let i = 0, p = first & 4095; i < n; i++, p += step) {
+			next[p] = i === 0 ? old : first + (i - 1) * step;
+			prev[p] = i === n - 1 ? -1 : first + (i + 1) * step;
+			lru[p] = list;
+		}
+		if (old >= 0) { this.lruPrev[old >> 12][old & 4095] = first; } else { this.lruTail[list] = first; }
+		this.lruHead[list] = first + (n - 1) * step;
+		this.lruPages[list] += n;
+	}
+
 	/** lruvec_del_folio; a frame on no list is left alone. */
 	lruDel(pfn: number): void {
 		const list = this.lru[pfn >> 12][pfn & 4095];
@@ -222,6 +280,43 @@ export class Frames extends FrameChunks {
 		this.ramUsed--;
 		this.freeRam.push(pfn);
 		this.account(pfn, -1);
+	}
+
+	/** freeRamFrame of pfns[0..n) in that order (base pages whose last reference went). */
+	freeRamPfns(pfns: Int32Array, n: number): void {
+		let c = -1;
+		let count = 0;
+		let flags = this.flags[0], ref = this.refcount[0], mapping = this.mapping[0];
+		let lru = this.lru[0], next = this.lruNext[0], prev = this.lruPrev[0];
+		for (let i = 0; i < n; i++) {
+			const p = pfns[i];
+			if (p >> 12 !== c) {
+				if (count > 0) { this.account(c << 12, -count); }
+				c = p >> 12;
+				count = 0;
+				flags = this.flags[c]; ref = this.refcount[c]; mapping = this.mapping[c];
+				lru = this.lru[c]; next = this.lruNext[c]; prev = this.lruPrev[c];
+			}
+			const o = p & 4095;
+			const list = lru[o];
+			if (list !== LRU.NONE) {
+				// lruDel, with the neighbours' links in this chunk's arrays when they are here
+				const pp = prev[o], nn = next[o];
+				if (pp < 0) { this.lruHead[list] = nn; } else if (pp >> 12 === c) { next[pp & 4095] = nn; } else { this.lruNext[pp >> 12][pp & 4095] = nn; }
+				if (nn < 0) { this.lruTail[list] = pp; } else if (nn >> 12 === c) { prev[nn & 4095] = pp; } else { this.lruPrev[nn >> 12][nn & 4095] = pp; }
+				lru[o] = LRU.NONE;
+				this.lruPages[list] -= flags[o] & PG.HEAD ? HPAGE_NR : 1;
+			}
+			flags[o] = 0;
+			ref[o] = 0;
+			mapping[o] = -1;
+			this.freeRam.push(p);
+			count++;
+		}
+		// a chunk whose last frame this frees is released only now, after its last write
+		if (count > 0) { this.account(c << 12, -count); }
+		if (n > 0) { this.reclaimFailures = 0; }
+		this.ramUsed -= n;
 	}
 
 	freeRamFolio(head: number): void {

@@ -153,42 +153,74 @@ function makeDefaults(pool: number): Defaults {
 	};
 }
 
-/** A stack of pfns (the RAM free list), kept as runs of ascending consecutive pfns in fixed blocks:
- * freeing a range in address order (migrating it away, unmapping it) costs one run, not one entry
- * per frame. Pops come out in exactly the order of a plain stack. */
+/** A stack of pfns (the RAM free list), kept as runs of consecutive pfns (ascending or
+ * descending) in fixed blocks: freeing a range in address order, either way (migrating it away,
+ * unmapping it), costs one run, not one entry per frame. Pops come out in exactly the order of a
+ * plain stack. */
 export class PfnStack {
-	/** run r: start at [2r], length at [2r + 1] */
+	/** run r: the pfn pushed first at [3r], the count at [3r + 1], the step between pushes at
+	 * [3r + 2] (+1 or -1; 0 while the run holds one pfn). Its last pfn is the top of the stack. */
 	private blocks: Int32Array[] = [];
 	private runs = 0;
 	length = 0;
+	/** pfns the last popRun took, and the step from one to the next */
+	popped = 0;
+	popStep = -1;
 
 	push(pfn: number): void {
 		const r = this.runs - 1;
 		if (r >= 0) {
-			const b = this.blocks[r >> RUN_SHIFT], i = (r & RUN_MASK) * 2;
-			if (b[i] + b[i + 1] === pfn) { b[i + 1]++; this.length++; return; }
+			const b = this.blocks[r >> RUN_SHIFT], i = (r & RUN_MASK) * 3;
+			const first = b[i], n = b[i + 1], st = b[i + 2];
+			if (st === 0 ? pfn === first + 1 || pfn === first - 1 : pfn === first + n * st) {
+				b[i + 2] = pfn - first - (n - 1) * st;
+				b[i + 1] = n + 1;
+				this.length++;
+				return;
+			}
 		}
 		const nb = this.runs >> RUN_SHIFT;
-		if (nb === this.blocks.length) { this.blocks.push(new Int32Array(2 << RUN_SHIFT)); }
-		const i = (this.runs & RUN_MASK) * 2;
-		this.blocks[nb][i] = pfn;
-		this.blocks[nb][i + 1] = 1;
+		if (nb === this.blocks.length) { this.blocks.push(new Int32Array(3 << RUN_SHIFT)); }
+		const b = this.blocks[nb], i = (this.runs & RUN_MASK) * 3;
+		b[i] = pfn;
+		b[i + 1] = 1;
+		b[i + 2] = 0;
 		this.runs++;
 		this.length++;
+	}
+
+	/** Up to `max` pops at once, as far as they come from the top run and stay in the top pfn's
+	 * chunk: returns the first pfn popped (the others follow it by popStep), count in `popped`. */
+	popRun(max: number): number | undefined {
+		if (this.runs === 0) { return undefined; }
+		const r = this.runs - 1;
+		const b = this.blocks[r >> RUN_SHIFT], i = (r & RUN_MASK) * 3;
+		const len = b[i + 1], st = b[i + 2];
+		const top = b[i] + (len - 1) * st;
+		const n = Math.min(max, len, st < 0 ? FRAME_CHUNK - (top & FRAME_MASK) : (top & FRAME_MASK) + 1);
+		this.take(b, i, n);
+		this.popped = n;
+		this.popStep = st < 0 ? 1 : -1;
+		return top;
 	}
 
 	pop(): number | undefined {
 		if (this.runs === 0) { return undefined; }
 		const r = this.runs - 1;
-		const b = this.blocks[r >> RUN_SHIFT], i = (r & RUN_MASK) * 2;
-		const pfn = b[i] + --b[i + 1];
-		this.length--;
+		const b = this.blocks[r >> RUN_SHIFT], i = (r & RUN_MASK) * 3;
+		const pfn = b[i] + (b[i + 1] - 1) * b[i + 2];
+		this.take(b, i, 1);
+		return pfn;
+	}
+
+	private take(b: Int32Array, i: number, n: number): void {
+		b[i + 1] -= n;
+		this.length -= n;
 		if (b[i + 1] === 0) {
 			this.runs--;
 			// keep one spare block so a push/pop pair at a block boundary does not allocate
 			if ((this.runs >> RUN_SHIFT) + 2 < this.blocks.length) { this.blocks.pop(); }
 		}
-		return pfn;
 	}
 }
 

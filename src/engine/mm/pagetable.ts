@@ -36,9 +36,14 @@ const LEAVES_PER_BUFFER = 64;
 let pool: ArrayBuffer | undefined;
 let poolUsed = LEAVES_PER_BUFFER;
 
+// the host-memory check reads the process's RSS, which costs more than a buffer of leaves: it runs
+// once per HOST_CHECK_BUFFERS buffers (2.5 MiB of leaves), and for the first
+const HOST_CHECK_BUFFERS = 16;
+let buffers = 0;
+
 function carve(): [Int32Array, Uint8Array] {
 	if (poolUsed === LEAVES_PER_BUFFER) {
-		checkHostMemory('page tables');
+		if (buffers++ % HOST_CHECK_BUFFERS === 0) { checkHostMemory('page tables'); }
 		pool = new ArrayBuffer(LEAF_BYTES * LEAVES_PER_BUFFER);
 		poolUsed = 0;
 	}
@@ -121,6 +126,16 @@ export class PageTable {
 				if (key === this.lastKey) { this.lastLeaf = undefined; }
 			}
 		}
+	}
+
+	/** Drops the leaf holding vpn if no entry of it is left (what clear() does as it empties it;
+	 * for callers that empty a leaf entry by entry themselves). */
+	dropIfEmpty(vpn: number): void {
+		const key = Math.floor(vpn / PTRS_PER_PMD);
+		const l = this.leaves.get(key);
+		if (!l || l.used !== 0) { return; }
+		this.leaves.delete(key);
+		if (key === this.lastKey) { this.lastLeaf = undefined; }
 	}
 
 	isHuge(vpn: number): boolean {
