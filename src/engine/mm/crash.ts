@@ -53,15 +53,17 @@ export function* emergency_restart(k: Kernel): K {
 }
 
 /** The programs that held pins are gone: every pin goes (unpin_user_pages). A dirty bit still
- * in a file page's PTE reaches the page first (zap_pte_range's folio_mark_dirty), so the page
- * counts as not written back. */
+ * in a file page's present PTE reaches the page first (zap_pte_range's folio_mark_dirty), so the
+ * page counts as not written back. */
 function drop_pins_mark_dirty(k: Kernel, mm: Mm): void {
 	const f = k.frames;
 	mm.pt.forEach(0, Number.MAX_SAFE_INTEGER, (_vpn, pfn, pte) => {
 		const t = pte & PTE.TYPE_MASK;
 		if (t === PTE.SWAP || t === PTE.NONE || f.isZero(pfn)) { return; }
 		while (f.pincount[pfn >> 12][pfn & 4095] > 0) { f.pincount[pfn >> 12][pfn & 4095]--; put_page(k, pfn); }
-		if ((pte & PTE.DIRTY) && !(f.flags[pfn >> 12][pfn & 4095] & PG.ANON)) { f.flags[pfn >> 12][pfn & 4095] |= PG.DIRTY; }
+		// only a CPU entry's dirty bit is news: a device copy's writes dirty the page itself (a
+		// device-private entry keeps the bit its CPU entry had when the page moved)
+		if (t === PTE.PRESENT && (pte & PTE.DIRTY) && !(f.flags[pfn >> 12][pfn & 4095] & PG.ANON)) { f.flags[pfn >> 12][pfn & 4095] |= PG.DIRTY; }
 	});
 }
 
