@@ -51,6 +51,13 @@ export function dax_page_unpersisted(k: Kernel, file: SimFile, index: number): b
 	return k.frames.isDevice(pfn) && (k.frames.flags[pfn >> 12][pfn & 4095] & PG.DIRTY) !== 0;
 }
 
+/** Is this device page a DAX page's copy that persistent memory does not hold yet? */
+export function dax_copy_unpersisted(k: Kernel, pfn: number): boolean {
+	const f = k.frames;
+	if ((f.flags[pfn >> 12][pfn & 4095] & (PG.FILE | PG.DIRTY)) !== (PG.FILE | PG.DIRTY)) { return false; }
+	return k.fileById[f.mapping[pfn >> 12][pfn & 4095]]?.dax === true;
+}
+
 /** folio_migrate_flags for a DAX page: the device copy is a clean file page (the persistent page
  * holds the same bytes); the persistent page a copy comes back into is clean too (persisted). */
 export function dax_migrate_flags(k: Kernel, dst: number): void {
