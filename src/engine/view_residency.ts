@@ -78,7 +78,8 @@ function cpuMarks(k: Kernel, mm: Mm, start: number, end: number, ppc: number, ce
 			const h = pfn >= 0 ? head[pfn >> 12][pfn & 4095] : -1;
 			const hp = h >= 0 ? h : pfn;
 			if (pfn >= 0 && pin[hp >> 12][hp & 4095] > 0) { m |= MARK.PINNED; }
-			if (t === PTE.DEVPRIV && dax_copy_unpersisted(k, pfn)) { m |= MARK.UNPERSISTED; }
+			// a device-private copy, or one in coherent device memory the CPU maps in place
+			if ((t === PTE.DEVPRIV || t === PTE.PRESENT) && pfn >= 0 && dax_copy_unpersisted(k, pfn)) { m |= MARK.UNPERSISTED; }
 			if (m) { cells[Math.floor((vpn - start) / ppc)] |= m; }
 		}
 	}

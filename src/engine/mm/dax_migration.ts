@@ -54,7 +54,7 @@ export function dax_page_unpersisted(k: Kernel, file: SimFile, index: number): b
 /** Is this device page a DAX page's copy that persistent memory does not hold yet? */
 export function dax_copy_unpersisted(k: Kernel, pfn: number): boolean {
 	const f = k.frames;
-	if ((f.flags[pfn >> 12][pfn & 4095] & (PG.FILE | PG.DIRTY)) !== (PG.FILE | PG.DIRTY)) { return false; }
+	if ((f.flags[pfn >> 12][pfn & 4095] & (PG.FILE | PG.DIRTY)) !== (PG.FILE | PG.DIRTY) || !f.isDevice(pfn)) { return false; }
 	return k.fileById[f.mapping[pfn >> 12][pfn & 4095]]?.dax === true;
 }
 
