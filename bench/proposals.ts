@@ -19,8 +19,10 @@ export interface ProposalRow {
 	invalidateNs: number;
 	invalidations: number;
 	evicted: number;
-	/** file pages written back to disk (sync and reclaim) */
+	/** bytes of file pages written back to disk (sync and reclaim) or, for DAX pages copied to a
+	 * device, into persistent memory */
 	writtenBack: number;
+	/** bytes of file data (page cache and DAX) the example's `crash` lost; 0 without a crash */
 	lostBytes: number;
 }
 
@@ -41,9 +43,8 @@ function run(source: string, file: string, mode: string): ProposalRow {
 		faults: count(c => c.faults) + v.processes().reduce((n, p) => n + p.faults, 0),
 		bytesMoved: count(c => c.migrated_in + c.migrated_out) * 4096,
 		evicted: count(c => c.evicted), structPageBytes: sys.structPageBytes, invalidateNs: sys.invalidation.chargedNs, invalidations: sys.invalidation.updates,
-		writtenBack: sys.fileMigration.writebackPages * 4096,
-		// no mode simulated today can lose data on a crash; the column is the issue's, kept honest
-		lostBytes: 0,
+		writtenBack: (sys.fileMigration.writebackPages + sys.persistence.daxWrittenBack) * 4096,
+		lostBytes: sys.persistence.lostFileBytes,
 	};
 }
 
@@ -77,7 +78,7 @@ export function formatProposals(rows: ProposalRow[]): string[] {
 	const head = ['example', 'mode', 'simulated time', 'faults', 'bytes moved', 'evicted', 'struct pages (host RAM)', 'invalidation wait', 'per update', 'written back', 'lost on crash'];
 	const body = rows.map(r => [
 		r.example, r.mode, `${(r.timeNs / 1e6).toFixed(3)} ms`, String(r.faults), mib(r.bytesMoved), mib(r.evicted * 4096), mib(r.structPageBytes),
-		`${(r.invalidateNs / 1e3).toFixed(1)} us`, r.invalidations ? `${(r.invalidateNs / r.invalidations / 1e3).toFixed(1)} us` : '-', mib(r.writtenBack), `${r.lostBytes} B`,
+		`${(r.invalidateNs / 1e3).toFixed(1)} us`, r.invalidations ? `${(r.invalidateNs / r.invalidations / 1e3).toFixed(1)} us` : '-', mib(r.writtenBack), r.lostBytes >= 2 ** 20 ? mib(r.lostBytes) : `${r.lostBytes} B`,
 	]);
 	const w = head.map((h, i) => Math.max(h.length, ...body.map(b => b[i].length)));
 	const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;

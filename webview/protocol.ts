@@ -52,7 +52,7 @@ export interface PageWatch {
 
 /** Bits of the marks runs (src/engine/view_residency.ts MARK; test/webview/grid.test.ts checks
  * they agree). */
-export const MARK = { RESIDENT: 1, REMOTE: 2, COPY: 4, READONLY: 8, EXCLUSIVE: 16, PINNED: 32 } as const;
+export const MARK = { RESIDENT: 1, REMOTE: 2, COPY: 4, READONLY: 8, EXCLUSIVE: 16, PINNED: 32, UNPERSISTED: 64 } as const;
 
 export interface DeviceLayer {
 	device: string;

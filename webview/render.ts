@@ -97,7 +97,7 @@ function context(canvas: HTMLCanvasElement): CanvasRenderingContext2D | null {
 }
 
 /** Glyphs for marks over the grid: mapped in place (top-right triangle), read-only (top-left),
- * exclusive/atomic (bottom-right), pinned (bottom-left). Cells under 6 px get a strip along their
+ * exclusive/atomic (bottom-right), pinned (bottom-left), a DAX copy not persisted (centre). Cells under 6 px get a strip along their
  * top edge instead, so a device mapping pages still shows at 4M pages. */
 export function drawMarks(canvas: HTMLCanvasElement, layout: GridLayout, runs: readonly number[], glyph: (bits: number) => number, colors: MarkColors): void {
 	const ctx = context(canvas);
@@ -129,6 +129,7 @@ export function drawMarks(canvas: HTMLCanvasElement, layout: GridLayout, runs: r
 					if (bits & MARK.READONLY) { ctx.fillRect(x, y, g, 2); }
 					if (bits & MARK.EXCLUSIVE) { ctx.fillRect(x + px - 1 - g, y + px - 1 - g, g, g); }
 					if (bits & MARK.PINNED) { ctx.fillRect(x, y + px - 1 - g, g, g); }
+					if (bits & MARK.UNPERSISTED) { ctx.fillRect(x + Math.floor((px - g) / 2), y + Math.floor((px - g) / 2), g, g); }
 				}
 			}
 		}

@@ -86,6 +86,8 @@ export function buildRunDocument(out: RunOutcome, input: RunDocumentInput): Reco
 			invalidate_saved_ns: sys.invalidation.serialNs - sys.invalidation.chargedNs, pin_blocked: sys.pins.blocked, pin_wait_ns: sys.pins.waitedNs,
 			file_device_pages: sys.fileMigration.devicePages, file_device_dirty: sys.fileMigration.deviceDirty, file_faulted_back: sys.fileMigration.faultedBack,
 			file_writeback_pages: sys.fileMigration.writebackPages, file_writeback_device: sys.fileMigration.writebackFromDevice,
+			dax_device_pages: sys.persistence.daxDevicePages, dax_unpersisted: sys.persistence.daxUnpersisted, dax_written_back: sys.persistence.daxWrittenBack,
+			crashes: sys.persistence.crashes, lost_bytes: sys.persistence.lostFileBytes,
 		},
 		devices: deviceCounters(out),
 		processes,

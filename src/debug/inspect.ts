@@ -107,6 +107,7 @@ export class Inspector {
 			vs.leaf('pfn', pg.pfn), vs.leaf('memory', pg.memory === 'ram' ? 'ram' : `${pg.memory} (device)`),
 			vs.leaf('refcount', pg.refcount), vs.leaf('mapcount', pg.mapcount), vs.leaf('pincount', pg.pincount),
 			...(pg.devicePin ? [vs.leaf('pinned in device', pg.devicePin.untilNs === null ? 'until unpin' : `until ${time(pg.devicePin.untilNs)}`)] : []),
+			...(pg.daxCopy ? [vs.leaf('DAX', `${pg.daxCopy.file} page ${pg.daxCopy.index}: copied to device, ${pg.daxCopy.persisted ? 'persisted (persistent memory holds the same bytes)' : 'not persisted (a crash loses it)'}`)] : []),
 			...(pg.pageCache ? [vs.leaf('page cache', `${pg.pageCache.file} page ${pg.pageCache.index}${pg.pageCache.dirty ? (pg.memory === 'ram' ? ' (dirty)' : ' (dirty in device memory: not written back)') : ''}`)] : []),
 			vs.leaf('flags', pg.flags.length ? pg.flags.join(' | ') : '0'),
 		];
@@ -191,6 +192,15 @@ export class Inspector {
 				vs.leaf('  of them dirty (not written back)', sys.fileMigration.deviceDirty, { evaluateName: 'system.file_device_dirty' }),
 				vs.leaf('file pages brought back from devices', sys.fileMigration.faultedBack, { evaluateName: 'system.file_faulted_back' }),
 				vs.leaf('file pages written back', sys.fileMigration.writebackPages, { evaluateName: 'system.file_writeback_pages' }),
+			] : []),
+			...(sys.persistence.daxDevicePages > 0 || sys.persistence.daxWrittenBack > 0 ? [
+				vs.leaf('DAX pages copied to devices', sys.persistence.daxDevicePages, { evaluateName: 'system.dax_device_pages' }),
+				vs.leaf('  of them not persisted', sys.persistence.daxUnpersisted, { evaluateName: 'system.dax_unpersisted' }),
+				vs.leaf('DAX pages written back to persistent memory', sys.persistence.daxWrittenBack, { evaluateName: 'system.dax_written_back' }),
+			] : []),
+			...(sys.persistence.crashes > 0 ? [
+				vs.leaf('crashes', sys.persistence.crashes, { evaluateName: 'system.crashes' }),
+				vs.leaf('file data the last crash lost', bytes(sys.persistence.lostFileBytes), { evaluateName: 'system.lost_bytes' }),
 			] : []),
 			...(sys.experimental.length > 0 ? [
 				vs.leaf('experimental modes', sys.experimental.join(', ')),

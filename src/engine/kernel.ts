@@ -15,6 +15,7 @@ import { CostModel } from './sim/cost';
 import { SwapInfo } from './mm/swapfile';
 import { DevicePins, type PinDeviceMode } from './mm/device_pin';
 import { FileMigrationStats } from './mm/file_migration_stats';
+import { PersistenceStats } from './mm/persistence_stats';
 
 /** One simulated kernel function on the call stack, with what it was called for. */
 export interface KernelFrame { fn: string; addr?: number; npages?: number; process?: string; device?: string }
@@ -81,6 +82,8 @@ export class Kernel {
 	readonly pins = new DevicePins();
 	/** experimental=file_migration: page-cache pages brought back and written back */
 	readonly fileMigration = new FileMigrationStats();
+	/** experimental=dax_migration's write-backs, and what `crash` lost */
+	readonly persistence = new PersistenceStats();
 	/** the OOM killer's kills, oldest first: the line __oom_kill_process prints for each */
 	readonly oomKills: string[] = [];
 	/** the script started a thread (src/lang/threads.ts): locks are taken (sim/sched.ts) */

@@ -11,6 +11,7 @@ import { PROT_FLAGS } from './mm/vma';
 import { type Advice, do_madvise, do_mmap, do_munmap } from './mm/mmap';
 import { do_mprotect } from './mm/mprotect';
 import { do_truncate } from './mm/truncate';
+import { emergency_restart, lost_bytes } from './mm/crash';
 import { file_read, file_sync, file_write } from './mm/file_migration';
 import { do_mremap } from './mm/mremap';
 import { do_exit, do_fork } from './mm/fork';
@@ -420,6 +421,12 @@ export class Machine {
 			this.k.advance(totalNs(acc));
 		}
 	}
+
+	/** `crash`: power loss and restart (mm/crash.ts). */
+	*crash(): K { yield* emergency_restart(this.k); }
+
+	/** lost(R): bytes of the range in pages whose content the last crash lost. */
+	lost(r: ByteRange): number { return lost_bytes(this.k, this.cur(), r.addr, r.len); }
 
 	/** Pages of the range with a copy at `loc`: resident there, or (on a device) a read-only
 	 * read-mostly copy there. A duplicated page counts at RAM and at every device holding a copy. */

@@ -1,6 +1,7 @@
 // Engine objects decoded into the view's records: PTE bits and PG flags by name, VMAs, processes,
 // devices. Every record is built fresh from the typed arrays and objects it describes.
 import { file_pages_on_device } from './mm/file_migration';
+import { dax_pages_on_device } from './mm/dax_migration';
 import type { Kernel } from './kernel';
 import type { Mm } from './mm/mm';
 import { PTE, PTRS_PER_PMD } from './mm/pagetable';
@@ -55,10 +56,11 @@ export function structPage(k: Kernel, pfn: number): StructPageRecord {
 	};
 }
 
-function pageCacheRecord(k: Kernel, pfn: number): { pageCache?: StructPageRecord['pageCache'] } {
+function pageCacheRecord(k: Kernel, pfn: number): { pageCache?: StructPageRecord['pageCache']; daxCopy?: StructPageRecord['daxCopy'] } {
 	const f = k.frames;
 	const file = (f.flags[pfn >> 12][pfn & 4095] & PG.FILE) && f.mapping[pfn >> 12][pfn & 4095] >= 0 ? k.fileById[f.mapping[pfn >> 12][pfn & 4095]] : undefined;
 	if (!file || file.pages.pfn(f.index[pfn >> 12][pfn & 4095]) !== pfn) { return {}; }
+	if (file.dax) { return { daxCopy: { file: file.name, index: f.index[pfn >> 12][pfn & 4095], persisted: (f.flags[pfn >> 12][pfn & 4095] & PG.DIRTY) === 0 } }; }
 	return { pageCache: { file: file.name, index: f.index[pfn >> 12][pfn & 4095], dirty: (f.flags[pfn >> 12][pfn & 4095] & PG.DIRTY) !== 0 } };
 }
 
@@ -141,7 +143,14 @@ export function systemRecord(k: Kernel): SystemRecord {
 		invalidation: { ...k.invalidation },
 		pins: { pages: k.pins.until.size, blocked: k.pins.blocked, waitedNs: k.pins.waitedNs },
 		fileMigration: fileMigrationRecord(k),
+		persistence: persistenceRecord(k),
 	};
+}
+
+function persistenceRecord(k: Kernel): SystemRecord['persistence'] {
+	const on = k.experimental('dax_migration') ? dax_pages_on_device(k) : { pages: 0, unpersisted: 0 };
+	const p = k.persistence;
+	return { daxDevicePages: on.pages, daxUnpersisted: on.unpersisted, daxWrittenBack: p.daxWrittenBack, crashes: p.crashes, lostFileBytes: p.lostFileBytes };
 }
 
 function fileMigrationRecord(k: Kernel): SystemRecord['fileMigration'] {

@@ -52,6 +52,9 @@ export interface StructPageRecord {
 	/** a page-cache page: its file and page index, and whether it still has to be written back
 	 * (shown for pages in device memory, experimental=file_migration, as for RAM ones) */
 	pageCache?: { file: string; index: number; dirty: boolean };
+	/** experimental=dax_migration: the device copy of a DAX file's page, and whether persistent
+	 * memory holds what it holds (false: a crash now would lose its content) */
+	daxCopy?: { file: string; index: number; persisted: boolean };
 	/** whose memory the frame is: 'ram' or a device name */
 	memory: string;
 	/** first frame of its folio (itself for a base page) */
@@ -286,6 +289,10 @@ export interface SystemRecord {
 	/** page-cache pages in device memory and the dirty ones (experimental=file_migration), pages
 	 * brought back by page-cache paths, pages written back (and those straight from a device) */
 	fileMigration: { devicePages: number; deviceDirty: number; faultedBack: number; writebackPages: number; writebackFromDevice: number };
+	/** DAX pages copied to device memory and the ones not written back (experimental=dax_migration),
+	 * pages written into persistent memory from devices, `crash` statements run and the bytes of
+	 * file data the last one lost */
+	persistence: { daxDevicePages: number; daxUnpersisted: number; daxWrittenBack: number; crashes: number; lostFileBytes: number };
 }
 
 export interface ResidencyRun { loc: Location; npages: number }

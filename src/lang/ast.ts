@@ -66,6 +66,8 @@ export interface TruncateStmt extends StmtBase { kind: 'truncate'; name: string;
 export interface FileIoStmt extends StmtBase { kind: 'file-read' | 'file-write'; name: string; lo?: Expr; hi?: Expr; value?: Expr }
 /** `sync NAME`: fsync(2) */
 export interface SyncStmt extends StmtBase { kind: 'sync'; name: string }
+/** `crash`: power loss and restart; only the persistence domain survives (engine/mm/crash.ts) */
+export interface CrashStmt extends StmtBase { kind: 'crash' }
 /** `oom_score_adj PROC N`: a write of /proc/PID/oom_score_adj */
 export interface OomScoreAdjStmt extends StmtBase { kind: 'oom_score_adj'; name: string; value: Expr }
 export interface MirrorStmt extends StmtBase { kind: 'mirror'; device: string; process: string }
@@ -155,7 +157,7 @@ export interface JoinStmt extends StmtBase { kind: 'join'; name: string }
 /** `schedule round_robin` | `schedule random seed=N`: how threads take turns at switch points */
 export interface ScheduleStmt extends StmtBase { kind: 'schedule'; mode: string; options: Option[] }
 
-export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | TruncateStmt | FileIoStmt | SyncStmt | OomScoreAdjStmt | MirrorStmt | UnmirrorStmt
+export type Stmt = SystemStmt | DeviceStmt | ProcessStmt | UseStmt | FileStmt | TruncateStmt | FileIoStmt | SyncStmt | CrashStmt | OomScoreAdjStmt | MirrorStmt | UnmirrorStmt
 	| MmapStmt | MremapStmt | MunmapStmt | MprotectStmt | MadviseStmt | ForkStmt | ExitStmt
 	| CpuReadStmt | CpuWriteStmt | DevReadStmt | DevWriteStmt
 	| KernelStmt | KernelReadStmt | KernelWriteStmt | KernelAtomicStmt

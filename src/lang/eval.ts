@@ -97,6 +97,8 @@ const SYSTEM_READERS: { [P in keyof typeof SYSTEM_MEMBERS]: (s: SystemRecord) =>
 	file_device_pages: s => s.fileMigration.devicePages, file_device_dirty: s => s.fileMigration.deviceDirty,
 	file_faulted_back: s => s.fileMigration.faultedBack, file_writeback_pages: s => s.fileMigration.writebackPages,
 	file_writeback_device: s => s.fileMigration.writebackFromDevice,
+	dax_device_pages: s => s.persistence.daxDevicePages, dax_unpersisted: s => s.persistence.daxUnpersisted,
+	dax_written_back: s => s.persistence.daxWrittenBack, crashes: s => s.persistence.crashes, lost_bytes: s => s.persistence.lostFileBytes,
 };
 const PROCESS_READERS: { [P in ProcessMember]: (p: ProcessSummary, m: Machine) => number } = {
 	pid: p => p.pid, rss: (p, m) => m.view.process(p.name)?.rss ?? 0, faults: p => p.faults, oom_score_adj: p => p.oomScoreAdj ?? 0,
@@ -244,6 +246,7 @@ function dispatch(callee: Builtin, args: Expr[], ctx: EvalContext, loc: Loc, iVa
 			return { kind: 'range', addr: a, len: n };
 		}
 		case 'copies': return wrap(() => m.copies(range(ev(0), args[0].loc), name(args[1], ctx)));
+		case 'lost': return wrap(() => m.lost(range(ev(0), args[0].loc)));
 	}
 }
 

@@ -147,6 +147,7 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 			return;
 		}
 		case 'sync': yield* m.sync(s.name); return;
+		case 'crash': yield* m.crash(); return;
 		case 'mirror': yield* m.mirror(s.device, s.process); return;
 		case 'unmirror': yield* m.unmirror(s.device, s.process); return;
 		case 'mmap': {

@@ -135,6 +135,9 @@ export class StmtParser extends ParserBase {
 				const name = this.expectName('a file name');
 				return this.named({ kind: 'sync', name: name.text, loc }, 'name', name);
 			}
+			case 'crash':
+				this.next();
+				return { kind: 'crash', loc };
 			case 'oom_score_adj': {
 				this.next();
 				const name = this.expectName('a process name');

@@ -42,6 +42,7 @@ export const STATEMENTS: Readonly<Record<Stmt['kind'], StatementSpec>> = {
 	'file-read': { words: ['file', 'read'], syntax: 'file read NAME[[A:B]]', doc: 'read(2) of bytes A to B of a file through the page cache (defaults: the whole file)' },
 	'file-write': { words: ['file', 'write'], syntax: 'file write NAME[[A:B]] [= EXPR]', doc: 'write(2) of bytes A to B of a file through the page cache, per int32 word with i = word index from A; the file grows to B' },
 	sync: { words: ['sync'], syntax: 'sync NAME', doc: 'fsync(2): write the file\'s dirty page-cache pages back' },
+	crash: { words: ['crash'], syntax: 'crash', doc: 'power loss: the machine restarts at once; only what reached disk or persistent memory survives, every process runs again with the same mappings and nothing resident (lost(R) counts what each range lost)' },
 	oom_score_adj: { words: ['oom_score_adj'], syntax: 'oom_score_adj PROC N', doc: 'write /proc/PID/oom_score_adj (-1000..1000; -1000: never OOM-killed; a fork child inherits it)' },
 	mirror: { deviceOp: true, words: ['mirror'], syntax: 'DEV mirror PROC', doc: 'the device mirrors PROC\'s address space (interval notifier)' },
 	unmirror: { deviceOp: true, words: ['unmirror'], syntax: 'DEV unmirror PROC', doc: 'stop mirroring; the device\'s pages of PROC go back to RAM' },
@@ -233,7 +234,8 @@ export const DEVICE_MEMBERS: Readonly<Record<keyof DeviceStats | 'used' | 'free'
 
 /** `system.*`: machine-wide figures, those the experimental kernel designs change (docs/proposals.md). */
 export const SYSTEM_MEMBERS: Readonly<Record<'struct_page_bytes' | 'invalidations' | 'invalidate_ns' | 'invalidate_saved_ns' | 'pin_blocked' | 'pin_wait_ns'
-	| 'file_device_pages' | 'file_device_dirty' | 'file_faulted_back' | 'file_writeback_pages' | 'file_writeback_device', string>> = {
+	| 'file_device_pages' | 'file_device_dirty' | 'file_faulted_back' | 'file_writeback_pages' | 'file_writeback_device'
+	| 'dax_device_pages' | 'dax_unpersisted' | 'dax_written_back' | 'crashes' | 'lost_bytes', string>> = {
 	struct_page_bytes: 'host RAM spent on struct pages of device memory (64 bytes per 4 KiB page hotplugged)',
 	invalidations: 'CPU page-table updates that invalidated mirroring devices (invalidate_range_start calls)',
 	invalidate_ns: 'simulated time those updates spent waiting for device TLB flushes',
@@ -245,6 +247,11 @@ export const SYSTEM_MEMBERS: Readonly<Record<'struct_page_bytes' | 'invalidation
 	file_faulted_back: 'page-cache pages brought back from device memory other than by a mapping\'s own migrate_to_ram (file read/write, sync, truncate, another mapping\'s fault, DEV release)',
 	file_writeback_pages: 'file pages written back to disk (sync and reclaim)',
 	file_writeback_device: 'those written straight from device memory (file_writeback=device)',
+	dax_device_pages: 'DAX pages whose live copy is in device memory (experimental=dax_migration)',
+	dax_unpersisted: 'those of them not written back to persistent memory: what a crash now would lose',
+	dax_written_back: 'DAX pages written from device memory into persistent memory (sync, eviction, CPU access)',
+	crashes: '`crash` statements run',
+	lost_bytes: 'bytes of file data (page cache and DAX) the last crash lost',
 };
 
 /** The member table of a word that always names an object (`last`, `event`, `system`). */
@@ -304,6 +311,7 @@ export const BUILTIN_SPECS = {
 	pages: fixed(['range', 'int', 'int'], 'pages(X, K, N)', 'N pages of X from page K, as a range'),
 	at: fixed(['int', 'int'], 'at(ADDR, LEN)', 'the range of LEN bytes at an absolute address'),
 	copies: fixed(['range', 'place'], 'copies(R, LOC)', 'pages of R with a copy at LOC (read-mostly pages may have several)'),
+	lost: fixed(['range'], 'lost(R)', 'bytes of R in pages whose content the last crash lost (0 before any crash)'),
 } as const satisfies Record<string, BuiltinSpec>;
 
 export type Builtin = keyof typeof BUILTIN_SPECS;

@@ -33,7 +33,6 @@ export const SYSTEM_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 	experimental: {
 		value: EXPERIMENTAL_MODES, list: true, default: 'none (mainline)',
 		doc: 'kernel designs HMM\'s proposal left open, each off by default (docs/proposals.md)',
-		pending: { values: ['dax_migration'], needs: 'its simulation (docs/proposals.md)' },
 	},
 	pin_device: { value: ['stall', 'sigbus'], default: 'stall', doc: 'with experimental=pin_device: a CPU touching a page pinned in device memory waits for the pin to end, or gets SIGBUS' },
 	file_writeback: { value: ['cpu', 'device'], default: 'cpu', doc: 'with experimental=file_migration: `sync` brings a dirty device-resident file page back to RAM and writes it from there, or writes it straight from the device' },

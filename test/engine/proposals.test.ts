@@ -49,6 +49,20 @@ describe('proposal modes against mainline (examples/proposals)', function () {
 		assert.ok(mode.timeNs < mainline.timeNs, 'a hundred kernels repay the migration');
 	});
 
+	it('dax_migration: migrate_vma_setup takes the DAX VMA, sync persists the copies, and the crash loses what the last kernel wrote', () => {
+		const { mainline, mode } = pair('dax-migration');
+		// mainline: every write lands in persistent memory over the link; nothing moves, nothing is lost
+		assert.equal(mainline.bytesMoved, 0);
+		assert.equal(mainline.lostBytes, 0);
+		assert.equal(mainline.writtenBack, 0, 'a DAX page has nothing to write back');
+		// the mode: the 16 MiB table is copied in once; ten checkpoints write back the 8 MiB the kernels dirtied
+		assert.equal(mode.bytesMoved, 16 * 2 ** 20);
+		assert.equal(mode.writtenBack, 10 * 8 * 2 ** 20);
+		assert.equal(mode.lostBytes, 8 * 2 ** 20, 'the last kernel wrote half the table after the last checkpoint');
+		assert.equal(mainline.faults, mode.faults, 'one fault per page either way: remote mapping or copy');
+		assert.ok(mode.timeNs < mainline.timeNs, 'a hundred kernels from device memory repay the copies and checkpoints');
+	});
+
 	it('no_devpriv_struct_page: uvm_devmem_init registers the whole GPU; without struct pages it costs no host RAM', () => {
 		const { mainline, mode } = pair('struct-page-cost');
 		// 80 GiB of GPU memory / 4 KiB x 64 bytes, plus one 256 MiB coherent chunk

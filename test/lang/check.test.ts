@@ -114,7 +114,7 @@ describe('check', () => {
 	describe('builtins', () => {
 		it('rejects unknown functions and wrong arities', () => {
 			assert.deepEqual(diags('print size(X)\nprint where(X, X)\nprint pages(X, 0)\nprint len()'), [
-				"1:7: unknown function 'size' (builtins: where, count, mapped, perm, exclusive, refcount, mapcount, pincount, matches, word, len, npages, addr, page, pages, at, copies)",
+				"1:7: unknown function 'size' (builtins: where, count, mapped, perm, exclusive, refcount, mapcount, pincount, matches, word, len, npages, addr, page, pages, at, copies, lost)",
 				'2:7: where() takes 1 argument, got 2', '3:7: pages() takes 3 arguments, got 2', '4:7: len() takes 1 argument, got 0']);
 		});
 		it('checks device and location arguments', () => {

@@ -14,6 +14,7 @@ import type { Mirror } from './mirror';
 import { transferNs } from '../sim/cost';
 import { PAGE_SIZE } from '../mm/content';
 import { out_of_memory } from '../mm/oom_kill';
+import { dax_writeback_target } from '../mm/dax_migration';
 
 export function* dmirror_devmem_fault(k: Kernel, vmf: VmFault): K {
 	const { mm, vma, vpn } = vmf;
@@ -85,9 +86,11 @@ function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma, flags: Mi
 		} else if (refused) {
 			short = true;
 		}
-		if (!short && k.frames.ramUsed >= k.frames.ramPages) { full = true; }
-		if (short || full) { short = true; continue; }
-		const pfn = k.frames.allocRam(PG.ANON);
+		// experimental=dax_migration: a DAX page's copy goes back into its persistent page
+		const pmem = short ? -1 : dax_writeback_target(k, a.src[i]);
+		if (pmem < 0 && !short && k.frames.ramUsed >= k.frames.ramPages) { full = true; }
+		if (pmem < 0 && (short || full)) { short = true; continue; }
+		const pfn = pmem >= 0 ? pmem : k.frames.allocRam(PG.ANON);
 		a.dst[i] = pfn;
 		a.dstF[i] = MPFN.VALID | (a.srcF[i] & MPFN.WRITE);
 		mirror?.pt.clear(a.start + i);

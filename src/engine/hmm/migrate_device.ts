@@ -16,6 +16,7 @@ import { mmu_notifier_invalidate_range_start } from '../mm/mmu_notifier';
 import { page_pgmap_owned, type PagemapOwner } from '../mm/memremap';
 import { PAGE_SIZE } from '../mm/content';
 import { file_device_writable, file_folio_migratable, file_migrate_cache_entry, file_migrate_flags } from '../mm/file_migration';
+import { dax_file_page, dax_folio_migratable, dax_migrate_cache_entry, dax_migrate_flags } from '../mm/dax_migration';
 
 export const enum MPFN { VALID = 1, MIGRATE = 2, WRITE = 8, COMPOUND = 16 }
 export const enum SELECT { SYSTEM = 1, DEVICE_PRIVATE = 2, DEVICE_COHERENT = 4, COMPOUND = 8 }
@@ -71,7 +72,8 @@ export type MigrateLeafPath = (k: Kernel, a: MigrateVma) => number;
 /** Returns -1, or what `leaf` returned when it finished the migration (see MigrateLeafPath). */
 export function* migrate_vma_setup(k: Kernel, a: MigrateVma, leaf?: MigrateLeafPath): K<number> {
 	if (a.start < a.vma.start || a.end > a.vma.end || a.npages <= 0) { fail('EINVAL', 'migrate_vma_setup: range outside its VMA'); }
-	if (a.vma.backing === 'dax') { fail('EINVAL', 'migrate_vma_setup: DAX mappings cannot migrate'); }
+	// vma_is_dax; experimental=dax_migration lets a DAX page be copied to device memory
+	if (a.vma.backing === 'dax' && !k.experimental('dax_migration')) { fail('EINVAL', 'migrate_vma_setup: DAX mappings cannot migrate'); }
 	if (is_vm_hugetlb_page(a.vma)) { fail('EINVAL', 'migrate_vma_setup: hugetlb mappings cannot migrate'); }
 	// pins in device memory whose time is up no longer hold their pages (experimental=pin_device)
 	k.pins.expire(k);
@@ -98,7 +100,7 @@ export function selectable(k: Kernel, a: MigrateVma, pfn: number): boolean {
 	const f = k.frames;
 	if (f.flags[pfn >> 12][pfn & 4095] & PG.DEV_PRIVATE) { return (a.flags & SELECT.DEVICE_PRIVATE) !== 0 && page_pgmap_owned(k, pfn, a.owner); }
 	if (f.flags[pfn >> 12][pfn & 4095] & PG.DEV_COHERENT) { return (a.flags & SELECT.DEVICE_COHERENT) !== 0 && page_pgmap_owned(k, pfn, a.owner); }
-	if (f.flags[pfn >> 12][pfn & 4095] & PG.DAX) { return false; }
+	if (f.flags[pfn >> 12][pfn & 4095] & PG.DAX) { return (a.flags & SELECT.SYSTEM) !== 0 && dax_folio_migratable(k, a.vma, pfn); }
 	return (a.flags & SELECT.SYSTEM) !== 0;
 }
 
@@ -266,7 +268,7 @@ export function* migrate_vma_pages(k: Kernel, a: MigrateVma): K {
 				f.index[(dst + j) >> 12][(dst + j) & 4095] = f.index[(src + j) >> 12][(src + j) & 4095];
 				f.flags[(dst + j) >> 12][(dst + j) & 4095] |= f.flags[(src + j) >> 12][(src + j) & 4095] & (PG.ANON | PG.DIRTY);
 			}
-			if (f.flags[src >> 12][src & 4095] & PG.FILE) { file_migrate_flags(k, src, dst); }
+			if (f.flags[src >> 12][src & 4095] & (PG.FILE | PG.DAX)) { if (dax_file_page(k, src)) { dax_migrate_flags(k, dst); } else { file_migrate_flags(k, src, dst); } }
 		}
 	} finally {
 		k.leave();
@@ -339,7 +341,7 @@ export function* migrate_vma_finalize(k: Kernel, a: MigrateVma): K {
 				f.slot[from >> 12][from & 4095] = -1;
 				f.mapcount[from >> 12][from & 4095] -= maps;
 				for (let r = 0; r < maps; r++) { put_page(k, from); }
-				if (f.flags[to >> 12][to & 4095] & PG.FILE) { file_migrate_cache_entry(k, from, to); }
+				if (f.flags[to >> 12][to & 4095] & (PG.FILE | PG.DAX)) { if (dax_file_page(k, to)) { dax_migrate_cache_entry(k, from, to); } else { file_migrate_cache_entry(k, from, to); } }
 			}
 			if (ok) {
 				leaf!.huge = n === HPAGE_NR;

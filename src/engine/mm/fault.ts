@@ -242,8 +242,9 @@ function* do_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K 
 	if (!file.shmem && index >= file.npages) {
 		fail('SIGBUS', `access beyond the end of file '${file.name}' (page ${index}, file has ${file.npages})`);
 	}
-	// experimental=file_migration: the cached page may be in device memory (another mapping moved it)
-	if (k.experimental('file_migration')) { yield* filemap_device_folio_to_ram(k, file, index); }
+	// experimental=file_migration (or dax_migration): the file's page may be in device memory
+	// (another mapping moved it)
+	if (k.experimental('file_migration') || k.experimental('dax_migration')) { yield* filemap_device_folio_to_ram(k, file, index); }
 	const cache = filemap_get_page(k, file, index);
 	if (write && !vma.shared) {
 		// do_cow_fault: a private copy, never the page-cache page itself

@@ -18,11 +18,12 @@ import { PTE } from './pagetable';
 import { PAGE_SIZE } from './content';
 import { page_remove_rmap, put_page, rmap_walk } from './page';
 import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
-import { filemap_get_page, type SimFile } from './pagecache';
+import { file_disk_store, filemap_get_page, type SimFile } from './pagecache';
 import type { Mm } from './mm';
 import { type Fill, fillPage } from './fill';
 import { SWAP_WRITE_BW } from './swapfile';
 import { page_pgmap } from './memremap';
+import { dax_device_folio_to_pmem, dax_folio_migratable, dax_sync } from './dax_migration';
 
 /** The simulated kernel functions the mode had to change (docs/proposals.md): every other path
  * (fault handling, reclaim, truncate's unmapping, the rmap) works on device-resident cache pages
@@ -40,7 +41,9 @@ export const FILE_MIGRATION_HOOKS = [
 /** Is this page-cache page, in this VMA, one the mode lets migrate to device memory: a regular
  * file's page (not shmem, not DAX) in a shared mapping. */
 export function file_folio_migratable(k: Kernel, vma: Vma, pfn: number): boolean {
-	if (!k.experimental('file_migration') || !vma.shared || !vma.file || vma.file.shmem || vma.backing === 'dax') { return false; }
+	// experimental=dax_migration: a DAX page is copied, its persistent page stays
+	if (vma.backing === 'dax') { return dax_folio_migratable(k, vma, pfn); }
+	if (!k.experimental('file_migration') || !vma.shared || !vma.file || vma.file.shmem) { return false; }
 	return (k.frames.flags[pfn >> 12][pfn & 4095] & (PG.FILE | PG.SWAPBACKED | PG.DAX | PG.ANON)) === PG.FILE;
 }
 
@@ -58,7 +61,7 @@ export function file_device_writable(k: Kernel, vma: Vma, pfn: number): boolean 
 export function file_vma_page_movable(k: Kernel, mm: Mm, vma: Vma, vpn: number): boolean {
 	const pte = mm.pt.pte(vpn);
 	const t = pte & PTE.TYPE_MASK;
-	if (t === PTE.DEVPRIV) { return k.experimental('file_migration'); }
+	if (t === PTE.DEVPRIV) { return k.experimental(vma.backing === 'dax' ? 'dax_migration' : 'file_migration'); }
 	if (t !== PTE.PRESENT) { return false; }
 	const pfn = mm.pt.pfn(vpn);
 	return k.frames.pincount[pfn >> 12][pfn & 4095] === 0 && file_folio_migratable(k, vma, pfn);
@@ -95,6 +98,8 @@ export function file_page_on_device(k: Kernel, file: SimFile, index: number): bo
  * takes its place in the cache (migrate_device_pfns). */
 export function* filemap_device_folio_to_ram(k: Kernel, file: SimFile, index: number): K {
 	if (!file_page_on_device(k, file, index)) { return; }
+	// experimental=dax_migration: a DAX page's way back is into its persistent page
+	if (file.dax) { yield* dax_device_folio_to_pmem(k, file, index); return; }
 	const f = k.frames;
 	const pfn = file.pages.pfn(index);
 	const pgmap = page_pgmap(k, pfn);
@@ -187,12 +192,15 @@ export function* file_write(k: Kernel, file: SimFile, lo: number, hi: number, fi
  * the pages written. */
 export function* file_sync(k: Kernel, file: SimFile, fromDevice: boolean): K<number> {
 	const f = k.frames;
+	if (file.dax) {
+		// dax_writeback_mapping_range only flushes CPU caches: a DAX page is the persistent memory.
+		// Device copies (experimental=dax_migration) are written into their persistent pages.
+		yield* k.enter('file_write_and_wait_range', { addr: 0, npages: 0 });
+		try { return dax_sync(k, file); } finally { k.leave(); }
+	}
 	const dirty: number[] = [];
 	file.pages.forEach(0, Number.MAX_SAFE_INTEGER, (index, pfn, pte) => {
 		if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT) { return; }
-		// a DAX file's pages are the persistent memory: dax_writeback_mapping_range only flushes
-		// CPU caches, there is no page to write
-		if (file.dax) { f.flags[pfn >> 12][pfn & 4095] &= ~PG.DIRTY; return; }
 		rmap_walk(k, pfn, (mm, vpn) => {
 			if (mm.pt.pte(vpn) & PTE.DIRTY) { f.flags[pfn >> 12][pfn & 4095] |= PG.DIRTY; mm.pt.setFlags(vpn, mm.pt.pte(vpn) & ~PTE.DIRTY); }
 		});
@@ -211,6 +219,7 @@ export function* file_sync(k: Kernel, file: SimFile, fromDevice: boolean): K<num
 			const pfn = file.pages.pfn(index);
 			k.advance(PAGE_SIZE / SWAP_WRITE_BW * 1e9);
 			f.flags[pfn >> 12][pfn & 4095] &= ~PG.DIRTY;
+			file_disk_store(k, file, index, f.slot[pfn >> 12][pfn & 4095]);
 			k.fileMigration.writebackPages++;
 		}
 	} finally {
@@ -223,6 +232,8 @@ export function* file_sync(k: Kernel, file: SimFile, fromDevice: boolean): K<num
 export function file_pages_on_device(k: Kernel): { pages: number; dirty: number } {
 	let pages = 0, dirty = 0;
 	for (const file of k.fileById) {
+		// a DAX file's device copies are dax_migration's (dax_pages_on_device)
+		if (file.dax) { continue; }
 		file.pages.forEach(0, Number.MAX_SAFE_INTEGER, (_i, pfn, pte) => {
 			if ((pte & PTE.TYPE_MASK) !== PTE.PRESENT || !k.frames.isDevice(pfn)) { return; }
 			pages++;

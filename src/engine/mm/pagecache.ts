@@ -4,7 +4,9 @@
 //
 // Reclaim (vmscan_file.ts) can take pages out of the cache. A page-cache page's bytes then go
 // to the file's `disk` (written back if dirty; a clean page's bytes are what the disk holds), and
-// the next access reads them from there. A shmem page goes to swap: its cache entry becomes a
+// the next access reads them from there. The disk keeps what it holds while the page is cached
+// again, and `sync` stores there what it writes: a crash (crash.ts) drops a dirty page and the
+// file reads what the disk held. A shmem page goes to swap: its cache entry becomes a
 // swap entry (shmem_writepage), and the next access swaps it in (shmem_swapin_folio). Either way
 // the bytes move by reference: exactly one of the cache page, the disk and the swap slot owns them.
 import { PageTable, PTE } from './pagetable';
@@ -19,11 +21,14 @@ export class SimFile {
 	/** page index -> pfn of the cached (or persistent DAX) page; for shmem, a swap entry (slot)
 	 * while the page is swapped out */
 	readonly pages = new PageTable();
-	/** page index -> content slot (-1: zeroes) of a page reclaim took out of the cache: the
-	 * file's bytes on disk where they differ from, or replace, its initial content */
+	/** page index -> content slot (-1: zeroes) of the file's bytes on disk where writeback (sync,
+	 * reclaim) replaced its initial content; a cached page that is clean holds the same bytes */
 	readonly disk = new PageTable();
 	/** set by the first DAX mapping: pages then live in persistent memory, outside RAM */
 	dax = false;
+	/** experimental=dax_migration: page index -> the persistent page of a page whose live copy is
+	 * in device memory (`pages` points at the copy); it holds the bytes last persisted */
+	readonly pmem = new PageTable();
 	/** bytes of the initial content that survive: a truncation below them drops the rest for good */
 	dataEnd: number;
 
@@ -52,6 +57,18 @@ export function file_stored_slot(k: Kernel, f: SimFile, index: number): number |
 	return undefined;
 }
 
+/** The disk now holds the bytes of content slot `slot` for page `index` (the caller's slot: the
+ * disk owns it from here on); what it held before is released. */
+export function file_disk_take(k: Kernel, f: SimFile, index: number, slot: number): void {
+	if ((f.disk.pte(index) & PTE.TYPE_MASK) === PTE.PRESENT && f.disk.pfn(index) >= 0) { k.content.release(f.disk.pfn(index)); }
+	f.disk.set(index, slot, PTE.PRESENT);
+}
+
+/** Writeback stored page `index` with the bytes of `slot` (a copy: the page keeps its own). */
+export function file_disk_store(k: Kernel, f: SimFile, index: number, slot: number): void {
+	file_disk_take(k, f, index, k.content.copy(slot));
+}
+
 /** find_or_create_page: the file's page at `index`, reading its content on a miss (from the
  * disk if reclaim wrote it there, else the initial content), or swapping a shmem page in. */
 export function filemap_get_page(k: Kernel, f: SimFile, index: number): number {
@@ -64,9 +81,8 @@ export function filemap_get_page(k: Kernel, f: SimFile, index: number): number {
 	k.frames.mapping[pfn >> 12][pfn & 4095] = f.id;
 	k.frames.index[pfn >> 12][pfn & 4095] = index;
 	if ((f.disk.pte(index) & PTE.TYPE_MASK) === PTE.PRESENT) {
-		// the bytes reclaim wrote back: the page takes them over
-		k.frames.slot[pfn >> 12][pfn & 4095] = f.disk.pfn(index);
-		f.disk.clear(index);
+		// the bytes reclaim wrote back are read; the disk keeps them
+		k.frames.slot[pfn >> 12][pfn & 4095] = k.content.copy(f.disk.pfn(index));
 	} else if (f.init && !isZeroFill(f.init) && index * PAGE_SIZE < f.dataEnd) {
 		// bytes past the end of the file read as zero, as in the last page of a real file
 		const tail = Math.min(f.size, f.dataEnd) - index * PAGE_SIZE;

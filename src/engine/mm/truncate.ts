@@ -10,6 +10,7 @@ import { put_page } from './page';
 import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { zap_page_range } from './mmap';
 import { filemap_device_folio_to_ram } from './file_migration';
+import { dax_truncate } from './dax_migration';
 
 /** truncate_setsize: the new size first; on a shrink, truncate_pagecache. Growing maps nothing
  * and the new bytes read as zero. */
@@ -70,10 +71,16 @@ function truncate_inode_pages(k: Kernel, file: SimFile, size: number): void {
 		file.disk.clear(gone[i]);
 		if (gone[i + 1] >= 0) { k.content.release(gone[i + 1]); }
 	}
+	dax_truncate(k, file, first);
 	const off = size % PAGE_SIZE;
 	if (off === 0) { return; }
 	const last = Math.floor(size / PAGE_SIZE);
-	if ((file.disk.pte(last) & PTE.TYPE_MASK) === PTE.PRESENT) { filemap_get_page(k, file, last); }
+	if ((file.disk.pte(last) & PTE.TYPE_MASK) === PTE.PRESENT) {
+		// the block past the new end reads as zeroes on disk too
+		const d = file.disk.pfn(last);
+		if (d >= 0) { file.disk.set(last, k.content.write(d, off, new Uint8Array(PAGE_SIZE - off)), PTE.PRESENT); }
+		filemap_get_page(k, file, last);
+	}
 	if ((file.pages.pte(last) & PTE.TYPE_MASK) !== PTE.PRESENT) { return; }
 	const pfn = file.pages.pfn(last);
 	const slot = k.frames.slot[pfn >> 12][pfn & 4095];

@@ -16,6 +16,7 @@ import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
 import { add_to_swap, pageout } from './swap';
 import { SWAP_WRITE_BW } from './swapfile';
 import { PAGE_SIZE } from './content';
+import { file_disk_take } from './pagecache';
 
 /** A page-cache or shmem page in RAM (not DAX, not hugetlb). */
 export function is_file_folio(k: Kernel, pfn: number): boolean {
@@ -55,7 +56,7 @@ export function* reclaim_file_folio(k: Kernel, pfn: number): K<boolean> {
 	// pageout -> writepage for a dirty page; a clean one already matches the disk
 	if (f.flags[pfn >> 12][pfn & 4095] & PG.DIRTY) { k.advance(PAGE_SIZE / SWAP_WRITE_BW * 1e9); k.fileMigration.writebackPages++; }
 	// __remove_mapping: the bytes stay the file's (the disk owns them now), the page leaves the cache
-	file.disk.set(index, f.slot[pfn >> 12][pfn & 4095], PTE.PRESENT);
+	file_disk_take(k, file, index, f.slot[pfn >> 12][pfn & 4095]);
 	f.slot[pfn >> 12][pfn & 4095] = -1;
 	f.flags[pfn >> 12][pfn & 4095] &= ~PG.DIRTY;
 	file.pages.clear(index);

@@ -47,6 +47,8 @@ export function checkInvariants(k: Kernel): string[] {
 			if (!si || pfn < 0 || pfn >= si.nslots || !si.used(pfn)) { bad.push(`${file.name} page ${index}: swap entry for slot ${pfn}, which is not in use`); return; }
 			swapRefs[pfn]++;
 		});
+		// experimental=dax_migration: the persistent page behind a device copy keeps the file's reference
+		file.pmem.forEach(0, Number.MAX_SAFE_INTEGER, (_i, pfn) => { cacheRefs[pfn]++; });
 	}
 	// a read-duplicate copy is referenced by its mirror entry alone (device/uvm/read_dup.ts)
 	for (const d of k.devices) {
