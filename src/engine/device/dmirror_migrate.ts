@@ -32,9 +32,9 @@ function chunkEnd(addr: number, end: number, vmaEnd: number): number {
 }
 
 /** dmirror_migrate_to_device */
-export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start: number, end: number): K<DevOpResult> {
+export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start: number, end: number, via?: Mirror): K<DevOpResult> {
 	if (end <= start) { fail('EINVAL', 'migrate of zero pages'); }
-	const m = mirrorOf(dev, mm);
+	const m = via ?? mirrorOf(dev, mm);
 	yield* k.enter('dmirror_migrate_to_device', { addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: mm.name });
 	try {
 		for (let addr = start; addr < end;) {
@@ -117,9 +117,9 @@ function selectOwn(dev: Device): number {
 
 /** dmirror_migrate_to_system. cpages counts the src entries that migrated (a device THP is one
  * entry: dmirror_successful_migrated_pages counts entries, not pages). */
-export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start: number, end: number): K<DevOpResult> {
+export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start: number, end: number, via?: Mirror): K<DevOpResult> {
 	if (end <= start) { fail('EINVAL', 'migrate of zero pages'); }
-	const m = mirrorOf(dev, mm);
+	const m = via ?? mirrorOf(dev, mm);
 	yield* k.enter('dmirror_migrate_to_system', { addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: mm.name });
 	try {
 		let cpages = 0;
@@ -147,12 +147,12 @@ export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start
  * completes and the statement then fails with SIGKILL). Only with no process left to kill does
  * the statement fail with ENOMEM, the rest staying on the device. Mainline only removed the
  * notifier and the table. */
-export function* dmirror_unmirror(k: Kernel, dev: Device, mm: Mm, current: Mm | undefined): K {
-	const m = mirrorOf(dev, mm);
+export function* dmirror_unmirror(k: Kernel, dev: Device, mm: Mm, current: Mm | undefined, via?: Mirror): K {
+	const m = via ?? mirrorOf(dev, mm);
 	yield* k.enter('dmirror_fops_release', { addr: 0, npages: 0, device: dev.name, process: mm.name });
 	try {
 		m.destroy();
-		dev.mirrors.delete(mm);
+		m.forget();
 		const killed = yield* alloc_pages_may_oom(k, current, () => dev.usedPages);
 		yield* dmirror_device_evict_chunks(k, dev, 'unmirror');
 		if (killed && current) { fail_if_killed(current); }
@@ -167,7 +167,7 @@ export function* dmirror_release(k: Kernel, dev: Device, current?: Mm): K {
 	yield* k.enter('dmirror_device_remove_chunks', { addr: 0, npages: dev.usedPages, device: dev.name });
 	try {
 		// read-duplicate copies (uvm/read_dup.ts) are nobody's page: they are dropped, not migrated
-		for (const m of dev.mirrors.values()) { m.dropCopies(); }
+		for (const m of dev.allMirrors()) { m.dropCopies(); }
 		const killed = yield* alloc_pages_may_oom(k, current, () => dev.usedPages);
 		yield* dmirror_device_evict_chunks(k, dev, 'release');
 		dev.removeChunks();
@@ -287,8 +287,8 @@ function dropDevice(k: Kernel, first: number, n: number): void {
 /** HMM_DMIRROR_FLAGS(HMM_DMIRROR_FLAG_FAIL_ALLOC): the flag lives in the open file (the mirror);
  * the next allocation of a migration through it fails, once (see alloc_and_copy_to_device and
  * dmirror_devmem_fault_alloc_and_copy). */
-export function* dmirror_set_fail_alloc(k: Kernel, dev: Device, mm: Mm): K<DevOpResult> {
-	const m = mirrorOf(dev, mm);
+export function* dmirror_set_fail_alloc(k: Kernel, dev: Device, mm: Mm, via?: Mirror): K<DevOpResult> {
+	const m = via ?? mirrorOf(dev, mm);
 	yield* k.enter('dmirror_fops_unlocked_ioctl', { addr: 0, npages: 0, device: dev.name, process: mm.name });
 	try {
 		m.failAlloc = true;

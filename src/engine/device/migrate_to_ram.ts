@@ -31,7 +31,7 @@ export function* dmirror_devmem_fault(k: Kernel, vmf: VmFault): K {
 		yield* migrate_vma_setup(k, a);
 		// the driver reads its flags from the dmirror that migrated the page in (rpage's
 		// zone_device_data); the simulation takes the faulting process's mirror of the device
-		yield* finish_migration_to_ram(k, dev, a, dev.mirrors.get(mm));
+		yield* finish_migration_to_ram(k, dev, a, dev.mirrors.get(mm) ?? dev.mirrorsOf(mm)[0]);
 	} finally {
 		k.leave();
 	}
@@ -67,7 +67,8 @@ function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma, flags: Mi
 	let moved = 0;
 	let short = false;
 	let full = false;
-	const mirror = dev.mirrors.get(a.mm);
+	// the ioctl erases in its own file's table (dmirror_devmem_fault_alloc_and_copy's dmirror)
+	const mirror = flags ?? dev.mirrors.get(a.mm);
 	for (let i = 0; i < a.npages; i++) {
 		if (!(a.srcF[i] & MPFN.MIGRATE) || a.src[i] < 0) { continue; }
 		const refused = flags?.failAlloc === true;
@@ -91,6 +92,7 @@ function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma, flags: Mi
 		a.dst[i] = pfn;
 		a.dstF[i] = MPFN.VALID | (a.srcF[i] & MPFN.WRITE);
 		mirror?.pt.clear(a.start + i);
+		mirror?.refreshed(a.start + i, a.start + i + 1);
 		moved++;
 	}
 	k.advance(transferNs(dev.cfg.linkBw, moved * PAGE_SIZE));
