@@ -69,6 +69,7 @@ export function mirrorTable(k: Kernel, dev: Device, mm: Mm, start: number, end: 
 			out.push({
 				device: dev.name, vpn, address: vpn * PAGE_SIZE, perm: mirrorPerm(e), pfn, ...(e & PTE.COPY ? { copy: true } : {}),
 				...(dev.ownsPfn(k, pfn) ? { own: true } : {}), location: pageLocation(k, mm, vpn),
+				...(m.handle !== undefined ? { handle: m.handle } : {}), ...(m.stale.has(vpn) ? { stale: true } : {}),
 			});
 		}
 		if (out.length >= limit) { break; }
