@@ -16,6 +16,7 @@ import { split_folio, split_huge_pmd } from '../mm/thp';
 import type { Device } from './device';
 import type { Mirror } from './mirror';
 import { finish_migration_to_ram } from './migrate_to_ram';
+import { note_migrating_file } from './mirror_handles';
 import { dmirror_check_read, type DevOpResult, mirrorOf } from './dmirror_rw';
 import { transferNs } from '../sim/cost';
 import { PAGE_SIZE } from '../mm/content';
@@ -52,6 +53,7 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 				if (!(a.srcF[i] & MPFN.MIGRATE) || a.dst[i] < 0) { continue; }
 				const n = a.dstF[i] & MPFN.COMPOUND ? HPAGE_NR : 1;
 				dev.stats.migrated_in += n;
+				if (dev.handles.length > 0) { for (let j = 0; j < n; j++) { note_migrating_file(dev, a.dst[i] + j, m); } }
 				for (let j = 0; j < n; j++) { m.map(a.start + i + j, a.dst[i] + j, (a.dstF[i] & MPFN.WRITE) !== 0); }
 			}
 			yield* migrate_vma_finalize(k, a);

@@ -11,6 +11,7 @@ import {
 } from '../hmm/migrate_device';
 import { type Device, dmirror_page_to_device } from './device';
 import type { Mirror } from './mirror';
+import { migrating_file } from './mirror_handles';
 import { transferNs } from '../sim/cost';
 import { PAGE_SIZE } from '../mm/content';
 import { out_of_memory } from '../mm/oom_kill';
@@ -29,9 +30,9 @@ export function* dmirror_devmem_fault(k: Kernel, vmf: VmFault): K {
 		while (k.frames.ramPages - k.frames.ramUsed < end - start && (yield* out_of_memory(k, mm))) { /* killed one more */ }
 		const a = new MigrateVma(mm, vma, start, end, SELECT.DEVICE_PRIVATE | SELECT.COMPOUND, dev, `${dev.name} -> ram (CPU fault)`);
 		yield* migrate_vma_setup(k, a);
-		// the driver reads its flags from the dmirror that migrated the page in (rpage's
-		// zone_device_data); the simulation takes the faulting process's mirror of the device
-		yield* finish_migration_to_ram(k, dev, a, dev.mirrors.get(mm) ?? dev.mirrorsOf(mm)[0]);
+		// the driver erases entries in, and reads its flags from, the dmirror that migrated the page
+		// in (rpage's zone_device_data): with several open files, that one
+		yield* finish_migration_to_ram(k, dev, a, migrating_file(dev, mm, vmf.pfn));
 	} finally {
 		k.leave();
 	}

@@ -41,3 +41,23 @@ export function dmirror_open_named(k: Kernel, dev: Device, mm: Mm, name: string)
 	dev.handles.push(m);
 	return m;
 }
+
+/** rpage->zone_device_data: the dmirror whose migration allocated a device page
+ * (dmirror_migrate_alloc_and_copy). Kept only while the device has named files: with one file per
+ * process it is always that file. */
+const migratedBy = new WeakMap<Device, Map<number, Mirror>>();
+
+export function note_migrating_file(dev: Device, pfn: number, m: Mirror): void {
+	let files = migratedBy.get(dev);
+	if (!files) { files = new Map(); migratedBy.set(dev, files); }
+	files.set(pfn, m);
+}
+
+/** The file dmirror_devmem_fault works with for a CPU fault on device page pfn of mm: the one
+ * that migrated the page in while it is still open on mm, else the process's unnamed mirror (or
+ * its first named file). A file of another process (a page shared by fork) is not followed. */
+export function migrating_file(dev: Device, mm: Mm, pfn: number): Mirror | undefined {
+	const m = dev.handles.length > 0 ? migratedBy.get(dev)?.get(pfn) : undefined;
+	if (m && m.mm === mm && (dev.mirrors.get(mm) === m || dev.handles.includes(m))) { return m; }
+	return dev.mirrors.get(mm) ?? dev.mirrorsOf(mm)[0];
+}

@@ -42,9 +42,16 @@ export class StaleEntries {
 			if ((pte & PTE.COPY) || this.at.get(vpn) === pfn) { return; }
 			this.drop(k, vpn);
 			this.at.set(vpn, pfn);
+			const bytes = (): number => (f.isZero(pfn) ? -1 : k.content.copy(f.slot[pfn >> 12][pfn & 4095]));
 			const had = g.get(pfn);
-			if (had) { had.refs++; return; }
-			g.set(pfn, { slot: f.isZero(pfn) ? -1 : k.content.copy(f.slot[pfn >> 12][pfn & 4095]), refs: 1 });
+			if (!had) { g.set(pfn, { slot: bytes(), refs: 1 }); return; }
+			had.refs++;
+			// the frame was freed before and has been handed out again since: what it will hold
+			// once freed now is its new owner's bytes, for every entry that reaches it
+			if (!freed(k, pfn)) {
+				if (had.slot >= 0) { k.content.release(had.slot); }
+				had.slot = bytes();
+			}
 		});
 	}
 
