@@ -35,9 +35,6 @@ export class Mirror implements IntervalNotifierOps {
 
 	get label(): string { return this.dev.name; }
 
-	/** How the language names this open file: the device, or the handle. */
-	get name(): string { return this.handle ?? this.dev.name; }
-
 	/** dmirror_interval_invalidate skips its own *device's* migrations (range->owner ==
 	 * dmirror->mdevice), whichever open file of the device migrates. */
 	skips(range: NotifierRange): boolean {

@@ -70,6 +70,11 @@ export class StaleEntries {
 
 	dropRange(k: Kernel, start: number, end: number): void {
 		if (this.at.size === 0) { return; }
+		// whichever is shorter: the range (a fault round's pages) or the stale entries
+		if (end - start <= this.at.size) {
+			for (let vpn = start; vpn < end; vpn++) { this.drop(k, vpn); }
+			return;
+		}
 		for (const vpn of [...this.at.keys()]) { if (vpn >= start && vpn < end) { this.drop(k, vpn); } }
 	}
 
