@@ -26,7 +26,7 @@ export function mirrorTarget(k: Kernel, name: string, current: () => Mm): Mirror
 		if (!h.mm.alive) { fail('EINVAL', `'${name}' was opened by '${h.mm.name}', which has exited`); }
 		return { dev: h.dev, mm: h.mm, via: h };
 	}
-	if (!k.devices.some(d => d.name === name)) { fail('EINVAL', `'${name}' names no device and no open file (closed, or its process exited)`); }
+	if (!k.devices.some(d => d.name === name)) { fail('EINVAL', `no device '${name}' (nor an open file of that name: closed, or its process exited)`); }
 	return { dev: k.device(name), mm: current() };
 }
 
