@@ -160,11 +160,14 @@ export class Inspector {
 
 	/** A device's page table for one process, paged over its entries. */
 	private mirrorTable(device: string, m: DeviceMirrorRecord): V {
-		return this.vs.container(m.process, `${m.entries} entries (notifier seq ${m.notifierSeq})`, {
+		// a named open file of the device (`DEV mirror PROC as NAME`) is listed under its name
+		const name = m.handle === undefined ? m.process : `${m.handle} (${m.process})`;
+		const stale = m.stale ? `, ${m.stale} stale` : '';
+		return this.vs.container(name, `${m.entries} entries${stale} (notifier seq ${m.notifierSeq})`, {
 			indexed: {
 				count: m.entries,
-				get: (start, n) => this.view.mirrorEntries(device, m.processId, { skip: start, limit: n })
-					.map(e => this.vs.leaf(hex(e.address), `${e.perm} pfn ${hex(e.pfn)} (${e.location})`)),
+				get: (start, n) => this.view.mirrorEntries(device, m.processId, { skip: start, limit: n, handle: m.handle })
+					.map(e => this.vs.leaf(hex(e.address), `${e.perm} pfn ${hex(e.pfn)} (${e.location})${e.stale ? ', stale: the page was migrated away' : ''}`)),
 			},
 		});
 	}

@@ -21,6 +21,7 @@ import { cpu_access, type RangeFill } from './mm/access';
 import type { Fill } from './mm/fill';
 import { type Device, type DeviceConfig, dmirror_device_init } from './device/device';
 import { Mirror } from './device/mirror';
+import { dmirror_open_named, findHandle, mirrorTarget, type MirrorTarget } from './device/mirror_handles';
 import { dmirror_rw, type DevOpResult } from './device/dmirror_rw';
 import {
 	dmirror_migrate_to_system, dmirror_release, dmirror_set_fail_alloc, dmirror_unmirror,
@@ -282,17 +283,27 @@ export class Machine {
 
 	// ------------------------------------------------------------ devices
 
-	*mirror(dev: string, proc: string): K {
+	/** `DEV mirror PROC [as NAME]` (dmirror_fops_open). The unnamed mirror is one per device and
+	 * process, as the language addresses it by the device; further open files carry a name. */
+	*mirror(dev: string, proc: string, handle?: string): K {
 		const d = this.k.device(dev);
 		const mm = this.k.proc(proc);
-		// one open file per device and process: dmirror would accept a second one, but its MIGRATE
-		// self-skip (dmirror_interval_invalidate) compares the device, not the file, so the second
-		// file's table would keep stale entries across the first one's migrations
-		if (d.mirrors.has(mm)) { fail('EINVAL', `device '${dev}' already mirrors '${proc}' (one mirror per device and process)`); }
-		d.mirrors.set(mm, d.uvm ? new UvmMirror(d, mm, this.k) : new Mirror(d, mm));
+		if (handle !== undefined) { dmirror_open_named(this.k, d, mm, handle); return; }
+		if (d.mirrors.has(mm)) { fail('EINVAL', `device '${dev}' already has its unnamed mirror of '${proc}' (open another file with '${dev} mirror ${proc} as NAME')`); }
+		d.mirrors.set(mm, d.uvm ? new UvmMirror(d, mm, this.k) : new Mirror(d, mm, this.k));
 	}
 
-	*unmirror(dev: string, proc: string): K {
+	/** The open file a device statement addresses: NAME, or DEV's unnamed mirror of the current process. */
+	private target(name: string): MirrorTarget { return mirrorTarget(this.k, name, () => this.cur()); }
+
+	/** `DEV unmirror PROC`, or `NAME unmirror` (the named file's dmirror_fops_release). */
+	*unmirror(dev: string, proc?: string): K {
+		const h = findHandle(this.k, dev);
+		if (h) {
+			yield* this.because('unmirror', dmirror_unmirror(this.k, h.dev, h.mm, this.current?.alive ? this.current : undefined, h));
+			return;
+		}
+		if (proc === undefined) { fail('EINVAL', `'${dev}' is not an open file: write '${dev} unmirror PROC'`); }
 		const d = this.k.device(dev);
 		const mm = this.k.proc(proc);
 		if (d.uvm) {
@@ -335,14 +346,16 @@ export class Machine {
 		const out = keep ? new Uint8Array((e - s) * PAGE_SIZE) : undefined;
 		// op(because(...)) without their generators: a watched read's page-fault events reach
 		// the caller through no generator of the machine's (sim/after.ts)
-		const body = dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, false, out, undefined);
+		const t = this.target(dev);
+		const body = dmirror_rw(this.k, t.dev, t.mm, s, e, false, out, undefined, t.via);
 		const before = dmirrorMovesBefore(this.k);
 		return new After(body, res => { this.opDone(res); return out; }, err => this.opFailed(err), () => dmirrorMovesAfter('device-fault', before));
 	}
 
 	devWrite(dev: string, r: ByteRange, fill: Fill): K<DevOpResult> {
 		const [s, e] = this.pages(r);
-		return this.op(this.because('device-fault', dmirror_rw(this.k, this.k.device(dev), this.cur(), s, e, true, undefined, this.rangeFill(r, fill))));
+		const t = this.target(dev);
+		return this.op(this.because('device-fault', dmirror_rw(this.k, t.dev, t.mm, s, e, true, undefined, this.rangeFill(r, fill), t.via)));
 	}
 
 	/** `migrate R -> DEV`, `migrate R -> ram` (every device mirroring the process, in declaration
@@ -353,11 +366,15 @@ export class Machine {
 	private migrateRange(r: ByteRange, to: string, from?: string): K<DevOpResult> {
 		const [s, e] = this.pages(r);
 		const mm = this.cur();
-		if (to === 'ram' && from !== undefined) { return this.op(dmirror_migrate_to_system(this.k, this.k.device(from), mm, s, e)); }
+		if (to === 'ram' && from !== undefined) {
+			const t = this.target(from);
+			return this.op(dmirror_migrate_to_system(this.k, t.dev, t.mm, s, e, t.via));
+		}
 		if (to === 'ram') { return this.op(migrate_range_to_ram(this.k, mm, s, e)); }
-		const d = this.k.device(to);
+		const t = this.target(to);
+		const d = t.dev;
 		if (d.uvm) { return this.op(this.uvmMove(d.name, mm, s, e, 'migrate')); }
-		return this.op(dmirror_migrate_counted(this.k, d, mm, s, e));
+		return this.op(dmirror_migrate_counted(this.k, d, t.mm, s, e, t.via));
 	}
 
 	/** UVM_MIGRATE on a policy=migrate device: cpages = pages of the range resident there after. */
@@ -439,7 +456,8 @@ export class Machine {
 
 	exclusive(r: ByteRange, dev: string): K<DevOpResult> {
 		const [s, e] = this.pages(r);
-		return this.op(dmirror_exclusive(this.k, this.k.device(dev), this.cur(), s, e));
+		const t = this.target(dev);
+		return this.op(dmirror_exclusive(this.k, t.dev, t.mm, s, e, t.via));
 	}
 
 	*release(dev: string): K {
@@ -450,14 +468,18 @@ export class Machine {
 	}
 
 	/** HMM_DMIRROR_FLAGS(FAIL_ALLOC): the flag is per open file, so per mirror (EINVAL without one). */
-	failAlloc(dev: string): K<DevOpResult> { return this.op(dmirror_set_fail_alloc(this.k, this.k.device(dev), this.cur())); }
+	failAlloc(dev: string): K<DevOpResult> {
+		const t = this.target(dev);
+		return this.op(dmirror_set_fail_alloc(this.k, t.dev, t.mm, t.via));
+	}
 
 	*snapshot(dev: string, r: ByteRange): K<Uint8Array> {
 		const [s, e] = this.pages(r);
-		const out = yield* this.op((function* (k: Kernel, mm: Mm): K<DevOpResult & { bytes: Uint8Array }> {
-			const bytes = yield* dmirror_snapshot(k, k.device(dev), mm, s, e);
+		const t = this.target(dev);
+		const out = yield* this.op((function* (k: Kernel): K<DevOpResult & { bytes: Uint8Array }> {
+			const bytes = yield* dmirror_snapshot(k, t.dev, t.mm, s, e, t.via);
 			return { cpages: e - s, faults: 0, bytes };
-		})(this.k, this.cur()));
+		})(this.k));
 		return out.bytes;
 	}
 
@@ -499,12 +521,21 @@ export class Machine {
 		if (loc !== 'ram' && loc !== 'none' && loc !== 'zero' && loc !== 'swap') { this.k.device(loc); }
 		return this.view.count(this.cur().id, s, e, loc);
 	}
-	mapped(dev: string, r: ByteRange): number { const [s, e] = this.pages(r); return mapped(this.k.device(dev), this.cur(), s, e); }
-	perm(dev: string, r: ByteRange): string { const [s, e] = this.pages(r); return perm(this.k.device(dev), this.cur(), s, e); }
+	mapped(dev: string, r: ByteRange): number {
+		const [s, e] = this.pages(r);
+		const t = this.target(dev);
+		return mapped(t.dev, t.mm, s, e, t.via ?? t.dev.mirrors.get(t.mm));
+	}
+	perm(dev: string, r: ByteRange): string {
+		const [s, e] = this.pages(r);
+		const t = this.target(dev);
+		return perm(t.dev, t.mm, s, e, t.via ?? t.dev.mirrors.get(t.mm));
+	}
 	isExclusive(dev: string, r: ByteRange): boolean {
 		const [s, e] = this.pages(r);
-		const d = this.k.device(dev);
-		return d.mirrors.has(this.cur()) ? dmirror_check_exclusive(d, this.cur(), s, e) : false;
+		const t = this.target(dev);
+		const m = t.via ?? t.dev.mirrors.get(t.mm);
+		return m ? dmirror_check_exclusive(t.dev, t.mm, s, e, m) : false;
 	}
 
 	/** refcount(R) / mapcount(R) / pincount(R): the page counter of R's pages, or 'mixed'. */

@@ -183,12 +183,14 @@ export class MachineView {
 
 	/** Entries of a device's mirror table for a process, in address order, over pages
 	 * [start, end) (default: everything), the first `skip` passed over, at most `limit`. */
-	mirrorEntries(device: string, key: ProcessKey, o: { start?: number; end?: number; skip?: number; limit?: number } = {}): MirrorTableEntry[] {
+	mirrorEntries(device: string, key: ProcessKey, o: { start?: number; end?: number; skip?: number; limit?: number; handle?: string } = {}): MirrorTableEntry[] {
 		const d = this.kernel.devices.find(x => x.name === device);
 		const mm = this.mm(key);
 		const r = span(o.start ?? 0, o.end ?? 2 ** 47 / PAGE_SIZE);
 		if (!d || !mm || !r) { return []; }
-		return mirrorTable(this.kernel, d, mm, r[0], r[1], o.skip ?? 0, o.limit ?? Infinity);
+		// a named open file of the device (`DEV mirror PROC as NAME`), else its unnamed mirror
+		const m = o.handle === undefined ? d.mirrors.get(mm) : d.handles.find(h => h.handle === o.handle && h.mm === mm);
+		return mirrorTable(this.kernel, d, mm, r[0], r[1], o.skip ?? 0, o.limit ?? Infinity, m);
 	}
 
 	// ------------------------------------------------------------ memory and the kernel stack

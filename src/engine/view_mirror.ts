@@ -5,6 +5,7 @@ import type { Mm } from './mm/mm';
 import { PTE, PTRS_PER_PMD } from './mm/pagetable';
 import { PAGE_SIZE } from './mm/content';
 import type { Device } from './device/device';
+import type { Mirror } from './device/mirror';
 import { pageLocation } from './view_location';
 import type { MirrorEntryRecord, MirrorPerm, MirrorTableEntry } from './view_types';
 
@@ -14,26 +15,25 @@ export function mirrorPerm(pte: number): MirrorPerm {
 }
 
 /** The entry of `dev` for page vpn of mm ('none' when the device has none or does not mirror mm). */
-export function mirrorEntry(k: Kernel, dev: Device, mm: Mm, vpn: number): MirrorEntryRecord {
-	const m = dev.mirrors.get(mm);
+export function mirrorEntry(k: Kernel, dev: Device, mm: Mm, vpn: number, m: Mirror | undefined = dev.mirrors.get(mm)): MirrorEntryRecord {
 	const pte = m ? m.pt.pte(vpn) : 0;
 	const perm = mirrorPerm(pte);
 	const pfn = perm === 'none' ? -1 : m!.pt.pfn(vpn);
 	// own: the frame is in the device's memory (its resident page, or its read-duplicated copy)
 	const copy = perm !== 'none' && (pte & PTE.COPY) !== 0;
 	const own = pfn >= 0 && dev.ownsPfn(k, pfn);
-	return { device: dev.name, vpn, address: vpn * PAGE_SIZE, perm, pfn, ...(copy ? { copy } : {}), ...(own ? { own } : {}) };
+	const handle = m?.handle;
+	const stale = perm !== 'none' && m!.stale.has(vpn);
+	return { device: dev.name, vpn, address: vpn * PAGE_SIZE, perm, pfn, ...(copy ? { copy } : {}), ...(own ? { own } : {}), ...(handle !== undefined ? { handle } : {}), ...(stale ? { stale } : {}) };
 }
 
 /** mapped(): entries the device holds for [start, end). */
-export function mapped(dev: Device, mm: Mm, start: number, end: number): number {
-	const m = dev.mirrors.get(mm);
+export function mapped(dev: Device, mm: Mm, start: number, end: number, m: Mirror | undefined = dev.mirrors.get(mm)): number {
 	return m ? m.pt.countPresent(start, end) : 0;
 }
 
 /** perm(): the one access the device has to every page of [start, end), or 'mixed'. */
-export function perm(dev: Device, mm: Mm, start: number, end: number): string {
-	const m = dev.mirrors.get(mm);
+export function perm(dev: Device, mm: Mm, start: number, end: number, m: Mirror | undefined = dev.mirrors.get(mm)): string {
 	let p: string | undefined;
 	for (let vpn = start; vpn < end; vpn++) {
 		const q = mirrorPerm(m ? m.pt.pte(vpn) : 0);
@@ -44,8 +44,8 @@ export function perm(dev: Device, mm: Mm, start: number, end: number): string {
 
 /** Entries of the device's table for mm in [start, end) in address order: the first `skip` are
  * passed over, and at most `limit` returned (so a client can page through millions). */
-export function mirrorTable(k: Kernel, dev: Device, mm: Mm, start: number, end: number, skip: number, limit: number): MirrorTableEntry[] {
-	const m = dev.mirrors.get(mm);
+export function mirrorTable(k: Kernel, dev: Device, mm: Mm, start: number, end: number, skip: number, limit: number,
+	m: Mirror | undefined = dev.mirrors.get(mm)): MirrorTableEntry[] {
 	const out: MirrorTableEntry[] = [];
 	if (!m || end <= start || limit <= 0) { return out; }
 	const first = Math.floor(start / PTRS_PER_PMD);
@@ -69,6 +69,7 @@ export function mirrorTable(k: Kernel, dev: Device, mm: Mm, start: number, end: 
 			out.push({
 				device: dev.name, vpn, address: vpn * PAGE_SIZE, perm: mirrorPerm(e), pfn, ...(e & PTE.COPY ? { copy: true } : {}),
 				...(dev.ownsPfn(k, pfn) ? { own: true } : {}), location: pageLocation(k, mm, vpn),
+				...(m.handle !== undefined ? { handle: m.handle } : {}), ...(m.stale.has(vpn) ? { stale: true } : {}),
 			});
 		}
 		if (out.length >= limit) { break; }
@@ -77,8 +78,7 @@ export function mirrorTable(k: Kernel, dev: Device, mm: Mm, start: number, end: 
 }
 
 /** Entries in the device's table for mm. */
-export function mirrorEntries(dev: Device, mm: Mm): number {
-	const m = dev.mirrors.get(mm);
+export function mirrorEntries(dev: Device, mm: Mm, m: Mirror | undefined = dev.mirrors.get(mm)): number {
 	let n = 0;
 	if (m) { for (const l of m.pt.leaves.values()) { n += l.used; } }
 	return n;

@@ -66,7 +66,7 @@ function pageCacheRecord(k: Kernel, pfn: number): { pageCache?: StructPageRecord
 
 export function pageRecord(k: Kernel, mm: Mm, vpn: number): PageRecord {
 	const pte = pteRecord(mm, vpn);
-	const mirrors = k.devices.filter(d => d.mirrors.has(mm)).map(d => mirrorEntry(k, d, mm, vpn));
+	const mirrors = k.devices.flatMap(d => d.mirrorsOf(mm).map(m => mirrorEntry(k, d, mm, vpn, m)));
 	return {
 		process: mm.name, pid: mm.pid, vpn, address: vpn * PAGE_SIZE, location: pageLocation(k, mm, vpn), pte, pfn: pte.pfn,
 		...(pte.pfn >= 0 ? { page: structPage(k, pte.pfn) } : {}), mirrors,
@@ -94,7 +94,7 @@ export function processRecord(k: Kernel, mm: Mm, current: Mm | undefined): Proce
 	return {
 		// hugetlb pages are accounted apart (HugetlbPages), never in the RSS counters
 		...processSummary(mm, current), rss: mm.rss(p => k.frames.isZero(p) || (k.frames.flags[p >> 12][p & 4095] & PG.HUGETLB) !== 0),
-		mirroredBy: k.devices.filter(d => d.mirrors.has(mm)).map(d => d.name),
+		mirroredBy: k.devices.filter(d => d.mirrorsOf(mm).length > 0).map(d => d.name),
 	};
 }
 
@@ -123,8 +123,9 @@ function deviceMemmapBytes(k: Kernel, d: Device): number {
 export function deviceRecord(k: Kernel, d: Device): DeviceRecord {
 	return {
 		...deviceSummary(k, d), config: structuredClone(d.cfg), chunks: d.chunks.map(c => ({ first: c.first, npages: c.npages })),
-		mirrors: [...d.mirrors].map(([mm, m]) => ({
-			process: mm.name, processId: mm.id, entries: mirrorEntries(d, mm), notifierSeq: m.notifier.seq, callbacks: m.callbacks,
+		mirrors: d.allMirrors().map(m => ({
+			process: m.mm.name, processId: m.mm.id, entries: mirrorEntries(d, m.mm, m), notifierSeq: m.notifier.seq, callbacks: m.callbacks,
+			...(m.handle !== undefined ? { handle: m.handle } : {}), ...(m.stale.size > 0 ? { stale: m.stale.size } : {}),
 		})),
 		extra: d.uvm ? {
 			policy: d.cfg.policy, pendingFaults: d.uvm.buffer.count, rootChunksUsed: d.uvm.pmm.chunksInUse, batches: d.uvm.batches,

@@ -73,6 +73,11 @@ export interface MirrorEntryRecord {
 	copy?: boolean;
 	/** the frame is in the device's own memory */
 	own?: boolean;
+	/** the open file's name (`DEV mirror PROC as NAME`); absent for the device's unnamed mirror */
+	handle?: string;
+	/** the entry outlived a MIGRATE invalidation this file skipped (another file of the device
+	 * migrated the page): it may reach a freed or reused frame (dmirror_interval_invalidate) */
+	stale?: boolean;
 }
 
 /** An entry of a device's mirror table, with where the page's data is. */
@@ -150,6 +155,10 @@ export interface DeviceMirrorRecord {
 	notifierSeq: number;
 	/** invalidation callbacks it received */
 	callbacks: number;
+	/** the open file's name (`DEV mirror PROC as NAME`); absent for the unnamed mirror */
+	handle?: string;
+	/** entries left pointing at pages another open file of the device migrated away */
+	stale?: number;
 }
 
 /** A scalar of open-ended state. */

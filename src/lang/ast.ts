@@ -70,8 +70,10 @@ export interface SyncStmt extends StmtBase { kind: 'sync'; name: string }
 export interface CrashStmt extends StmtBase { kind: 'crash' }
 /** `oom_score_adj PROC N`: a write of /proc/PID/oom_score_adj */
 export interface OomScoreAdjStmt extends StmtBase { kind: 'oom_score_adj'; name: string; value: Expr }
-export interface MirrorStmt extends StmtBase { kind: 'mirror'; device: string; process: string }
-export interface UnmirrorStmt extends StmtBase { kind: 'unmirror'; device: string; process: string }
+/** `DEV mirror PROC [as NAME]`: NAME names a further open file of DEV on PROC (its own dmirror) */
+export interface MirrorStmt extends StmtBase { kind: 'mirror'; device: string; process: string; handle?: string }
+/** `DEV unmirror PROC`, or `NAME unmirror` (device holds the open file's name, process absent) */
+export interface UnmirrorStmt extends StmtBase { kind: 'unmirror'; device: string; process?: string }
 
 /** `X = mmap SIZE anon|hugetlb[=SIZE]|file NAME|dax NAME PROT [shared|private] [huge|nohuge] [offset=SIZE]` */
 export interface MmapStmt extends StmtBase {

@@ -29,6 +29,8 @@ function bodies(s: Stmt): Stmt[][] {
 class Checker {
 	readonly out: Diagnostic[] = [];
 	private readonly devices = new Map<string, Stmt>();
+	/** names of further open files of a device (`DEV mirror PROC as NAME`) */
+	private readonly handles = new Set<string>();
 	/** experimental modes the script's `system` line switches on */
 	private readonly experimental = new Set<string>();
 	private readonly processes = new Set<string>();
@@ -61,6 +63,7 @@ class Checker {
 					break;
 				case 'assign': case 'mmap': case 'mremap': case 'snapshot': this.variables.add(s.target); break;
 				case 'param': this.params.add(s.name); this.variables.add(s.name); break;
+				case 'mirror': if (s.handle !== undefined) { this.handles.add(s.handle); } break;
 				case 'dev-read': if (s.target !== undefined) { this.variables.add(s.target); } break;
 				case 'for': this.variables.add(s.variable); break;
 				case 'thread':
@@ -100,6 +103,17 @@ class Checker {
 
 	private device(s: Stmt, field: string, name: string): void {
 		if (!this.devices.has(name)) { this.error(nameLoc(s, field), `unknown device '${shortText(name)}'`); }
+	}
+	/** A statement that acts through one open file: a device (its unnamed mirror of the current
+	 * process) or the name of a further open file. */
+	private mirrorOf(s: Stmt, field: string, name: string): void {
+		if (!this.devices.has(name) && !this.handles.has(name)) { this.error(nameLoc(s, field), `unknown device '${shortText(name)}'`); }
+	}
+	/** `as NAME`: a name of its own, not a device, process or variable. */
+	private handleName(s: Stmt, name: string): void {
+		if (RESERVED_DEVICE_NAMES.includes(name) || this.devices.has(name) || this.processes.has(name) || this.variables.has(name) || this.files.has(name)) {
+			this.error(nameLoc(s, 'handle'), `'${shortText(name)}' is already a name (an open file needs a name of its own)`);
+		}
 	}
 	private process(s: Stmt, field: string, name: string): void {
 		if (!this.processes.has(name)) { this.error(nameLoc(s, field), `unknown process '${shortText(name)}'`); }
@@ -164,9 +178,18 @@ class Checker {
 					if (s.kind === 'file-write' && s.value !== undefined) { this.expr(s.value, true); }
 				}
 				break;
-			case 'mirror': case 'unmirror':
+			case 'mirror':
 				this.device(s, 'device', s.device);
 				this.process(s, 'process', s.process);
+				if (s.handle !== undefined) { this.handleName(s, s.handle); }
+				break;
+			case 'unmirror':
+				if (s.process !== undefined) {
+					this.device(s, 'device', s.device);
+					this.process(s, 'process', s.process);
+				} else if (!this.handles.has(s.device)) {
+					this.error(nameLoc(s, 'device'), this.devices.has(s.device) ? `'${shortText(s.device)} unmirror' needs the process ('${shortText(s.device)} unmirror PROC')` : `unknown open file '${shortText(s.device)}' (name one with 'DEV mirror PROC as NAME')`);
+				}
 				break;
 			case 'mmap':
 				this.size(s.size);
@@ -210,15 +233,16 @@ class Checker {
 				if (s.value !== undefined) { this.expr(s.value, true); }
 				break;
 			case 'dev-read': case 'snapshot': case 'exclusive':
-				this.device(s, 'device', s.device);
+				this.mirrorOf(s, 'device', s.device);
 				this.expr(s.range, false);
 				break;
 			case 'dev-write':
-				this.device(s, 'device', s.device);
+				this.mirrorOf(s, 'device', s.device);
 				this.expr(s.range, false);
 				this.expr(s.value, true);
 				break;
-			case 'release': case 'fail_alloc': this.device(s, 'device', s.device); break;
+			case 'release': this.device(s, 'device', s.device); break;
+			case 'fail_alloc': this.mirrorOf(s, 'device', s.device); break;
 			case 'kernel':
 				this.device(s, 'device', s.device);
 				this.stmts(s.body, true);
@@ -230,10 +254,10 @@ class Checker {
 				break;
 			case 'migrate': case 'prefetch':
 				this.expr(s.range, false);
-				this.location(s, 'to', s.to);
+				if (s.kind === 'migrate' && this.handles.has(s.to)) { /* the ioctl on a named open file */ } else { this.location(s, 'to', s.to); }
 				if (s.kind === 'migrate' && s.from !== undefined) {
 					if (s.to !== 'ram') { this.error(nameLoc(s, 'from'), "'from DEV' applies only to 'migrate R -> ram'"); }
-					this.device(s, 'from', s.from);
+					this.mirrorOf(s, 'from', s.from);
 				}
 				break;
 			case 'advise': this.advise(s); break;
@@ -422,7 +446,7 @@ class Checker {
 			const ordinal = k === 0 ? 'first' : k === 1 ? 'second' : 'third';
 			switch (kinds[k]) {
 				case 'device':
-					if (!(a.kind === 'ident' && this.devices.has(a.name))) {
+					if (!(a.kind === 'ident' && (this.devices.has(a.name) || this.handles.has(a.name)))) {
 						this.error(a.loc, `the ${ordinal} argument of ${callee}() must be a device name`);
 					}
 					return;

@@ -148,7 +148,7 @@ export function* execStmt(s: Stmt, m: Machine, h: ExecHost): K {
 		}
 		case 'sync': yield* m.sync(s.name); return;
 		case 'crash': yield* m.crash(); return;
-		case 'mirror': yield* m.mirror(s.device, s.process); return;
+		case 'mirror': yield* m.mirror(s.device, s.process, s.handle); return;
 		case 'unmirror': yield* m.unmirror(s.device, s.process); return;
 		case 'mmap': {
 			const hugetlb = s.backing !== 'hugetlb' ? undefined : s.hugetlbSize ? int(evaluate(s.hugetlbSize, h), s.hugetlbSize.loc) : HUGETLB_DEFAULT_SIZE;

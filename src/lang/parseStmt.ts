@@ -527,9 +527,21 @@ export class StmtParser extends ParserBase {
 		const op = this.next();
 		let s: Stmt;
 		switch (op.text) {
-			case 'mirror': case 'unmirror': {
+			case 'mirror': {
 				const proc = this.expectName('a process name');
-				s = this.named({ kind: op.text as 'mirror' | 'unmirror', device: dev.text, process: proc.text, loc }, 'process', proc);
+				s = this.named({ kind: 'mirror', device: dev.text, process: proc.text, loc }, 'process', proc);
+				if (this.isWord('as')) {
+					this.next();
+					const name = this.expectName('a name for the open file');
+					s = this.named({ ...s, handle: name.text }, 'handle', name);
+				}
+				break;
+			}
+			case 'unmirror': {
+				// `NAME unmirror` closes a named open file: no process to give
+				if (this.atEnd()) { s = { kind: 'unmirror', device: dev.text, loc }; break; }
+				const proc = this.expectName('a process name');
+				s = this.named({ kind: 'unmirror', device: dev.text, process: proc.text, loc }, 'process', proc);
 				break;
 			}
 			case 'read':

@@ -130,7 +130,9 @@ class Collector {
 				break;
 			case 'mirror': case 'unmirror':
 				this.ref(s.device, 'device', nameLoc(s, 'device'));
-				this.ref(s.process, 'process', nameLoc(s, 'process'));
+				if (s.process !== undefined) { this.ref(s.process, 'process', nameLoc(s, 'process')); }
+				// a named open file is addressed where a device is, so it is listed as one
+				if (s.kind === 'mirror' && s.handle !== undefined) { this.def(s.handle, 'device', nameLoc(s, 'handle'), this.text(s)); }
 				break;
 			case 'mmap':
 				this.def(s.target, 'variable', nameLoc(s, 'target'), this.text(s));

@@ -132,6 +132,19 @@ describe('check', () => {
 				"3:14: unknown location 'tpu' (expected 'ram' or a device name)", "4:5: unknown process 'ghost'",
 				"5:5: unknown device 'tpu'"]);
 		});
+		it('accepts a named open file where a statement addresses one (dmirror_fops_open, once more)', () => {
+			clean(['gpu mirror p as f1', 'B = f1 read X', 'f1 write X = i', 'S = f1 snapshot X', 'exclusive X -> f1', 'f1 fail_alloc',
+				'migrate X -> f1', 'migrate X -> ram from f1', 'expect perm(f1, X) == "rw" and mapped(f1, X) == 4 and not exclusive(f1, X)',
+				'f1 unmirror'].join('\n'));
+		});
+		it('reports bad open-file names and unmirror forms at the name', () => {
+			assert.deepEqual(diags(['gpu mirror p as X', 'gpu mirror p as p', 'f9 unmirror', 'gpu unmirror', 'f1 release', 'gpu mirror p as f1'].join('\n')), [
+				"1:17: 'X' is already a name (an open file needs a name of its own)",
+				"2:17: 'p' is already a name (an open file needs a name of its own)",
+				"3:1: unknown open file 'f9' (name one with 'DEV mirror PROC as NAME')",
+				"4:1: 'gpu unmirror' needs the process ('gpu unmirror PROC')",
+				"5:1: unknown device 'f1'"]);
+		});
 		it('accepts names declared later in the file', () => {
 			clean('npu mirror q\nprocess q\ndevice npu memory=1GiB');
 		});

@@ -101,6 +101,9 @@ export class Device {
 	/** UVM state of a policy=migrate device (uvm/space.ts), or undefined for a dmirror device */
 	uvm: UvmDevice | undefined;
 	readonly mirrors = new Map<Mm, Mirror>();
+	/** further open files of the device (`DEV mirror PROC as NAME`): each its own struct dmirror,
+	 * with its own table and notifier, on any process (device/mirror_handles.ts) */
+	readonly handles: Mirror[] = [];
 	readonly capacityPages: number;
 	usedPages = 0;
 	/** first pfn of each allocated chunk, and its size in pages */
@@ -237,6 +240,16 @@ export class Device {
 	ownsPfn(k: Kernel, pfn: number): boolean { return k.frames.owner[pfn >> 12][pfn & 4095] === this.index; }
 
 	mirror(mm: Mm): Mirror | undefined { return this.mirrors.get(mm); }
+
+	/** Every open file of the device on mm: the unnamed mirror first, then the named ones. */
+	mirrorsOf(mm: Mm): Mirror[] {
+		const first = this.mirrors.get(mm);
+		const named = this.handles.filter(h => h.mm === mm);
+		return first ? [first, ...named] : named;
+	}
+
+	/** Every open file of the device, on every process. */
+	allMirrors(): Mirror[] { return [...this.mirrors.values(), ...this.handles]; }
 }
 
 /** The device whose memory holds pfn (dmirror_page_to_device). */

@@ -17,6 +17,7 @@ import type { Device } from './device';
 import type { Mirror } from './mirror';
 import { finish_migration_to_ram } from './migrate_to_ram';
 import { dmirror_leaf_to_device, dmirror_leaf_to_ram, leafPathAllowed } from './dmirror_migrate_leaf';
+import { note_migrating_file } from './mirror_handles';
 import { dmirror_check_read, type DevOpResult, mirrorOf } from './dmirror_rw';
 import { transferNs } from '../sim/cost';
 import { PAGE_SIZE } from '../mm/content';
@@ -33,9 +34,9 @@ function chunkEnd(addr: number, end: number, vmaEnd: number): number {
 }
 
 /** dmirror_migrate_to_device */
-export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start: number, end: number): K<DevOpResult> {
+export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start: number, end: number, via?: Mirror): K<DevOpResult> {
 	if (end <= start) { fail('EINVAL', 'migrate of zero pages'); }
-	const m = mirrorOf(dev, mm);
+	const m = via ?? mirrorOf(dev, mm);
 	yield* k.enter('dmirror_migrate_to_device', { addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: mm.name });
 	try {
 		for (let addr = start; addr < end;) {
@@ -57,6 +58,7 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 				if (!(a.srcF[i] & MPFN.MIGRATE) || a.dst[i] < 0) { continue; }
 				const n = a.dstF[i] & MPFN.COMPOUND ? HPAGE_NR : 1;
 				dev.stats.migrated_in += n;
+				if (dev.handles.length > 0) { for (let j = 0; j < n; j++) { note_migrating_file(dev, a.dst[i] + j, m); } }
 				for (let j = 0; j < n; j++) { m.map(a.start + i + j, a.dst[i] + j, (a.dstF[i] & MPFN.WRITE) !== 0); }
 			}
 			yield* migrate_vma_finalize(k, a);
@@ -122,9 +124,9 @@ function selectOwn(dev: Device): number {
 
 /** dmirror_migrate_to_system. cpages counts the src entries that migrated (a device THP is one
  * entry: dmirror_successful_migrated_pages counts entries, not pages). */
-export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start: number, end: number): K<DevOpResult> {
+export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start: number, end: number, via?: Mirror): K<DevOpResult> {
 	if (end <= start) { fail('EINVAL', 'migrate of zero pages'); }
-	const m = mirrorOf(dev, mm);
+	const m = via ?? mirrorOf(dev, mm);
 	yield* k.enter('dmirror_migrate_to_system', { addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: mm.name });
 	try {
 		let cpages = 0;
@@ -153,12 +155,12 @@ export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start
  * completes and the statement then fails with SIGKILL). Only with no process left to kill does
  * the statement fail with ENOMEM, the rest staying on the device. Mainline only removed the
  * notifier and the table. */
-export function* dmirror_unmirror(k: Kernel, dev: Device, mm: Mm, current: Mm | undefined): K {
-	const m = mirrorOf(dev, mm);
+export function* dmirror_unmirror(k: Kernel, dev: Device, mm: Mm, current: Mm | undefined, via?: Mirror): K {
+	const m = via ?? mirrorOf(dev, mm);
 	yield* k.enter('dmirror_fops_release', { addr: 0, npages: 0, device: dev.name, process: mm.name });
 	try {
 		m.destroy();
-		dev.mirrors.delete(mm);
+		m.forget();
 		const killed = yield* alloc_pages_may_oom(k, current, () => dev.usedPages);
 		yield* dmirror_device_evict_chunks(k, dev, 'unmirror');
 		if (killed && current) { fail_if_killed(current); }
@@ -173,7 +175,7 @@ export function* dmirror_release(k: Kernel, dev: Device, current?: Mm): K {
 	yield* k.enter('dmirror_device_remove_chunks', { addr: 0, npages: dev.usedPages, device: dev.name });
 	try {
 		// read-duplicate copies (uvm/read_dup.ts) are nobody's page: they are dropped, not migrated
-		for (const m of dev.mirrors.values()) { m.dropCopies(); }
+		for (const m of dev.allMirrors()) { m.dropCopies(); }
 		const killed = yield* alloc_pages_may_oom(k, current, () => dev.usedPages);
 		yield* dmirror_device_evict_chunks(k, dev, 'release');
 		dev.removeChunks();
@@ -293,8 +295,8 @@ function dropDevice(k: Kernel, first: number, n: number): void {
 /** HMM_DMIRROR_FLAGS(HMM_DMIRROR_FLAG_FAIL_ALLOC): the flag lives in the open file (the mirror);
  * the next allocation of a migration through it fails, once (see alloc_and_copy_to_device and
  * dmirror_devmem_fault_alloc_and_copy). */
-export function* dmirror_set_fail_alloc(k: Kernel, dev: Device, mm: Mm): K<DevOpResult> {
-	const m = mirrorOf(dev, mm);
+export function* dmirror_set_fail_alloc(k: Kernel, dev: Device, mm: Mm, via?: Mirror): K<DevOpResult> {
+	const m = via ?? mirrorOf(dev, mm);
 	yield* k.enter('dmirror_fops_unlocked_ioctl', { addr: 0, npages: 0, device: dev.name, process: mm.name });
 	try {
 		m.failAlloc = true;

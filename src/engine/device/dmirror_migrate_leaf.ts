@@ -9,8 +9,8 @@
 //
 // Only ranges whose pages the general path would either skip without a trace or move one by one
 // come here (planToDevice, planToRam); a range with a THP, a page mapped twice, a page-cache or swap-cache page,
-// a FAIL_ALLOC flag, a DAX mapping or a device (or RAM) that could not hold all of it goes the
-// general way.
+// a FAIL_ALLOC flag, a DAX mapping, a device with several open files on a process, or a device
+// (or RAM) that could not hold all of it goes the general way.
 import { Kernel } from '../kernel';
 import { PG, RAM_POOL } from '../mm/frames';
 import { PTE, PTRS_PER_PMD, type PtLeaf } from '../mm/pagetable';
@@ -118,7 +118,8 @@ function planToRam(k: Kernel, a: MigrateVma): number {
  * (not taken) or 0. Destination pages come from the device in runs (Device.allocRun). */
 export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m: Mirror): number {
 	// DAX (experimental=dax_migration copies, persistent pages stay): the general steps
-	if (m.failAlloc || a.flags !== SELECT.SYSTEM || a.vma.backing === 'dax') { return -1; }
+	// several open files of the device (mirror_handles.ts) note which file migrated each page
+	if (m.failAlloc || a.flags !== SELECT.SYSTEM || a.vma.backing === 'dax' || dev.handles.length > 0) { return -1; }
 	const holes = a.vma.isAnonPrivate;
 	let need = planToDevice(k, a, holes);
 	if (need < 0 || dev.capacityPages - dev.usedPages < need) { return -1; }
@@ -246,7 +247,7 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 /** dmirror_migrate_to_system's steps for one range (finish_migration_to_ram): returns -1 (not
  * taken) or the entries that migrated. */
 export function dmirror_leaf_to_ram(k: Kernel, a: MigrateVma, dev: Device, m: Mirror): number {
-	if (m.failAlloc || (a.flags & (SELECT.SYSTEM | SELECT.COMPOUND)) || a.vma.backing === 'dax') { return -1; }
+	if (m.failAlloc || (a.flags & (SELECT.SYSTEM | SELECT.COMPOUND)) || a.vma.backing === 'dax' || dev.handles.length > 0) { return -1; }
 	let need = planToRam(k, a);
 	const f = k.frames;
 	if (need < 0 || f.ramPages - f.ramUsed < need) { return -1; }

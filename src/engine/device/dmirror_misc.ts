@@ -12,6 +12,7 @@ import { mmu_notifier_invalidate_range_start } from '../mm/mmu_notifier';
 import { HmmRange, HMM_PFN, hmm_range_fault } from '../hmm/hmm_range_fault';
 import { MigrateVma, SELECT, migrate_vma_setup } from '../hmm/migrate_device';
 import type { Device } from './device';
+import type { Mirror } from './mirror';
 import { dmirror_check_read, type DevOpResult, mirrorOf } from './dmirror_rw';
 import { finish_migration_to_ram } from './migrate_to_ram';
 import { out_of_memory } from '../mm/oom_kill';
@@ -46,9 +47,9 @@ function* make_device_exclusive(k: Kernel, mm: Mm, vpn: number, owner: Device | 
 }
 
 /** dmirror_exclusive */
-export function* dmirror_exclusive(k: Kernel, dev: Device, mm: Mm, start: number, end: number): K<DevOpResult> {
+export function* dmirror_exclusive(k: Kernel, dev: Device, mm: Mm, start: number, end: number, via?: Mirror): K<DevOpResult> {
 	if (end <= start) { fail('EINVAL', 'exclusive of zero pages'); }
-	const m = mirrorOf(dev, mm);
+	const m = via ?? mirrorOf(dev, mm);
 	for (let vpn = start; vpn < end; vpn++) {
 		if ((vpn - start) % TICK_LEAF === TICK_LEAF - 1) { yield* k.tick(vpn * PAGE_SIZE); }
 		// dmirror passes no owner, so its own notifier drops the old entry too
@@ -63,8 +64,8 @@ export function* dmirror_exclusive(k: Kernel, dev: Device, mm: Mm, start: number
 }
 
 /** HMM_DMIRROR_CHECK_EXCLUSIVE: does the device still hold atomic access anywhere in the range? */
-export function dmirror_check_exclusive(dev: Device, mm: Mm, start: number, end: number): boolean {
-	const m = mirrorOf(dev, mm);
+export function dmirror_check_exclusive(dev: Device, mm: Mm, start: number, end: number, via?: Mirror): boolean {
+	const m = via ?? mirrorOf(dev, mm);
 	let any = false;
 	m.pt.forEach(start, end, (_v, _p, pte) => { if (pte & PTE.ATOMIC) { any = true; } });
 	return any;
@@ -76,9 +77,9 @@ export const enum SNAP {
 }
 
 /** dmirror_snapshot: hmm_range_fault with no request flags, one byte per page (dmirror_mkentry). */
-export function* dmirror_snapshot(k: Kernel, dev: Device, mm: Mm, start: number, end: number): K<Uint8Array> {
+export function* dmirror_snapshot(k: Kernel, dev: Device, mm: Mm, start: number, end: number, via?: Mirror): K<Uint8Array> {
 	if (end <= start) { fail('EINVAL', 'snapshot of zero pages'); }
-	const m = mirrorOf(dev, mm);
+	const m = via ?? mirrorOf(dev, mm);
 	const out = new Uint8Array(end - start);
 	for (let s = start; s < end; s += PTRS_PER_PMD) {
 		if (s > start) { yield* k.tick(s * PAGE_SIZE); }

@@ -14,6 +14,7 @@ import { PG } from '../mm/frames';
 import { PAGE_SIZE } from '../mm/content';
 import { transferNs } from '../sim/cost';
 import { down_write, locked, lockOf, up_write } from '../sim/sched';
+import { reachedSlot, writeReached } from './mirror_stale';
 
 export interface DevOpResult { cpages: number; faults: number; /** read_retry rounds (last.retries) */ retries?: number }
 
@@ -84,11 +85,13 @@ function dmirror_do_fault(m: Mirror, range: HmmRange, start: number): void {
 	// dmirror_do_update under the driver lock
 	let li = start & (PTRS_PER_PMD - 1);
 	let leaf = m.pt.leafFor(start);
+	const stale = m.stale.size > 0;
 	for (let i = 0; i < range.npages; i++, li++) {
 		if (li === PTRS_PER_PMD) { li = 0; leaf = m.pt.leafFor(start + i); }
 		const fl = range.flags[i];
 		// a read-duplicate copy (uvm/read_dup.ts) is already the page, read-only and local
 		if (!(fl & HMM_PFN.VALID) || (leaf.pte[li] & PTE.COPY)) { continue; }
+		if (stale) { m.refreshed(start + i, start + i + 1); }
 		if (leaf.pte[li] === 0) { leaf.used++; }
 		leaf.pfn[li] = range.pfns[i];
 		leaf.pte[li] = PTE.PRESENT | (fl & HMM_PFN.WRITE ? PTE.WRITE : 0);
@@ -100,6 +103,8 @@ function do_copy(k: Kernel, dev: Device, m: Mirror, from: number, end: number, w
 	out: Uint8Array | undefined, rf: RangeFill | undefined, base: number, res: DevOpResult): number {
 	const f = k.frames;
 	let remote = 0;
+	// entries left behind by another open file's migration reach freed frames (mirror_stale.ts)
+	const stale = m.stale.size > 0 ? m.stale : undefined;
 	let i = from & (PTRS_PER_PMD - 1);
 	let leaf = m.pt.leaf(from);
 	for (let vpn = from; vpn < end; vpn++, i++) {
@@ -110,6 +115,7 @@ function do_copy(k: Kernel, dev: Device, m: Mirror, from: number, end: number, w
 		}
 		const pfn = leaf.pfn[i];
 		if (f.owner[pfn >> 12][pfn & 4095] !== dev.index) { remote++; }
+		if (stale?.has(vpn)) { copyStale(k, pfn, vpn, write, out, rf, base); res.cpages++; continue; }
 		if (out) { k.content.read(f.slot[pfn >> 12][pfn & 4095], 0, PAGE_SIZE, out, (vpn - base) * PAGE_SIZE); }
 		if (rf) {
 			const span = fillSpan(rf, vpn);
@@ -122,15 +128,24 @@ function do_copy(k: Kernel, dev: Device, m: Mirror, from: number, end: number, w
 	return end;
 }
 
+/** dmirror_do_read / dmirror_do_write through an entry that may have outlived its page. */
+function copyStale(k: Kernel, pfn: number, vpn: number, write: boolean, out: Uint8Array | undefined, rf: RangeFill | undefined, base: number): void {
+	if (out) { k.content.read(reachedSlot(k, pfn), 0, PAGE_SIZE, out, (vpn - base) * PAGE_SIZE); }
+	if (!write || !rf) { return; }
+	const span = fillSpan(rf, vpn);
+	if (span.to > span.from) { writeReached(k, pfn, slot => fillPage(k.content, slot, rf.fill, span.base, span.from, span.to)); }
+	if (k.frames.refcount[pfn >> 12][pfn & 4095] > 0) { k.frames.flags[pfn >> 12][pfn & 4095] |= PG.DIRTY; }
+}
+
 function chargeCopy(k: Kernel, dev: Device, remotePages: number): void {
 	k.advance(transferNs(dev.cfg.linkBw, remotePages * PAGE_SIZE));
 }
 
 /** dmirror_read / dmirror_write: copy, fault what is missing, copy on. */
 export function* dmirror_rw(k: Kernel, dev: Device, mm: Mm, start: number, end: number, write: boolean,
-	out: Uint8Array | undefined, fill: RangeFill | undefined): K<DevOpResult> {
+	out: Uint8Array | undefined, fill: RangeFill | undefined, via?: Mirror): K<DevOpResult> {
 	if (end <= start) { fail('EINVAL', 'device access of zero pages'); }
-	const m = mirrorOf(dev, mm);
+	const m = via ?? mirrorOf(dev, mm);
 	const res: DevOpResult = { cpages: 0, faults: 0 };
 	yield* k.enter(write ? 'dmirror_write' : 'dmirror_read', { addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: mm.name, write });
 	try {

@@ -11,6 +11,7 @@ import {
 } from '../hmm/migrate_device';
 import { type Device, dmirror_page_to_device } from './device';
 import type { Mirror } from './mirror';
+import { migrating_file } from './mirror_handles';
 import { transferNs } from '../sim/cost';
 import { PAGE_SIZE } from '../mm/content';
 import { out_of_memory } from '../mm/oom_kill';
@@ -30,9 +31,9 @@ export function* dmirror_devmem_fault(k: Kernel, vmf: VmFault): K {
 		while (k.frames.ramPages - k.frames.ramUsed < end - start && (yield* out_of_memory(k, mm))) { /* killed one more */ }
 		const a = new MigrateVma(mm, vma, start, end, SELECT.DEVICE_PRIVATE | SELECT.COMPOUND, dev, `${dev.name} -> ram (CPU fault)`);
 		yield* migrate_vma_setup(k, a);
-		// the driver reads its flags from the dmirror that migrated the page in (rpage's
-		// zone_device_data); the simulation takes the faulting process's mirror of the device
-		yield* finish_migration_to_ram(k, dev, a, dev.mirrors.get(mm));
+		// the driver erases entries in, and reads its flags from, the dmirror that migrated the page
+		// in (rpage's zone_device_data): with several open files, that one
+		yield* finish_migration_to_ram(k, dev, a, migrating_file(dev, mm, vmf.pfn));
 	} finally {
 		k.leave();
 	}
@@ -68,7 +69,8 @@ function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma, flags: Mi
 	let moved = 0;
 	let short = false;
 	let full = false;
-	const mirror = dev.mirrors.get(a.mm);
+	// the ioctl erases in its own file's table (dmirror_devmem_fault_alloc_and_copy's dmirror)
+	const mirror = flags ?? dev.mirrors.get(a.mm);
 	for (let i = 0; i < a.npages; i++) {
 		if (!(a.srcF[i] & MPFN.MIGRATE) || a.src[i] < 0) { continue; }
 		const refused = flags?.failAlloc === true;
@@ -94,6 +96,7 @@ function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma, flags: Mi
 		a.dst[i] = pfn;
 		a.dstF[i] = MPFN.VALID | (a.srcF[i] & MPFN.WRITE);
 		mirror?.pt.clear(a.start + i);
+		mirror?.refreshed(a.start + i, a.start + i + 1);
 		moved++;
 	}
 	k.advance(transferNs(dev.cfg.linkBw, moved * PAGE_SIZE));

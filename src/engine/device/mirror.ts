@@ -9,6 +9,7 @@ import {
 import type { Device } from './device';
 import type { Kernel } from '../kernel';
 import { put_page } from '../mm/page';
+import { StaleEntries } from './mirror_stale';
 
 /** the whole user address space, in pages */
 export const ADDRESS_SPACE_PAGES = 2 ** 47 / 4096;
@@ -23,19 +24,32 @@ export class Mirror implements IntervalNotifierOps {
 	/** dmirror->flags & HMM_DMIRROR_FLAG_FAIL_ALLOC: the next page allocation of a migration
 	 * through this mirror fails, once (`DEV fail_alloc`) */
 	failAlloc = false;
+	/** entries that outlived a MIGRATE invalidation another open file of this device caused */
+	readonly stale = new StaleEntries();
 
-	constructor(readonly dev: Device, readonly mm: Mm) {
+	/** `host` is needed only by a device that may have several open files on one process (the
+	 * dmirror test driver); `handle` names a further open file (`DEV mirror PROC as NAME`). */
+	constructor(readonly dev: Device, readonly mm: Mm, private readonly host?: Kernel, readonly handle?: string) {
 		this.notifier = mmu_interval_notifier_insert(mm, 0, ADDRESS_SPACE_PAGES, this);
 	}
 
 	get label(): string { return this.dev.name; }
 
-	/** dmirror_interval_invalidate skips only its own device's migrations. */
+	/** dmirror_interval_invalidate skips its own *device's* migrations (range->owner ==
+	 * dmirror->mdevice), whichever open file of the device migrates. */
 	skips(range: NotifierRange): boolean {
 		if (range.event !== 'MIGRATE' || range.owner !== this.dev) { return false; }
 		// its own migration moves the page itself: read-duplicate copies of it are dropped anyway
 		this.dropCopies(range.start, range.end);
+		// with several open files on the process, the entries left in place may outlive their
+		// pages (device/mirror_stale.ts)
+		if (this.host && this.dev.handles.length > 0 && this.dev.mirrorsOf(this.mm).length > 1) { this.stale.keep(this.host, this.pt, range.start, range.end); }
 		return true;
+	}
+
+	/** An entry of [start, end) was written afresh (dmirror_do_fault): it reaches its page again. */
+	refreshed(start: number, end: number): void {
+		if (this.host && this.stale.size > 0) { this.stale.dropRange(this.host, start, end); }
 	}
 
 	/** dmirror_interval_invalidate -> dmirror_do_update */
@@ -54,11 +68,19 @@ export class Mirror implements IntervalNotifierOps {
 	/** The process exited (mmu_notifier_release): the mirror goes with it. */
 	release(): void {
 		this.destroy();
-		this.dev.mirrors.delete(this.mm);
+		this.forget();
+	}
+
+	/** The device lets go of this open file. */
+	forget(): void {
+		if (this.handle === undefined) { this.dev.mirrors.delete(this.mm); return; }
+		const i = this.dev.handles.indexOf(this);
+		if (i >= 0) { this.dev.handles.splice(i, 1); }
 	}
 
 	/** dmirror_do_update: xa_erase of [start, end) */
 	erase(start: number, end: number): number {
+		this.refreshed(start, end);
 		let n = 0;
 		this.pt.forEach(start, end, (vpn, pfn, pte) => {
 			this.pt.clear(vpn);
@@ -71,6 +93,7 @@ export class Mirror implements IntervalNotifierOps {
 	/** Stores a page: writable and atomic tags as dmirror's DPT_XA_TAG_WRITE / _ATOMIC. */
 	map(vpn: number, pfn: number, write: boolean, atomic = false): void {
 		this.replaceCopy(vpn);
+		this.refreshed(vpn, vpn + 1);
 		this.pt.set(vpn, pfn, PTE.PRESENT | (write ? PTE.WRITE : 0) | (atomic ? PTE.ATOMIC : 0));
 	}
 
@@ -112,6 +135,7 @@ export class Mirror implements IntervalNotifierOps {
 
 	destroy(): void {
 		mmu_interval_notifier_remove(this.notifier);
+		if (this.host) { this.stale.dropAll(this.host); }
 		if (this.kernel) { this.erase(0, ADDRESS_SPACE_PAGES); }
 		this.pt.reset();
 	}
