@@ -206,8 +206,10 @@ export class HmmDebugSession extends CheckedSession {
 		this.guard(response, () => {
 			if (!this.needStopped(response)) { return; }
 			if (mode === 'continue') { (response as DebugProtocol.ContinueResponse).body = { allThreadsContinued: true }; }
-			this.sendResponse(response);
+			// the run's first slice is scheduled before the response is queued, so a step that ends
+			// in it is answered in one write: the response, then the stopped event (transport.ts)
 			this.run(() => this.rt.resume(mode));
+			this.sendResponse(response);
 		});
 	}
 
