@@ -206,10 +206,17 @@ export class HmmDebugSession extends CheckedSession {
 		this.guard(response, () => {
 			if (!this.needStopped(response)) { return; }
 			if (mode === 'continue') { (response as DebugProtocol.ContinueResponse).body = { allThreadsContinued: true }; }
-			// the run's first slice is scheduled before the response is queued, so a step that ends
-			// in it is answered in one write: the response, then the stopped event (transport.ts)
-			this.run(() => this.rt.resume(mode));
+			// a step's response waits for the step's first time slice (scheduled by run, before the
+			// release): a step that stops there is answered with the response and the stopped event in
+			// one write (transport.ts). A continue is answered at once, as it runs on.
+			const hold = mode !== 'continue';
+			if (hold) { this.holdOutput(); }
 			this.sendResponse(response);
+			try {
+				this.run(() => this.rt.resume(mode));
+			} finally {
+				if (hold) { setImmediate(() => this.releaseOutput()); }
+			}
 		});
 	}
 
