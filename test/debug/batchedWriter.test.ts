@@ -18,7 +18,6 @@ function sink(): { out: Writable; writes: string[]; ended: () => boolean } {
 
 const turn = () => new Promise<void>(resolve => setImmediate(resolve));
 
-
 describe('debug adapter: held writes', () => {
 	it('writes at once unless held; what is held leaves in one write, in order, on release', async () => {
 		const s = sink();
