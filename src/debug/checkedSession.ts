@@ -24,7 +24,7 @@ export class CheckedSession extends DebugSession {
 		(this as unknown as { _handleData(d: Buffer): void })._handleData = d => this.framer.feed(d);
 	}
 
-	/** the client's stream, when not inline: the session can hold messages to join them (transport.ts) */
+	/** the client's stream, when not inline: messages of one turn of the event loop in one write (transport.ts) */
 	private writer?: BatchedWriter;
 
 	override start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
@@ -32,11 +32,8 @@ export class CheckedSession extends DebugSession {
 		super.start(inStream, this.writer as unknown as NodeJS.WritableStream);
 	}
 
-	/** Messages wait from now until a stopped event (which leaves with them in one write), any
-	 * other event (they leave first, then it) or releaseOutput. */
-	protected holdOutput(): void { this.writer?.hold(); }
-
-	protected releaseOutput(): void { this.writer?.release(); }
+	/** Writes now what this turn of the event loop has sent so far. */
+	protected flushOutput(): void { this.writer?.flush(); }
 
 	override sendResponse(response: DebugProtocol.Response): void {
 		if (this.answered(response.request_seq)) { return; }
@@ -50,12 +47,7 @@ export class CheckedSession extends DebugSession {
 
 	override sendEvent(event: DebugProtocol.Event): void {
 		this.log.write('->', event);
-		const w = this.writer;
-		if (!w?.holding) { super.sendEvent(event); return; }
-		// a held step response goes out with its stop; before anything else, alone, as it would have
-		if (event.event !== 'stopped') { w.release(); }
 		super.sendEvent(event);
-		w.release();
 	}
 
 	/** Every request is checked before a handler sees it: unserved commands and arguments of the

@@ -206,17 +206,17 @@ export class HmmDebugSession extends CheckedSession {
 		this.guard(response, () => {
 			if (!this.needStopped(response)) { return; }
 			if (mode === 'continue') { (response as DebugProtocol.ContinueResponse).body = { allThreadsContinued: true }; }
-			// a step's response waits for the step's first time slice (scheduled by run, before the
-			// release): a step that stops there is answered with the response and the stopped event in
-			// one write (transport.ts). A continue is answered at once, as it runs on.
-			const hold = mode !== 'continue';
-			if (hold) { this.holdOutput(); }
-			this.sendResponse(response);
-			try {
+			if (mode === 'continue') {
+				// answered at once, before the run's first slice: what the run reports comes after
+				this.sendResponse(response);
+				this.flushOutput();
 				this.run(() => this.rt.resume(mode));
-			} finally {
-				if (hold) { setImmediate(() => this.releaseOutput()); }
+				return;
 			}
+			// a step's first slice is scheduled before its response is queued, so a step that ends in
+			// it is answered with the response and the stopped event in one write (transport.ts)
+			this.run(() => this.rt.resume(mode));
+			this.sendResponse(response);
 		});
 	}
 

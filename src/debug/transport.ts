@@ -151,37 +151,37 @@ export class Framer {
 	}
 }
 
-/** The writing side: messages go out as they are sent, except while held, when they wait and
- * then leave together in one write. Every write that wakes the client costs a system call and a
- * wake-up (tens of microseconds on this kind of machine): the session holds a step's response
- * until the step's first time slice has run, so a step that stops there is answered with its
- * response and its stopped event in one write. Order is kept; `end` writes what waits first. */
+/** The writing side: the messages of one turn of the event loop leave in one write. Every
+ * write that wakes the client costs a system call and a wake-up (tens of microseconds on this
+ * kind of machine), so a step answers with its response and its stopped event together when the
+ * step ends within its first time slice (the session schedules the slice before the response, so
+ * the flush runs after it). `flush` writes at once what waits (a continue's response, which must
+ * not wait for the run). Order is kept; `end` flushes first. */
 export class BatchedWriter {
 	private pending: string[] = [];
-	private held = false;
+	private scheduled = false;
 
 	constructor(private readonly out: NodeJS.WritableStream) { }
 
-	get holding(): boolean { return this.held; }
+	write(chunk: string): boolean {
+		this.pending.push(chunk);
+		if (!this.scheduled) {
+			this.scheduled = true;
+			setImmediate(() => this.flush());
+		}
+		return true;
+	}
 
-	hold(): void { this.held = true; }
-
-	/** Writes what waited, in one write, and lets the next messages through. */
-	release(): void {
-		this.held = false;
+	flush(): void {
+		this.scheduled = false;
 		if (this.pending.length === 0) { return; }
 		const text = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
 		this.pending = [];
 		this.out.write(text, 'utf8');
 	}
 
-	write(chunk: string): boolean {
-		if (this.held) { this.pending.push(chunk); return true; }
-		return this.out.write(chunk, 'utf8');
-	}
-
 	end(): void {
-		this.release();
+		this.flush();
 		this.out.end();
 	}
 

@@ -1,5 +1,5 @@
-// The adapter's writing side (issue 13, debugger `next` speed): held messages leave in one write,
-// in order, and nothing is lost at the end; `next` is answered with its response and its stopped
+// The adapter's writing side (issue 13, debugger `next` speed): the messages of one turn of the
+// event loop leave in one write, in order, and nothing is lost at the end; `next` is answered with its response and its stopped
 // event in one write, and a continue that ends the run is answered before its end is reported. The plain Content-Length header is read
 // without regular expressions and means what the general reader says it means.
 import assert from 'node:assert/strict';
@@ -18,30 +18,40 @@ function sink(): { out: Writable; writes: string[]; ended: () => boolean } {
 
 const turn = () => new Promise<void>(resolve => setImmediate(resolve));
 
-describe('debug adapter: held writes', () => {
-	it('writes at once unless held; what is held leaves in one write, in order, on release', async () => {
+describe('debug adapter: batched writes', () => {
+	it('writes the messages of one event-loop turn once, in order', async () => {
 		const s = sink();
 		const w = new BatchedWriter(s.out);
 		w.write('a');
-		await turn();
-		assert.deepEqual(s.writes, ['a'], 'not held: written at once');
-		w.hold();
 		w.write('b');
 		w.write('c');
+		assert.deepEqual(s.writes, [], 'nothing leaves before the turn ends');
 		await turn();
-		assert.deepEqual(s.writes, ['a'], 'held: nothing leaves');
-		w.release();
 		await turn();
-		assert.deepEqual(s.writes, ['a', 'bc']);
+		assert.deepEqual(s.writes, ['abc']);
 		w.write('d');
 		await turn();
-		assert.deepEqual(s.writes, ['a', 'bc', 'd']);
+		await turn();
+		assert.deepEqual(s.writes, ['abc', 'd']);
 	});
 
-	it('end writes what is held before ending the stream', async () => {
+	it('a message queued after a scheduled job (the step) leaves with what the job sends; flush writes at once', async () => {
 		const s = sink();
 		const w = new BatchedWriter(s.out);
-		w.hold();
+		// as nextRequest does: the run's first slice is scheduled, then the response queued
+		setImmediate(() => w.write('stopped'));
+		w.write('response');
+		await turn();
+		await turn();
+		assert.deepEqual(s.writes, ['responsestopped']);
+		w.write('continued');
+		w.flush();
+		assert.deepEqual(s.writes, ['responsestopped', 'continued']);
+	});
+
+	it('end flushes what is queued before ending the stream', async () => {
+		const s = sink();
+		const w = new BatchedWriter(s.out);
 		w.write('last');
 		w.end();
 		await turn();
