@@ -269,10 +269,13 @@ export class Breakpoints {
 	/** Line breakpoints at a statement boundary. Logpoints log instead of stopping. When
 	 * `countHits` is false (reverse searches), hit counts are neither advanced nor applied. */
 	lineHit(line: number, interp: Interpreter, countHits = true): Hit | undefined {
+		const here = this.at(line);
+		// most boundaries have no breakpoint: nothing to allocate for them
+		if (here.length === 0) { return undefined; }
 		const ids: number[] = [];
 		const logs: string[] = [];
 		let error: string | undefined;
-		for (const bp of this.at(line)) {
+		for (const bp of here) {
 			const v = this.count(bp, interp, undefined, countHits);
 			if (!v.stop) { continue; }
 			if (v.error) { error = v.error; ids.push(bp.id); continue; }

@@ -6,12 +6,15 @@
 // a logger that is never set up, so memory grew with every request and event.
 import { DebugSession, OutputEvent, Response } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { type BadFrame, Framer } from './transport';
+import { type BadFrame, BatchedWriter, Framer } from './transport';
 import { requestProblem } from './validate';
 import { ProtocolLog } from './protocolLog';
 
 export class CheckedSession extends DebugSession {
+	/** request seqs answered, in two generations (the older dropped when the newer fills), so a
+	 * long session neither grows nor copies the set */
 	private responded = new Set<number>();
+	private respondedBefore = new Set<number>();
 	private readonly log = ProtocolLog.fromEnv();
 	private readonly framer = new Framer({ message: m => this.handleMessage(m as unknown as DebugProtocol.ProtocolMessage), bad: b => this.badFrame(b) });
 
@@ -21,13 +24,26 @@ export class CheckedSession extends DebugSession {
 		(this as unknown as { _handleData(d: Buffer): void })._handleData = d => this.framer.feed(d);
 	}
 
+	/** the client's stream, when not inline: messages of one turn of the event loop in one write (transport.ts) */
+	private writer?: BatchedWriter;
+
+	override start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
+		this.writer = new BatchedWriter(outStream);
+		super.start(inStream, this.writer as unknown as NodeJS.WritableStream);
+	}
+
+	/** Writes now what this turn of the event loop has sent so far. */
+	protected flushOutput(): void { this.writer?.flush(); }
+
 	override sendResponse(response: DebugProtocol.Response): void {
-		if (this.responded.has(response.request_seq)) { return; }
+		if (this.answered(response.request_seq)) { return; }
 		this.responded.add(response.request_seq);
-		if (this.responded.size > 10_000) { this.responded = new Set([...this.responded].slice(-1000)); }
+		if (this.responded.size >= 5000) { this.respondedBefore = this.responded; this.responded = new Set(); }
 		this.log.write('->', response);
 		super.sendResponse(response);
 	}
+
+	private answered(seq: number): boolean { return this.responded.has(seq) || this.respondedBefore.has(seq); }
 
 	override sendEvent(event: DebugProtocol.Event): void {
 		this.log.write('->', event);
@@ -42,23 +58,27 @@ export class CheckedSession extends DebugSession {
 			this.badFrame({ why: `a request without a valid seq: ${JSON.stringify(request).slice(0, 120)}` });
 			return;
 		}
-		const response = new Response(request);
-		if (typeof response.command !== 'string') { response.command = ''; }
+		// the response for an error found here (the handler makes its own)
+		const response = (): Response => {
+			const r = new Response(request);
+			if (typeof r.command !== 'string') { r.command = ''; }
+			return r;
+		};
 		const problem = requestProblem(request);
-		if (problem) { return this.fail(response, problem); }
+		if (problem) { return this.fail(response(), problem); }
 		// every argument is optional for this command: handlers read fields of an empty object
 		request.arguments ??= {};
 		try {
 			super.dispatchRequest(request);
 		} catch (e) {
-			this.fail(response, `${request.command} failed: ${(e as Error)?.message ?? String(e)}`);
+			this.fail(response(), `${request.command} failed: ${(e as Error)?.message ?? String(e)}`);
 		}
 	}
 
 	/** A frame that could not be read: answered when its seq is legible, else reported. */
 	private badFrame(b: BadFrame): void {
 		this.log.write('!!', b.why);
-		if (b.seq !== undefined && !this.responded.has(b.seq)) {
+		if (b.seq !== undefined && !this.answered(b.seq)) {
 			const response = new Response({ seq: b.seq, type: 'request', command: b.command ?? '' });
 			return this.fail(response, `the adapter could not read this request: ${b.why}`);
 		}

@@ -75,6 +75,8 @@ export class HmmRuntime extends EventEmitter {
 	private expectChecked = -1;
 	private errorReported = false;
 	private travelEpoch = 0;
+	/** what rewatch last gave the driver */
+	private watched?: { set: ReadonlySet<EventKind>; kinds: EventKind[] };
 	/** stopped inside a statement by a timeline click: how many of its timeline events it raised */
 	private timelineKept?: number;
 	/** script threads: per-thread step state and thread events (threadsDap.ts) */
@@ -220,13 +222,18 @@ export class HmmRuntime extends EventEmitter {
 	 * call this too, so they take effect at once. */
 	rewatch(): void {
 		if (this.state !== 'running' || this.quiet) { return; }
-		const w = new Set<EventKind>(this.bps.kindsWanted());
-		if (this.mode === 'stepIn' || (this.mode === 'stepOut' && this.origin.frame)) { for (const k of ALL_EVENTS) { w.add(k); } }
+		const w = this.bps.kindsWanted();
+		if (this.mode === 'stepIn' || (this.mode === 'stepOut' && this.origin.frame)) { w.push(...ALL_EVENTS); }
 		// next from a kernel access: over the driver's work, to the kernel's next access
-		if (this.mode === 'next' && this.origin.issue) { w.add('access'); }
-		if (this.trace) { for (const k of TRACED) { w.add(k); } }
-		for (const k of TIMELINE_KINDS) { w.add(k); }
+		if (this.mode === 'next' && this.origin.issue) { w.push('access'); }
+		if (this.trace) { w.push(...TRACED); }
+		w.push(...TIMELINE_KINDS);
+		// at every step: the same list as last time needs no new set, if the driver still has the
+		// set made from it (a replay or a restart gives the driver another one)
+		const last = this.watched;
+		if (last?.set === this.driver.watching && last.kinds.length === w.length && last.kinds.every((k, i) => k === w[i])) { return; }
 		this.driver.watch(w);
+		this.watched = { set: this.driver.watching, kinds: w };
 	}
 
 	pause(): void { if (this.busy) { this.pauseRequested = true; } }

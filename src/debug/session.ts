@@ -209,9 +209,18 @@ export class HmmDebugSession extends CheckedSession {
 		this.guard(response, () => {
 			if (!this.needStopped(response)) { return; }
 			const single = !!args?.singleThread && threadList(this.rt.interp).length > 1;
-			if (mode === 'continue') { (response as DebugProtocol.ContinueResponse).body = { allThreadsContinued: !single }; }
-			this.sendResponse(response);
+			if (mode === 'continue') {
+				(response as DebugProtocol.ContinueResponse).body = { allThreadsContinued: !single };
+				// answered at once, before the run's first slice: what the run reports comes after
+				this.sendResponse(response);
+				this.flushOutput();
+				this.run(() => this.rt.resume(mode, args?.threadId, single));
+				return;
+			}
+			// a step's first slice is scheduled before its response is queued, so a step that ends in
+			// it is answered with the response and the stopped event in one write (transport.ts)
 			this.run(() => this.rt.resume(mode, args?.threadId, single));
+			this.sendResponse(response);
 		});
 	}
 

@@ -95,13 +95,15 @@ function describe(f: Field): string {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function checkField(v: unknown, f: Field, where: string): string | undefined {
-	const bad = () => `'${where}' must be ${describe(f)}, not ${JSON.stringify(v)?.slice(0, 60) ?? String(v)}`;
+/** The problem with value `v` of field `prefix + name`, if any (the name is put together only
+ * for a message: every request is checked, and almost all are fine). */
+function checkField(v: unknown, f: Field, prefix: string, name: string): string | undefined {
+	const bad = () => `'${prefix}${name}' must be ${describe(f)}, not ${JSON.stringify(v)?.slice(0, 60) ?? String(v)}`;
 	if (f === 'any') { return undefined; }
 	if (f === 'string' || f === 'text') {
 		if (typeof v !== 'string') { return bad(); }
 		const max = f === 'text' ? MAX_TEXT : MAX_NAME;
-		return v.length > max ? `'${where}' is ${v.length} characters long: the limit is ${max}` : undefined;
+		return v.length > max ? `'${prefix}${name}' is ${v.length} characters long: the limit is ${max}` : undefined;
 	}
 	if (f === 'boolean') { return typeof v === 'boolean' ? undefined : bad(); }
 	if (f === 'object') { return isObject(v) ? undefined : bad(); }
@@ -110,26 +112,27 @@ function checkField(v: unknown, f: Field, where: string): string | undefined {
 	if ('array' in f) {
 		if (!Array.isArray(v)) { return bad(); }
 		const max = f.max ?? 10_000;
-		if (v.length > max) { return `'${where}' has ${v.length} elements: the limit is ${max}`; }
+		if (v.length > max) { return `'${prefix}${name}' has ${v.length} elements: the limit is ${max}`; }
 		for (let i = 0; i < v.length; i++) {
-			const p = checkField(v[i], f.array, `${where}[${i}]`);
+			const p = checkField(v[i], f.array, `${prefix}${name}`, `[${i}]`);
 			if (p) { return p; }
 		}
 		return undefined;
 	}
-	return isObject(v) ? checkFields(v, f.fields, `${where}.`) : bad();
+	return isObject(v) ? checkFields(v, f.fields, `${prefix}${name}.`) : bad();
 }
 
 function checkFields(o: Record<string, unknown>, fields: Fields, prefix: string): string | undefined {
-	for (const [name, spec] of Object.entries(fields)) {
-		const [f, required] = Array.isArray(spec) ? spec : [spec, undefined];
+	for (const name in fields) {
+		const spec = fields[name];
+		const f = Array.isArray(spec) ? spec[0] : spec;
 		const v = Object.hasOwn(o, name) ? o[name] : undefined;
 		// null stands for "absent" only where the protocol says so; here no argument may be null
 		if (v === undefined) {
-			if (required) { return `'${prefix}${name}' is required`; }
+			if (Array.isArray(spec)) { return `'${prefix}${name}' is required`; }
 			continue;
 		}
-		const p = checkField(v, f, `${prefix}${name}`);
+		const p = checkField(v, f, prefix, name);
 		if (p) { return p; }
 	}
 	return undefined;

@@ -37,7 +37,12 @@ export class VariableStore {
 	get interp(): Interpreter { return this.rt.interp; }
 
 	/** Forget every node (the program moved on; old references must not show new state). */
-	reset(): void { this.nodes.clear(); this.targets.clear(); this.next = 1; }
+	reset(): void {
+		// clearing a Map allocates a new table: at every stop, only when there is something to forget
+		if (this.nodes.size > 0) { this.nodes.clear(); }
+		if (this.targets.size > 0) { this.targets.clear(); }
+		this.next = 1;
+	}
 
 	add(node: Node): number { const ref = this.next++; this.nodes.set(ref, node); return ref; }
 

@@ -1,0 +1,142 @@
+// The adapter's writing side (issue 13, debugger `next` speed): the messages of one turn of the
+// event loop leave in one write, in order, and nothing is lost at the end; `next` is answered with its response and its stopped
+// event in one write, and a continue that ends the run is answered before its end is reported. The plain Content-Length header is read
+// without regular expressions and means what the general reader says it means.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { BatchedWriter, Framer } from '../../src/debug/transport';
+import { fixture } from './helpers';
+
+function sink(): { out: Writable; writes: string[]; ended: () => boolean } {
+	const writes: string[] = [];
+	let ended = false;
+	const out = new Writable({ write(chunk: Buffer, _enc, cb) { writes.push(chunk.toString()); cb(); }, final(cb) { ended = true; cb(); } });
+	return { out, writes, ended: () => ended };
+}
+
+const turn = () => new Promise<void>(resolve => setImmediate(resolve));
+
+describe('debug adapter: batched writes', () => {
+	it('writes the messages of one event-loop turn once, in order', async () => {
+		const s = sink();
+		const w = new BatchedWriter(s.out);
+		w.write('a');
+		w.write('b');
+		w.write('c');
+		assert.deepEqual(s.writes, [], 'nothing leaves before the turn ends');
+		await turn();
+		await turn();
+		assert.deepEqual(s.writes, ['abc']);
+		w.write('d');
+		await turn();
+		await turn();
+		assert.deepEqual(s.writes, ['abc', 'd']);
+	});
+
+	it('a message queued after a scheduled job (the step) leaves with what the job sends; flush writes at once', async () => {
+		const s = sink();
+		const w = new BatchedWriter(s.out);
+		// as nextRequest does: the run's first slice is scheduled, then the response queued
+		setImmediate(() => w.write('stopped'));
+		w.write('response');
+		await turn();
+		await turn();
+		assert.deepEqual(s.writes, ['responsestopped']);
+		w.write('continued');
+		w.flush();
+		assert.deepEqual(s.writes, ['responsestopped', 'continued']);
+	});
+
+	it('end flushes what is queued before ending the stream', async () => {
+		const s = sink();
+		const w = new BatchedWriter(s.out);
+		w.write('last');
+		w.end();
+		await turn();
+		assert.deepEqual(s.writes, ['last']);
+		assert.equal(s.ended(), true);
+	});
+});
+
+describe('debug adapter: the plain header', () => {
+	function read(chunks: string[]): { messages: unknown[]; bad: string[] } {
+		const messages: unknown[] = [];
+		const bad: string[] = [];
+		const f = new Framer({ message: m => messages.push(m), bad: b => bad.push(b.why) });
+		for (const c of chunks) { f.feed(Buffer.from(c, 'latin1')); }
+		return { messages, bad };
+	}
+	const body = '{"seq":1,"type":"request","command":"threads"}';
+
+	it('reads `Content-Length: N` and the headers the general reader accepts alike', () => {
+		for (const header of [`Content-Length: ${body.length}`, `content-length:${body.length}`, `Content-Length:  ${body.length} `, `X-Other: 1\r\nContent-Length: ${body.length}`]) {
+			const r = read([`${header}\r\n\r\n${body}`]);
+			assert.deepEqual(r.bad, [], header);
+			assert.deepEqual(r.messages, [JSON.parse(body)], header);
+		}
+	});
+
+	it('refuses what is not a length, whichever reader sees it', () => {
+		for (const len of ['', '12a', '-1', '99999999999999999', '1.5']) {
+			const r = read([`Content-Length: ${len}\r\n\r\n`]);
+			assert.equal(r.messages.length, 0, len);
+			assert.equal(r.bad.length, 1, `'${len}' is reported`);
+		}
+	});
+
+	it('reads a message split anywhere, the header included', () => {
+		const whole = `Content-Length: ${body.length}\r\n\r\n${body}`;
+		for (let cut = 1; cut < whole.length; cut += 7) {
+			const r = read([whole.slice(0, cut), whole.slice(cut)]);
+			assert.deepEqual(r.messages, [JSON.parse(body)], `cut at ${cut}`);
+		}
+	});
+});
+
+describe('debug adapter: a step answered in one write', function () {
+	this.timeout(30_000);
+
+	it('next: the response and the stopped event arrive in the same chunk, the response first', async () => {
+		const proc = spawn(process.execPath, [path.join(process.cwd(), 'dist/debugAdapter.js')], { stdio: ['pipe', 'pipe', 'ignore'] });
+		const chunks: string[] = [];
+		const waiting: { test: (all: string) => boolean; resolve: () => void }[] = [];
+		proc.stdout.on('data', (d: Buffer) => {
+			chunks.push(d.toString());
+			const all = chunks.join('');
+			for (const w of waiting.filter(x => x.test(all))) { waiting.splice(waiting.indexOf(w), 1); w.resolve(); }
+		});
+		const until = (test: (all: string) => boolean) => new Promise<void>(resolve => waiting.push({ test, resolve }));
+		let seq = 1;
+		const send = (command: string, args: unknown) => {
+			const json = JSON.stringify({ seq: seq++, type: 'request', command, arguments: args });
+			proc.stdin.write(`Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+		};
+		try {
+			send('initialize', { adapterID: 'hmm' });
+			send('launch', { program: fixture('loop.hmmw'), stopOnEntry: true });
+			await until(all => all.includes('"event":"initialized"'));
+			send('configurationDone', {});
+			await until(all => all.includes('"event":"stopped"'));
+			for (let i = 0; i < 3; i++) {
+				const before = chunks.length;
+				const stops = chunks.join('').split('"event":"stopped"').length;
+				send('next', { threadId: 1 });
+				await until(all => all.split('"event":"stopped"').length > stops);
+				const fresh = chunks.slice(before).join('');
+				const response = fresh.indexOf('"command":"next"');
+				assert.ok(response >= 0 && response < fresh.indexOf('"event":"stopped"'), 'the response comes first');
+				assert.equal(chunks.length - before, 1, `one chunk for the response and the stop, not ${chunks.length - before}`);
+			}
+			// a continue is answered at once, before the slices that run it (and its end) write anything
+			const before = chunks.length;
+			send('continue', { threadId: 1 });
+			await until(all => all.includes('"event":"terminated"'));
+			const first = chunks[before];
+			assert.ok(first.includes('"command":"continue"') && !first.includes('"event":"exited"'), `the response leaves alone: ${first.slice(0, 200)}`);
+		} finally {
+			proc.kill('SIGKILL');
+		}
+	});
+});
