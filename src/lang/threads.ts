@@ -9,6 +9,7 @@ import type { K } from '../engine/sim/events';
 import type { ThreadContext } from '../engine/machine';
 import type { Interpreter } from './interp';
 import type { Instr } from './program';
+import type { StepFootprints } from '../engine/sim/schedFootprint';
 import { ScriptError } from './values';
 
 type LoopState = Interpreter['loops'];
@@ -54,6 +55,8 @@ export class Threads {
 	fixed = false;
 	/** switch points that had a choice, and the thread picked at each: the schedule as run */
 	readonly picks: string[] = [];
+	/** `hmmw explore`'s reduction: what each step touches (only set there) */
+	footprints?: StepFootprints;
 	/** turns that ended waiting without any thread making progress */
 	private spins = 0;
 
@@ -132,6 +135,7 @@ export class Threads {
 	}
 
 	private switchAway(): void {
+		this.footprints?.everything();
 		const runnable = this.runnable();
 		if (runnable.length === 0 && this.all.some(t => !t.done)) {
 			for (const t of this.all) { t.waiting = false; }
@@ -173,6 +177,8 @@ export class Threads {
 			const ins = it.instr;
 			if (!ins || it.error) { return; }
 			if (this.join(ins)) { return; }
+			// a statement runs script code (shared variables, expectations): it meets every step
+			this.footprints?.everything();
 			it.steps++;
 			t.gen = it.guarded(ins);
 		}
@@ -191,6 +197,7 @@ export class Threads {
 				return;
 			}
 			this.progress();
+			this.footprints?.reached(t.id);
 			if (it.machine.watches('call')) { yield ev; }
 			if (this.offer()) { return; }
 		}

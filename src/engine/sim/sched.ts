@@ -27,6 +27,11 @@ export class SimLock {
 
 const LOCKS = new WeakMap<object, SimLock>();
 
+/** Who wants to hear of every lock taken or released on a kernel (hmmw explore's step footprints,
+ * sim/schedFootprint.ts), and the names of lock waits' frames (their code is the lock operation). */
+export const lockObservers = new WeakMap<Kernel, (l: SimLock) => void>();
+export const lockFns = new Set<string>();
+
 /** The lock that belongs to `owner` (an mm's mmap_lock, a mirror's mutex), made on first use. */
 export function lockOf(owner: object, name: string): SimLock {
 	let l = LOCKS.get(owner);
@@ -37,6 +42,7 @@ export function lockOf(owner: object, name: string): SimLock {
 /** Takes a lock: a switch point (another thread may run first), then waits (yielding to other
  * threads) until `ok` holds. */
 function* wait(k: Kernel, fn: string, ok: () => boolean): K {
+	lockFns.add(fn);
 	yield* k.enter(fn);
 	try {
 		while (!ok()) { yield { kind: 'call', fn, detail: 'wait', addr: 0, npages: 0 }; }
@@ -49,12 +55,14 @@ export function* down_read(k: Kernel, l: SimLock, fn = 'mmap_read_lock'): K {
 	const t = k.thread;
 	yield* wait(k, fn, () => l.canRead(t));
 	l.readers.set(t, (l.readers.get(t) ?? 0) + 1);
+	lockObservers.get(k)?.(l);
 }
 
 export function up_read(k: Kernel, l: SimLock): void {
 	if (!k.threaded) { return; }
 	const n = (l.readers.get(k.thread) ?? 0) - 1;
 	if (n > 0) { l.readers.set(k.thread, n); } else { l.readers.delete(k.thread); }
+	lockObservers.get(k)?.(l);
 }
 
 /** down_write / mmap_write_lock / mutex_lock */
@@ -64,11 +72,13 @@ export function* down_write(k: Kernel, l: SimLock, fn = 'mmap_write_lock'): K {
 	yield* wait(k, fn, () => l.canWrite(t));
 	l.writer = t;
 	l.depth++;
+	lockObservers.get(k)?.(l);
 }
 
 export function up_write(k: Kernel, l: SimLock): void {
 	if (!k.threaded) { return; }
 	if (--l.depth === 0) { l.writer = -1; }
+	lockObservers.get(k)?.(l);
 }
 
 /** Runs `body` holding `l` for reading (write: for writing), releasing it however body ends. */
