@@ -44,6 +44,7 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 			yield* k.tick(addr * PAGE_SIZE);
 			const a = new MigrateVma(mm, vma, addr, next, SELECT.SYSTEM | (dev.cfg.huge ? SELECT.COMPOUND : 0), dev, `ram -> ${dev.name}`);
 			yield* migrate_vma_setup(k, a);
+			dev.stats.lock_skipped += a.lockSkipped;
 			yield* alloc_and_copy_to_device(k, dev, m, a);
 			yield* migrate_vma_pages(k, a);
 			// dmirror_migrate_finalize_and_map: the device maps what it now holds (what
@@ -130,6 +131,7 @@ export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start
 			yield* k.tick(addr * PAGE_SIZE);
 			const a = new MigrateVma(mm, vma, addr, next, selectOwn(dev), dev, `${dev.name} -> ram`);
 			yield* migrate_vma_setup(k, a);
+			dev.stats.lock_skipped += a.lockSkipped;
 			cpages += yield* finish_migration_to_ram(k, dev, a, m);
 			addr = next;
 		}

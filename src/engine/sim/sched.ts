@@ -98,3 +98,30 @@ export function* migration_entry_wait(k: Kernel, stillMigrating: () => boolean, 
 		while (stillMigrating()) { yield { kind: 'call', fn: 'migration_entry_wait', detail: 'wait', addr: ev.addr, npages: 1 }; }
 	} finally { k.leave(); }
 }
+
+/** Folio locks held by script threads: pfn -> the thread. Only threads hold one across a switch
+ * point; without threads nothing is recorded and every folio_trylock succeeds. */
+const FOLIO_LOCKS = new WeakMap<Kernel, Map<number, number>>();
+
+/** folio_lock for as long as the current thread is inside a kernel function (handle_mm_fault
+ * holds the folio of the faulting address while it resolves the fault: do_wp_page, do_swap_page,
+ * migrate_to_ram). Returns the pfn to give folio_unlock, or -1 when nothing was taken. */
+export function folio_lock_held(k: Kernel, pfn: number): number {
+	if (!k.threaded || pfn < 0) { return -1; }
+	let m = FOLIO_LOCKS.get(k);
+	if (!m) { m = new Map(); FOLIO_LOCKS.set(k, m); }
+	if (m.has(pfn)) { return -1; }
+	m.set(pfn, k.thread);
+	return pfn;
+}
+
+export function folio_unlock(k: Kernel, pfn: number): void {
+	if (pfn >= 0) { FOLIO_LOCKS.get(k)?.delete(pfn); }
+}
+
+/** folio_trylock (migrate_vma_collect_pmd): fails when another script thread holds the folio. */
+export function folio_trylock(k: Kernel, pfn: number): boolean {
+	if (!k.threaded) { return true; }
+	const owner = FOLIO_LOCKS.get(k)?.get(pfn);
+	return owner === undefined || owner === k.thread;
+}
