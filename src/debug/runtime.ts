@@ -27,6 +27,7 @@ import { checkWritable, cpuWriteBytes } from './memory';
 import { parseConsole, runConsole } from '../lang/console';
 import { TIMELINE_KINDS, Timeline } from './timeline';
 import { runToEvent } from './timelineGoto';
+import { ThreadReplay } from './threadReplay';
 
 export type { Mode, StopInfo } from './stops';
 export type { RunState } from './runState';
@@ -60,6 +61,8 @@ export class HmmRuntime extends EventEmitter {
 	private tracePath?: string;
 	quiet = false;
 	readonly tt: TimeMachine;
+	/** threads under time travel and a launch's schedule file (threadReplay.ts) */
+	readonly threadReplay = new ThreadReplay();
 	/** what the forward run did over simulated time, for the residency panel */
 	readonly timeline = new Timeline();
 
@@ -86,6 +89,7 @@ export class HmmRuntime extends EventEmitter {
 			set quiet(q: boolean) { rt.quiet = q; },
 			interrupted: () => this.pauseRequested || this.state === 'ended' || this.travelEpoch !== this.epoch,
 			applyEdit: (i, e) => this.applyEdit(i, e),
+			restored: it => this.threadReplay.restored(it),
 		});
 	}
 
@@ -157,6 +161,7 @@ export class HmmRuntime extends EventEmitter {
 		this.runState.transition('idle', 'start over');
 		this.driver.reset(false);
 		this.interp = this.newInterpreter();
+		this.threadReplay.start(this.interp);
 		this.tt.reset(this.interp);
 		this.timeline.clear();
 		this.bps.resetHits();
@@ -328,13 +333,6 @@ export class HmmRuntime extends EventEmitter {
 
 	// ------------------------------------------------------------ time travel
 
-	/** Why time travel is refused here, if it is: once a script has started threads, a thread can
-	 * be suspended inside a kernel path (a generator), which a checkpoint cannot copy, so no
-	 * checkpoint could give the past back exactly (threads.ts). */
-	get travelRefusal(): string | undefined {
-		return this.interp.threads ? 'time travel is not available once the script has started threads: a thread suspended inside a kernel path cannot be checkpointed yet (restart to go back)' : undefined;
-	}
-
 	/** Back to the previous statement boundary (or the start of the current statement). */
 	async stepBack(): Promise<void> {
 		await this.travel(async (cur, mid) => {
@@ -404,6 +402,7 @@ export class HmmRuntime extends EventEmitter {
 		const cur = this.position;
 		const mid = this.midStatement;
 		const epoch = this.travelEpoch = this.epoch;
+		this.threadReplay.remember(this.interp);
 		this.runState.transition('replaying', 'reverse');
 		this.pauseRequested = false;
 		this.interp.event = undefined;

@@ -55,6 +55,10 @@ export class Threads {
 	fixed = false;
 	/** switch points that had a choice, and the thread picked at each: the schedule as run */
 	readonly picks: string[] = [];
+	/** picks to make at the first choice points whatever the chooser says (the debugger's replay
+	 * of a recorded run, threadReplay.ts); the chooser is still asked, so a seeded draw stays in
+	 * step with the run it replays */
+	forced?: readonly string[];
 	/** `hmmw explore`'s reduction: what each step touches (only set there) */
 	footprints?: StepFootprints;
 	/** turns that ended waiting without any thread making progress */
@@ -62,6 +66,7 @@ export class Threads {
 
 	constructor(private readonly it: Interpreter) {
 		this.cur = this.make('main', it.pc);
+		this.forced = it.forcedPicks;
 	}
 
 	/** Some thread is suspended inside a kernel operation. */
@@ -127,7 +132,9 @@ export class Threads {
 			const stuck = this.all.filter(t => !t.done).map(t => t.joining ? `${t.name} (join ${t.joining.name})` : t.name);
 			throw new ScriptError(`deadlock: every thread waits (${stuck.join(', ')})`);
 		}
-		const next = runnable.length === 1 ? runnable[0] : this.choose(runnable, cur);
+		let next = runnable.length === 1 ? runnable[0] : this.choose(runnable, cur);
+		const want = runnable.length > 1 ? this.forced?.[this.picks.length] : undefined;
+		if (want !== undefined) { next = runnable.find(t => t.name === want) ?? next; }
 		if (runnable.length > 1) { this.picks.push(next.name); }
 		if (next === cur) { return false; }
 		this.switchTo(next);
