@@ -1,8 +1,7 @@
 // `hmmw explore`'s partial-order reduction (sleep sets over step footprints: src/lang/explore.ts,
 // src/engine/sim/schedFootprint.ts): fewer schedules, the same outcomes.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { compileSource } from '../../src/lang/frontend';
 import { explore, type ExploreResult } from '../../src/lang/explore';
@@ -64,18 +63,11 @@ describe('explore: partial-order reduction', function () {
 	});
 
 	it('independent device work is not permuted: two reads in two processes on two devices', () => {
-		const file = path.join(tmpdir(), `hmm-explore-${process.pid}.hmmw`);
-		writeFileSync(file, [
-			'device gpu memory=64MiB', 'device npu memory=64MiB', 'process p', 'process q', 'gpu mirror p', 'npu mirror q',
-			'use q', 'x = mmap 64KiB anon rw', 'cpu write x = 3', 'use p', 'a = mmap 64KiB anon rw', 'cpu write a = 7',
-			'thread other {', '  use q', '  y = npu read x', '}', 'b = gpu read a', 'join other', 'expect matches(y, 3) and matches(b, 7)',
-		].join('\n') + '\n');
-		try {
-			const full = run(file, { preemptions: 6, reduce: false });
-			const reduced = run(file, { preemptions: 6, reduce: true });
-			assert.ok(reduced.explored * 4 < full.explored, `reduced ${reduced.explored}, full ${full.explored}`);
-			assert.ok(reduced.pruned > 0);
-			assert.equal(full.bad.length + reduced.bad.length, 0);
-		} finally { rmSync(file, { force: true }); }
+		const file = path.join(EX, 'independent-devices.hmmw');
+		const full = run(file, { preemptions: 6, reduce: false });
+		const reduced = run(file, { preemptions: 6, reduce: true });
+		assert.ok(reduced.explored * 4 < full.explored, `reduced ${reduced.explored}, full ${full.explored}`);
+		assert.ok(reduced.pruned > 0);
+		assert.equal(full.bad.length + reduced.bad.length, 0);
 	});
 });
