@@ -65,7 +65,7 @@ function sleepChooser(prefix: readonly string[], done: readonly Sleeper[][], poi
 			sleep = [...prev.sleep, ...(done[j - 1] ?? [])].filter(s => s.thread !== prev.picked && !dependent(s.fp, fp));
 		} else { cut(); }
 		const want = prefix[j];
-		let next = stay;
+		let next: typeof stay;
 		if (want !== undefined) { next = runnable.find(t => t.name === want) ?? stay; } else {
 			const awake = runnable.filter(t => !sleep.some(s => s.thread === t.name));
 			if (awake.length === 0) { out.blocked = true; return stay; }

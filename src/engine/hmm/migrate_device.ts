@@ -124,7 +124,7 @@ function* collect(k: Kernel, a: MigrateVma): K {
 		if ((f.flags[pfn >> 12][pfn & 4095] & PG.ZERO) || !selectable(k, a, pfn) || f.pincount[pfn >> 12][pfn & 4095] > 0) { continue; }
 		// migrate_vma_collect_pmd: a folio another thread has locked (its CPU fault) is not waited
 		// for, it is left where it is (src = 0, not counted in cpages)
-		if (!folio_trylock(k, pfn)) { a.lockSkipped++; continue; }
+		if (k.threaded && !folio_trylock(k, pfn)) { a.lockSkipped++; continue; }
 		if (f.isCompound(pfn)) { split_folio(k, pfn); pfn = leaf!.pfn[li]; }
 		const write = (pte & PTE.WRITE) !== 0 || file_device_writable(k, a.vma, pfn);
 		if (f.mapcount[pfn >> 12][pfn & 4095] <= 1) {

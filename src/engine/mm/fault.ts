@@ -61,7 +61,7 @@ export function* handle_mm_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write
 		throw new Error(`fault at ${vpn * PAGE_SIZE} did not resolve`);
 	} finally {
 		k.leave();
-		folio_unlock(k, held);
+		if (held >= 0) { folio_unlock(k, held); }
 	}
 }
 
