@@ -9,15 +9,15 @@ import { explore } from '../lang/explore';
 import { splitAssignment, unknownParamsMessage } from '../lang/params';
 import { DEFAULT_MAX_SCRIPT, readScript } from './scriptFile';
 
-export const EXPLORE_USAGE = '       hmmw explore FILE [--max N] [--preemptions K] [--out DIR] [--set NAME=VALUE ...]   (every interleaving of the script\'s threads)';
+export const EXPLORE_USAGE = '       hmmw explore FILE [--max N] [--preemptions K] [--out DIR] [--no-reduction] [--set NAME=VALUE ...]   (every interleaving of the script\'s threads)';
 
 /** A schedule file: the script it belongs to and the thread picked at each switch point with a choice. */
 export interface ScheduleFile { script: string; picks: string[]; failures: { line: number; message: string }[]; error?: string }
 
-interface Args { file: string; max: number; preemptions: number; out?: string; set: Record<string, string> }
+interface Args { file: string; max: number; preemptions: number; out?: string; set: Record<string, string>; reduce: boolean }
 
 function parse(argv: string[]): Args | string {
-	const a: Args = { file: '', max: 1000, preemptions: 2, set: {} };
+	const a: Args = { file: '', max: 1000, preemptions: 2, set: {}, reduce: true };
 	for (let i = 0; i < argv.length; i++) {
 		const x = argv[i];
 		const value = (): string | undefined => argv[++i];
@@ -29,6 +29,8 @@ function parse(argv: string[]): Args | string {
 			const v = value();
 			if (v === undefined) { return '--out needs a directory'; }
 			a.out = v;
+		} else if (x === '--no-reduction') {
+			a.reduce = false;
 		} else if (x === '--set') {
 			const kv = splitAssignment(value() ?? '');
 			if (typeof kv === 'string') { return kv; }
@@ -48,7 +50,7 @@ export function exploreMain(argv: string[], usage: (msg: string) => number): num
 	if (unknown) { return usage(unknown); }
 	for (const d of diagnostics) { process.stderr.write(formatDiagnostic(d) + '\n'); }
 	if (hasErrors(diagnostics)) { return 2; }
-	const r = explore(program, read.source, { max: a.max, preemptions: a.preemptions });
+	const r = explore(program, read.source, { max: a.max, preemptions: a.preemptions, reduce: a.reduce });
 	const dir = a.out ?? path.dirname(a.file);
 	const base = path.basename(a.file, '.hmmw');
 	r.bad.forEach((b, i) => {
@@ -62,6 +64,7 @@ export function exploreMain(argv: string[], usage: (msg: string) => number): num
 		process.stdout.write(`schedule ${i + 1} (${b.picks.length} picks) -> ${file}\n  ${what}\n`);
 	});
 	const cover = r.truncated ? `stopped at --max ${a.max}` : 'every interleaving';
-	process.stdout.write(`explored ${r.explored} schedules (${cover}, at most ${a.preemptions} preemptions, ${r.points} switch points with a choice) in ${(r.ms / 1000).toFixed(2)} s: ${r.bad.length === 0 ? 'all clean' : `${r.bad.length} broke an expectation or invariant`}\n`);
+	const reduction = a.reduce ? `, partial-order reduction: ${r.pruned} picks pruned, ${r.blocked} runs cut short` : ', no reduction';
+	process.stdout.write(`explored ${r.explored} schedules (${cover}, at most ${a.preemptions} preemptions, ${r.points} switch points with a choice${reduction}) in ${(r.ms / 1000).toFixed(2)} s: ${r.bad.length === 0 ? 'all clean' : `${r.bad.length} broke an expectation or invariant`}\n`);
 	return r.bad.length > 0 ? 1 : 0;
 }

@@ -28,6 +28,7 @@ import { parseConsole, runConsole } from '../lang/console';
 import { TIMELINE_KINDS, Timeline } from './timeline';
 import { runToEvent } from './timelineGoto';
 import { beginStep, heldJoin, heldWait, stepperDone, ThreadRun } from './threadsDap';
+import { ThreadReplay } from './threadReplay';
 
 export type { Mode, StopInfo } from './stops';
 export type { RunState } from './runState';
@@ -61,6 +62,8 @@ export class HmmRuntime extends EventEmitter {
 	private tracePath?: string;
 	quiet = false;
 	readonly tt: TimeMachine;
+	/** threads under time travel and a launch's schedule file (threadReplay.ts) */
+	readonly threadReplay = new ThreadReplay();
 	/** what the forward run did over simulated time, for the residency panel */
 	readonly timeline = new Timeline();
 
@@ -93,6 +96,7 @@ export class HmmRuntime extends EventEmitter {
 			set quiet(q: boolean) { rt.quiet = q; },
 			interrupted: () => this.pauseRequested || this.state === 'ended' || this.travelEpoch !== this.epoch,
 			applyEdit: (i, e) => this.applyEdit(i, e),
+			restored: it => this.threadReplay.restored(it),
 		});
 	}
 
@@ -170,6 +174,7 @@ export class HmmRuntime extends EventEmitter {
 		this.runState.transition('idle', 'start over');
 		this.driver.reset(false);
 		this.interp = this.newInterpreter();
+		this.threadReplay.start(this.interp);
 		this.tt.reset(this.interp);
 		this.timeline.clear();
 		this.bps.resetHits();
@@ -362,13 +367,6 @@ export class HmmRuntime extends EventEmitter {
 
 	// ------------------------------------------------------------ time travel
 
-	/** Why time travel is refused here, if it is: once a script has started threads, a thread can
-	 * be suspended inside a kernel path (a generator), which a checkpoint cannot copy, so no
-	 * checkpoint could give the past back exactly (threads.ts). */
-	get travelRefusal(): string | undefined {
-		return this.interp.threads ? 'time travel is not available once the script has started threads: a thread suspended inside a kernel path cannot be checkpointed yet (restart to go back)' : undefined;
-	}
-
 	/** Back to the previous statement boundary (or the start of the current statement). */
 	async stepBack(): Promise<void> {
 		await this.travel(async (cur, mid) => {
@@ -438,6 +436,7 @@ export class HmmRuntime extends EventEmitter {
 		const cur = this.position;
 		const mid = this.midStatement;
 		const epoch = this.travelEpoch = this.epoch;
+		this.threadReplay.remember(this.interp);
 		this.runState.transition('replaying', 'reverse');
 		this.pauseRequested = false;
 		this.interp.event = undefined;

@@ -26,8 +26,9 @@ import type { Diagnostic } from '../lang/ast';
 import { formatDiagnostic } from '../lang/diagnostics';
 import { profileBody } from './profile';
 import { otherThreadFrames, scheduleFile, stoppedThread, switchThread, threadList } from './threadsDap';
+import { readScheduleFile, threadNamesOf } from './threadReplay';
 
-export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments { program?: string; stopOnEntry?: boolean; trace?: string; maxScriptSize?: number }
+export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments { program?: string; stopOnEntry?: boolean; trace?: string; maxScriptSize?: number; schedule?: string }
 
 const THREAD = 1;
 const CONFIG_WAIT_MS = 5000;
@@ -128,6 +129,9 @@ export class HmmDebugSession extends CheckedSession {
 			this.fail(response, bad.error, true);
 			return 'failed';
 		}
+		const schedule = args.schedule === undefined ? undefined : readScheduleFile(args.schedule, this.rt.file, threadNamesOf(this.rt.interp));
+		if (typeof schedule === 'string') { this.fail(response, schedule, true); return 'failed'; }
+		this.rt.threadReplay.schedule = schedule;
 		this.launchArgs = args;
 		return 'ok';
 	}
@@ -232,7 +236,6 @@ export class HmmDebugSession extends CheckedSession {
 	private reverse(response: DebugProtocol.Response, how: 'back' | 'continue'): void {
 		this.guard(response, () => {
 			if (!this.needStopped(response)) { return; }
-			if (this.rt.travelRefusal) { return this.fail(response, this.rt.travelRefusal); }
 			this.sendResponse(response);
 			this.run(() => (how === 'back' ? this.rt.stepBack() : this.rt.reverseContinue()));
 		});
@@ -459,7 +462,6 @@ export class HmmDebugSession extends CheckedSession {
 					if (!this.needStopped(response)) { return; }
 					const g = timelineGotoArgs(args);
 					if (typeof g === 'string') { return this.fail(response, g); }
-					if (this.rt.travelRefusal) { return this.fail(response, this.rt.travelRefusal); }
 					this.sendResponse(response);
 					// the thread runs (a replay) on a request the client did not see as a step: say so, so
 					// that the stop that follows is shown as a new one, with its description

@@ -77,6 +77,8 @@ export interface ReplayHost {
 	/** true when the user paused or the session ended: replay stops at the next boundary */
 	interrupted(): boolean;
 	applyEdit(interp: Interpreter, e: Edit): void;
+	/** a checkpoint was restored into `interp` (threadReplay.ts: the thread runtime to make again) */
+	restored?(interp: Interpreter): void;
 }
 
 /** Watches a replay: a boundary or an event that is a candidate stop (a reverse target). */
@@ -190,7 +192,7 @@ export class TimeMachine {
 	private usable(cp: Checkpoint): boolean {
 		if (cp.snap.machine) { return true; }
 		const d = this.host.driver;
-		return !d.midStatement && d.interp.machineOps === cp.ops;
+		return !d.midStatement && d.interp.machineOps === cp.ops && !d.interp.threads;
 	}
 
 	/** Keeps the checkpoints for which keep() is true, releasing the others' holdings. */
@@ -245,6 +247,9 @@ export class TimeMachine {
 		const step = interp.steps;
 		this.execMs = 0;
 		this.stepsSince = 0;
+		// with a thread runtime, a thread may be suspended in a kernel path, which no snapshot
+		// holds: travel replays from a checkpoint taken before it (threadReplay.ts)
+		if (interp.threads) { return undefined; }
 		const i = this.cps.findIndex(c => c.step >= step);
 		if (i >= 0 && this.cps[i].step === step) { return this.cps[i]; }
 		// what a machine snapshot costs in time spaces them out; what it holds counts to the budget
@@ -297,7 +302,9 @@ export class TimeMachine {
 
 	private restore(d: Driver, cp: Checkpoint): void {
 		// the same machineOps at a boundary of this run: the live machine is the checkpoint's
-		d.interp.restore(cp.snap, !(!d.midStatement && d.interp.machineOps === cp.ops));
+		// (not once threads ran: the machine then holds their locks and kernel stacks)
+		d.interp.restore(cp.snap, !(!d.midStatement && d.interp.machineOps === cp.ops && !d.interp.threads));
+		this.host.restored?.(d.interp);
 		d.reset(false);
 		this.execMs = 0;
 		this.stepsSince = 0;

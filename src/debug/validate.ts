@@ -26,7 +26,7 @@ const line: Field = { int: [0, INT32] };
 const format: Field = { fields: { hex: 'boolean' } };
 const source: Field = { fields: { path: 'string', name: 'string', sourceReference: id } };
 const step: Fields = { threadId: req(id), singleThread: 'boolean', granularity: { enum: ['statement', 'line', 'instruction'] } };
-const launch: Fields = { program: 'string', stopOnEntry: 'boolean', trace: 'string', noDebug: 'boolean', maxScriptSize: { int: [1, 2 ** 31] } };
+const launch: Fields = { program: 'string', stopOnEntry: 'boolean', trace: 'string', noDebug: 'boolean', maxScriptSize: { int: [1, 2 ** 31] }, schedule: 'string' };
 
 /** The requests this adapter serves, with their arguments; anything else is refused. */
 const COMMANDS: Record<string, Fields> = {

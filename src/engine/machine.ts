@@ -4,6 +4,7 @@ import { DEFAULT_SYSTEM, Kernel, type KernelFrame, type SystemConfig } from './k
 import { type EventFilter, type EventKind, type K, NO_EVENTS } from './sim/events';
 import { loadClone, saveClone } from './sim/clone';
 import { locked, lockOf } from './sim/sched';
+import { StepFootprints } from './sim/schedFootprint';
 import { type ErrorCode, fail, SimError } from './sim/errors';
 import { PAGE_SIZE } from './mm/content';
 import type { Mm } from './mm/mm';
@@ -269,6 +270,9 @@ export class Machine {
 		this.k.threaded = true;
 		this.k.thread = to.id;
 	}
+
+	/** `hmmw explore`'s partial-order reduction: what each step of a threaded run touches. */
+	stepFootprints(): StepFootprints { return new StepFootprints(() => this.k); }
 
 	/** A CPU access, then the time its bytes on coherent device memory took over the link. */
 	private *coherentCharge(r: ByteRange, body: K): K {

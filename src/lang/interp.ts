@@ -177,6 +177,8 @@ export class Interpreter implements ExecHost {
 
 	/** The thread runtime, made by the first `thread` or `schedule` statement. */
 	threads?: Threads;
+	/** decisions a thread runtime made later must repeat (Threads.forced), set before it exists */
+	forcedPicks?: readonly string[];
 
 	/** `thread` in an expression: the name of the script thread running now. */
 	get thread(): string { return this.threads?.cur.name ?? 'main'; }

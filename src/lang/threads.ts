@@ -9,6 +9,7 @@ import type { K } from '../engine/sim/events';
 import type { ThreadContext } from '../engine/machine';
 import type { Interpreter } from './interp';
 import type { Instr } from './program';
+import type { StepFootprints } from '../engine/sim/schedFootprint';
 import { ScriptError } from './values';
 
 type LoopState = Interpreter['loops'];
@@ -54,6 +55,12 @@ export class Threads {
 	fixed = false;
 	/** switch points that had a choice, and the thread picked at each: the schedule as run */
 	readonly picks: string[] = [];
+	/** picks to make at the first choice points whatever the chooser says (the debugger's replay
+	 * of a recorded run, threadReplay.ts); the chooser is still asked, so a seeded draw stays in
+	 * step with the run it replays */
+	forced?: readonly string[];
+	/** `hmmw explore`'s reduction: what each step touches (only set there) */
+	footprints?: StepFootprints;
 	/** turns that ended waiting without any thread making progress */
 	private spins = 0;
 	/** The debugger holds every other thread (a step with singleThread, src/debug/threadsDap.ts):
@@ -66,6 +73,7 @@ export class Threads {
 
 	constructor(private readonly it: Interpreter) {
 		this.cur = this.make('main', it.pc);
+		this.forced = it.forcedPicks;
 	}
 
 	/** Some thread is suspended inside a kernel operation. */
@@ -135,7 +143,10 @@ export class Threads {
 		}
 		const hand = this.pick && runnable.includes(this.pick) ? this.pick : undefined;
 		if (hand || this.pick?.done) { this.pick = undefined; }
-		const next = runnable.length === 1 ? runnable[0] : hand ?? this.choose(runnable, cur);
+		let next = runnable.length === 1 ? runnable[0] : hand ?? this.choose(runnable, cur);
+		// a replay (time travel across threads) makes the recorded picks first, whatever the chooser says
+		const want = real.length > 1 ? this.forced?.[this.picks.length] : undefined;
+		if (want !== undefined) { next = runnable.find(t => t.name === want) ?? next; }
 		// a held run records the pick it made where the schedule had a choice: it replays
 		if (real.length > 1 && real.includes(next)) { this.picks.push(next.name); }
 		if (next === cur) { return false; }
@@ -144,6 +155,7 @@ export class Threads {
 	}
 
 	private switchAway(): void {
+		this.footprints?.everything();
 		const runnable = this.runnable();
 		if (runnable.length === 0 && this.all.some(t => !t.done)) {
 			for (const t of this.all) { t.waiting = false; }
@@ -185,6 +197,8 @@ export class Threads {
 			const ins = it.instr;
 			if (!ins || it.error) { return; }
 			if (this.join(ins)) { return; }
+			// a statement runs script code (shared variables, expectations): it meets every step
+			this.footprints?.everything();
 			it.steps++;
 			t.gen = it.guarded(ins);
 		}
@@ -204,6 +218,7 @@ export class Threads {
 				return;
 			}
 			this.progress();
+			this.footprints?.reached(t.id);
 			if (it.machine.watches('call')) { yield ev; }
 			if (this.offer()) { return; }
 		}

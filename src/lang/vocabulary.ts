@@ -220,6 +220,7 @@ export const DEVICE_COUNTERS: Readonly<Record<keyof DeviceStats, string>> = {
 	peer_copy_bytes: 'bytes migrated into the device straight from another GPU\'s memory over the peer link (policy=migrate)',
 	invalidations: 'notifier callbacks that removed mirror entries',
 	retries: 'hmm_range_fault walks redone because an invalidation raced them (mmu_interval_read_retry)',
+	lock_skipped: 'pages a migration left where they were because folio_trylock failed (another thread\'s fault held the folio)',
 	cpu_faults: 'CPU faults on this device\'s pages',
 };
 

@@ -114,7 +114,7 @@ describe('hmmw explore', () => {
 		try {
 			const bad = spawnSync(process.execPath, [CLI, 'explore', MISSING_RETRY, '--out', dir], { encoding: 'utf8' });
 			assert.equal(bad.status, 1, bad.stderr);
-			assert.match(bad.stdout, /explored \d+ schedules \(every interleaving, at most 2 preemptions, \d+ switch points with a choice\) in [\d.]+ s: \d+ broke/);
+			assert.match(bad.stdout, /explored \d+ schedules \(every interleaving, at most 2 preemptions, \d+ switch points with a choice, partial-order reduction: \d+ picks pruned, \d+ runs cut short\) in [\d.]+ s: \d+ broke/);
 			const file = path.join(dir, 'missing-retry.schedule-1.json');
 			assert.ok(existsSync(file), bad.stdout);
 			const replay = spawnSync(process.execPath, [CLI, 'run', MISSING_RETRY, '--schedule', file], { encoding: 'utf8' });
@@ -123,6 +123,9 @@ describe('hmmw explore', () => {
 			const good = spawnSync(process.execPath, [CLI, 'explore', MISSING_RETRY, '--set', 'retry=check', '--out', dir], { encoding: 'utf8' });
 			assert.equal(good.status, 0, good.stdout + good.stderr);
 			assert.match(good.stdout, /all clean/);
+			const plain = spawnSync(process.execPath, [CLI, 'explore', MISSING_RETRY, '--no-reduction', '--out', dir], { encoding: 'utf8' });
+			assert.equal(plain.status, 1, plain.stdout + plain.stderr);
+			assert.match(plain.stdout, /explored \d+ schedules \(every interleaving, at most 2 preemptions, \d+ switch points with a choice, no reduction\)/);
 		} finally {
 			rmSync(dir, { recursive: true, force: true });
 		}

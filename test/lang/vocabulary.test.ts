@@ -68,8 +68,13 @@ describe('vocabulary', () => {
 			// then migrating it straight from there (peer_copy_bytes)
 			const peer = ran(['device g0 memory=4MiB policy=migrate', 'device g1 memory=4MiB policy=migrate', 'process q', 'g0 mirror q', 'g1 mirror q',
 				'Z = mmap 64KiB anon rw', 'cpu write Z = i', 'advise Z accessed_by=g1', 'prefetch Z -> g0', 'kernel g1 { read Z }', 'migrate Z -> g1'].join('\n')).machine.k.devices[1].stats;
+			// a migration back to RAM racing a CPU fault that holds one page's folio lock (lock_skipped)
+			const locked = ran([
+				'schedule random seed=10', 'device gpu memory=64MiB', 'process p', 'gpu mirror p', 'a = mmap 4 pages anon rw', 'cpu write a = i',
+				'migrate a -> gpu', 'thread back { migrate a -> ram }', 'cpu read a', 'join back',
+			].join('\n')).machine.k.devices[0].stats;
 			for (const c of Object.keys(DEVICE_COUNTERS) as (keyof DeviceStats)[]) {
-				assert.ok(dmirror[c] > 0 || um[c] > 0 || raced[c] > 0 || peer[c] > 0, `DEV.${c} stayed 0`);
+				assert.ok(dmirror[c] > 0 || um[c] > 0 || raced[c] > 0 || peer[c] > 0 || locked[c] > 0, `DEV.${c} stayed 0`);
 			}
 		});
 		it('every device option sets its DeviceConfig field, or the engine cost or thrashing term it names', () => {

@@ -81,6 +81,8 @@ export class DeviceStats {
 	cpu_faults = 0;
 	/** mmu_interval_read_retry said an invalidation ran during hmm_range_fault: the walk was redone */
 	retries = 0;
+	/** pages a migration left out because folio_trylock failed: another thread's fault held them */
+	lock_skipped = 0;
 }
 
 /** Pages moved in and out of a device, by why they moved. */

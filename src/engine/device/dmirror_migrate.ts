@@ -50,6 +50,7 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 				addr = next;
 				continue;
 			}
+			dev.stats.lock_skipped += a.lockSkipped;
 			yield* alloc_and_copy_to_device(k, dev, m, a);
 			yield* migrate_vma_pages(k, a);
 			// dmirror_migrate_finalize_and_map: the device maps what it now holds (what
@@ -138,6 +139,7 @@ export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start
 			const leaf = leafPathAllowed(k);
 			const a = new MigrateVma(mm, vma, addr, next, selectOwn(dev), dev, `${dev.name} -> ram`, leaf);
 			const done = yield* migrate_vma_setup(k, a, leaf ? (kk, aa) => dmirror_leaf_to_ram(kk, aa, dev, m) : undefined);
+			dev.stats.lock_skipped += a.lockSkipped;
 			cpages += done >= 0 ? done : yield* finish_migration_to_ram(k, dev, a, m);
 			addr = next;
 		}

@@ -15,6 +15,7 @@ import { split_folio, split_huge_pmd } from '../mm/thp';
 import { mmu_notifier_invalidate_range_start } from '../mm/mmu_notifier';
 import { page_pgmap_owned, type PagemapOwner } from '../mm/memremap';
 import { PAGE_SIZE } from '../mm/content';
+import { folio_trylock } from '../sim/sched';
 import { file_device_writable, file_folio_migratable, file_migrate_cache_entry, file_migrate_flags } from '../mm/file_migration';
 import { dax_file_page, dax_folio_migratable, dax_migrate_cache_entry, dax_migrate_flags } from '../mm/dax_migration';
 
@@ -30,6 +31,8 @@ export class MigrateVma {
 	dst!: Int32Array;
 	dstF!: Uint8Array;
 	cpages = 0;
+	/** pages left out because folio_trylock failed (another script thread holds the folio) */
+	lockSkipped = 0;
 	/** why the pages move (the device model's MigrationCause), carried on the 'migration' event */
 	cause: SimEvent['cause'];
 	/** where each collected page was mapped besides (mm, start+i): pages shared after fork */
@@ -145,6 +148,9 @@ function* collect(k: Kernel, a: MigrateVma): K {
 		if (type !== PTE.PRESENT && type !== PTE.DEVPRIV) { continue; }
 		let pfn = leaf!.pfn[li];
 		if ((f.flags[pfn >> 12][pfn & 4095] & PG.ZERO) || !selectable(k, a, pfn) || f.pincount[pfn >> 12][pfn & 4095] > 0) { continue; }
+		// migrate_vma_collect_pmd: a folio another thread has locked (its CPU fault) is not waited
+		// for, it is left where it is (src = 0, not counted in cpages)
+		if (k.threaded && !folio_trylock(k, pfn)) { a.lockSkipped++; continue; }
 		if (f.isCompound(pfn)) { split_folio(k, pfn); pfn = leaf!.pfn[li]; }
 		const write = (pte & PTE.WRITE) !== 0 || file_device_writable(k, a.vma, pfn);
 		if (f.mapcount[pfn >> 12][pfn & 4095] <= 1) {

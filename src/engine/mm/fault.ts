@@ -1,5 +1,5 @@
 // The CPU fault path (mm/memory.c): handle_mm_fault and the handlers it dispatches to.
-import { migration_entry_wait } from '../sim/sched';
+import { folio_lock_held, folio_unlock, migration_entry_wait } from '../sim/sched';
 import type { Kernel } from '../kernel';
 import type { K } from '../sim/events';
 import { fail, RamExhausted } from '../sim/errors';
@@ -32,6 +32,9 @@ export function thp_eligible(k: Kernel, vma: Vma, vpn: number): boolean {
 /** handle_mm_fault: make vpn accessible for a read or a write. The caller checked the VMA's
  * permissions (SIGSEGV / EFAULT / EPERM are its business). */
 export function* handle_mm_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write: boolean): K {
+	// with script threads, the folio mapped here is locked for the whole fault, so that a
+	// concurrent migrate_vma_setup's folio_trylock fails on it (sim/sched.ts)
+	const held = k.threaded ? folio_lock_held(k, mappedFolio(mm, vpn)) : -1;
 	yield* k.enter('handle_mm_fault', { addr: vpn * PAGE_SIZE, npages: 1, process: mm.name, write });
 	try {
 		if (k.wants('page-fault')) {
@@ -58,7 +61,14 @@ export function* handle_mm_fault(k: Kernel, mm: Mm, vma: Vma, vpn: number, write
 		throw new Error(`fault at ${vpn * PAGE_SIZE} did not resolve`);
 	} finally {
 		k.leave();
+		if (held >= 0) { folio_unlock(k, held); }
 	}
+}
+
+/** The folio a present or device-private PTE maps at vpn (the one a fault there locks), or -1. */
+function mappedFolio(mm: Mm, vpn: number): number {
+	const type = mm.pt.pte(vpn) & PTE.TYPE_MASK;
+	return type === PTE.PRESENT || type === PTE.DEVPRIV ? mm.pt.pfn(vpn) : -1;
 }
 
 /** One pass of the fault handler; false means "retry the access". */

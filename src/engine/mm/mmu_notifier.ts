@@ -104,7 +104,8 @@ export function* mmu_notifier_invalidate_range_start(k: Kernel, range: NotifierR
 			sub.seq = curSeq + 1;
 		}
 	} finally {
-		if (parallel) { k.clock = began + slowestNs; }
+		// the time other script threads ran while this one waited for a driver lock stays spent
+		if (parallel) { k.clock = began + waitedNs + slowestNs; }
 		if (flushes > 0) {
 			const inv = k.invalidation;
 			inv.updates++;

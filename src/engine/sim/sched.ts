@@ -27,6 +27,11 @@ export class SimLock {
 
 const LOCKS = new WeakMap<object, SimLock>();
 
+/** Who wants to hear of every lock taken or released on a kernel (hmmw explore's step footprints,
+ * sim/schedFootprint.ts), and the names of lock waits' frames (their code is the lock operation). */
+export const lockObservers = new WeakMap<Kernel, (l: SimLock) => void>();
+export const lockFns = new Set<string>();
+
 /** The lock that belongs to `owner` (an mm's mmap_lock, a mirror's mutex), made on first use. */
 export function lockOf(owner: object, name: string): SimLock {
 	let l = LOCKS.get(owner);
@@ -37,6 +42,7 @@ export function lockOf(owner: object, name: string): SimLock {
 /** Takes a lock: a switch point (another thread may run first), then waits (yielding to other
  * threads) until `ok` holds. */
 function* wait(k: Kernel, fn: string, ok: () => boolean): K {
+	lockFns.add(fn);
 	yield* k.enter(fn);
 	try {
 		while (!ok()) { yield { kind: 'call', fn, detail: 'wait', addr: 0, npages: 0 }; }
@@ -49,12 +55,14 @@ export function* down_read(k: Kernel, l: SimLock, fn = 'mmap_read_lock'): K {
 	const t = k.thread;
 	yield* wait(k, fn, () => l.canRead(t));
 	l.readers.set(t, (l.readers.get(t) ?? 0) + 1);
+	lockObservers.get(k)?.(l);
 }
 
 export function up_read(k: Kernel, l: SimLock): void {
 	if (!k.threaded) { return; }
 	const n = (l.readers.get(k.thread) ?? 0) - 1;
 	if (n > 0) { l.readers.set(k.thread, n); } else { l.readers.delete(k.thread); }
+	lockObservers.get(k)?.(l);
 }
 
 /** down_write / mmap_write_lock / mutex_lock */
@@ -64,11 +72,13 @@ export function* down_write(k: Kernel, l: SimLock, fn = 'mmap_write_lock'): K {
 	yield* wait(k, fn, () => l.canWrite(t));
 	l.writer = t;
 	l.depth++;
+	lockObservers.get(k)?.(l);
 }
 
 export function up_write(k: Kernel, l: SimLock): void {
 	if (!k.threaded) { return; }
 	if (--l.depth === 0) { l.writer = -1; }
+	lockObservers.get(k)?.(l);
 }
 
 /** Runs `body` holding `l` for reading (write: for writing), releasing it however body ends. */
@@ -87,4 +97,31 @@ export function* migration_entry_wait(k: Kernel, stillMigrating: () => boolean, 
 	try {
 		while (stillMigrating()) { yield { kind: 'call', fn: 'migration_entry_wait', detail: 'wait', addr: ev.addr, npages: 1 }; }
 	} finally { k.leave(); }
+}
+
+/** Folio locks held by script threads: pfn -> the thread. Only threads hold one across a switch
+ * point; without threads nothing is recorded and every folio_trylock succeeds. */
+const FOLIO_LOCKS = new WeakMap<Kernel, Map<number, number>>();
+
+/** folio_lock for as long as the current thread is inside a kernel function (handle_mm_fault
+ * holds the folio of the faulting address while it resolves the fault: do_wp_page, do_swap_page,
+ * migrate_to_ram). Returns the pfn to give folio_unlock, or -1 when nothing was taken. */
+export function folio_lock_held(k: Kernel, pfn: number): number {
+	if (!k.threaded || pfn < 0) { return -1; }
+	let m = FOLIO_LOCKS.get(k);
+	if (!m) { m = new Map(); FOLIO_LOCKS.set(k, m); }
+	if (m.has(pfn)) { return -1; }
+	m.set(pfn, k.thread);
+	return pfn;
+}
+
+export function folio_unlock(k: Kernel, pfn: number): void {
+	if (pfn >= 0) { FOLIO_LOCKS.get(k)?.delete(pfn); }
+}
+
+/** folio_trylock (migrate_vma_collect_pmd): fails when another script thread holds the folio. */
+export function folio_trylock(k: Kernel, pfn: number): boolean {
+	if (!k.threaded) { return true; }
+	const owner = FOLIO_LOCKS.get(k)?.get(pfn);
+	return owner === undefined || owner === k.thread;
 }
