@@ -156,7 +156,7 @@ describe('check', () => {
 		it('checks member properties', () => {
 			assert.deepEqual(diags('print last.pages, gpu.pid, p.faults, event.colour, nobody.pid'), [
 				"1:7: 'last' has no property 'pages' (expected one of cpages, faults, error, moved, retries)",
-				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, evicted, prefetched, throttled, thrash_pins, remote_bytes, read_duplicated, peer_bytes, peer_copy_bytes, invalidations, retries, cpu_faults, used, free, struct_page_bytes, pinned)",
+				"1:19: 'gpu' has no property 'pid' (expected one of faults, fault_batches, migrated_in, migrated_out, evicted, prefetched, throttled, thrash_pins, remote_bytes, read_duplicated, peer_bytes, peer_copy_bytes, invalidations, retries, lock_skipped, cpu_faults, used, free, struct_page_bytes, pinned)",
 				"1:38: 'event' has no property 'colour' (expected one of kind, addr, npages, device, process, write, fn, detail, cause, warp, sm, page, line)",
 				"1:52: unknown name 'nobody' (members exist on last, event, system, devices and processes)"]);
 		});
