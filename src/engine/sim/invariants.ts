@@ -7,6 +7,7 @@ import { peek, peekWord } from '../query';
 import { file_stored_slot, type SimFile } from '../mm/pagecache';
 import { PAGE_SIZE } from '../mm/content';
 import { fillWord } from '../mm/fill';
+import { ghostSlots } from '../device/mirror_stale';
 
 const FIRST_FREE = HUGE_ZERO_PFN + HPAGE_NR;
 
@@ -80,6 +81,8 @@ export function checkInvariants(k: Kernel): string[] {
 	for (const file of k.fileById) {
 		file.disk.forEach(0, Number.MAX_SAFE_INTEGER, (_index, s, pte) => { if ((pte & PTE.TYPE_MASK) === PTE.PRESENT && s >= 0) { held.set(s, (held.get(s) ?? 0) + 1); } });
 	}
+	// the bytes kept for freed frames that stale entries of other open files still reach
+	for (const s of ghostSlots(k)) { held.set(s, (held.get(s) ?? 0) + 1); }
 	checkContent(k, held, bad);
 	checkLru(k, bad);
 	if (liveRam !== f.ramUsed) { bad.push(`RAM accounting: ${f.ramUsed} pages accounted, ${liveRam} live`); }
