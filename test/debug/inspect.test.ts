@@ -230,7 +230,7 @@ describe('debug adapter: variables, evaluate, memory, residency', function () {
 			legend: ['none', 'zero', 'ram', 'swap', 'gpu', 'mixed'], runs: [4, 4],
 			vmas: [{ start: X, end: X + 16384, prot: 'rw-', kind: 'anon', name: 'X' }], time: r.time,
 			counts: [0, 0, 0, 0, 4, 0], marks: [0, 4], devices: [{ device: 'gpu', runs: [1, 4], pages: { resident: 4, remote: 0, copy: 0, readonly: 0, atomic: 0 } }],
-			gauges: [{ name: 'gpu', usedPages: 4, capacityPages: 16384 }],
+			gauges: [{ name: 'gpu', usedPages: 4, capacityPages: 16384 }], watches: [],
 		});
 		await s().dc.nextRequest({ threadId: 1 });
 		await s().stopped('step', 10);
