@@ -14,11 +14,10 @@ import type { Vma } from './vma';
 import { PG } from './frames';
 import { PTE } from './pagetable';
 import { PAGE_SIZE } from './content';
-import { page_remove_rmap, put_page, rmap_walk } from './page';
-import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
+import { put_page } from './page';
 import type { SimFile } from './pagecache';
-import type { Mm } from './mm';
 import { page_pgmap } from './memremap';
+import { try_to_unmap_device_file_page } from './device_file_unmap';
 
 /** The simulated kernel functions the mode had to change (docs/proposals.md). */
 export const DAX_MIGRATION_HOOKS = [
@@ -116,18 +115,7 @@ export function* dax_device_folio_to_pmem(k: Kernel, file: SimFile, index: numbe
 	const pgmap = page_pgmap(k, pfn);
 	yield* k.enter('dax_writeback_one', { addr: index * PAGE_SIZE, npages: 1, device: pgmap.owner.name });
 	try {
-		const places: [Mm, number][] = [];
-		rmap_walk(k, pfn, (mm, vpn) => { places.push([mm, vpn]); });
-		if (k.wants('migration')) {
-			const any = places[0];
-			yield { kind: 'migration', addr: (any?.[1] ?? 0) * PAGE_SIZE, npages: 1, device: pgmap.owner.name, process: any?.[0].name, detail: `${pgmap.owner.name} -> pmem (DAX: ${file.name} page ${index})`, fn: 'dax_writeback_one' };
-		}
-		for (const [mm, vpn] of places) {
-			yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'CLEAR' });
-			mm.pt.clear(vpn);
-			page_remove_rmap(k, pfn);
-			put_page(k, pfn);
-		}
+		yield* try_to_unmap_device_file_page(k, pfn, pgmap.owner.name, `${pgmap.owner.name} -> pmem (DAX: ${file.name} page ${index})`, 'dax_writeback_one');
 		const old = f.slot[pmem >> 12][pmem & 4095];
 		if (old >= 0) { k.content.release(old); }
 		f.slot[pmem >> 12][pmem & 4095] = f.slot[pfn >> 12][pfn & 4095];

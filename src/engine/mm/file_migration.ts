@@ -16,14 +16,14 @@ import type { Vma } from './vma';
 import { LRU, PG } from './frames';
 import { PTE } from './pagetable';
 import { PAGE_SIZE } from './content';
-import { page_remove_rmap, put_page, rmap_walk } from './page';
-import { mmu_notifier_invalidate_range_start } from './mmu_notifier';
+import { put_page, rmap_walk } from './page';
 import { file_disk_store, filemap_get_page, type SimFile } from './pagecache';
 import type { Mm } from './mm';
 import { type Fill, fillPage } from './fill';
 import { SWAP_WRITE_BW } from './swapfile';
 import { page_pgmap } from './memremap';
 import { dax_device_folio_to_pmem, dax_folio_migratable, dax_sync } from './dax_migration';
+import { try_to_unmap_device_file_page } from './device_file_unmap';
 
 /** The simulated kernel functions the mode had to change (docs/proposals.md): every other path
  * (fault handling, reclaim, truncate's unmapping, the rmap) works on device-resident cache pages
@@ -105,18 +105,7 @@ export function* filemap_device_folio_to_ram(k: Kernel, file: SimFile, index: nu
 	const pgmap = page_pgmap(k, pfn);
 	yield* k.enter('filemap_get_folio', { addr: index * PAGE_SIZE, npages: 1, device: pgmap.owner.name });
 	try {
-		const places: [Mm, number][] = [];
-		rmap_walk(k, pfn, (mm, vpn) => { places.push([mm, vpn]); });
-		if (k.wants('migration')) {
-			const any = places[0];
-			yield { kind: 'migration', addr: (any?.[1] ?? 0) * PAGE_SIZE, npages: 1, device: pgmap.owner.name, process: any?.[0].name, detail: `${pgmap.owner.name} -> ram (page cache: ${file.name} page ${index})`, fn: 'filemap_get_folio' };
-		}
-		for (const [mm, vpn] of places) {
-			yield* mmu_notifier_invalidate_range_start(k, { mm, start: vpn, end: vpn + 1, event: 'CLEAR' });
-			mm.pt.clear(vpn);
-			page_remove_rmap(k, pfn);
-			put_page(k, pfn);
-		}
+		yield* try_to_unmap_device_file_page(k, pfn, pgmap.owner.name, `${pgmap.owner.name} -> ram (page cache: ${file.name} page ${index})`, 'filemap_get_folio');
 		const ram = f.allocRam(PG.FILE);
 		f.mapping[ram >> 12][ram & 4095] = f.mapping[pfn >> 12][pfn & 4095];
 		f.index[ram >> 12][ram & 4095] = index;
