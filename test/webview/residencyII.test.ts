@@ -224,7 +224,8 @@ describe('residency webview II (Chromium)', function () {
 			{ id: 9, process: 'p', start: BASE - 8 * PAGE, end: BASE + PAGE, access: 'readWrite' as const, hits: 0, description: 'a' },
 		];
 		await send({ ...MESSAGE, body: { ...BODY, changed: undefined, watches } });
-		assert.equal(await page.getAttribute('#grid', 'data-watched'), '2');
+		// the grid had cells already: wait for this message's picture (postMessage is delivered later)
+		await page.waitForFunction(() => document.getElementById('grid').dataset.watched === '2');
 		assert.deepEqual(await page.locator('#watches .watch').allTextContents(), [
 			'#7 write: 0x100a0000–0x100a7fff (8 pages), 2 hits✕', '#9 any access: 0xfff8000–0x10000fff (9 pages), 0 hits✕',
 		]);
@@ -247,6 +248,7 @@ describe('residency webview II (Chromium)', function () {
 		assert.deepEqual(await lastPosted(page), { type: 'unwatch', id: 9 });
 		// no watches: no list
 		await send(MESSAGE);
+		await page.waitForFunction(() => document.getElementById('grid').dataset.watched === '0');
 		assert.equal(await page.isHidden('#watches'), true);
 	});
 
