@@ -45,7 +45,7 @@ export function markWords(bits: number, cpu: boolean): string[] {
 	if (bits & MARK.READONLY) { out.push('read-only'); }
 	if (bits & MARK.EXCLUSIVE) { out.push(cpu ? 'device-exclusive' : 'atomic'); }
 	if (bits & MARK.PINNED) { out.push('pinned'); }
-	if (bits & MARK.UNPERSISTED) { out.push('DAX copy on a device, not persisted'); }
+	if (bits & MARK.UNPERSISTED) { out.push('file data on a device, not written back (dirty page cache, or a DAX copy not persisted)'); }
 	return out;
 }
 

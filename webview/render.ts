@@ -97,7 +97,7 @@ function context(canvas: HTMLCanvasElement): CanvasRenderingContext2D | null {
 }
 
 /** Glyphs for marks over the grid: mapped in place (top-right triangle), read-only (top-left),
- * exclusive/atomic (bottom-right), pinned (bottom-left), a DAX copy not persisted (centre). Cells under 6 px get a strip along their
+ * exclusive/atomic (bottom-right), pinned (bottom-left), file data on a device not written back (centre). Cells under 6 px get a strip along their
  * top edge instead, so a device mapping pages still shows at 4M pages. */
 export function drawMarks(canvas: HTMLCanvasElement, layout: GridLayout, runs: readonly number[], glyph: (bits: number) => number, colors: MarkColors): void {
 	const ctx = context(canvas);

@@ -8,7 +8,7 @@ import type { Kernel } from './kernel';
 import type { Mm } from './mm/mm';
 import { PTE, PTRS_PER_PMD, type PageTable } from './mm/pagetable';
 import type { Device } from './device/device';
-import { dax_copy_unpersisted } from './mm/dax_migration';
+import { device_file_page_unwritten } from './mm/dax_migration';
 import type { DeviceLayerRecord, ResidencyLayers } from './view_types';
 
 /** Bits of a cell's marks. CPU layer: READONLY, EXCLUSIVE, PINNED, and REMOTE when some device
@@ -26,8 +26,9 @@ export const MARK = {
 	EXCLUSIVE: 16,
 	/** the frame has a FOLL_PIN pin (pin_user_pages) */
 	PINNED: 32,
-	/** CPU layer: a DAX page whose live copy in device memory is not written back to persistent
-	 * memory (experimental=dax_migration): a crash now loses it */
+	/** CPU layer: file data in device memory not yet written back: a dirty page-cache page
+	 * (experimental=file_migration) or a DAX copy not persisted (experimental=dax_migration); a
+	 * crash now loses it */
 	UNPERSISTED: 64,
 } as const;
 
@@ -78,8 +79,8 @@ function cpuMarks(k: Kernel, mm: Mm, start: number, end: number, ppc: number, ce
 			const h = pfn >= 0 ? head[pfn >> 12][pfn & 4095] : -1;
 			const hp = h >= 0 ? h : pfn;
 			if (pfn >= 0 && pin[hp >> 12][hp & 4095] > 0) { m |= MARK.PINNED; }
-			// a device-private copy, or one in coherent device memory the CPU maps in place
-			if ((t === PTE.DEVPRIV || t === PTE.PRESENT) && pfn >= 0 && dax_copy_unpersisted(k, pfn)) { m |= MARK.UNPERSISTED; }
+			// a device-private page, or one in coherent device memory the CPU maps in place
+			if ((t === PTE.DEVPRIV || t === PTE.PRESENT) && pfn >= 0 && device_file_page_unwritten(k, pfn)) { m |= MARK.UNPERSISTED; }
 			if (m) { cells[Math.floor((vpn - start) / ppc)] |= m; }
 		}
 	}

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { Interpreter } from '../../src/lang/interp';
 import { parse } from '../../src/lang/parser';
 import { FILE_MIGRATION_HOOKS } from '../../src/engine/mm/file_migration';
+import { MARK } from '../../src/engine/view_residency';
 
 const PAGE = 4096;
 
@@ -37,6 +38,16 @@ describe('experimental=file_migration in the view', () => {
 		assert.equal(dirty.memory, 'gpu');
 		assert.deepEqual(dirty.pageCache, { file: 'data', index: 0, dirty: true });
 		assert.deepEqual(v.page('p', start + 5)!.page!.pageCache, { file: 'data', index: 5, dirty: false });
+	});
+
+	it('the residency panel marks the dirty page in device memory as not written back, and no mark after sync', () => {
+		const it = run(workload('system experimental=file_migration'));
+		const start = (it.vars.get('a') as { addr: number }).addr / PAGE;
+		assert.deepEqual(it.machine.view.residencyLayers('p', start, start + 16, 1)!.cpu, [MARK.UNPERSISTED, 1, 0, 15]);
+		const synced = run(workload('system experimental=file_migration') + 'sync data\n');
+		const s2 = (synced.vars.get('a') as { addr: number }).addr / PAGE;
+		assert.equal(synced.machine.view.system().fileMigration.deviceDirty, 0);
+		assert.deepEqual(synced.machine.view.residencyLayers('p', s2, s2 + 16, 1)!.cpu, [0, 16]);
 	});
 
 	it('with the mode off the same workload leaves every page in the RAM page cache', () => {

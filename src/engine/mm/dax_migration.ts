@@ -51,11 +51,13 @@ export function dax_page_unpersisted(k: Kernel, file: SimFile, index: number): b
 }
 
 /** Is this device page a DAX page's copy that persistent memory does not hold yet? */
-export function dax_copy_unpersisted(k: Kernel, pfn: number): boolean {
+/** A file page in device memory whose data is not written back yet: a dirty page-cache page
+ * (experimental=file_migration: writeback has not run) or a DAX copy not persisted. */
+export function device_file_page_unwritten(k: Kernel, pfn: number): boolean {
 	const f = k.frames;
-	if ((f.flags[pfn >> 12][pfn & 4095] & (PG.FILE | PG.DIRTY)) !== (PG.FILE | PG.DIRTY) || !f.isDevice(pfn)) { return false; }
-	return k.fileById[f.mapping[pfn >> 12][pfn & 4095]]?.dax === true;
+	return (f.flags[pfn >> 12][pfn & 4095] & (PG.FILE | PG.DIRTY)) === (PG.FILE | PG.DIRTY) && f.isDevice(pfn);
 }
+
 
 /** folio_migrate_flags for a DAX page: the device copy is a clean file page (the persistent page
  * holds the same bytes); the persistent page a copy comes back into is clean too (persisted). */
