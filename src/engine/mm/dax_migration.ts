@@ -58,7 +58,6 @@ export function device_file_page_unwritten(k: Kernel, pfn: number): boolean {
 	return (f.flags[pfn >> 12][pfn & 4095] & (PG.FILE | PG.DIRTY)) === (PG.FILE | PG.DIRTY) && f.isDevice(pfn);
 }
 
-
 /** folio_migrate_flags for a DAX page: the device copy is a clean file page (the persistent page
  * holds the same bytes); the persistent page a copy comes back into is clean too (persisted). */
 export function dax_migrate_flags(k: Kernel, dst: number): void {
