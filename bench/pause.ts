@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HmmRuntime, type StopInfo } from '../src/debug/runtime';
-import { PAUSE_CASES, PAUSE_PRELUDE, pauseScript } from './pauseCases';
+import { PAUSE_CASES, PAUSE_PRELUDE, pauseScript, STORED } from './pauseCases';
 import type { BenchRow } from './debug';
 
 const FILE = '/bench/pause.hmmw';
@@ -87,7 +87,7 @@ async function timeoutRows(): Promise<BenchRow[]> {
 	let base = Infinity;
 	for (let i = 0; i < 3; i++) { base = Math.min(base, (await cliWall(PAUSE_PRELUDE.join('\n'), [])).ms); }
 	const rows: BenchRow[] = [];
-	for (const [what, body] of [['expect matches(X, i & 0x7FFFFFFF) over 8 GiB (word by word)', ['cpu write X = i', 'expect matches(X, i & 0x7FFFFFFF)']], ['cpu write of 8 GiB, stored bytes', ['cpu write X = (i * i) & 0xFFFF']]] as const) {
+	for (const [what, body] of [['expect matches(X, i & 0x7FFFFFFF) over 8 GiB (word by word)', ['cpu write X = i', 'expect matches(X, i & 0x7FFFFFFF)']], ['cpu write of 8 GiB, stored bytes', [STORED]]] as const) {
 		// best of two: a loaded machine adds its noise to one run or the other
 		const runs = [await cliWall([...PAUSE_PRELUDE, ...body].join('\n'), ['--timeout', String(T)]), await cliWall([...PAUSE_PRELUDE, ...body].join('\n'), ['--timeout', String(T)])];
 		const r = runs[0].ms <= runs[1].ms ? runs[0] : runs[1];
