@@ -15,7 +15,7 @@ import { PG } from './frames';
 import { PTE } from './pagetable';
 import { PAGE_SIZE } from './content';
 import { put_page } from './page';
-import type { SimFile } from './pagecache';
+import { move_cache_entry, type SimFile } from './pagecache';
 import { page_pgmap } from './memremap';
 import { try_to_unmap_device_file_page } from './device_file_unmap';
 
@@ -70,12 +70,10 @@ export function dax_migrate_flags(k: Kernel, dst: number): void {
  * copy of the bytes finalize handed to the device. Back: the persistent page (which received the
  * bytes) takes the file's entry again and the copy loses the file's reference. */
 export function dax_migrate_cache_entry(k: Kernel, from: number, to: number): void {
+	const moved = move_cache_entry(k, from, to);
+	if (!moved) { return; }
+	const { file, index } = moved;
 	const f = k.frames;
-	const file = k.fileById[f.mapping[to >> 12][to & 4095]];
-	const index = f.index[to >> 12][to & 4095];
-	if (!file || (file.pages.pte(index) & PTE.TYPE_MASK) !== PTE.PRESENT || file.pages.pfn(index) !== from) { return; }
-	file.pages.set(index, to, PTE.PRESENT);
-	f.refcount[to >> 12][to & 4095]++;
 	if (f.isDevice(to)) {
 		file.pmem.set(index, from, PTE.PRESENT);
 		f.slot[from >> 12][from & 4095] = k.content.copy(f.slot[to >> 12][to & 4095]);

@@ -17,7 +17,7 @@ import { LRU, PG } from './frames';
 import { PTE } from './pagetable';
 import { PAGE_SIZE } from './content';
 import { put_page, rmap_walk } from './page';
-import { file_disk_store, filemap_get_page, type SimFile } from './pagecache';
+import { file_disk_store, filemap_get_page, move_cache_entry, type SimFile } from './pagecache';
 import type { Mm } from './mm';
 import { type Fill, fillPage } from './fill';
 import { SWAP_WRITE_BW } from './swapfile';
@@ -78,13 +78,7 @@ export function file_migrate_flags(k: Kernel, src: number, dst: number): void {
 /** folio_migrate_mapping: after finalize moved the mappings, the cache entry (and the cache's
  * reference) moves from `from` to `to`; `from` loses its last reference. */
 export function file_migrate_cache_entry(k: Kernel, from: number, to: number): void {
-	const f = k.frames;
-	const file = k.fileById[f.mapping[to >> 12][to & 4095]];
-	const index = f.index[to >> 12][to & 4095];
-	if (!file || (file.pages.pte(index) & PTE.TYPE_MASK) !== PTE.PRESENT || file.pages.pfn(index) !== from) { return; }
-	file.pages.set(index, to, PTE.PRESENT);
-	f.refcount[to >> 12][to & 4095]++;
-	put_page(k, from);
+	if (move_cache_entry(k, from, to)) { put_page(k, from); }
 }
 
 /** Is page `index` of the file cached in device memory? */

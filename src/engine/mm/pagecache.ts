@@ -111,3 +111,16 @@ function shmem_swapin_folio(k: Kernel, f: SimFile, index: number): number {
 	fr.lruAdd(pfn, LRU.INACTIVE_ANON);
 	return pfn;
 }
+
+/** folio_migrate_mapping's common half: if the cache entry of the file page `to` now holds (its
+ * mapping and index, copied by finalize) still points at `from`, it moves to `to`, which takes the
+ * cache's reference. Returns the file and index, or undefined when the entry is not `from`'s. */
+export function move_cache_entry(k: Kernel, from: number, to: number): { file: SimFile; index: number } | undefined {
+	const f = k.frames;
+	const file = k.fileById[f.mapping[to >> 12][to & 4095]];
+	const index = f.index[to >> 12][to & 4095];
+	if (!file || (file.pages.pte(index) & PTE.TYPE_MASK) !== PTE.PRESENT || file.pages.pfn(index) !== from) { return undefined; }
+	file.pages.set(index, to, PTE.PRESENT);
+	f.refcount[to >> 12][to & 4095]++;
+	return { file, index };
+}
