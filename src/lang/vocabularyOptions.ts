@@ -88,6 +88,7 @@ export const DEVICE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 	link_bw: { value: 'bps', doc: 'peak link bandwidth per direction (default: the link\'s peak)' },
 	local_bw: { value: 'bps', default: '2000GB/s', doc: 'device memory bandwidth for a kernel\'s accesses to resident pages' },
 	huge: { value: ['on', 'off'], default: 'off', doc: 'migrate whole 2 MiB folios when a range allows it' },
+	peer: { value: ['on', 'off'], default: 'on', doc: 'peer access to the other policy=migrate GPUs (PCIe peer-to-peer or NVLink): peer mappings, GPU-to-GPU copies, a preferred location on another GPU; off on either GPU of a pair leaves them apart (enable_peers)' },
 	read_retry: { value: ['check', 'skip'], default: 'check', doc: 'skip: the driver never calls mmu_interval_read_retry after hmm_range_fault (a common driver bug: with threads it maps stale pages)' },
 	// every device-side cost term and thrashing parameter, named and defaulted by the engine
 	...engineOptions(),
@@ -145,5 +146,5 @@ export function optionSyntax(specs: Readonly<Record<string, OptionSpec>>, requir
 export const DEVICE_OPTION_FIELDS = {
 	memory: 'memoryBytes', kind: 'kind', link: 'link', policy: 'policy', prefetch: 'prefetch', evict: 'evict', fault_batch: 'faultBatch',
 	sms: 'sms', warps: 'warps', block_threads: 'blockThreads', fault_latency: 'faultLatencyNs', link_bw: 'linkBw', local_bw: 'localBw', huge: 'huge',
-	read_retry: 'readRetry',
+	read_retry: 'readRetry', peer: 'peer',
 } as const satisfies Record<string, keyof DeviceConfig>;

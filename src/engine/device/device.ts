@@ -33,6 +33,8 @@ export interface DeviceConfig {
 	huge: boolean;
 	/** read_retry=skip: the driver never calls mmu_interval_read_retry (a driver bug, src/engine/sim/sched.ts) */
 	readRetry: 'check' | 'skip';
+	/** peer=off: no peer access to other GPUs (uvm/peer.ts peerAccess) */
+	peer: 'on' | 'off';
 	/** streaming multiprocessors, and resident warps per SM (a kernel runs sms x warps warps) */
 	sms: number;
 	warps: number;
@@ -47,7 +49,7 @@ export interface DeviceConfig {
 export function defaultDeviceConfig(name: string, memoryBytes: number): DeviceConfig {
 	return {
 		name, memoryBytes, kind: 'private', link: 'pcie4', policy: 'mirror', prefetch: 'none', evict: 'fifo',
-		faultBatch: 256, faultLatencyNs: 45_000, linkBw: LINK_PEAK.pcie4, localBw: 2.0e12, huge: false, readRetry: 'check',
+		faultBatch: 256, faultLatencyNs: 45_000, linkBw: LINK_PEAK.pcie4, localBw: 2.0e12, huge: false, readRetry: 'check', peer: 'on',
 		// an A100: 108 SMs, 64 resident warps each (2048 threads per SM), PCIe Gen4, ~2 TB/s HBM2e
 		// kernels launched with 256-thread blocks, the CUDA samples' usual choice (vectorAdd)
 		sms: 108, warps: 64, blockThreads: 256, costs: {}, thrashing: {},

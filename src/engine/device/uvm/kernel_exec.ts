@@ -25,6 +25,7 @@ import { ACCESS, FaultBuffer } from './fault_buffer';
 import { costsOf, uvm_parent_gpu_service_replayable_faults } from './service';
 import { blockKey } from './pmm';
 import { uvmMirror } from './migrate';
+import { peerAccess } from './peer';
 import { checkBlockThreads, type UvmSpace } from './space';
 import type { KernelAccess, KernelReport } from './types';
 
@@ -108,7 +109,7 @@ export function* uvm_launch_kernel(k: Kernel, dev: Device, mm: Mm, space: UvmSpa
 				fn: `kernel ${name}`, detail, warp: w, sm: Math.floor(w / blockWarps) % dev.cfg.sms, page: vpn * PAGE_SIZE, line: a.line };
 		};
 		// peer GPUs whose device-private memory this device may map (uvm/peer.ts): their cost models
-		const peers = k.devices.map(d => d !== dev && d.uvm && !d.coherent && dev.uvm ? d.uvm.costs : undefined);
+		const peers = k.devices.map(d => peerAccess(dev, d) ? d.uvm!.costs : undefined);
 		const anyPeer = peers.some(p => p !== undefined);
 		const peerBytes = new Float64Array(peers.length);
 		// access time is summed exactly and the clock follows it in whole ns

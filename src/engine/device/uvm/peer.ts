@@ -14,13 +14,28 @@ import type { Device } from '../device';
 import type { Mirror } from '../mirror';
 import { ACCESS } from './fault_buffer';
 
+/** Peer access between two GPUs (enable_peers, uvm_va_space.c, sets accessible_from both ways):
+ * two policy=migrate devices with device-private memory, neither declared `peer=off` (GPUs the
+ * platform cannot connect peer to peer, e.g. behind different PCIe root complexes). */
+export function peerAccess(a: Device, b: Device): boolean {
+	return a !== b && a.uvm !== undefined && b.uvm !== undefined && !a.coherent && !b.coherent && a.cfg.peer !== 'off' && b.cfg.peer !== 'off';
+}
+
+/** The range's preferred location `name` when it is another GPU that dev reaches over the peer link
+ * (block_select_processor_residency: accessible_from[preferred] holds the faulting GPU). */
+export function preferredPeer(k: Kernel, dev: Device, name: string): Device | undefined {
+	const p = k.devices.find(d => d.name === name);
+	return p && peerAccess(dev, p) ? p : undefined;
+}
+
 /** The policy=migrate device (not `dev`) whose device-private page backs vpn, if dev can map it
- * over the peer link; undefined for RAM, swap, coherent memory and dmirror devices. */
+ * over the peer link; undefined for RAM, swap, coherent memory, dmirror devices and GPUs without
+ * peer access to dev. */
 export function peerOwner(k: Kernel, dev: Device, mm: Mm, vpn: number): Device | undefined {
 	const pte = mm.pt.pte(vpn);
 	if ((pte & PTE.TYPE_MASK) !== PTE.DEVPRIV || !dev.uvm) { return undefined; }
 	const owner = k.devices[k.frames.owner[(mm.pt.pfn(vpn)) >> 12][(mm.pt.pfn(vpn)) & 4095]];
-	return owner && owner !== dev && owner.uvm ? owner : undefined;
+	return owner && peerAccess(dev, owner) ? owner : undefined;
 }
 
 /** block_map_remote on `dev` for the pages of [lo, hi) whose `want` is set (an ACCESS) and that a

@@ -16,17 +16,14 @@ import { PAGE_SIZE } from '../../mm/content';
 import type { Device } from '../device';
 import { type CostBreakdown, DeviceCostModel, emptyBreakdown, totalNs } from '../cost';
 import { ACCESS, type FaultBatch } from './fault_buffer';
-import { uvm_hmm_make_resident_cpu, uvm_hmm_map_in_place } from './remote';
-import {
-	causeCode, pageKey, residentOn, uvm_block_chunk, uvm_block_chunk_done, uvm_block_migrate_to_device, uvm_block_migrate_to_ram, uvmMirror,
-} from './migrate';
+import { causeCode, pageKey, residentOn, uvm_block_migrate_to_ram, uvmMirror } from './migrate';
 import type { BatchRecord, BlockDecision, UvmSpace } from './space';
 import { uvm_perf_prefetch_get_hint } from './perf_prefetch';
-import { MIGRATION_CAUSES, VA_BLOCK_PAGES } from './types';
+import { VA_BLOCK_PAGES } from './types';
 import { DUP_PREFETCH, uvm_service_collapse, uvm_service_read_duplicate } from './service_read_mostly';
 import { uvm_map_accessed_by } from './accessed_by';
-import { peerOwner, uvm_map_peer } from './peer';
-import { peerCopySource } from './peer_copy';
+import { peerOwner, preferredPeer, uvm_map_peer } from './peer';
+import { make_resident_cpu, mapRuns, uvm_va_block_service_copy } from './service_copy';
 
 /** uvm_perf_prefetch_threshold */
 const PREFETCH_THRESHOLD = 51;
@@ -35,7 +32,7 @@ const RECORDED_PAGES = 64;
 
 /** Per page of one VA block: access wanted in place, cause code to migrate, access faulted, read
  * duplication wanted (read-mostly reads), copies to collapse first (read-mostly writes). */
-interface BlockMasks { remote: Uint8Array; move: Uint8Array; access: Uint8Array; dup: Uint8Array; collapse: Uint8Array; peer: Uint8Array }
+interface BlockMasks { remote: Uint8Array; move: Uint8Array; access: Uint8Array; dup: Uint8Array; collapse: Uint8Array; peer: Uint8Array; toPref: Uint8Array }
 
 /** migrated and prefetched count pages that moved here or got a copy by prefetch; prefetchedCopies
  * is the part of prefetched that are read-only copies (read duplication), not migrations */
@@ -93,6 +90,7 @@ function* service_fault_batch(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, b
 		const masks: BlockMasks = {
 			remote: new Uint8Array(VA_BLOCK_PAGES), move: new Uint8Array(VA_BLOCK_PAGES), access: new Uint8Array(VA_BLOCK_PAGES),
 			dup: new Uint8Array(VA_BLOCK_PAGES), collapse: new Uint8Array(VA_BLOCK_PAGES), peer: new Uint8Array(VA_BLOCK_PAGES),
+			toPref: new Uint8Array(VA_BLOCK_PAGES),
 		};
 		for (let i = 0; i < batch.npages;) {
 			const block = Math.floor(batch.vpn[i] / VA_BLOCK_PAGES);
@@ -105,6 +103,7 @@ function* service_fault_batch(k: Kernel, dev: Device, mm: Mm, space: UvmSpace, b
 			masks.dup.fill(0);
 			masks.collapse.fill(0);
 			masks.peer.fill(0);
+			masks.toPref.fill(0);
 			yield* uvm_va_block_service_locked(k, dev, mm, space, batch, i, j, acc, out, masks);
 			i = j;
 		}
@@ -128,12 +127,14 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 		out.record.blocks.push(d);
 		const m = uvmMirror(k, dev, mm);
 		// per page of the block: access wanted in place (remote), and cause code to migrate
-		const { remote, move, access, dup, collapse, peer } = masks;
+		const { remote, move, access, dup, collapse, peer, toPref } = masks;
 		const u = dev.uvm;
 		const advice = space.adviceOf(mm.id);
 		let anyMove = false, anyRemote = false, anyDup = false, anyCollapse = false;
 		/** the peer holding a page mapped over the peer link, if any */
 		let anyPeer = '';
+		/** the preferred GPU that pages of the block migrate to on this GPU's behalf, if any */
+		let anyPref: Device | undefined;
 		for (let i = from; i < to; i++) {
 			const vpn = batch.vpn[i];
 			const a = batch.access[i];
@@ -183,6 +184,15 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 				const owner = peerOwner(k, dev, mm, vpn);
 				if (owner && (a < ACCESS.WRITE || (mm.pt.pte(vpn) & PTE.WRITE))) { peer[o] = a; anyPeer = owner.name; continue; }
 			}
+			// 7 (resident nowhere) and 10 (elsewhere): the preferred location is another GPU this one
+			// reaches over the peer link, so the page goes (or stays) there and this GPU maps it
+			// remotely; one such GPU per block (a block has one destination besides the faulter here)
+			const pref = adv.preferred !== undefined && adv.preferred !== dev.name ? preferredPeer(k, dev, adv.preferred) : undefined;
+			if (pref && (!anyPref || anyPref === pref)) {
+				if (!residentOn(k, pref, mm, vpn)) { toPref[o] = causeCode('device-fault'); anyPref = pref; continue; }
+				// a write to a page the CPU maps read-only takes the CPU's write fault first (below)
+				if (a < ACCESS.WRITE || (mm.pt.pte(vpn) & PTE.WRITE)) { peer[o] = a; anyPeer = pref.name; continue; }
+			}
 			move[o] = causeCode('device-fault');
 			anyMove = true;
 		}
@@ -190,7 +200,8 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 		anyMove &&= move.some(x => x !== 0);
 		// uvm_va_block_get_prefetch_hint: one tree over every page headed for this device, copies
 		// included; the pages it adds in a read-duplicate range are duplicated (access type PREFETCH)
-		if ((anyMove || anyDup) && u && dev.cfg.prefetch === 'density') {
+		// (the driver prefetches only towards a single destination: uvm_va_block_get_prefetch_hint)
+		if ((anyMove || anyDup) && !anyPref && u && dev.cfg.prefetch === 'density') {
 			anyDup = (yield* prefetch(k, dev, mm, bs, move, dup, d)) || anyDup;
 		}
 		if (anyDup && u) {
@@ -202,11 +213,23 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 			yield* uvm_va_block_service_copy(k, dev, mm, bs, move, remote, access, acc, d);
 			for (let o = 0; o < VA_BLOCK_PAGES; o++) { if (remote[o]) { anyRemote = true; break; } }
 		}
+		if (anyPref && u) {
+			// uvm_va_block_service_copy towards the preferred GPU, then uvm_va_block_service_finish maps
+			// this GPU on the new residency (block_map_remote): faulted and prefetched pages alike
+			if (!anyMove && !anyDup && dev.cfg.prefetch === 'density') { yield* prefetch(k, anyPref, mm, bs, toPref, dup, d); }
+			yield* make_resident_cpu(k, anyPref, uvmMirror(k, anyPref, mm), mm, bs, toPref, access);
+			yield* uvm_va_block_service_copy(k, anyPref, mm, bs, toPref, remote, access, acc, d);
+			for (let o = 0; o < VA_BLOCK_PAGES; o++) {
+				if (!toPref[o]) { continue; }
+				if (residentOn(k, anyPref, mm, bs + o)) { peer[o] = access[o] || ACCESS.READ; anyPeer = anyPref.name; } else if (remote[o]) { anyRemote = true; }
+			}
+			d.residency = anyPref.name;
+		}
 		if (anyPeer) {
 			const n = uvm_map_peer(k, dev, m, mm, bs, bs + VA_BLOCK_PAGES, peer);
 			acc.map += costs.map(n, 1);
 			d.remote += n;
-			if (d.migrated === 0) { d.residency = anyPeer; }
+			if (d.migrated === 0 || anyPref) { d.residency = anyPeer; }
 		}
 		if (anyRemote) {
 			yield* k.enter('uvm_va_block_service_finish', { addr: bs * PAGE_SIZE, npages: VA_BLOCK_PAGES, device: dev.name, process: mm.name });
@@ -224,7 +247,7 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 			}
 		}
 		// uvm_va_block_service_finish: accessed-by devices map the pages that changed residency
-		if (u && (anyMove || anyDup || anyCollapse)) { yield* uvm_map_accessed_by(k, space, mm, bs, bs + VA_BLOCK_PAGES, acc); }
+		if (u && (anyMove || anyDup || anyCollapse || anyPref)) { yield* uvm_map_accessed_by(k, space, mm, bs, bs + VA_BLOCK_PAGES, acc); }
 		out.migrated += d.migrated;
 		out.prefetched += d.prefetched;
 		out.remote += d.remote;
@@ -288,82 +311,4 @@ function* prefetch(k: Kernel, dev: Device, mm: Mm, bs: number, move: Uint8Array,
 		yield { kind: 'prefetch', addr: bs * PAGE_SIZE, npages: n, device: dev.name, process: mm.name, fn: 'uvm_perf_prefetch_get_hint', detail: hint.regions.map(r => `[${r.first}, ${r.last}) ${r.occupied}/${r.size}`).join(' ') };
 	}
 	return dups > 0;
-}
-
-/** uvm_va_block_service_copy: the block's chunk, then migrate_vma_* per VMA of the block. Pages
- * that could not move (no memory left to evict, or refused by migrate_vma) are mapped in place. */
-function* uvm_va_block_service_copy(k: Kernel, dev: Device, mm: Mm, bs: number, move: Uint8Array, remote: Uint8Array, access: Uint8Array,
-	acc: CostBreakdown, d: BlockDecision): K {
-	yield* k.enter('uvm_va_block_service_copy', { addr: bs * PAGE_SIZE, npages: VA_BLOCK_PAGES, device: dev.name, process: mm.name });
-	try {
-		const { c } = yield* uvm_block_chunk(k, dev, mm, bs / VA_BLOCK_PAGES, new Set<number>(), acc);
-		if (c >= 0) {
-			try {
-				for (const vma of mm.vmas.overlapping(bs, bs + VA_BLOCK_PAGES)) {
-					const lo = Math.max(bs, vma.start), hi = Math.min(bs + VA_BLOCK_PAGES, vma.end);
-					const want = move.subarray(lo - bs, hi - bs);
-					if (!want.some(x => x !== 0)) { continue; }
-					const moved = yield* uvm_block_migrate_to_device(k, dev, mm, vma, lo, hi, want, c, acc);
-					for (let code = 1; code < moved.length; code++) {
-						if (MIGRATION_CAUSES[code - 1] === 'prefetch') { d.prefetched += moved[code]; } else { d.migrated += moved[code]; }
-					}
-				}
-			} finally {
-				// a chunk that ended up holding nothing goes back
-				uvm_block_chunk_done(dev, c);
-			}
-		}
-		for (let o = 0; o < VA_BLOCK_PAGES; o++) {
-			if (move[o] && access[o] && !residentOn(k, dev, mm, bs + o)) { remote[o] = access[o]; }
-		}
-	} finally {
-		k.leave();
-	}
-}
-
-/** Pages of the move mask that another device holds come back to RAM first (that device's
- * migrate_to_ram, reached from hmm_range_fault: a device fault, not a CPU one); pages a write
- * faulted on that the CPU maps read-only (write-protected, COW) take the CPU's write fault first,
- * so they migrate writable (hmm_make_resident_cpu faults with the access wanted). */
-function* make_resident_cpu(k: Kernel, dev: Device, m: ReturnType<typeof uvmMirror>, mm: Mm, bs: number, move: Uint8Array, access: Uint8Array): K {
-	let foreign: Uint8Array | undefined;
-	const leaf = mm.pt.leaf(bs);
-	if (!leaf) { return; }
-	for (let o = 0; o < VA_BLOCK_PAGES; o++) {
-		if (!move[o]) { continue; }
-		const t = leaf.pte[o] & PTE.TYPE_MASK;
-		// another GPU's page comes over the peer link instead (uvm/peer_copy.ts), unless a write needs
-		// the CPU's write fault first
-		const other = t === PTE.DEVPRIV && k.frames.owner[(leaf.pfn[o]) >> 12][(leaf.pfn[o]) & 4095] !== dev.index
-			&& !peerCopySource(k, dev, mm, bs + o, access[o] >= ACCESS.WRITE);
-		const wp = t === PTE.PRESENT && access[o] >= ACCESS.WRITE && !(leaf.pte[o] & PTE.WRITE);
-		if (other || wp) {
-			foreign ??= new Uint8Array(VA_BLOCK_PAGES);
-			foreign[o] = access[o] || ACCESS.READ;
-		}
-	}
-	if (!foreign) { return; }
-	for (let o = 0; o < VA_BLOCK_PAGES;) {
-		if (!foreign[o]) { o++; continue; }
-		const vma = mm.vmas.find(bs + o)!;
-		let e = o;
-		while (e < VA_BLOCK_PAGES && bs + e < vma.end) { e++; }
-		yield* uvm_hmm_make_resident_cpu(k, dev, m, bs + o, bs + e, foreign.subarray(o, e));
-		o = e;
-	}
-}
-
-/** Maps the wanted pages in place, one hmm_range_fault per contiguous run of one VMA. */
-function* mapRuns(k: Kernel, dev: Device, m: ReturnType<typeof uvmMirror>, mm: Mm, bs: number, want: Uint8Array): K<number> {
-	let n = 0;
-	for (let o = 0; o < VA_BLOCK_PAGES;) {
-		if (!want[o]) { o++; continue; }
-		const vma = mm.vmas.find(bs + o)!;
-		let e = o;
-		while (e < VA_BLOCK_PAGES && bs + e < vma.end) { e++; }
-		while (e > o && !want[e - 1]) { e--; }
-		n += yield* uvm_hmm_map_in_place(k, dev, m, bs + o, bs + e, want.subarray(o, e));
-		o = e;
-	}
-	return n;
 }
