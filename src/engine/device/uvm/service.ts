@@ -145,7 +145,10 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 			access[o] = a;
 			if (!u) { remote[o] = a; anyRemote = true; continue; }
 			const key = pageKey(mm, vpn);
-			const hint = u.tracker.uvm_perf_thrashing_get_hint(key, dev.index, k.clock);
+			const adv = advice.get(vpn);
+			// the preferred location takes part in the hint (get_hint_for_migration_thrashing pins there
+			// when every thrashing processor can map it)
+			const hint = u.tracker.uvm_perf_thrashing_get_hint(key, dev.index, k.clock, processorOf(k, adv.preferred));
 			if (hint.hint === 'throttle') {
 				// the faulting processor naps; the fault is replayed after it
 				d.throttled++;
@@ -155,16 +158,18 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 				continue;
 			}
 			if (hint.hint === 'pin') {
-				// for HMM the pin is to system memory: the CPU cannot map device-private memory
 				d.thrashing = 'pin';
 				if (k.wants('thrashing')) { yield { kind: 'thrashing', addr: vpn * PAGE_SIZE, npages: 1, device: dev.name, process: mm.name, detail: 'pin', fn: 'uvm_perf_thrashing_get_hint' }; }
-				if (residentOn(k, dev, mm, vpn)) { yield* uvm_block_migrate_to_ram(k, dev, mm, vma, vpn, vpn + 1, 'thrashing', acc); }
-				remote[o] = a; anyRemote = true;
-				continue;
+				// pinned here (this GPU is the preferred location): served below as rule 4 says. Any other
+				// pin is to system memory under HMM, where the CPU and every GPU can map the page
+				if (hint.pinTo !== dev.index) {
+					if (residentOn(k, dev, mm, vpn)) { yield* uvm_block_migrate_to_ram(k, dev, mm, vma, vpn, vpn + 1, 'thrashing', acc); }
+					remote[o] = a; anyRemote = true;
+					continue;
+				}
 			}
 			if (residentOn(k, dev, mm, vpn)) { remote[o] = a; anyRemote = true; continue; }
 			// block_select_processor_residency, in the driver's order (uvm/advice.ts numbers the rules)
-			const adv = advice.get(vpn);
 			const canMove = movable(k, mm, vma, vpn);
 			if (canMove && adv.readMostly) {
 				// 2-3: a read duplicates onto the reader; a write or atomic collapses onto the writer
@@ -254,6 +259,14 @@ function* uvm_va_block_service_locked(k: Kernel, dev: Device, mm: Mm, space: Uvm
 	} finally {
 		k.leave();
 	}
+}
+
+/** A location name as a processor number (-1 system memory, else the device's index). */
+function processorOf(k: Kernel, loc: string | undefined): number | undefined {
+	if (loc === undefined) { return undefined; }
+	if (loc === 'ram') { return -1; }
+	const d = k.devices.findIndex(x => x.name === loc);
+	return d >= 0 ? d : undefined;
 }
 
 /** Is the page where a device can map it without moving it: in the CPU's table (present, or
