@@ -1,8 +1,9 @@
 // The device model's state in the Variables view (a policy=migrate device): the fault buffer, the
 // last fault batch with each VA block's decision (residency chosen, prefetch regions with the
-// tree's counts, thrashing hint, cost by term), the eviction order of root chunks, and migrations
-// by cause. Read from the engine view's DeviceRecord, never from the engine itself.
-import type { BlockDecisionRecord, DeviceModelRecord, DeviceRecord, FaultBatchRecord } from '../engine/view';
+// tree's counts, thrashing hint, cost by term), the eviction order of root chunks, the pages
+// thrashing or pinned, the advice in effect, and migrations by cause. Read from the engine view's
+// DeviceRecord, never from the engine itself.
+import type { AdviceRunRecord, BlockDecisionRecord, DeviceModelRecord, DeviceRecord, FaultBatchRecord } from '../engine/view';
 import { hex, PAGE, time } from './describe';
 import type { V, VariableStore } from './variables';
 
@@ -38,7 +39,28 @@ function model(vs: VariableStore, dev: string, m: DeviceModelRecord): V[] {
 		}),
 	];
 	if (m.lastBatch) { kids.push(batch(vs, m.lastBatch)); }
+	kids.push(vs.container('thrashing pages', m.thrashing.count ? `${m.thrashing.count} (${m.thrashing.pages.filter(p => p.pinnedTo).length} pinned)` : 'none', {
+		indexed: {
+			count: m.thrashing.pages.length,
+			get: (s, c) => m.thrashing.pages.slice(s, s + c).map((p, i) => vs.leaf(`[${s + i}]`,
+				`${p.process} ${hex(p.address)}: ${p.events} events, ${p.throttles} throttles${p.pinnedTo ? `, pinned to ${p.pinnedTo} until ${time(p.pinnedUntil ?? 0)}` : ''}`)),
+		},
+	}));
+	kids.push(vs.container('advice', m.advice.length ? `${m.advice.length} range${m.advice.length === 1 ? '' : 's'}` : 'none', {
+		indexed: {
+			count: m.advice.length,
+			get: (s, c) => m.advice.slice(s, s + c).map((a, i) => vs.leaf(`[${s + i}]`, `${a.process} ${hex(a.start)}-${hex(a.end)}: ${adviceText(a)}`)),
+		},
+	}));
 	return kids;
+}
+
+function adviceText(a: AdviceRunRecord): string {
+	const parts: string[] = [];
+	if (a.preferred !== undefined) { parts.push(`preferred=${a.preferred}`); }
+	for (const d of a.accessedBy) { parts.push(`accessed_by=${d}`); }
+	if (a.readMostly) { parts.push('read_mostly=on'); }
+	return parts.join(' ');
 }
 
 function batch(vs: VariableStore, b: FaultBatchRecord): V {

@@ -6,7 +6,7 @@ import { PAGE_SIZE } from './mm/content';
 import { VA_BLOCK_PAGES } from './device/uvm/types';
 import type { BatchRecord } from './device/uvm/space';
 import { copyCounts } from './view_copies';
-import type { DeviceModelRecord, FaultBatchRecord, RootChunkRecord } from './view_types';
+import type { AdviceRunRecord, DeviceModelRecord, FaultBatchRecord, RootChunkRecord, ThrashingPageRecord } from './view_types';
 
 const ACCESS_NAMES = ['read', 'read', 'write', 'atomic'] as const;
 const LISTED = 64;
@@ -45,5 +45,36 @@ export function deviceModelRecord(k: Kernel, d: Device): DeviceModelRecord {
 		evictionOrder: order,
 		rootChunks: { total: pmm.capacityChunks, used: pmm.chunksInUse, free: pmm.capacityChunks - pmm.chunksInUse },
 		batches: u.batches,
+		thrashing: thrashingRecord(k, d),
+		advice: adviceRecords(k, d),
 	};
+}
+
+/** The tracker's key is mm.id * 2^36 + vpn (uvm/migrate.ts pageKey). */
+function thrashingRecord(k: Kernel, d: Device): { count: number; pages: ThrashingPageRecord[] } {
+	const t = d.uvm!.tracker.thrashingPages(k.clock, LISTED);
+	return {
+		count: t.count,
+		pages: t.pages.map(p => {
+			const r: ThrashingPageRecord = {
+				process: k.mms[Math.floor(p.key / 2 ** 36)]?.name ?? '?', address: (p.key % 2 ** 36) * PAGE_SIZE, events: p.events, throttles: p.throttles,
+			};
+			if (p.pinTo !== undefined) { r.pinnedTo = p.pinTo < 0 ? 'ram' : k.devices[p.pinTo]?.name ?? '?'; r.pinnedUntil = p.pinnedUntil; }
+			return r;
+		}),
+	};
+}
+
+function adviceRecords(k: Kernel, d: Device): AdviceRunRecord[] {
+	const out: AdviceRunRecord[] = [];
+	for (const [mmId, tree] of d.uvm!.space.advice) {
+		const name = k.mms[mmId]?.name;
+		if (name === undefined) { continue; }
+		for (const r of tree.list()) {
+			const a: AdviceRunRecord = { process: name, start: r.start * PAGE_SIZE, end: r.end * PAGE_SIZE, accessedBy: [...r.advice.accessedBy], readMostly: r.advice.readMostly };
+			if (r.advice.preferred !== undefined) { a.preferred = r.advice.preferred; }
+			out.push(a);
+		}
+	}
+	return out;
 }

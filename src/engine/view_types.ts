@@ -267,6 +267,32 @@ export interface DeviceModelRecord {
 	rootChunks: { total: number; used: number; free: number };
 	/** fault batches serviced since the device came up */
 	batches: number;
+	/** pages thrashing or pinned in this device's tracker (the first 64, in address order), and how many */
+	thrashing: { count: number; pages: ThrashingPageRecord[] };
+	/** memory advice in effect (cudaMemAdvise; machine-wide, shown with every policy=migrate device) */
+	advice: AdviceRunRecord[];
+}
+
+/** A page the thrashing detector tracks as thrashing, or pinned (uvm_perf_thrashing). */
+export interface ThrashingPageRecord {
+	process: string;
+	address: number;
+	/** migration events within the lapse (saturates at 7) and throttles counted towards a pin */
+	events: number;
+	throttles: number;
+	/** where it is pinned ('ram' or a device) and until when (simulated ns), if pinned */
+	pinnedTo?: string;
+	pinnedUntil?: number;
+}
+
+/** One run of uniform, non-default advice (uvm_va_policy). */
+export interface AdviceRunRecord {
+	process: string;
+	start: number;
+	end: number;
+	preferred?: string;
+	accessedBy: string[];
+	readMostly: boolean;
 }
 
 export interface SystemRecord {

@@ -42,6 +42,19 @@ describe('debug adapter: the device model in the Variables view', function () {
 		}
 	});
 
+	it('lists the pages thrashing or pinned (uvm_perf_thrashing) and the advice per range (uvm_va_policy)', async () => {
+		await s().launch(fixture('devicestate.hmmw'), { breakpoints: [{ line: 8 }] });
+		await s().stopped('breakpoint', 8);
+		const gpu = await s().lookup('Devices', 'gpu');
+		const model = await s().children((await s().children(gpu.variablesReference)).get('device model')!.variablesReference);
+		assert.equal(model.get('thrashing pages')!.value, '1 (1 pinned)');
+		const pages = await s().vars(model.get('thrashing pages')!.variablesReference);
+		assert.match(pages[0].value, /^p 0x[0-9a-f]+: \d+ events, \d+ throttles, pinned to ram until /);
+		assert.equal(model.get('advice')!.value, '1 range');
+		const advice = await s().vars(model.get('advice')!.variablesReference);
+		assert.match(advice[0].value, /^p 0x[0-9a-f]+-0x[0-9a-f]+: preferred=ram$/);
+	});
+
 	it('a dmirror device has no device-model section, only its causes', async () => {
 		await s().launch(fixture('migrate.hmmw'), { breakpoints: [{ line: 9 }] });
 		await s().stopped('breakpoint', 9);

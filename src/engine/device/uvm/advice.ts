@@ -40,14 +40,14 @@ function apply(a: RangeAdvice, p: AdvicePatch): RangeAdvice {
 
 export class AdviceTree {
 	/** non-default runs, sorted, never overlapping, neighbours never equal */
-	private list: Run[] = [];
+	private stored: Run[] = [];
 
 	/** Index of the first run ending after vpn. */
 	private lowerBound(vpn: number): number {
-		let lo = 0, hi = this.list.length;
+		let lo = 0, hi = this.stored.length;
 		while (lo < hi) {
 			const mid = (lo + hi) >> 1;
-			if (this.list[mid].end <= vpn) { lo = mid + 1; } else { hi = mid; }
+			if (this.stored[mid].end <= vpn) { lo = mid + 1; } else { hi = mid; }
 		}
 		return lo;
 	}
@@ -59,10 +59,10 @@ export class AdviceTree {
 		if (end <= start) { return; }
 		const out: Run[] = [];
 		let i = 0;
-		while (i < this.list.length && this.list[i].end <= start) { out.push(this.list[i++]); }
+		while (i < this.stored.length && this.stored[i].end <= start) { out.push(this.stored[i++]); }
 		let at = start;
 		while (at < end) {
-			const r = this.list[i];
+			const r = this.stored[i];
 			if (r && r.start <= at) {
 				// a run overlapping [at, end): keep its part before start, patch the rest up to end
 				if (r.start < at) { out.push({ start: r.start, end: at, advice: r.advice }); }
@@ -77,29 +77,29 @@ export class AdviceTree {
 				at = stop;
 			}
 		}
-		while (i < this.list.length) { out.push(this.list[i++]); }
-		this.list = [];
+		while (i < this.stored.length) { out.push(this.stored[i++]); }
+		this.stored = [];
 		for (const r of out) {
 			if (isDefault(r.advice)) { continue; }
-			const prev = this.list[this.list.length - 1];
-			if (prev && prev.end === r.start && same(prev.advice, r.advice)) { prev.end = r.end; } else { this.list.push({ ...r }); }
+			const prev = this.stored[this.stored.length - 1];
+			if (prev && prev.end === r.start && same(prev.advice, r.advice)) { prev.end = r.end; } else { this.stored.push({ ...r }); }
 		}
 	}
 
 	/** The policy of [start, end) goes back to the defaults (the range was unmapped). */
 	clear(start: number, end: number): void {
 		const out: Run[] = [];
-		for (const r of this.list) {
+		for (const r of this.stored) {
 			if (r.end <= start || r.start >= end) { out.push(r); continue; }
 			if (r.start < start) { out.push({ start: r.start, end: start, advice: r.advice }); }
 			if (r.end > end) { out.push({ start: end, end: r.end, advice: r.advice }); }
 		}
-		this.list = out;
+		this.stored = out;
 	}
 
 	/** uvm_va_policy_get: the advice of one page. */
 	get(vpn: number): RangeAdvice {
-		const r = this.list[this.lowerBound(vpn)];
+		const r = this.stored[this.lowerBound(vpn)];
 		return r && r.start <= vpn ? copy(r.advice) : defaults();
 	}
 
@@ -108,7 +108,7 @@ export class AdviceTree {
 		const out: { start: number; end: number; advice: RangeAdvice }[] = [];
 		let at = start;
 		for (let i = this.lowerBound(start); at < end; i++) {
-			const r = this.list[i];
+			const r = this.stored[i];
 			if (!r || r.start >= end) { out.push({ start: at, end, advice: defaults() }); break; }
 			if (r.start > at) { out.push({ start: at, end: r.start, advice: defaults() }); }
 			const stop = Math.min(r.end, end);
@@ -118,8 +118,13 @@ export class AdviceTree {
 		return out;
 	}
 
+	/** The non-default runs, in address order (for the view). */
+	list(): readonly { start: number; end: number; advice: RangeAdvice }[] {
+		return this.stored.map(r => ({ start: r.start, end: r.end, advice: copy(r.advice) }));
+	}
+
 	/** Number of stored (non-default) runs. */
-	get size(): number { return this.list.length; }
+	get size(): number { return this.stored.length; }
 }
 
 // ------------------------------------------------------------ residency selection

@@ -33,7 +33,11 @@ export class UvmMirror extends Mirror {
 
 	override invalidate(sub: IntervalNotifier, range: NotifierRange): number {
 		// uvm_hmm_invalidate: an unmapped block (or every block, at exit) is destroyed with its GPU state
-		if (range.event === 'UNMAP' || range.event === 'RELEASE') { this.dev.uvm?.blockGpuStateDestroy(this.mm.id, range.start, range.end); }
+		if (range.event === 'UNMAP' || range.event === 'RELEASE') {
+			this.dev.uvm?.blockGpuStateDestroy(this.mm.id, range.start, range.end);
+			// an unmapped range loses its advice (uvm_hmm_invalidate -> uvm_va_policy_clear on MMU_NOTIFY_UNMAP)
+			this.dev.uvm?.space.advice.get(this.mm.id)?.clear(range.start, range.end);
+		}
 		const removed = super.invalidate(sub, range);
 		if (removed > 0 && this.dev.uvm) { this.k.advance(this.dev.uvm.costs.c.invalidateNs); }
 		return removed;
