@@ -13,6 +13,7 @@ import { HPAGE_NR, HUGE_ZERO_PFN, ZERO_PFN } from '../../mm/frames';
 import { PAGE_SIZE } from '../../mm/content';
 import { MigrateVma, MPFN, SELECT, migrate_vma_finalize, migrate_vma_pages, migrate_vma_setup } from '../../hmm/migrate_device';
 import { finish_migration_to_ram } from '../migrate_to_ram';
+import { try_to_free_pages } from '../../mm/vmscan';
 import type { Device } from '../device';
 import { Mirror } from '../mirror';
 import { type CostBreakdown, emptyBreakdown, totalNs, transferNs } from '../cost';
@@ -246,6 +247,10 @@ export function* evict_root_chunk(k: Kernel, dev: Device, c: number, acc: CostBr
 		if (mm?.alive) {
 			// read-duplicate copies are dropped, not moved: the CPU holds the page (block_evict_pages_from_gpu)
 			dev.mirrors.get(mm)?.dropCopies(bs, bs + VA_BLOCK_PAGES);
+			// the pages need RAM, allocated with reclaim allowed (migrate_alloc_on_cpu): direct reclaim
+			// makes room first while swap has it, so eviction into a full RAM swaps instead of failing
+			const f = k.frames, need = u.pmm.used[c];
+			if (f.ramPages - f.ramUsed < f.wmarkLow + need) { yield* try_to_free_pages(k, need); }
 			for (const vma of mm.vmas.overlapping(bs, bs + VA_BLOCK_PAGES)) {
 				const lo = Math.max(bs, vma.start), hi = Math.min(bs + VA_BLOCK_PAGES, vma.end);
 				moved += yield* uvm_block_migrate_to_ram(k, dev, mm, vma, lo, hi, 'eviction', acc);
