@@ -307,11 +307,15 @@ function* prefetch(k: Kernel, dev: Device, mm: Mm, bs: number, move: Uint8Array,
 	const m = dev.mirror(mm);
 	const resident = new Uint8Array(VA_BLOCK_PAGES);
 	const faulted = new Uint8Array(VA_BLOCK_PAGES);
+	// uvm_perf_thrashing_get_thrashing_pages: thrashing faults are not grown to their big page
+	let thrashing: Uint8Array | undefined;
+	const tracker = dev.uvm!.tracker;
 	for (let o = first; o < last; o++) {
 		if (residentOn(k, dev, mm, bs + o) || m?.isCopy(bs + o)) { resident[o] = 1; }
 		if (move[o] || dup[o]) { faulted[o] = 1; }
+		if (tracker.isThrashing(pageKey(mm, bs + o), k.clock)) { (thrashing ??= new Uint8Array(VA_BLOCK_PAGES))[o] = 1; }
 	}
-	const hint = uvm_perf_prefetch_get_hint({ resident, faulted, first, last, threshold: PREFETCH_THRESHOLD });
+	const hint = uvm_perf_prefetch_get_hint({ resident, faulted, first, last, threshold: PREFETCH_THRESHOLD, ...(thrashing ? { thrashing } : {}) });
 	d.prefetch = hint.regions.map(r => ({ ...r }));
 	let n = 0, dups = 0;
 	const code = causeCode('prefetch');
