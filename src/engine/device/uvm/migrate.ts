@@ -103,9 +103,16 @@ export function* uvm_block_chunk(k: Kernel, dev: Device, mm: Mm, block: number, 
 
 const isZeroPfn = (pfn: number) => pfn === ZERO_PFN || (pfn >= HUGE_ZERO_PFN && pfn < HUGE_ZERO_PFN + HPAGE_NR);
 
+/** Pages of the block that its VMAs cover. */
+export function blockPages(mm: Mm, bs: number): number {
+	let n = 0;
+	for (const vma of mm.vmas.overlapping(bs, bs + VA_BLOCK_PAGES)) { n += Math.min(bs + VA_BLOCK_PAGES, vma.end) - Math.max(bs, vma.start); }
+	return n;
+}
+
 /** Pages of the block's VMAs that hold data nowhere: no CPU page (the zero page is none), no swap
  * entry, no device page. */
-function pagesResidentNowhere(mm: Mm, bs: number): number {
+export function pagesResidentNowhere(mm: Mm, bs: number): number {
 	let n = 0;
 	for (const vma of mm.vmas.overlapping(bs, bs + VA_BLOCK_PAGES)) {
 		const lo = Math.max(bs, vma.start), hi = Math.min(bs + VA_BLOCK_PAGES, vma.end);

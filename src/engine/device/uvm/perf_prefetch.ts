@@ -85,7 +85,8 @@ function compute_prefetch_region(page: number, tree: Tree, input: PrefetchInput)
 }
 
 /** uvm_perf_prefetch_get_hint (uvm_perf_prefetch_prenotify_fault_migrations): the pages of one VA
- * block to prefetch along with this batch's faults. Faulted pages that are thrashing start no walk
+ * block to prefetch along with this batch's faults: the whole region on a first touch by the
+ * preferred location, else the tree's choice. Faulted pages that are thrashing start no walk
  * and grow no big page; the hint never holds a faulted, resident or thrashing page, nor a page
  * outside [first, last). */
 export function uvm_perf_prefetch_get_hint(input: PrefetchInput): PrefetchHint {
@@ -95,6 +96,26 @@ export function uvm_perf_prefetch_get_hint(input: PrefetchInput): PrefetchHint {
 	const first = Math.max(0, Math.min(input.first, n));
 	const last = Math.max(first, Math.min(input.last, n));
 	if (last <= first) { return { pages, count: 0, regions }; }
+	if (input.firstTouch) {
+		// a first touch (the block resident nowhere) by the preferred location populates the whole
+		// region, no tree walk
+		let occupied = 0;
+		for (let p = first; p < last; p++) { occupied += input.faulted[p]; }
+		regions.push({ first, last, occupied, size: last - first });
+		pages.fill(1, first, last);
+	} else {
+		treeWalk(input, first, last, pages, regions);
+	}
+	let count = 0;
+	for (let p = 0; p < n; p++) {
+		if (pages[p] && (input.faulted[p] || input.resident[p] || input.thrashing?.[p])) { pages[p] = 0; }
+		count += pages[p];
+	}
+	return { pages, count, regions };
+}
+
+/** init_bitmap_tree_from_region, grow_fault_granularity and compute_prefetch_region per fault. */
+function treeWalk(input: PrefetchInput, first: number, last: number, pages: Uint8Array, regions: PrefetchHint['regions']): void {
 	const clipped = { ...input, first, last };
 	const tree = init_bitmap_tree(clipped);
 	grow_fault_granularity(clipped, tree);
@@ -109,10 +130,4 @@ export function uvm_perf_prefetch_get_hint(input: PrefetchInput): PrefetchHint {
 		// "early out" once the region reaches the end of what may be prefetched
 		if (r.last === last) { break; }
 	}
-	let count = 0;
-	for (let p = 0; p < n; p++) {
-		if (pages[p] && (input.faulted[p] || input.resident[p] || input.thrashing?.[p])) { pages[p] = 0; }
-		count += pages[p];
-	}
-	return { pages, count, regions };
 }

@@ -16,7 +16,7 @@ import { PAGE_SIZE } from '../../mm/content';
 import type { Device } from '../device';
 import { type CostBreakdown, DeviceCostModel, emptyBreakdown, totalNs } from '../cost';
 import { ACCESS, type FaultBatch } from './fault_buffer';
-import { causeCode, pageKey, residentOn, uvm_block_migrate_to_ram, uvmMirror } from './migrate';
+import { blockPages, causeCode, pageKey, pagesResidentNowhere, residentOn, uvm_block_migrate_to_ram, uvmMirror } from './migrate';
 import type { BatchRecord, BlockDecision, UvmSpace } from './space';
 import { uvm_perf_prefetch_get_hint } from './perf_prefetch';
 import { VA_BLOCK_PAGES } from './types';
@@ -315,7 +315,10 @@ function* prefetch(k: Kernel, dev: Device, mm: Mm, bs: number, move: Uint8Array,
 		if (move[o] || dup[o]) { faulted[o] = 1; }
 		if (tracker.isThrashing(pageKey(mm, bs + o), k.clock)) { (thrashing ??= new Uint8Array(VA_BLOCK_PAGES))[o] = 1; }
 	}
-	const hint = uvm_perf_prefetch_get_hint({ resident, faulted, first, last, threshold: PREFETCH_THRESHOLD, ...(thrashing ? { thrashing } : {}) });
+	// "if this is a first-touch fault and the destination processor is the preferred location,
+	// populate the whole region": va_block->resident empty
+	const firstTouch = policy.advice.preferred === dev.name && pagesResidentNowhere(mm, bs) === blockPages(mm, bs);
+	const hint = uvm_perf_prefetch_get_hint({ resident, faulted, first, last, threshold: PREFETCH_THRESHOLD, ...(thrashing ? { thrashing } : {}), ...(firstTouch ? { firstTouch } : {}) });
 	d.prefetch = hint.regions.map(r => ({ ...r }));
 	let n = 0, dups = 0;
 	const code = causeCode('prefetch');

@@ -63,6 +63,9 @@ export interface PrefetchInput {
 	last: number;
 	/** uvm_perf_prefetch_threshold, percent (default 51) */
 	threshold: number;
+	/** the block is resident nowhere and the destination is its preferred location: the whole
+	 * [first, last) is prefetched */
+	firstTouch?: boolean;
 }
 
 /** The tree walk's decision, for the debugger and the 'prefetch' event. */
