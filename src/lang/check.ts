@@ -10,7 +10,7 @@ import {
 	SCHEDULE_MODES, STATEMENTS, unknownFunctionMessage, pendingAdvice,
 } from './vocabulary';
 import {
-	DEVICE_OPTIONS, type OptionSpec, pendingOption, FILE_WRITEBACK_WITHOUT_MODE, PIN_DEVICE_WITHOUT_MODE, SYSTEM_OPTIONS, unknownOptionMessage, VALUE_NAMES, type ValueKind,
+	DEVICE_OPTIONS, mirrorOnlyOption, type OptionSpec, pendingOption, FILE_WRITEBACK_WITHOUT_MODE, PIN_DEVICE_WITHOUT_MODE, SYSTEM_OPTIONS, unknownOptionMessage, VALUE_NAMES, type ValueKind,
 } from './vocabularyOptions';
 
 function oneOf(words: readonly string[]): string {
@@ -153,6 +153,10 @@ class Checker {
 				this.options(s.options, DEVICE_OPTIONS, 'device');
 				if (!s.options.some(o => o.key === 'memory')) {
 					this.error(nameLoc(s, 'name'), `device '${shortText(s.name)}' needs memory=SIZE`);
+				}
+				{
+					const ignored = mirrorOnlyOption(s.options);
+					if (ignored) { this.error(ignored.option.loc, ignored.message); }
 				}
 				break;
 			case 'process': this.processSeen = true; break;

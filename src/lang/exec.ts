@@ -11,7 +11,7 @@ import { compileFill, type EvalContext, evaluate, int, range, toByteRange, truth
 import { formatValue, ScriptError } from './values';
 import { ADVISE_KEYS, HUGETLB_DEFAULT_SIZE, kernelLineMessage, pendingAdvice, pendingStatement } from './vocabulary';
 import {
-	DEVICE_OPTION_FIELDS, DEVICE_OPTIONS, type OptionSpec, pendingOption, FILE_WRITEBACK_WITHOUT_MODE, PIN_DEVICE_WITHOUT_MODE, SYSTEM_OPTIONS, unknownOptionMessage, type ValueKind,
+	DEVICE_OPTION_FIELDS, DEVICE_OPTIONS, mirrorOnlyOption, type OptionSpec, pendingOption, FILE_WRITEBACK_WITHOUT_MODE, PIN_DEVICE_WITHOUT_MODE, SYSTEM_OPTIONS, unknownOptionMessage, type ValueKind,
 } from './vocabularyOptions';
 import { kernelAccesses } from './kernelBody';
 import { nameLoc } from './diagnostics';
@@ -56,6 +56,8 @@ function deviceConfig(s: Stmt & { kind: 'device' }, ctx: EvalContext): DeviceCon
 	refuseOptions(options, DEVICE_OPTIONS, 'device');
 	const mem = options.find(o => o.key === 'memory');
 	if (!mem) { throw new ScriptError(`device '${name}' needs memory=SIZE`, nameLoc(s, 'name')); }
+	const ignored = mirrorOnlyOption(options);
+	if (ignored) { throw new ScriptError(ignored.message, ignored.option.loc); }
 	const c = defaultDeviceConfig(name, num(mem, ctx));
 	const set = c as unknown as Record<string, unknown>;
 	const given = new Set<string>();

@@ -109,6 +109,27 @@ export const UNITS: Readonly<Record<string, { kind: Exclude<ValueKind, 'count'>;
 };
 
 /** `pin_device=` without the mode it configures: the checker and the executor say the same. */
+/** Device options a policy=migrate device would ignore, and why: UVM's HMM path migrates 4 KiB
+ * pages (migrate_vma_* and hmm_range_fault do not handle folios, uvm_hmm.c) and always checks
+ * mmu_interval_read_retry. */
+export const MIRROR_ONLY_OPTIONS: Readonly<Record<string, { value: string; why: string }>> = {
+	huge: { value: 'on', why: 'UVM\'s HMM path migrates 4 KiB pages' },
+	read_retry: { value: 'skip', why: 'the UVM fault service always checks mmu_interval_read_retry' },
+};
+
+/** The option of a `device` line that a policy=migrate device would ignore, with its message. */
+export function mirrorOnlyOption(options: readonly Option[]): { option: Option; message: string } | undefined {
+	const policy = options.find(o => o.key === 'policy');
+	if (!policy || policy.value.kind !== 'ident' || policy.value.name !== 'migrate') { return undefined; }
+	for (const o of options) {
+		const m = Object.prototype.hasOwnProperty.call(MIRROR_ONLY_OPTIONS, o.key) ? MIRROR_ONLY_OPTIONS[o.key] : undefined;
+		if (m && o.value.kind === 'ident' && o.value.name === m.value) {
+			return { option: o, message: `\`${o.key}=${m.value}\` applies only to policy=mirror devices (${m.why})` };
+		}
+	}
+	return undefined;
+}
+
 export const PIN_DEVICE_WITHOUT_MODE = '`pin_device=` applies only with `experimental=pin_device`';
 /** `file_writeback=` without experimental=file_migration, in the checker and the executor alike. */
 export const FILE_WRITEBACK_WITHOUT_MODE = '`file_writeback=` applies only with `experimental=file_migration`';

@@ -19,7 +19,7 @@ function diags(src: string): string[] {
 	const line = (n: number): number => system && n === 1 ? 1 : n - PRELUDE_LINES;
 	return check(program).map(d => `${line(d.line)}:${d.col}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`);
 }
-const ALL_DEVICE_OPTIONS = 'memory, kind, link, policy, prefetch, evict, fault_batch, sms, warps, block_threads, fault_latency, link_bw, local_bw, huge, read_retry, '
+const ALL_DEVICE_OPTIONS = 'memory, kind, link, policy, prefetch, evict, fault_batch, sms, warps, block_threads, fault_latency, link_bw, local_bw, huge, peer, read_retry, '
 	+ 'fault_entry, block_service, zero_fill, dma_setup, transfer_latency, map_page, map_pmd, unmap_page, unmap_pmd, invalidate, launch, '
 	+ 'remote_bw, cpu_coherent_bw, peer_bw, thrashing_threshold, thrashing_lapse, thrashing_pin_threshold, thrashing_nap, thrashing_pin, thrashing_epoch';
 const IN_KERNEL = 'a kernel holds read, write, atomic, for, repeat, if and assignments';

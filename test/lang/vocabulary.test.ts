@@ -21,7 +21,7 @@ import {
 	ADVICE, type ArgKind, BUILTIN_SPECS, BUILTINS, DEVICE_COUNTERS, DEVICE_MEMBERS, EVENT_MEMBERS, LAST_MEMBERS, PROCESS_MEMBERS, PROTECTIONS,
 	ADVISE_KEYS, pendingAdvice, protectionDoc, STATEMENTS, vocabularyError,
 } from '../../src/lang/vocabulary';
-import { DEVICE_OPTION_FIELDS, DEVICE_OPTIONS, SYSTEM_OPTIONS, UNITS } from '../../src/lang/vocabularyOptions';
+import { DEVICE_OPTION_FIELDS, DEVICE_OPTIONS, MIRROR_ONLY_OPTIONS, SYSTEM_OPTIONS, UNITS } from '../../src/lang/vocabularyOptions';
 
 const SETUP = 'device gpu memory=64MiB\nprocess p\ngpu mirror p\nX = mmap 4 pages anon rw\ncpu write X = i\nB = gpu read X\nS = gpu snapshot X\n';
 
@@ -86,7 +86,7 @@ describe('vocabulary', () => {
 			const given: Record<string, [string, unknown]> = {
 				memory: ['3GiB', 3 * 2 ** 30], kind: ['coherent', 'coherent'], link: ['c2c', 'c2c'], policy: ['migrate', 'migrate'],
 				prefetch: ['density', 'density'], evict: ['lru', 'lru'], fault_batch: ['64', 64], sms: ['7', 7], warps: ['9', 9], block_threads: ['64', 64],
-				fault_latency: ['31us', 31000], link_bw: ['77GB/s', 77e9], local_bw: ['999GB/s', 999e9], huge: ['on', true], read_retry: ['skip', 'skip'],
+				fault_latency: ['31us', 31000], link_bw: ['77GB/s', 77e9], local_bw: ['999GB/s', 999e9], huge: ['on', true], read_retry: ['skip', 'skip'], peer: ['off', 'off'],
 				fault_entry: ['3us', 3000], block_service: ['4us', 4000], zero_fill: ['5us', 5000], dma_setup: ['6us', 6000],
 				transfer_latency: ['7us', 7000], map_page: ['70ns', 70], map_pmd: ['8us', 8000], unmap_page: ['80ns', 80], unmap_pmd: ['9us', 9000],
 				invalidate: ['300ns', 300], launch: ['3us', 3000], remote_bw: ['11GB/s', 11e9], cpu_coherent_bw: ['12GB/s', 12e9], peer_bw: ['13GB/s', 13e9],
@@ -94,8 +94,12 @@ describe('vocabulary', () => {
 				thrashing_pin: ['20ms', 2e7], thrashing_epoch: ['3s', 3e9],
 			};
 			assert.deepEqual(Object.keys(given).sort(), Object.keys(DEVICE_OPTIONS).sort());
-			const cfg = ran(`device d ${Object.entries(given).map(([k, [v]]) => `${k}=${v}`).join(' ')}\n`).machine.k.devices[0].cfg;
+			// the options a policy=migrate device refuses (MIRROR_ONLY_OPTIONS) go on a second, policy=mirror device
+			const main = Object.entries(given).filter(([k]) => !(k in MIRROR_ONLY_OPTIONS));
+			const mirror = Object.entries(given).filter(([k]) => k in MIRROR_ONLY_OPTIONS);
+			const devs = ran(`device d ${main.map(([k, [v]]) => `${k}=${v}`).join(' ')}\ndevice e memory=1GiB ${mirror.map(([k, [v]]) => `${k}=${v}`).join(' ')}\n`).machine.k.devices;
 			const got = (k: string): unknown => {
+				const cfg = devs[k in MIRROR_ONLY_OPTIONS ? 1 : 0].cfg;
 				if (k in COST_OPTIONS) { return cfg.costs[COST_OPTIONS[k].key]; }
 				if (k in THRASHING_OPTIONS) { return cfg.thrashing[THRASHING_OPTIONS[k].key]; }
 				return (cfg as unknown as Record<string, unknown>)[DEVICE_OPTION_FIELDS[k as keyof typeof DEVICE_OPTION_FIELDS]];
@@ -212,6 +216,18 @@ describe('vocabulary', () => {
 			it.runToEnd();
 			assert.equal(it.error && `${it.error.line}:${it.error.col}: ${it.error.message}`, want);
 			ran('system experimental=pin_device pin_device=sigbus\nprocess p\n');
+		});
+
+		it('huge=on and read_retry=skip on a policy=migrate device (UVM ignores them): the checker and the interpreter refuse them alike', () => {
+			for (const [opt, why] of [['huge=on', 'UVM\'s HMM path migrates 4 KiB pages'], ['read_retry=skip', 'the UVM fault service always checks mmu_interval_read_retry']]) {
+				const src = `device gpu memory=64MiB policy=migrate ${opt}\nprocess p\n`;
+				const want = `1:40: \`${opt}\` applies only to policy=mirror devices (${why})`;
+				assert.deepEqual(compileSource(src, 'n.hmmw').diagnostics.map(formatDiagnostic), [`n.hmmw:${want}`]);
+				const it = new Interpreter(parse(src, 'n.hmmw').program, src);
+				it.runToEnd();
+				assert.equal(it.error && `${it.error.line}:${it.error.col}: ${it.error.message}`, want);
+				ran(`device gpu memory=64MiB policy=mirror ${opt}\nprocess p\n`);
+			}
 		});
 
 		it('implemented values of a partly simulated option are accepted by both', () => {
