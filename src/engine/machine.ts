@@ -3,7 +3,7 @@
 import { DEFAULT_SYSTEM, Kernel, type KernelFrame, type SystemConfig } from './kernel';
 import { type EventFilter, type EventKind, type K, NO_EVENTS } from './sim/events';
 import { loadClone, saveClone } from './sim/clone';
-import { locked, lockOf } from './sim/sched';
+import { canRun, locked, lockOf } from './sim/sched';
 import { StepFootprints } from './sim/schedFootprint';
 import { type ErrorCode, fail, SimError } from './sim/errors';
 import { PAGE_SIZE } from './mm/content';
@@ -270,6 +270,9 @@ export class Machine {
 		this.k.threaded = true;
 		this.k.thread = to.id;
 	}
+
+	/** Script thread `id` is not asleep on a lock or migration entry that is still taken. */
+	threadCanRun(id: number): boolean { return canRun(this.k, id); }
 
 	/** `hmmw explore`'s partial-order reduction: what each step of a threaded run touches. */
 	stepFootprints(): StepFootprints { return new StepFootprints(() => this.k); }
