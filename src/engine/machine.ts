@@ -119,8 +119,13 @@ export class Machine {
 	configure(cfg: Partial<SystemConfig>): void {
 		if (this.configured) { fail('EINVAL', '`system` may appear only once'); }
 		if (this.k.mms.length > 0 || this.k.devices.length > 0 || this.k.files.size > 0) { fail('EINVAL', '`system` must come before any process, device or file'); }
+		const prev = this.k;
 		this.k = new Kernel({ ...DEFAULT_SYSTEM, ...cfg });
 		this.k.events = this.filter;
+		// a script thread started before `system` keeps running on the new kernel: locks and
+		// switch points stay on (sim/sched.ts)
+		this.k.threaded = prev.threaded;
+		this.k.thread = prev.thread;
 		this.configured = true;
 	}
 
