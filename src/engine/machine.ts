@@ -199,10 +199,11 @@ export class Machine {
 		if (o.fixed !== undefined && (o.fixed % PAGE_SIZE !== 0 || o.fixed < 0)) { fail('EINVAL', 'fixed= must be a page-aligned address'); }
 		const [s, e] = this.pages(r);
 		const newPages = Math.ceil(len / PAGE_SIZE);
-		const to = yield* do_mremap(this.k, this.cur(), {
+		// SYSCALL mremap: mmap_write_lock_killable
+		const to = yield* this.mmapLocked(true, do_mremap(this.k, this.cur(), {
 			start: s, oldPages: e - s, newPages, maymove: o.maymove, dontunmap: o.dontunmap,
 			fixed: o.fixed === undefined ? undefined : o.fixed / PAGE_SIZE,
-		});
+		}));
 		return { addr: to * PAGE_SIZE, len: newPages * PAGE_SIZE };
 	}
 
@@ -210,7 +211,8 @@ export class Machine {
 	mprotect(r: ByteRange, prot: string): K { const [s, e] = this.pages(r); return this.mmapLocked(true, do_mprotect(this.k, this.cur(), s, e, PROT_FLAGS[prot])); }
 	madvise(r: ByteRange, advice: Advice): K { const [s, e] = this.pages(r); return do_madvise(this.k, this.cur(), s, e, advice); }
 
-	*fork(name: string): K { yield* do_fork(this.k, this.cur(), name); }
+	/** dup_mmap holds the parent's mmap_lock for writing while it copies the address space. */
+	*fork(name: string): K { yield* this.mmapLocked(true, do_fork(this.k, this.cur(), name)); }
 
 	*exit(name: string): K {
 		const mm = this.k.proc(name);

@@ -81,6 +81,44 @@ expect p.rss == 0 and mapped(gpu, a) == 0, "never: something of the range is lef
 		assert.ok(seen.has(''), 'the pinned outcome is among them');
 	});
 
+	it('mremap racing a device read: mremap holds mmap_lock for writing, so no walk installs an entry in the range it moves away', () => {
+		// without the lock (before): a fault resumed after the move mapped pages where no VMA is left
+		// ("PTE outside any VMA") in most interleavings
+		const src = `${SETUP}cpu write a = i
+got = 0
+thread reader {
+  expect error EFAULT {
+    b = gpu read a
+    got = 1
+    expect matches(b, i), "never: the read returned other data"
+  }
+}
+c = mremap a 64KiB maymove fixed=0x100000000
+join reader
+expect got == 0, "read won"
+expect matches(c, i), "never: the moved range lost its data"
+`;
+		const seen = outcomes(everyInterleaving(src));
+		assert.deepEqual([...seen.keys()].sort(), ['', 'expected error EFAULT, but the block succeeded + read won'], JSON.stringify([...seen]));
+	});
+
+	it('fork racing a device read: both orders keep the data, in the parent and the child', () => {
+		const src = `${SETUP}cpu write a = i
+thread reader {
+  b = gpu read a
+  expect matches(b, i), "never: the read returned other data"
+}
+fork q
+join reader
+expect matches(a, i), "never: the parent lost its data"
+use q
+expect matches(a, i), "never: the child did not get it"
+`;
+		const r = everyInterleaving(src);
+		assert.deepEqual([...outcomes(r).keys()], ['']);
+		assert.ok(r.explored > 1);
+	});
+
 	it('a CPU write racing a migration to the device: every interleaving reads what the CPU wrote', () => {
 		const r = everyInterleaving(readFileSync(path.join(EX, 'cpu-fault-vs-migration.hmmw'), 'utf8'));
 		assert.equal(r.bad.length, 0);
