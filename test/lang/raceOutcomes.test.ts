@@ -1,12 +1,17 @@
 // Issue 15, item 5: the races of examples/concurrency, explored over every interleaving (no
 // preemption bound), each schedule's outcome read off the expectations it failed. The examples pin
 // one interleaving per outcome with a seeded schedule; these tests show that the outcomes they pin
-// are all there are, and that none of the interleavings breaks an invariant.
+// are all there are, and that none of the interleavings breaks an invariant. Last, item 1: threads
+// switch only where a kernel function is entered or a lock is waited for.
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { compileSource } from '../../src/lang/frontend';
 import { explore, type ExploreResult } from '../../src/lang/explore';
+import { Interpreter } from '../../src/lang/interp';
+import { randomChooser, type ScriptThread } from '../../src/lang/threads';
+import { lockFns } from '../../src/engine/sim/sched';
+import type { SimEvent } from '../../src/engine/sim/events';
 
 const EX = path.resolve(__dirname, '..', '..', '..', 'examples', 'concurrency');
 
@@ -123,5 +128,41 @@ expect matches(a, i), "never: the child did not get it"
 		const r = everyInterleaving(readFileSync(path.join(EX, 'cpu-fault-vs-migration.hmmw'), 'utf8'));
 		assert.equal(r.bad.length, 0);
 		assert.ok(r.explored > 1);
+	});
+});
+
+describe('switch points: at kernel function entries and locks, never inside a function', function () {
+	this.timeout(120_000);
+
+	it('whenever another thread runs next, the one before stopped at a function entry, a lock or migration-entry wait, or between statements', () => {
+		const waits = new Set([...lockFns, 'migration_entry_wait']);
+		let switches = 0;
+		for (const name of ['missing-retry', 'cpu-fault-vs-migration', 'munmap-vs-device-fault', 'anon-teardown']) {
+			const source = readFileSync(path.join(EX, `${name}.hmmw`), 'utf8');
+			for (let seed = 1; seed <= 8; seed++) {
+				const it = new Interpreter(compileSource(source, `${name}.hmmw`).program, source, {});
+				it.useSchedule(randomChooser(seed));
+				it.machine.setEvents({ wants: () => true });
+				let prev: { thread: ScriptThread; ev: SimEvent } | undefined;
+				while (!it.done && it.steps < 100_000) {
+					const g = it.step();
+					for (let r = g.next(); !r.done; r = g.next()) {
+						const t = it.threads!.cur;
+						if (prev && prev.thread !== t) {
+							switches++;
+							// the thread that stopped: its saved kernel stack ends in the function it just
+							// entered (the event before was that entry), or in a wait, or is empty
+							const stack = it.machine.view.stack(prev.thread.stack);
+							const top = stack[stack.length - 1];
+							const ok = stack.length === 0 || waits.has(top.fn) || (prev.ev.kind === 'call' && prev.ev.fn === top.fn);
+							assert.ok(ok, `${name} seed ${seed}: '${prev.thread.name}' left in ${top?.fn} after a ${prev.ev.kind} event of ${prev.ev.fn}`);
+						}
+						prev = { thread: t, ev: r.value };
+					}
+				}
+				assert.equal(it.error?.message.includes('invariant') ?? false, false);
+			}
+		}
+		assert.ok(switches > 50, `only ${switches} switches seen`);
 	});
 });
