@@ -1,5 +1,5 @@
-// hmmw explore FILE: runs every interleaving of a threaded script's threads up to a preemption
-// bound (src/lang/explore.ts) and writes each schedule that breaks an expectation, ends in an error
+// hmmw explore FILE: runs every interleaving of a threaded script's threads (src/lang/explore.ts;
+// `--preemptions K` bounds the search, `--max N` the runs) and writes each schedule that breaks an expectation, ends in an error
 // or breaks an invariant as a replayable schedule file (`hmmw run FILE --schedule S.json`).
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +17,7 @@ export interface ScheduleFile { script: string; picks: string[]; failures: { lin
 interface Args { file: string; max: number; preemptions: number; out?: string; set: Record<string, string>; reduce: boolean }
 
 function parse(argv: string[]): Args | string {
-	const a: Args = { file: '', max: 1000, preemptions: 2, set: {}, reduce: true };
+	const a: Args = { file: '', max: 1000, preemptions: Infinity, set: {}, reduce: true };
 	for (let i = 0; i < argv.length; i++) {
 		const x = argv[i];
 		const value = (): string | undefined => argv[++i];
@@ -63,8 +63,9 @@ export function exploreMain(argv: string[], usage: (msg: string) => number): num
 		const what = b.error ? `${a.file}:${b.error.line}:${b.error.col}: ${b.error.message}` : b.failures.map(f => `${a.file}:${f.line}:${f.col}: ${f.message}`).join('\n  ');
 		process.stdout.write(`schedule ${i + 1} (${b.picks.length} picks) -> ${file}\n  ${what}\n`);
 	});
-	const cover = r.truncated ? `stopped at --max ${a.max}` : 'every interleaving';
+	const bound = Number.isFinite(a.preemptions) ? ` within ${a.preemptions} preemption${a.preemptions === 1 ? '' : 's'}` : '';
+	const cover = r.truncated ? `stopped at --max ${a.max}, not every interleaving${bound}` : `every interleaving${bound}`;
 	const reduction = a.reduce ? `, partial-order reduction: ${r.pruned} picks pruned, ${r.blocked} runs cut short` : ', no reduction';
-	process.stdout.write(`explored ${r.explored} schedules (${cover}, at most ${a.preemptions} preemptions, ${r.points} switch points with a choice${reduction}) in ${(r.ms / 1000).toFixed(2)} s: ${r.bad.length === 0 ? 'all clean' : `${r.bad.length} broke an expectation or invariant`}\n`);
+	process.stdout.write(`explored ${r.explored} schedules (${cover}, ${r.points} switch points with a choice${reduction}) in ${(r.ms / 1000).toFixed(2)} s: ${r.bad.length === 0 ? 'all clean' : `${r.bad.length} broke an expectation or invariant`}\n`);
 	return r.bad.length > 0 ? 1 : 0;
 }

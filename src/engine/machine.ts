@@ -3,7 +3,7 @@
 import { DEFAULT_SYSTEM, Kernel, type KernelFrame, type SystemConfig } from './kernel';
 import { type EventFilter, type EventKind, type K, NO_EVENTS } from './sim/events';
 import { loadClone, saveClone } from './sim/clone';
-import { locked, lockOf } from './sim/sched';
+import { canRun, locked, lockOf } from './sim/sched';
 import { StepFootprints } from './sim/schedFootprint';
 import { type ErrorCode, fail, SimError } from './sim/errors';
 import { PAGE_SIZE } from './mm/content';
@@ -119,8 +119,13 @@ export class Machine {
 	configure(cfg: Partial<SystemConfig>): void {
 		if (this.configured) { fail('EINVAL', '`system` may appear only once'); }
 		if (this.k.mms.length > 0 || this.k.devices.length > 0 || this.k.files.size > 0) { fail('EINVAL', '`system` must come before any process, device or file'); }
+		const prev = this.k;
 		this.k = new Kernel({ ...DEFAULT_SYSTEM, ...cfg });
 		this.k.events = this.filter;
+		// a script thread started before `system` keeps running on the new kernel: locks and
+		// switch points stay on (sim/sched.ts)
+		this.k.threaded = prev.threaded;
+		this.k.thread = prev.thread;
 		this.configured = true;
 	}
 
@@ -194,10 +199,11 @@ export class Machine {
 		if (o.fixed !== undefined && (o.fixed % PAGE_SIZE !== 0 || o.fixed < 0)) { fail('EINVAL', 'fixed= must be a page-aligned address'); }
 		const [s, e] = this.pages(r);
 		const newPages = Math.ceil(len / PAGE_SIZE);
-		const to = yield* do_mremap(this.k, this.cur(), {
+		// SYSCALL mremap: mmap_write_lock_killable
+		const to = yield* this.mmapLocked(true, do_mremap(this.k, this.cur(), {
 			start: s, oldPages: e - s, newPages, maymove: o.maymove, dontunmap: o.dontunmap,
 			fixed: o.fixed === undefined ? undefined : o.fixed / PAGE_SIZE,
-		});
+		}));
 		return { addr: to * PAGE_SIZE, len: newPages * PAGE_SIZE };
 	}
 
@@ -205,7 +211,8 @@ export class Machine {
 	mprotect(r: ByteRange, prot: string): K { const [s, e] = this.pages(r); return this.mmapLocked(true, do_mprotect(this.k, this.cur(), s, e, PROT_FLAGS[prot])); }
 	madvise(r: ByteRange, advice: Advice): K { const [s, e] = this.pages(r); return do_madvise(this.k, this.cur(), s, e, advice); }
 
-	*fork(name: string): K { yield* do_fork(this.k, this.cur(), name); }
+	/** dup_mmap holds the parent's mmap_lock for writing while it copies the address space. */
+	*fork(name: string): K { yield* this.mmapLocked(true, do_fork(this.k, this.cur(), name)); }
 
 	*exit(name: string): K {
 		const mm = this.k.proc(name);
@@ -270,6 +277,9 @@ export class Machine {
 		this.k.threaded = true;
 		this.k.thread = to.id;
 	}
+
+	/** Script thread `id` is not asleep on a lock or migration entry that is still taken. */
+	threadCanRun(id: number): boolean { return canRun(this.k, id); }
 
 	/** `hmmw explore`'s partial-order reduction: what each step of a threaded run touches. */
 	stepFootprints(): StepFootprints { return new StepFootprints(() => this.k); }

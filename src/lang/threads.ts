@@ -22,8 +22,6 @@ export interface ScriptThread extends ThreadContext {
 	/** the statement suspended at a switch point */
 	gen?: K;
 	done: boolean;
-	/** its last turn ended waiting for a lock: not picked again until some thread makes progress */
-	waiting: boolean;
 	/** blocked in `join` on this thread */
 	joining?: ScriptThread;
 }
@@ -61,8 +59,6 @@ export class Threads {
 	forced?: readonly string[];
 	/** `hmmw explore`'s reduction: what each step touches (only set there) */
 	footprints?: StepFootprints;
-	/** turns that ended waiting without any thread making progress */
-	private spins = 0;
 	/** The debugger holds every other thread (a step with singleThread, src/debug/threadsDap.ts):
 	 * only this one is picked, and where it would wait (a lock, `join`) its turn stops there
 	 * instead of switching, so that the debugger can say so rather than spin. */
@@ -89,7 +85,7 @@ export class Threads {
 
 	private make(name: string, pc: number): ScriptThread {
 		const t: ScriptThread = {
-			id: this.all.length, name, pc, loops: new Map(), handlers: [], done: false, waiting: false,
+			id: this.all.length, name, pc, loops: new Map(), handlers: [], done: false,
 			current: this.it.machine.current, stack: [], last: { ...this.it.machine.last },
 		};
 		this.all.push(t);
@@ -117,17 +113,19 @@ export class Threads {
 		const t = this.cur;
 		t.done = true;
 		this.it.pc = this.it.prog.code.length;
-		this.progress();
 		if (this.all.some(x => !x.done)) { this.switchAway(); }
 	}
 
+	/** Threads that can make progress: not finished, not in `join` of a running thread, not asleep
+	 * on a lock or migration entry still taken (sim/sched.ts). A sleeper is not offered while its
+	 * wait would fail again: a turn that changes nothing is no interleaving of its own. */
 	private runnable(): ScriptThread[] {
-		return this.all.filter(t => !t.done && !t.waiting && !(t.joining && !t.joining.done));
+		return this.all.filter(t => !t.done && !(t.joining && !t.joining.done) && this.it.machine.threadCanRun(t.id));
 	}
 
-	private progress(): void {
-		this.spins = 0;
-		for (const t of this.all) { t.waiting = false; }
+	private deadlock(): ScriptError {
+		const stuck = this.all.filter(t => !t.done).map(t => t.joining ? `${t.name} (join ${t.joining.name})` : t.name);
+		return new ScriptError(`deadlock: every thread waits (${stuck.join(', ')})`);
 	}
 
 	/** A switch point of the current thread: maybe another thread runs next. True if it switched. */
@@ -136,11 +134,7 @@ export class Threads {
 		const real = this.runnable();
 		const held = this.hold && !this.hold.done ? this.hold : undefined;
 		const runnable = held ? [held] : real;
-		if (runnable.length === 0) {
-			if (cur.waiting && ++this.spins <= this.all.length) { return false; }
-			const stuck = this.all.filter(t => !t.done).map(t => t.joining ? `${t.name} (join ${t.joining.name})` : t.name);
-			throw new ScriptError(`deadlock: every thread waits (${stuck.join(', ')})`);
-		}
+		if (runnable.length === 0) { throw this.deadlock(); }
 		const hand = this.pick && runnable.includes(this.pick) ? this.pick : undefined;
 		if (hand || this.pick?.done) { this.pick = undefined; }
 		let next = runnable.length === 1 ? runnable[0] : hand ?? this.choose(runnable, cur);
@@ -154,17 +148,10 @@ export class Threads {
 		return true;
 	}
 
+	/** The current thread cannot go on (it finished, waits in `join` or sleeps): another runs. */
 	private switchAway(): void {
 		this.footprints?.everything();
-		const runnable = this.runnable();
-		if (runnable.length === 0 && this.all.some(t => !t.done)) {
-			for (const t of this.all) { t.waiting = false; }
-			if (++this.spins > this.all.length * 2) {
-				const stuck = this.all.filter(t => !t.done).map(t => t.joining ? `${t.name} (join ${t.joining.name})` : t.name);
-				throw new ScriptError(`deadlock: every thread waits (${stuck.join(', ')})`);
-			}
-		}
-		this.offer();
+		if (this.all.some(t => !t.done)) { this.offer(); }
 	}
 
 	private switchTo(next: ScriptThread): void {
@@ -206,18 +193,15 @@ export class Threads {
 			const r = t.gen.next();
 			if (r.done) {
 				t.gen = undefined;
-				if (t === this.cur) { this.progress(); }
 				return;
 			}
 			const ev = r.value;
 			if (ev.kind !== 'call') { yield ev; continue; }
 			if (ev.detail === 'wait') {
 				if (this.hold === t) { yield ev; continue; }
-				t.waiting = true;
 				this.switchAway();
 				return;
 			}
-			this.progress();
 			this.footprints?.reached(t.id);
 			if (it.machine.watches('call')) { yield ev; }
 			if (this.offer()) { return; }

@@ -91,20 +91,23 @@ describe('hmmw explore', () => {
 	const src = readFileSync(MISSING_RETRY, 'utf8');
 
 	it('finds the missing-retry bug, and the schedule it reports replays it', () => {
-		const r = explore(compiled(src), src, { max: 1000, preemptions: 2 });
+		// no preemption bound (hmmw explore's default): the whole tree, 28 interleavings
+		const r = explore(compiled(src), src, { max: 1000, preemptions: Infinity });
 		assert.equal(r.truncated, false);
-		assert.ok(r.explored > 1);
+		assert.equal(r.explored, 28);
 		assert.ok(r.bad.length > 0, 'read_retry=skip maps a stale page in some interleaving');
-		assert.match(r.bad[0].error?.message ?? '', /device gpu maps p 0x[0-9a-f]+ -> pfn \d+, the CPU has nothing/);
-		const again = runSchedule(compiled(src), src, r.bad[0].picks);
-		assert.deepEqual(again.error, r.bad[0].error);
+		for (const b of r.bad) {
+			assert.match(b.error?.message ?? '', /device gpu maps p 0x[0-9a-f]+ -> pfn \d+, the CPU has nothing/);
+			const again = runSchedule(compiled(src), src, b.picks);
+			assert.deepEqual(again.error, b.error);
+		}
 	});
 
 	it('shows the correct driver clean over every interleaving', () => {
 		const p = compiled(src, { retry: 'check' });
-		const r = explore(p, src, { max: 1000, preemptions: 2 });
+		const r = explore(p, src, { max: 1000, preemptions: Infinity });
 		assert.equal(r.truncated, false);
-		assert.ok(r.explored > 1);
+		assert.equal(r.explored, 28);
 		assert.deepEqual(r.bad.map(b => b.error?.message ?? b.failures[0]?.message), []);
 	});
 
@@ -114,7 +117,7 @@ describe('hmmw explore', () => {
 		try {
 			const bad = spawnSync(process.execPath, [CLI, 'explore', MISSING_RETRY, '--out', dir], { encoding: 'utf8' });
 			assert.equal(bad.status, 1, bad.stderr);
-			assert.match(bad.stdout, /explored \d+ schedules \(every interleaving, at most 2 preemptions, \d+ switch points with a choice, partial-order reduction: \d+ picks pruned, \d+ runs cut short\) in [\d.]+ s: \d+ broke/);
+			assert.match(bad.stdout, /explored \d+ schedules \(every interleaving, \d+ switch points with a choice, partial-order reduction: \d+ picks pruned, \d+ runs cut short\) in [\d.]+ s: \d+ broke/);
 			const file = path.join(dir, 'missing-retry.schedule-1.json');
 			assert.ok(existsSync(file), bad.stdout);
 			const replay = spawnSync(process.execPath, [CLI, 'run', MISSING_RETRY, '--schedule', file], { encoding: 'utf8' });
@@ -125,7 +128,12 @@ describe('hmmw explore', () => {
 			assert.match(good.stdout, /all clean/);
 			const plain = spawnSync(process.execPath, [CLI, 'explore', MISSING_RETRY, '--no-reduction', '--out', dir], { encoding: 'utf8' });
 			assert.equal(plain.status, 1, plain.stdout + plain.stderr);
-			assert.match(plain.stdout, /explored \d+ schedules \(every interleaving, at most 2 preemptions, \d+ switch points with a choice, no reduction\)/);
+			assert.match(plain.stdout, /explored \d+ schedules \(every interleaving, \d+ switch points with a choice, no reduction\)/);
+			// a bound says what it covered; --max says the tree was not covered
+			const bounded = spawnSync(process.execPath, [CLI, 'explore', MISSING_RETRY, '--set', 'retry=check', '--preemptions', '1', '--out', dir], { encoding: 'utf8' });
+			assert.match(bounded.stdout, /explored \d+ schedules \(every interleaving within 1 preemption, /);
+			const capped = spawnSync(process.execPath, [CLI, 'explore', MISSING_RETRY, '--set', 'retry=check', '--max', '3', '--out', dir], { encoding: 'utf8' });
+			assert.match(capped.stdout, /explored 3 schedules \(stopped at --max 3, not every interleaving, /);
 		} finally {
 			rmSync(dir, { recursive: true, force: true });
 		}

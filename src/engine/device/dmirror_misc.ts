@@ -17,6 +17,7 @@ import { dmirror_check_read, type DevOpResult, mirrorOf } from './dmirror_rw';
 import { finish_migration_to_ram } from './migrate_to_ram';
 import { out_of_memory } from '../mm/oom_kill';
 import { PAGE_SIZE } from '../mm/content';
+import { locked, lockOf } from '../sim/sched';
 
 /** make_device_exclusive (mm/rmap.c): GUP faults the page in writable, breaking COW and bringing
  * device-private pages back; only anonymous, non-hugetlb folios qualify (a device-coherent page
@@ -88,7 +89,8 @@ export function* dmirror_snapshot(k: Kernel, dev: Device, mm: Mm, start: number,
 		for (let tries = 0; ; tries++) {
 			if (tries > 1000) { fail('EBUSY', 'snapshot kept racing with invalidations'); }
 			range.notifierSeq = m.notifier.readBegin();
-			const r = yield* hmm_range_fault(k, range);
+			// dmirror_range_snapshot walks under mmap_read_lock, as dmirror_range_fault does (sim/sched.ts)
+			const r = yield* locked(k, lockOf(mm, 'mmap_lock'), false, hmm_range_fault(k, range));
 			if (r === 'EBUSY') { continue; }
 			if (r !== 0) { fail(r, 'snapshot failed'); }
 			break;

@@ -5,7 +5,7 @@
 // Without threads (k.threaded false) nothing here takes a lock or yields: single-threaded runs pay
 // one boolean test per acquire.
 import type { Kernel } from '../kernel';
-import type { K } from './events';
+import type { K, SimEvent } from './events';
 
 /** A reader-writer semaphore (mmap_lock) or, with only writers, a mutex (dmirror->mutex). The
  * owner is the kernel's current thread id; the same thread may nest (the simulator's paths call
@@ -39,13 +39,38 @@ export function lockOf(owner: object, name: string): SimLock {
 	return l;
 }
 
+/** What each sleeping thread waits for: thread id -> whether it can go on now. A sleeper whose
+ * condition still fails is not runnable (src/lang/threads.ts asks canRun): picking it would only
+ * repeat the failed check, a turn that changes nothing, and `hmmw explore` would count every
+ * such turn as one more interleaving of the same run. */
+const SLEEPERS = new WeakMap<Kernel, Map<number, () => boolean>>();
+
+/** Sleeps (yielding `ev`, a 'wait' call event, to let other threads run) until `ok` holds. */
+function* sleepUntil(k: Kernel, ok: () => boolean, ev: SimEvent): K {
+	if (ok()) { return; }
+	let m = SLEEPERS.get(k);
+	if (!m) { m = new Map(); SLEEPERS.set(k, m); }
+	const t = k.thread;
+	m.set(t, ok);
+	try {
+		while (!ok()) { yield ev; }
+	} finally { m.delete(t); }
+}
+
+/** Could script thread `t` make progress if it ran now: it is not asleep on a lock or a
+ * migration entry, or what it waits for has happened. */
+export function canRun(k: Kernel, t: number): boolean {
+	const ok = SLEEPERS.get(k)?.get(t);
+	return ok === undefined || ok();
+}
+
 /** Takes a lock: a switch point (another thread may run first), then waits (yielding to other
  * threads) until `ok` holds. */
 function* wait(k: Kernel, fn: string, ok: () => boolean): K {
 	lockFns.add(fn);
 	yield* k.enter(fn);
 	try {
-		while (!ok()) { yield { kind: 'call', fn, detail: 'wait', addr: 0, npages: 0 }; }
+		yield* sleepUntil(k, ok, { kind: 'call', fn, detail: 'wait', addr: 0, npages: 0 });
 	} finally { k.leave(); }
 }
 
@@ -95,7 +120,7 @@ export function* locked<T>(k: Kernel, l: SimLock, write: boolean, body: K<T>, fn
 export function* migration_entry_wait(k: Kernel, stillMigrating: () => boolean, ev: { addr: number; process: string }): K {
 	yield* k.enter('migration_entry_wait', { addr: ev.addr, npages: 1, process: ev.process });
 	try {
-		while (stillMigrating()) { yield { kind: 'call', fn: 'migration_entry_wait', detail: 'wait', addr: ev.addr, npages: 1 }; }
+		yield* sleepUntil(k, () => !stillMigrating(), { kind: 'call', fn: 'migration_entry_wait', detail: 'wait', addr: ev.addr, npages: 1 });
 	} finally { k.leave(); }
 }
 
