@@ -5,6 +5,8 @@
 // then goes on with the next frame. Nothing it reads is buffered beyond MAX_BODY: a larger body
 // is reported and skipped as it streams past.
 
+import { isUtf8 } from 'node:buffer';
+
 /** The largest body read (a 1 MiB writeMemory is ~1.4 MB of base64). */
 export const MAX_BODY = 16 << 20;
 /** A header block longer than this has no end in sight: it is dropped. */
@@ -18,8 +20,6 @@ export interface FrameSink {
 	bad(b: BadFrame): void;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** seq and command of a request that could not be parsed whole, if they are legible */
 function salvage(text: string): { seq?: number; command?: string } {
 	const seq = /"seq"\s*:\s*(\d{1,15})\b/.exec(text.slice(0, 4096));
@@ -29,16 +29,15 @@ function salvage(text: string): { seq?: number; command?: string } {
 
 const PLAIN = 'Content-Length: ';
 
-/** The header every client sends, `Content-Length: N` alone, read without regular expressions
- * (at every request); undefined for anything else, which headerLength reads in full. */
+/** The header every client sends, `Content-Length: N` alone, read with builtins only (at every
+ * request, often before the JIT has compiled this); undefined for anything else, which
+ * headerLength reads in full. */
+const PLAIN_DIGITS = /^\d{1,16}$/;
 function plainLength(header: string): number | undefined {
-	if (!header.startsWith(PLAIN) || header.length > PLAIN.length + 16 || header.length === PLAIN.length) { return undefined; }
-	let n = 0;
-	for (let i = PLAIN.length; i < header.length; i++) {
-		const d = header.charCodeAt(i) - 48;
-		if (d < 0 || d > 9) { return undefined; }
-		n = n * 10 + d;
-	}
+	if (!header.startsWith(PLAIN)) { return undefined; }
+	const digits = header.slice(PLAIN.length);
+	if (!PLAIN_DIGITS.test(digits)) { return undefined; }
+	const n = Number(digits);
 	return Number.isSafeInteger(n) ? n : undefined;
 }
 
@@ -129,13 +128,15 @@ export class Framer {
 	}
 
 	private body(bytes: Buffer): void {
-		let text: string;
-		try {
-			text = utf8.decode(bytes);
-		} catch {
+		// a native check, then a native decode: TextDecoder's fatal mode runs JS argument checks
+		// at every call
+		if (!isUtf8(bytes)) {
 			this.sink.bad({ why: 'a message that is not valid UTF-8', ...salvage(bytes.toString('latin1')) });
 			return;
 		}
+		let text = bytes.toString('utf8');
+		// a leading byte order mark is dropped, as TextDecoder did
+		if (text.charCodeAt(0) === 0xfeff) { text = text.slice(1); }
 		let msg: unknown;
 		try {
 			msg = JSON.parse(text);
