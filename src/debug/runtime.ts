@@ -194,14 +194,16 @@ export class HmmRuntime extends EventEmitter {
 	get position(): number { return this.midStatement ? this.interp.steps - 1 : this.interp.steps; }
 	get midStatement(): boolean { return this.driver.midStatement; }
 
-	/** `threadId`: the DAP thread that steps; `single`: the other threads are held meanwhile. */
-	resume(mode: Mode, threadId?: number, single = false): boolean {
+	/** `threadId`: the DAP thread that steps; `single`: the other threads are held meanwhile;
+	 * `now`: the first time slice runs before this returns (a step, most often done in it, is
+	 * then answered without another turn of the event loop), else in the next turn. */
+	resume(mode: Mode, threadId?: number, single = false, now = false): boolean {
 		if (this.state !== 'stopped') { return false; }
-		this.go(mode, mode, threadId, single);
+		this.go(mode, mode, threadId, single, now);
 		return true;
 	}
 
-	private go(mode: Mode, why: string, threadId?: number, single = false): void {
+	private go(mode: Mode, why: string, threadId?: number, single = false, now = false): void {
 		const it = this.interp;
 		const mid = this.midStatement;
 		// the kernel stack only matters inside a statement (a boundary has none to step out of)
@@ -221,7 +223,7 @@ export class HmmRuntime extends EventEmitter {
 		this.pauseRequested = false;
 		this.rewatch();
 		const id = ++this.runId;
-		setImmediate(() => this.slice(id));
+		if (now) { this.slice(id); } else { setImmediate(() => this.slice(id)); }
 	}
 
 	/** The event kinds the engine reports while running forward; breakpoints set while running
