@@ -12,6 +12,8 @@ export const MAX_BODY = 16 << 20;
 /** A header block longer than this has no end in sight: it is dropped. */
 const MAX_HEADER = 8192;
 const SEP = Buffer.from('\r\n\r\n');
+/** an empty buffer (never written to) */
+const EMPTY = Buffer.alloc(0);
 
 export interface BadFrame { why: string; seq?: number; command?: string }
 
@@ -42,7 +44,7 @@ function plainLength(header: string): number | undefined {
 }
 
 export class Framer {
-	private buf: Buffer = Buffer.alloc(0);
+	private buf: Buffer = EMPTY;
 	/** bytes of an oversized body still to skip */
 	private skip = 0;
 	/** length of the body being collected (-1: reading a header), and its chunks so far */
@@ -84,28 +86,31 @@ export class Framer {
 			if (sep < 0) {
 				if (this.buf.length > MAX_HEADER) {
 					this.sink.bad({ why: `a header of more than ${MAX_HEADER} bytes without an end: ${this.buf.length} bytes dropped` });
-					this.buf = Buffer.alloc(0);
+					this.buf = EMPTY;
 				}
 				return;
 			}
-			const header = this.buf.subarray(0, sep).toString('latin1');
-			this.buf = this.buf.subarray(sep + SEP.length);
+			// the common case, a whole frame in the buffer, reads it in place: one view, of the body
+			const header = this.buf.toString('latin1', 0, sep);
+			const start = sep + SEP.length;
 			const len = plainLength(header) ?? this.headerLength(header);
-			if (len === undefined) { continue; }
-			if (len > MAX_BODY) {
-				this.sink.bad({ why: `a message of ${len} bytes is over the ${MAX_BODY}-byte limit: skipped` });
-				this.skip = len;
-				continue;
-			}
-			if (this.buf.length < len) {
+			if (len === undefined || len > MAX_BODY || this.buf.length - start < len) {
+				this.buf = this.buf.subarray(start);
+				if (len === undefined) { continue; }
+				if (len > MAX_BODY) {
+					this.sink.bad({ why: `a message of ${len} bytes is over the ${MAX_BODY}-byte limit: skipped` });
+					this.skip = len;
+					continue;
+				}
 				this.want = len;
 				this.chunks = this.buf.length ? [this.buf] : [];
 				this.have = this.buf.length;
-				this.buf = Buffer.alloc(0);
+				this.buf = EMPTY;
 				return;
 			}
-			const body = this.buf.subarray(0, len);
-			this.buf = this.buf.subarray(len);
+			const end = start + len;
+			const body = this.buf.subarray(start, end);
+			this.buf = end === this.buf.length ? EMPTY : this.buf.subarray(end);
 			this.body(body);
 		}
 	}
