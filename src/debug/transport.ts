@@ -160,8 +160,8 @@ export class Framer {
 /** The writing side: the messages of one turn of the event loop leave in one write. Every
  * write that wakes the client costs a system call and a wake-up (tens of microseconds on this
  * kind of machine), so a step answers with its response and its stopped event together when the
- * step ends within its first time slice (the session schedules the slice before the response, so
- * the flush runs after it). `flush` writes at once what waits (a continue's response, which must
+ * step ends within its first time slice (the session queues the response, then runs that slice
+ * at once; a job scheduled in the same turn also leaves with it). `flush` writes at once what waits (a continue's response, which must
  * not wait for the run). Order is kept; `end` flushes first. */
 export class BatchedWriter {
 	private pending: string[] = [];
