@@ -64,8 +64,18 @@ export function frameName(f: KernelFrameRecord): string {
 	return `${f.fn}(${args.join(', ')})`;
 }
 
-/** The statement text of a source line, for the script frame's name. */
+/** statement texts already made, by source (a loaded program's lines never change) and line */
+const texts = new WeakMap<string[], Map<number, string>>();
+
+/** The statement text of a source line, for the script frame's name (asked at every stop). */
 export function statementText(source: string[], line: number): string {
-	const text = (source[line - 1] ?? '').replace(/\s+#.*$/, '').trim();
-	return text.length > 60 ? text.slice(0, 59) + '…' : text || `line ${line}`;
+	let byLine = texts.get(source);
+	if (!byLine) { byLine = new Map(); texts.set(source, byLine); }
+	let name = byLine.get(line);
+	if (name === undefined) {
+		const text = (source[line - 1] ?? '').replace(/\s+#.*$/, '').trim();
+		name = text.length > 60 ? text.slice(0, 59) + '…' : text || `line ${line}`;
+		byLine.set(line, name);
+	}
+	return name;
 }

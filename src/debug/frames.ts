@@ -34,6 +34,13 @@ function bodyStatement(rt: HmmRuntime, line: number, kind: string | undefined): 
 	return { col, text: text.length > 60 ? text.slice(0, 59) + '…' : text || `line ${line}` };
 }
 
+/** The script's file name, computed again only when the script file changes (asked at every stop). */
+let named = { file: '', name: '' };
+function fileName(file: string): string {
+	if (named.file !== file) { named = { file, name: path.basename(file) }; }
+	return named.name;
+}
+
 export function stackFrames(rt: HmmRuntime): DebugProtocol.StackFrame[] {
 	const it = rt.interp;
 	const loc = it.loc ?? (it.error ? { line: it.error.line, col: it.error.col } : undefined);
@@ -60,7 +67,7 @@ export function stackFrames(rt: HmmRuntime): DebugProtocol.StackFrame[] {
 	if (loc) {
 		frames.push({
 			id: SCRIPT_FRAME, name: statementText(rt.lines, loc.line), line: loc.line, column: loc.col,
-			source: { name: path.basename(rt.file), path: rt.file },
+			source: { name: fileName(rt.file), path: rt.file },
 		});
 	}
 	return frames;

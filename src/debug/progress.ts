@@ -7,7 +7,10 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 const PERIOD_MS = 500;
 
 export class Progress {
-	private current?: { id: string; timer: NodeJS.Timeout; started: boolean };
+	private current?: { id: string; started: boolean };
+	/** one timer for every run: a step (a run of microseconds) restarts its countdown instead of
+	 * making and clearing a timer; between runs it is unref'd, and a tick with no run clears it */
+	private timer?: NodeJS.Timeout;
 	private seq = 0;
 
 	constructor(private readonly send: (e: DebugProtocol.Event) => void, private readonly status: () => string | undefined) { }
@@ -18,11 +21,17 @@ export class Progress {
 	start(enabled: boolean): void {
 		this.end();
 		if (!enabled) { return; }
-		const p = { id: `hmm-run-${++this.seq}`, started: false, timer: setInterval(() => this.tick(p), PERIOD_MS) };
-		this.current = p;
+		this.current = { id: `hmm-run-${++this.seq}`, started: false };
+		if (this.timer) { this.timer.ref().refresh(); } else { this.timer = setInterval(() => this.tick(), PERIOD_MS); }
 	}
 
-	private tick(p: { id: string; started: boolean }): void {
+	private tick(): void {
+		const p = this.current;
+		if (!p) {
+			clearInterval(this.timer);
+			this.timer = undefined;
+			return;
+		}
 		const msg = this.status();
 		if (msg === undefined) { return this.end(); }
 		if (p.started) { this.send(new ProgressUpdateEvent(p.id, msg)); return; }
@@ -36,7 +45,7 @@ export class Progress {
 		const p = this.current;
 		if (!p) { return; }
 		this.current = undefined;
-		clearInterval(p.timer);
+		this.timer?.unref();
 		if (p.started) { this.send(new ProgressEndEvent(p.id)); }
 	}
 }

@@ -194,18 +194,21 @@ export class HmmRuntime extends EventEmitter {
 	get position(): number { return this.midStatement ? this.interp.steps - 1 : this.interp.steps; }
 	get midStatement(): boolean { return this.driver.midStatement; }
 
-	/** `threadId`: the DAP thread that steps; `single`: the other threads are held meanwhile. */
-	resume(mode: Mode, threadId?: number, single = false): boolean {
+	/** `threadId`: the DAP thread that steps; `single`: the other threads are held meanwhile;
+	 * `now`: the first time slice runs before this returns (a step, most often done in it, is
+	 * then answered without another turn of the event loop), else in the next turn. */
+	resume(mode: Mode, threadId?: number, single = false, now = false): boolean {
 		if (this.state !== 'stopped') { return false; }
-		this.go(mode, mode, threadId, single);
+		this.go(mode, mode, threadId, single, now);
 		return true;
 	}
 
-	private go(mode: Mode, why: string, threadId?: number, single = false): void {
+	private go(mode: Mode, why: string, threadId?: number, single = false, now = false): void {
 		const it = this.interp;
-		const stack = it.machine.view.stack();
 		const mid = this.midStatement;
-		this.origin = { mid, frame: mid ? stack[stack.length - 1] : undefined, issue: mid && isIssue(this.stop?.event) };
+		// the kernel stack only matters inside a statement (a boundary has none to step out of)
+		const stack = mid ? it.machine.view.stack() : undefined;
+		this.origin = { mid, frame: stack?.[stack.length - 1], issue: mid && isIssue(this.stop?.event) };
 		if (mode === 'stepOut' && !mid) {
 			this.origin.loop = innermostLoop(it, it.pc);
 		}
@@ -220,7 +223,7 @@ export class HmmRuntime extends EventEmitter {
 		this.pauseRequested = false;
 		this.rewatch();
 		const id = ++this.runId;
-		setImmediate(() => this.slice(id));
+		if (now) { this.slice(id); } else { setImmediate(() => this.slice(id)); }
 	}
 
 	/** The event kinds the engine reports while running forward; breakpoints set while running
@@ -252,34 +255,40 @@ export class HmmRuntime extends EventEmitter {
 		this.emit('stopped', info);
 	}
 
+	/** when the execution time not yet given to the time machine began (slices, boundaries) */
+	private mark = 0;
+	/** The driver's hooks for forward execution, made once: a step (one slice, most often) builds
+	 * no closures. A slice runs synchronously on one interpreter, `this.interp`. */
+	private readonly hooks: DriverHooks<StopInfo | 'finish'> = {
+		boundary: span => {
+			const it = this.interp;
+			const now = performance.now();
+			this.tt.ran(now - this.mark);
+			this.mark = now;
+			if (span && this.trace && !this.quiet) { this.trace.statement(span.ins, span.step, span.startNs, span.endNs, it.machine); }
+			if (span && !this.quiet) { this.profile?.statement(span); }
+			if (span && span.endNs > span.startNs) { this.timeline.cpuFaults(it.machine.view, span.step - 1, span.startNs); }
+			return this.arrive(it, span);
+		},
+		before: () => (this.pauseRequested ? { reason: 'pause' } : this.checkExpect(this.interp)),
+		tick: ev => (this.pauseRequested ? insideStop(this.interp, ev.addr) : undefined),
+		prepare: true,
+		event: ev => {
+			const it = this.interp;
+			const held = it.threads?.hold && heldWait(ev, it);
+			if (held) { return held; }
+			this.trace?.event(ev, it.steps, it.machine.time, this.driver.current?.loc.line);
+			this.timeline.event(ev, it.steps - 1, it.machine.time);
+			return eventStop(ev, it, this.bps, this.mode, this.origin);
+		},
+	};
+
 	/** One time slice of forward execution. */
 	private slice(id: number): void {
 		if (id !== this.runId || this.state !== 'running') { return; }
-		const it = this.interp;
-		let mark = performance.now();
-		const hooks: DriverHooks<StopInfo | 'finish'> = {
-			boundary: span => {
-				const now = performance.now();
-				this.tt.ran(now - mark);
-				mark = now;
-				if (span && this.trace && !this.quiet) { this.trace.statement(span.ins, span.step, span.startNs, span.endNs, it.machine); }
-				if (span && !this.quiet) { this.profile?.statement(span); }
-				if (span && span.endNs > span.startNs) { this.timeline.cpuFaults(it.machine.view, span.step - 1, span.startNs); }
-				return this.arrive(it, span);
-			},
-			before: () => (this.pauseRequested ? { reason: 'pause' } : this.checkExpect(it)),
-			tick: ev => (this.pauseRequested ? insideStop(it, ev.addr) : undefined),
-			prepare: true,
-			event: ev => {
-				const held = it.threads?.hold && heldWait(ev, it);
-				if (held) { return held; }
-				this.trace?.event(ev, it.steps, it.machine.time, this.driver.current?.loc.line);
-				this.timeline.event(ev, it.steps - 1, it.machine.time);
-				return eventStop(ev, it, this.bps, this.mode, this.origin);
-			},
-		};
+		this.mark = performance.now();
 		try {
-			const r = this.driver.run(hooks);
+			const r = this.driver.run(this.hooks);
 			if (r.kind === 'stop') { return r.stop === 'finish' ? this.finish() : this.halt(r.stop); }
 			if (r.kind !== 'slice') { return this.finish(); }
 		} catch (e) {
@@ -287,7 +296,7 @@ export class HmmRuntime extends EventEmitter {
 			return this.finish();
 		} finally {
 			// execution time counts toward the next checkpoint even when a statement spans slices
-			this.tt.ran(performance.now() - mark);
+			this.tt.ran(performance.now() - this.mark);
 		}
 		setImmediate(() => this.slice(id));
 	}

@@ -221,10 +221,11 @@ export class HmmDebugSession extends CheckedSession {
 				this.run(() => this.rt.resume(mode, args?.threadId, single));
 				return;
 			}
-			// a step's first slice is scheduled before its response is queued, so a step that ends in
-			// it is answered with the response and the stopped event in one write (transport.ts)
-			this.run(() => this.rt.resume(mode, args?.threadId, single));
+			// a step's response is queued, then its first slice runs at once: a step that ends in it
+			// is answered with the response and the stopped event, in that order, in one write
+			// (transport.ts), with no turn of the event loop in between
 			this.sendResponse(response);
+			this.run(() => this.rt.resume(mode, args?.threadId, single, true));
 		});
 	}
 

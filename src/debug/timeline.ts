@@ -98,11 +98,7 @@ export class Timeline {
 		if (lane !== undefined) { this.add(lane, step, timeNs, ev.npages); }
 	}
 
-	private static faultTotal(view: MachineView): number {
-		let n = 0;
-		for (const p of view.processes()) { n += p.faults; }
-		return n;
-	}
+	private static faultTotal(view: MachineView): number { return view.cpuFaultCount(); }
 
 	/** After a statement that took simulated time and started at `step`: the CPU page faults it
 	 * took, as one entry. */

@@ -5,11 +5,15 @@
 // then goes on with the next frame. Nothing it reads is buffered beyond MAX_BODY: a larger body
 // is reported and skipped as it streams past.
 
+import { isUtf8 } from 'node:buffer';
+
 /** The largest body read (a 1 MiB writeMemory is ~1.4 MB of base64). */
 export const MAX_BODY = 16 << 20;
 /** A header block longer than this has no end in sight: it is dropped. */
 const MAX_HEADER = 8192;
 const SEP = Buffer.from('\r\n\r\n');
+/** an empty buffer (never written to) */
+const EMPTY = Buffer.alloc(0);
 
 export interface BadFrame { why: string; seq?: number; command?: string }
 
@@ -17,8 +21,6 @@ export interface FrameSink {
 	message(msg: Record<string, unknown>): void;
 	bad(b: BadFrame): void;
 }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** seq and command of a request that could not be parsed whole, if they are legible */
 function salvage(text: string): { seq?: number; command?: string } {
@@ -29,21 +31,20 @@ function salvage(text: string): { seq?: number; command?: string } {
 
 const PLAIN = 'Content-Length: ';
 
-/** The header every client sends, `Content-Length: N` alone, read without regular expressions
- * (at every request); undefined for anything else, which headerLength reads in full. */
+/** The header every client sends, `Content-Length: N` alone, read with builtins only (at every
+ * request, often before the JIT has compiled this); undefined for anything else, which
+ * headerLength reads in full. */
+const PLAIN_DIGITS = /^\d{1,16}$/;
 function plainLength(header: string): number | undefined {
-	if (!header.startsWith(PLAIN) || header.length > PLAIN.length + 16 || header.length === PLAIN.length) { return undefined; }
-	let n = 0;
-	for (let i = PLAIN.length; i < header.length; i++) {
-		const d = header.charCodeAt(i) - 48;
-		if (d < 0 || d > 9) { return undefined; }
-		n = n * 10 + d;
-	}
+	if (!header.startsWith(PLAIN)) { return undefined; }
+	const digits = header.slice(PLAIN.length);
+	if (!PLAIN_DIGITS.test(digits)) { return undefined; }
+	const n = Number(digits);
 	return Number.isSafeInteger(n) ? n : undefined;
 }
 
 export class Framer {
-	private buf: Buffer = Buffer.alloc(0);
+	private buf: Buffer = EMPTY;
 	/** bytes of an oversized body still to skip */
 	private skip = 0;
 	/** length of the body being collected (-1: reading a header), and its chunks so far */
@@ -85,28 +86,31 @@ export class Framer {
 			if (sep < 0) {
 				if (this.buf.length > MAX_HEADER) {
 					this.sink.bad({ why: `a header of more than ${MAX_HEADER} bytes without an end: ${this.buf.length} bytes dropped` });
-					this.buf = Buffer.alloc(0);
+					this.buf = EMPTY;
 				}
 				return;
 			}
-			const header = this.buf.subarray(0, sep).toString('latin1');
-			this.buf = this.buf.subarray(sep + SEP.length);
+			// the common case, a whole frame in the buffer, reads it in place: one view, of the body
+			const header = this.buf.toString('latin1', 0, sep);
+			const start = sep + SEP.length;
 			const len = plainLength(header) ?? this.headerLength(header);
-			if (len === undefined) { continue; }
-			if (len > MAX_BODY) {
-				this.sink.bad({ why: `a message of ${len} bytes is over the ${MAX_BODY}-byte limit: skipped` });
-				this.skip = len;
-				continue;
-			}
-			if (this.buf.length < len) {
+			if (len === undefined || len > MAX_BODY || this.buf.length - start < len) {
+				this.buf = this.buf.subarray(start);
+				if (len === undefined) { continue; }
+				if (len > MAX_BODY) {
+					this.sink.bad({ why: `a message of ${len} bytes is over the ${MAX_BODY}-byte limit: skipped` });
+					this.skip = len;
+					continue;
+				}
 				this.want = len;
 				this.chunks = this.buf.length ? [this.buf] : [];
 				this.have = this.buf.length;
-				this.buf = Buffer.alloc(0);
+				this.buf = EMPTY;
 				return;
 			}
-			const body = this.buf.subarray(0, len);
-			this.buf = this.buf.subarray(len);
+			const end = start + len;
+			const body = this.buf.subarray(start, end);
+			this.buf = end === this.buf.length ? EMPTY : this.buf.subarray(end);
 			this.body(body);
 		}
 	}
@@ -129,13 +133,15 @@ export class Framer {
 	}
 
 	private body(bytes: Buffer): void {
-		let text: string;
-		try {
-			text = utf8.decode(bytes);
-		} catch {
+		// a native check, then a native decode: TextDecoder's fatal mode runs JS argument checks
+		// at every call
+		if (!isUtf8(bytes)) {
 			this.sink.bad({ why: 'a message that is not valid UTF-8', ...salvage(bytes.toString('latin1')) });
 			return;
 		}
+		let text = bytes.toString('utf8');
+		// a leading byte order mark is dropped, as TextDecoder did
+		if (text.charCodeAt(0) === 0xfeff) { text = text.slice(1); }
 		let msg: unknown;
 		try {
 			msg = JSON.parse(text);
@@ -154,8 +160,8 @@ export class Framer {
 /** The writing side: the messages of one turn of the event loop leave in one write. Every
  * write that wakes the client costs a system call and a wake-up (tens of microseconds on this
  * kind of machine), so a step answers with its response and its stopped event together when the
- * step ends within its first time slice (the session schedules the slice before the response, so
- * the flush runs after it). `flush` writes at once what waits (a continue's response, which must
+ * step ends within its first time slice (the session queues the response, then runs that slice
+ * at once; a job scheduled in the same turn also leaves with it). `flush` writes at once what waits (a continue's response, which must
  * not wait for the run). Order is kept; `end` flushes first. */
 export class BatchedWriter {
 	private pending: string[] = [];

@@ -114,6 +114,19 @@ export class Driver {
 		this.install();
 	}
 
+	/** The instruction in progress finished: its span, the boundary hook due, the invariants. */
+	private finished(): { kind: 'invariant'; error: RunError } | undefined {
+		const it = this.interp;
+		const c = this.cur!;
+		this.gen = undefined;
+		this.cur = undefined;
+		this.last = { ins: c.ins, pc: c.pc, step: it.steps, startNs: c.startNs, endNs: it.machine.time };
+		this.arriveDue = true;
+		// invariants hold between kernel operations: not while a thread is inside one
+		const bad = it.threads?.midway ? undefined : this.check?.end(c.ins);
+		return bad ? { kind: 'invariant', error: bad } : undefined;
+	}
+
 	/** Runs until a hook stops it, the program ends, or the slice is used up (checked at ticks and
 	 * boundaries). Exceptions from hooks propagate; the driver's state stays consistent. */
 	run<S>(hooks: DriverHooks<S>, sliceMs = this.sliceMs): DriveResult<S> {
@@ -156,8 +169,17 @@ export class Driver {
 				this.cur = { ins: it.instr, pc: it.pc, startNs: it.machine.time };
 				// with threads, another thread's statement may be halfway: contents are not the statement's alone
 				this.check?.begin(it.threads?.active ? undefined : it.instr);
-				this.gen = it.step();
 				this.prepared = false;
+				if (!it.threads?.active && it.atSimple) {
+					// an instruction that cannot pause runs without a generator (step() runs it the same
+					// way, through two): the debugger's `next` is mostly such instructions
+					it.runSimple(it.steps + 1);
+					moved = true;
+					const bad = this.finished();
+					if (bad) { return bad; }
+					continue;
+				}
+				this.gen = it.step();
 			}
 			const r = this.gen.next();
 			moved = true;
@@ -170,14 +192,8 @@ export class Driver {
 				continue;
 			}
 			if (r.done) {
-				const c = this.cur!;
-				this.gen = undefined;
-				this.cur = undefined;
-				this.last = { ins: c.ins, pc: c.pc, step: it.steps, startNs: c.startNs, endNs: it.machine.time };
-				this.arriveDue = true;
-				// invariants hold between kernel operations: not while a thread is inside one
-				const bad = it.threads?.midway ? undefined : this.check?.end(c.ins);
-				if (bad) { return { kind: 'invariant', error: bad }; }
+				const bad = this.finished();
+				if (bad) { return bad; }
 				continue;
 			}
 			const ev = r.value;

@@ -38,7 +38,7 @@ describe('debug adapter: batched writes', () => {
 	it('a message queued after a scheduled job (the step) leaves with what the job sends; flush writes at once', async () => {
 		const s = sink();
 		const w = new BatchedWriter(s.out);
-		// as nextRequest does: the run's first slice is scheduled, then the response queued
+		// a job scheduled before the response was queued (a run's next slice) still leaves with it
 		setImmediate(() => w.write('stopped'));
 		w.write('response');
 		await turn();
@@ -84,6 +84,19 @@ describe('debug adapter: the plain header', () => {
 			assert.equal(r.messages.length, 0, len);
 			assert.equal(r.bad.length, 1, `'${len}' is reported`);
 		}
+	});
+
+	it('reads frames in place: several in one chunk, one and a part of the next, a leading byte order mark', () => {
+		const whole = `Content-Length: ${body.length}\r\n\r\n${body}`;
+		assert.deepEqual(read([whole + whole + whole]).messages, [1, 2, 3].map(() => JSON.parse(body)));
+		const r = read([whole + whole.slice(0, 30), whole.slice(30)]);
+		assert.deepEqual([r.messages.length, r.bad], [2, []]);
+		const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]);
+		const f = read([]);
+		const messages: unknown[] = [];
+		const framer = new Framer({ message: m => messages.push(m), bad: b => f.bad.push(b.why) });
+		framer.feed(Buffer.concat([Buffer.from(`Content-Length: ${bom.length}\r\n\r\n`), bom]));
+		assert.deepEqual([messages, f.bad], [[JSON.parse(body)], []], 'the mark is dropped, as a UTF-8 decoder does');
 	});
 
 	it('reads a message split anywhere, the header included', () => {

@@ -39,7 +39,7 @@ describe('timeline and residency diff', () => {
 	});
 
 	it('resuming inside a statement forgets its later events, and keeps its CPU-fault count (no second one)', () => {
-		const view = { processes: () => [{ faults: 7 }] } as never;
+		const view = { cpuFaultCount: () => 7 } as never;
 		const t = new Timeline();
 		t.add('eviction', 1, 10, 1);
 		for (let i = 0; i < 4; i++) { t.add('eviction', 2, 20 + i, 1); }
@@ -51,12 +51,12 @@ describe('timeline and residency diff', () => {
 		t.add('eviction', 2, 22, 1);
 		t.add('eviction', 2, 23, 1);
 		// the statement ends: its faults are already counted
-		t.cpuFaults({ processes: () => [{ faults: 9 }] } as never, 2, 20);
+		t.cpuFaults({ cpuFaultCount: () => 9 } as never, 2, 20);
 		const q = t.query({ bins: 1, end: 100 }, 30);
 		assert.deepEqual([q.lanes, q.totals], [['eviction', 'page-fault'], [5, 1]]);
 		assert.deepEqual(q.cells.slice(6), [1, 0, 1, 5, 2, 20], 'one fault entry, with its own count');
 		// the next statement counts its own faults again
-		t.cpuFaults({ processes: () => [{ faults: 12 }] } as never, 3, 40);
+		t.cpuFaults({ cpuFaultCount: () => 12 } as never, 3, 40);
 		assert.deepEqual(t.query({ bins: 1, end: 100 }, 30).totals, [5, 2]);
 	});
 

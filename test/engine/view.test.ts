@@ -277,6 +277,9 @@ describe('machine.view', () => {
 		assert.equal(v.process(1)!.alive, false);
 		assert.deepEqual([v.process('nobody'), v.process(7), v.process(-1), v.page('nobody', 0)], [undefined, undefined, undefined, undefined]);
 		assert.equal(v.current()!.name, 'p');
+		// the debugger's per-step fault count is the processes' counts, exited ones included
+		assert.equal(v.cpuFaultCount(), v.processes().reduce((n, s) => n + s.faults, 0));
+		assert.ok(v.cpuFaultCount() > 0);
 	});
 
 	it('read: bytes as the process reads them, without faults; unmapped bytes end the prefix', () => {
