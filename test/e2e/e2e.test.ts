@@ -13,6 +13,7 @@ import { compileSource } from '../../src/lang/frontend';
 import { STATEMENTS } from '../../src/lang/vocabulary';
 import { CHROMIUM, CHROMIUM_ARGS } from '../webview/harness';
 import { residencyPanelSteps } from './panelSteps';
+import { threadSteps } from './threadSteps';
 import { assertNoDialog, consoleLine, type E2eEnv, openFile, type Profile, residencyFrame, runCommand, showConsole, startCodeServer } from './workbench';
 
 // Browser globals for page.evaluate callbacks (the Node test program has no DOM lib).
@@ -291,5 +292,8 @@ for (const theme of themes) {
 
 		// the residency panel's second part, step by step (panelSteps.ts)
 		residencyPanelSteps({ page: () => page, shot });
+
+		// script threads: the Call Stack per thread, Switch Thread Here, Save Schedule and its replay (threadSteps.ts)
+		threadSteps({ page: () => page, shot, workspace: () => profile.workspace });
 	});
 }

@@ -43,8 +43,9 @@ export function startCodeServer(env: E2eEnv, profile: Profile): Promise<{ proc: 
 	});
 }
 
-/** F1, type the command's title, pick the matching row. */
-export async function runCommand(page: Page, title: string): Promise<void> {
+/** F1, type the command's title, pick the matching row. `opensInput`: the command asks for
+ * something in a quick input of its own (a save dialog), so the palette does not close. */
+export async function runCommand(page: Page, title: string, opensInput = false): Promise<void> {
 	const input = page.locator('.quick-input-widget input');
 	const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
 	// the palette lists an extension's commands once its host has registered them: on a cold
@@ -62,6 +63,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 		}
 	}
 	await input.press('Enter');
+	if (opensInput) { return; }
 	await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
