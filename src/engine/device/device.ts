@@ -219,6 +219,12 @@ export class Device {
 		this.free.push(pfn);
 	}
 
+	/** freePage of pfns[0..n), in that order */
+	freePages(pfns: Int32Array, n: number): void {
+		this.usedPages -= n;
+		this.free.pushMany(pfns, n);
+	}
+
 	freeFolio(head: number): void {
 		this.usedPages -= HPAGE_NR;
 		this.freeHuge.push(head);
@@ -265,9 +271,15 @@ function dmirror_devmem_free(k: Kernel, pfn: number, nr: number): void {
 	if (nr === HPAGE_NR) { dev.freeFolio(pfn); } else { dev.freePage(pfn); }
 }
 
+/** dmirror_devmem_free of base pages, one after another (one pagemap: one device) */
+function dmirror_devmem_free_many(k: Kernel, pfns: Int32Array, n: number): void {
+	if (n > 0) { dmirror_page_to_device(k, pfns[0]).freePages(pfns, n); }
+}
+
 /** dmirror_devmem_ops: the only calls core mm makes into a device's memory. */
 const dmirror_devmem_ops: DevPagemapOps = {
 	page_free: dmirror_devmem_free,
+	page_free_many: dmirror_devmem_free_many,
 	migrate_to_ram: dmirror_devmem_fault,
 	copy_to_host: devmem_copy_to_host,
 };

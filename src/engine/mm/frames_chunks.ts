@@ -189,6 +189,23 @@ export class PfnStack {
 		this.length++;
 	}
 
+	/** push(pfns[i]) for i in [0, n): a run of consecutive pfns extends the top run at once. */
+	pushMany(pfns: Int32Array, n: number): void {
+		for (let i = 0; i < n;) {
+			this.push(pfns[i++]);
+			const r = this.runs - 1;
+			const b = this.blocks[r >> RUN_SHIFT], at = (r & RUN_MASK) * 3;
+			const st = b[at + 2];
+			if (st === 0) { continue; }
+			// what push would do for each further pfn that continues the run
+			let next = b[at] + b[at + 1] * st;
+			const from = i;
+			while (i < n && pfns[i] === next) { next += st; i++; }
+			b[at + 1] += i - from;
+			this.length += i - from;
+		}
+	}
+
 	/** Up to `max` pops at once, as far as they come from the top run and stay in the top pfn's
 	 * chunk: returns the first pfn popped (the others follow it by popStep), count in `popped`. */
 	popRun(max: number): number | undefined {
