@@ -137,13 +137,16 @@ export class Device {
 		const whole = npages - (npages % HPAGE_NR);
 		for (let h = first + whole - HPAGE_NR; h >= first; h -= HPAGE_NR) { this.freeHuge.push(h); }
 		for (let p = first + npages - 1; p >= first + whole; p--) { this.free.push(p); }
-		// every frame is this device's, free and empty: filled a frame chunk at a time
+		// every frame is this device's, free and empty: filled a frame chunk at a time (a chunk
+		// still on the device's shared free-frame defaults reads so already)
 		const f = k.frames;
 		for (let p = first, end = first + npages; p < end;) {
 			const c = p >> FRAME_SHIFT, o = p & FRAME_MASK, e = Math.min(FRAME_CHUNK, o + end - p);
-			f.owner[c].fill(this.index, o, e);
-			f.refcount[c].fill(0, o, e);
-			f.slot[c].fill(-1, o, e);
+			if (!f.isReleased(c)) {
+				f.owner[c].fill(this.index, o, e);
+				f.refcount[c].fill(0, o, e);
+				f.slot[c].fill(-1, o, e);
+			}
 			p += e - o;
 		}
 		return true;
