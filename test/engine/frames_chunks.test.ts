@@ -79,6 +79,56 @@ describe('struct page in fixed chunks (issue 13, compact metadata)', () => {
 		assert.equal(s.pop(), undefined);
 	});
 
+	it('pushMany is push after push: runs up and down, broken runs, single pfns', () => {
+		const a = new PfnStack(), b = new PfnStack();
+		let seed = 11;
+		const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed; };
+		for (let round = 0; round < 300; round++) {
+			const n = rnd() % 700;
+			const pfns = new Int32Array(n);
+			let v = rnd() % 50000;
+			for (let i = 0; i < n; i++) {
+				const r = rnd() % 20;
+				v = r < 15 ? v + 1 : r < 18 ? v - 1 : rnd() % 50000;
+				pfns[i] = v;
+			}
+			a.pushMany(pfns, n);
+			for (let i = 0; i < n; i++) { b.push(pfns[i]); }
+			assert.equal(a.length, b.length);
+			// some pops between the batches, so that runs get cut and extended again
+			for (let k = rnd() % 50; k > 0 && b.length > 0; k--) { assert.equal(a.pop(), b.pop()); }
+		}
+		while (b.length > 0) { assert.equal(a.pop(), b.pop()); }
+		assert.equal(a.pop(), undefined);
+	});
+
+	it('a device\'s frame chunks get arrays on first use; round trips reusing released arrays keep every byte', () => {
+		const script = 'system ram=1GiB\ndevice gpu memory=512MiB\nprocess p\ngpu mirror p\nX = mmap 64MiB anon rw\ncpu write X = 5 * i + 2\n';
+		const before = run(script);
+		const f = before.machine.k.frames;
+		const dev = before.machine.k.devices[0];
+		// nothing allocated on the device yet: its chunks, if any, still read its free frames
+		for (const ch of dev.chunks) {
+			const p = ch.first + ch.npages - 1;
+			assert.equal(f.owner[p >> 12][p & 4095], dev.index);
+			assert.equal(f.refcount[p >> 12][p & 4095], 0);
+			assert.equal(f.slot[p >> 12][p & 4095], -1);
+		}
+		const there = run(script + 'migrate X -> gpu\nexpect matches(X, 5 * i + 2)\n');
+		assert.equal(there.failed, 0);
+		const g = there.machine.k.frames;
+		const d = there.machine.k.devices[0];
+		// the device's 256 MiB chunk spans 16 frame chunks; 64 MiB migrated used 4 or 5 of them
+		const first = d.chunks[0].first, last = first + d.chunks[0].npages - 1;
+		assert.ok(g.isReleased(last >> 12), 'an unused frame chunk of the device has no arrays of its own');
+		assert.ok(!g.isReleased(first >> 12));
+		assert.equal(g.owner[last >> 12][last & 4095], d.index);
+		assert.ok(g.defaultsIntact());
+		const back = run(script + 'migrate X -> gpu\nmigrate X -> ram\nmigrate X -> gpu\nmigrate X -> ram\nexpect matches(X, 5 * i + 2)\nexpect where(X) == "ram"');
+		assert.equal(back.failed, 0);
+		assert.ok(back.machine.k.frames.defaultsIntact());
+	});
+
 	it('migrating touched memory to a device releases the RAM frames\' chunks; the round trip reads the same', () => {
 		const script = 'system ram=1GiB\ndevice gpu memory=512MiB\nprocess p\ngpu mirror p\nX = mmap 64MiB anon rw\ncpu write X = 3 * i + 1\n'
 			+ 'migrate X -> gpu\nexpect where(X) == "gpu"\n';

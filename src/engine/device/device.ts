@@ -139,13 +139,16 @@ export class Device {
 		const whole = npages - (npages % HPAGE_NR);
 		for (let h = first + whole - HPAGE_NR; h >= first; h -= HPAGE_NR) { this.freeHuge.push(h); }
 		for (let p = first + npages - 1; p >= first + whole; p--) { this.free.push(p); }
-		// every frame is this device's, free and empty: filled a frame chunk at a time
+		// every frame is this device's, free and empty: filled a frame chunk at a time (a chunk
+		// still on the device's shared free-frame defaults reads so already)
 		const f = k.frames;
 		for (let p = first, end = first + npages; p < end;) {
 			const c = p >> FRAME_SHIFT, o = p & FRAME_MASK, e = Math.min(FRAME_CHUNK, o + end - p);
-			f.owner[c].fill(this.index, o, e);
-			f.refcount[c].fill(0, o, e);
-			f.slot[c].fill(-1, o, e);
+			if (!f.isReleased(c)) {
+				f.owner[c].fill(this.index, o, e);
+				f.refcount[c].fill(0, o, e);
+				f.slot[c].fill(-1, o, e);
+			}
 			p += e - o;
 		}
 		return true;
@@ -221,6 +224,12 @@ export class Device {
 		this.free.push(pfn);
 	}
 
+	/** freePage of pfns[0..n), in that order */
+	freePages(pfns: Int32Array, n: number): void {
+		this.usedPages -= n;
+		this.free.pushMany(pfns, n);
+	}
+
 	freeFolio(head: number): void {
 		this.usedPages -= HPAGE_NR;
 		this.freeHuge.push(head);
@@ -267,9 +276,15 @@ function dmirror_devmem_free(k: Kernel, pfn: number, nr: number): void {
 	if (nr === HPAGE_NR) { dev.freeFolio(pfn); } else { dev.freePage(pfn); }
 }
 
+/** dmirror_devmem_free of base pages, one after another (one pagemap: one device) */
+function dmirror_devmem_free_many(k: Kernel, pfns: Int32Array, n: number): void {
+	if (n > 0) { dmirror_page_to_device(k, pfns[0]).freePages(pfns, n); }
+}
+
 /** dmirror_devmem_ops: the only calls core mm makes into a device's memory. */
 const dmirror_devmem_ops: DevPagemapOps = {
 	page_free: dmirror_devmem_free,
+	page_free_many: dmirror_devmem_free_many,
 	migrate_to_ram: dmirror_devmem_fault,
 	copy_to_host: devmem_copy_to_host,
 };

@@ -39,17 +39,24 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 	const m = via ?? mirrorOf(dev, mm);
 	yield* k.enter('dmirror_migrate_to_device', { addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: mm.name });
 	try {
+		// pages the whole-leaf path moved, while it took every range (-1 once it did not)
+		let leafMoved = 0;
+		const leafPath = (kk: Kernel, aa: MigrateVma) => dmirror_leaf_to_device(kk, aa, dev, m);
+		const direction = `ram -> ${dev.name}`;
 		for (let addr = start; addr < end;) {
 			const vma = mm.vmas.find(addr);
 			if (!vma || !vma.readable) { fail('EINVAL', `no readable mapping at 0x${(addr * PAGE_SIZE).toString(16)}`); }
 			const next = chunkEnd(addr, end, vma.end);
 			yield* k.tick(addr * PAGE_SIZE);
 			const leaf = leafPathAllowed(k);
-			const a = new MigrateVma(mm, vma, addr, next, SELECT.SYSTEM | (dev.cfg.huge ? SELECT.COMPOUND : 0), dev, `ram -> ${dev.name}`, leaf);
-			if ((yield* migrate_vma_setup(k, a, leaf ? (kk, aa) => dmirror_leaf_to_device(kk, aa, dev, m) : undefined)) >= 0) {
+			const a = new MigrateVma(mm, vma, addr, next, SELECT.SYSTEM | (dev.cfg.huge ? SELECT.COMPOUND : 0), dev, direction, leaf);
+			const moved = yield* migrate_vma_setup(k, a, leaf ? leafPath : undefined);
+			if (moved >= 0) {
+				if (leafMoved >= 0) { leafMoved += moved; }
 				addr = next;
 				continue;
 			}
+			leafMoved = -1;
 			dev.stats.lock_skipped += a.lockSkipped;
 			yield* alloc_and_copy_to_device(k, dev, m, a);
 			yield* migrate_vma_pages(k, a);
@@ -66,7 +73,9 @@ export function* dmirror_migrate_to_device(k: Kernel, dev: Device, mm: Mm, start
 			addr = next;
 		}
 		// the ioctl reads the range back through the mirror: a page that did not move (a page the
-		// full device could not hold included) is -ENOENT
+		// full device could not hold included) is -ENOENT. When the whole-leaf path moved every
+		// page, the mirror maps each to this device's own memory: all are there, none remote.
+		if (leafMoved === end - start) { return { cpages: end - start, faults: 0 }; }
 		const r = dmirror_check_read(k, dev, m, start, end);
 		if (r.missing) { fail('ENOENT', `not every page of the range is on '${dev.name}' (only ${r.cpages} of ${end - start} before the first one missing)`); }
 		return { cpages: r.cpages, faults: 0 };
@@ -131,14 +140,16 @@ export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start
 	yield* k.enter('dmirror_migrate_to_system', { addr: start * PAGE_SIZE, npages: end - start, device: dev.name, process: mm.name });
 	try {
 		let cpages = 0;
+		const leafPath = (kk: Kernel, aa: MigrateVma) => dmirror_leaf_to_ram(kk, aa, dev, m);
+		const direction = `${dev.name} -> ram`;
 		for (let addr = start; addr < end;) {
 			const vma = mm.vmas.find(addr);
 			if (!vma || !vma.readable) { fail('EINVAL', `no readable mapping at 0x${(addr * PAGE_SIZE).toString(16)}`); }
 			const next = chunkEnd(addr, end, vma.end);
 			yield* k.tick(addr * PAGE_SIZE);
 			const leaf = leafPathAllowed(k);
-			const a = new MigrateVma(mm, vma, addr, next, selectOwn(dev), dev, `${dev.name} -> ram`, leaf);
-			const done = yield* migrate_vma_setup(k, a, leaf ? (kk, aa) => dmirror_leaf_to_ram(kk, aa, dev, m) : undefined);
+			const a = new MigrateVma(mm, vma, addr, next, selectOwn(dev), dev, direction, leaf);
+			const done = yield* migrate_vma_setup(k, a, leaf ? leafPath : undefined);
 			dev.stats.lock_skipped += a.lockSkipped;
 			cpages += done >= 0 ? done : yield* finish_migration_to_ram(k, dev, a, m);
 			addr = next;

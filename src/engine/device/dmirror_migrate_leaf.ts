@@ -15,21 +15,18 @@ import { Kernel } from '../kernel';
 import { PG, RAM_POOL } from '../mm/frames';
 import { PTE, PTRS_PER_PMD, type PtLeaf } from '../mm/pagetable';
 import { type MigrateVma, SELECT } from '../hmm/migrate_device';
-import { put_page } from '../mm/page';
-import { type DevPagemap, page_pgmap, page_pgmap_owned } from '../mm/memremap';
+import { type DevPagemap, page_free_pages, page_pgmap, page_pgmap_owned } from '../mm/memremap';
 import { PAGE_SIZE } from '../mm/content';
 import { transferNs } from '../sim/cost';
 import type { Device } from './device';
 import type { Mirror } from './mirror';
+import { LeafMove, leafToDevice, leafToRam, Stop } from './dmirror_leaf_kernels';
 
 const LEAF_MASK = PTRS_PER_PMD - 1;
 // what hoisted chunk arrays hold before the first frame is seen (one type per variable)
 const NO_I32: Int32Array = new Int32Array(0);
 const NO_U16: Uint16Array = new Uint16Array(0);
 const NO_I16: Int16Array = new Int16Array(0);
-const NO_F64: Float64Array = new Float64Array(0);
-/** to-device's list of frames to free (reused: the leaf path runs to its end without a yield) */
-let freeing = new Int32Array(PTRS_PER_PMD);
 
 // plan*: the pages of the range that need a destination page, or -1 if the range is not one for
 // the leaf path. The checks are collect's (migrate_vma_collect_pmd, selectable()), hoisted per
@@ -41,7 +38,7 @@ function planToDevice(k: Kernel, a: MigrateVma, holes: boolean): number {
 	const pt = a.mm.pt;
 	let need = 0;
 	let sc = -1;
-	let sFlags = NO_U16, sPin = NO_I32, sMapc = NO_I32, sSwap = NO_I32;
+	let sFlags = NO_U16, sPin = NO_I32, sMapc = NO_I32, sSwap = NO_I32, sRef = NO_I32, sOwner = NO_I16;
 	for (let s = a.start; s < a.end;) {
 		const lo = s & LEAF_MASK;
 		const hi = Math.min(PTRS_PER_PMD, lo + a.end - s);
@@ -58,7 +55,7 @@ function planToDevice(k: Kernel, a: MigrateVma, holes: boolean): number {
 			const o = p & 4095;
 			if (p >> 12 !== sc) {
 				sc = p >> 12;
-				sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sSwap = f.swap[sc];
+				sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sSwap = f.swap[sc]; sRef = f.refcount[sc]; sOwner = f.owner[sc];
 			}
 			const fl = sFlags[o];
 			// a device-private entry maps a device-private page, which SELECT_SYSTEM leaves alone;
@@ -67,6 +64,8 @@ function planToDevice(k: Kernel, a: MigrateVma, holes: boolean): number {
 			if (fl & PG.ZERO) { if (holes) { need++; } continue; }
 			if ((fl & (PG.DEV_PRIVATE | PG.DEV_COHERENT | PG.DAX)) || sPin[o] > 0) { continue; }
 			if ((fl & (PG.HEAD | PG.TAIL | PG.FILE)) || sMapc[o] !== 1 || sSwap[o] >= 0) { return -1; }
+			// put_page in the loop (dmirror_leaf_kernels.ts) either frees a RAM frame or only drops a reference
+			if (sOwner[o] !== RAM_POOL || sRef[o] < 1) { return -1; }
 			need++;
 		}
 	}
@@ -81,7 +80,7 @@ function planToRam(k: Kernel, a: MigrateVma): number {
 	let ownedOwner = -3;
 	let need = 0;
 	let sc = -1;
-	let sFlags = NO_U16, sPin = NO_I32, sMapc = NO_I32, sSwap = NO_I32, sOwner = NO_I16;
+	let sFlags = NO_U16, sPin = NO_I32, sMapc = NO_I32, sSwap = NO_I32, sOwner = NO_I16, sRef = NO_I32;
 	for (let s = a.start; s < a.end;) {
 		const lo = s & LEAF_MASK;
 		const hi = Math.min(PTRS_PER_PMD, lo + a.end - s);
@@ -97,7 +96,7 @@ function planToRam(k: Kernel, a: MigrateVma): number {
 			const o = p & 4095;
 			if (p >> 12 !== sc) {
 				sc = p >> 12;
-				sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sSwap = f.swap[sc]; sOwner = f.owner[sc];
+				sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sSwap = f.swap[sc]; sOwner = f.owner[sc]; sRef = f.refcount[sc];
 			}
 			const fl = sFlags[o];
 			if (t === PTE.DEVPRIV && !(fl & PG.DEV_PRIVATE)) { return -1; }
@@ -107,15 +106,19 @@ function planToRam(k: Kernel, a: MigrateVma): number {
 				if (!page_pgmap_owned(k, p, a.owner)) { continue; }
 				ownedOwner = sOwner[o];
 			}
-			if ((fl & (PG.HEAD | PG.TAIL | PG.FILE)) || sMapc[o] !== 1 || sSwap[o] >= 0) { return -1; }
+			if ((fl & (PG.HEAD | PG.TAIL | PG.FILE)) || sMapc[o] !== 1 || sSwap[o] >= 0 || sRef[o] < 1) { return -1; }
 			need++;
 		}
 	}
 	return need;
 }
 
+/** one range's state between the per-page loops (reused: a range runs to its end without a yield) */
+const st = new LeafMove();
+
 /** dmirror_migrate_to_device's steps for one migrate_vma range (flags SELECT_SYSTEM). Returns -1
- * (not taken) or 0. Destination pages come from the device in runs (Device.allocRun). */
+ * (not taken) or the pages that moved. Destination pages come from the device in runs
+ * (Device.allocRun). */
 export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m: Mirror): number {
 	// DAX (experimental=dax_migration copies, persistent pages stay): the general steps
 	// several open files of the device (mirror_handles.ts) note which file migrated each page
@@ -124,24 +127,16 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 	let need = planToDevice(k, a, holes);
 	if (need < 0 || dev.capacityPages - dev.usedPages < need) { return -1; }
 	const f = k.frames;
-	const mm = a.mm;
-	const pt = mm.pt;
+	const pt = a.mm.pt;
 	const mpt = m.pt;
+	st.reset(a.npages);
+	st.holes = holes;
 	// migrate_vma_insert_page's entry for a hole, and finalize's for a moved page
 	const devType = dev.pageFlag & PG.DEV_PRIVATE ? PTE.DEVPRIV : PTE.PRESENT;
-	const holePte = devType | (a.vma.writable ? PTE.WRITE : 0) | (devType === PTE.PRESENT ? PTE.YOUNG | PTE.DIRTY : 0);
-	const movedYoung = devType === PTE.PRESENT ? PTE.YOUNG : 0;
-	const anonMapping = Kernel.anonMapping(mm.family);
-	let copied = 0;
-	let moved = 0;
-	// the source frames' chunk and the destination run's chunk, hoisted
-	let sc = -1;
-	let sFlags = NO_U16, sPin = NO_I32, sMapc = NO_I32, sRef = NO_I32, sSlot = NO_I32, sMapping = NO_I32, sOwner = NO_I16, sIndex = NO_F64;
-	let dst = 0, d = 0, left = 0, step = 1;
-	// source frames whose last reference went, not yet back on the free lists
-	if (freeing.length < a.npages) { freeing = new Int32Array(a.npages); }
-	let freeN = 0;
-	let dFlags = NO_U16, dMapc = NO_I32, dRef = NO_I32, dSlot = NO_I32, dMapping = NO_I32, dIndex = NO_F64;
+	st.devType = devType;
+	st.holePte = devType | (a.vma.writable ? PTE.WRITE : 0) | (devType === PTE.PRESENT ? PTE.YOUNG | PTE.DIRTY : 0);
+	st.movedYoung = devType === PTE.PRESENT ? PTE.YOUNG : 0;
+	st.anonMapping = Kernel.anonMapping(a.mm.family);
 	for (let s = a.start; s < a.end;) {
 		const lo = s & LEAF_MASK;
 		const hi = Math.min(PTRS_PER_PMD, lo + a.end - s);
@@ -152,96 +147,34 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 			if (!holes) { continue; }
 			leaf = pt.leafFor(base);
 		}
-		const pte = leaf.pte, pfns = leaf.pfn;
+		// the mirror's leaf is made when the first page of this leaf moves
 		let ml: PtLeaf | undefined;
-		for (let li = lo; li < hi; li++) {
-			const e = pte[li];
-			const t = e & PTE.TYPE_MASK;
-			let src = -1;
-			let o = 0;
-			if (t === PTE.PRESENT) {
-				src = pfns[li];
-				o = src & 4095;
-				if (src >> 12 !== sc) {
-					sc = src >> 12;
-					sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sRef = f.refcount[sc];
-					sSlot = f.slot[sc]; sMapping = f.mapping[sc]; sOwner = f.owner[sc]; sIndex = f.index[sc];
-				}
-				const fl = sFlags[o];
-				if (fl & PG.ZERO) {
-					src = -1;
-				} else if ((fl & (PG.DEV_PRIVATE | PG.DEV_COHERENT | PG.DAX)) || sPin[o] > 0) {
-					continue; // not selectable, or pinned
-				}
-			} else if (t !== PTE.NONE) {
-				continue;
+		st.setMirror(undefined);
+		for (let li = lo; li < hi;) {
+			li = leafToDevice(st, f, leaf.pte, leaf.pfn, li, hi, base);
+			leaf.used += st.used;
+			if (ml) { ml.used += st.mUsed; }
+			const stop = st.stop;
+			if (stop === Stop.ALLOC) {
+				const dst = dev.allocRun(k, need);
+				st.setRun(f, dst, dev.runLength, dev.runStep);
+				need -= dev.runLength;
+			} else if (stop === Stop.MIRROR_LEAF) {
+				ml = mpt.leafFor(base + li);
+				st.setMirror(ml);
+			} else if (stop === Stop.MIRROR_COPY) {
+				// the entry held the device's read-only copy: Mirror.map lets it go
+				m.map(base + li, st.lastDst, st.lastWrite !== 0);
+				ml = mpt.leafFor(base + li);
+				st.setMirror(ml);
+				li++;
 			}
-			if (src < 0 && !holes) { continue; }
-			if (left === 0) {
-				dst = dev.allocRun(k, need);
-				left = dev.runLength;
-				step = dev.runStep;
-				need -= left;
-				const c = dst >> 12;
-				d = dst & 4095;
-				dFlags = f.flags[c]; dMapc = f.mapcount[c]; dRef = f.refcount[c]; dSlot = f.slot[c]; dMapping = f.mapping[c]; dIndex = f.index[c];
-			}
-			const vpn = base + li;
-			let write = 0;
-			if (src < 0) {
-				// migrate_vma_insert_page (page_add_anon_rmap): the hole gets the new zero-filled page
-				dMapping[d] = anonMapping;
-				dIndex[d] = vpn;
-				dFlags[d] |= PG.ANON;
-				dMapc[d]++;
-				dSlot[d] = -1;
-				if (t === PTE.NONE) { leaf.used++; }
-				pte[li] = holePte;
-				pfns[li] = dst;
-			} else {
-				copied++;
-				write = e & PTE.WRITE;
-				// migrate_vma_pages, then finalize: the new page takes the old one's mapping,
-				// reference and bytes, and the old one is put
-				dMapping[d] = sMapping[o];
-				dIndex[d] = sIndex[o];
-				dFlags[d] |= sFlags[o] & (PG.ANON | PG.DIRTY);
-				pfns[li] = dst;
-				pte[li] = devType | (e & (PTE.WRITE | PTE.DIRTY)) | movedYoung;
-				dMapc[d] = 1;
-				dRef[d] = 1;
-				dSlot[d] = sSlot[o];
-				sSlot[o] = -1;
-				sMapc[o] -= 1;
-				if (sRef[o] === 1 && sOwner[o] === RAM_POOL) {
-					// put_page's last reference: back to the RAM free lists with the others, in order
-					freeing[freeN++] = src;
-				} else {
-					if (freeN > 0) { f.freeRamPfns(freeing, freeN); freeN = 0; }
-					put_page(k, src);
-				}
-			}
-			// dmirror_migrate_finalize_and_map: the device maps what it now holds
-			moved++;
-			if (!ml) { ml = mpt.leafFor(vpn); }
-			const me = ml.pte[li];
-			if (me & PTE.COPY) {
-				m.map(vpn, dst, write !== 0);
-				ml = undefined;
-			} else {
-				if ((me & PTE.TYPE_MASK) === PTE.NONE) { ml.used++; }
-				ml.pte[li] = PTE.PRESENT | write;
-				ml.pfn[li] = dst;
-			}
-			dst += step;
-			d += step;
-			left--;
 		}
 	}
-	if (freeN > 0) { f.freeRamPfns(freeing, freeN); }
-	dev.stats.migrated_in += moved;
-	k.advance(transferNs(dev.cfg.linkBw, copied * PAGE_SIZE));
-	return 0;
+	if (st.freeN > 0) { f.freeRamPfns(st.freeing, st.freeN); }
+	dev.stats.migrated_in += st.moved;
+	k.advance(transferNs(dev.cfg.linkBw, st.copied * PAGE_SIZE));
+	return st.moved;
 }
 
 /** dmirror_migrate_to_system's steps for one range (finish_migration_to_ram): returns -1 (not
@@ -253,15 +186,11 @@ export function dmirror_leaf_to_ram(k: Kernel, a: MigrateVma, dev: Device, m: Mi
 	if (need < 0 || f.ramPages - f.ramUsed < need) { return -1; }
 	const pt = a.mm.pt;
 	const mirror = dev.mirrors.get(a.mm);
-	const selPrivate = (a.flags & SELECT.DEVICE_PRIVATE) !== 0, selCoherent = (a.flags & SELECT.DEVICE_COHERENT) !== 0;
-	// the pgmap of the device frames seen last (page_pgmap), and its owner index
-	let ownedOwner = -3;
+	st.reset(a.npages);
+	st.selPrivate = (a.flags & SELECT.DEVICE_PRIVATE) !== 0;
+	st.selCoherent = (a.flags & SELECT.DEVICE_COHERENT) !== 0;
+	// the pgmap of the device frames seen last (page_pgmap): the frees queued are its pages
 	let pgmap: DevPagemap | undefined;
-	let moved = 0;
-	let sc = -1;
-	let sFlags = NO_U16, sPin = NO_I32, sMapc = NO_I32, sRef = NO_I32, sSlot = NO_I32, sMapping = NO_I32, sOwner = NO_I16, sIndex = NO_F64;
-	let dst = 0, d = 0, left = 0, step = -1;
-	let dFlags = NO_U16, dMapc = NO_I32, dRef = NO_I32, dSlot = NO_I32, dMapping = NO_I32, dIndex = NO_F64;
 	for (let s = a.start; s < a.end;) {
 		const lo = s & LEAF_MASK;
 		const hi = Math.min(PTRS_PER_PMD, lo + a.end - s);
@@ -269,72 +198,29 @@ export function dmirror_leaf_to_ram(k: Kernel, a: MigrateVma, dev: Device, m: Mi
 		s += hi - lo;
 		const leaf = pt.leaf(base);
 		if (!leaf) { continue; }
-		const pte = leaf.pte, pfns = leaf.pfn;
 		const ml = mirror?.pt.leaf(base);
-		for (let li = lo; li < hi; li++) {
-			const e = pte[li];
-			const t = e & PTE.TYPE_MASK;
-			if (t !== PTE.PRESENT && t !== PTE.DEVPRIV) { continue; }
-			const src = pfns[li];
-			const o = src & 4095;
-			if (src >> 12 !== sc) {
-				sc = src >> 12;
-				sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sRef = f.refcount[sc];
-				sSlot = f.slot[sc]; sMapping = f.mapping[sc]; sOwner = f.owner[sc]; sIndex = f.index[sc];
-			}
-			const fl = sFlags[o];
-			// selectable(): this device's own pages of the kind asked for, unpinned
-			if (fl & PG.ZERO || sPin[o] > 0) { continue; }
-			if (!((fl & PG.DEV_PRIVATE) ? selPrivate : (fl & PG.DEV_COHERENT) ? selCoherent : false)) { continue; }
-			if (sOwner[o] !== ownedOwner) {
-				if (!page_pgmap_owned(k, src, a.owner)) { continue; }
-				ownedOwner = sOwner[o];
+		st.setMirror(ml);
+		for (let li = lo; li < hi;) {
+			li = leafToRam(st, f, leaf.pte, leaf.pfn, li, hi);
+			if (ml) { ml.used += st.mUsed; }
+			if (st.stop === Stop.ALLOC) {
+				const dst = f.allocRamRun(need, PG.ANON);
+				st.setRun(f, dst, f.runLength, f.runStep);
+				need -= f.runLength;
+			} else if (st.stop === Stop.OWNER) {
+				const src = leaf.pfn[li];
+				if (!page_pgmap_owned(k, src, a.owner)) { li++; continue; }
+				if (pgmap && st.freeN > 0) { page_free_pages(k, pgmap, st.freeing, st.freeN); st.freeN = 0; }
+				st.ownedOwner = f.owner[src >> 12][src & 4095];
 				pgmap = page_pgmap(k, src);
 			}
-			if (left === 0) {
-				dst = f.allocRamRun(need, PG.ANON);
-				left = f.runLength;
-				step = f.runStep;
-				need -= left;
-				const c = dst >> 12;
-				d = dst & 4095;
-				dFlags = f.flags[c]; dMapc = f.mapcount[c]; dRef = f.refcount[c]; dSlot = f.slot[c]; dMapping = f.mapping[c]; dIndex = f.index[c];
-			}
-			// dmirror_devmem_fault_alloc_and_copy: the device's own entry goes (xa_erase)
-			if (ml && (ml.pte[li] & PTE.TYPE_MASK) !== PTE.NONE) {
-				ml.used--;
-				ml.pte[li] = 0;
-				ml.pfn[li] = 0;
-			}
-			moved++;
-			dMapping[d] = sMapping[o];
-			dIndex[d] = sIndex[o];
-			dFlags[d] |= fl & (PG.ANON | PG.DIRTY);
-			pfns[li] = dst;
-			pte[li] = PTE.PRESENT | (e & (PTE.WRITE | PTE.DIRTY)) | PTE.YOUNG;
-			dMapc[d] = 1;
-			dRef[d] = 1;
-			dSlot[d] = sSlot[o];
-			sSlot[o] = -1;
-			sMapc[o] -= 1;
-			if (sRef[o] === 1) {
-				// put_page of a device page: free_zone_device_folio hands it to the driver
-				sRef[o] = 0;
-				sFlags[o] = 0;
-				sMapping[o] = -1;
-				pgmap!.ops.page_free(k, src, 1);
-			} else {
-				put_page(k, src);
-			}
-			dst += step;
-			d += step;
-			left--;
 		}
 		if (ml && ml.used === 0) { mirror!.pt.dropIfEmpty(base); }
 	}
-	k.advance(transferNs(dev.cfg.linkBw, moved * PAGE_SIZE));
-	dev.stats.migrated_out += moved;
-	return moved;
+	if (pgmap && st.freeN > 0) { page_free_pages(k, pgmap, st.freeing, st.freeN); }
+	k.advance(transferNs(dev.cfg.linkBw, st.moved * PAGE_SIZE));
+	dev.stats.migrated_out += st.moved;
+	return st.moved;
 }
 
 /** whole-leaf paths are for runs nobody steps through: a 'call' stop (a debugger's kernel

@@ -35,8 +35,9 @@ export class MigrateVma {
 	lockSkipped = 0;
 	/** why the pages move (the device model's MigrationCause), carried on the 'migration' event */
 	cause: SimEvent['cause'];
-	/** where each collected page was mapped besides (mm, start+i): pages shared after fork */
-	readonly others = new Map<number, [Mm, number][]>();
+	/** where each collected page was mapped besides (mm, start+i): pages shared after fork
+	 * (made by the first such page: most ranges have none) */
+	others: Map<number, [Mm, number][]> | undefined;
 
 	constructor(
 		readonly mm: Mm,
@@ -222,7 +223,7 @@ function* unmapAll(k: Kernel, a: MigrateVma, i: number, vpn: number, pfn: number
 		yield* mmu_notifier_invalidate_range_start(k, { mm, start: v, end: v + 1, event: 'CLEAR' });
 		mark(mm, v);
 	}
-	a.others.set(i, others);
+	(a.others ??= new Map()).set(i, others);
 }
 
 /** Driver helper: a compound source whose destination is not compound is split into base pages
@@ -329,7 +330,7 @@ export function* migrate_vma_finalize(k: Kernel, a: MigrateVma): K {
 			if (!(a.srcF[i] & MPFN.VALID)) { continue; }
 			const n = a.srcF[i] & MPFN.COMPOUND ? HPAGE_NR : 1;
 			const ok = (a.srcF[i] & MPFN.MIGRATE) !== 0 && hasDst;
-			const others = a.others.size > 0 ? a.others.get(i) : undefined;
+			const others = a.others?.get(i);
 			for (let j = 0; j < n; j++) {
 				const from = src + j;
 				const to = ok ? dst + j : from;

@@ -310,9 +310,9 @@ export class Frames extends FrameChunks {
 			flags[o] = 0;
 			ref[o] = 0;
 			mapping[o] = -1;
-			this.freeRam.push(p);
 			count++;
 		}
+		this.freeRam.pushMany(pfns, n);
 		// a chunk whose last frame this frees is released only now, after its last write
 		if (count > 0) { this.account(c << 12, -count); }
 		if (n > 0) { this.reclaimFailures = 0; }

@@ -52,6 +52,12 @@ export class FrameChunks {
 	private ramFields: boolean[] = [];
 	/** shared read-only free-frame chunks, per pool */
 	private defaults = new Map<number, Defaults>();
+	/** arrays of the chunks released last (up to SPARE_CHUNKS per field), which the next chunks
+	 * to get arrays of their own take instead of fresh ones: migrating memory to a device
+	 * releases RAM chunks while the device's chunks fill, and host memory handed out anew
+	 * costs page faults and garbage collection. No caller keeps a chunk's array across a call
+	 * that may free frames, so a released array has no other user. */
+	private spare = makeSpare();
 
 	get chunks(): number { return this.refcount.length; }
 
@@ -82,8 +88,12 @@ export class FrameChunks {
 		if (this.busy[c] === 0 && this.pool[c] !== POOL_MIXED) { this.release(c); }
 	}
 
-	/** Frames of chunks whose arrays were handed back (for the memory bench and tests). */
-	releasedChunks(): number { return this.released.filter(r => r).length; }
+	/** RAM chunks whose arrays were handed back (for the memory bench and tests). */
+	releasedChunks(): number { return this.released.filter((r, c) => r && this.pool[c] === -1).length; }
+
+	/** Does chunk c still read the shared free-frame defaults (no frame of it used yet, or all
+	 * its RAM frames free)? */
+	isReleased(c: number): boolean { return this.released[c]; }
 
 	/** The shared defaults are still what a free frame reads (nobody wrote through them). */
 	defaultsIntact(): boolean {
@@ -111,29 +121,55 @@ export class FrameChunks {
 		this.busy.push(FRAME_CHUNK);
 		this.released.push(true);
 		this.ramFields.push(false);
-		this.materialize(c);
-		if (pool < 0) { this.ownRamFields(c); }
+		// a device's chunk gets its arrays when its first frame is allocated (use): until then
+		// its frames read as the device's free frames
+		if (pool < 0) {
+			this.materialize(c);
+			this.ownRamFields(c);
+		}
 	}
 
 	private materialize(c: number): void {
 		if (!this.released[c]) { return; }
-		for (const key of CORE) { (this[key] as TypedArray[])[c] = (this[key] as TypedArray[])[c].slice(); }
+		for (const key of CORE) { this.own(key, c); }
 		this.released[c] = false;
 	}
 
 	private ownRamFields(c: number): void {
 		if (this.ramFields[c]) { return; }
-		for (const key of RAM_ONLY) { (this[key] as TypedArray[])[c] = (this[key] as TypedArray[])[c].slice(); }
+		for (const key of RAM_ONLY) { this.own(key, c); }
 		this.ramFields[c] = true;
+	}
+
+	/** chunk c's field `key` becomes its own array, reading as before (the shared defaults) */
+	private own(key: Field, c: number): void {
+		const arrays = this[key] as TypedArray[];
+		const from = arrays[c];
+		const a = this.spare[key].pop();
+		if (a) {
+			(a as Int32Array).set(from as Int32Array);
+			arrays[c] = a;
+		} else {
+			arrays[c] = from.slice();
+		}
 	}
 
 	private release(c: number): void {
 		const d = this.def(this.pool[c] < 0 ? -1 : this.pool[c]);
-		for (const key of FIELDS) { (this[key] as TypedArray[])[c] = d[key]; }
+		for (const key of FIELDS) {
+			const arrays = this[key] as TypedArray[];
+			const own = CORE.includes(key) ? !this.released[c] : this.ramFields[c];
+			if (own && this.spare[key].length < SPARE_CHUNKS) { this.spare[key].push(arrays[c]); }
+			arrays[c] = d[key];
+		}
 		this.released[c] = true;
 		this.ramFields[c] = false;
 	}
 }
+
+/** released chunks whose arrays are kept for reuse: a few, so that host memory still follows
+ * the live frames (issue 13's metadata budget) */
+const SPARE_CHUNKS = 2;
 
 type TypedArray = Int32Array | Uint16Array | Int16Array | Float64Array | Uint8Array;
 type Field = 'refcount' | 'mapcount' | 'pincount' | 'flags' | 'owner' | 'slot' | 'mapping' | 'index' | 'head' | 'swap' | 'lru' | 'lruNext' | 'lruPrev';
@@ -141,6 +177,12 @@ type Defaults = Record<Field, TypedArray>;
 const RAM_ONLY: Field[] = ['swap', 'lru', 'lruNext', 'lruPrev'];
 const CORE: Field[] = ['refcount', 'mapcount', 'pincount', 'flags', 'owner', 'slot', 'mapping', 'index', 'head'];
 const FIELDS: Field[] = [...CORE, ...RAM_ONLY];
+
+function makeSpare(): Record<Field, TypedArray[]> {
+	const r = {} as Record<Field, TypedArray[]>;
+	for (const key of FIELDS) { r[key] = []; }
+	return r;
+}
 
 /** What a free frame of `pool` reads. */
 function makeDefaults(pool: number): Defaults {
@@ -187,6 +229,23 @@ export class PfnStack {
 		b[i + 2] = 0;
 		this.runs++;
 		this.length++;
+	}
+
+	/** push(pfns[i]) for i in [0, n): a run of consecutive pfns extends the top run at once. */
+	pushMany(pfns: Int32Array, n: number): void {
+		for (let i = 0; i < n;) {
+			this.push(pfns[i++]);
+			const r = this.runs - 1;
+			const b = this.blocks[r >> RUN_SHIFT], at = (r & RUN_MASK) * 3;
+			const st = b[at + 2];
+			if (st === 0) { continue; }
+			// what push would do for each further pfn that continues the run
+			let next = b[at] + b[at + 1] * st;
+			const from = i;
+			while (i < n && pfns[i] === next) { next += st; i++; }
+			b[at + 1] += i - from;
+			this.length += i - from;
+		}
 	}
 
 	/** Up to `max` pops at once, as far as they come from the top run and stay in the top pfn's

@@ -24,6 +24,9 @@ export interface DevPagemapOps {
 	/** The last reference to a device page (nr = 1) or PMD-sized folio (nr = HPAGE_NR, pfn its
 	 * head) is gone: the driver takes the memory back (free_zone_device_folio). */
 	page_free(k: Kernel, pfn: number, nr: number): void;
+	/** page_free(k, pfns[i], 1) for i in [0, n), in that order (base pages of this pagemap that a
+	 * migration freed one after another), for drivers that can take them back at once */
+	page_free_many?(k: Kernel, pfns: Int32Array, n: number): void;
 	/** do_swap_page on a device-private entry: the driver brings the page back to RAM; the
 	 * fault is then retried. */
 	migrate_to_ram(k: Kernel, vmf: VmFault): K;
@@ -62,6 +65,14 @@ export function page_pgmap(k: Kernel, pfn: number): DevPagemap {
 	const pgmap = k.pgmaps[k.frames.owner[pfn >> 12][pfn & 4095]];
 	if (!pgmap) { throw new Error(`pfn ${pfn} is not device memory`); }
 	return pgmap;
+}
+
+/** free_zone_device_folio of n base pages of pgmap, in order (the whole-leaf migrate path's
+ * frees, handed over after its loop). */
+export function page_free_pages(k: Kernel, pgmap: DevPagemap, pfns: Int32Array, n: number): void {
+	const ops = pgmap.ops;
+	if (ops.page_free_many) { ops.page_free_many(k, pfns, n); return; }
+	for (let i = 0; i < n; i++) { ops.page_free(k, pfns[i], 1); }
 }
 
 /** Is this device frame part of the memory `owner` registered (page->pgmap->owner == owner)? */

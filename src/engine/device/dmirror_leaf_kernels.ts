@@ -1,0 +1,257 @@
+// The per-page loops of dmirror's whole-leaf migrate path (dmirror_migrate_leaf.ts): one for
+// MIGRATE_TO_DEV, one for MIGRATE_TO_SYS, each over one page-table leaf. They call nothing: every
+// step that needs a function (a new run of destination frames, the device's mirror leaf, a
+// mirror entry holding a read-only copy, a pagemap not seen yet) ends the loop with a `stop` at
+// the page concerned, the caller does that step and calls the loop again from there. So each loop
+// is a small function that V8 optimises within a few milliseconds of the first migration (a cold
+// run spends most of its time waiting for that), and no call inside it blocks the optimisation of
+// the typed-array accesses around it. Their state lives in one object of a fixed shape between
+// calls (LeafMove).
+import { PG, type Frames } from '../mm/frames';
+import { PTE, type PtLeaf } from '../mm/pagetable';
+
+// what chunk arrays hold before the first frame is seen (one type per field)
+const NO_I32: Int32Array = new Int32Array(0);
+const NO_U16: Uint16Array = new Uint16Array(0);
+const NO_I16: Int16Array = new Int16Array(0);
+const NO_F64: Float64Array = new Float64Array(0);
+const NO_U8: Uint8Array = new Uint8Array(0);
+
+/** why a loop returned before the end of its leaf */
+export const enum Stop {
+	DONE = 0,
+	/** the destination run is used up: allocate the next one (page not started) */
+	ALLOC = 1,
+	/** to the device: the first page of the leaf that moves needs the mirror's leaf (page not started) */
+	MIRROR_LEAF = 2,
+	/** to the device: the page moved, but its mirror entry maps a read-only copy: the caller maps
+	 * it with Mirror.map (lastDst, lastWrite) */
+	MIRROR_COPY = 3,
+	/** to RAM: a device page of another pagemap owner than the last one (page not started) */
+	OWNER = 4,
+}
+
+/** The state of one range's migration between loop calls. */
+export class LeafMove {
+	// the source frames' chunk
+	sc = -1;
+	sFlags = NO_U16; sPin = NO_I32; sMapc = NO_I32; sRef = NO_I32; sSlot = NO_I32; sMapping = NO_I32; sOwner = NO_I16; sIndex = NO_F64;
+	// the destination run: next frame, its offset in its chunk, frames left, step between them
+	dst = 0; d = 0; left = 0; step = 1;
+	dFlags = NO_U16; dMapc = NO_I32; dRef = NO_I32; dSlot = NO_I32; dMapping = NO_I32; dIndex = NO_F64;
+	// the mirror's leaf for this page-table leaf (NO_U8 until there is one)
+	mPte = NO_U8; mPfn = NO_I32;
+	/** frames freed, in order, not yet handed back (RAM free lists, or the pagemap) */
+	freeing = new Int32Array(512);
+	freeN = 0;
+	copied = 0;
+	moved = 0;
+	/** entries that became used in the CPU leaf and in the mirror's leaf (the caller adds them) */
+	used = 0;
+	mUsed = 0;
+	stop = Stop.DONE;
+	lastDst = 0;
+	lastWrite = 0;
+	// per range
+	holes = false;
+	devType = 0;
+	holePte = 0;
+	movedYoung = 0;
+	anonMapping = 0;
+	selPrivate = false;
+	selCoherent = false;
+	ownedOwner = -3;
+
+	/** a new range of up to n pages */
+	reset(n: number): void {
+		this.sc = -1;
+		this.left = 0;
+		this.freeN = 0;
+		this.copied = 0;
+		this.moved = 0;
+		this.ownedOwner = -3;
+		if (this.freeing.length < n) { this.freeing = new Int32Array(n); }
+	}
+
+	/** the mirror's leaf the loops write, or none */
+	setMirror(leaf: PtLeaf | undefined): void {
+		this.mPte = leaf ? leaf.pte : NO_U8;
+		this.mPfn = leaf ? leaf.pfn : NO_I32;
+	}
+
+	/** the run of destination frames starting at dst (the allocator's runLength and runStep) */
+	setRun(f: Frames, dst: number, n: number, step: number): void {
+		const c = dst >> 12;
+		this.dst = dst;
+		this.d = dst & 4095;
+		this.left = n;
+		this.step = step;
+		this.dFlags = f.flags[c]; this.dMapc = f.mapcount[c]; this.dRef = f.refcount[c];
+		this.dSlot = f.slot[c]; this.dMapping = f.mapping[c]; this.dIndex = f.index[c];
+	}
+}
+
+/** dmirror_migrate_to_device's steps for the entries [li, hi) of one leaf (base: its first vpn).
+ * Returns where it stopped (hi when done; st.stop says why otherwise). A source frame whose last
+ * reference goes is queued in st.freeing; a source with more references loses one (put_page). */
+export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32Array, li: number, hi: number, base: number): number {
+	let sc = st.sc;
+	let sFlags = st.sFlags, sPin = st.sPin, sMapc = st.sMapc, sRef = st.sRef, sSlot = st.sSlot, sMapping = st.sMapping, sOwner = st.sOwner, sIndex = st.sIndex;
+	let dst = st.dst, d = st.d, left = st.left;
+	const step = st.step;
+	const dFlags = st.dFlags, dMapc = st.dMapc, dRef = st.dRef, dSlot = st.dSlot, dMapping = st.dMapping, dIndex = st.dIndex;
+	const mPte = st.mPte, mPfn = st.mPfn, freeing = st.freeing;
+	const holes = st.holes, devType = st.devType, holePte = st.holePte, movedYoung = st.movedYoung, anonMapping = st.anonMapping;
+	let freeN = st.freeN, copied = st.copied, moved = st.moved, used = 0, mUsed = 0;
+	let stop = Stop.DONE;
+	for (; li < hi; li++) {
+		const e = pte[li];
+		const t = e & PTE.TYPE_MASK;
+		let src = -1;
+		let o = 0;
+		if (t === PTE.PRESENT) {
+			src = pfns[li];
+			o = src & 4095;
+			if (src >> 12 !== sc) {
+				sc = src >> 12;
+				sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sRef = f.refcount[sc];
+				sSlot = f.slot[sc]; sMapping = f.mapping[sc]; sOwner = f.owner[sc]; sIndex = f.index[sc];
+			}
+			const fl = sFlags[o];
+			if (fl & PG.ZERO) {
+				src = -1;
+			} else if ((fl & (PG.DEV_PRIVATE | PG.DEV_COHERENT | PG.DAX)) || sPin[o] > 0) {
+				continue; // not selectable, or pinned
+			}
+		} else if (t !== PTE.NONE) {
+			continue;
+		}
+		if (src < 0 && !holes) { continue; }
+		if (mPte === NO_U8) { stop = Stop.MIRROR_LEAF; break; }
+		if (left === 0) { stop = Stop.ALLOC; break; }
+		const vpn = base + li;
+		let write = 0;
+		if (src < 0) {
+			// migrate_vma_insert_page (page_add_anon_rmap): the hole gets the new zero-filled page
+			dMapping[d] = anonMapping;
+			dIndex[d] = vpn;
+			dFlags[d] |= PG.ANON;
+			dMapc[d]++;
+			dSlot[d] = -1;
+			if (t === PTE.NONE) { used++; }
+			pte[li] = holePte;
+			pfns[li] = dst;
+		} else {
+			copied++;
+			write = e & PTE.WRITE;
+			// migrate_vma_pages, then finalize: the new page takes the old one's mapping,
+			// reference and bytes, and the old one is put
+			dMapping[d] = sMapping[o];
+			dIndex[d] = sIndex[o];
+			dFlags[d] |= sFlags[o] & (PG.ANON | PG.DIRTY);
+			pfns[li] = dst;
+			pte[li] = devType | (e & (PTE.WRITE | PTE.DIRTY)) | movedYoung;
+			dMapc[d] = 1;
+			dRef[d] = 1;
+			dSlot[d] = sSlot[o];
+			sSlot[o] = -1;
+			sMapc[o] -= 1;
+			// put_page: the last reference of a RAM page frees it (queued, in order); any other
+			// reference count only drops (the plan left frames of other owners to the general path)
+			const r = sRef[o];
+			if (r === 1) { freeing[freeN++] = src; } else { sRef[o] = r - 1; }
+		}
+		// dmirror_migrate_finalize_and_map: the device maps what it now holds
+		moved++;
+		const me = mPte[li];
+		if (me & PTE.COPY) {
+			st.lastDst = dst;
+			st.lastWrite = write;
+			stop = Stop.MIRROR_COPY;
+		} else {
+			if ((me & PTE.TYPE_MASK) === PTE.NONE) { mUsed++; }
+			mPte[li] = PTE.PRESENT | write;
+			mPfn[li] = dst;
+		}
+		dst += step;
+		d += step;
+		left--;
+		if (stop !== Stop.DONE) { break; }
+	}
+	st.sc = sc;
+	st.sFlags = sFlags; st.sPin = sPin; st.sMapc = sMapc; st.sRef = sRef; st.sSlot = sSlot; st.sMapping = sMapping; st.sOwner = sOwner; st.sIndex = sIndex;
+	st.dst = dst; st.d = d; st.left = left;
+	st.freeN = freeN; st.copied = copied; st.moved = moved; st.used = used; st.mUsed = mUsed;
+	st.stop = stop;
+	return li;
+}
+
+/** dmirror_migrate_to_system's steps (finish_migration_to_ram) for the entries [li, hi) of one
+ * leaf. mPte/mPfn: the device's mirror leaf, whose entries of moved pages go (xa_erase), or
+ * NO_U8. Device pages whose last reference goes are queued in st.freeing for their pagemap's
+ * page_free; a page with more references loses one. */
+export function leafToRam(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32Array, li: number, hi: number): number {
+	let sc = st.sc;
+	let sFlags = st.sFlags, sPin = st.sPin, sMapc = st.sMapc, sRef = st.sRef, sSlot = st.sSlot, sMapping = st.sMapping, sOwner = st.sOwner, sIndex = st.sIndex;
+	let dst = st.dst, d = st.d, left = st.left;
+	const step = st.step;
+	const dFlags = st.dFlags, dMapc = st.dMapc, dRef = st.dRef, dSlot = st.dSlot, dMapping = st.dMapping, dIndex = st.dIndex;
+	const mPte = st.mPte, mPfn = st.mPfn, freeing = st.freeing;
+	const selPrivate = st.selPrivate, selCoherent = st.selCoherent, ownedOwner = st.ownedOwner;
+	let freeN = st.freeN, moved = st.moved, mUsed = 0;
+	let stop = Stop.DONE;
+	for (; li < hi; li++) {
+		const e = pte[li];
+		const t = e & PTE.TYPE_MASK;
+		if (t !== PTE.PRESENT && t !== PTE.DEVPRIV) { continue; }
+		const src = pfns[li];
+		const o = src & 4095;
+		if (src >> 12 !== sc) {
+			sc = src >> 12;
+			sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sRef = f.refcount[sc];
+			sSlot = f.slot[sc]; sMapping = f.mapping[sc]; sOwner = f.owner[sc]; sIndex = f.index[sc];
+		}
+		const fl = sFlags[o];
+		// selectable(): this device's own pages of the kind asked for, unpinned
+		if (fl & PG.ZERO || sPin[o] > 0) { continue; }
+		if (!((fl & PG.DEV_PRIVATE) ? selPrivate : (fl & PG.DEV_COHERENT) ? selCoherent : false)) { continue; }
+		if (sOwner[o] !== ownedOwner) { stop = Stop.OWNER; break; }
+		if (left === 0) { stop = Stop.ALLOC; break; }
+		// dmirror_devmem_fault_alloc_and_copy: the device's own entry goes (xa_erase)
+		if (mPte.length > 0 && (mPte[li] & PTE.TYPE_MASK) !== PTE.NONE) {
+			mUsed--;
+			mPte[li] = 0;
+			mPfn[li] = 0;
+		}
+		moved++;
+		dMapping[d] = sMapping[o];
+		dIndex[d] = sIndex[o];
+		dFlags[d] |= fl & (PG.ANON | PG.DIRTY);
+		pfns[li] = dst;
+		pte[li] = PTE.PRESENT | (e & (PTE.WRITE | PTE.DIRTY)) | PTE.YOUNG;
+		dMapc[d] = 1;
+		dRef[d] = 1;
+		dSlot[d] = sSlot[o];
+		sSlot[o] = -1;
+		sMapc[o] -= 1;
+		const r = sRef[o];
+		if (r === 1) {
+			// put_page of a device page: free_zone_device_folio hands it to the driver
+			sRef[o] = 0;
+			sFlags[o] = 0;
+			sMapping[o] = -1;
+			freeing[freeN++] = src;
+		} else {
+			sRef[o] = r - 1;
+		}
+		dst += step;
+		d += step;
+		left--;
+	}
+	st.sc = sc;
+	st.sFlags = sFlags; st.sPin = sPin; st.sMapc = sMapc; st.sRef = sRef; st.sSlot = sSlot; st.sMapping = sMapping; st.sOwner = sOwner; st.sIndex = sIndex;
+	st.dst = dst; st.d = d; st.left = left;
+	st.freeN = freeN; st.moved = moved; st.mUsed = mUsed;
+	st.stop = stop;
+	return li;
+}
