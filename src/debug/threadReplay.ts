@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { replayChooser } from '../lang/explore';
 import type { Interpreter } from '../lang/interp';
+import type { Target } from './timeTravel';
 
 /** Longest schedule file read (bytes): explore writes one line per pick. */
 const MAX_SCHEDULE_BYTES = 64 * 2 ** 20;
@@ -77,3 +78,64 @@ export class ThreadReplay {
 		if (this.schedule) { it.useSchedule(replayChooser(this.schedule, [])); }
 	}
 }
+
+/** With threads running, where `it` is in history: at a boundary, the step count and the thread
+ * runtime's boundary count (unique, where several threads' boundaries share a step count);
+ * inside a statement (`inside`), the boundary its thread started it at. Undefined otherwise, or
+ * at a turn's end that is no boundary (the thread is inside a statement or waits in `join`). */
+export function threadPosition(it: Interpreter, inside: boolean): Target | undefined {
+	const th = it.threads;
+	if (!th?.active) { return undefined; }
+	if (inside) { return { step: th.cur.startStep, seq: th.cur.startSeq }; }
+	return th.atStatementStart ? { step: it.steps, seq: th.boundaries } : undefined;
+}
+
+/** Where a stop is, with threads running: inside a statement, the boundary where its thread
+ * started it; waiting in `join` (a step that held the joined thread), just after the last
+ * boundary (no boundary of its own: a half-way seq, which only orders). */
+export function stopPosition(it: Interpreter, inside: boolean): Target | undefined {
+	const th = it.threads;
+	if (th?.active && !inside && th.cur.joining) { return { step: it.steps, seq: th.boundaries + 0.5 }; }
+	return threadPosition(it, inside);
+}
+
+/** A scan's position of a boundary or (`event`) of the statement start of an event: by step
+ * count before threads run, by threadPosition once they do. */
+export function historyPosition(it: Interpreter, event: boolean): Target | undefined {
+	return it.threads?.active ? threadPosition(it, event) : { step: event ? it.steps - 1 : it.steps };
+}
+
+/** A replay to `seq` stops at the first boundary with that count (timeTravel.ts). */
+export function reachedSeq(it: Interpreter, seq: number): boolean {
+	const th = it.threads;
+	return !!th?.active && th.atStatementStart && th.boundaries >= seq;
+}
+
+/** Where each step of the session began, with threads: stepBack retraces the last step to the
+ * exact boundary it started from (same thread, line and stacks), which a scan by step count
+ * cannot name when several threads' boundaries share it. */
+export class StepMarks {
+	private marks: Target[] = [];
+
+	reset(): void { this.marks = []; }
+
+	/** A run begins from here (`inside` a statement or at a boundary). Steps from a boundary are
+	 * retraced; a continue, or a step from inside a statement, is not one stepBack undoes. */
+	began(it: Interpreter, mode: string, inside: boolean): void {
+		const p = stopPosition(it, false);
+		if (!p || inside || (mode !== 'next' && mode !== 'stepIn' && mode !== 'stepOut')) { this.marks = []; return; }
+		// a stop in `join` is no boundary a replay can land on: stepBack goes past it
+		if (!Number.isInteger(p.seq)) { return; }
+		while (this.marks.length > 0 && !earlier(this.marks[this.marks.length - 1], p)) { this.marks.pop(); }
+		this.marks.push(p);
+	}
+
+	/** The start of the last step before `here` (dropping later ones: that future is left). */
+	back(here: Target | undefined): Target | undefined {
+		if (!here) { this.marks = []; return undefined; }
+		while (this.marks.length > 0 && !earlier(this.marks[this.marks.length - 1], here)) { this.marks.pop(); }
+		return this.marks.pop();
+	}
+}
+
+const earlier = (a: Target, b: Target): boolean => (a.seq ?? -1) < (b.seq ?? -1);

@@ -26,6 +26,9 @@ export interface ScriptThread extends ThreadContext {
 	waiting: boolean;
 	/** blocked in `join` on this thread */
 	joining?: ScriptThread;
+	/** Threads.boundaries and the interpreter's steps where its current statement started */
+	startSeq: number;
+	startStep: number;
 }
 
 /** Picks one of `runnable` (never empty, in thread start order) at a switch point of `cur`. */
@@ -61,6 +64,10 @@ export class Threads {
 	forced?: readonly string[];
 	/** `hmmw explore`'s reduction: what each step touches (only set there) */
 	footprints?: StepFootprints;
+	/** Boundaries passed since threads ran: turns that ended with the current thread about to
+	 * start a statement. With threads several boundaries share a step count; this one is unique
+	 * and the same in every replay of the interleaving (the debugger's time travel positions). */
+	boundaries = 0;
 	/** turns that ended waiting without any thread making progress */
 	private spins = 0;
 	/** The debugger holds every other thread (a step with singleThread, src/debug/threadsDap.ts):
@@ -89,7 +96,7 @@ export class Threads {
 
 	private make(name: string, pc: number): ScriptThread {
 		const t: ScriptThread = {
-			id: this.all.length, name, pc, loops: new Map(), handlers: [], done: false, waiting: false,
+			id: this.all.length, name, pc, loops: new Map(), handlers: [], done: false, waiting: false, startSeq: 0, startStep: 0,
 			current: this.it.machine.current, stack: [], last: { ...this.it.machine.last },
 		};
 		this.all.push(t);
@@ -188,6 +195,7 @@ export class Threads {
 			// a deadlock, found while switching: the run's outcome, at the statement that waited
 			if (!it.error) { it.report(e, loc ?? { line: 1, col: 1 }); }
 		}
+		if (this.atStatementStart) { this.boundaries++; }
 	}
 
 	private *run(): K {
@@ -196,6 +204,8 @@ export class Threads {
 		if (!t.gen) {
 			const ins = it.instr;
 			if (!ins || it.error) { return; }
+			// a join that waited started at the boundary of its first try
+			if (!t.joining) { t.startSeq = this.boundaries; t.startStep = it.steps; }
 			if (this.join(ins)) { return; }
 			// a statement runs script code (shared variables, expectations): it meets every step
 			this.footprints?.everything();
