@@ -11,13 +11,18 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { replayChooser } from '../lang/explore';
 import type { Interpreter } from '../lang/interp';
+import type { BoundarySwitch } from '../lang/threads';
 import type { Target } from './timeTravel';
 
 /** Longest schedule file read (bytes): explore writes one line per pick. */
 const MAX_SCHEDULE_BYTES = 64 * 2 ** 20;
 
-/** The picks of a schedule file for `program`, or why it cannot be used. */
-export function readScheduleFile(file: string, program: string, threadNames: ReadonlySet<string>): string[] | string {
+/** A schedule file's decisions: the picks at switch points, and the debugger's switches at
+ * boundaries (a session's "Save Schedule" after held steps). */
+export interface Schedule { picks: string[]; switches: BoundarySwitch[] }
+
+/** The decisions of a schedule file for `program`, or why it cannot be used. */
+export function readScheduleFile(file: string, program: string, threadNames: ReadonlySet<string>): Schedule | string {
 	const where = `schedule ${file}`;
 	let text: string;
 	try {
@@ -29,14 +34,17 @@ export function readScheduleFile(file: string, program: string, threadNames: Rea
 	let doc: unknown;
 	try { doc = JSON.parse(text); } catch (e) { return `${where} is not JSON: ${(e as Error).message}`; }
 	if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) { return `${where} is not a schedule (an object with "picks", as hmmw explore writes)`; }
-	const { script, picks } = doc as { script?: unknown; picks?: unknown };
+	const { script, picks, switches } = doc as { script?: unknown; picks?: unknown; switches?: unknown };
 	if (!Array.isArray(picks) || picks.some(p => typeof p !== 'string')) { return `${where}: "picks" must be an array of thread names`; }
 	if (script !== undefined && (typeof script !== 'string' || path.basename(script) !== path.basename(program))) {
 		return `${where} was written for ${JSON.stringify(script)}, not ${path.basename(program)}`;
 	}
 	const unknown = (picks as string[]).find(p => !threadNames.has(p));
 	if (unknown !== undefined) { return `${where} picks thread '${unknown}', which ${path.basename(program)} never starts (its threads: ${[...threadNames].join(', ')})`; }
-	return picks as string[];
+	const sw = switches ?? [];
+	const isSwitch = (x: unknown) => typeof x === 'object' && x !== null && Number.isInteger((x as BoundarySwitch).at) && threadNames.has((x as BoundarySwitch).thread);
+	if (!Array.isArray(sw) || !sw.every(isSwitch)) { return `${where}: "switches" must be an array of { "at": boundary, "thread": name }`; }
+	return { picks: picks as string[], switches: sw as BoundarySwitch[] };
 }
 
 /** The names a program's threads can have: main and every `thread NAME`. */
@@ -50,13 +58,15 @@ export function threadNamesOf(it: Interpreter): Set<string> {
 
 export class ThreadReplay {
 	/** the launch's schedule file, followed by every run of the session */
-	schedule?: string[];
+	schedule?: Schedule;
 	/** the decisions of the furthest run this session knows, replayed by every travel */
 	private history: string[] = [];
+	private switches: BoundarySwitch[] = [];
 
 	/** A fresh run (launch, restart): nothing recorded yet; the schedule file, if any, is followed. */
 	start(it: Interpreter): void {
 		this.history = [];
+		this.switches = [];
 		this.install(it);
 	}
 
@@ -64,8 +74,10 @@ export class ThreadReplay {
 	 * prefix of those already known (a travel back, then forward again). */
 	remember(it: Interpreter): void {
 		const cur = it.threads?.picks ?? [];
-		const known = cur.length <= this.history.length && cur.every((p, i) => p === this.history[i]);
-		if (!known) { this.history = cur.slice(); }
+		const sw = it.threads?.switches ?? [];
+		const known = cur.length <= this.history.length && cur.every((p, i) => p === this.history[i]) &&
+			sw.length <= this.switches.length && sw.every((s, i) => s.at === this.switches[i].at && s.thread === this.switches[i].thread);
+		if (!known) { this.history = cur.slice(); this.switches = sw.slice(); }
 	}
 
 	/** A checkpoint taken before the thread runtime existed was restored: the runtime will be made
@@ -75,7 +87,9 @@ export class ThreadReplay {
 	private install(it: Interpreter): void {
 		it.threads = undefined;
 		it.forcedPicks = this.history.length > 0 ? this.history : undefined;
-		if (this.schedule) { it.useSchedule(replayChooser(this.schedule, [])); }
+		const switches = this.history.length > 0 || this.switches.length > 0 ? this.switches : this.schedule?.switches ?? [];
+		it.forcedSwitches = switches.length > 0 ? switches : undefined;
+		if (this.schedule) { it.useSchedule(replayChooser(this.schedule.picks, [])); }
 	}
 }
 
