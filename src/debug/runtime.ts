@@ -21,14 +21,14 @@ import { LineProfiler } from '../lang/profile';
 import { Breakpoints, ENGINE_FILTERS } from './breakpoints';
 import { boundaryStop, eventStop, expectStop, innermostLoop, isIssue, isNewLine, type Mode, type Origin, type StopInfo } from './stops';
 import { describeEvent, hex } from './describe';
-import { type Edit, stoppable, type Target, TimeMachine } from './timeTravel';
+import { type Edit, stoppable, TimeMachine } from './timeTravel';
 import { type RunState, RunStateMachine } from './runState';
 import { checkWritable, cpuWriteBytes } from './memory';
 import { parseConsole, runConsole } from '../lang/console';
 import { TIMELINE_KINDS, Timeline } from './timeline';
 import { runToEvent } from './timelineGoto';
 import { beginStep, heldJoin, heldWait, stepperDone, ThreadRun } from './threadsDap';
-import { historyPosition, StepMarks, stopPosition, ThreadReplay } from './threadReplay';
+import { historyPosition, StepMarks, stopPosition, type Target, ThreadReplay } from './threadReplay';
 
 export type { Mode, StopInfo } from './stops';
 export type { RunState } from './runState';

@@ -12,14 +12,13 @@ import * as path from 'node:path';
 import { replayChooser } from '../lang/explore';
 import type { Interpreter } from '../lang/interp';
 import type { BoundarySwitch } from '../lang/threads';
-import type { Target } from './timeTravel';
 
 /** Longest schedule file read (bytes): explore writes one line per pick. */
 const MAX_SCHEDULE_BYTES = 64 * 2 ** 20;
 
 /** A schedule file's decisions: the picks at switch points, and the debugger's switches at
  * boundaries (a session's "Save Schedule" after held steps). */
-export interface Schedule { picks: string[]; switches: BoundarySwitch[] }
+interface Schedule { picks: string[]; switches: BoundarySwitch[] }
 
 /** The decisions of a schedule file for `program`, or why it cannot be used. */
 export function readScheduleFile(file: string, program: string, threadNames: ReadonlySet<string>): Schedule | string {
@@ -75,8 +74,8 @@ export class ThreadReplay {
 	remember(it: Interpreter): void {
 		const cur = it.threads?.picks ?? [];
 		const sw = it.threads?.switches ?? [];
-		const known = cur.length <= this.history.length && cur.every((p, i) => p === this.history[i]) &&
-			sw.length <= this.switches.length && sw.every((s, i) => s.at === this.switches[i].at && s.thread === this.switches[i].thread);
+		const known = cur.length <= this.history.length && cur.every((p, i) => p === this.history[i])
+			&& sw.length <= this.switches.length && sw.every((s, i) => s.at === this.switches[i].at && s.thread === this.switches[i].thread);
 		if (!known) { this.history = cur.slice(); this.switches = sw.slice(); }
 	}
 
@@ -93,11 +92,20 @@ export class ThreadReplay {
 	}
 }
 
+/** A position in history: the boundary at `step` statements; with script threads, where several
+ * boundaries share a step count, `seq` (Threads.boundaries) names one exactly. */
+export interface Target { step: number; seq?: number }
+
+/** `a` comes before `b` in history. */
+export function before(a: Target, b: Target): boolean {
+	return a.seq !== undefined && b.seq !== undefined ? a.seq < b.seq : a.step < b.step || (a.step === b.step && a.seq === undefined && b.seq !== undefined);
+}
+
 /** With threads running, where `it` is in history: at a boundary, the step count and the thread
  * runtime's boundary count (unique, where several threads' boundaries share a step count);
  * inside a statement (`inside`), the boundary its thread started it at. Undefined otherwise, or
  * at a turn's end that is no boundary (the thread is inside a statement or waits in `join`). */
-export function threadPosition(it: Interpreter, inside: boolean): Target | undefined {
+function threadPosition(it: Interpreter, inside: boolean): Target | undefined {
 	const th = it.threads;
 	if (!th?.active) { return undefined; }
 	if (inside) { return { step: th.cur.startStep, seq: th.cur.startSeq }; }

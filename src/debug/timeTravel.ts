@@ -25,7 +25,7 @@ import type { Interpreter, InterpSnapshot } from '../lang/interp';
 import type { Instr } from '../lang/program';
 import type { EventKind, SimEvent } from '../engine/sim/events';
 import type { Driver, DriverHooks } from '../lang/driver';
-import { reachedSeq } from './threadReplay';
+import { before, reachedSeq, type Target } from './threadReplay';
 
 /** lastPc: the instruction executed just before this boundary (-1 at the start), so a replay
  * from here judges "new line" exactly as the run did */
@@ -89,15 +89,6 @@ export interface Observer {
 	at?(interp: Interpreter, event: boolean): Target | undefined;
 	boundary?(interp: Interpreter, lastPc: number): boolean;
 	event?(ev: SimEvent, interp: Interpreter): boolean;
-}
-
-/** A position in history: the boundary at `step` statements; with script threads, where several
- * boundaries share a step count, `seq` (Threads.boundaries, threadReplay.ts) names one exactly. */
-export interface Target { step: number; seq?: number }
-
-/** Where a scan found a boundary (or the statement start of an event) before `cur`. */
-function before(a: Target, b: Target): boolean {
-	return a.seq !== undefined && b.seq !== undefined ? a.seq < b.seq : a.step < b.step || (a.step === b.step && a.seq === undefined && b.seq !== undefined);
 }
 
 const SLICE_MS = 20;

@@ -90,3 +90,46 @@ describe('debug adapter: a held step of another thread switches at once, and its
 		await s().next('terminated', 20000);
 	});
 });
+
+describe('debug adapter: a schedule saved after held steps onto blocked threads replays the same events', function () {
+	this.timeout(60000);
+	const s = useSession();
+	const dir = mkdtempSync(path.join(tmpdir(), 'hmm-held-blocked-'));
+
+	/** The engine events of a trace, in order, with their step and simulated time (statement spans
+	 * are turns of threads: a held step's stop ends one where a replay does not) */
+	const events = (trace: string): unknown[] => (JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: { cat?: string }[] }).traceEvents.filter(e => e.cat !== 'statement');
+
+	it('held steps to a reader waiting for the writer\'s mmap_lock and to main waiting in join: launch "schedule" repeats every event', async () => {
+		const liveTrace = path.join(dir, 'live.json'), replayTrace = path.join(dir, 'replay.json');
+		// stopped in the writer inside munmap (it holds p's mmap_lock for writing)
+		await s().launch(T, { functionBreakpoints: [{ name: 'invalidate_range_start' }], trace: liveTrace });
+		assert.equal((await s().stopped('function breakpoint')).threadId, WRITER);
+		await s().dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+		// the reader blocks on the lock; stepping it again (already blocked) stops at once
+		for (let i = 0; i < 2; i++) {
+			await s().dc.nextRequest({ threadId: READER, singleThread: true });
+			assert.match((await s().stopped('pause')).description ?? '', /waits in mmap_read_lock/);
+		}
+		await s().dc.nextRequest({ threadId: WRITER, singleThread: true });
+		assert.equal((await s().stopped('step', WRITER_N)).threadId, WRITER);
+		// main is blocked in `join writer`; the writer is at a boundary: the switch is at once
+		await s().dc.nextRequest({ threadId: MAIN, singleThread: true });
+		assert.match((await s().stopped('pause')).description ?? '', /waits in join writer/);
+		await s().dc.nextRequest({ threadId: READER, singleThread: true });
+		await s().stopped();
+		const doc = (await s().dc.customRequest('schedule')).body as ScheduleFile;
+		await s().cont();
+		await s().next('terminated', 20000);
+		const live = events(liveTrace);
+		assert.ok(live.length > 5, 'the run raised engine events');
+		const file = path.join(dir, 'held-blocked.json');
+		writeFileSync(file, JSON.stringify(doc));
+		const again = await new Session().start();
+		try {
+			await again.launch(T, { extra: { schedule: file }, trace: replayTrace });
+			await again.next('terminated', 20000);
+			assert.deepEqual(events(replayTrace), live, 'the replay raises the same events at every step');
+		} finally { await again.stop(); }
+	});
+});
