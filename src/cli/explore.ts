@@ -8,11 +8,12 @@ import { formatDiagnostic, hasErrors } from '../lang/diagnostics';
 import { explore } from '../lang/explore';
 import { splitAssignment, unknownParamsMessage } from '../lang/params';
 import { DEFAULT_MAX_SCRIPT, readScript } from './scriptFile';
+import type { BoundarySwitch } from '../lang/threads';
 
 export const EXPLORE_USAGE = '       hmmw explore FILE [--max N] [--preemptions K] [--out DIR] [--no-reduction] [--set NAME=VALUE ...]   (every interleaving of the script\'s threads)';
 
 /** A schedule file: the script it belongs to and the thread picked at each switch point with a choice. */
-export interface ScheduleFile { script: string; picks: string[]; failures: { line: number; message: string }[]; error?: string }
+export interface ScheduleFile { script: string; picks: string[]; failures: { line: number; message: string }[]; error?: string; switches?: BoundarySwitch[] }
 
 interface Args { file: string; max: number; preemptions: number; out?: string; set: Record<string, string>; reduce: boolean }
 

@@ -89,11 +89,17 @@ async function main(argv: string[]): Promise<number> {
 	if (a.cmd === 'check') { return 0; }
 
 	let picks: string[] | undefined;
+	let switches: ScheduleFile['switches'];
 	if (a.schedule !== undefined) {
 		try {
 			const doc = JSON.parse(readFileSync(a.schedule, 'utf8')) as ScheduleFile;
 			if (!Array.isArray(doc.picks) || !doc.picks.every(p => typeof p === 'string')) { return usage(`${a.schedule}: not a schedule file (no picks)`); }
 			picks = doc.picks;
+			const sw: unknown = doc.switches;
+			if (sw !== undefined && (!Array.isArray(sw) || !sw.every(x => typeof x === 'object' && x !== null && Number.isInteger(x.at) && typeof x.thread === 'string'))) {
+				return usage(`${a.schedule}: "switches" must be an array of { "at": boundary, "thread": name }`);
+			}
+			switches = doc.switches;
 		} catch (e) {
 			return usage(`cannot read schedule ${a.schedule}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
 		}
@@ -119,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
 		: (line: string) => { process.stdout.write(line + '\n'); };
 	const out = await runWorkload(program, source, {
 		maxSteps: a.maxSteps, timeoutMs: a.timeoutMs, trace: sink, scriptName: path.basename(a.file), profile: a.profile, timeline: a.timeline,
-		checkInvariants: process.env.HMMW_CHECK_INVARIANTS === '1', schedule: picks,
+		checkInvariants: process.env.HMMW_CHECK_INVARIANTS === '1', schedule: picks, switches,
 		print,
 		onFailure: f => process.stderr.write(`${a.file}:${f.line}:${f.col}: ${f.message}\n`),
 		interrupted: () => interrupted,

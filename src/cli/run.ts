@@ -7,6 +7,7 @@ import { TRACED, TraceRecorder, type TraceSink } from '../lang/trace';
 import { LineProfiler } from '../lang/profile';
 import { TimelineRecorder } from '../lang/timeline';
 import { replayChooser } from '../lang/explore';
+import type { BoundarySwitch } from '../lang/threads';
 
 export interface RunOptions {
 	maxSteps?: number;
@@ -25,6 +26,8 @@ export interface RunOptions {
 	timeline?: boolean;
 	/** replay these picks at the threads' switch points (a schedule file of `hmmw explore`) */
 	schedule?: string[];
+	/** and the debugger's switches at boundaries it holds (a schedule saved from a session) */
+	switches?: BoundarySwitch[];
 	/** polled between slices; true stops the run (Ctrl-C) */
 	interrupted?: () => boolean;
 }
@@ -47,6 +50,7 @@ export function runWorkload(program: Program, source: string, opts: RunOptions):
 	const expectations: ExpectResult[] = [];
 	const interp = new Interpreter(program, source, { print: opts.print, onFailure: opts.onFailure, onExpect: r => expectations.push(r) });
 	const m = interp.machine;
+	if (opts.switches?.length) { interp.forcedSwitches = opts.switches; }
 	if (opts.schedule) { interp.useSchedule(replayChooser(opts.schedule, [])); }
 	const trace = opts.trace ? new TraceRecorder(opts.trace, opts.scriptName) : undefined;
 	const profile = opts.profile ? new LineProfiler(() => m) : undefined;

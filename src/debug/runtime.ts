@@ -28,7 +28,7 @@ import { parseConsole, runConsole } from '../lang/console';
 import { TIMELINE_KINDS, Timeline } from './timeline';
 import { runToEvent } from './timelineGoto';
 import { beginStep, heldJoin, heldWait, stepperDone, ThreadRun } from './threadsDap';
-import { ThreadReplay } from './threadReplay';
+import { historyPosition, StepMarks, stopPosition, type Target, ThreadReplay } from './threadReplay';
 
 export type { Mode, StopInfo } from './stops';
 export type { RunState } from './runState';
@@ -84,6 +84,8 @@ export class HmmRuntime extends EventEmitter {
 	private timelineKept?: number;
 	/** script threads: per-thread step state and thread events (threadsDap.ts) */
 	private readonly threadRun = new ThreadRun();
+	/** with threads, where each step began: stepBack retraces it exactly (threadReplay.ts) */
+	private readonly marks = new StepMarks();
 	/** the run's failed expectations, for a saved schedule (threadsDap.ts scheduleFile) */
 	readonly failures: { step: number; line: number; message: string }[] = [];
 
@@ -179,6 +181,7 @@ export class HmmRuntime extends EventEmitter {
 		this.timeline.clear();
 		this.bps.resetHits();
 		this.threadRun.reset();
+		this.marks.reset();
 		this.failures.length = 0;
 		this.trace = tracePath ? new TraceRecorder() : undefined;
 		this.profile = new LineProfiler(() => this.interp.machine);
@@ -212,7 +215,10 @@ export class HmmRuntime extends EventEmitter {
 		if (mode === 'stepOut' && !mid) {
 			this.origin.loop = innermostLoop(it, it.pc);
 		}
-		if (it.threads) { this.origin = beginStep(this.origin, it, mode, threadId, single); }
+		if (it.threads) {
+			this.marks.began(it, mode, mid);
+			this.origin = beginStep(this.origin, it, mode, threadId, single);
+		}
 		this.runState.transition('running', why);
 		// the recorded future (kept for clicks after a trip back) is about to be run again
 		if (mid && this.timelineKept !== undefined) { this.timeline.truncateInside(it.steps - 1, this.timelineKept, it.machine.view); } else { this.timeline.truncate(it.steps, it.machine.view); }
@@ -378,8 +384,15 @@ export class HmmRuntime extends EventEmitter {
 
 	/** Back to the previous statement boundary (or the start of the current statement). */
 	async stepBack(): Promise<void> {
-		await this.travel(async (cur, mid) => {
-			if (mid) { return { step: cur, info: { reason: 'step' } }; }
+		await this.travel(async (cur, mid, here) => {
+			// with threads: the exact start of the step it retraces, else of this thread's statement
+			const mark = this.marks.back(here);
+			if (mark) { return { ...mark, info: { reason: 'step' } }; }
+			if (mid) { return { ...(here ?? { step: cur }), info: { reason: 'step' } }; }
+			if (here) {
+				const p = await this.tt.scanBack(here, { at: historyPosition, boundary: it => stoppable(it.instr) && !it.done });
+				return p && { ...p, info: { reason: 'step' } };
+			}
 			// the boundaries `next` stops on: stoppable, and on a new line (or a loop going back)
 			const prev = await this.tt.previousBoundary(cur, (it, lastPc) => stoppable(it.instr) && !it.done && isNewLine(it, lastPc));
 			return prev === undefined ? undefined : { step: prev, info: { reason: 'step' } };
@@ -390,10 +403,12 @@ export class HmmRuntime extends EventEmitter {
 	 * breakpoint / exception filter, would have stopped; else to the start. Hit counts are not
 	 * applied backwards (they count forward hits), and logpoints do not log. */
 	async reverseContinue(): Promise<void> {
-		await this.travel(async cur => {
+		await this.travel(async (cur, _mid, here) => {
 			let lastHit = '';
-			const found = await this.tt.scanBack(cur, {
+			const found = await this.tt.scanBack(here ?? cur, {
 				kinds: this.bps.kindsWanted(),
+				// with threads, positions that tell the threads' boundaries apart (threadReplay.ts)
+				at: here ? historyPosition : undefined,
 				boundary: (it, lastPc) => {
 					const ins = it.instr;
 					if (!stoppable(ins) || it.done) { return false; }
@@ -409,7 +424,7 @@ export class HmmRuntime extends EventEmitter {
 				},
 			});
 			if (found === undefined) { return { step: 0, info: { reason: 'entry' } }; }
-			return { step: found, info: { reason: 'breakpoint', description: lastHit === 'breakpoint' ? undefined : `reverse: ${lastHit}` } };
+			return { ...found, info: { reason: 'breakpoint', description: lastHit === 'breakpoint' ? undefined : `reverse: ${lastHit}` } };
 		});
 	}
 
@@ -440,10 +455,11 @@ export class HmmRuntime extends EventEmitter {
 	/** Runs a reverse job: find the target step, replay to it, stop there (or, with `inside`, run
 	 * on from there to where it says). A pause (or the session ending) interrupts the replay at
 	 * some earlier boundary, which is then where it stops. */
-	private async travel(find: (cur: number, mid: boolean) => Promise<{ step: number; info: StopInfo } | undefined>, inside?: () => Promise<StopInfo>): Promise<void> {
+	private async travel(find: (cur: number, mid: boolean, here?: Target) => Promise<(Target & { info: StopInfo }) | undefined>, inside?: () => Promise<StopInfo>): Promise<void> {
 		if (this.state !== 'stopped') { return; }
 		const cur = this.position;
 		const mid = this.midStatement;
+		const here = stopPosition(this.interp, mid);
 		const epoch = this.travelEpoch = this.epoch;
 		this.threadReplay.remember(this.interp);
 		this.runState.transition('replaying', 'reverse');
@@ -452,11 +468,12 @@ export class HmmRuntime extends EventEmitter {
 		this.stop = undefined;
 		this.driver.reset(false);
 		try {
-			const found = await find(cur, mid);
+			const found = await find(cur, mid, here);
 			if (epoch !== this.epoch) { return; }
 			if (this.pauseRequested) { return this.landed({ reason: 'pause' }); }
-			const target = found ?? { step: cur, info: { reason: 'step' as const } };
-			const ok = epoch === this.epoch && await this.tt.replay(target.step);
+			const stay = here && Number.isInteger(here.seq) ? here : { step: cur };
+			const target = found ?? { ...stay, info: { reason: 'step' as const } };
+			const ok = epoch === this.epoch && await this.tt.replay(target.seq === undefined ? target.step : target);
 			if (epoch !== this.epoch) { return; }
 			if (ok && inside) {
 				this.quiet = true;

@@ -156,7 +156,8 @@ export function switchThread(it: Interpreter, id: number): string | { message: s
 export function scheduleFile(it: Interpreter, file: string, failures: readonly { step: number; line: number; message: string }[]): ScheduleFile {
 	const seen = failures.filter(f => f.step <= it.steps).map(f => ({ line: f.line, message: f.message }));
 	const e = it.error;
-	return { script: path.basename(file), picks: [...(it.threads?.picks ?? [])], failures: seen, ...(e ? { error: `${e.line}:${e.col}: ${e.message}` } : {}) };
+	const switches = it.threads?.switches ?? [];
+	return { script: path.basename(file), picks: [...(it.threads?.picks ?? [])], failures: seen, ...(e ? { error: `${e.line}:${e.col}: ${e.message}` } : {}), ...(switches.length ? { switches: [...switches] } : {}) };
 }
 
 /** Where a step of DAP thread `id` begins, when it is not the running thread (`origin` is the
@@ -169,10 +170,12 @@ export function beginStep(origin: Origin, it: Interpreter, mode: Mode, id: numbe
 	const t = (id !== undefined ? threadById(it, id) : undefined) ?? th.cur;
 	// continue with singleThread: only that thread runs, to a breakpoint or its end
 	if (single) { th.hold = t; }
+	// a held step of another thread, from a boundary: that thread runs at once (recorded for replay)
+	const now = single && t !== th.cur && th.switchNow(t);
 	if (mode === 'continue') { return origin; }
-	if (t === th.cur) { return { ...origin, thread: t.id }; }
+	if (t === th.cur && !now) { return { ...origin, thread: t.id }; }
 	const mid = t.gen !== undefined;
-	const stack = it.machine.view.stack(t.stack);
+	const stack = it.machine.view.stack(now ? undefined : t.stack);
 	return { mid, frame: mid ? stack[stack.length - 1] : undefined, thread: t.id, loop: mode === 'stepOut' && !mid ? innermostLoop(it, t.pc) : undefined };
 }
 

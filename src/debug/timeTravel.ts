@@ -25,6 +25,7 @@ import type { Interpreter, InterpSnapshot } from '../lang/interp';
 import type { Instr } from '../lang/program';
 import type { EventKind, SimEvent } from '../engine/sim/events';
 import type { Driver, DriverHooks } from '../lang/driver';
+import { before, reachedSeq, type Target } from './threadReplay';
 
 /** lastPc: the instruction executed just before this boundary (-1 at the start), so a replay
  * from here judges "new line" exactly as the run did */
@@ -84,6 +85,8 @@ export interface ReplayHost {
 /** Watches a replay: a boundary or an event that is a candidate stop (a reverse target). */
 export interface Observer {
 	kinds?: EventKind[];
+	/** where a candidate is in history (default: its step; threadReplay.ts gives threads' seq) */
+	at?(interp: Interpreter, event: boolean): Target | undefined;
 	boundary?(interp: Interpreter, lastPc: number): boolean;
 	event?(ev: SimEvent, interp: Interpreter): boolean;
 }
@@ -312,7 +315,8 @@ export class TimeMachine {
 
 	/** Replays from checkpoint `from` (default: the latest at or before target) to the boundary at
 	 * `target` steps. Returns false if interrupted (the state is then some earlier boundary). */
-	async replay(target: number, obs?: Observer, from?: number): Promise<boolean> {
+	async replay(to: number | Target, obs?: Observer, from?: number): Promise<boolean> {
+		const { step: target, seq } = typeof to === 'number' ? { step: to, seq: undefined } : to;
 		const h = this.host;
 		// a restart or terminate may have come while a previous segment was replaying
 		if (h.interrupted()) { return false; }
@@ -327,7 +331,7 @@ export class TimeMachine {
 			obs?.boundary?.(it, cp.lastPc);
 			const hooks: DriverHooks<true> = {
 				boundary: span => { this.arrive(it, span?.pc ?? -1); obs?.boundary?.(it, span?.pc ?? -1); return undefined; },
-				before: () => (it.steps >= target ? true : undefined),
+				before: () => (seq === undefined ? it.steps >= target : it.steps > target || reachedSeq(it, seq)) || undefined,
 				event: ev => { obs?.event?.(ev, it); return undefined; },
 			};
 			for (;;) {
@@ -344,22 +348,28 @@ export class TimeMachine {
 		}
 	}
 
-	/** The latest step < cur where `obs` sees a candidate, scanning checkpoint segments backwards.
-	 * Boundaries count at their own step; events at the start of the statement raising them. */
-	async scanBack(cur: number, obs: Observer): Promise<number | undefined> {
-		let hi = cur;
-		while (hi > 0) {
-			const i = this.latestBefore(hi, false);
-			let best = -1;
+	/** The latest position before cur where `obs` sees a candidate, scanning checkpoint segments
+	 * backwards. Boundaries count at their own position; events at the start of the statement
+	 * raising them. */
+	async scanBack(cur: number | Target, obs: Observer): Promise<Target | undefined> {
+		let end: Target = typeof cur === 'number' ? { step: cur } : cur;
+		const at = (it: Interpreter, event: boolean): Target | undefined => (obs.at ? obs.at(it, event) : { step: event ? it.steps - 1 : it.steps });
+		while (end.step > 0) {
+			const limit = end;
+			const i = this.latestBefore(limit.step, false);
+			let best: Target | undefined;
+			const seen = (p: Target | undefined, hit: () => boolean | undefined) => {
+				if (p && before(p, limit) && hit() && (!best || !before(p, best))) { best = p; }
+			};
 			const seg: Observer = {
 				kinds: obs.kinds,
-				boundary: (it, lastPc) => { if (it.steps < hi && obs.boundary?.(it, lastPc)) { best = Math.max(best, it.steps); } return false; },
-				event: (ev, it) => { if (it.steps - 1 < hi && obs.event?.(ev, it)) { best = Math.max(best, it.steps - 1); } return false; },
+				boundary: (it, lastPc) => { seen(at(it, false), () => obs.boundary?.(it, lastPc)); return false; },
+				event: (ev, it) => { seen(at(it, true), () => obs.event?.(ev, it)); return false; },
 			};
-			if (!await this.replay(hi, seg, i)) { return undefined; }
-			if (best >= 0) { return best; }
-			if (this.cps[i].step >= hi) { break; }
-			hi = this.cps[i].step;
+			if (!await this.replay(limit, seg, i)) { return undefined; }
+			if (best) { return best; }
+			if (this.cps[i].step >= limit.step) { break; }
+			end = { step: this.cps[i].step };
 		}
 		return undefined;
 	}
@@ -378,9 +388,9 @@ export class TimeMachine {
 			boundary: (it, lastPc) => { if (accept(it, lastPc)) { steps.push(it.steps); return true; } return false; },
 		});
 		if (found !== undefined) {
-			const lo = this.cps[this.latestBefore(found, true)].step;
+			const lo = this.cps[this.latestBefore(found.step, true)].step;
 			this.known = { lo, hi: cur, steps: steps.filter(s => s >= lo && s < cur).sort((a, b) => a - b) };
 		}
-		return found;
+		return found?.step;
 	}
 }

@@ -11,7 +11,7 @@ import { evaluate, int, truthy } from './eval';
 import { execSimple, execStmt, type ExecHost, SIMPLE_STATEMENTS } from './exec';
 import { hasScan, resolveScans } from './scans';
 import { ScriptError, type Value } from './values';
-import { type Chooser, Threads } from './threads';
+import { type BoundarySwitch, type Chooser, Threads } from './threads';
 
 /** machine: absent in a snapshot of the interpreter alone (time travel's light checkpoints,
  * restored only while the machine is unchanged: see machineOps). */
@@ -179,6 +179,8 @@ export class Interpreter implements ExecHost {
 	threads?: Threads;
 	/** decisions a thread runtime made later must repeat (Threads.forced), set before it exists */
 	forcedPicks?: readonly string[];
+	/** the debugger's switches at boundaries to repeat (Threads.forcedSwitches), likewise */
+	forcedSwitches?: readonly BoundarySwitch[];
 
 	/** `thread` in an expression: the name of the script thread running now. */
 	get thread(): string { return this.threads?.cur.name ?? 'main'; }
@@ -246,7 +248,8 @@ export class Interpreter implements ExecHost {
 	}
 
 	/** Whether the next instruction cannot pause (runSimple would run it). */
-	get atSimple(): boolean { return this.pc < this.simple.length && this.simple[this.pc] && this.error === undefined && this.threads?.cur.gen === undefined; }
+	// a replay of the debugger's switches at boundaries counts boundaries turn by turn (threads.ts)
+	get atSimple(): boolean { return this.pc < this.simple.length && this.simple[this.pc] && this.error === undefined && this.threads?.cur.gen === undefined && this.forcedSwitches === undefined; }
 
 	private runSync(ins: Instr): void {
 		switch (ins.op) {

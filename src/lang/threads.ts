@@ -24,7 +24,14 @@ export interface ScriptThread extends ThreadContext {
 	done: boolean;
 	/** blocked in `join` on this thread */
 	joining?: ScriptThread;
+	/** Threads.boundaries and the interpreter's steps where its current statement started */
+	startSeq: number;
+	startStep: number;
 }
+
+/** A switch the debugger made at a boundary (a held step of a thread that was not running): at
+ * the boundary numbered `at` (Threads.boundaries), `thread` runs instead of the one there. */
+export interface BoundarySwitch { at: number; thread: string }
 
 /** Picks one of `runnable` (never empty, in thread start order) at a switch point of `cur`. */
 export type Chooser = (runnable: readonly ScriptThread[], cur: ScriptThread) => ScriptThread;
@@ -57,8 +64,16 @@ export class Threads {
 	 * of a recorded run, threadReplay.ts); the chooser is still asked, so a seeded draw stays in
 	 * step with the run it replays */
 	forced?: readonly string[];
+	/** the debugger's switches at boundaries, as made: a replay repeats them (with `picks`) */
+	readonly switches: BoundarySwitch[] = [];
+	/** switches to make at their boundaries (a replay of a session's schedule) */
+	forcedSwitches?: readonly BoundarySwitch[];
 	/** `hmmw explore`'s reduction: what each step touches (only set there) */
 	footprints?: StepFootprints;
+	/** Boundaries passed since threads ran: turns that ended with the current thread about to
+	 * start a statement. With threads several boundaries share a step count; this one is unique
+	 * and the same in every replay of the interleaving (the debugger's time travel positions). */
+	boundaries = 0;
 	/** The debugger holds every other thread (a step with singleThread, src/debug/threadsDap.ts):
 	 * only this one is picked, and where it would wait (a lock, `join`) its turn stops there
 	 * instead of switching, so that the debugger can say so rather than spin. */
@@ -70,6 +85,30 @@ export class Threads {
 	constructor(private readonly it: Interpreter) {
 		this.cur = this.make('main', it.pc);
 		this.forced = it.forcedPicks;
+		this.forcedSwitches = it.forcedSwitches;
+	}
+
+	/** The debugger steps `t` alone from a boundary of the running thread: `t` runs at once, the
+	 * running thread stays where it is (it had not started its statement). Recorded, so that a
+	 * replay switches at the same boundary. False where no switch can happen now. */
+	switchNow(t: ScriptThread): boolean {
+		if (t === this.cur || t.done || !this.atStatementStart) { return false; }
+		this.switches.push({ at: this.boundaries, thread: t.name });
+		this.switchTo(t);
+		// the boundary the new thread is at, as the replay's turn that switches ends there
+		if (this.atStatementStart) { this.boundaries++; }
+		return true;
+	}
+
+	/** A replay at a boundary where the run it repeats switched by hand: switch the same way. */
+	private forcedSwitch(): boolean {
+		const sw = this.forcedSwitches?.[this.switches.length];
+		if (!sw || sw.at !== this.boundaries || !this.atStatementStart) { return false; }
+		const to = this.all.find(x => x.name === sw.thread && !x.done);
+		if (!to || to === this.cur) { return false; }
+		this.switches.push(sw);
+		this.switchTo(to);
+		return true;
 	}
 
 	/** Some thread is suspended inside a kernel operation. */
@@ -85,7 +124,7 @@ export class Threads {
 
 	private make(name: string, pc: number): ScriptThread {
 		const t: ScriptThread = {
-			id: this.all.length, name, pc, loops: new Map(), handlers: [], done: false,
+			id: this.all.length, name, pc, loops: new Map(), handlers: [], done: false, startSeq: 0, startStep: 0,
 			current: this.it.machine.current, stack: [], last: { ...this.it.machine.last },
 		};
 		this.all.push(t);
@@ -175,6 +214,7 @@ export class Threads {
 			// a deadlock, found while switching: the run's outcome, at the statement that waited
 			if (!it.error) { it.report(e, loc ?? { line: 1, col: 1 }); }
 		}
+		if (this.atStatementStart) { this.boundaries++; }
 	}
 
 	private *run(): K {
@@ -183,6 +223,9 @@ export class Threads {
 		if (!t.gen) {
 			const ins = it.instr;
 			if (!ins || it.error) { return; }
+			if (this.forcedSwitches && this.forcedSwitch()) { return; }
+			// a join that waited started at the boundary of its first try
+			if (!t.joining) { t.startSeq = this.boundaries; t.startStep = it.steps; }
 			if (this.join(ins)) { return; }
 			// a statement runs script code (shared variables, expectations): it meets every step
 			this.footprints?.everything();
