@@ -1,5 +1,6 @@
 // hmmw: run or check a workload script from the command line (docs/language.md#command-line).
 import { compileSource } from '../lang/frontend';
+import { isBoundarySwitchList } from '../lang/threads';
 import { DEFAULT_MAX_SCRIPT, readScript, traceProblem } from './scriptFile';
 import { formatDiagnostic, hasErrors } from '../lang/diagnostics';
 import { runWorkload } from './run';
@@ -95,8 +96,7 @@ async function main(argv: string[]): Promise<number> {
 			const doc = JSON.parse(readFileSync(a.schedule, 'utf8')) as ScheduleFile;
 			if (!Array.isArray(doc.picks) || !doc.picks.every(p => typeof p === 'string')) { return usage(`${a.schedule}: not a schedule file (no picks)`); }
 			picks = doc.picks;
-			const sw: unknown = doc.switches;
-			if (sw !== undefined && (!Array.isArray(sw) || !sw.every(x => typeof x === 'object' && x !== null && Number.isInteger(x.at) && typeof x.thread === 'string'))) {
+			if (doc.switches !== undefined && !isBoundarySwitchList(doc.switches)) {
 				return usage(`${a.schedule}: "switches" must be an array of { "at": boundary, "thread": name }`);
 			}
 			switches = doc.switches;

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { replayChooser } from '../lang/explore';
 import type { Interpreter } from '../lang/interp';
-import type { BoundarySwitch } from '../lang/threads';
+import { type BoundarySwitch, isBoundarySwitchList } from '../lang/threads';
 
 /** Longest schedule file read (bytes): explore writes one line per pick. */
 const MAX_SCHEDULE_BYTES = 64 * 2 ** 20;
@@ -41,9 +41,8 @@ export function readScheduleFile(file: string, program: string, threadNames: Rea
 	const unknown = (picks as string[]).find(p => !threadNames.has(p));
 	if (unknown !== undefined) { return `${where} picks thread '${unknown}', which ${path.basename(program)} never starts (its threads: ${[...threadNames].join(', ')})`; }
 	const sw = switches ?? [];
-	const isSwitch = (x: unknown) => typeof x === 'object' && x !== null && Number.isInteger((x as BoundarySwitch).at) && threadNames.has((x as BoundarySwitch).thread);
-	if (!Array.isArray(sw) || !sw.every(isSwitch)) { return `${where}: "switches" must be an array of { "at": boundary, "thread": name }`; }
-	return { picks: picks as string[], switches: sw as BoundarySwitch[] };
+	if (!isBoundarySwitchList(sw) || sw.some(s => !threadNames.has(s.thread))) { return `${where}: "switches" must be an array of { "at": boundary, "thread": name }`; }
+	return { picks: picks as string[], switches: sw };
 }
 
 /** The names a program's threads can have: main and every `thread NAME`. */
@@ -148,16 +147,14 @@ export class StepMarks {
 		if (!p || inside || (mode !== 'next' && mode !== 'stepIn' && mode !== 'stepOut')) { this.marks = []; return; }
 		// a stop in `join` is no boundary a replay can land on: stepBack goes past it
 		if (!Number.isInteger(p.seq)) { return; }
-		while (this.marks.length > 0 && !earlier(this.marks[this.marks.length - 1], p)) { this.marks.pop(); }
+		while (this.marks.length > 0 && !before(this.marks[this.marks.length - 1], p)) { this.marks.pop(); }
 		this.marks.push(p);
 	}
 
 	/** The start of the last step before `here` (dropping later ones: that future is left). */
 	back(here: Target | undefined): Target | undefined {
 		if (!here) { this.marks = []; return undefined; }
-		while (this.marks.length > 0 && !earlier(this.marks[this.marks.length - 1], here)) { this.marks.pop(); }
+		while (this.marks.length > 0 && !before(this.marks[this.marks.length - 1], here)) { this.marks.pop(); }
 		return this.marks.pop();
 	}
 }
-
-const earlier = (a: Target, b: Target): boolean => (a.seq ?? -1) < (b.seq ?? -1);

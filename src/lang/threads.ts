@@ -33,6 +33,12 @@ export interface ScriptThread extends ThreadContext {
  * the boundary numbered `at` (Threads.boundaries), `thread` runs instead of the one there. */
 export interface BoundarySwitch { at: number; thread: string }
 
+/** A schedule file's "switches" (the debugger's Save Schedule), checked for shape only: the
+ * CLI and the debug adapter read the same files. */
+export function isBoundarySwitchList(x: unknown): x is BoundarySwitch[] {
+	return Array.isArray(x) && x.every(s => typeof s === 'object' && s !== null && Number.isInteger((s as BoundarySwitch).at) && typeof (s as BoundarySwitch).thread === 'string');
+}
+
 /** Picks one of `runnable` (never empty, in thread start order) at a switch point of `cur`. */
 export type Chooser = (runnable: readonly ScriptThread[], cur: ScriptThread) => ScriptThread;
 

@@ -256,18 +256,20 @@ export class ThrashingTracker {
 	thrashingPages(now: number, limit: number): { count: number; pages: { key: number; events: number; throttles: number; pinTo?: number; pinnedUntil?: number }[] } {
 		const keys: number[] = [];
 		for (const [key, i] of this.slots) {
-			const pinned = this.pinned[i] === 1 && this.pinUntil[i] > now;
-			if (pinned || (this.events[i] >= this.cfg.threshold && now - this.last[i] <= this.cfg.lapseNs)) { keys.push(key); }
+			if (this.pinnedAt(i, now) || (this.events[i] >= this.cfg.threshold && now - this.last[i] <= this.cfg.lapseNs)) { keys.push(key); }
 		}
 		keys.sort((a, b) => a - b);
 		const pages = keys.slice(0, limit).map(key => {
 			const i = this.slots.get(key)!;
 			const p: { key: number; events: number; throttles: number; pinTo?: number; pinnedUntil?: number } = { key, events: this.events[i], throttles: this.throttles[i] };
-			if (this.pinned[i] === 1 && this.pinUntil[i] > now) { p.pinTo = this.pinTo[i]; p.pinnedUntil = this.pinUntil[i]; }
+			if (this.pinnedAt(i, now)) { p.pinTo = this.pinTo[i]; p.pinnedUntil = this.pinUntil[i]; }
 			return p;
 		});
 		return { count: keys.length, pages };
 	}
+
+	/** slot i holds a pin that has not expired by `now` (without expiring it: a read) */
+	private pinnedAt(i: number, now: number): boolean { return this.pinned[i] === 1 && this.pinUntil[i] > now; }
 
 	/** The page's state for the debugger, or undefined if it never moved. */
 	describe(key: number, now: number): { events: number; throttles: number; pinnedUntil?: number } | undefined {

@@ -2,7 +2,7 @@
 // uvm_va_block_service_finish): the block's root chunk on the destination GPU, migrate_vma_* per
 // VMA, pages another device holds faulted home first, and pages that stay where they are mapped in
 // place with hmm_range_fault. The destination is the faulting GPU, or the preferred location when
-// that is another GPU the faulting one reaches over the peer link (uvm/preferred_peer.ts).
+// that is another GPU the faulting one reaches over the peer link (preferredPeer in uvm/peer.ts).
 import type { Kernel } from '../../kernel';
 import type { K } from '../../sim/events';
 import type { Mm } from '../../mm/mm';
