@@ -14,6 +14,9 @@ import { Interpreter } from '../../src/lang/interp';
 import { type EventFilter, NO_EVENTS } from '../../src/engine/sim/events';
 import { contentChecksum } from '../../src/engine/sim/invariants';
 import * as leafPath from '../../src/engine/device/dmirror_migrate_leaf';
+import { MigrateVma } from '../../src/engine/hmm/migrate_device';
+import { Frames } from '../../src/engine/mm/frames';
+import { Device } from '../../src/engine/device/device';
 
 const EVERYTHING: EventFilter = { wants: () => true };
 const CALLS_ONLY: EventFilter = { wants: k => k === 'call' };
@@ -166,5 +169,36 @@ describe('dmirror whole-leaf migration = migrate_vma_setup/pages/finalize, page 
 			'expect matches(H, i)', 'expect matches(S, i)', 'expect matches(pages(F, 0, 100), i)',
 		].join('\n'));
 		assert.ok(used.declined >= 5, JSON.stringify(used));
+	});
+
+	it('ranges the leaf path begins and the general steps finish (MigrateVma.leafTook), and runs it gives back unused', () => {
+		// collect would unmap a page mapped twice from both processes: the leaf path moves the
+		// private pages before it and leaves the rest of the range to the general steps
+		let partial = 0, ramBack = 0, devBack = 0;
+		const took = MigrateVma.prototype.leafTook, endRam = Frames.prototype.endRamRun, endDev = Device.prototype.endRun;
+		MigrateVma.prototype.leafTook = function (n, moved, copied) { if (moved > 0) { partial++; } took.call(this, n, moved, copied); };
+		Frames.prototype.endRamRun = function (first, n, step, linked, used) { if (used < n) { ramBack++; } endRam.call(this, first, n, step, linked, used); };
+		Device.prototype.endRun = function (first, n, step, used) { if (used < n) { devBack++; } endDev.call(this, first, n, step, used); };
+		try {
+			assertSameThreeWays([
+				'system ram=64MiB', 'device gpu memory=16MiB', 'process p', 'gpu mirror p',
+				'X = mmap 2MiB anon rw', 'cpu write X = i', 'Y = mmap 2MiB anon rw', 'cpu write Y = i * 2',
+				'fork c', 'cpu write pages(X, 0, 256) = i + 1',
+				'migrate X -> gpu', 'expect count(X, gpu) == 512',
+				'migrate X -> ram', 'expect count(X, gpu) == 0',
+				'expect matches(pages(X, 0, 256), i + 1)', 'expect matches(pages(X, 256, 256), i + 256 * 1024)',
+				// RAM runs asked for the rest of the range, most of it on the CPU already
+				'exit c', 'Z = mmap 2MiB anon rw', 'cpu write Z = 1',
+				'migrate pages(Y, 0, 40) -> gpu', 'migrate pages(Y, 300, 10) -> gpu', 'munmap Z', 'migrate Y -> ram',
+				'expect count(Y, gpu) == 0', 'expect matches(Y, i * 2)',
+				'migrate pages(Y, 0, 500) -> gpu', 'migrate pages(Y, 20, 30) -> ram', 'migrate Y -> gpu',
+				'expect count(Y, gpu) == 512', 'expect matches(Y, i * 2)',
+			].join('\n'));
+		} finally {
+			MigrateVma.prototype.leafTook = took;
+			Frames.prototype.endRamRun = endRam;
+			Device.prototype.endRun = endDev;
+		}
+		assert.ok(partial >= 2 && ramBack >= 1 && devBack >= 1, `ranges begun by the leaf path: ${partial}; runs given back: ${ramBack} RAM, ${devBack} device`);
 	});
 });

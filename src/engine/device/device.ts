@@ -181,7 +181,7 @@ export class Device {
 	 * run of pages within one frame chunk, consecutive upwards or downwards, taken in exactly the
 	 * order allocPage would hand them out (length in runLength, direction in runStep), or -1 when
 	 * the device memory is full. */
-	allocRun(k: Kernel, max: number): number {
+	allocRun(k: Kernel, max: number, init = true): number {
 		if (this.usedPages >= this.capacityPages) { return -1; }
 		const free = this.free;
 		const limit = Math.min(max, this.capacityPages - this.usedPages);
@@ -190,7 +190,7 @@ export class Device {
 		let step = 1;
 		if (free.length === 0) {
 			const run = this.freeHuge.pop();
-			if (run === undefined) { return this.allocateChunk(k) ? this.allocRun(k, max) : -1; }
+			if (run === undefined) { return this.allocateChunk(k) ? this.allocRun(k, max, init) : -1; }
 			// allocPage would push the run's pages on the free list and pop them in ascending order
 			first = run;
 			n = Math.min(limit, HPAGE_NR, FRAME_CHUNK - (run & FRAME_MASK));
@@ -201,10 +201,27 @@ export class Device {
 			step = free.popStep;
 		}
 		this.usedPages += n;
-		k.frames.initRun(step > 0 ? first : first - n + 1, n, this.index, this.pageFlag);
+		if (init) { k.frames.initRun(step > 0 ? first : first - n + 1, n, this.index, this.pageFlag); }
 		this.runLength = n;
 		this.runStep = step;
 		return first;
+	}
+
+	/** allocRun for a caller that initialises each page itself as it uses it (a whole-leaf
+	 * migration, which writes every field anyway and may use fewer pages than it asks for): the
+	 * pages are taken off the free list and counted, not initialised. endRun finishes the run. */
+	takeRun(k: Kernel, max: number): number {
+		const first = this.allocRun(k, max, false);
+		if (first >= 0) { k.frames.use(first, false); }
+		return first;
+	}
+
+	/** The caller of takeRun used the first `used` pages of the run (first, n, step): the others
+	 * go back to the free list untouched, as if never taken (the run's first page is always
+	 * used, so a 2 MiB run it broke is on the free list either way). */
+	endRun(first: number, n: number, step: number, used: number): void {
+		for (let i = n - 1; i >= used; i--) { this.free.push(first + i * step); }
+		this.usedPages -= n - used;
 	}
 
 	/** A PMD-sized device folio, or -1. */

@@ -7,7 +7,7 @@
 // run spends most of its time waiting for that), and no call inside it blocks the optimisation of
 // the typed-array accesses around it. Their state lives in one object of a fixed shape between
 // calls (LeafMove).
-import { PG, type Frames } from '../mm/frames';
+import { PG, RAM_POOL, type Frames } from '../mm/frames';
 import { PTE, type PtLeaf } from '../mm/pagetable';
 
 // what chunk arrays hold before the first frame is seen (one type per field)
@@ -29,16 +29,22 @@ export const enum Stop {
 	MIRROR_COPY = 3,
 	/** to RAM: a device page of another pagemap owner than the last one (page not started) */
 	OWNER = 4,
+	/** a page the whole-leaf path does not handle (a folio, a page mapped twice, one in the swap
+	 * or page cache, another owner's frame: collect's cases): the general steps take the range
+	 * from here (page not started) */
+	REFUSE = 5,
 }
 
 /** The state of one range's migration between loop calls. */
 export class LeafMove {
 	// the source frames' chunk
 	sc = -1;
-	sFlags = NO_U16; sPin = NO_I32; sMapc = NO_I32; sRef = NO_I32; sSlot = NO_I32; sMapping = NO_I32; sOwner = NO_I16; sIndex = NO_F64;
+	sFlags = NO_U16; sPin = NO_I32; sMapc = NO_I32; sRef = NO_I32; sSlot = NO_I32; sMapping = NO_I32; sOwner = NO_I16; sIndex = NO_F64; sSwap = NO_I32;
 	// the destination run: next frame, its offset in its chunk, frames left, step between them
 	dst = 0; d = 0; left = 0; step = 1;
-	dFlags = NO_U16; dMapc = NO_I32; dRef = NO_I32; dSlot = NO_I32; dMapping = NO_I32; dIndex = NO_F64;
+	dFlags = NO_U16; dMapc = NO_I32; dRef = NO_I32; dSlot = NO_I32; dMapping = NO_I32; dIndex = NO_F64; dPin = NO_I32; dHead = NO_I32; dSwap = NO_I32;
+	/** the flags a destination frame starts with (what the allocator's init gives it) */
+	dInit = 0;
 	// the mirror's leaf for this page-table leaf (NO_U8 until there is one)
 	mPte = NO_U8; mPfn = NO_I32;
 	/** frames freed, in order, not yet handed back (RAM free lists, or the pagemap) */
@@ -88,6 +94,7 @@ export class LeafMove {
 		this.step = step;
 		this.dFlags = f.flags[c]; this.dMapc = f.mapcount[c]; this.dRef = f.refcount[c];
 		this.dSlot = f.slot[c]; this.dMapping = f.mapping[c]; this.dIndex = f.index[c];
+		this.dPin = f.pincount[c]; this.dHead = f.head[c]; this.dSwap = f.swap[c];
 	}
 }
 
@@ -96,10 +103,11 @@ export class LeafMove {
  * reference goes is queued in st.freeing; a source with more references loses one (put_page). */
 export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32Array, li: number, hi: number, base: number): number {
 	let sc = st.sc;
-	let sFlags = st.sFlags, sPin = st.sPin, sMapc = st.sMapc, sRef = st.sRef, sSlot = st.sSlot, sMapping = st.sMapping, sOwner = st.sOwner, sIndex = st.sIndex;
+	let sFlags = st.sFlags, sPin = st.sPin, sMapc = st.sMapc, sRef = st.sRef, sSlot = st.sSlot, sMapping = st.sMapping, sOwner = st.sOwner, sIndex = st.sIndex, sSwap = st.sSwap;
 	let dst = st.dst, d = st.d, left = st.left;
 	const step = st.step;
-	const dFlags = st.dFlags, dMapc = st.dMapc, dRef = st.dRef, dSlot = st.dSlot, dMapping = st.dMapping, dIndex = st.dIndex;
+	const dFlags = st.dFlags, dMapc = st.dMapc, dRef = st.dRef, dSlot = st.dSlot, dMapping = st.dMapping, dIndex = st.dIndex, dPin = st.dPin, dHead = st.dHead;
+	const dInit = st.dInit;
 	const mPte = st.mPte, mPfn = st.mPfn, freeing = st.freeing;
 	const holes = st.holes, devType = st.devType, holePte = st.holePte, movedYoung = st.movedYoung, anonMapping = st.anonMapping;
 	let freeN = st.freeN, copied = st.copied, moved = st.moved, used = 0, mUsed = 0;
@@ -115,14 +123,24 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 			if (src >> 12 !== sc) {
 				sc = src >> 12;
 				sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sRef = f.refcount[sc];
-				sSlot = f.slot[sc]; sMapping = f.mapping[sc]; sOwner = f.owner[sc]; sIndex = f.index[sc];
+				sSlot = f.slot[sc]; sMapping = f.mapping[sc]; sOwner = f.owner[sc]; sIndex = f.index[sc]; sSwap = f.swap[sc];
 			}
 			const fl = sFlags[o];
 			if (fl & PG.ZERO) {
 				src = -1;
 			} else if ((fl & (PG.DEV_PRIVATE | PG.DEV_COHERENT | PG.DAX)) || sPin[o] > 0) {
 				continue; // not selectable, or pinned
+			} else if ((fl & (PG.HEAD | PG.TAIL | PG.FILE)) || sMapc[o] !== 1 || sSwap[o] >= 0 || sOwner[o] !== RAM_POOL || sRef[o] < 1) {
+				// collect splits folios and unmaps every mapping; put_page of a frame of another
+				// owner is the general steps' too
+				stop = Stop.REFUSE;
+				break;
 			}
+		} else if (t === PTE.DEVPRIV) {
+			// a device-private entry maps a device-private page, which SELECT_SYSTEM leaves alone
+			const p = pfns[li];
+			if (!(f.flags[p >> 12][p & 4095] & PG.DEV_PRIVATE)) { stop = Stop.REFUSE; break; }
+			continue;
 		} else if (t !== PTE.NONE) {
 			continue;
 		}
@@ -131,12 +149,17 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 		if (left === 0) { stop = Stop.ALLOC; break; }
 		const vpn = base + li;
 		let write = 0;
+		// the allocator's init of the new page (Device.takeRun leaves it to the page's user; its
+		// owner is the device's and it is on no LRU list and in no swap cache already)
+		dRef[d] = 1;
+		dPin[d] = 0;
+		dHead[d] = dst;
 		if (src < 0) {
 			// migrate_vma_insert_page (page_add_anon_rmap): the hole gets the new zero-filled page
 			dMapping[d] = anonMapping;
 			dIndex[d] = vpn;
-			dFlags[d] |= PG.ANON;
-			dMapc[d]++;
+			dFlags[d] = dInit | PG.ANON;
+			dMapc[d] = 1;
 			dSlot[d] = -1;
 			if (t === PTE.NONE) { used++; }
 			pte[li] = holePte;
@@ -148,11 +171,10 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 			// reference and bytes, and the old one is put
 			dMapping[d] = sMapping[o];
 			dIndex[d] = sIndex[o];
-			dFlags[d] |= sFlags[o] & (PG.ANON | PG.DIRTY);
+			dFlags[d] = dInit | (sFlags[o] & (PG.ANON | PG.DIRTY));
 			pfns[li] = dst;
 			pte[li] = devType | (e & (PTE.WRITE | PTE.DIRTY)) | movedYoung;
 			dMapc[d] = 1;
-			dRef[d] = 1;
 			dSlot[d] = sSlot[o];
 			sSlot[o] = -1;
 			sMapc[o] -= 1;
@@ -179,7 +201,7 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 		if (stop !== Stop.DONE) { break; }
 	}
 	st.sc = sc;
-	st.sFlags = sFlags; st.sPin = sPin; st.sMapc = sMapc; st.sRef = sRef; st.sSlot = sSlot; st.sMapping = sMapping; st.sOwner = sOwner; st.sIndex = sIndex;
+	st.sFlags = sFlags; st.sPin = sPin; st.sMapc = sMapc; st.sRef = sRef; st.sSlot = sSlot; st.sMapping = sMapping; st.sOwner = sOwner; st.sIndex = sIndex; st.sSwap = sSwap;
 	st.dst = dst; st.d = d; st.left = left;
 	st.freeN = freeN; st.copied = copied; st.moved = moved; st.used = used; st.mUsed = mUsed;
 	st.stop = stop;
@@ -192,10 +214,11 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
  * page_free; a page with more references loses one. */
 export function leafToRam(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32Array, li: number, hi: number): number {
 	let sc = st.sc;
-	let sFlags = st.sFlags, sPin = st.sPin, sMapc = st.sMapc, sRef = st.sRef, sSlot = st.sSlot, sMapping = st.sMapping, sOwner = st.sOwner, sIndex = st.sIndex;
+	let sFlags = st.sFlags, sPin = st.sPin, sMapc = st.sMapc, sRef = st.sRef, sSlot = st.sSlot, sMapping = st.sMapping, sOwner = st.sOwner, sIndex = st.sIndex, sSwap = st.sSwap;
 	let dst = st.dst, d = st.d, left = st.left;
 	const step = st.step;
-	const dFlags = st.dFlags, dMapc = st.dMapc, dRef = st.dRef, dSlot = st.dSlot, dMapping = st.dMapping, dIndex = st.dIndex;
+	const dFlags = st.dFlags, dMapc = st.dMapc, dRef = st.dRef, dSlot = st.dSlot, dMapping = st.dMapping, dIndex = st.dIndex, dPin = st.dPin, dHead = st.dHead, dSwap = st.dSwap;
+	const dInit = st.dInit;
 	const mPte = st.mPte, mPfn = st.mPfn, freeing = st.freeing;
 	const selPrivate = st.selPrivate, selCoherent = st.selCoherent, ownedOwner = st.ownedOwner;
 	let freeN = st.freeN, moved = st.moved, mUsed = 0;
@@ -209,13 +232,15 @@ export function leafToRam(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32A
 		if (src >> 12 !== sc) {
 			sc = src >> 12;
 			sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sRef = f.refcount[sc];
-			sSlot = f.slot[sc]; sMapping = f.mapping[sc]; sOwner = f.owner[sc]; sIndex = f.index[sc];
+			sSlot = f.slot[sc]; sMapping = f.mapping[sc]; sOwner = f.owner[sc]; sIndex = f.index[sc]; sSwap = f.swap[sc];
 		}
 		const fl = sFlags[o];
+		if (t === PTE.DEVPRIV && !(fl & PG.DEV_PRIVATE)) { stop = Stop.REFUSE; break; }
 		// selectable(): this device's own pages of the kind asked for, unpinned
 		if (fl & PG.ZERO || sPin[o] > 0) { continue; }
 		if (!((fl & PG.DEV_PRIVATE) ? selPrivate : (fl & PG.DEV_COHERENT) ? selCoherent : false)) { continue; }
 		if (sOwner[o] !== ownedOwner) { stop = Stop.OWNER; break; }
+		if ((fl & (PG.HEAD | PG.TAIL | PG.FILE)) || sMapc[o] !== 1 || sSwap[o] >= 0 || sRef[o] < 1) { stop = Stop.REFUSE; break; }
 		if (left === 0) { stop = Stop.ALLOC; break; }
 		// dmirror_devmem_fault_alloc_and_copy: the device's own entry goes (xa_erase)
 		if (mPte.length > 0 && (mPte[li] & PTE.TYPE_MASK) !== PTE.NONE) {
@@ -224,9 +249,14 @@ export function leafToRam(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32A
 			mPfn[li] = 0;
 		}
 		moved++;
+		// the allocator's init of the new page (Frames.takeRamRun leaves it to the page's user;
+		// its owner is RAM's, and the run joins the LRU when it is done)
+		dPin[d] = 0;
+		dHead[d] = dst;
+		dSwap[d] = -1;
 		dMapping[d] = sMapping[o];
 		dIndex[d] = sIndex[o];
-		dFlags[d] |= fl & (PG.ANON | PG.DIRTY);
+		dFlags[d] = dInit | (fl & (PG.ANON | PG.DIRTY));
 		pfns[li] = dst;
 		pte[li] = PTE.PRESENT | (e & (PTE.WRITE | PTE.DIRTY)) | PTE.YOUNG;
 		dMapc[d] = 1;
@@ -249,7 +279,7 @@ export function leafToRam(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32A
 		left--;
 	}
 	st.sc = sc;
-	st.sFlags = sFlags; st.sPin = sPin; st.sMapc = sMapc; st.sRef = sRef; st.sSlot = sSlot; st.sMapping = sMapping; st.sOwner = sOwner; st.sIndex = sIndex;
+	st.sFlags = sFlags; st.sPin = sPin; st.sMapc = sMapc; st.sRef = sRef; st.sSlot = sSlot; st.sMapping = sMapping; st.sOwner = sOwner; st.sIndex = sIndex; st.sSwap = sSwap;
 	st.dst = dst; st.d = d; st.left = left;
 	st.freeN = freeN; st.moved = moved; st.mUsed = mUsed;
 	st.stop = stop;

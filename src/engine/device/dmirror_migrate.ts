@@ -125,7 +125,8 @@ function* alloc_and_copy_to_device(k: Kernel, dev: Device, m: Mirror, a: Migrate
 		a.dstF[i] = MPFN.VALID | write;
 		if (!hole) { copied++; }
 	}
-	k.advance(transferNs(dev.cfg.linkBw, copied * PAGE_SIZE));
+	// the whole-leaf path's first pages, if it moved some (MigrateVma.leafTook), cross the link with these
+	k.advance(transferNs(dev.cfg.linkBw, (a.leafCopied + copied) * PAGE_SIZE));
 }
 
 function selectOwn(dev: Device): number {
@@ -151,7 +152,7 @@ export function* dmirror_migrate_to_system(k: Kernel, dev: Device, mm: Mm, start
 			const a = new MigrateVma(mm, vma, addr, next, selectOwn(dev), dev, direction, leaf);
 			const done = yield* migrate_vma_setup(k, a, leaf ? leafPath : undefined);
 			dev.stats.lock_skipped += a.lockSkipped;
-			cpages += done >= 0 ? done : yield* finish_migration_to_ram(k, dev, a, m);
+			cpages += done >= 0 ? done : a.leafMoved + (yield* finish_migration_to_ram(k, dev, a, m));
 			addr = next;
 		}
 		return { cpages, faults: 0 };

@@ -116,16 +116,29 @@ function planToRam(k: Kernel, a: MigrateVma): number {
 /** one range's state between the per-page loops (reused: a range runs to its end without a yield) */
 const st = new LeafMove();
 
+/** The leaf loops stopped at `at` (Stop.REFUSE, or a PMD-mapped leaf): the pages before it have
+ * moved and the general steps take the range from there, as if collect had begun at `at`. The
+ * link time of what moved is charged with theirs, in one transfer, as the general steps charge
+ * a whole range. */
+function leave(a: MigrateVma, at: number, copied: number): number {
+	if (at > a.start) { a.leafTook(at - a.start, st.moved, copied); }
+	return -1;
+}
+
 /** dmirror_migrate_to_device's steps for one migrate_vma range (flags SELECT_SYSTEM). Returns -1
- * (not taken) or the pages that moved. Destination pages come from the device in runs
- * (Device.allocRun). */
+ * (the general steps take the range, or what is left of it: see leave) or the pages that moved.
+ * Destination pages come from the device in runs (Device.allocRun); runs are asked for the rest
+ * of the range, and what a run has left when the range ends goes back (Device.ungetRun), so the
+ * allocator hands out exactly the pages allocPage would. A device that might not hold the whole
+ * range is planned first (planToDevice): the general steps fill it page by page. */
 export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m: Mirror): number {
 	// DAX (experimental=dax_migration copies, persistent pages stay): the general steps
 	// several open files of the device (mirror_handles.ts) note which file migrated each page
 	if (m.failAlloc || a.flags !== SELECT.SYSTEM || a.vma.backing === 'dax' || dev.handles.length > 0) { return -1; }
 	const holes = a.vma.isAnonPrivate;
-	let need = planToDevice(k, a, holes);
-	if (need < 0 || dev.capacityPages - dev.usedPages < need) { return -1; }
+	const planned = dev.capacityPages - dev.usedPages < a.npages;
+	let need = planned ? planToDevice(k, a, holes) : 0;
+	if (planned && (need < 0 || dev.capacityPages - dev.usedPages < need)) { return -1; }
 	const f = k.frames;
 	const pt = a.mm.pt;
 	const mpt = m.pt;
@@ -137,7 +150,10 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 	st.holePte = devType | (a.vma.writable ? PTE.WRITE : 0) | (devType === PTE.PRESENT ? PTE.YOUNG | PTE.DIRTY : 0);
 	st.movedYoung = devType === PTE.PRESENT ? PTE.YOUNG : 0;
 	st.anonMapping = Kernel.anonMapping(a.mm.family);
-	for (let s = a.start; s < a.end;) {
+	st.dInit = dev.pageFlag;
+	let runFirst = 0, runLength = 0, runStep = 1;
+	let refused = -1;
+	for (let s = a.start; s < a.end && refused < 0;) {
 		const lo = s & LEAF_MASK;
 		const hi = Math.min(PTRS_PER_PMD, lo + a.end - s);
 		const base = s - lo;
@@ -147,6 +163,7 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 			if (!holes) { continue; }
 			leaf = pt.leafFor(base);
 		}
+		if (leaf.huge) { refused = base + lo; break; }
 		// the mirror's leaf is made when the first page of this leaf moves
 		let ml: PtLeaf | undefined;
 		st.setMirror(undefined);
@@ -156,9 +173,11 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 			if (ml) { ml.used += st.mUsed; }
 			const stop = st.stop;
 			if (stop === Stop.ALLOC) {
-				const dst = dev.allocRun(k, need);
-				st.setRun(f, dst, dev.runLength, dev.runStep);
-				need -= dev.runLength;
+				runFirst = dev.takeRun(k, planned ? need : a.end - base - li);
+				runLength = dev.runLength;
+				runStep = dev.runStep;
+				st.setRun(f, runFirst, runLength, runStep);
+				need -= runLength;
 			} else if (stop === Stop.MIRROR_LEAF) {
 				ml = mpt.leafFor(base + li);
 				st.setMirror(ml);
@@ -168,58 +187,78 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 				ml = mpt.leafFor(base + li);
 				st.setMirror(ml);
 				li++;
+			} else if (stop === Stop.REFUSE) {
+				refused = base + li;
+				break;
 			}
 		}
 	}
+	if (st.left > 0) { dev.endRun(runFirst, runLength, runStep, runLength - st.left); }
 	if (st.freeN > 0) { f.freeRamPfns(st.freeing, st.freeN); }
 	dev.stats.migrated_in += st.moved;
+	if (refused >= 0) { return leave(a, refused, st.copied); }
 	k.advance(transferNs(dev.cfg.linkBw, st.copied * PAGE_SIZE));
 	return st.moved;
 }
 
-/** dmirror_migrate_to_system's steps for one range (finish_migration_to_ram): returns -1 (not
- * taken) or the entries that migrated. */
+/** dmirror_migrate_to_system's steps for one range (finish_migration_to_ram): returns -1 (the
+ * general steps take the range or its rest, as for dmirror_leaf_to_device) or the entries that
+ * migrated. A RAM that might not hold the whole range is planned first (planToRam). */
 export function dmirror_leaf_to_ram(k: Kernel, a: MigrateVma, dev: Device, m: Mirror): number {
 	if (m.failAlloc || (a.flags & (SELECT.SYSTEM | SELECT.COMPOUND)) || a.vma.backing === 'dax' || dev.handles.length > 0) { return -1; }
-	let need = planToRam(k, a);
 	const f = k.frames;
-	if (need < 0 || f.ramPages - f.ramUsed < need) { return -1; }
+	const planned = f.ramPages - f.ramUsed < a.npages;
+	let need = planned ? planToRam(k, a) : 0;
+	if (planned && (need < 0 || f.ramPages - f.ramUsed < need)) { return -1; }
 	const pt = a.mm.pt;
 	const mirror = dev.mirrors.get(a.mm);
 	st.reset(a.npages);
 	st.selPrivate = (a.flags & SELECT.DEVICE_PRIVATE) !== 0;
 	st.selCoherent = (a.flags & SELECT.DEVICE_COHERENT) !== 0;
+	st.dInit = PG.ANON;
 	// the pgmap of the device frames seen last (page_pgmap): the frees queued are its pages
 	let pgmap: DevPagemap | undefined;
-	for (let s = a.start; s < a.end;) {
+	let runFirst = 0, runLength = 0, runStep = 1, runLinked = false;
+	let refused = -1;
+	for (let s = a.start; s < a.end && refused < 0;) {
 		const lo = s & LEAF_MASK;
 		const hi = Math.min(PTRS_PER_PMD, lo + a.end - s);
 		const base = s - lo;
 		s += hi - lo;
 		const leaf = pt.leaf(base);
 		if (!leaf) { continue; }
+		if (leaf.huge) { refused = base + lo; break; }
 		const ml = mirror?.pt.leaf(base);
 		st.setMirror(ml);
 		for (let li = lo; li < hi;) {
 			li = leafToRam(st, f, leaf.pte, leaf.pfn, li, hi);
 			if (ml) { ml.used += st.mUsed; }
 			if (st.stop === Stop.ALLOC) {
-				const dst = f.allocRamRun(need, PG.ANON);
-				st.setRun(f, dst, f.runLength, f.runStep);
-				need -= f.runLength;
+				if (runLength > 0) { f.endRamRun(runFirst, runLength, runStep, runLinked, runLength); }
+				runFirst = f.takeRamRun(planned ? need : a.end - base - li);
+				runLength = f.runLength;
+				runStep = f.runStep;
+				runLinked = f.runLinked;
+				st.setRun(f, runFirst, runLength, runStep);
+				need -= runLength;
 			} else if (st.stop === Stop.OWNER) {
 				const src = leaf.pfn[li];
 				if (!page_pgmap_owned(k, src, a.owner)) { li++; continue; }
 				if (pgmap && st.freeN > 0) { page_free_pages(k, pgmap, st.freeing, st.freeN); st.freeN = 0; }
 				st.ownedOwner = f.owner[src >> 12][src & 4095];
 				pgmap = page_pgmap(k, src);
+			} else if (st.stop === Stop.REFUSE) {
+				refused = base + li;
+				break;
 			}
 		}
 		if (ml && ml.used === 0) { mirror!.pt.dropIfEmpty(base); }
 	}
+	if (runLength > 0) { f.endRamRun(runFirst, runLength, runStep, runLinked, runLength - st.left); }
 	if (pgmap && st.freeN > 0) { page_free_pages(k, pgmap, st.freeing, st.freeN); }
-	k.advance(transferNs(dev.cfg.linkBw, st.moved * PAGE_SIZE));
 	dev.stats.migrated_out += st.moved;
+	if (refused >= 0) { return leave(a, refused, st.moved); }
+	k.advance(transferNs(dev.cfg.linkBw, st.moved * PAGE_SIZE));
 	return st.moved;
 }
 

@@ -99,6 +99,6 @@ function* alloc_and_copy_to_ram(k: Kernel, dev: Device, a: MigrateVma, flags: Mi
 		mirror?.refreshed(a.start + i, a.start + i + 1);
 		moved++;
 	}
-	k.advance(transferNs(dev.cfg.linkBw, moved * PAGE_SIZE));
+	k.advance(transferNs(dev.cfg.linkBw, (a.leafCopied + moved) * PAGE_SIZE));
 	return { moved, short, full };
 }

@@ -23,7 +23,7 @@ export const enum MPFN { VALID = 1, MIGRATE = 2, WRITE = 8, COMPOUND = 16 }
 export const enum SELECT { SYSTEM = 1, DEVICE_PRIVATE = 2, DEVICE_COHERENT = 4, COMPOUND = 8 }
 
 export class MigrateVma {
-	readonly npages: number;
+	npages: number;
 	/** source pfn (-1 for a hole) and MPFN flags; allocated by collect when `deferArrays` (a
 	 * driver's whole-leaf path may finish the migration without them) */
 	src!: Int32Array;
@@ -42,7 +42,7 @@ export class MigrateVma {
 	constructor(
 		readonly mm: Mm,
 		readonly vma: Vma,
-		readonly start: number,
+		public start: number,
 		readonly end: number,
 		readonly flags: number,
 		/** pgmap_owner: whose device pages may be selected, and whose notifier is skipped */
@@ -53,6 +53,21 @@ export class MigrateVma {
 	) {
 		this.npages = end - start;
 		if (!deferArrays) { this.allocArrays(); }
+	}
+
+	/** pages at the start of the call that a driver's whole-leaf path moved before it met one it
+	 * leaves to collect (MigrateLeafPath), and the pages it copied: the driver's general steps
+	 * count them with their own (the link time of one transfer is not that of two) */
+	leafMoved = 0;
+	leafCopied = 0;
+
+	/** the whole-leaf path moved the first n pages (moved, copied as above): collect and the
+	 * driver's steps take the rest of the range */
+	leafTook(n: number, moved: number, copied: number): void {
+		this.start += n;
+		this.npages -= n;
+		this.leafMoved = moved;
+		this.leafCopied = copied;
 	}
 
 	/** the src/dst arrays, carved out of one buffer: one allocation per migrate_vma call */
@@ -70,7 +85,9 @@ export class MigrateVma {
 /** A driver's whole-leaf path (device/dmirror_migrate_leaf.ts), offered the range after the
  * MIGRATE invalidation: it returns -1 to leave the range to collect and the driver's general
  * steps, or finishes the whole migration itself (exactly as the general steps would) and returns
- * the driver's result. */
+ * the driver's result. It may also move the range's first pages and leave the rest
+ * (MigrateVma.leafTook), returning -1: no page of the range is collected before another is
+ * migrated, so the general steps over the rest end where they would over the whole range. */
 export type MigrateLeafPath = (k: Kernel, a: MigrateVma) => number;
 
 /** Returns -1, or what `leaf` returned when it finished the migration (see MigrateLeafPath). */

@@ -152,6 +152,42 @@ export class Frames extends FrameChunks {
 		return top;
 	}
 
+	/** frames of the last takeRamRun are initialised and on the LRU already (allocRam's) */
+	runLinked = false;
+
+	/** allocRamRun for a caller that initialises each frame itself as it uses it (a whole-leaf
+	 * migration, which writes every field anyway and may use fewer frames than it asks for, the
+	 * rest of its range): the frames are taken off the free list and counted, but neither
+	 * initialised nor put on the LRU. endRamRun finishes the run. */
+	takeRamRun(max: number): number {
+		const top = this.freeRam.popRun(max);
+		if (top === undefined) {
+			this.runLength = 1;
+			this.runLinked = true;
+			return this.allocRam(PG.ANON);
+		}
+		const n = this.freeRam.popped;
+		this.use(top, true);
+		this.account(top, n);
+		this.ramUsed += n;
+		this.runLength = n;
+		this.runStep = this.freeRam.popStep;
+		this.runLinked = false;
+		return top;
+	}
+
+	/** The caller of takeRamRun initialised the first `used` frames of the run (first, n, step,
+	 * linked as takeRamRun said): they join the inactive anon list as allocRam's would, in order,
+	 * and the others go back to the free list untouched, as if never taken. The first frame of
+	 * a run is always used, so its chunk stays busy. */
+	endRamRun(first: number, n: number, step: number, linked: boolean, used: number): void {
+		if (!linked) { this.lruAddRun(first, used, step, LRU.INACTIVE_ANON); }
+		if (used === n) { return; }
+		for (let i = n - 1; i >= used; i--) { this.freeRam.push(first + i * step); }
+		this.ramUsed -= n - used;
+		this.account(first, used - n);
+	}
+
 	/** A PMD-sized RAM folio, or -1 when RAM cannot hold it (the caller falls back to 4K). */
 	allocRamHuge(flags: number): number {
 		if (this.ramUsed + HPAGE_NR > this.ramPages) { return -1; }
