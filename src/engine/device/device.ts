@@ -135,6 +135,9 @@ export class Device {
 		if (left <= 0) { return false; }
 		const npages = Math.min(DEVMEM_CHUNK_PAGES, left);
 		const first = k.frames.reserve(npages, this.index);
+		// every frame of the chunk is free: frame chunks wholly this device's stay released
+		// (frames_chunks.ts) until a page in them is allocated
+		k.frames.accountRange(first, npages, -1);
 		this.chunks.push({ first, npages });
 		const whole = npages - (npages % HPAGE_NR);
 		for (let h = first + whole - HPAGE_NR; h >= first; h -= HPAGE_NR) { this.freeHuge.push(h); }
@@ -169,6 +172,7 @@ export class Device {
 		}
 		const pfn = this.free.pop()!;
 		this.usedPages++;
+		k.frames.account(pfn, 1);
 		k.frames.initDevice(pfn, this.index, this.pageFlag);
 		return pfn;
 	}
@@ -201,6 +205,7 @@ export class Device {
 			step = free.popStep;
 		}
 		this.usedPages += n;
+		k.frames.account(first, n);
 		if (init) { k.frames.initRun(step > 0 ? first : first - n + 1, n, this.index, this.pageFlag); }
 		this.runLength = n;
 		this.runStep = step;
@@ -219,9 +224,10 @@ export class Device {
 	/** The caller of takeRun used the first `used` pages of the run (first, n, step): the others
 	 * go back to the free list untouched, as if never taken (the run's first page is always
 	 * used, so a 2 MiB run it broke is on the free list either way). */
-	endRun(first: number, n: number, step: number, used: number): void {
+	endRun(k: Kernel, first: number, n: number, step: number, used: number): void {
 		for (let i = n - 1; i >= used; i--) { this.free.push(first + i * step); }
 		this.usedPages -= n - used;
+		k.frames.account(first, used - n);
 	}
 
 	/** A PMD-sized device folio, or -1. */
@@ -231,32 +237,42 @@ export class Device {
 		const head = this.freeHuge.pop();
 		if (head === undefined) { return -1; }
 		this.usedPages += HPAGE_NR;
+		k.frames.accountRange(head, HPAGE_NR, 1);
 		k.frames.initHuge(head, this.index, this.pageFlag);
 		return head;
 	}
 
-	/** folio_free for a base page */
-	freePage(pfn: number): void {
+	/** folio_free for a base page (its struct page written for the last time already) */
+	freePage(k: Kernel, pfn: number): void {
 		this.usedPages--;
 		this.free.push(pfn);
+		k.frames.account(pfn, -1);
 	}
 
 	/** freePage of pfns[0..n), in that order */
-	freePages(pfns: Int32Array, n: number): void {
+	freePages(k: Kernel, pfns: Int32Array, n: number): void {
 		this.usedPages -= n;
 		this.free.pushMany(pfns, n);
+		k.frames.accountFreed(pfns, n);
 	}
 
-	freeFolio(head: number): void {
+	freeFolio(k: Kernel, head: number): void {
 		this.usedPages -= HPAGE_NR;
 		this.freeHuge.push(head);
+		k.frames.accountRange(head, HPAGE_NR, -1);
 	}
 
 	/** A whole 2 MiB run of device memory for the UVM allocator (uvm/pmm.ts), or -1; its pages
-	 * are not initialised until used. */
+	 * are not initialised until used, and it never comes back, so its frame chunks keep their
+	 * arrays (made now: the allocator's other writes need them). */
 	allocRootChunk(k: Kernel): number {
 		if (this.freeHuge.length === 0 && !this.allocateChunk(k)) { return -1; }
-		return this.freeHuge.pop() ?? -1;
+		const first = this.freeHuge.pop();
+		if (first === undefined) { return -1; }
+		k.frames.accountRange(first, HPAGE_NR, 1);
+		k.frames.use(first, false);
+		k.frames.use(first + HPAGE_NR - 1, false);
+		return first;
 	}
 
 	/** Drops every chunk once all its pages are free (after `release`), as dmirror unplugs them. */
@@ -290,12 +306,12 @@ export function dmirror_page_to_device(k: Kernel, pfn: number): Device {
 /** dmirror_devmem_free: a page (or folio) of device memory nobody references any more. */
 function dmirror_devmem_free(k: Kernel, pfn: number, nr: number): void {
 	const dev = dmirror_page_to_device(k, pfn);
-	if (nr === HPAGE_NR) { dev.freeFolio(pfn); } else { dev.freePage(pfn); }
+	if (nr === HPAGE_NR) { dev.freeFolio(k, pfn); } else { dev.freePage(k, pfn); }
 }
 
 /** dmirror_devmem_free of base pages, one after another (one pagemap: one device) */
 function dmirror_devmem_free_many(k: Kernel, pfns: Int32Array, n: number): void {
-	if (n > 0) { dmirror_page_to_device(k, pfns[0]).freePages(pfns, n); }
+	if (n > 0) { dmirror_page_to_device(k, pfns[0]).freePages(k, pfns, n); }
 }
 
 /** dmirror_devmem_ops: the only calls core mm makes into a device's memory. */

@@ -116,7 +116,7 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 		const e = pte[li];
 		const t = e & PTE.TYPE_MASK;
 		let src = -1;
-		let o = 0;
+		let o = 0, fl = 0, r = 0;
 		if (t === PTE.PRESENT) {
 			src = pfns[li];
 			o = src & 4095;
@@ -125,12 +125,14 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 				sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sRef = f.refcount[sc];
 				sSlot = f.slot[sc]; sMapping = f.mapping[sc]; sOwner = f.owner[sc]; sIndex = f.index[sc]; sSwap = f.swap[sc];
 			}
-			const fl = sFlags[o];
+			fl = sFlags[o];
+			r = sRef[o];
+			// (values read once: a store to one typed array keeps V8 from reusing a load of another)
 			if (fl & PG.ZERO) {
 				src = -1;
 			} else if ((fl & (PG.DEV_PRIVATE | PG.DEV_COHERENT | PG.DAX)) || sPin[o] > 0) {
 				continue; // not selectable, or pinned
-			} else if ((fl & (PG.HEAD | PG.TAIL | PG.FILE)) || sMapc[o] !== 1 || sSwap[o] >= 0 || sOwner[o] !== RAM_POOL || sRef[o] < 1) {
+			} else if ((fl & (PG.HEAD | PG.TAIL | PG.FILE)) || sMapc[o] !== 1 || sSwap[o] >= 0 || sOwner[o] !== RAM_POOL || r < 1) {
 				// collect splits folios and unmaps every mapping; put_page of a frame of another
 				// owner is the general steps' too
 				stop = Stop.REFUSE;
@@ -171,16 +173,16 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 			// reference and bytes, and the old one is put
 			dMapping[d] = sMapping[o];
 			dIndex[d] = sIndex[o];
-			dFlags[d] = dInit | (sFlags[o] & (PG.ANON | PG.DIRTY));
+			dFlags[d] = dInit | (fl & (PG.ANON | PG.DIRTY));
 			pfns[li] = dst;
 			pte[li] = devType | (e & (PTE.WRITE | PTE.DIRTY)) | movedYoung;
 			dMapc[d] = 1;
 			dSlot[d] = sSlot[o];
 			sSlot[o] = -1;
-			sMapc[o] -= 1;
+			// its only mapping went (the mapcount was 1)
+			sMapc[o] = 0;
 			// put_page: the last reference of a RAM page frees it (queued, in order); any other
-			// reference count only drops (the plan left frames of other owners to the general path)
-			const r = sRef[o];
+			// reference count only drops (frames of other owners are refused above)
 			if (r === 1) { freeing[freeN++] = src; } else { sRef[o] = r - 1; }
 		}
 		// dmirror_migrate_finalize_and_map: the device maps what it now holds
@@ -240,7 +242,8 @@ export function leafToRam(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32A
 		if (fl & PG.ZERO || sPin[o] > 0) { continue; }
 		if (!((fl & PG.DEV_PRIVATE) ? selPrivate : (fl & PG.DEV_COHERENT) ? selCoherent : false)) { continue; }
 		if (sOwner[o] !== ownedOwner) { stop = Stop.OWNER; break; }
-		if ((fl & (PG.HEAD | PG.TAIL | PG.FILE)) || sMapc[o] !== 1 || sSwap[o] >= 0 || sRef[o] < 1) { stop = Stop.REFUSE; break; }
+		const r = sRef[o];
+		if ((fl & (PG.HEAD | PG.TAIL | PG.FILE)) || sMapc[o] !== 1 || sSwap[o] >= 0 || r < 1) { stop = Stop.REFUSE; break; }
 		if (left === 0) { stop = Stop.ALLOC; break; }
 		// dmirror_devmem_fault_alloc_and_copy: the device's own entry goes (xa_erase)
 		if (mPte.length > 0 && (mPte[li] & PTE.TYPE_MASK) !== PTE.NONE) {
@@ -263,8 +266,8 @@ export function leafToRam(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32A
 		dRef[d] = 1;
 		dSlot[d] = sSlot[o];
 		sSlot[o] = -1;
-		sMapc[o] -= 1;
-		const r = sRef[o];
+		// its only mapping went (the mapcount was 1)
+		sMapc[o] = 0;
 		if (r === 1) {
 			// put_page of a device page: free_zone_device_folio hands it to the driver
 			sRef[o] = 0;

@@ -2,10 +2,13 @@
 // FRAME_CHUNK frames, so the pfn space grows by adding chunks and nothing is ever copied. A field
 // of frame `pfn` is `field[pfn >> 12][pfn & 4095]` (FRAME_SHIFT, FRAME_MASK).
 //
-// Host memory follows live frames, not the peak: a chunk holding only free RAM frames (its frames
-// all went back to the free lists, say after migrating them to a device) hands its arrays back and
-// points every field at one shared, never-written chunk of free-frame defaults, which reads exactly
-// as its free frames did; the first allocation in it gets private arrays again. Device memory
+// Host memory follows live frames, not the peak: a chunk holding only free frames (its RAM frames
+// all went back to the free lists, say after migrating them to a device, or its device frames all
+// went back to their device) hands its arrays back and points every field at one shared,
+// never-written chunk of its pool's free-frame defaults, which reads exactly as its free frames
+// did; the first allocation in it gets private arrays again. The arrays handed back are what the
+// next chunk to need arrays takes: a migration empties the chunks of one pool as it fills those of
+// the other. Device memory
 // chunks never hold LRU links or swap entries (device pages are on no LRU list and never in the
 // swap cache), so those fields point at the shared defaults there too. Linux sizes struct page for
 // every frame; the simulator only keeps what an inspector could tell apart from a free frame.
@@ -43,8 +46,8 @@ export class FrameChunks {
 
 	/** per chunk: whose memory its frames are (POOL_MIXED: several, or frames never freed) */
 	private pool: number[] = [];
-	/** per chunk: frames that are not free RAM. A new chunk starts wholly busy (frames not yet
-	 * reserved are not free either); only frames freed to the RAM free lists lower it. */
+	/** per chunk: frames that are not free. A new chunk starts wholly busy (frames not yet
+	 * reserved are not free either); frames freed to the RAM free lists or their device's lower it. */
 	private busy: number[] = [];
 	/** per chunk: its fields are the shared defaults (no free frame in it differs from them) */
 	private released: boolean[] = [];
@@ -81,11 +84,32 @@ export class FrameChunks {
 		if (ram && !this.ramFields[c]) { this.ownRamFields(c); }
 	}
 
-	/** `n` frames of the chunk of `pfn` were allocated (+) or went back to the RAM free lists (-). */
+	/** `n` frames of the chunk of `pfn` were allocated (+) or went back to the RAM free lists or
+	 * their device (-): a chunk of one pool whose frames are all free is released. */
 	account(pfn: number, n: number): void {
 		const c = pfn >> FRAME_SHIFT;
 		this.busy[c] += n;
 		if (this.busy[c] === 0 && this.pool[c] !== POOL_MIXED) { this.release(c); }
+	}
+
+	/** account() for frames [first, first + n), which may lie in several chunks */
+	accountRange(first: number, n: number, sign: 1 | -1): void {
+		for (let p = first, end = first + n; p < end;) {
+			const e = Math.min(end, ((p >> FRAME_SHIFT) + 1) << FRAME_SHIFT);
+			this.account(p, sign * (e - p));
+			p = e;
+		}
+	}
+
+	/** account(pfns[i], -1) for i in [0, n), a chunk at a time (after the frames' last writes) */
+	accountFreed(pfns: Int32Array, n: number): void {
+		for (let i = 0; i < n;) {
+			const c = pfns[i] >> FRAME_SHIFT;
+			let j = i + 1;
+			while (j < n && pfns[j] >> FRAME_SHIFT === c) { j++; }
+			this.account(pfns[i], i - j);
+			i = j;
+		}
 	}
 
 	/** RAM chunks whose arrays were handed back (for the memory bench and tests). */
