@@ -7,7 +7,7 @@
 // run spends most of its time waiting for that), and no call inside it blocks the optimisation of
 // the typed-array accesses around it. Their state lives in one object of a fixed shape between
 // calls (LeafMove).
-import { PG, RAM_POOL, type Frames } from '../mm/frames';
+import { LRU, PG, RAM_POOL, type Frames } from '../mm/frames';
 import { PTE, type PtLeaf } from '../mm/pagetable';
 
 // what chunk arrays hold before the first frame is seen (one type per field)
@@ -40,6 +40,7 @@ export class LeafMove {
 	// the source frames' chunk
 	sc = -1;
 	sFlags = NO_U16; sPin = NO_I32; sMapc = NO_I32; sRef = NO_I32; sSlot = NO_I32; sMapping = NO_I32; sOwner = NO_I16; sIndex = NO_F64; sSwap = NO_I32;
+	sLru = NO_U8; sNext = NO_I32; sPrev = NO_I32;
 	// the destination run: next frame, its offset in its chunk, frames left, step between them
 	dst = 0; d = 0; left = 0; step = 1;
 	dFlags = NO_U16; dMapc = NO_I32; dRef = NO_I32; dSlot = NO_I32; dMapping = NO_I32; dIndex = NO_F64; dPin = NO_I32; dHead = NO_I32; dSwap = NO_I32;
@@ -100,10 +101,12 @@ export class LeafMove {
 
 /** dmirror_migrate_to_device's steps for the entries [li, hi) of one leaf (base: its first vpn).
  * Returns where it stopped (hi when done; st.stop says why otherwise). A source frame whose last
- * reference goes is queued in st.freeing; a source with more references loses one (put_page). */
+ * reference goes is freed and queued in st.freeing for the free list; a source with more
+ * references loses one (put_page). */
 export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32Array, li: number, hi: number, base: number): number {
 	let sc = st.sc;
 	let sFlags = st.sFlags, sPin = st.sPin, sMapc = st.sMapc, sRef = st.sRef, sSlot = st.sSlot, sMapping = st.sMapping, sOwner = st.sOwner, sIndex = st.sIndex, sSwap = st.sSwap;
+	let sLru = st.sLru, sNext = st.sNext, sPrev = st.sPrev;
 	let dst = st.dst, d = st.d, left = st.left;
 	const step = st.step;
 	const dFlags = st.dFlags, dMapc = st.dMapc, dRef = st.dRef, dSlot = st.dSlot, dMapping = st.dMapping, dIndex = st.dIndex, dPin = st.dPin, dHead = st.dHead;
@@ -124,6 +127,7 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 				sc = src >> 12;
 				sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sRef = f.refcount[sc];
 				sSlot = f.slot[sc]; sMapping = f.mapping[sc]; sOwner = f.owner[sc]; sIndex = f.index[sc]; sSwap = f.swap[sc];
+				sLru = f.lru[sc]; sNext = f.lruNext[sc]; sPrev = f.lruPrev[sc];
 			}
 			fl = sFlags[o];
 			r = sRef[o];
@@ -181,9 +185,27 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 			sSlot[o] = -1;
 			// its only mapping went (the mapcount was 1)
 			sMapc[o] = 0;
-			// put_page: the last reference of a RAM page frees it (queued, in order); any other
-			// reference count only drops (frames of other owners are refused above)
-			if (r === 1) { freeing[freeN++] = src; } else { sRef[o] = r - 1; }
+			// put_page: the last reference of a RAM page frees it; any other reference count only
+			// drops (frames of other owners are refused above)
+			if (r === 1) {
+				// freeRamFrame, in page order as finalize frees: off its LRU list (a base page: one
+				// page of it), its struct page cleared; the free list and the chunk's count take
+				// it after the loop (Frames.freedRamPfns), the chunk's arrays being in use till then
+				const l = sLru[o];
+				if (l !== LRU.NONE) {
+					const pp = sPrev[o], nn = sNext[o];
+					if (pp < 0) { f.lruHead[l] = nn; } else if (pp >> 12 === sc) { sNext[pp & 4095] = nn; } else { f.lruNext[pp >> 12][pp & 4095] = nn; }
+					if (nn < 0) { f.lruTail[l] = pp; } else if (nn >> 12 === sc) { sPrev[nn & 4095] = pp; } else { f.lruPrev[nn >> 12][nn & 4095] = pp; }
+					sLru[o] = LRU.NONE;
+					f.lruPages[l] -= 1;
+				}
+				sFlags[o] = 0;
+				sRef[o] = 0;
+				sMapping[o] = -1;
+				freeing[freeN++] = src;
+			} else {
+				sRef[o] = r - 1;
+			}
 		}
 		// dmirror_migrate_finalize_and_map: the device maps what it now holds
 		moved++;
@@ -204,6 +226,7 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 	}
 	st.sc = sc;
 	st.sFlags = sFlags; st.sPin = sPin; st.sMapc = sMapc; st.sRef = sRef; st.sSlot = sSlot; st.sMapping = sMapping; st.sOwner = sOwner; st.sIndex = sIndex; st.sSwap = sSwap;
+	st.sLru = sLru; st.sNext = sNext; st.sPrev = sPrev;
 	st.dst = dst; st.d = d; st.left = left;
 	st.freeN = freeN; st.copied = copied; st.moved = moved; st.used = used; st.mUsed = mUsed;
 	st.stop = stop;

@@ -194,7 +194,7 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 		}
 	}
 	if (st.left > 0) { dev.endRun(k, runFirst, runLength, runStep, runLength - st.left); }
-	if (st.freeN > 0) { f.freeRamPfns(st.freeing, st.freeN); }
+	if (st.freeN > 0) { f.freedRamPfns(st.freeing, st.freeN); }
 	dev.stats.migrated_in += st.moved;
 	if (refused >= 0) { return leave(a, refused, st.copied); }
 	k.advance(transferNs(dev.cfg.linkBw, st.copied * PAGE_SIZE));

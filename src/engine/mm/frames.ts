@@ -318,39 +318,13 @@ export class Frames extends FrameChunks {
 		this.account(pfn, -1);
 	}
 
-	/** freeRamFrame of pfns[0..n) in that order (base pages whose last reference went). */
-	freeRamPfns(pfns: Int32Array, n: number): void {
-		let c = -1;
-		let count = 0;
-		let flags = this.flags[0], ref = this.refcount[0], mapping = this.mapping[0];
-		let lru = this.lru[0], next = this.lruNext[0], prev = this.lruPrev[0];
-		for (let i = 0; i < n; i++) {
-			const p = pfns[i];
-			if (p >> 12 !== c) {
-				if (count > 0) { this.account(c << 12, -count); }
-				c = p >> 12;
-				count = 0;
-				flags = this.flags[c]; ref = this.refcount[c]; mapping = this.mapping[c];
-				lru = this.lru[c]; next = this.lruNext[c]; prev = this.lruPrev[c];
-			}
-			const o = p & 4095;
-			const list = lru[o];
-			if (list !== LRU.NONE) {
-				// lruDel, with the neighbours' links in this chunk's arrays when they are here
-				const pp = prev[o], nn = next[o];
-				if (pp < 0) { this.lruHead[list] = nn; } else if (pp >> 12 === c) { next[pp & 4095] = nn; } else { this.lruNext[pp >> 12][pp & 4095] = nn; }
-				if (nn < 0) { this.lruTail[list] = pp; } else if (nn >> 12 === c) { prev[nn & 4095] = pp; } else { this.lruPrev[nn >> 12][nn & 4095] = pp; }
-				lru[o] = LRU.NONE;
-				this.lruPages[list] -= flags[o] & PG.HEAD ? HPAGE_NR : 1;
-			}
-			flags[o] = 0;
-			ref[o] = 0;
-			mapping[o] = -1;
-			count++;
-		}
+	/** The rest of freeRamFrame for pfns[0..n), in that order, whose LRU entries and struct
+	 * pages their freer (the whole-leaf migration's loop) has already cleared: the free list and
+	 * the counters take them, and a chunk this leaves wholly free is released, after the loop's
+	 * last write to it. */
+	freedRamPfns(pfns: Int32Array, n: number): void {
 		this.freeRam.pushMany(pfns, n);
-		// a chunk whose last frame this frees is released only now, after its last write
-		if (count > 0) { this.account(c << 12, -count); }
+		this.accountFreed(pfns, n);
 		if (n > 0) { this.reclaimFailures = 0; }
 		this.ramUsed -= n;
 	}
