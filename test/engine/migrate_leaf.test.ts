@@ -177,7 +177,7 @@ describe('dmirror whole-leaf migration = migrate_vma_setup/pages/finalize, page 
 		let partial = 0, ramBack = 0, devBack = 0;
 		const took = MigrateVma.prototype.leafTook, endRam = Frames.prototype.endRamRun, endDev = Device.prototype.endRun;
 		MigrateVma.prototype.leafTook = function (n, moved, copied) { if (moved > 0) { partial++; } took.call(this, n, moved, copied); };
-		Frames.prototype.endRamRun = function (first, n, step, linked, used) { if (used < n) { ramBack++; } endRam.call(this, first, n, step, linked, used); };
+		Frames.prototype.endRamRun = function (first, n, step, used) { if (used < n) { ramBack++; } endRam.call(this, first, n, step, used); };
 		Device.prototype.endRun = function (k, first, n, step, used) { if (used < n) { devBack++; } endDev.call(this, k, first, n, step, used); };
 		try {
 			assertSameThreeWays([

@@ -44,6 +44,12 @@ export class LeafMove {
 	// the destination run: next frame, its offset in its chunk, frames left, step between them
 	dst = 0; d = 0; left = 0; step = 1;
 	dFlags = NO_U16; dMapc = NO_I32; dRef = NO_I32; dSlot = NO_I32; dMapping = NO_I32; dIndex = NO_F64; dPin = NO_I32; dHead = NO_I32; dSwap = NO_I32;
+	dLru = NO_U8; dNext = NO_I32; dPrev = NO_I32;
+	/** to RAM: frames of the run used so far, and the inactive list's head when the run began
+	 * (the loop links the frames it uses in front of it, as lruAddRun; Frames.endRamRun
+	 * makes the last one the head) */
+	runUsed = 0;
+	lruFront = -1;
 	/** the flags a destination frame starts with (what the allocator's init gives it) */
 	dInit = 0;
 	// the mirror's leaf for this page-table leaf (NO_U8 until there is one)
@@ -96,6 +102,9 @@ export class LeafMove {
 		this.dFlags = f.flags[c]; this.dMapc = f.mapcount[c]; this.dRef = f.refcount[c];
 		this.dSlot = f.slot[c]; this.dMapping = f.mapping[c]; this.dIndex = f.index[c];
 		this.dPin = f.pincount[c]; this.dHead = f.head[c]; this.dSwap = f.swap[c];
+		this.dLru = f.lru[c]; this.dNext = f.lruNext[c]; this.dPrev = f.lruPrev[c];
+		this.runUsed = 0;
+		this.lruFront = f.lruHead[LRU.INACTIVE_ANON];
 	}
 }
 
@@ -244,6 +253,8 @@ export function leafToRam(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32A
 	const step = st.step;
 	const dFlags = st.dFlags, dMapc = st.dMapc, dRef = st.dRef, dSlot = st.dSlot, dMapping = st.dMapping, dIndex = st.dIndex, dPin = st.dPin, dHead = st.dHead, dSwap = st.dSwap;
 	const dInit = st.dInit;
+	const dLru = st.dLru, dNext = st.dNext, dPrev = st.dPrev, lruFront = st.lruFront;
+	let runUsed = st.runUsed;
 	const mPte = st.mPte, mPfn = st.mPfn, freeing = st.freeing;
 	const selPrivate = st.selPrivate, selCoherent = st.selCoherent, ownedOwner = st.ownedOwner;
 	let freeN = st.freeN, moved = st.moved, mUsed = 0;
@@ -276,10 +287,15 @@ export function leafToRam(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32A
 		}
 		moved++;
 		// the allocator's init of the new page (Frames.takeRamRun leaves it to the page's user;
-		// its owner is RAM's, and the run joins the LRU when it is done)
+		// its owner is RAM's)
 		dPin[d] = 0;
 		dHead[d] = dst;
 		dSwap[d] = -1;
+		// folio_add_lru: on the inactive anon list, in front of the run's previous frame
+		dLru[d] = LRU.INACTIVE_ANON;
+		dPrev[d] = -1;
+		if (runUsed === 0) { dNext[d] = lruFront; } else { dNext[d] = dst - step; dPrev[d - step] = dst; }
+		runUsed++;
 		dMapping[d] = sMapping[o];
 		dIndex[d] = sIndex[o];
 		dFlags[d] = dInit | (fl & (PG.ANON | PG.DIRTY));
@@ -307,7 +323,7 @@ export function leafToRam(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32A
 	st.sc = sc;
 	st.sFlags = sFlags; st.sPin = sPin; st.sMapc = sMapc; st.sRef = sRef; st.sSlot = sSlot; st.sMapping = sMapping; st.sOwner = sOwner; st.sIndex = sIndex; st.sSwap = sSwap;
 	st.dst = dst; st.d = d; st.left = left;
-	st.freeN = freeN; st.moved = moved; st.mUsed = mUsed;
+	st.freeN = freeN; st.moved = moved; st.mUsed = mUsed; st.runUsed = runUsed;
 	st.stop = stop;
 	return li;
 }

@@ -218,7 +218,7 @@ export function dmirror_leaf_to_ram(k: Kernel, a: MigrateVma, dev: Device, m: Mi
 	st.dInit = PG.ANON;
 	// the pgmap of the device frames seen last (page_pgmap): the frees queued are its pages
 	let pgmap: DevPagemap | undefined;
-	let runFirst = 0, runLength = 0, runStep = 1, runLinked = false;
+	let runFirst = 0, runLength = 0, runStep = 1;
 	let refused = -1;
 	for (let s = a.start; s < a.end && refused < 0;) {
 		const lo = s & LEAF_MASK;
@@ -234,11 +234,10 @@ export function dmirror_leaf_to_ram(k: Kernel, a: MigrateVma, dev: Device, m: Mi
 			li = leafToRam(st, f, leaf.pte, leaf.pfn, li, hi);
 			if (ml) { ml.used += st.mUsed; }
 			if (st.stop === Stop.ALLOC) {
-				if (runLength > 0) { f.endRamRun(runFirst, runLength, runStep, runLinked, runLength); }
+				if (runLength > 0) { f.endRamRun(runFirst, runLength, runStep, runLength); }
 				runFirst = f.takeRamRun(planned ? need : a.end - base - li);
 				runLength = f.runLength;
 				runStep = f.runStep;
-				runLinked = f.runLinked;
 				st.setRun(f, runFirst, runLength, runStep);
 				need -= runLength;
 			} else if (st.stop === Stop.OWNER) {
@@ -254,7 +253,7 @@ export function dmirror_leaf_to_ram(k: Kernel, a: MigrateVma, dev: Device, m: Mi
 		}
 		if (ml && ml.used === 0) { mirror!.pt.dropIfEmpty(base); }
 	}
-	if (runLength > 0) { f.endRamRun(runFirst, runLength, runStep, runLinked, runLength - st.left); }
+	if (runLength > 0) { f.endRamRun(runFirst, runLength, runStep, runLength - st.left); }
 	if (pgmap && st.freeN > 0) { page_free_pages(k, pgmap, st.freeing, st.freeN); }
 	dev.stats.migrated_out += st.moved;
 	if (refused >= 0) { return leave(a, refused, st.moved); }

@@ -152,19 +152,18 @@ export class Frames extends FrameChunks {
 		return top;
 	}
 
-	/** frames of the last takeRamRun are initialised and on the LRU already (allocRam's) */
-	runLinked = false;
-
-	/** allocRamRun for a caller that initialises each frame itself as it uses it (a whole-leaf
-	 * migration, which writes every field anyway and may use fewer frames than it asks for, the
-	 * rest of its range): the frames are taken off the free list and counted, but neither
-	 * initialised nor put on the LRU. endRamRun finishes the run. */
+	/** allocRamRun for a caller that initialises each frame itself as it uses it, LRU links
+	 * included (a whole-leaf migration, which writes every field anyway and may use fewer frames
+	 * than it asks for, the rest of its range): the frames are taken off the free list and
+	 * counted, but neither initialised nor linked. endRamRun finishes the run. */
 	takeRamRun(max: number): number {
 		const top = this.freeRam.popRun(max);
 		if (top === undefined) {
+			// a frame of a huge run or a new one: allocRam's, off the list again for the caller
 			this.runLength = 1;
-			this.runLinked = true;
-			return this.allocRam(PG.ANON);
+			const pfn = this.allocRam(PG.ANON);
+			this.lruDel(pfn);
+			return pfn;
 		}
 		const n = this.freeRam.popped;
 		this.use(top, true);
@@ -172,16 +171,20 @@ export class Frames extends FrameChunks {
 		this.ramUsed += n;
 		this.runLength = n;
 		this.runStep = this.freeRam.popStep;
-		this.runLinked = false;
 		return top;
 	}
 
-	/** The caller of takeRamRun initialised the first `used` frames of the run (first, n, step,
-	 * linked as takeRamRun said): they join the inactive anon list as allocRam's would, in order,
-	 * and the others go back to the free list untouched, as if never taken. The first frame of
-	 * a run is always used, so its chunk stays busy. */
-	endRamRun(first: number, n: number, step: number, linked: boolean, used: number): void {
-		if (!linked) { this.lruAddRun(first, used, step, LRU.INACTIVE_ANON); }
+	/** The caller of takeRamRun initialised the first `used` frames of the run (first, n, step)
+	 * and linked each in front of the one before it, the first in front of the inactive anon
+	 * list's head: the last becomes the head, as lruAddRun leaves a run. The others go back to
+	 * the free list untouched, as if never taken. The first frame of a run is always used, so
+	 * its chunk stays busy. */
+	endRamRun(first: number, n: number, step: number, used: number): void {
+		const list = LRU.INACTIVE_ANON;
+		const old = this.lruHead[list];
+		if (old >= 0) { this.lruPrev[old >> 12][old & 4095] = first; } else { this.lruTail[list] = first; }
+		this.lruHead[list] = first + (used - 1) * step;
+		this.lruPages[list] += used;
 		if (used === n) { return; }
 		for (let i = n - 1; i >= used; i--) { this.freeRam.push(first + i * step); }
 		this.ramUsed -= n - used;
