@@ -116,6 +116,7 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 	let sc = st.sc;
 	let sFlags = st.sFlags, sPin = st.sPin, sMapc = st.sMapc, sRef = st.sRef, sSlot = st.sSlot, sMapping = st.sMapping, sOwner = st.sOwner, sIndex = st.sIndex, sSwap = st.sSwap;
 	let sLru = st.sLru, sNext = st.sNext, sPrev = st.sPrev;
+	const lruHead = f.lruHead, lruTail = f.lruTail, lruPages = f.lruPages, lruNexts = f.lruNext, lruPrevs = f.lruPrev;
 	let dst = st.dst, d = st.d, left = st.left;
 	const step = st.step;
 	const dFlags = st.dFlags, dMapc = st.dMapc, dRef = st.dRef, dSlot = st.dSlot, dMapping = st.dMapping, dIndex = st.dIndex, dPin = st.dPin, dHead = st.dHead;
@@ -202,11 +203,16 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 				// it after the loop (Frames.freedRamPfns), the chunk's arrays being in use till then
 				const l = sLru[o];
 				if (l !== LRU.NONE) {
+					// the neighbours' links, or the list's head and tail for a page at an end: each
+					// through one store whichever it is (a branch V8 has not seen run before it
+					// optimises this loop would throw the optimised code away when first taken)
 					const pp = sPrev[o], nn = sNext[o];
-					if (pp < 0) { f.lruHead[l] = nn; } else if (pp >> 12 === sc) { sNext[pp & 4095] = nn; } else { f.lruNext[pp >> 12][pp & 4095] = nn; }
-					if (nn < 0) { f.lruTail[l] = pp; } else if (nn >> 12 === sc) { sPrev[nn & 4095] = pp; } else { f.lruPrev[nn >> 12][nn & 4095] = pp; }
+					const toNext = pp < 0 ? lruHead : lruNexts[pp >> 12];
+					toNext[pp < 0 ? l : pp & 4095] = nn;
+					const toPrev = nn < 0 ? lruTail : lruPrevs[nn >> 12];
+					toPrev[nn < 0 ? l : nn & 4095] = pp;
 					sLru[o] = LRU.NONE;
-					f.lruPages[l] -= 1;
+					lruPages[l] -= 1;
 				}
 				sFlags[o] = 0;
 				sRef[o] = 0;
