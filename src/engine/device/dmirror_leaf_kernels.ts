@@ -33,6 +33,10 @@ export const enum Stop {
 	 * or page cache, another owner's frame: collect's cases): the general steps take the range
 	 * from here (page not started) */
 	REFUSE = 5,
+	/** the page's frame is in another frame chunk than the source arrays (page not started): the
+	 * caller points them at its chunk (LeafMove.setSource). Keeping them fixed within one call
+	 * lets V8 hoist their bounds and base pointers out of the loop and keeps the loop small. */
+	SOURCE = 6,
 }
 
 /** The state of one range's migration between loop calls. */
@@ -86,6 +90,14 @@ export class LeafMove {
 		if (this.freeing.length < n) { this.freeing = new Int32Array(n); }
 	}
 
+	/** the source arrays: frame chunk c's */
+	setSource(f: Frames, c: number): void {
+		this.sc = c;
+		this.sFlags = f.flags[c]; this.sPin = f.pincount[c]; this.sMapc = f.mapcount[c]; this.sRef = f.refcount[c];
+		this.sSlot = f.slot[c]; this.sMapping = f.mapping[c]; this.sOwner = f.owner[c]; this.sIndex = f.index[c]; this.sSwap = f.swap[c];
+		this.sLru = f.lru[c]; this.sNext = f.lruNext[c]; this.sPrev = f.lruPrev[c];
+	}
+
 	/** the mirror's leaf the loops write, or none */
 	setMirror(leaf: PtLeaf | undefined): void {
 		this.mPte = leaf ? leaf.pte : NO_U8;
@@ -113,9 +125,9 @@ export class LeafMove {
  * reference goes is freed and queued in st.freeing for the free list; a source with more
  * references loses one (put_page). */
 export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32Array, li: number, hi: number, base: number): number {
-	let sc = st.sc;
-	let sFlags = st.sFlags, sPin = st.sPin, sMapc = st.sMapc, sRef = st.sRef, sSlot = st.sSlot, sMapping = st.sMapping, sOwner = st.sOwner, sIndex = st.sIndex, sSwap = st.sSwap;
-	let sLru = st.sLru, sNext = st.sNext, sPrev = st.sPrev;
+	const sc = st.sc;
+	const sFlags = st.sFlags, sPin = st.sPin, sMapc = st.sMapc, sRef = st.sRef, sSlot = st.sSlot, sMapping = st.sMapping, sOwner = st.sOwner, sIndex = st.sIndex, sSwap = st.sSwap;
+	const sLru = st.sLru, sNext = st.sNext, sPrev = st.sPrev;
 	const lruHead = f.lruHead, lruTail = f.lruTail, lruPages = f.lruPages, lruNexts = f.lruNext, lruPrevs = f.lruPrev;
 	let dst = st.dst, d = st.d, left = st.left;
 	const step = st.step;
@@ -125,24 +137,24 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 	const holes = st.holes, devType = st.devType, holePte = st.holePte, movedYoung = st.movedYoung, anonMapping = st.anonMapping;
 	let freeN = st.freeN, copied = st.copied, moved = st.moved, used = 0, mUsed = 0;
 	let stop = Stop.DONE;
+	let lastDst = 0, lastWrite = 0;
 	for (; li < hi; li++) {
 		const e = pte[li];
 		const t = e & PTE.TYPE_MASK;
 		let src = -1;
 		let o = 0, fl = 0, r = 0;
-		if (t === PTE.PRESENT) {
+		if (t === PTE.PRESENT || t === PTE.DEVPRIV) {
 			src = pfns[li];
 			o = src & 4095;
-			if (src >> 12 !== sc) {
-				sc = src >> 12;
-				sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sRef = f.refcount[sc];
-				sSlot = f.slot[sc]; sMapping = f.mapping[sc]; sOwner = f.owner[sc]; sIndex = f.index[sc]; sSwap = f.swap[sc];
-				sLru = f.lru[sc]; sNext = f.lruNext[sc]; sPrev = f.lruPrev[sc];
-			}
+			if (src >> 12 !== sc) { stop = Stop.SOURCE; break; }
 			fl = sFlags[o];
 			r = sRef[o];
 			// (values read once: a store to one typed array keeps V8 from reusing a load of another)
-			if (fl & PG.ZERO) {
+			if (t === PTE.DEVPRIV) {
+				// a device-private entry maps a device-private page, which SELECT_SYSTEM leaves alone
+				if (!(fl & PG.DEV_PRIVATE)) { stop = Stop.REFUSE; break; }
+				continue;
+			} else if (fl & PG.ZERO) {
 				src = -1;
 			} else if ((fl & (PG.DEV_PRIVATE | PG.DEV_COHERENT | PG.DAX)) || sPin[o] > 0) {
 				continue; // not selectable, or pinned
@@ -152,11 +164,6 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 				stop = Stop.REFUSE;
 				break;
 			}
-		} else if (t === PTE.DEVPRIV) {
-			// a device-private entry maps a device-private page, which SELECT_SYSTEM leaves alone
-			const p = pfns[li];
-			if (!(f.flags[p >> 12][p & 4095] & PG.DEV_PRIVATE)) { stop = Stop.REFUSE; break; }
-			continue;
 		} else if (t !== PTE.NONE) {
 			continue;
 		}
@@ -226,8 +233,8 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 		moved++;
 		const me = mPte[li];
 		if (me & PTE.COPY) {
-			st.lastDst = dst;
-			st.lastWrite = write;
+			lastDst = dst;
+			lastWrite = write;
 			stop = Stop.MIRROR_COPY;
 		} else {
 			if ((me & PTE.TYPE_MASK) === PTE.NONE) { mUsed++; }
@@ -239,9 +246,8 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 		left--;
 		if (stop !== Stop.DONE) { break; }
 	}
-	st.sc = sc;
-	st.sFlags = sFlags; st.sPin = sPin; st.sMapc = sMapc; st.sRef = sRef; st.sSlot = sSlot; st.sMapping = sMapping; st.sOwner = sOwner; st.sIndex = sIndex; st.sSwap = sSwap;
-	st.sLru = sLru; st.sNext = sNext; st.sPrev = sPrev;
+	st.lastDst = lastDst;
+	st.lastWrite = lastWrite;
 	st.dst = dst; st.d = d; st.left = left;
 	st.freeN = freeN; st.copied = copied; st.moved = moved; st.used = used; st.mUsed = mUsed;
 	st.stop = stop;
@@ -252,9 +258,9 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
  * leaf. mPte/mPfn: the device's mirror leaf, whose entries of moved pages go (xa_erase), or
  * NO_U8. Device pages whose last reference goes are queued in st.freeing for their pagemap's
  * page_free; a page with more references loses one. */
-export function leafToRam(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32Array, li: number, hi: number): number {
-	let sc = st.sc;
-	let sFlags = st.sFlags, sPin = st.sPin, sMapc = st.sMapc, sRef = st.sRef, sSlot = st.sSlot, sMapping = st.sMapping, sOwner = st.sOwner, sIndex = st.sIndex, sSwap = st.sSwap;
+export function leafToRam(st: LeafMove, pte: Uint8Array, pfns: Int32Array, li: number, hi: number): number {
+	const sc = st.sc;
+	const sFlags = st.sFlags, sPin = st.sPin, sMapc = st.sMapc, sRef = st.sRef, sSlot = st.sSlot, sMapping = st.sMapping, sOwner = st.sOwner, sIndex = st.sIndex, sSwap = st.sSwap;
 	let dst = st.dst, d = st.d, left = st.left;
 	const step = st.step;
 	const dFlags = st.dFlags, dMapc = st.dMapc, dRef = st.dRef, dSlot = st.dSlot, dMapping = st.dMapping, dIndex = st.dIndex, dPin = st.dPin, dHead = st.dHead, dSwap = st.dSwap;
@@ -271,11 +277,7 @@ export function leafToRam(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32A
 		if (t !== PTE.PRESENT && t !== PTE.DEVPRIV) { continue; }
 		const src = pfns[li];
 		const o = src & 4095;
-		if (src >> 12 !== sc) {
-			sc = src >> 12;
-			sFlags = f.flags[sc]; sPin = f.pincount[sc]; sMapc = f.mapcount[sc]; sRef = f.refcount[sc];
-			sSlot = f.slot[sc]; sMapping = f.mapping[sc]; sOwner = f.owner[sc]; sIndex = f.index[sc]; sSwap = f.swap[sc];
-		}
+		if (src >> 12 !== sc) { stop = Stop.SOURCE; break; }
 		const fl = sFlags[o];
 		if (t === PTE.DEVPRIV && !(fl & PG.DEV_PRIVATE)) { stop = Stop.REFUSE; break; }
 		// selectable(): this device's own pages of the kind asked for, unpinned
@@ -326,8 +328,6 @@ export function leafToRam(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32A
 		d += step;
 		left--;
 	}
-	st.sc = sc;
-	st.sFlags = sFlags; st.sPin = sPin; st.sMapc = sMapc; st.sRef = sRef; st.sSlot = sSlot; st.sMapping = sMapping; st.sOwner = sOwner; st.sIndex = sIndex; st.sSwap = sSwap;
 	st.dst = dst; st.d = d; st.left = left;
 	st.freeN = freeN; st.moved = moved; st.mUsed = mUsed; st.runUsed = runUsed;
 	st.stop = stop;

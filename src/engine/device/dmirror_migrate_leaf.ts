@@ -187,6 +187,8 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 				ml = mpt.leafFor(base + li);
 				st.setMirror(ml);
 				li++;
+			} else if (stop === Stop.SOURCE) {
+				st.setSource(f, leaf.pfn[li] >> 12);
 			} else if (stop === Stop.REFUSE) {
 				refused = base + li;
 				break;
@@ -231,7 +233,7 @@ export function dmirror_leaf_to_ram(k: Kernel, a: MigrateVma, dev: Device, m: Mi
 		const ml = mirror?.pt.leaf(base);
 		st.setMirror(ml);
 		for (let li = lo; li < hi;) {
-			li = leafToRam(st, f, leaf.pte, leaf.pfn, li, hi);
+			li = leafToRam(st, leaf.pte, leaf.pfn, li, hi);
 			if (ml) { ml.used += st.mUsed; }
 			if (st.stop === Stop.ALLOC) {
 				if (runLength > 0) { f.endRamRun(runFirst, runLength, runStep, runLength); }
@@ -246,6 +248,8 @@ export function dmirror_leaf_to_ram(k: Kernel, a: MigrateVma, dev: Device, m: Mi
 				if (pgmap && st.freeN > 0) { page_free_pages(k, pgmap, st.freeing, st.freeN); st.freeN = 0; }
 				st.ownedOwner = f.owner[src >> 12][src & 4095];
 				pgmap = page_pgmap(k, src);
+			} else if (st.stop === Stop.SOURCE) {
+				st.setSource(f, leaf.pfn[li] >> 12);
 			} else if (st.stop === Stop.REFUSE) {
 				refused = base + li;
 				break;

@@ -60,7 +60,13 @@ export class FrameChunks {
 	 * releases RAM chunks while the device's chunks fill, and host memory handed out anew
 	 * costs page faults and garbage collection. No caller keeps a chunk's array across a call
 	 * that may free frames, so a released array has no other user. */
-	private spare = makeSpare();
+	private spare: TypedArray[][] = FIELDS.map(() => []);
+	/** the per-field arrays above, by field number (FIELDS): the chunk bookkeeping below walks
+	 * fields by number, not by name, so V8 compiles it to plain indexed loads */
+	private readonly tables: TypedArray[][] = [
+		this.refcount, this.mapcount, this.pincount, this.flags, this.owner, this.slot, this.mapping, this.index, this.head,
+		this.swap, this.lru, this.lruNext, this.lruPrev,
+	];
 
 	get chunks(): number { return this.refcount.length; }
 
@@ -123,7 +129,7 @@ export class FrameChunks {
 	defaultsIntact(): boolean {
 		for (const [pool, d] of this.defaults) {
 			const fresh = makeDefaults(pool);
-			for (const key of FIELDS) {
+			for (let key = 0; key < FIELDS.length; key++) {
 				const a = d[key], b = fresh[key];
 				for (let i = 0; i < FRAME_CHUNK; i++) { if (a[i] !== b[i]) { return false; } }
 			}
@@ -140,7 +146,7 @@ export class FrameChunks {
 	private addChunk(pool: number): void {
 		const c = this.chunks;
 		const d = this.def(pool < 0 ? -1 : pool);
-		for (const key of FIELDS) { (this[key] as TypedArray[]).push(d[key]); }
+		for (let key = 0; key < FIELDS.length; key++) { this.tables[key].push(d[key]); }
 		this.pool.push(pool);
 		this.busy.push(FRAME_CHUNK);
 		this.released.push(true);
@@ -155,21 +161,21 @@ export class FrameChunks {
 
 	private materialize(c: number): void {
 		if (!this.released[c]) { return; }
-		for (const key of CORE) { this.own(key, c); }
+		for (let key = 0; key < CORE; key++) { this.own(key, c); }
 		this.released[c] = false;
 	}
 
 	private ownRamFields(c: number): void {
 		if (this.ramFields[c]) { return; }
-		for (const key of RAM_ONLY) { this.own(key, c); }
+		for (let key = CORE; key < FIELDS.length; key++) { this.own(key, c); }
 		this.ramFields[c] = true;
 	}
 
 	/** chunk c's field `key` becomes its own array, reading as before: the shared defaults, one
 	 * value throughout (written, not copied: half the memory traffic, none for a fresh array's
 	 * zeroes) */
-	private own(key: Field, c: number): void {
-		const arrays = this[key] as TypedArray[];
+	private own(key: number, c: number): void {
+		const arrays = this.tables[key];
 		const from = arrays[c];
 		const v = from[0];
 		const a = this.spare[key].pop();
@@ -185,9 +191,9 @@ export class FrameChunks {
 
 	private release(c: number): void {
 		const d = this.def(this.pool[c] < 0 ? -1 : this.pool[c]);
-		for (const key of FIELDS) {
-			const arrays = this[key] as TypedArray[];
-			const own = CORE.includes(key) ? !this.released[c] : this.ramFields[c];
+		for (let key = 0; key < FIELDS.length; key++) {
+			const arrays = this.tables[key];
+			const own = key < CORE ? !this.released[c] : this.ramFields[c];
 			if (own && this.spare[key].length < SPARE_CHUNKS) { this.spare[key].push(arrays[c]); }
 			arrays[c] = d[key];
 		}
@@ -201,27 +207,22 @@ export class FrameChunks {
 const SPARE_CHUNKS = 2;
 
 type TypedArray = Int32Array | Uint16Array | Int16Array | Float64Array | Uint8Array;
-type Field = 'refcount' | 'mapcount' | 'pincount' | 'flags' | 'owner' | 'slot' | 'mapping' | 'index' | 'head' | 'swap' | 'lru' | 'lruNext' | 'lruPrev';
-type Defaults = Record<Field, TypedArray>;
-const RAM_ONLY: Field[] = ['swap', 'lru', 'lruNext', 'lruPrev'];
-const CORE: Field[] = ['refcount', 'mapcount', 'pincount', 'flags', 'owner', 'slot', 'mapping', 'index', 'head'];
-const FIELDS: Field[] = [...CORE, ...RAM_ONLY];
-
-function makeSpare(): Record<Field, TypedArray[]> {
-	const r = {} as Record<Field, TypedArray[]>;
-	for (const key of FIELDS) { r[key] = []; }
-	return r;
-}
+/** the fields in the order of FrameChunks.tables: the first CORE every chunk has, then those
+ * only RAM frames use (device pages are on no LRU list and never in the swap cache) */
+const FIELDS = ['refcount', 'mapcount', 'pincount', 'flags', 'owner', 'slot', 'mapping', 'index', 'head', 'swap', 'lru', 'lruNext', 'lruPrev'] as const;
+const CORE = 9;
+/** a pool's free-frame defaults, by field number */
+type Defaults = TypedArray[];
 
 /** What a free frame of `pool` reads. */
 function makeDefaults(pool: number): Defaults {
 	const n = FRAME_CHUNK;
-	return {
-		refcount: new Int32Array(n), mapcount: new Int32Array(n), pincount: new Int32Array(n), flags: new Uint16Array(n),
-		owner: new Int16Array(n).fill(pool), slot: new Int32Array(n).fill(-1), mapping: new Int32Array(n).fill(-1),
-		index: new Float64Array(n), head: new Int32Array(n), swap: new Int32Array(n).fill(-1),
-		lru: new Uint8Array(n), lruNext: new Int32Array(n), lruPrev: new Int32Array(n),
-	};
+	return [
+		new Int32Array(n), new Int32Array(n), new Int32Array(n), new Uint16Array(n),
+		new Int16Array(n).fill(pool), new Int32Array(n).fill(-1), new Int32Array(n).fill(-1),
+		new Float64Array(n), new Int32Array(n), new Int32Array(n).fill(-1),
+		new Uint8Array(n), new Int32Array(n), new Int32Array(n),
+	];
 }
 
 /** A stack of pfns (the RAM free list), kept as runs of consecutive pfns (ascending or
