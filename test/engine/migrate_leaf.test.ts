@@ -193,6 +193,13 @@ describe('dmirror whole-leaf migration = migrate_vma_setup/pages/finalize, page 
 				'expect count(Y, gpu) == 0', 'expect matches(Y, i * 2)',
 				'migrate pages(Y, 0, 500) -> gpu', 'migrate pages(Y, 20, 30) -> ram', 'migrate Y -> gpu',
 				'expect count(Y, gpu) == 512', 'expect matches(Y, i * 2)',
+				// pages on the LRU list in the other order (each the newer neighbour of the next), and
+				// pages whose list neighbours are not their address neighbours: the stretches of the
+				// list the to-device loop cuts out (LeafMove.cutLru) end at every page
+				'W = mmap 64 pages anon rw', 'for j in 0..64 {', '\tcpu write page(W, 63 - j) = j', '}',
+				'V = mmap 64 pages anon rw', 'for j in 0..32 {', '\tcpu write page(V, j * 2) = j', '}', 'for j in 0..32 {', '\tcpu write page(V, j * 2 + 1) = j', '}',
+				'migrate W -> gpu', 'migrate V -> gpu', 'expect count(W, gpu) == 64', 'expect count(V, gpu) == 64',
+				'migrate W -> ram', 'migrate V -> ram', 'expect word(W, 0) == 63', 'expect word(V, 1024) == 0',
 			].join('\n'));
 		} finally {
 			MigrateVma.prototype.leafTook = took;

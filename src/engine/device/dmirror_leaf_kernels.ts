@@ -37,6 +37,10 @@ export const enum Stop {
 	 * caller points them at its chunk (LeafMove.setSource). Keeping them fixed within one call
 	 * lets V8 hoist their bounds and base pointers out of the loop and keeps the loop small. */
 	SOURCE = 6,
+	/** to the device: the page's last reference goes and it is not next to the stretch of its
+	 * LRU list the loop is cutting out (page not started): the caller closes that stretch
+	 * (LeafMove.cutLru) */
+	LRU_CUT = 7,
 }
 
 /** The state of one range's migration between loop calls. */
@@ -87,7 +91,28 @@ export class LeafMove {
 		this.copied = 0;
 		this.moved = 0;
 		this.ownedOwner = -3;
+		this.lruList = LRU.NONE;
 		if (this.freeing.length < n) { this.freeing = new Int32Array(n); }
+	}
+
+	/** to the device: the stretch of an LRU list the freed pages form so far (open when lruList
+	 * is not LRU.NONE): the entries before it (towards the head) and after it, and its pages.
+	 * Freeing pages one by one (freeRamFrame's lruvec_del_folio) leaves the same list; each
+	 * freed page keeps the links it had when it went, which the loop writes into it. */
+	lruList = 0;
+	lruBefore = -1;
+	lruAfter = -1;
+	lruCut = 0;
+
+	/** the open stretch of freed pages leaves its list: the entries around it become neighbours */
+	cutLru(f: Frames): void {
+		const l = this.lruList;
+		if (l === LRU.NONE) { return; }
+		const b = this.lruBefore, a = this.lruAfter;
+		if (b < 0) { f.lruHead[l] = a; } else { f.lruNext[b >> 12][b & 4095] = a; }
+		if (a < 0) { f.lruTail[l] = b; } else { f.lruPrev[a >> 12][a & 4095] = b; }
+		f.lruPages[l] -= this.lruCut;
+		this.lruList = LRU.NONE;
 	}
 
 	/** the source arrays: frame chunk c's */
@@ -124,11 +149,11 @@ export class LeafMove {
  * Returns where it stopped (hi when done; st.stop says why otherwise). A source frame whose last
  * reference goes is freed and queued in st.freeing for the free list; a source with more
  * references loses one (put_page). */
-export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int32Array, li: number, hi: number, base: number): number {
+export function leafToDevice(st: LeafMove, pte: Uint8Array, pfns: Int32Array, li: number, hi: number, base: number): number {
 	const sc = st.sc;
 	const sFlags = st.sFlags, sPin = st.sPin, sMapc = st.sMapc, sRef = st.sRef, sSlot = st.sSlot, sMapping = st.sMapping, sOwner = st.sOwner, sIndex = st.sIndex, sSwap = st.sSwap;
 	const sLru = st.sLru, sNext = st.sNext, sPrev = st.sPrev;
-	const lruHead = f.lruHead, lruTail = f.lruTail, lruPages = f.lruPages, lruNexts = f.lruNext, lruPrevs = f.lruPrev;
+	let lruList = st.lruList, lruBefore = st.lruBefore, lruAfter = st.lruAfter, lruCut = st.lruCut;
 	let dst = st.dst, d = st.d, left = st.left;
 	const step = st.step;
 	const dFlags = st.dFlags, dMapc = st.dMapc, dRef = st.dRef, dSlot = st.dSlot, dMapping = st.dMapping, dIndex = st.dIndex, dPin = st.dPin, dHead = st.dHead;
@@ -142,13 +167,14 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 		const e = pte[li];
 		const t = e & PTE.TYPE_MASK;
 		let src = -1;
-		let o = 0, fl = 0, r = 0;
+		let o = 0, fl = 0, r = 0, lr = 0;
 		if (t === PTE.PRESENT || t === PTE.DEVPRIV) {
 			src = pfns[li];
 			o = src & 4095;
 			if (src >> 12 !== sc) { stop = Stop.SOURCE; break; }
 			fl = sFlags[o];
 			r = sRef[o];
+			lr = sLru[o];
 			// (values read once: a store to one typed array keeps V8 from reusing a load of another)
 			if (t === PTE.DEVPRIV) {
 				// a device-private entry maps a device-private page, which SELECT_SYSTEM leaves alone
@@ -162,6 +188,9 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 				// collect splits folios and unmaps every mapping; put_page of a frame of another
 				// owner is the general steps' too
 				stop = Stop.REFUSE;
+				break;
+			} else if (r === 1 && lr !== LRU.NONE && lruList !== LRU.NONE && src !== lruBefore && src !== lruAfter) {
+				stop = Stop.LRU_CUT;
 				break;
 			}
 		} else if (t !== PTE.NONE) {
@@ -208,18 +237,23 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 				// freeRamFrame, in page order as finalize frees: off its LRU list (a base page: one
 				// page of it), its struct page cleared; the free list and the chunk's count take
 				// it after the loop (Frames.freedRamPfns), the chunk's arrays being in use till then
-				const l = sLru[o];
-				if (l !== LRU.NONE) {
-					// the neighbours' links, or the list's head and tail for a page at an end: each
-					// through one store whichever it is (a branch V8 has not seen run before it
-					// optimises this loop would throw the optimised code away when first taken)
-					const pp = sPrev[o], nn = sNext[o];
-					const toNext = pp < 0 ? lruHead : lruNexts[pp >> 12];
-					toNext[pp < 0 ? l : pp & 4095] = nn;
-					const toPrev = nn < 0 ? lruTail : lruPrevs[nn >> 12];
-					toPrev[nn < 0 ? l : nn & 4095] = pp;
+				if (lr !== LRU.NONE) {
+					// cut out with the stretch it extends (LeafMove.lruList); the links it is left
+					// with are those lruvec_del_folio leaves after its neighbour in the stretch went
+					if (lruList === LRU.NONE) {
+						lruList = lr;
+						lruBefore = sPrev[o];
+						lruAfter = sNext[o];
+						lruCut = 0;
+					} else if (src === lruBefore) {
+						sNext[o] = lruAfter;
+						lruBefore = sPrev[o];
+					} else {
+						sPrev[o] = lruBefore;
+						lruAfter = sNext[o];
+					}
+					lruCut++;
 					sLru[o] = LRU.NONE;
-					lruPages[l] -= 1;
 				}
 				sFlags[o] = 0;
 				sRef[o] = 0;
@@ -246,6 +280,7 @@ export function leafToDevice(st: LeafMove, f: Frames, pte: Uint8Array, pfns: Int
 		left--;
 		if (stop !== Stop.DONE) { break; }
 	}
+	st.lruList = lruList; st.lruBefore = lruBefore; st.lruAfter = lruAfter; st.lruCut = lruCut;
 	st.lastDst = lastDst;
 	st.lastWrite = lastWrite;
 	st.dst = dst; st.d = d; st.left = left;

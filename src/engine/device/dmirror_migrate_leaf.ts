@@ -168,7 +168,7 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 		let ml: PtLeaf | undefined;
 		st.setMirror(undefined);
 		for (let li = lo; li < hi;) {
-			li = leafToDevice(st, f, leaf.pte, leaf.pfn, li, hi, base);
+			li = leafToDevice(st, leaf.pte, leaf.pfn, li, hi, base);
 			leaf.used += st.used;
 			if (ml) { ml.used += st.mUsed; }
 			const stop = st.stop;
@@ -189,12 +189,15 @@ export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m:
 				li++;
 			} else if (stop === Stop.SOURCE) {
 				st.setSource(f, leaf.pfn[li] >> 12);
+			} else if (stop === Stop.LRU_CUT) {
+				st.cutLru(f);
 			} else if (stop === Stop.REFUSE) {
 				refused = base + li;
 				break;
 			}
 		}
 	}
+	st.cutLru(f);
 	if (st.left > 0) { dev.endRun(k, runFirst, runLength, runStep, runLength - st.left); }
 	if (st.freeN > 0) { f.freedRamPfns(st.freeing, st.freeN); }
 	dev.stats.migrated_in += st.moved;
