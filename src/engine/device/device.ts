@@ -177,15 +177,17 @@ export class Device {
 		return pfn;
 	}
 
-	/** pages of the last allocRun, and the step between them (+1 or -1) */
+	/** pages of the last takeRun, and the step between them (+1 or -1) */
 	runLength = 0;
 	runStep = 1;
 
-	/** allocPage for up to `max` pages at once (a migration's whole-leaf path): the first pfn of a
-	 * run of pages within one frame chunk, consecutive upwards or downwards, taken in exactly the
-	 * order allocPage would hand them out (length in runLength, direction in runStep), or -1 when
-	 * the device memory is full. */
-	allocRun(k: Kernel, max: number, init = true): number {
+	/** allocPage for up to `max` pages at once, for a caller that initialises each page itself as
+	 * it uses it (a migration's whole-leaf path, which writes every field anyway and may use fewer
+	 * pages than it asks for): the first pfn of a run of pages within one frame chunk, consecutive
+	 * upwards or downwards, taken in exactly the order allocPage would hand them out (length in
+	 * runLength, direction in runStep) and counted, or -1 when the device memory is full. endRun
+	 * finishes the run. */
+	takeRun(k: Kernel, max: number): number {
 		if (this.usedPages >= this.capacityPages) { return -1; }
 		const free = this.free;
 		const limit = Math.min(max, this.capacityPages - this.usedPages);
@@ -194,7 +196,7 @@ export class Device {
 		let step = 1;
 		if (free.length === 0) {
 			const run = this.freeHuge.pop();
-			if (run === undefined) { return this.allocateChunk(k) ? this.allocRun(k, max, init) : -1; }
+			if (run === undefined) { return this.allocateChunk(k) ? this.takeRun(k, max) : -1; }
 			// allocPage would push the run's pages on the free list and pop them in ascending order
 			first = run;
 			n = Math.min(limit, HPAGE_NR, FRAME_CHUNK - (run & FRAME_MASK));
@@ -206,18 +208,9 @@ export class Device {
 		}
 		this.usedPages += n;
 		k.frames.account(first, n);
-		if (init) { k.frames.initRun(step > 0 ? first : first - n + 1, n, this.index, this.pageFlag); }
+		k.frames.use(first, false);
 		this.runLength = n;
 		this.runStep = step;
-		return first;
-	}
-
-	/** allocRun for a caller that initialises each page itself as it uses it (a whole-leaf
-	 * migration, which writes every field anyway and may use fewer pages than it asks for): the
-	 * pages are taken off the free list and counted, not initialised. endRun finishes the run. */
-	takeRun(k: Kernel, max: number): number {
-		const first = this.allocRun(k, max, false);
-		if (first >= 0) { k.frames.use(first, false); }
 		return first;
 	}
 

@@ -1,8 +1,10 @@
 // The per-page loops of dmirror's whole-leaf migrate path (dmirror_migrate_leaf.ts): one for
 // MIGRATE_TO_DEV, one for MIGRATE_TO_SYS, each over one page-table leaf. They call nothing: every
 // step that needs a function (a new run of destination frames, the device's mirror leaf, a
-// mirror entry holding a read-only copy, a pagemap not seen yet) ends the loop with a `stop` at
-// the page concerned, the caller does that step and calls the loop again from there. So each loop
+// mirror entry holding a read-only copy, a pagemap not seen yet, another frame chunk's arrays,
+// the end of a stretch of an LRU list) ends the loop with a `stop` at the page concerned, the
+// caller does that step and calls the loop again from there; a page the loops do not handle
+// stops them for good (Stop.REFUSE). So each loop
 // is a small function that V8 optimises within a few milliseconds of the first migration (a cold
 // run spends most of its time waiting for that), and no call inside it blocks the optimisation of
 // the typed-array accesses around it. Their state lives in one object of a fixed shape between
@@ -54,7 +56,7 @@ export class LeafMove {
 	dFlags = NO_U16; dMapc = NO_I32; dRef = NO_I32; dSlot = NO_I32; dMapping = NO_I32; dIndex = NO_F64; dPin = NO_I32; dHead = NO_I32; dSwap = NO_I32;
 	dLru = NO_U8; dNext = NO_I32; dPrev = NO_I32;
 	/** to RAM: frames of the run used so far, and the inactive list's head when the run began
-	 * (the loop links the frames it uses in front of it, as lruAddRun; Frames.endRamRun
+	 * (the loop links the frames it uses in front of it, as lruAdd of each; Frames.endRamRun
 	 * makes the last one the head) */
 	runUsed = 0;
 	lruFront = -1;

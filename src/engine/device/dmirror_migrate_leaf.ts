@@ -7,10 +7,14 @@
 // device allocator and the RAM free lists are each used in page order, as the general path uses
 // them. So the outcome is the general path's, page for page: the same frames, counters, clock.
 //
-// Only ranges whose pages the general path would either skip without a trace or move one by one
-// come here (planToDevice, planToRam); a range with a THP, a page mapped twice, a page-cache or swap-cache page,
-// a FAIL_ALLOC flag, a DAX mapping, a device with several open files on a process, or a device
-// (or RAM) that could not hold all of it goes the general way.
+// The loops move the pages the general path would either skip without a trace or move one by
+// one, and stop before the first page it would treat otherwise (a THP, a page mapped twice, a
+// page-cache or swap-cache page): collect and the driver's general steps take the range from
+// there (MigrateVma.leafTook), which ends where the general steps over the whole range would, as
+// no page is collected before another has moved. A range with FAIL_ALLOC set, a DAX mapping or a
+// device with several open files on a process goes the general way whole, and one the device (or
+// RAM) might not hold is planned first (planToDevice, planToRam) and goes the general way unless
+// it fits.
 import { Kernel } from '../kernel';
 import { PG, RAM_POOL } from '../mm/frames';
 import { PTE, PTRS_PER_PMD, type PtLeaf } from '../mm/pagetable';
@@ -29,8 +33,9 @@ const NO_U16: Uint16Array = new Uint16Array(0);
 const NO_I16: Int16Array = new Int16Array(0);
 
 // plan*: the pages of the range that need a destination page, or -1 if the range is not one for
-// the leaf path. The checks are collect's (migrate_vma_collect_pmd, selectable()), hoisted per
-// frame chunk; one function per direction keeps each loop's types and branches stable.
+// the leaf path, for a range the destination might not hold. The checks are collect's
+// (migrate_vma_collect_pmd, selectable()), hoisted per frame chunk; one function per direction
+// keeps each loop's types and branches stable.
 
 /** MIGRATE_TO_DEV (SELECT_SYSTEM): `holes` when the driver fills holes (anonymous memory). */
 function planToDevice(k: Kernel, a: MigrateVma, holes: boolean): number {
@@ -128,7 +133,7 @@ function leave(a: MigrateVma, at: number, copied: number): number {
 /** dmirror_migrate_to_device's steps for one migrate_vma range (flags SELECT_SYSTEM). Returns -1
  * (the general steps take the range, or what is left of it: see leave) or the pages that moved.
  * Destination pages come from the device in runs (Device.allocRun); runs are asked for the rest
- * of the range, and what a run has left when the range ends goes back (Device.ungetRun), so the
+ * of the range, and what a run has left when the range ends goes back (Device.endRun), so the
  * allocator hands out exactly the pages allocPage would. A device that might not hold the whole
  * range is planned first (planToDevice): the general steps fill it page by page. */
 export function dmirror_leaf_to_device(k: Kernel, a: MigrateVma, dev: Device, m: Mirror): number {

@@ -128,34 +128,16 @@ export class Frames extends FrameChunks {
 		return pfn;
 	}
 
-	/** frames the last allocRamRun took, and the step from one to the next */
+	/** frames the last takeRamRun took, and the step from one to the next */
 	runLength = 0;
 	runStep = -1;
 
-	/** allocRam for up to `max` frames at once (a migration's whole-leaf path; the caller has
-	 * made sure RAM holds them): the first pfn of a run of consecutive frames of one chunk, in
-	 * the order allocRam would hand them out one after another (length in runLength, direction
-	 * in runStep). */
-	allocRamRun(max: number, flags: number): number {
-		const top = this.freeRam.popRun(max);
-		if (top === undefined) {
-			this.runLength = 1;
-			return this.allocRam(flags);
-		}
-		const n = this.freeRam.popped, step = this.freeRam.popStep;
-		this.account(top, n);
-		this.ramUsed += n;
-		this.initRun(step < 0 ? top - n + 1 : top, n, RAM_POOL, flags);
-		if (flags & PG.ANON) { this.lruAddRun(top, n, step, LRU.INACTIVE_ANON); }
-		this.runLength = n;
-		this.runStep = step;
-		return top;
-	}
-
-	/** allocRamRun for a caller that initialises each frame itself as it uses it, LRU links
-	 * included (a whole-leaf migration, which writes every field anyway and may use fewer frames
-	 * than it asks for, the rest of its range): the frames are taken off the free list and
-	 * counted, but neither initialised nor linked. endRamRun finishes the run. */
+	/** allocRam for up to `max` frames at once, for a caller that initialises each frame itself as
+	 * it uses it, LRU links included (a whole-leaf migration, which writes every field anyway and
+	 * may use fewer frames than it asks for, the rest of its range; it has made sure RAM holds
+	 * them): the first pfn of a run of consecutive frames of one chunk, in the order allocRam
+	 * would hand them out one after another (length in runLength, direction in runStep), taken
+	 * off the free list and counted, but neither initialised nor linked. endRamRun finishes it. */
 	takeRamRun(max: number): number {
 		const top = this.freeRam.popRun(max);
 		if (top === undefined) {
@@ -176,7 +158,7 @@ export class Frames extends FrameChunks {
 
 	/** The caller of takeRamRun initialised the first `used` frames of the run (first, n, step)
 	 * and linked each in front of the one before it, the first in front of the inactive anon
-	 * list's head: the last becomes the head, as lruAddRun leaves a run. The others go back to
+	 * list's head: the last becomes the head, as lruAdd of each in turn leaves them. The others go back to
 	 * the free list untouched, as if never taken. The first frame of a run is always used, so
 	 * its chunk stays busy. */
 	endRamRun(first: number, n: number, step: number, used: number): void {
@@ -214,24 +196,6 @@ export class Frames extends FrameChunks {
 		}
 	}
 
-	/** init() for `n` consecutive frames of one chunk (a device allocator's run). */
-	initRun(first: number, n: number, owner: number, flags: number): void {
-		this.use(first, owner === RAM_POOL);
-		const c = first >> 12, o = first & 4095, e = o + n;
-		this.refcount[c].fill(1, o, e);
-		this.mapcount[c].fill(0, o, e);
-		this.pincount[c].fill(0, o, e);
-		this.flags[c].fill(flags, o, e);
-		this.owner[c].fill(owner, o, e);
-		this.slot[c].fill(-1, o, e);
-		this.mapping[c].fill(-1, o, e);
-		this.index[c].fill(0, o, e);
-		this.swap[c].fill(-1, o, e);
-		this.lru[c].fill(LRU.NONE, o, e);
-		const head = this.head[c];
-		for (let i = o; i < e; i++) { head[i] = first - o + i; }
-	}
-
 	/** Initialises a device frame the device allocator handed out. */
 	initDevice(pfn: number, owner: number, flags: number): void {
 		this.init(pfn, owner, flags);
@@ -266,22 +230,6 @@ export class Frames extends FrameChunks {
 		this.lruHead[list] = pfn;
 		this.lru[pfn >> 12][pfn & 4095] = list;
 		this.lruPages[list] += this.lruNr(pfn);
-	}
-
-	/** lruAdd of n fresh base pages of one chunk (on no list yet), first, first + step, ...: each
-	 * becomes the head in turn, so they end up linked last-to-first in front of the old head. */
-	lruAddRun(first: number, n: number, step: number, list: LRU): void {
-		const c = first >> 12;
-		const next = this.lruNext[c], prev = this.lruPrev[c], lru = this.lru[c];
-		const old = this.lruHead[list];
-		for (let i = 0, p = first & 4095; i < n; i++, p += step) {
-			next[p] = i === 0 ? old : first + (i - 1) * step;
-			prev[p] = i === n - 1 ? -1 : first + (i + 1) * step;
-			lru[p] = list;
-		}
-		if (old >= 0) { this.lruPrev[old >> 12][old & 4095] = first; } else { this.lruTail[list] = first; }
-		this.lruHead[list] = first + (n - 1) * step;
-		this.lruPages[list] += n;
 	}
 
 	/** lruvec_del_folio; a frame on no list is left alone. */
