@@ -338,7 +338,7 @@ export function leafToRam(st: LeafMove, pte: Uint8Array, pfns: Int32Array, li: n
 		dSwap[d] = -1;
 		// folio_add_lru: on the inactive anon list, in front of the run's previous frame
 		dLru[d] = LRU.INACTIVE_ANON;
-		dPrev[d] = -1;
+		// (the newest frame's prev, -1, is Frames.endRamRun's to write)
 		if (runUsed === 0) { dNext[d] = lruFront; } else { dNext[d] = dst - step; dPrev[d - step] = dst; }
 		runUsed++;
 		dMapping[d] = sMapping[o];

@@ -165,7 +165,9 @@ export class Frames extends FrameChunks {
 		const list = LRU.INACTIVE_ANON;
 		const old = this.lruHead[list];
 		if (old >= 0) { this.lruPrev[old >> 12][old & 4095] = first; } else { this.lruTail[list] = first; }
-		this.lruHead[list] = first + (used - 1) * step;
+		const head = first + (used - 1) * step;
+		this.lruPrev[head >> 12][head & 4095] = -1;
+		this.lruHead[list] = head;
 		this.lruPages[list] += used;
 		if (used === n) { return; }
 		for (let i = n - 1; i >= used; i--) { this.freeRam.push(first + i * step); }
