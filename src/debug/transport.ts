@@ -83,6 +83,8 @@ export class Framer {
 				this.buf = this.buf.subarray(n);
 				if (this.skip > 0) { return; }
 			}
+			// a chunk most often ends with the frame it brought: nothing left to search
+			if (this.buf.length === 0) { return; }
 			const sep = this.buf.indexOf(SEP);
 			if (sep < 0) {
 				if (this.buf.length > MAX_HEADER) {
