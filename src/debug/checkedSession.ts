@@ -49,14 +49,16 @@ export class CheckedSession extends DebugSession {
 	constructor() {
 		super();
 		// ProtocolServer's stream reader calls this._handleData for every chunk it reads
-		(this as unknown as { _handleData(d: Buffer): void })._handleData = d => this.framer.feed(d);
+		(this as unknown as { _handleData(d: Buffer): void })._handleData = d => {
+			if (this.writer) { this.writer.batch(() => this.framer.feed(d)); } else { this.framer.feed(d); }
+		};
 	}
 
 	/** the client's stream, when not inline: messages of one turn of the event loop in one write (transport.ts) */
 	private writer?: BatchedWriter;
 
 	override start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
-		this.writer = new BatchedWriter(outStream);
+		this.writer = new BatchedWriter(outStream, outStream === process.stdout ? process.stdout.fd : undefined);
 		super.start(inStream, this.writer as unknown as NodeJS.WritableStream);
 	}
 

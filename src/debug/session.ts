@@ -202,11 +202,14 @@ export class HmmDebugSession extends CheckedSession {
 
 	// ------------------------------------------------------------ execution
 
-	/** Starts a forward or reverse run; progress reporting follows it. */
+	/** Starts a forward or reverse run; progress reporting follows it if it is still going once
+	 * started (a step most often ends in its first slice, before this returns: it has nothing to
+	 * report, and arming the progress timer would cost more than the step). */
 	private run(go: () => unknown): void {
 		this.vs.reset();
-		this.progress.start(!!this.client.supportsProgressReporting);
+		this.progress.end();
 		void go();
+		if (this.rt.busy) { this.progress.start(!!this.client.supportsProgressReporting); }
 	}
 
 	private resume(response: DebugProtocol.Response, mode: Mode, args?: { threadId?: number; singleThread?: boolean }): void {

@@ -6,6 +6,7 @@
 // is reported and skipped as it streams past.
 
 import { isUtf8 } from 'node:buffer';
+import { writeSync } from 'node:fs';
 
 /** The largest body read (a 1 MiB writeMemory is ~1.4 MB of base64). */
 export const MAX_BODY = 16 << 20;
@@ -82,6 +83,8 @@ export class Framer {
 				this.buf = this.buf.subarray(n);
 				if (this.skip > 0) { return; }
 			}
+			// a chunk most often ends with the frame it brought: nothing left to search
+			if (this.buf.length === 0) { return; }
 			const sep = this.buf.indexOf(SEP);
 			if (sep < 0) {
 				if (this.buf.length > MAX_HEADER) {
@@ -162,20 +165,41 @@ export class Framer {
  * kind of machine), so a step answers with its response and its stopped event together when the
  * step ends within its first time slice (the session queues the response, then runs that slice
  * at once; a job scheduled in the same turn also leaves with it). `flush` writes at once what waits (a continue's response, which must
- * not wait for the run). Order is kept; `end` flushes first. */
+ * not wait for the run). Order is kept; `end` flushes first.
+ *
+ * What is sent while a chunk read from the client is handled (`batch`) leaves when that chunk is
+ * done, without waiting for the end of the turn: no timer job per request. With `fd` (the
+ * adapter's stdout), a write goes to the file descriptor directly while the stream holds nothing
+ * queued (order is kept): the stream's machinery costs more than the write itself for messages
+ * of a few hundred bytes, most of all in the first steps, before the JIT has compiled it. What
+ * the pipe cannot take at once (it is full, or the write fails) goes through the stream as before. */
 export class BatchedWriter {
 	private pending: string[] = [];
 	private scheduled = false;
+	/** inside `batch`: the write happens at its end */
+	private batching = false;
 
-	constructor(private readonly out: NodeJS.WritableStream) { }
+	constructor(private readonly out: NodeJS.WritableStream, private readonly fd?: number) { }
 
 	write(chunk: string): boolean {
 		this.pending.push(chunk);
-		if (!this.scheduled) {
+		if (!this.scheduled && !this.batching) {
 			this.scheduled = true;
 			setImmediate(() => this.flush());
 		}
 		return true;
+	}
+
+	/** Runs `f` (the handling of what the client sent); what it sends leaves in one write at its end. */
+	batch(f: () => void): void {
+		if (this.batching) { f(); return; }
+		this.batching = true;
+		try {
+			f();
+		} finally {
+			this.batching = false;
+			this.flush();
+		}
 	}
 
 	flush(): void {
@@ -183,7 +207,21 @@ export class BatchedWriter {
 		if (this.pending.length === 0) { return; }
 		const text = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
 		this.pending = [];
+		if (this.fd !== undefined && (this.out as Partial<NodeJS.WriteStream>).writableLength === 0 && this.direct(text)) { return; }
 		this.out.write(text, 'utf8');
+	}
+
+	/** Writes to the file descriptor; false (nothing written) when the stream must take it all. */
+	private direct(text: string): boolean {
+		let n: number;
+		try {
+			n = writeSync(this.fd!, text);
+		} catch {
+			// EAGAIN (the pipe is full) or an error the stream reports as it always did
+			return false;
+		}
+		if (n < Buffer.byteLength(text)) { this.out.write(Buffer.from(text, 'utf8').subarray(n)); }
+		return true;
 	}
 
 	end(): void {

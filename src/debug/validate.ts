@@ -140,7 +140,9 @@ function checkFields(o: Record<string, unknown>, fields: Fields, prefix: string)
 	const list = fieldList(fields);
 	for (let i = 0; i < list.length; i++) {
 		const { name, f, required } = list[i];
-		const v = Object.hasOwn(o, name) ? o[name] : undefined;
+		// most fields are absent: the own-property check only for a value found
+		let v = o[name];
+		if (v !== undefined && !Object.hasOwn(o, name)) { v = undefined; }
 		// null stands for "absent" only where the protocol says so; here no argument may be null
 		if (v === undefined) {
 			if (required) { return `'${prefix}${name}' is required`; }

@@ -4,6 +4,8 @@
 // without regular expressions and means what the general reader says it means.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { BatchedWriter, Framer } from '../../src/debug/transport';
@@ -57,6 +59,75 @@ describe('debug adapter: batched writes', () => {
 		await turn();
 		assert.deepEqual(s.writes, ['last']);
 		assert.equal(s.ended(), true);
+	});
+});
+
+describe('debug adapter: writes of a chunk being handled, and straight to the file descriptor', () => {
+	it('what is sent while a chunk is handled leaves in one write at its end, with no job left for the turn', async () => {
+		const s = sink();
+		const w = new BatchedWriter(s.out);
+		w.batch(() => {
+			w.write('response');
+			w.batch(() => w.write('event'));
+			assert.deepEqual(s.writes, [], 'an inner batch does not write');
+		});
+		assert.deepEqual(s.writes, ['responseevent'], 'written when the outer batch ends, before the turn does');
+		await turn();
+		await turn();
+		assert.deepEqual(s.writes, ['responseevent'], 'nothing written twice');
+		w.write('later');
+		await turn();
+		await turn();
+		assert.deepEqual(s.writes, ['responseevent', 'later'], 'outside a batch, the end of the turn as before');
+	});
+
+	it('with a file descriptor: written to it while the stream holds nothing, else through the stream, in order', async () => {
+		const dir = mkdtempSync(path.join(os.tmpdir(), 'bw-'));
+		const file = path.join(dir, 'out');
+		const fd = openSync(file, 'w');
+		try {
+			// a stream whose writes complete only when released: while one waits, order needs the stream
+			const held: (() => void)[] = [];
+			const streamed: string[] = [];
+			const out = new Writable({ write(chunk: Buffer, _enc, cb) { streamed.push(chunk.toString()); held.push(cb); } });
+			const w = new BatchedWriter(out, fd);
+			w.batch(() => w.write('a€'));
+			assert.equal(readFileSync(file, 'utf8'), 'a€', 'straight to the descriptor');
+			out.write('x');
+			w.batch(() => w.write('b'));
+			assert.equal(readFileSync(file, 'utf8'), 'a€', 'not past what the stream holds');
+			while (held.length) { held.shift()!(); await turn(); }
+			assert.deepEqual(streamed, ['x', 'b'], 'behind it, through the stream');
+			w.batch(() => w.write('c'));
+			assert.equal(readFileSync(file, 'utf8'), 'a€c');
+			closeSync(fd);
+			w.batch(() => w.write('d'));
+			while (held.length) { held.shift()!(); await turn(); }
+			assert.deepEqual(streamed, ['x', 'b', 'd'], 'a descriptor that fails leaves the write to the stream (which reports its errors)');
+		} finally {
+			try { closeSync(fd); } catch { /* closed above */ }
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	it('a pipe that takes part of a write (or none) gets the rest through the stream, in order', async () => {
+		// cat echoes what it reads; its stdin is a non-blocking pipe of 64 KiB, so writes of 300 KB
+		// are taken in part (or refused) while cat has not read yet
+		const cat = spawn('cat', [], { stdio: ['pipe', 'pipe', 'ignore'] });
+		const back: Buffer[] = [];
+		cat.stdout.on('data', (d: Buffer) => back.push(d));
+		const done = new Promise(resolve => cat.on('close', resolve));
+		const fd = (cat.stdin as unknown as { _handle: { fd: number } })._handle.fd;
+		const w = new BatchedWriter(cat.stdin, fd);
+		const sent: string[] = [];
+		for (let i = 0; i < 6; i++) {
+			const text = `${i}:${String.fromCharCode(0x41 + i).repeat(300_000)}é\n`;
+			sent.push(text);
+			w.batch(() => w.write(text));
+		}
+		w.end();
+		await done;
+		assert.equal(Buffer.concat(back).toString('utf8'), sent.join(''));
 	});
 });
 
