@@ -214,10 +214,12 @@ const PIN_CPU = process.env.NEXT_PIN === 'off' ? undefined : '0';
 export interface NextRound { cold: [number, number]; warming: [number, number]; warm: [number, number]; cpuUs: [number, number]; pinned: boolean }
 
 /** One round: both adapters started, then `next` through each in alternating blocks, so that
- * a burst of load on the shared machine lands on both alike. Steps/s of [baseline, adapter]:
- * the first COLD steps of each process, the WARMING after them and the NEXT_STEPS after those;
- * CPU per warm step. */
-export async function nextRound(baseline: string, adapter: string, program: string): Promise<NextRound> {
+ * a burst of load on the shared machine lands on both alike; `lead` (0: the baseline, 1: the
+ * adapter) goes first in each pair of blocks, and the rounds take turns, so that the client's
+ * own first requests (its code not yet compiled) fall on either alike. Steps/s of [baseline,
+ * adapter]: the first COLD steps of each process, the WARMING after them and the NEXT_STEPS
+ * after those; CPU per warm step. */
+export async function nextRound(baseline: string, adapter: string, program: string, lead: 0 | 1 = 0): Promise<NextRound> {
 	const cs = [new Dap(baseline), new Dap(adapter)];
 	const client = PIN_CPU !== undefined && pinThread(process.pid, PIN_CPU);
 	try {
@@ -227,7 +229,8 @@ export async function nextRound(baseline: string, adapter: string, program: stri
 		const blocks = async (total: number, size: number): Promise<[number, number]> => {
 			const t = [0, 0];
 			for (let done = 0; done < total; done += size) {
-				for (let k = 0; k < 2; k++) {
+				for (let j = 0; j < 2; j++) {
+					const k = j ^ lead;
 					const t0 = performance.now();
 					for (let i = 0; i < size; i++) { await cs[k].next(); }
 					t[k] += performance.now() - t0;
@@ -255,7 +258,7 @@ async function nextRows(dir: string): Promise<BenchRow[]> {
 	const nul = path.join(dir, 'null-adapter.js');
 	writeFileSync(nul, NULL_ADAPTER);
 	const rounds: NextRound[] = [];
-	for (let r = 0; r < NEXT_ROUNDS; r++) { rounds.push(await nextRound(nul, dist('debugAdapter.js'), program)); }
+	for (let r = 0; r < NEXT_ROUNDS; r++) { rounds.push(await nextRound(nul, dist('debugAdapter.js'), program, (r & 1) as 0 | 1)); }
 	const rows: BenchRow[] = [];
 	const what = { cold: `cold (its first ${COLD} steps)`, warming: `warming (steps ${COLD + 1}-${COLD + WARMING})`, warm: `warm (the ${NEXT_STEPS} after those)` };
 	for (const when of ['cold', 'warming', 'warm'] as const) {
