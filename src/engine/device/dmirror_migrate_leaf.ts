@@ -132,7 +132,7 @@ function leave(a: MigrateVma, at: number, copied: number): number {
 
 /** dmirror_migrate_to_device's steps for one migrate_vma range (flags SELECT_SYSTEM). Returns -1
  * (the general steps take the range, or what is left of it: see leave) or the pages that moved.
- * Destination pages come from the device in runs (Device.allocRun); runs are asked for the rest
+ * Destination pages come from the device in runs (Device.takeRun); runs are asked for the rest
  * of the range, and what a run has left when the range ends goes back (Device.endRun), so the
  * allocator hands out exactly the pages allocPage would. A device that might not hold the whole
  * range is planned first (planToDevice): the general steps fill it page by page. */
