@@ -179,7 +179,9 @@ process.stdin.on('data', d => {
 });`;
 
 const NEXT_STEPS = Number(process.env.NEXT_STEPS ?? 4000);
-const NEXT_ROUNDS = Number(process.env.NEXT_ROUNDS ?? 5);
+/** rounds of `next`: single cold rounds spread over 80-105% of the baseline on this machine, so
+ * the median takes seven */
+const NEXT_ROUNDS = Number(process.env.NEXT_ROUNDS ?? 7);
 /** the first steps of a fresh adapter (cold); then the steps while the JIT still compiles and
  * settles (shown, no target); then NEXT_STEPS (warm); and the block size of each */
 const COLD = 500;
