@@ -5,9 +5,8 @@
 // (block_select_processor_residency rule 8); its kernels then access the peer's memory in place at
 // peer_bw, counted in DEV.peer_bytes. The owner's migrations invalidate the peer mappings.
 import * as assert from 'node:assert/strict';
-import { run } from './helpers';
+import { mirrorOwners, run } from './helpers';
 import { PAGE_SIZE } from '../../src/engine/mm/content';
-import { RAM_POOL } from '../../src/engine/mm/frames';
 
 const TWO = (peer = '') => `device gpu0 memory=64MiB policy=migrate${peer}\ndevice gpu1 memory=64MiB policy=migrate${peer}\n`
 	+ 'process p\ngpu0 mirror p\ngpu1 mirror p\nX = mmap 2MiB anon rw\ncpu write X = i\n';
@@ -17,16 +16,8 @@ function setup(src: string) {
 	const m = it.machine;
 	const X = it.vars.get('X') as { addr: number; len: number };
 	const vpn = X.addr / PAGE_SIZE, n = X.len / PAGE_SIZE;
-	const owners = (dev: string) => {
-		const out = new Map<string, number>();
-		const mir = m.k.device(dev).mirror(m.k.proc('p'))!;
-		mir.pt.forEach(vpn, vpn + n, (_v, pfn) => {
-			const o = m.k.frames.owner[pfn >> 12][pfn & 4095];
-			const name = o === RAM_POOL ? 'ram' : m.k.devices[o].name;
-			out.set(name, (out.get(name) ?? 0) + 1);
-		});
-		return Object.fromEntries(out);
-	};
+	/** whose memory the device's entries for X point into */
+	const owners = (dev: string) => mirrorOwners(m, dev, vpn, n);
 	return { it, m, vpn, n, owners, gpu0: m.k.device('gpu0'), gpu1: m.k.device('gpu1') };
 }
 

@@ -5,9 +5,8 @@
 // (uvm_va_block_service_finish -> block_map_remote) and its kernels access it at peer_bw. Without
 // peer access (peer=off) the faulting GPU takes the page (the last rule), as before.
 import * as assert from 'node:assert/strict';
-import { run } from './helpers';
+import { mirrorOwners, run } from './helpers';
 import { PAGE_SIZE } from '../../src/engine/mm/content';
-import { RAM_POOL } from '../../src/engine/mm/frames';
 
 const THREE = (opts: { gpu0?: string; all?: string } = {}) => `device gpu0 memory=64MiB policy=migrate${opts.all ?? ''}${opts.gpu0 ?? ''}\n`
 	+ `device gpu1 memory=64MiB policy=migrate${opts.all ?? ''}\ndevice gpu2 memory=64MiB policy=migrate${opts.all ?? ''}\n`
@@ -19,15 +18,7 @@ function setup(src: string) {
 	const X = it.vars.get('X') as { addr: number; len: number };
 	const vpn = X.addr / PAGE_SIZE, n = X.len / PAGE_SIZE;
 	/** whose memory the device's entries for X point into */
-	const owners = (dev: string) => {
-		const out = new Map<string, number>();
-		m.k.device(dev).mirror(m.k.proc('p'))?.pt.forEach(vpn, vpn + n, (_v, pfn) => {
-			const o = m.k.frames.owner[pfn >> 12][pfn & 4095];
-			const name = o === RAM_POOL ? 'ram' : m.k.devices[o].name;
-			out.set(name, (out.get(name) ?? 0) + 1);
-		});
-		return Object.fromEntries(out);
-	};
+	const owners = (dev: string) => mirrorOwners(m, dev, vpn, n);
 	const stats = (dev: string) => m.k.device(dev).stats;
 	return { it, m, vpn, n, owners, stats, where: () => m.view.where('p', vpn, vpn + n), kernel: () => it.machine.kernels.at(-1)! };
 }
